@@ -1,0 +1,49 @@
+"""Paths and defaults, from one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(os.environ.get("OBSERVATOIRE_ROOT", Path(__file__).resolve().parents[2]))
+DATA_DIR = ROOT / "data"
+SOURCES_FILE = DATA_DIR / "sources.toml"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+MONOGRAPHIES_DIR = ROOT / "monographies"
+OUTPUTS_DIR = Path(os.environ.get("OBSERVATOIRE_OUTPUTS", ROOT / "outputs"))
+
+MIRROR_ENV = "OBSERVATOIRE_MIRROR"
+CACHE_ENV = "OBSERVATOIRE_CACHE"
+KERNEL_NAME = "observatoire-ti"
+
+PHASES = (1, 2)
+DEFAULT_COG = {1: 2023, 2: 2023}
+COG_YEARS = (2019, 2023, 2025)
+PHASE_START = {1: 2019, 2: 2023}
+
+_PERIODE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def cache_dir() -> Path:
+    """Where obtained raw files are kept (git-ignored)."""
+    return Path(os.environ.get(CACHE_ENV, DATA_DIR / "raw"))
+
+
+def default_periode(today: dt.date | None = None) -> str:
+    """The current month, as YYYY-MM."""
+    today = today or dt.date.today()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def check_periode(periode: str) -> str:
+    """Validate a YYYY-MM period string and return it."""
+    if not _PERIODE.match(periode):
+        raise ValueError(f"période invalide {periode!r}: attendu AAAA-MM, par exemple 2025-06")
+    return periode
+
+
+def periode_dir(periode: str) -> Path:
+    """Root of one period's outputs."""
+    return OUTPUTS_DIR / check_periode(periode)

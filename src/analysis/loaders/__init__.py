@@ -1,0 +1,1 @@
+"""Readers of raw files: one function per file, raw bytes -> validated DataFrame."""

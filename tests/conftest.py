@@ -1,0 +1,21 @@
+"""Test set-up: data come from the local mirror (../shared/data) through the declared sources."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OBSERVATOIRE_MIRROR", str((ROOT / ".." / "shared" / "data").resolve()))
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    path = Path(os.environ["OBSERVATOIRE_MIRROR"])
+    assert (path / "MANIFEST.csv").exists(), f"data mirror not found at {path}"
+    return path
