@@ -10,6 +10,8 @@ communes. Members that do not resolve in the chosen COG year are reported by
 
 from __future__ import annotations
 
+import difflib
+import os
 from functools import cache
 
 import pandas as pd
@@ -113,18 +115,26 @@ def territoires(phase: int, cog: int | None = None) -> pd.DataFrame:
     )
 
 
+def closest_ids(query: str, labels: dict[str, str], n: int = 5) -> list[str]:
+    """Territory ids closest to ``query``: by shared id prefix, then similarity; a name match comes first."""
+    q = query.casefold()
+
+    def score(tid: str) -> tuple[bool, int, float]:
+        prefix = len(os.path.commonprefix([tid, query]))
+        return (q in labels[tid].casefold(), prefix, difflib.SequenceMatcher(None, tid, query).ratio())
+
+    return sorted(labels, key=score, reverse=True)[:n]
+
+
 def check_territoires(phase: int, ids: list[str], cog: int | None = None) -> list[str]:
     """Return ``ids`` if they all exist in the phase; otherwise raise, listing the closest ids."""
-    import difflib
-
     known = territoires(phase, cog)
     labels = dict(zip(known["id_ti"], known["lib_ti"]))
     unknown = [i for i in ids if i not in labels]
     if unknown:
-        hints = []
-        for i in unknown:
-            close = difflib.get_close_matches(i, labels, n=5, cutoff=0.5)
-            hints.append(f"{i!r} (les plus proches : {', '.join(f'{c} {labels[c]}' for c in close) or 'aucun'})")
+        hints = [
+            f"{i!r} (les plus proches : {', '.join(f'{c} {labels[c]}' for c in closest_ids(i, labels))})" for i in unknown
+        ]
         raise UnknownTerritoryError(f"territoire(s) inconnu(s) en phase {phase} : " + "; ".join(hints))
     return ids
 

@@ -1,0 +1,75 @@
+"""Command-line interface: ``observatoire <command>``, thin over the analysis functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from analysis import config
+
+
+def _faits(args: argparse.Namespace) -> int:
+    from analysis.faits import faits
+    from analysis.text import valeur
+
+    phases = [args.phase] if args.phase else list(config.PHASES)
+    for phase in phases:
+        table = faits(phase, args.cog)
+        shown = pd.DataFrame(
+            {
+                "Fait": table["fait"],
+                "Valeur": [valeur(v, u) for v, u in zip(table["valeur"], table["unite"])],
+                "Unité": table["unite"],
+                "Publié": [
+                    " ; ".join(f"{valeur(v, u)} ({s})" for v, s in ((p1, s1), (p2, s2)) if pd.notna(v))
+                    for p1, s1, p2, s2, u in zip(
+                        table["valeur_publiee"], table["source_publiee"], table["valeur_publiee_datagouv"],
+                        table["source_publiee_datagouv"], table["unite"],
+                    )
+                ],
+                "Note": table["note"],
+            }
+        )
+        print(f"\nTerritoires d'industrie, phase {phase} (COG {args.cog or config.DEFAULT_COG[phase]})\n")
+        print(shown.to_string(index=False))
+        explained = table.dropna(subset=["explication"])
+        if not explained.empty:
+            print("\nÉcarts aux chiffres publiés :")
+            for _, row in explained.iterrows():
+                print(f"- {row['fait']} : {row['explication']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="observatoire",
+        description="Observatoire des Territoires d'industrie : données, indicateurs, fiches et publications.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("faits", help="chiffres clés d'une phase, à côté des chiffres publiés")
+    p.add_argument("--phase", type=int, choices=config.PHASES, help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
+    p.add_argument("--cog", type=int, choices=config.COG_YEARS, help="millésime du COG (2023 par défaut)")
+    p.set_defaults(func=_faits)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:  # a readable message, not a traceback, for known failures
+        from analysis.schemas import DataContractError
+        from analysis.sources import SourceError
+        from analysis.referentiel import UnknownTerritoryError
+
+        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError)):
+            print(f"erreur : {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
