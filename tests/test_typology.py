@@ -1,0 +1,147 @@
+"""Typology: reproducible, recovers simulated clusters, names and monographs as documented."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import typology
+
+# Four well-separated simulated profiles on the default role columns (z-like units).
+CENTRES = {
+    "repli": {"part_industrie": 2, "specialisation": 2, "croissance_emploi_2014_2018": -2, "taux_chomage": 1,
+              "revenu_median": -1, "croissance_population": -1, "densite": -1},
+    "dynamique": {"part_industrie": 2, "specialisation": 1, "croissance_emploi_2014_2018": 2, "taux_chomage": -1,
+                  "revenu_median": 0, "croissance_population": 0, "densite": -1},
+    "urbain": {"part_industrie": -2, "specialisation": -1, "croissance_emploi_2014_2018": 1, "taux_chomage": -1,
+               "revenu_median": 2, "croissance_population": 2, "densite": 3},
+    "social": {"part_industrie": -1, "specialisation": -1, "croissance_emploi_2014_2018": -1, "taux_chomage": 3,
+               "revenu_median": -2, "croissance_population": -1, "densite": 0},
+}
+PER_CLUSTER = 30
+
+
+def simulate(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for j, centre in enumerate(CENTRES.values()):
+        rows.append(pd.DataFrame({c: v + rng.normal(0, 0.3, PER_CLUSTER) for c, v in centre.items()}))
+        truth += [j] * PER_CLUSTER
+    df = pd.concat(rows, ignore_index=True)
+    df.index = pd.Index([f"ti-{1000 + i}" for i in range(len(df))], name="id_ti")
+    df.loc["ti-1003", "taux_chomage"] = np.nan
+    df.loc["ti-1100", "densite"] = np.nan
+    return df, np.array(truth)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return simulate()
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return typology.typology(data[0], n_boot=10)
+
+
+def test_standardise_imputes_and_reports():
+    df = pd.DataFrame({"a": [1.0, 2.0, np.nan, 5.0], "b": [0.0, 1.0, 0.0, 1.0]})
+    z, n_imputed = typology.standardise(df)
+    assert n_imputed.to_dict() == {"a": 1, "b": 0}
+    assert z.loc[2, "a"] == pytest.approx(z.loc[1, "a"])  # imputed by the median (2)
+    assert z.mean().abs().max() < 1e-12 and z.std(ddof=0).to_numpy() == pytest.approx([1, 1])
+    with pytest.raises(ValueError, match="sans variance"):
+        typology.standardise(df.assign(c=3.0))
+
+
+def test_recovers_simulated_clusters(result, data):
+    assert result.k == 4
+    assert adjusted_rand_score(data[1], result.labels.loc[data[0].index]) > 0.9
+    assert result.mean_ari > 0.9
+    assert result.n_imputed["taux_chomage"] == 1 and result.n_imputed["densite"] == 1
+    assert result.silhouettes.loc[result.silhouettes["retenu"], "k"].tolist() == [4]
+    assert list(result.silhouettes["k"]) == [3, 4, 5, 6, 7]
+
+
+def test_reproducible_with_fixed_seed(result, data):
+    again = typology.typology(data[0], n_boot=10)
+    pd.testing.assert_series_equal(result.labels, again.labels)
+    pd.testing.assert_series_equal(result.profiles, again.profiles)
+    pd.testing.assert_series_equal(result.stability, again.stability)
+
+
+def test_profile_names(result, data):
+    truth_of = dict(zip(data[0].index, data[1]))
+    named = {list(CENTRES)[truth_of[i]]: result.profiles[c] for i, c in result.labels.items()}
+    assert named == {
+        "repli": "industriel en repli",
+        "dynamique": "industriel dynamique",
+        "urbain": "urbain tertiarisé",
+        "social": "en difficulté sociale",
+    }
+
+
+def test_name_rules_and_disambiguation():
+    dims = pd.DataFrame(
+        {"industrie": [1.0, 0.8, -0.5, -0.2], "dynamisme": [-1.0, -0.2, 0.1, -0.4],
+         "difficulte": [0.0, 0.9, 0.0, 0.1], "densite": [-0.5, 0.0, -0.8, 0.1]}
+    )
+    names = typology.name_profiles(dims)
+    assert names[2] == "rural résidentiel"
+    assert names[3] == "intermédiaire diversifié"
+    # the qualifier uses the dimension that best separates the homonyms (here difficulté)
+    assert names[1] == "industriel en repli, socialement plus fragile"
+    assert names[0] == "industriel en repli, socialement plus favorisé"
+
+
+def test_choose_k_rule():
+    table = pd.DataFrame({"k": [3, 4, 5], "silhouette": [0.40, 0.38, 0.30]})
+    assert typology.choose_k(table, tolerance=0.03)[0] == 4
+    assert typology.choose_k(table, tolerance=0.01)[0] == 3
+    k, rule = typology.choose_k(table)
+    assert "0,03" in rule and "k = 3" in rule
+
+
+def test_representatives_nearest_to_centroid(result):
+    reps = result.representatives
+    assert len(reps) == result.k and reps["id_ti"].is_unique
+    members = result.membership()
+    for _, rep in reps.iterrows():
+        own = members[members["cluster"] == rep["cluster"]]
+        assert rep["id_ti"] == own["distance_centre"].idxmin()
+        assert rep["taille"] == PER_CLUSTER
+    reasons = result.reasons
+    assert len(reasons) == 3 * result.k
+    assert reasons["raison"].str.contains("de la moyenne").all()
+
+
+def test_choose_monographs_contrasting(result):
+    mono = typology.choose_monographs(result)
+    assert list(mono["rang"]) == [1, 2, 3, 4]
+    assert mono["cluster"].is_unique
+    assert list(mono["profil"][:2]) == ["industriel en repli", "industriel dynamique"]
+    assert set(mono["profil"]) == set(result.profiles)
+    assert (mono["source"] == "typologie").all()
+    assert set(mono["id_ti"]) == set(result.representatives["id_ti"])
+
+
+def test_choose_monographs_override(result, tmp_path):
+    urbain = result.labels.index[result.labels.map(result.profiles) == "urbain tertiarisé"][-1]
+    toml = tmp_path / "monographies.toml"
+    toml.write_text(f'[[monographie]]\nid_ti = "{urbain}"\nraison = "terrain d\'enquête de l\'équipe"\n', encoding="utf-8")
+    mono = typology.choose_monographs(result, override=toml)
+    assert mono.iloc[0]["id_ti"] == urbain
+    assert mono.iloc[0]["source"] == "choix de l'équipe"
+    assert mono.iloc[0]["raison"] == "terrain d'enquête de l'équipe"
+    assert len(mono) == 4 and mono["cluster"].is_unique
+    assert "urbain tertiarisé" not in set(mono["profil"][1:])
+    with pytest.raises(ValueError, match="absent"):
+        typology.choose_monographs(result, override={"ti-9999": "x"})
+
+
+def test_too_few_profiles(data):
+    res = typology.typology(data[0], ks=[3], n_boot=2)
+    with pytest.raises(ValueError, match="impossible de choisir 4"):
+        typology.choose_monographs(res)
