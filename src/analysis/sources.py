@@ -36,6 +36,7 @@ class Source:
     publisher: str
     licence: str
     description: str
+    living: bool = False  # a public export replaced upstream: no pinned sha256
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def sources() -> dict[str, Source]:
             publisher=d["publisher"],
             licence=d["licence"],
             description=d["description"],
+            living=bool(d.get("living", False)),
         )
         for fid, d in files.items()
     }
@@ -85,15 +87,15 @@ def _sha256(path: Path) -> str:
     return pooch.file_hash(str(path), alg="sha256")
 
 
-def _copy_verified(src: Path, target: Path, expected: str, what: str) -> None:
-    """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash."""
+def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> None:
+    """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash (if one is pinned)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
         actual = _sha256(Path(tmp))
-        if actual != expected:
+        if expected is not None and actual != expected:
             raise SourceError(
                 f"{what}: sha256 inattendu pour {src}\n  attendu : {expected}\n  obtenu  : {actual}\n"
                 "Le fichier est refusé (corrompu ou d'une autre version)."
@@ -103,22 +105,31 @@ def _copy_verified(src: Path, target: Path, expected: str, what: str) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def fetch(file_id: str) -> Path:
-    """Local path of a verified copy of a declared file."""
+def fetch(file_id: str, *, refresh: bool = False) -> Path:
+    """Local path of a verified copy of a declared file.
+
+    Pinned files are checked against their sha256 every time. A living file (``living =
+    true``, no pinned sha256: an export its publisher replaces, such as the national URSSAF
+    commune x APE file) is kept in the cache as first obtained; ``refresh=True`` obtains it
+    again, and ``observed_sha256`` gives the hash of the copy used, for the run manifest.
+    """
     src = source(file_id)
+    expected = None if src.living else src.sha256
     target = config.cache_dir() / src.file
+    if refresh:
+        target.unlink(missing_ok=True)
     if target.exists():
-        if _sha256(target) == src.sha256:
+        if expected is None or _sha256(target) == expected:
             return target
         target.unlink()  # a stale or damaged cache entry is obtained again
     mirror = os.environ.get(config.MIRROR_ENV)
     if mirror and (Path(mirror) / src.file).exists():
-        _copy_verified(Path(mirror) / src.file, target, src.sha256, src.file)
+        _copy_verified(Path(mirror) / src.file, target, expected, src.file)
         return target
     try:
         pooch.retrieve(
             src.url,
-            known_hash=f"sha256:{src.sha256}",
+            known_hash=None if expected is None else f"sha256:{expected}",
             fname=target.name,
             path=target.parent,
             progressbar=False,
@@ -135,11 +146,18 @@ def fetch(file_id: str) -> Path:
     return target
 
 
+def observed_sha256(file_id: str) -> str:
+    """sha256 of the copy in use: the pinned one, or the one found for a living file."""
+    src = source(file_id)
+    return _sha256(fetch(file_id)) if src.living else src.sha256
+
+
 def provenance(file_ids: list[str] | None = None) -> list[dict[str, str]]:
     """Declared facts of the given (default: all) files, for run manifests and reports."""
     chosen = sources() if file_ids is None else {f: source(f) for f in file_ids}
     return [
-        {"id": s.id, "file": s.file, "sha256": s.sha256, "url": s.url, "publisher": s.publisher, "licence": s.licence}
+        {"id": s.id, "file": s.file, "sha256": observed_sha256(s.id) if s.living else s.sha256, "living": s.living,
+         "url": s.url, "publisher": s.publisher, "licence": s.licence}
         for s in chosen.values()
     ]
 
