@@ -34,3 +34,17 @@ def test_cli_prints_the_facts_table(capsys) -> None:
     assert main(["faits", "--phase", "2"]) == 0
     out = capsys.readouterr().out
     assert "phase 2" in out and "183" in out and "641" in out
+
+
+def test_phase1_holds_about_half_of_industrial_employment(phase1) -> None:
+    # the programme's founding claim: TI hold half of French industrial jobs
+    assert 50 < phase1.loc["part_emploi_industriel", "valeur"] < 55
+    assert phase1.loc["part_emploi_industriel", "valeur_publiee"] == 50
+    # private employment 2018: sum of the communes of the 149 TI (URSSAF)
+    assert round(phase1.loc["emploi_2018", "valeur"]) == 7_838_675
+    assert 42 < phase1.loc["part_emploi_2018", "valeur"] < 43
+
+
+def test_a_period_excludes_unpublished_years() -> None:
+    early = faits(1, 2023, periode="2024-03").set_index("cle")
+    assert early.loc["emploi_dernier", "fait"].endswith("2022")

@@ -12,7 +12,9 @@ import pandas as pd
 
 from analysis import referentiel
 from analysis.config import DEFAULT_COG
-from analysis.loaders import geo, programmes
+from analysis.indicators import areas, emploi, shiftshare
+from analysis.loaders import economie, geo, programmes
+from analysis.sources import fetch
 
 METRO_CRS = 2154  # Lambert-93, for areas of metropolitan France
 OVERSEAS_CRS = 6933  # WGS 84 / NSIDC EASE-Grid 2.0 Global, equal-area, for the DROM
@@ -95,6 +97,42 @@ def _areas(phase: int, cog: int) -> list[dict]:
     ]
 
 
+INDUSTRY_A5 = "BE"  # URSSAF A5 "industrie" (B to E: extractive, manufacturing, energy, water)
+INDUSTRY_METHOD = (
+    "Estimation : emploi salarié privé industriel URSSAF (A5 BE) de chaque zone d'emploi, attribué "
+    "au territoire au prorata de sa part dans l'emploi privé 2019 de la zone (mêmes poids que le shift-share)."
+)
+
+
+def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
+    """Private salaried employment (URSSAF, 2018 and latest) and the industrial estimate."""
+    member = areas.membership(phase, cog)
+    serie = economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"), periode)
+    levels = emploi.levels(member, serie)
+    last = int(levels.columns.max())
+    ti, fr = levels.loc[areas.ENSEMBLE_TI], levels.loc[areas.FRANCE]
+    a38 = economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"), periode)
+    year = int(a38["year"].max())
+    industry = (
+        a38.loc[(a38["a5"] == INDUSTRY_A5) & (a38["year"] == year)]
+        .groupby("code_ze", as_index=False)["eff"]
+        .sum()
+        .rename(columns={"eff": "industrie"})
+    )
+    weights = shiftshare.ze_weights(member, serie, economie.communes_ze(fetch("zones-emploi/Communes_to_ZE_2022")))
+    attributed = shiftshare.attribute(weights, industry, ["industrie"]).set_index("id_ti")["industrie"]
+    ind_ti, ind_fr = attributed[areas.ENSEMBLE_TI], industry["industrie"].sum()
+    source = "URSSAF, emploi salarié privé au 31 décembre, somme des communes"
+    return [
+        _row(phase, "emploi_2018", "Emploi salarié privé 2018", float(ti[2018]), "emplois", source),
+        _row(phase, "part_emploi_2018", "Part de l'emploi salarié privé 2018", 100 * ti[2018] / fr[2018], "%", source),
+        _row(phase, "emploi_dernier", f"Emploi salarié privé {last}", float(ti[last]), "emplois", source),
+        _row(phase, "part_emploi_dernier", f"Part de l'emploi salarié privé {last}", 100 * ti[last] / fr[last], "%", source),
+        _row(phase, "emploi_industriel", f"Emploi industriel estimé {year}", float(ind_ti), "emplois", INDUSTRY_METHOD),
+        _row(phase, "part_emploi_industriel", f"Part de l'emploi industriel {year}", 100 * ind_ti / ind_fr, "%", INDUSTRY_METHOD),
+    ]
+
+
 def _programmes(phase: int, cog: int) -> list[dict]:
     towns = referentiel.villes_programmes(phase, cog)
     rows = []
@@ -126,8 +164,13 @@ def with_published(facts: pd.DataFrame, cog: int) -> pd.DataFrame:
     return out
 
 
-def faits(phase: int, cog: int | None = None) -> pd.DataFrame:
-    """The headline facts of a phase, one row per fact, with published values beside."""
+def faits(phase: int, cog: int | None = None, periode: str | None = None) -> pd.DataFrame:
+    """The headline facts of a phase, one row per fact, with published values beside.
+
+    ``periode`` restricts the time series to what was published by then (default: everything).
+    """
     cog = cog or DEFAULT_COG[phase]
-    rows = _counts(phase, cog) + _population(phase, cog) + _areas(phase, cog) + _programmes(phase, cog)
+    rows = (
+        _counts(phase, cog) + _population(phase, cog) + _areas(phase, cog) + _emploi(phase, cog, periode) + _programmes(phase, cog)
+    )
     return with_published(pd.DataFrame(rows), cog)
