@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import pandas as pd
@@ -42,6 +43,33 @@ def _faits(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from analysis.run import run_periode
+
+    if args.territoires and not args.phase:
+        print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
+        return 2
+    phases = (args.phase,) if args.phase else config.PHASES
+    territoires = [t.strip() for t in args.territoires.split(",") if t.strip()] if args.territoires else None
+    outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
+    if outcome.failed:
+        print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
+        for result in outcome.failed:
+            print(f"  {result.label} → {result.notebook} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from analysis.run import render_period
+
+    report = render_period(args.periode)
+    print(f"Site rendu avec {report.renderer} : {report.index}")
+    for path, error in report.failures.items():
+        print(f"rendu en échec : {path} : {error}", file=sys.stderr)
+    return 1 if report.failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatoire",
@@ -53,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phase", type=int, choices=config.PHASES, help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
     p.add_argument("--cog", type=int, choices=config.COG_YEARS, help="millésime du COG (2023 par défaut)")
     p.set_defaults(func=_faits)
+
+    p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
+    p.add_argument("--periode", type=config.check_periode, default=config.default_periode(),
+                   help="AAAA-MM : les données telles que publiées à la fin de ce mois (mois courant par défaut)")
+    p.add_argument("--phase", type=int, choices=config.PHASES, help="une seule phase (les deux par défaut)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processus papermill en parallèle")
+    p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) ; tous par défaut")
+    p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
+    p.add_argument("--periode", type=config.check_periode, default=config.default_periode())
+    p.set_defaults(func=_render)
     return parser
 
 

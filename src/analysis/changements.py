@@ -1,0 +1,73 @@
+"""What changed since the previous month: new data, indicators that moved, profiles that changed.
+
+The previous period is the latest earlier folder of ``outputs/`` whose indicator tables are
+complete. It is only read, never written.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import config
+from analysis.indicators.build import output_paths
+
+# An indicator "moved" when its value for the same territory and period changed by more than
+# this many percent (relative), or appeared/disappeared.
+SEUIL_PCT = 1.0
+
+
+def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> list:
+    return [output_paths(phase, periode)["long"] for phase in phases]
+
+
+def previous_periode(periode: str) -> str | None:
+    """Latest earlier period with complete indicator tables, or None."""
+    if not config.OUTPUTS_DIR.exists():
+        return None
+    earlier = sorted(
+        p.name
+        for p in config.OUTPUTS_DIR.iterdir()
+        if p.is_dir() and p.name < periode and _is_periode(p.name) and all(f.exists() for f in indicator_files(p.name))
+    )
+    return earlier[-1] if earlier else None
+
+
+def _is_periode(name: str) -> bool:
+    try:
+        config.check_periode(name)
+    except ValueError:
+        return False
+    return True
+
+
+def nouvelles_donnees(avant: pd.DataFrame, apres: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, the periods present now that were absent before (new data published)."""
+    def periods(df: pd.DataFrame) -> pd.Series:
+        return df.groupby("indicator")["period"].agg(lambda s: set(s.unique()))
+
+    before, after = periods(avant), periods(apres)
+    rows = [
+        {"indicator": ind, "nouvelles_periodes": sorted(now - before.get(ind, set()))}
+        for ind, now in after.items()
+        if now - before.get(ind, set())
+    ]
+    return pd.DataFrame(rows, columns=["indicator", "nouvelles_periodes"])
+
+
+def mouvements(avant: pd.DataFrame, apres: pd.DataFrame, seuil_pct: float = SEUIL_PCT) -> pd.DataFrame:
+    """Values of the same (territory, indicator, period) that changed by more than ``seuil_pct`` %.
+
+    Revisions of already published periods show here (e.g. URSSAF revising a year).
+    """
+    keys = ["id_ti", "indicator", "period"]
+    merged = avant[[*keys, "value"]].merge(apres[[*keys, "lib", "value"]], on=keys, suffixes=("_avant", "_apres"))
+    change = (merged["value_apres"] - merged["value_avant"]).abs()
+    rel = 100 * change / merged["value_avant"].abs().where(merged["value_avant"] != 0)
+    moved = merged.assign(ecart_pct=rel).loc[(rel > seuil_pct) | (rel.isna() & (change > 0))]
+    return moved.sort_values("ecart_pct", ascending=False, na_position="first").reset_index(drop=True)
+
+
+def profils_changes(avant: pd.Series, apres: pd.Series) -> pd.DataFrame:
+    """Territories whose typology profile differs between two periods (Series id_ti -> profil)."""
+    both = pd.concat({"profil_avant": avant, "profil_apres": apres}, axis=1).dropna()
+    return both.loc[both["profil_avant"] != both["profil_apres"]].rename_axis("id_ti").reset_index()

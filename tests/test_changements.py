@@ -1,0 +1,55 @@
+"""The "what changed" comparison between two periods, on hand-written indicator tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import changements
+
+
+def _long(rows):
+    return pd.DataFrame(rows, columns=["id_ti", "lib", "indicator", "period", "value"])
+
+
+AVANT = _long([
+    ("ti-0001", "A", "emploi_prive", "2022", 100.0),
+    ("ti-0001", "A", "emploi_prive", "2023", 110.0),
+    ("ti-0001", "A", "taux_chomage", "2022-T1", 7.0),
+    ("ti-0002", "B", "emploi_prive", "2023", 50.0),
+])
+APRES = _long([
+    ("ti-0001", "A", "emploi_prive", "2022", 100.0),
+    ("ti-0001", "A", "emploi_prive", "2023", 110.5),  # +0.45 %: below the threshold
+    ("ti-0001", "A", "emploi_prive", "2024", 120.0),  # new year published
+    ("ti-0001", "A", "taux_chomage", "2022-T1", 7.0),
+    ("ti-0002", "B", "emploi_prive", "2023", 55.0),  # revised by +10 %
+])
+
+
+def test_new_periods_are_listed_per_indicator() -> None:
+    new = changements.nouvelles_donnees(AVANT, APRES)
+    assert new.to_dict("records") == [{"indicator": "emploi_prive", "nouvelles_periodes": ["2024"]}]
+
+
+def test_only_moves_beyond_the_threshold_are_reported() -> None:
+    moved = changements.mouvements(AVANT, APRES, seuil_pct=1.0)
+    assert moved[["id_ti", "period"]].values.tolist() == [["ti-0002", "2023"]]
+    assert round(moved.loc[0, "ecart_pct"], 6) == 10.0
+
+
+def test_changed_profiles() -> None:
+    avant = pd.Series({"ti-0001": "industriel en repli", "ti-0002": "rural productif"})
+    apres = pd.Series({"ti-0001": "industriel dynamique", "ti-0002": "rural productif"})
+    assert changements.profils_changes(avant, apres)["id_ti"].tolist() == ["ti-0001"]
+
+
+def test_previous_periode_ignores_incomplete_folders(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(changements.config, "OUTPUTS_DIR", tmp_path)
+    monkeypatch.setattr(changements, "output_paths", lambda phase, p: {"long": tmp_path / p / f"l{phase}.parquet"})
+    for p in ("2025-01", "2025-02"):
+        (tmp_path / p).mkdir()
+    for phase in (1, 2):
+        (tmp_path / "2025-01" / f"l{phase}.parquet").touch()
+    (tmp_path / "2025-02" / "l1.parquet").touch()  # phase 2 missing: an interrupted run
+    assert changements.previous_periode("2025-03") == "2025-01"
+    assert changements.previous_periode("2025-01") is None
