@@ -1,0 +1,299 @@
+"""Notebook execution engine: parallel papermill runs, up-to-date skipping, failures, atomicity."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import config
+from analysis.pipeline import (
+    JobResult,
+    NotebookJob,
+    _sources_digest,
+    code_version,
+    digest_files,
+    execute_jobs,
+    failed_path,
+    is_up_to_date,
+    job_digest,
+    setup_run_logger,
+    stamp_path,
+    summarize,
+    write_manifest,
+)
+
+KERNEL = config.KERNEL_NAME
+
+
+def write_template(path: Path, body: str, params: str = "x = 0\nfail = False") -> Path:
+    """A tiny notebook: a `parameters`-tagged cell, then `body`."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell(textwrap.dedent(body))]
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+SQUARE = """
+import os, pathlib
+pathlib.Path(f"carre_{x}.txt").write_text(f"{x * x} {os.getppid()}")
+if fail:
+    raise ValueError(f"échec voulu pour {x}")
+print(x * x)
+"""
+
+
+def run(jobs, **kw):
+    return execute_jobs(jobs, jobs_n=2, kernel=KERNEL, inputs_digest=kw.pop("inputs", "d0"),
+                        log=None, progress=False, **kw)
+
+
+def stdout_of(notebook: Path) -> str:
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_executes_jobs_in_parallel_workers_and_writes_outputs_beside_their_figures(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    jobs = [NotebookJob(template, tmp_path / "out" / f"ti-{x}.ipynb", {"x": x}, f"ti-{x}")
+            for x in (2, 3, 4, 5)]
+    results = run(jobs)
+
+    assert [r.status for r in results] == ["executed"] * 4
+    assert [r.label for r in results] == ["ti-2", "ti-3", "ti-4", "ti-5"]
+    for x, r in zip((2, 3, 4, 5), results):
+        assert r.notebook == r.output == (tmp_path / "out" / f"ti-{x}.ipynb").resolve()
+        assert stdout_of(r.output).strip() == str(x * x)
+        assert r.duration > 0 and r.error is None
+        assert json.loads(stamp_path(r.output).read_text())["digest"] == r.digest
+    # the kernel ran in the output's folder: files it wrote land beside the notebook
+    written = {p.name: p.read_text().split() for p in (tmp_path / "out").glob("carre_*.txt")}
+    assert {k: v[0] for k, v in written.items()} == {f"carre_{x}.txt": str(x * x) for x in (2, 3, 4, 5)}
+    # two worker processes (the kernels' parents), each reused for two notebooks
+    assert len({v[1] for v in written.values()}) == 2
+    # nothing temporary left behind
+    assert not list((tmp_path / "out").glob(".*"))
+
+
+def test_second_run_executes_nothing_and_changes_reexecute_only_their_job(tmp_path):
+    a = write_template(tmp_path / "a.ipynb", SQUARE)
+    b = write_template(tmp_path / "b.ipynb", SQUARE)
+    out = tmp_path / "out"
+    jobs = [NotebookJob(a, out / "j0.ipynb", {"x": 1}), NotebookJob(a, out / "j1.ipynb", {"x": 2}),
+            NotebookJob(b, out / "j2.ipynb", {"x": 3})]
+    assert [r.status for r in run(jobs)] == ["executed"] * 3
+    mtimes = [j.output.stat().st_mtime_ns for j in jobs]
+
+    again = run(jobs)
+    assert [r.status for r in again] == ["up-to-date"] * 3
+    assert [j.output.stat().st_mtime_ns for j in jobs] == mtimes
+    assert summarize(again) == "3 fiches : 0 exécutée, 3 à jour, 0 en échec"
+
+    jobs[0] = NotebookJob(a, out / "j0.ipynb", {"x": 7})
+    assert [r.status for r in run(jobs)] == ["executed", "up-to-date", "up-to-date"]
+    assert stdout_of(jobs[0].output).strip() == "49"
+
+    write_template(b, SQUARE.replace("print(x * x)", "print(x * x * x)"))
+    assert [r.status for r in run(jobs)] == ["up-to-date", "up-to-date", "executed"]
+    assert stdout_of(jobs[2].output).strip() == "27"
+
+    # new input data invalidate the jobs
+    assert [r.status for r in run(jobs[:1], inputs="d1")] == ["executed"]
+
+
+def test_failing_notebook_does_not_stop_the_others(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    out = tmp_path / "out"
+    jobs = [NotebookJob(template, out / f"ti-{x}.ipynb", {"x": x, "fail": x == 2}, f"ti-{x}")
+            for x in (1, 2, 3)]
+    # a previous run left an output for ti-2 made from other inputs: it must not survive a failure
+    out.mkdir()
+    jobs[1].output.write_text("{}")
+    stamp_path(jobs[1].output).write_text(json.dumps({"digest": "ancien"}))
+
+    results = run(jobs)
+
+    assert [r.status for r in results] == ["executed", "failed", "executed"]
+    failed = results[1]
+    assert failed.notebook == failed_path(jobs[1].output.resolve()) == (out / "ti-2.failed.ipynb").resolve()
+    assert failed.error.endswith("ValueError: échec voulu pour 2")
+    nb = nbformat.read(failed.notebook, as_version=4)
+    assert nb.metadata.papermill["exception"] is True
+    assert any(o.get("ename") == "ValueError" for c in nb.cells for o in c.get("outputs", []))
+    assert not jobs[1].output.exists() and not stamp_path(jobs[1].output).exists()
+    assert summarize(results) == (
+        f"3 fiches : 2 exécutées, 0 à jour, 1 en échec : ti-2 → {out.resolve() / 'ti-2.failed.ipynb'}"
+    )
+
+    manifest = tmp_path / "run" / "manifest.json"
+    write_manifest(manifest, results, {"periode": "2025-06", "code_version": "v-test"})
+    data = json.loads(manifest.read_text())
+    assert data["periode"] == "2025-06"
+    assert data["counts"] == {"total": 3, "executed": 2, "up-to-date": 0, "failed": 1}
+    assert [j["status"] for j in data["jobs"]] == ["executed", "failed", "executed"]
+    assert data["jobs"][1]["notebook"].endswith("ti-2.failed.ipynb")
+    with pytest.raises(ValueError, match="jobs"):
+        write_manifest(manifest, results, {"jobs": []})
+
+    # fixed: the failed job runs again (only it), and its failed copy goes away
+    jobs[1] = NotebookJob(template, out / "ti-2.ipynb", {"x": 2}, "ti-2")
+    assert [r.status for r in run(jobs)] == ["up-to-date", "executed", "up-to-date"]
+    assert not failed_path(jobs[1].output).exists()
+
+
+def test_interrupted_run_leftovers_never_count_as_done(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    job = NotebookJob(template, tmp_path / "ti-6.ipynb", {"x": 6})
+    (result,) = run([job])
+    assert result.status == "executed"
+    # what a kill between papermill's write and the stamp leaves: a temporary notebook,
+    # a stamp temporary, an output without stamp (here truncated)
+    stamp_path(job.output).unlink()
+    job.output.write_text('{"cells": [')
+    (tmp_path / ".ti-6.ipynb.4242.tmp.ipynb").write_text("partiel")
+    (tmp_path / ".ti-6.ipynb.json.4242.tmp.json").write_text("{")
+    assert not is_up_to_date(job.output, result.digest)
+
+    (again,) = run([job])
+
+    assert again.status == "executed"
+    assert stdout_of(job.output).strip() == "36"
+    assert is_up_to_date(job.output, again.digest)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="relies on /proc and SIGKILL")
+def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
+    release = tmp_path / "release"
+    template = write_template(tmp_path / "attente.ipynb", f"""
+        import os, pathlib, time
+        pathlib.Path(f"demarre_{{x}}").write_text(str(os.getpid()))
+        while x > 0 and not os.path.exists({str(release)!r}):
+            time.sleep(0.05)
+        print(x)
+        """)
+    out = tmp_path / "out"
+    specs = [(str(template), str(out / f"ti-{x}.ipynb"), {"x": x}) for x in (0, 1, 2)]
+    script = textwrap.dedent(f"""
+        from analysis.pipeline import NotebookJob, execute_jobs
+        jobs = [NotebookJob(*spec) for spec in {specs!r}]
+        execute_jobs(jobs, jobs_n=2, kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 40
+        while not (stamp_path(out / "ti-0.ipynb").exists() and (out / "demarre_1").exists()):
+            assert proc.poll() is None and time.monotonic() < deadline, "run did not progress"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+        # the kernel of the notebook in progress does not outlive the run (it could not
+        # finish its job behind the rerun's back)
+        kernel_pid = int((out / "demarre_1").read_text())
+        deadline = time.monotonic() + 10
+        while _alive(kernel_pid):
+            assert time.monotonic() < deadline, "orphan kernel still running"
+            time.sleep(0.1)
+        assert not (out / "ti-1.ipynb").exists() and not stamp_path(out / "ti-1.ipynb").exists()
+    finally:
+        proc.kill()
+        release.touch()  # lets any survivor finish instead of waiting forever
+
+    jobs = [NotebookJob(*spec) for spec in specs]
+    results = run(jobs, inputs="d")
+
+    assert [r.status for r in results] == ["up-to-date", "executed", "executed"]
+    assert [stdout_of(j.output).strip() for j in jobs] == ["0", "1", "2"]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_duplicate_outputs_and_bad_worker_count_are_refused(tmp_path):
+    job = NotebookJob(tmp_path / "t.ipynb", tmp_path / "o.ipynb", {})
+    with pytest.raises(ValueError, match="même notebook"):
+        run([job, NotebookJob(tmp_path / "u.ipynb", tmp_path / "o.ipynb", {})])
+    with pytest.raises(ValueError, match="jobs_n"):
+        execute_jobs([job], jobs_n=0, kernel=KERNEL, inputs_digest="", log=None)
+
+
+def test_missing_template_is_a_failure_without_notebook(tmp_path):
+    (result,) = run([NotebookJob(tmp_path / "absent.ipynb", tmp_path / "o.ipynb", {}, "ti-x")])
+    assert result.status == "failed" and result.notebook is None
+    assert "absent.ipynb" in result.error
+    assert summarize([result]) == "1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-x → aucun notebook écrit"
+
+
+def test_summarize_counts_in_french():
+    results = [
+        JobResult("ti-0001", "executed", Path("/o/ti-0001.ipynb"), Path("/o/ti-0001.ipynb"), 2.0),
+        JobResult("ti-0002", "up-to-date", Path("/o/ti-0002.ipynb"), Path("/o/ti-0002.ipynb"), 0.0),
+        JobResult("ti-0003", "executed", Path("/o/ti-0003.ipynb"), Path("/o/ti-0003.ipynb"), 2.0),
+        JobResult("ti-0042", "failed", Path("/o/ti-0042.ipynb"), Path("/o/ti-0042.failed.ipynb"), 1.0,
+                  error="KeyError: 'x'"),
+    ]
+    assert summarize(results) == (
+        "4 fiches : 2 exécutées, 1 à jour, 1 en échec : ti-0042 → /o/ti-0042.failed.ipynb"
+    )
+    assert summarize(results[:1], noun="monographie") == "1 monographie : 1 exécutée, 0 à jour, 0 en échec"
+
+
+def test_digests(tmp_path):
+    f1, f2 = tmp_path / "a.parquet", tmp_path / "b.csv"
+    f1.write_bytes(b"abc")
+    f2.write_bytes(b"def")
+    d = digest_files([f1, f2])
+    assert d == digest_files([f2, f1])
+    f2.write_bytes(b"deg")
+    assert digest_files([f1, f2]) != d
+    assert job_digest("t", {"x": 1}, "i") == job_digest("t", {"x": 1}, "i")
+    assert len({job_digest("t", {"x": 1}, "i"), job_digest("t", {"x": 2}, "i"),
+                job_digest("u", {"x": 1}, "i"), job_digest("t", {"x": 1}, "j")}) == 4
+
+
+def test_code_version_follows_uncommitted_source_edits(tmp_path):
+    assert "+src." in code_version()
+    pkg = tmp_path / "analysis"
+    (pkg / "__pycache__").mkdir(parents=True)
+    (pkg / "m.py").write_text("def f():\n    return 1\n")
+    before = _sources_digest(pkg)
+    (pkg / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
+    assert _sources_digest(pkg) == before
+    (pkg / "m.py").write_text("def f():\n    return 2\n")
+    assert _sources_digest(pkg) != before
+
+
+def test_run_logger_file_gets_details_console_stays_concise(tmp_path, capsys):
+    log = setup_run_logger(tmp_path / "logs" / "run.log")
+    log.debug("détail %d", 1)
+    log.info("ti-0001 exécutée")
+    log = setup_run_logger(tmp_path / "logs" / "run.log")  # a second set-up does not duplicate
+    log.warning("attention")
+    for handler in log.handlers:
+        handler.flush()
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["ti-0001 exécutée", "attention"]
+    text = (tmp_path / "logs" / "run.log").read_text(encoding="utf-8")
+    assert "WARNING" in text and "attention" in text  # the file is per run (overwritten)
+    assert log.level == logging.DEBUG and not log.propagate
