@@ -1,0 +1,71 @@
+-- Pandoc filter of analysis.render: HTML tables of notebook outputs (pandas DataFrames),
+-- carried through the Markdown as raw HTML blocks, become native pandoc tables so that
+-- every writer (HTML and Typst) renders them. Their <style> elements are dropped; columns
+-- of figures (every cell starts with a number) are right-aligned, the others left-aligned;
+-- a table too wide for the page gets column widths in proportion to its content.
+local stringify = pandoc.utils.stringify
+local WIDE = 90     -- characters: wider tables get explicit column widths
+local LONGEST = 30  -- characters: cap of one column's share
+local PADDING = 3   -- characters: a cell's inner margins
+
+-- A figure with its unit: "12 345", "+1,08 %/an", "−4,6 %", "2 191 €/m²", "128e sur 182".
+local function is_number(text)
+  for _, sign in ipairs({"\u{2212}", "\u{2013}", "+", "-"}) do
+    if text:sub(1, #sign) == sign then text = text:sub(#sign + 1) end
+  end
+  return text:find("^%s*%d") ~= nil
+end
+
+local function body_rows(tbl)
+  local rows = {}
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do
+      if #row.cells == #tbl.colspecs then table.insert(rows, row) end
+    end
+  end
+  return rows
+end
+
+local function longest_word(text)
+  local longest = 0
+  for word in text:gmatch("%S+") do longest = math.max(longest, utf8.len(word) or #word) end
+  return longest
+end
+
+local function shape(tbl)
+  local rows = body_rows(tbl)
+  local lengths, total = {}, 0
+  for col = 1, #tbl.colspecs do
+    local numeric, length = #rows > 0, 1
+    for _, row in ipairs(rows) do
+      local text = stringify(row.cells[col].contents)
+      if text ~= "" and not is_number(text) then numeric = false end
+      length = math.max(length, utf8.len(text) or #text)
+    end
+    for _, row in ipairs(tbl.head.rows) do
+      if #row.cells == #tbl.colspecs then
+        length = math.max(length, longest_word(stringify(row.cells[col].contents)))
+      end
+    end
+    lengths[col] = math.min(length, LONGEST) + PADDING
+    total = total + lengths[col]
+    tbl.colspecs[col][1] = numeric and pandoc.AlignRight or pandoc.AlignLeft
+  end
+  if total > WIDE then
+    for col = 1, #tbl.colspecs do tbl.colspecs[col][2] = lengths[col] / total end
+  end
+  return tbl
+end
+
+local function drop_raw_html(blocks)
+  return blocks:walk({
+    RawInline = function() return {} end,
+    RawBlock = function() return {} end,
+  }):filter(function(block) return not (block.t == "Plain" and #block.content == 0) end)
+end
+
+function RawBlock(raw)
+  if raw.format == "html" and raw.text:find("<table") then
+    return drop_raw_html(pandoc.read(raw.text, "html-native_divs").blocks):walk({ Table = shape })
+  end
+end

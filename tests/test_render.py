@@ -1,0 +1,250 @@
+"""Publishing: executed notebooks -> HTML pages and PDFs with the pandoc + Typst fallback."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import shutil
+from html import unescape
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from pypdf import PdfReader
+
+from analysis import config, render
+
+TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
+CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
+
+
+def _png() -> str:
+    fig, ax = plt.subplots(figsize=(5, 2.5))
+    ax.plot([2019, 2020, 2021], [100, 97, 103])
+    ax.set_title("Emploi industriel")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Territoire": ["Vallée de l'Arve", "Cœur de France"],
+            "Emploi": ["12 345", "6 789"],
+            "Évolution": ["1,5 %", "−2,3 %"],
+        }
+    )
+
+
+def _notebook(heading: str = TERRITOIRE) -> nbformat.NotebookNode:
+    """An executed notebook as papermill leaves it: outputs built directly, no kernel needed."""
+    figure_cell = new_code_cell(
+        f'#| label: fig-emploi\n#| fig-cap: "{CAPTION}"\nfig = plot_emploi()  # CODE-SOURCE-SECRET',
+        outputs=[new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})],
+    )
+    table_cell = new_code_cell(
+        '#| tbl-cap: "Emploi par territoire"\ntableau',
+        outputs=[
+            new_output(
+                "execute_result", data={"text/html": _table()._repr_html_(), "text/plain": "df"}, execution_count=3
+            )
+        ],
+    )
+    return new_notebook(
+        cells=[
+            new_code_cell("periode = '2025-06'", metadata={"tags": ["parameters"]}),
+            new_code_cell("id_ti = 'PARAM-INJECTE'", metadata={"tags": ["injected-parameters"]}),
+            new_markdown_cell(f"# {heading}\n\nLe territoire compte 12 345 emplois industriels.\n\n## Emploi"),
+            figure_cell,
+            table_cell,
+            new_code_cell(
+                "import warnings", outputs=[new_output("stream", name="stderr", text="UserWarning: AVERTISSEMENT\n")]
+            ),
+            new_code_cell(
+                "print('CELLULE-CACHEE')",
+                metadata={"tags": ["remove-cell"]},
+                outputs=[new_output("stream", name="stdout", text="CELLULE-CACHEE\n")],
+            ),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+def _pdf_text(path) -> tuple[int, str]:
+    reader = PdfReader(path)
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages).replace("’", "'")
+
+
+def test_cell_options_reads_quarto_comments():
+    assert render.cell_options(f'#| label: fig-x\n#| fig-cap: "{CAPTION}"\nplot()') == {
+        "label": "fig-x",
+        "fig-cap": CAPTION,
+    }
+    assert render.cell_options("x = 1\n#| label: not-an-option") == {}
+
+
+def test_split_title_takes_the_first_heading_out_of_the_body():
+    title, nb = render.split_title(_notebook())
+    assert title == TERRITOIRE
+    assert nb.cells[2].source.startswith("\nLe territoire compte")
+    markdown_title = new_notebook(
+        cells=[
+            new_code_cell(
+                "display(Markdown(...))",
+                outputs=[new_output("display_data", data={"text/markdown": "# Fiche Vallée de l'Arve\n\nTexte."})],
+            )
+        ]
+    )
+    title, nb = render.split_title(markdown_title)
+    assert title == "Fiche Vallée de l'Arve"
+    assert nb.cells[0].outputs[0].data["text/markdown"] == "\nTexte."
+
+
+def test_publishable_hides_cells_and_converts_tables():
+    nb = render.publishable(_notebook())
+    sources = "".join(cell.source for cell in nb.cells)
+    assert "PARAM-INJECTE" not in sources and "CELLULE-CACHEE" not in sources and "periode =" not in sources
+    image, table, warning = (cell.outputs for cell in nb.cells[1:])
+    assert image[0].metadata["caption"] == CAPTION and image[0].metadata["label"] == "fig-emploi"
+    assert warning == []  # stderr is not published
+    markdown = table[0].data["text/markdown"]
+    assert set(table[0].data) == {"text/markdown"}
+    assert markdown.startswith("````{=html}\n") and markdown.endswith("\n````\n")  # a raw HTML block
+    assert "<caption>Emploi par territoire</caption>" in markdown and "<td>Cœur de France</td>" in markdown
+
+
+def test_render_notebook_html_and_pdf(tmp_path):
+    notebook = tmp_path / "synthese.ipynb"
+    nbformat.write(_notebook(), notebook)
+    html, pdf = tmp_path / "site" / "synthese.html", tmp_path / "site" / "synthese.pdf"
+
+    assert render.render_notebook(notebook, html, pdf) == TERRITOIRE
+
+    page = unescape(html.read_text(encoding="utf-8")).replace("’", "'")  # pandoc typesets apostrophes
+    assert f"<title>{TERRITOIRE}</title>" in page
+    assert re.search(r'<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/]{100}', page)
+    assert re.search(f"<figcaption[^>]*>{CAPTION}</figcaption>", page)
+    assert 'lang="fr-FR"' in page
+    assert "<table" in page and "12 345" in page
+    for hidden in ("CODE-SOURCE-SECRET", "plot_emploi", "PARAM-INJECTE", "CELLULE-CACHEE", "AVERTISSEMENT"):
+        assert hidden not in page
+    assert not list(html.parent.glob(".*.tmp"))  # temporary files were moved into place
+
+    pages, text = _pdf_text(pdf)
+    assert pages >= 1
+    assert TERRITOIRE in text.replace("’", "'")
+    assert "Cœur de France" in text and "12 345" in text  # the table survived into the PDF
+    assert "Emploi par territoire" in text and CAPTION in text  # captions
+    assert "CODE-SOURCE-SECRET" not in text
+    assert len(PdfReader(pdf).pages[0].images) == 1  # the figure
+
+
+@pytest.fixture()
+def periode(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / "outputs")
+    return "2025-06"
+
+
+def _write(path, nb):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_render_site_with_the_fallback(periode, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # no Quarto on PATH
+    assert render.available_renderer() == "pandoc+typst"
+    root = config.periode_dir(periode)
+    synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    monographie = _write(root / "monographies" / "vallee-arve.ipynb", _notebook())
+    fiches = [
+        render.Document(
+            _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche")), "Vallée de l'Arve", 1, "TI-74"
+        ),
+        render.Document(
+            _write(root / "fiches" / "phase2" / "TI-18.ipynb", _notebook("Fiche")), "Cœur de France", 2, "TI-18"
+        ),
+        render.Document(root / "fiches" / "phase2" / "TI-XX.ipynb", "Cassé", 2, "TI-XX"),
+    ]
+    (root / "fiches" / "phase2" / "TI-XX.ipynb").write_text("{pas du json", encoding="utf-8")  # a broken notebook
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "ancienne-page.html").write_text("périmée", encoding="utf-8")
+
+    report = render.render_site(periode, [render.Document(synthese), render.Document(monographie)], fiches)
+
+    site = root / "site"
+    assert report.renderer == "pandoc+typst" and report.site == site
+    assert not (site / "ancienne-page.html").exists()  # the site was replaced as a whole
+    assert sorted(p.relative_to(site).as_posix() for p in report.pdfs) == [
+        "monographies/vallee-arve.pdf",
+        "synthese/synthese.pdf",
+    ]
+    assert all(p.exists() for p in report.pages + report.pdfs) and len(report.pages) == 5
+    assert list(report.failures) == [root / "fiches" / "phase2" / "TI-XX.ipynb"]
+    assert not (site / "fiches" / "phase2" / "TI-XX.html").exists()
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+    index = unescape(report.index.read_text(encoding="utf-8")).replace("’", "'")
+    for link in (
+        "synthese/synthese.html",
+        "synthese/synthese.pdf",
+        "monographies/vallee-arve.html",
+        "monographies/vallee-arve.pdf",
+        "fiches/phase1/TI-74.html",
+        "fiches/phase2/TI-18.html",
+    ):
+        assert f'href="{link}"' in index
+    assert "Synthèse nationale" in index and "Cœur de France" in index and "TI-XX" not in index
+    positions = [
+        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74)", "Phase 2", ">Cœur de France</a> (TI-18)")
+    ]
+    assert positions == sorted(positions)  # fiches grouped by phase, with their territory names
+    assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
+
+
+def test_render_site_rejects_notebooks_outside_the_period(periode, tmp_path):
+    stray = _write(tmp_path / "ailleurs.ipynb", _notebook())
+    with pytest.raises(ValueError, match="n'est pas sous"):
+        render.render_site(periode, [render.Document(stray)], [], renderer="pandoc+typst")
+
+
+def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(periode, tmp_path, monkeypatch):
+    """A stand-in `quarto` on PATH records what render_site hands to Quarto."""
+    bin_dir, seen = tmp_path / "bin", tmp_path / "vu-par-quarto"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(
+        '#!/bin/sh\necho "$@" > "$SEEN.args"\ncp -r "$2" "$SEEN"\nmkdir -p "$5"\necho ok > "$5/index.html"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("SEEN", str(seen))
+    root = config.periode_dir(periode)
+    synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    (root / "synthese" / "carte.png").write_bytes(b"png")
+    fiche = render.Document(
+        _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche")), "Vallée de l'Arve", 1, "TI-74"
+    )
+
+    report = render.render_site(periode, [render.Document(synthese)], [fiche])
+
+    assert render.available_renderer() == report.renderer == "quarto"
+    args = (tmp_path / "vu-par-quarto.args").read_text().split()
+    assert args[0] == "render" and "--no-execute" in args and args[args.index("--output-dir") + 1] != str(root / "site")
+    assert (seen / "_quarto.yml").read_text() == (config.ROOT / "_quarto.yml").read_text()
+    assert (seen / "synthese" / "carte.png").exists()  # figure files beside the notebook
+    assert "typst" in (seen / "synthese" / "_metadata.yml").read_text()
+    assert not (seen / "fiches" / "phase1" / "_metadata.yml").exists()  # fiches: HTML only
+    staged = nbformat.read(seen / "synthese" / "synthese.ipynb", as_version=4)
+    assert staged.cells[0].cell_type == "raw" and staged.cells[0].source.startswith("---\ntitle: Synthèse nationale")
+    assert "# Synthèse nationale" not in "".join(c.source for c in staged.cells[1:])
+    index = (seen / "index.qmd").read_text(encoding="utf-8")
+    assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
+    assert (root / "site" / "index.html").read_text() == "ok\n"
+    assert report.pdfs == (root / "site" / "synthese" / "synthese.pdf",)
