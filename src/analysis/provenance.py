@@ -26,7 +26,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
         "date_execution": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "version_code": code_version,
         "parametres": parameters,
-        "fichiers": [f for f in sources.provenance(file_ids) if not (f["living"] and not _cached(f["id"]))],
+        "fichiers": sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or _cached(i)]),
     }
 
 

@@ -1,0 +1,217 @@
+"""The per-territory fiche: ranks, forces et faiblesses, French sentences, figures, and one fiche run end to end."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+from shapely.geometry import Point, box
+
+from analysis import config, fiche, figures, maps, provenance
+from analysis.indicators.build import build_indicators, write_indicators
+from analysis.indicators.registry import registry
+from analysis.text import nombre
+
+NBSP = "\u00a0"
+
+
+def _wide() -> pd.DataFrame:
+    """Five TI, their région and France, in the schema of the wide indicator table."""
+    return pd.DataFrame(
+        {
+            "id_ti": ["ti-0001", "ti-0002", "ti-0003", "ti-0004", "ti-0005", "REG-11", "FRANCE"],
+            "niveau": ["ti"] * 5 + ["region", "france"],
+            "lib": ["Alpha", "Bêta", "Gamma", "Delta", "Epsilon", "Île-de-France", "France"],
+            "region": ["11"] * 6 + [pd.NA],
+            "taux_chomage": [5.0, 6.0, 7.0, 8.0, 12.0, 7.0, 7.5],
+            "revenu_median": [25000.0, 21000.0, 22000.0, float("nan"), 20000.0, 24000.0, 23200.0],
+            "part_industrie": [30.0, 10.0, 12.0, 14.0, 9.0, 11.0, 12.4],
+            "emploi_prive": [12345.0, 2000.0, 3000.0, 4000.0, 5000.0, 100000.0, 20000000.0],
+        }
+    ).astype({"region": "str"})
+
+
+def test_ranks_and_quartiles_among_the_ti_only():
+    rk = fiche.rangs(_wide(), ["taux_chomage", "revenu_median"]).set_index(["id_ti", "indicator"])
+    assert set(rk.index.get_level_values("id_ti")) == {f"ti-000{i}" for i in range(1, 6)}  # région and France excluded
+    # 1 = highest: ti-0005 has the highest unemployment; ceil(5/4) = 2 TI per quartile
+    assert rk.loc[("ti-0005", "taux_chomage"), "rang"] == 1 and rk.loc[("ti-0001", "taux_chomage"), "rang"] == 5
+    assert rk.xs("taux_chomage", level="indicator")["haut"].sum() == 2
+    assert rk.loc[("ti-0004", "taux_chomage"), ["haut", "bas"]].tolist() == [True, False]
+    # a missing value has no rank and does not count in n
+    assert pd.isna(rk.loc[("ti-0004", "revenu_median"), "rang"])
+    assert rk.loc[("ti-0001", "revenu_median"), "n"] == 4 and rk.loc[("ti-0001", "revenu_median"), "rang"] == 1
+    assert rk.loc[("ti-0005", "revenu_median"), "bas"] and not rk.loc[("ti-0004", "revenu_median"), "bas"]
+
+
+def test_forces_et_faiblesses_follow_the_sign_convention():
+    sens = {"taux_chomage": -1, "revenu_median": 1, "part_industrie": 0}
+    ff = fiche.forces_faiblesses(_wide(), "ti-0001", sens=sens).set_index("indicator")
+    assert ff.loc["taux_chomage", "lecture"] == "force"  # lowest unemployment: a strength
+    assert ff.loc["taux_chomage", "position"] == "bas"
+    assert ff.loc["revenu_median", "lecture"] == "force"  # highest income
+    assert ff.loc["part_industrie", "lecture"] == "trait"  # descriptive: neither strength nor weakness
+    worst = fiche.forces_faiblesses(_wide(), "ti-0005", sens=sens).set_index("indicator")
+    assert worst.loc["taux_chomage", "lecture"] == "faiblesse"
+    assert worst.loc["revenu_median", "lecture"] == "faiblesse"
+    # ti-0003 sits in the middle on every indicator and close to France: nothing stands out
+    assert fiche.forces_faiblesses(_wide(), "ti-0003", sens=sens).empty
+    assert fiche.forces_faiblesses(_wide(), "ti-0001", sens=sens)["lecture"].tolist()[-1] == "trait"  # forces first
+
+
+def test_far_from_france_counts_outside_the_quartiles():
+    wide = _wide().assign(taux_chomage=[5.0, 5.1, 5.2, 5.3, 5.4, 7.0, 12.0])  # all TI far below France
+    ff = fiche.forces_faiblesses(wide, "ti-0003", sens={"taux_chomage": -1}, seuil_ecart=1.0)
+    assert ff["indicator"].tolist() == ["taux_chomage"] and ff["critere"].tolist() == ["écart à la France"]
+    assert ff["lecture"].tolist() == ["force"]
+
+
+def test_every_indicator_with_a_direction_is_in_the_registry():
+    names = set(registry()["name"])
+    assert set(fiche.SENS) <= names and set(fiche.CHIFFRES_CLES) <= names
+    assert fiche.SENS["taux_chomage"] == -1 and fiche.SENS["taux_pauvrete"] == -1 and fiche.SENS["revenu_median"] == 1
+
+
+def test_french_formatting_of_values_and_periods():
+    assert fiche.valeur_fr(7.456, "%") == f"7,5{NBSP}%"
+    assert fiche.valeur_fr(1.0834, "%/an") == f"+1,08{NBSP}%/an"
+    assert fiche.valeur_fr(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
+    assert fiche.valeur_fr(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
+    assert fiche.valeur_fr(float("nan"), "%") == "n.d."
+    assert fiche.periode_fr("2022-T2") == "2e trimestre 2022" and fiche.periode_fr("2022-T1", court=True) == "T1 2022"
+    assert fiche.periode_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
+    assert fiche.quand_fr("2018-2024") == "entre 2018 et 2024" and fiche.quand_fr("2024-12") == "en décembre 2024"
+    assert fiche.quand_fr("2022-T2") == "au 2e trimestre 2022"
+    assert fiche.rang_fr(1, 183) == "1er sur 183" and fiche.rang_fr(12, 183) == "12e sur 183"
+    assert fiche.pluriel(0, "force", zero="aucune") == "aucune force" and fiche.pluriel(3, "force") == "3 forces"
+
+
+def test_key_figures_table_is_formatted_in_french_with_ranks():
+    periods = pd.DataFrame({"indicator": ["taux_chomage", "revenu_median"], "period": ["2022-T2", "2021"]})
+    table = fiche.chiffres_cles(_wide(), periods, registry(), "ti-0004", indicators=("taux_chomage", "revenu_median"))
+    assert table.columns.tolist() == ["Indicateur", "Période", "Territoire", "Région", "France", "Rang parmi les TI"]
+    row = table.iloc[0]
+    assert row["Territoire"] == f"8,0{NBSP}%" and row["France"] == f"7,5{NBSP}%" and row["Rang parmi les TI"] == "2e sur 5"
+    assert row["Période"] == "T2 2022"
+    assert table.iloc[1][["Territoire", "Rang parmi les TI"]].tolist() == ["n.d.", "n.d."]
+
+
+def test_missing_indicators_are_stated():
+    text = fiche.texte_manquants(_wide(), registry(), "ti-0004", indicators=["taux_chomage", "revenu_median"])
+    assert "1 n'est pas disponible" in text and "niveau de vie médian" in text and "Filosofi" in text
+    assert fiche.texte_manquants(_wide(), registry(), "ti-0001", indicators=["taux_chomage"]) == ""
+
+
+def test_region_legend_label_differs_from_a_ti_named_after_it():
+    wide = _wide().assign(lib=["Île-de-France", "Bêta", "Gamma", "Delta", "Epsilon", "Île-de-France", "France"])
+    comp = fiche.comparaison(wide, "ti-0001", ["taux_chomage"])
+    assert comp["lib"].tolist() == ["Île-de-France", "Région Île-de-France", "France"]
+
+
+def test_figures_return_figures_with_french_ticks():
+    df = pd.DataFrame({"annee": [2014, 2015, 2014, 2015], "v": [100.0, 1234.5, 100.0, 98.0], "lib": ["A", "A", "France", "France"]})
+    fig = figures.lignes(df, "annee", "v", "lib", principale="A", reference=100)
+    ax = fig.axes[0]
+    assert len([line for line in ax.get_lines() if line.get_label() in {"A", "France"}]) == 2
+    assert figures.french_formatter(0)(1234.5, 0) == "1\u202f234"
+    plt.close(fig)
+    bars = figures.barres(pd.DataFrame({"c": ["x", "y"], "v": [1.5, float("nan")]}), "c", "v", suffixe=" %")
+    assert {t.get_text() for t in bars.axes[0].texts} == {"1,5 %", "n.d."}
+    plt.close(bars)
+    assert figures.period_dates(pd.Series(["2022-T2", "2020-01", "2014"])).dt.month.tolist() == [4, 1, 1]
+
+
+def test_map_projects_metropolitan_areas_to_lambert93():
+    zones = gpd.GeoDataFrame({"lib_epci": ["CC Test"]}, geometry=[box(2.0, 46.0, 2.5, 46.5)], crs=4326)
+    points = gpd.GeoDataFrame({"programme": ["PVD"], "etiquette": ["Bourg"]}, geometry=[Point(2.2, 46.2)], crs=4326)
+    assert maps.projection(zones) == maps.LAMBERT93
+    fig = maps.carte_territoire(zones, contour=zones, points=points, etiquettes="lib_epci", etiquettes_points="etiquette")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"CC Test", "Bourg"} <= texts
+    plt.close(fig)
+
+
+def test_programme_points_cover_the_three_lists():
+    pts = maps.points_programmes()
+    assert pts.groupby("programme")["id_programme"].nunique().to_dict() == {"ACV": 232, "ACV 2": 45, "PVD": 1645}
+    assert (pts.geom_type == "Point").all()
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+PERIODE = "2026-11"
+TERRITOIRE = "ti-2405"
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    outputs = tmp_path_factory.mktemp("outputs")
+    saved_dir, saved_env = config.OUTPUTS_DIR, os.environ.get("OBSERVATOIRE_OUTPUTS")
+    config.OUTPUTS_DIR = outputs
+    os.environ["OBSERVATOIRE_OUTPUTS"] = str(outputs)  # the kernel inherits it
+    try:
+        result = build_indicators(2, PERIODE)
+        write_indicators(result, PERIODE)
+        ids = ["urssaf-emploi/urssaf_serie_indice100", "chomage/chomage-zone-t1-2003-t2-2022"]
+        provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test", ids))
+        target = outputs / "fiche.ipynb"
+        papermill.execute_notebook(
+            str(config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"),
+            str(target),
+            parameters={"territoire": TERRITOIRE, "phase": 2, "periode": PERIODE},
+            kernel_name=config.KERNEL_NAME,
+            progress_bar=False,
+            cwd=str(outputs),
+        )
+        yield nbformat.read(target, as_version=4), result.wide
+    finally:
+        config.OUTPUTS_DIR = saved_dir
+        if saved_env is None:
+            os.environ.pop("OBSERVATOIRE_OUTPUTS", None)
+        else:
+            os.environ["OBSERVATOIRE_OUTPUTS"] = saved_env
+
+
+def _outputs(nb):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def _markdown(nb) -> str:
+    return "\n".join("".join(o["data"]["text/markdown"]) for o in _outputs(nb) if "text/markdown" in o.get("data", {}))
+
+
+def test_fiche_executes_with_title_figures_and_provenance(executed):
+    nb, _ = executed
+    assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    text = _markdown(nb)
+    assert text.startswith("# Grand Est Touraine")
+    assert sum("image/png" in o.get("data", {}) for o in _outputs(nb)) >= 4
+    for heading in ("## Chiffres clés", "## Forces et faiblesses", "## Les quatre piliers du programme", "## Provenance"):
+        assert heading in text or any(c.source.startswith(heading) for c in nb.cells)
+    assert "Simplification" in text and "zone d'emploi de Rouen" in text
+    figure_cells = [c for c in nb.cells if "figures.show(" in c.source]
+    assert figure_cells and all(c.source.startswith("#| label: fig-") and "#| fig-cap:" in c.source for c in figure_cells)
+
+
+def test_prose_numbers_are_the_indicator_table_values(executed):
+    nb, wide = executed
+    row = wide.set_index("id_ti").loc[TERRITOIRE]
+    text = _markdown(nb)
+    assert f"compte {nombre(row['emploi_prive'])} emplois salariés privés" in text
+    assert f"l'indice atteint {nombre(row['emploi_prive_indice'], 1)}" in text
+    assert not math.isnan(row["taux_chomage"]) and fiche.valeur_fr(row["taux_chomage"], "%") in text
+
+
+def test_template_is_committed_without_outputs():
+    nb = nbformat.read(config.NOTEBOOKS_DIR / "fiche_territoire.ipynb", as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "observatoire-ti" and nb.metadata["kernelspec"]["language"] == "python"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and 'territoire = "ti-2405"' in params[0].source
