@@ -1,0 +1,61 @@
+"""The monthly run end to end on one territory: two periods, isolation, rerun, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from analysis import config, referentiel
+from analysis.cli import main
+from analysis.run import run_periode
+
+TERRITOIRE = "ti-2405"
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "outputs"
+    monkeypatch.setattr(config, "OUTPUTS_DIR", folder)
+    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(folder))  # the kernels inherit it
+    return folder
+
+
+def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path) -> None:
+    first = run_periode("2023-05", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+    assert [r.status for r in first.results] == ["executed"]
+    before = _snapshot(outputs / "2023-05")
+
+    second = run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+    assert [r.status for r in second.results] == ["executed"]
+    assert _snapshot(outputs / "2023-05") == before  # another period's files are untouched
+
+    again = run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+    assert [r.status for r in again.results] == ["up-to-date"]
+
+    # "as known at the end of the month": URSSAF year Y is published six months after its end,
+    # so May 2023 knows 2021 (2022 comes in June 2023) and July 2024 knows 2023
+    from analysis.indicators.build import read_indicators
+
+    years = {p: set(read_indicators(2, p).query("indicator == 'emploi_prive'")["period"]) for p in ("2023-05", "2024-07")}
+    assert max(years["2023-05"]) == "2021" and max(years["2024-07"]) == "2023"
+    manifest = (outputs / "2024-07" / "manifest.json").read_text(encoding="utf-8")
+    assert '"up-to-date": 1' in manifest and "sha256" in manifest
+
+
+def test_an_unknown_territory_lists_the_closest_ids(outputs: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", "ti-2499", "--sans-rendu"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "ti-2499" in err and "ti-2409" in err
+    assert not (outputs / "2024-07" / "fiches").exists()  # nothing was executed
+    assert referentiel.closest_ids("Dreux", dict(zip(*referentiel.territoires(2)[["id_ti", "lib_ti"]].T.values)))[0] == "ti-2409"
