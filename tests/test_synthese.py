@@ -1,0 +1,218 @@
+"""Synthesis and monographs: France Relance loader, pure helpers, the monograph choice and an
+end-to-end execution of the synthesis notebook on indicator tables built here."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+
+from analysis import config, impact, provenance, referentiel, sources, synthese
+from analysis.indicators.build import build_indicators, write_indicators
+from analysis.loaders import geo, relance
+
+PERIODE = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Indicator tables of both phases and the provenance record in a temporary outputs folder
+    (also exported for the papermill kernel)."""
+    folder = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "OUTPUTS_DIR", folder)
+        mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
+        synthese.typologie.cache_clear()
+        synthese.monographies.cache_clear()
+        for phase in config.PHASES:
+            write_indicators(build_indicators(phase, PERIODE), PERIODE)
+        pinned = [i for i, s in sources.sources().items() if not s.living]
+        provenance.write(PERIODE, provenance.collect(PERIODE, {"periode": PERIODE}, "test", pinned))
+        yield folder
+        synthese.typologie.cache_clear()
+        synthese.monographies.cache_clear()
+
+
+# --- France Relance ---------------------------------------------------------------------------
+
+
+def test_relance_loader_real_values():
+    firms = relance.entreprises_industrielles()
+    assert firms["departement"].nunique() == 101
+    assert len(firms) == 101 * 36  # January 2020 to December 2022
+    national = firms.groupby("mois")["entreprises"].sum()
+    assert (national.index.min(), national.index.max()) == ("2020-01", "2022-12")
+    assert national["2022-12"] == 9640
+    assert national.max() == 10677 and national.idxmax() == "2022-01"  # revised down in February 2022
+    assert national["2020-10"] == 0
+    assert set(relance.barometre()["id_indicateur"]) >= {relance.ENTREPRISES_INDUSTRIELLES, "nombre-contrats-apprentissage"}
+    # one month of publication lag: in June 2021 the last published month is May 2021
+    assert relance.entreprises_industrielles("2021-06")["mois"].max() == "2021-05"
+
+
+def test_relance_par_departement():
+    dep, mensuel = synthese.suivi_relance(PERIODE, phase=1)
+    assert len(dep) == 101 and dep["entreprises"].sum() == 9640
+    assert dep["population"].sum() == geo.communes(2023)["population"].sum()
+    assert dep["population_ti"].sum() == referentiel.communes_ti(1)["population"].sum()
+    assert dep["part_population_ti"].between(0, 100).all()
+    assert dep["groupe"].value_counts().to_dict() == {"poids des TI faible": 34, "poids des TI fort": 34, "poids des TI moyen": 33}
+    low = dep.loc[dep["groupe"] == "poids des TI faible", "part_population_ti"].max()
+    assert low <= dep.loc[dep["groupe"] == "poids des TI fort", "part_population_ti"].min()
+    assert mensuel.groupby("mois")["entreprises"].sum()["2022-12"] == 9640
+
+
+# --- pure helpers on hand-written fixtures ----------------------------------------------------
+
+
+def test_typology_input_drops_mostly_missing_territories():
+    cols = [c for c in synthese.TYPOLOGY_INDICATORS if c != synthese.DENSITE]
+    wide = pd.DataFrame(
+        {"id_ti": ["ti-0001", "ti-0002", "FRANCE"], "niveau": ["ti", "ti", "france"], **{c: [1.0, np.nan, 2.0] for c in cols}}
+    ).assign(part_industrie=[1.0, 3.0, 2.0])
+    density = pd.Series([2.0, 1.5], index=["ti-0001", "ti-0002"], name=synthese.DENSITE)
+    table = synthese.typology_input(wide, density)
+    assert list(table.index) == ["ti-0001"]  # ti-0002 misses 9 of 11 indicators
+    assert list(table.columns) == list(synthese.TYPOLOGY_INDICATORS)
+
+
+def test_trajectoire_weighted_controls():
+    panel = pd.DataFrame(
+        {
+            "siren_epci": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+            "year": [2017, 2018, 2019] * 3,
+            "emploi": [90, 100, 110, 50, 50, 55, 200, 200, 180],
+            "treated_cohort": pd.array([2019] * 3 + [pd.NA] * 6, dtype="Int64"),
+        }
+    )
+    w = impact.Weights(pd.Series({"a": 1.0, "b": 3.0, "c": 1.0}), pd.DataFrame(), 1.6, "test")
+    res = impact.DidResult("témoins jamais traités", 2019, (2017, 2019), pd.DataFrame(), pd.DataFrame(), None, w, 1, 2)
+    traj = synthese.trajectoire(panel, res, ["a"], base=2018).set_index("year")
+    assert traj.loc[2019, "territoire"] == pytest.approx(110)
+    assert traj.loc[2019, "temoins"] == pytest.approx((3 * 110 + 1 * 90) / 4)
+    assert traj.loc[2018, "ecart"] == pytest.approx(0)
+
+
+def test_recoupement_acv_and_table():
+    villes = pd.DataFrame(
+        {
+            "programme": ["ACV", "ACV", "ACV", "PVD"],
+            "insee_com": ["01001", "01002", "02001", "01003"],
+            "region": ["84", "84", "32", "84"],
+            "id_ti": ["ti-8401", pd.NA, "ti-3201", "ti-8401"],
+        }
+    )
+    regions = pd.DataFrame({"code": ["84", "32"], "nom": ["Auvergne-Rhône-Alpes", "Hauts-de-France"]})
+    rec = synthese.recoupement_acv(villes, regions, "ACV", "liste actuelle").set_index("region")
+    assert rec.loc["FR", ["n_villes", "n_dans_ti"]].tolist() == [3, 2]
+    assert rec.loc["84", "part_dans_ti"] == pytest.approx(50)
+    table = synthese.tableau_acv(rec.reset_index())
+    assert table["Région"].tolist() == ["Auvergne-Rhône-Alpes", "Hauts-de-France", "France"]
+    assert table.loc[2, "liste actuelle"] == "2 / 3 (67 %)"
+
+
+def test_tableau_regions_counts_better_than_region():
+    wide = pd.DataFrame(
+        {
+            "id_ti": ["ti-1", "ti-2", "REG-84"],
+            "niveau": ["ti", "ti", "region"],
+            "lib": ["A", "B", "Auvergne-Rhône-Alpes"],
+            "region": ["84", "84", "84"],
+            "emploi_prive_tcam": [1.0, 2.0, 1.5],
+            "emploi_prive_ecart_region": [-1.0, 2.0, 0.0],
+            "ss_effet_local_pct": [-2.0, 4.0, np.nan],
+        }
+    )
+    row = synthese.tableau_regions(wide).iloc[0]
+    assert (row["n_ti"], row["tcam_ti"], row["tcam_region"], row["part_mieux_region"], row["effet_local"]) == (2, 1.5, 1.5, 50.0, 1.0)
+
+
+def test_terrain_placeholder_and_content(tmp_path):
+    assert "en attente du travail de terrain" in synthese.terrain("ti-0000", tmp_path)
+    (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
+    assert "en attente du travail de terrain" in synthese.terrain("ti-0001", tmp_path)
+    (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
+    assert synthese.terrain("ti-0001", tmp_path) == "### Entretiens\nMaire, 3 mars."
+
+
+# --- typology, monographs and impact on the written tables -----------------------------------
+
+
+def test_typologie_phase2(outputs):
+    result = synthese.typologie(2, PERIODE)
+    assert len(result.labels) == 183 - 10  # the 10 overseas TI have no census profile
+    assert result.k >= 4 and result.labels.nunique() == result.k
+    assert 0 < result.mean_ari <= 1
+
+
+def test_monographies_four_contrasting(outputs):
+    chosen = synthese.monographies(PERIODE)
+    assert list(chosen.columns) == ["rang", "id_ti", "lib_ti", "profil", "source", "raison"]
+    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
+    assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
+    # deterministic: the same call from scratch gives the same four territories
+    synthese.monographies.cache_clear()
+    assert synthese.monographies(PERIODE)["id_ti"].tolist() == chosen["id_ti"].tolist()
+
+
+def test_monographies_override(outputs, tmp_path):
+    default = synthese.monographies(PERIODE)
+    result = synthese.typologie(2, PERIODE)
+    other = result.labels.loc[lambda s: ~s.index.isin(default["id_ti"])].index[0]
+    toml = tmp_path / "monographies.toml"
+    toml.write_text(f'[[monographie]]\nid_ti = "{other}"\nraison = "Terrain de l\'équipe"\n', encoding="utf-8")
+    chosen = synthese.monographies(PERIODE, toml)
+    assert chosen.iloc[0][["id_ti", "source", "raison"]].tolist() == [other, "choix de l'équipe", "Terrain de l'équipe"]
+    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
+
+
+def test_did_and_territory_impact(outputs):
+    res = synthese.did(PERIODE)
+    assert (res.n_treated, res.n_controls) == (540, 547)
+    row = res.estimate
+    assert row["ci_low"] < row["estimate"] < row["ci_high"] and row["n_clusters"] == 92
+    assert res.weights.balance["smd_apres"].abs().max() < 1e-6
+    first = synthese.monographies(PERIODE)["id_ti"].iloc[0]
+    effets = synthese.impact_territoire(PERIODE, 2, first)
+    assert effets.cohort in (2019, 2023)
+    traj = effets.trajectoire.set_index("year")
+    assert traj.loc[effets.cohort - 1, ["territoire", "temoins"]].tolist() == pytest.approx([100, 100])
+    assert "n'est pas identifié" in synthese.texte_impact_territoire(effets)
+
+
+# --- the synthesis notebook, end to end ------------------------------------------------------
+
+
+def _outputs_text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            parts += [data.get("text/markdown", ""), data.get("text/html", ""), data.get("text/plain", ""), out.get("text", "")]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_synthese_notebook_executes(outputs, tmp_path):
+    assert os.environ["OBSERVATOIRE_OUTPUTS"] == str(outputs)
+    out = tmp_path / "synthese.ipynb"
+    pm.execute_notebook(
+        config.NOTEBOOKS_DIR / "synthese.ipynb", out, parameters={"periode": PERIODE}, kernel_name=config.KERNEL_NAME,
+        cwd=str(tmp_path), progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    text = _outputs_text(nb)
+    assert "**149**" in text and "**183**" in text
+    assert "9 640" in text.replace("\u202f", " ")  # France Relance firms at the end of 2022
+    assert "## Provenance" in text
+    chosen = synthese.monographies(PERIODE)
+    assert all(name in text for name in chosen["lib_ti"])
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert images >= 6
+    template = nbformat.read(config.NOTEBOOKS_DIR / "synthese.ipynb", as_version=4)
+    assert template.metadata["kernelspec"]["name"] == config.KERNEL_NAME
+    assert not any(c.get("outputs") for c in template.cells if c.cell_type == "code")
