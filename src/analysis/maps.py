@@ -68,7 +68,9 @@ def villes_points(villes: pd.DataFrame) -> gpd.GeoDataFrame:
 
 def projection(gdf: gpd.GeoDataFrame) -> int | object:
     """Lambert-93 for metropolitan France, else the UTM zone of the data."""
-    lon, lat = gdf.to_crs(4326).union_all().centroid.coords[0]
+    # centre of the bounding box: no union, so invalid published outlines cannot fail here
+    minx, miny, maxx, maxy = gdf.to_crs(4326).total_bounds
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
     return LAMBERT93 if -6 < lon < 10 and 41 < lat < 52 else gdf.to_crs(4326).estimate_utm_crs()
 
 

@@ -195,7 +195,7 @@ def communes_presentes(file_id: str = FILE_ID) -> pd.Series:
     """Distinct commune codes of the file (as published, before any COG harmonisation)."""
     path = sources.fetch(file_id)
     column = _header(path, ["code_commune"])["code_commune"]
-    codes = pd.read_csv(path, sep=";", encoding="utf-8-sig", usecols=[column], dtype=str, engine="pyarrow")[column]
+    codes = pd.read_csv(path, sep=";", encoding="utf-8-sig", usecols=[column], dtype=str)[column]
     return codes.drop_duplicates().sort_values().reset_index(drop=True).rename("insee_com")
 
 
