@@ -212,6 +212,9 @@ def is_up_to_date(output: Path, digest: str) -> bool:
 
 def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
     """Prepare a pool worker once: die with the parent, quiet kernels, import papermill."""
+    # A non-interactive MPLBACKEND (e.g. Agg in a CI shell) would reach the kernels and stop
+    # ipykernel from showing figures inline: the notebooks would come out without figures.
+    os.environ.pop("MPLBACKEND", None)
     if sys.platform.startswith("linux"):
         # A killed run must not leave workers finishing jobs behind a rerun's back; the
         # kernels exit by themselves when their worker dies (ipykernel's parent poller).
