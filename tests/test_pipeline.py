@@ -16,10 +16,10 @@ import nbformat
 import pytest
 
 from analysis import config
+from analysis.cache import sources_digest
 from analysis.pipeline import (
     JobResult,
     NotebookJob,
-    _sources_digest,
     code_version,
     digest_files,
     execute_jobs,
@@ -277,11 +277,11 @@ def test_code_version_follows_uncommitted_source_edits(tmp_path):
     pkg = tmp_path / "analysis"
     (pkg / "__pycache__").mkdir(parents=True)
     (pkg / "m.py").write_text("def f():\n    return 1\n")
-    before = _sources_digest(pkg)
+    before = sources_digest(pkg)
     (pkg / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
-    assert _sources_digest(pkg) == before
+    assert sources_digest(pkg) == before
     (pkg / "m.py").write_text("def f():\n    return 2\n")
-    assert _sources_digest(pkg) != before
+    assert sources_digest(pkg) != before
 
 
 def test_run_logger_file_gets_details_console_stays_concise(tmp_path, capsys):

@@ -248,3 +248,39 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
     assert (root / "site" / "index.html").read_text() == "ok\n"
     assert report.pdfs == (root / "site" / "synthese" / "synthese.pdf",)
+
+
+def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch):
+    root = config.periode_dir(periode)
+    synthese = render.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")))
+    fiches = [
+        render.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
+        for n in (18, 19)
+    ]
+    rendered: list[str] = []
+    real = render.render_notebook
+
+    def counting(notebook, *args, **kwargs):
+        rendered.append(notebook.name)
+        return real(notebook, *args, **kwargs)
+
+    monkeypatch.setattr(render, "render_notebook", counting)
+
+    first = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
+    assert sorted(rendered) == ["TI-18.ipynb", "TI-19.ipynb", "synthese.ipynb"]
+    pages = {p: p.read_bytes() for p in first.pages[1:] + first.pdfs}
+
+    rendered.clear()
+    again = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
+    assert rendered == []  # nothing changed: every page and PDF carried over
+    assert again.pages == first.pages and again.pdfs == first.pdfs and not again.failures
+    assert {p: p.read_bytes() for p in again.pages[1:] + again.pdfs} == pages
+    index = unescape(again.index.read_text(encoding="utf-8"))
+    assert "Synthèse nationale" in index and "Territoire 18" in index and "Territoire 19" in index
+
+    _write(fiches[1].notebook, _notebook("Fiche modifiée"))
+    rendered.clear()
+    third = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
+    assert rendered == ["TI-19.ipynb"]
+    assert "Fiche modifiée" in unescape((root / "site" / "fiches" / "phase2" / "TI-19.html").read_text(encoding="utf-8"))
+    assert third.pdfs[0].read_bytes() == pages[first.pdfs[0]]

@@ -59,3 +59,28 @@ def test_an_unknown_territory_lists_the_closest_ids(outputs: Path, capsys: pytes
     assert "ti-2499" in err and "ti-2409" in err
     assert not (outputs / "2024-07" / "fiches").exists()  # nothing was executed
     assert referentiel.closest_ids("Dreux", dict(zip(*referentiel.territoires(2)[["id_ti", "lib_ti"]].T.values)))[0] == "ti-2409"
+
+
+def test_a_damaged_data_file_stops_the_run_before_anything_is_computed(
+    outputs: Path, tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis import sources
+
+    damaged = tmp_path / "mirror"
+    for src in sources.sources().values():
+        if src.living:
+            continue
+        target = damaged / src.file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(mirror / src.file)
+    victim = damaged / "chomage" / "chomage-zone-t1-2003-t2-2022.xlsx"
+    data = bytearray(victim.read_bytes())
+    data[500] ^= 0xFF
+    victim.unlink()
+    victim.write_bytes(bytes(data))
+    monkeypatch.setenv(config.MIRROR_ENV, str(damaged))
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    with pytest.raises(sources.SourceError, match="chomage-zone-t1-2003-t2-2022.xlsx"):
+        run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+    assert not (outputs / "2024-07" / "indicateurs").exists()
+    assert not (outputs / "2024-07" / "fiches").exists()

@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # jsonschema imports rfc3987_syntax when installed, which builds a grammar for ~2 s;
+    # nbformat (run, render) validates notebooks with schemas using no IRI format. Safe in
+    # this command's process only, like in the papermill workers (pipeline._init_worker).
+    sys.modules.setdefault("rfc3987_syntax", None)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

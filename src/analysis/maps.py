@@ -6,13 +6,12 @@ fall back to the ANCT outline of the territoire d'industrie (``analysis.loaders.
 for overseas territories.
 
 Reading costs, measured on 2 cores: EPCI contours 2025 (1,244 polygons) 0.23 s,
-ANCT TI outlines 0.09 s, the three ACV / PVD point files 0.11 s; all are read once per
-process (``functools.cache`` in the loaders and here).
+ANCT TI outlines 0.09 s, the three ACV / PVD point files 0.11 s; all are derived once
+and kept as GeoParquet (``analysis.cache.derived``), which every process reads back in
+a few milliseconds.
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from analysis.cache import derived
 from analysis.figures import PRINCIPALE, STYLE, french_formatter, wrap
 from analysis.schemas import require_columns
 from analysis.sources import fetch, source
@@ -36,7 +36,7 @@ PROGRAMME_STYLE = {
 }
 
 
-@cache
+@derived
 def points_programmes() -> gpd.GeoDataFrame:
     """ACV, ACV 2 and PVD programmes as points (WGS84): programme, id_programme, lib_programme, geometry.
 

@@ -43,13 +43,13 @@ from typing import Literal
 from tqdm import tqdm
 
 from analysis import __version__, config
+from analysis.cache import sources_digest
 
 Status = Literal["executed", "up-to-date", "failed"]
 STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ERROR_LINES = 5
-_PACKAGE_DIR = Path(__file__).resolve().parent
 # fork starts workers without re-importing the caller's __main__ (scripts need no
 # ``if __name__ == "__main__"`` guard) and measured ~20 % faster than spawn on 20 short
 # notebooks; it is only used on Linux, where it is the safe default of Python 3.11.
@@ -108,22 +108,6 @@ def digest_files(paths: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def _sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
-    """sha256 over the package's source files (paths and bytes), caches excluded."""
-    h = hashlib.sha256()
-    files = sorted(
-        p
-        for p in package_dir.rglob("*")
-        if p.is_file()
-        and "__pycache__" not in p.relative_to(package_dir).parts
-        and p.suffix not in {".pyc", ".pyo"}
-    )
-    for p in files:
-        h.update(p.relative_to(package_dir).as_posix().encode() + b"\0")
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
 def _git_describe(root: Path = config.ROOT) -> str | None:
     if not (root / ".git").exists():
         return None
@@ -147,7 +131,7 @@ def code_version() -> str:
     followed by a hash of the ``analysis`` sources (so that an edited, uncommitted function
     changes it), e.g. ``3f2a9c1-dirty+src.5d41402abc4b``.
     """
-    return f"{_git_describe() or 'v' + __version__}+src.{_sources_digest()[:12]}"
+    return f"{_git_describe() or 'v' + __version__}+src.{sources_digest()[:12]}"
 
 
 def job_digest(template_sha256: str, parameters: dict, inputs_digest: str) -> str:

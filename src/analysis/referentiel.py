@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import difflib
 import os
-from functools import cache
 
 import pandas as pd
 
+from analysis.cache import derived
 from analysis.config import DEFAULT_COG
 from analysis.loaders import geo, programmes
 
@@ -30,7 +30,7 @@ class UnknownTerritoryError(KeyError):
         return str(self.args[0])
 
 
-@cache
+@derived
 def communes(cog: int = 2023) -> pd.DataFrame:
     """All communes of France (metro + DROM) with their EPCI (NA for the few outside any EPCI)."""
     epci_of = geo.epci(cog)[["insee_com", "siren", "lib_groupement"]].rename(
@@ -54,7 +54,7 @@ def _groupement_communes(cog: int) -> pd.DataFrame:
     return pd.concat([epci[cols], ept[cols], single[cols]], ignore_index=True)
 
 
-@cache
+@derived
 def membres(phase: int, cog: int | None = None) -> pd.DataFrame:
     """One row per TI x member groupement: id_ti, lib_ti, siren, kind, lib_groupement, n_communes."""
     cog = cog or DEFAULT_COG[phase]
@@ -80,7 +80,7 @@ def unresolved(phase: int, cog: int | None = None) -> pd.DataFrame:
     return membres(phase, cog).loc[lambda d: d["kind"] == UNRESOLVED]
 
 
-@cache
+@derived
 def communes_ti(phase: int, cog: int | None = None) -> pd.DataFrame:
     """One row per TI x commune: id_ti, siren (groupement), kind, insee_com, lib_com, population, ..."""
     cog = cog or DEFAULT_COG[phase]
@@ -96,7 +96,7 @@ def communes_ti(phase: int, cog: int | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-@cache
+@derived
 def territoires(phase: int, cog: int | None = None) -> pd.DataFrame:
     """The TI of a phase: id_ti, lib_ti, phase, region (most populated), lib_region, n_communes, population."""
     cog = cog or DEFAULT_COG[phase]
@@ -139,7 +139,7 @@ def check_territoires(phase: int, ids: list[str], cog: int | None = None) -> lis
     return ids
 
 
-@cache
+@derived
 def epci_couverture(phase: int, cog: int | None = None) -> pd.DataFrame:
     """Every EPCI of France with the share of its communes and population inside a TI of the phase.
 
@@ -178,6 +178,7 @@ def epci_couverture(phase: int, cog: int | None = None) -> pd.DataFrame:
     )
 
 
+@derived
 def villes_programmes(phase: int, cog: int | None = None) -> pd.DataFrame:
     """ACV (current list, ACV 2, 2018 list) and PVD towns with the TI of the phase holding them."""
     cog = cog or DEFAULT_COG[phase]

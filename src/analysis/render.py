@@ -19,7 +19,11 @@ Two renderers, chosen by ``available_renderer()``:
   pandoc -> Typst source compiled to PDF by the ``typst`` package (``report.typ``).
 
 Every page and PDF of a run is written to a temporary folder which replaces
-``site/`` only once complete, so a half-written site never looks done.
+``site/`` only once complete, so a half-written site never looks done. The fallback does
+not render a notebook again when the current site holds its page (and PDF) made from the
+same notebook bytes by the same rendering code: ``site/.rendu.json`` records, for each
+page, a digest of both and the page's title; such pages are carried over into the new
+site, and the index is always rebuilt.
 
 Conventions for notebook authors (both renderers follow them):
 
@@ -55,6 +59,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -69,7 +75,6 @@ import nbformat
 import pypandoc
 import typst
 import yaml
-from nbconvert import MarkdownExporter
 
 from analysis import config
 
@@ -87,6 +92,7 @@ HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
 HEADING_1 = re.compile(r"^#[ \t]+(?P<text>.+?)(?:[ \t]+\{[^}]*\})?[ \t]*#*[ \t]*$")
 CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
+RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback page
 # not copied into the Quarto staging project: documents it would render, published sites
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", "site", ".*")
 
@@ -234,6 +240,8 @@ def _text(value: str | list[str]) -> str:
 
 def notebook_markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
     """Markdown of a prepared notebook (no code) and its extracted figures {filename: bytes}."""
+    from nbconvert import MarkdownExporter  # ~0.4 s to import: only when a page is rendered
+
     exporter = MarkdownExporter(exclude_input=True, template_file=str(TEMPLATES / "notebook.md.j2"))
     body, resources = exporter.from_notebook_node(nb)
     return body, dict(resources.get("outputs", {}))
@@ -414,23 +422,96 @@ def _listing(
 INDEX_TITLE = "Observatoire des Territoires d'industrie"
 
 
+def _renderer_digest() -> str:
+    """sha256 of the fallback's code and templates: a change renders every page again."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(TEMPLATES.iterdir()):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _page_digest(task: tuple[Path, Path, Path | None, str | None, str], renderer: str) -> str:
+    """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
+    notebook, _, pdf, title, home = task
+    h = hashlib.sha256(f"{renderer}\0{title}\0{home}\0{pdf is not None}\0".encode())
+    h.update(notebook.read_bytes())
+    if pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
+        for extra in sorted(notebook.parent.iterdir()):
+            if extra.is_file() and extra.suffix.lower() in {".png", ".jpg", ".jpeg", ".svg"}:
+                h.update(extra.name.encode() + b"\0" + extra.read_bytes())
+    return h.hexdigest()
+
+
+def _read_stamps(site: Path) -> dict[str, dict]:
+    try:
+        stamps = json.loads((site / RENDER_STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _carry_over(source: Path, target: Path) -> None:
+    """Put a page of the current site into the staging site (a hard link when possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
+    """The title of the unchanged page carried over from the current site, else None."""
+    _, html, pdf, _, _ = task
+    if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
+        return None
+    outputs = [p for p in (html, pdf) if p is not None]
+    if not all((site / p.relative_to(staging)).is_file() for p in outputs):
+        return None
+    for p in outputs:
+        _carry_over(site / p.relative_to(staging), p)
+    return stamp["title"]
+
+
 def _render_fallback(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
     root = config.periode_dir(periode)
+    site = root / "site"
     tasks = []
     for doc in documents + fiches:
         html = staging / _relative(doc.notebook, root).with_suffix(".html")
         pdf = html.with_suffix(".pdf") if doc in documents else None
         tasks.append((doc.notebook, html, pdf, doc.title, os.path.relpath(staging / "index.html", html.parent)))
+    previous, renderer, stamps = _read_stamps(site), _renderer_digest(), {}
+    results, to_render = [], []
+    for task in tasks:
+        page = task[1].relative_to(staging).as_posix()
+        try:
+            digest = _page_digest(task, renderer)
+        except OSError:  # a notebook that cannot be read fails in render_notebook, reported there
+            to_render.append(task)
+            continue
+        title = _reuse(task, digest, previous.get(page), site, staging)
+        if title is None:
+            to_render.append(task)
+        else:
+            results.append((task[0], title, None))
+        stamps[page] = {"digest": digest, "title": title}
     # threads: pandoc runs as a subprocess and typst outside the GIL, so they overlap
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = list(pool.map(_render_task, tasks))
+        rendered = list(pool.map(_render_task, to_render))
+    for task, (nb, title, error) in zip(to_render, rendered):
+        page = task[1].relative_to(staging).as_posix()
+        if error is None and page in stamps:
+            stamps[page]["title"] = title
+        else:
+            stamps.pop(page, None)
+    results += rendered
     titles = {nb: title for nb, title, error in results if error is None}
     failures = {nb: error for nb, _, error in results if error is not None}
     docs, listed = _listing(root, documents, fiches, titles)
     index = staging / "index.html"
     markdown = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
     _atomic_write(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
-    site = root / "site"
+    (staging / RENDER_STAMPS).write_text(json.dumps(stamps, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     pages = [html for nb, html, *_ in tasks if nb in titles]
     pdfs = [pdf for nb, _, pdf, *_ in tasks if nb in titles and pdf is not None]
     return RenderReport(

@@ -97,7 +97,7 @@ def run_periode(
     progress: bool = True,
 ) -> RunOutcome:
     """The whole monthly pipeline for one period (see the module docstring)."""
-    from analysis import changements, provenance, synthese
+    from analysis import changements, provenance
 
     config.check_periode(periode)
     out = config.periode_dir(periode)
@@ -112,6 +112,11 @@ def run_periode(
     t0 = time.perf_counter()
     code = pipeline.code_version()
     parameters = {"periode": periode, "phases": list(phases), "territoires": territoires or "tous", "jobs": jobs_n}
+    # Every pinned input is obtained and its sha256 checked before anything is computed:
+    # derived tables are cached, so this is where a damaged file is refused.
+    for file_id, declared in sources.sources().items():
+        if not declared.living:
+            sources.fetch(file_id)
     provenance.write(periode, provenance.collect(periode, parameters, code))
     indicator_files = build_indicators_once(periode, phases, code, log)
     timings["indicateurs"] = time.perf_counter() - t0
@@ -119,6 +124,8 @@ def run_periode(
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
     documents: list[pipeline.NotebookJob] = []
     if not territoires and set(phases) == set(config.PHASES):
+        from analysis import synthese  # statsmodels, scikit-learn: only when documents are scheduled
+
         documents.append(_job(SYNTHESE_TEMPLATE, out / "synthese" / "synthese.ipynb", "synthèse", periode=periode))
         chosen = synthese.monographies(periode)
         documents += [

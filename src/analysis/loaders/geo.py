@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.cache import derived
 from analysis.schemas import DEP, INSEE_COM, REG, SIREN, require_columns, validate
 from analysis.sources import fetch, source, sources
 
@@ -140,7 +141,7 @@ def contours_departements() -> gpd.GeoDataFrame:
     return gdf.rename(columns={"insee_dep": "departement", "lib_dep": "lib_departement"})
 
 
-@cache
+@derived
 def contours_epci_metro() -> gpd.GeoDataFrame:
     """EPCI of metropolitan France 2025 (WGS84)."""
     return _topojson("contours/nodom_epci_2025", "EPCI").rename(columns={"EPCI": "siren_epci", "EPCIlib": "lib_epci"})[

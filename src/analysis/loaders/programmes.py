@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.cache import derived
 from analysis.schemas import INSEE_COM, SIREN, require_columns, validate
 from analysis.sources import fetch, source
 
@@ -41,7 +42,7 @@ def _split_liste_geo(liste: pd.Series) -> pd.DataFrame:
     return parsed.assign(nom=parsed["nom"].str.strip())
 
 
-@cache
+@derived
 def ti_geometries(phase: int) -> gpd.GeoDataFrame:
     """TI outlines as published by ANCT (WGS84): id_ti, lib_ti, geometry."""
     file_id = {1: "ti-phase1/polygone-4326_ti", 2: "ti-phase2/ti_geom"}[phase]

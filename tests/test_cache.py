@@ -1,0 +1,105 @@
+"""On-disk cache of derived tables: computed once, read back identical, never hiding a damaged file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from analysis import cache, config, referentiel, sources
+from analysis.loaders import programmes
+
+CALLS: list[tuple] = []
+
+
+@cache.derived
+def _table(n: int, suffix: str = "a") -> pd.DataFrame:
+    CALLS.append((n, suffix))
+    return pd.DataFrame(
+        {
+            "insee_com": pd.Series([f"0{i}00{i}" for i in range(n)], dtype="str"),
+            "population": pd.Series([10 * i if i else None for i in range(n)], dtype="Int64"),
+            "suffix": suffix,
+        }
+    )
+
+
+@cache.derived
+def _points() -> gpd.GeoDataFrame:
+    CALLS.append(("points",))
+    return gpd.GeoDataFrame({"id": ["ti-0001", "ti-0002"]}, geometry=[Point(2.35, 48.85), Point(5.37, 43.30)], crs=4326)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    CALLS.clear()
+    for fn in (_table, _points):
+        fn.cache_clear()
+    yield tmp_path / "cache" / "derived"
+    for fn in (_table, _points):
+        fn.cache_clear()
+
+
+def test_a_table_is_derived_once_and_read_back_identical(fresh: Path) -> None:
+    first = _table(3)
+    _table.cache_clear()  # as a new process would
+    again = _table(3)
+    assert CALLS == [(3, "a")]
+    pd.testing.assert_frame_equal(first, again)
+    assert again["insee_com"].tolist() == ["00000", "01001", "02002"] and str(again["population"].dtype) == "Int64"
+    assert again["population"].isna().tolist() == [True, False, False]
+    # defaults applied: the same entry whether the default is passed or not; other arguments, other entries
+    _table.cache_clear()
+    _table(3, "a")
+    _table(3, suffix="b")
+    assert CALLS == [(3, "a"), (3, "b")]
+    assert len(list(fresh.rglob("*.parquet"))) == 2 and not list(fresh.rglob(".*tmp"))
+
+
+def test_a_geodataframe_keeps_geometry_and_crs(fresh: Path) -> None:
+    first = _points()
+    _points.cache_clear()
+    again = _points()
+    assert CALLS == [("points",)]
+    assert isinstance(again, gpd.GeoDataFrame) and again.crs.to_epsg() == 4326
+    assert again.geometry.geom_equals(first.geometry).all()
+
+
+def test_new_declarations_give_new_entries_and_drop_old_ones(fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _table(2)
+    old = {p.parent.name for p in fresh.rglob("*.parquet")}
+    declarations = tmp_path / "sources.toml"
+    declarations.write_bytes(config.SOURCES_FILE.read_bytes() + b"\n# another version\n")
+    monkeypatch.setattr(config, "SOURCES_FILE", declarations)
+    cache._generation.cache_clear()
+    try:
+        _table.cache_clear()
+        _table(2)
+        assert CALLS == [(2, "a"), (2, "a")]
+        assert {p.parent.name for p in fresh.rglob("*.parquet")}.isdisjoint(old)
+    finally:
+        cache._generation.cache_clear()
+
+
+def test_a_fresh_cache_still_refuses_a_damaged_file(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "mirror" / "ti-phase2" / "ti_geom.geojson"
+    copy.parent.mkdir(parents=True)
+    data = bytearray((mirror / "ti-phase2" / "ti_geom.geojson").read_bytes())
+    data[1000] = (data[1000] + 1) % 256
+    copy.write_bytes(bytes(data))
+    monkeypatch.setenv(config.MIRROR_ENV, str(tmp_path / "mirror"))
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    cleared = (programmes.ti_membres, referentiel.membres, referentiel.territoires)
+    for fn in cleared:
+        fn.cache_clear()
+    try:
+        with pytest.raises(sources.SourceError, match="ti_geom.geojson"):
+            referentiel.territoires(2)
+        assert not list((tmp_path / "cache").rglob("*.parquet"))
+    finally:
+        for fn in cleared:
+            fn.cache_clear()
