@@ -12,6 +12,7 @@ greys and muted colours for the comparison areas. Axis ticks are formatted the F
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -249,14 +250,7 @@ def _pad_limits(ax, finite: np.ndarray, horizontal: bool, span: float) -> None:
 
 def wrap(text: str, width: int = 22) -> str:
     """Break a label into lines of at most ``width`` characters (at spaces)."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def show(fig: Figure) -> None:

@@ -137,13 +137,7 @@ def carte_territoire(
         unique = {h.get_label(): h for h in handles}
         if unique:
             ax.legend(handles=list(unique.values()), loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(unique), fontsize=8)
-        ax.set_axis_off()
-        ax.set_aspect("equal")
-        if titre:
-            ax.set_title(titre)
-        if source:
-            fig.text(0.01, 0.01, f"Source : {source}", fontsize=7.5, color="#555555")
-        fig.tight_layout()
+        _finish(fig, ax, titre, source)
     return fig
 
 
@@ -169,12 +163,16 @@ def carte_choroplethe(
             legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(decimales)},
             missing_kwds={"color": "#d9d9d9", "hatch": "///", "edgecolor": "#bbbbbb", "label": "Non disponible"},
         )
-        ax.set_axis_off()
-        ax.set_aspect("equal")
-        if titre:
-            ax.set_title(titre)
-        if source:
-            fig.text(0.01, 0.01, f"Source : {source}", fontsize=7.5, color="#555555")
-        fig.tight_layout()
+        _finish(fig, ax, titre, source)
     return fig
 
+
+def _finish(fig: Figure, ax, titre: str | None, source: str | None) -> None:
+    """Common end of every map: no axes, equal aspect, title and source line."""
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    if titre:
+        ax.set_title(titre)
+    if source:
+        fig.text(0.01, 0.01, f"Source : {source}", fontsize=7.5, color="#555555")
+    fig.tight_layout()

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.figures import STYLE
+from analysis.figures import STYLE, wrap
 from analysis.text import nombre
 
 LAMBERT93 = 2154
@@ -176,7 +176,7 @@ def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mappin
     lim = float(np.nanmax(np.abs(z.to_numpy())))
     im = ax.imshow(z.T.to_numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
     ax.set_yticks(range(len(z.columns)), [labels.get(c, c) for c in z.columns], fontsize=8)
-    ax.set_xticks(range(len(z.index)), [_wrap(p, 16) for p in z.index], fontsize=8)
+    ax.set_xticks(range(len(z.index)), [wrap(p, 16) for p in z.index], fontsize=8)
     ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
     ax.grid(False)
     for i in range(z.shape[0]):
@@ -186,17 +186,6 @@ def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mappin
     fig.colorbar(im, ax=ax, label="Écart à la moyenne des TI\n(écarts-types)", shrink=0.8)
     fig.tight_layout()
     return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
 
 
 @_styled()
