@@ -297,3 +297,24 @@ def test_run_logger_file_gets_details_console_stays_concise(tmp_path, capsys):
     text = (tmp_path / "logs" / "run.log").read_text(encoding="utf-8")
     assert "WARNING" in text and "attention" in text  # the file is per run (overwritten)
     assert log.level == logging.DEBUG and not log.propagate
+
+
+def test_a_kernel_that_did_not_start_is_started_once_more(tmp_path, monkeypatch):
+    import papermill
+
+    from analysis import pipeline
+
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 120 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    template = write_template(tmp_path / "t.ipynb", SQUARE)
+    job = NotebookJob(template, tmp_path / "out" / "a.ipynb", {"x": 3})
+    result = pipeline._run_job(job, KERNEL, "d0", start_timeout=60)
+    assert result.status == "executed" and len(calls) == 2
+    assert stdout_of(result.output).strip() == "9"

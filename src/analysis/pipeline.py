@@ -50,6 +50,7 @@ STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ERROR_LINES = 5
+KERNEL_START_RETRIES = 1  # a kernel that did not start within start_timeout is started once more
 # fork starts workers without re-importing the caller's __main__ (scripts need no
 # ``if __name__ == "__main__"`` guard) and measured ~20 % faster than spawn on 20 short
 # notebooks; it is only used on Linux, where it is the safe default of Python 3.11.
@@ -248,20 +249,27 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         _clean_temps(output)
         stamp.unlink(missing_ok=True)
         failed.unlink(missing_ok=True)
-        papermill.execute_notebook(
-            _papermill_path(job.template.resolve()),
-            _papermill_path(tmp),
-            parameters=job.parameters,
-            kernel_name=kernel,
-            cwd=str(output.parent),
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            start_timeout=start_timeout,
-            # The executed notebook is complete once the last cell replied: kill the kernel
-            # rather than wait for its graceful exit (~0.2 s per notebook).
-            shutdown_kernel="immediate",
-        )
+        for attempt in range(1 + KERNEL_START_RETRIES):
+            try:
+                papermill.execute_notebook(
+                    _papermill_path(job.template.resolve()),
+                    _papermill_path(tmp),
+                    parameters=job.parameters,
+                    kernel_name=kernel,
+                    cwd=str(output.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    start_timeout=start_timeout,
+                    # The executed notebook is complete once the last cell replied: kill the kernel
+                    # rather than wait for its graceful exit (~0.2 s per notebook).
+                    shutdown_kernel="immediate",
+                )
+                break
+            except RuntimeError as exc:
+                # A kernel that did not start (machine overloaded) ran no cell: try once more.
+                if "Kernel didn't respond" not in str(exc) or attempt == KERNEL_START_RETRIES:
+                    raise
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
         record = {
