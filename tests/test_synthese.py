@@ -12,8 +12,10 @@ import papermill as pm
 import pytest
 
 from analysis import config, impact, provenance, referentiel, sources, synthese
+from analysis import industrie_ape as ia
 from analysis.indicators.build import build_indicators, write_indicators
-from analysis.loaders import geo, relance
+from analysis.loaders import geo, relance, urssaf_ape
+from analysis.text import nombre
 
 PERIODE = "2026-11"
 
@@ -184,6 +186,77 @@ def test_did_and_territory_impact(outputs):
     assert "n'est pas identifié" in synthese.texte_impact_territoire(effets)
 
 
+# --- impact on industrial employment (URSSAF commune × APE) ----------------------------------
+
+
+def test_ape_file_is_national_only_when_obtained(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(config.MIRROR_ENV, str(tmp_path / "miroir"))
+    assert urssaf_ape.fichier() == urssaf_ape.FILE_ID  # declared but neither in the cache nor in the mirror
+    national = tmp_path / "miroir" / sources.source(synthese.APE_NATIONAL).file
+    national.parent.mkdir(parents=True)
+    national.write_text("", encoding="utf-8")
+    assert urssaf_ape.fichier() == synthese.APE_NATIONAL
+
+
+def test_industrie_rouen_coverage_and_no_estimate():
+    couverture = synthese.couverture_ape_epci(urssaf_ape.FILE_ID)
+    assert couverture["statut"].value_counts().to_dict() == {ia.NON_COUVERT: 1246, ia.PARTIEL: 6, ia.COUVERT: 3}
+    assert couverture["n_communes_presentes"].sum() == 218  # every commune of the zone d'emploi has its EPCI
+    panel = synthese.panel_industrie_epci(PERIODE, urssaf_ape.FILE_ID)
+    units = panel.drop_duplicates("siren_epci").set_index("siren_epci")["treated_cohort"]
+    # the 3 covered EPCI: Métropole Rouen Normandie (phase 1), CC Caux - Austreberthe (phase 2 only),
+    # CC inter-Caux-Vexin (never in a TI)
+    assert sorted(units.index) == ["200023414", "200070449", "247600646"]
+    assert units.loc["200023414"] == 2019 and units.loc["247600646"] == 2023 and pd.isna(units.loc["200070449"])
+    assert (panel["year"].min(), panel["year"].max()) == (2006, 2022) and len(panel) == 3 * 17
+    rouen = panel.set_index(["siren_epci", "year"])["emploi"]
+    assert (rouen[("200023414", 2014)], rouen[("200023414", 2022)]) == (25898, 23641)
+    res = synthese.did_industrie(PERIODE, file_id=urssaf_ape.FILE_ID)
+    assert res.result is None and (res.n_couverts, res.n_traites, res.n_temoins, res.n_departements) == (3, 1, 1, 1)
+    assert res.n_epci == len(couverture) == 1255
+    assert "zone d'emploi de Rouen (218 communes)" in res.texte and "qu'une partie de la France" in res.texte
+    assert f"{nombre(3)} des {nombre(1255)} EPCI" in res.texte and "rien n'est extrapolé" in res.texte
+    assert "n'est pas estimée" in res.texte
+
+
+def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
+    """Simulated national file: 40 EPCI entering in 2019 and 40 never treated in 25 départements,
+    industrial jobs 2014-2022 with a 10 % jump of the treated from 2019."""
+    rng = np.random.default_rng(0)
+    n, years = 80, np.arange(2014, 2023)
+    units = pd.DataFrame(
+        {
+            "siren_epci": [f"2000{i:05d}" for i in range(n)],
+            "lib_epci": [f"CC {i}" for i in range(n)],
+            "departement": [f"{10 + i % 25:02d}" for i in range(n)],
+            "region": "84",
+            "treated_cohort": pd.array([2019] * 40 + [pd.NA] * 40, dtype="Int64"),
+            "part_agri_industrie_2016": rng.uniform(10, 30, n).round(2),
+            "classe_densite": rng.integers(1, 4, n).astype("float64"),
+            "base": rng.uniform(500, 5000, n),
+        }
+    )
+    panel = units.merge(pd.DataFrame({"year": years}), how="cross")
+    jump = np.where(panel["treated_cohort"].notna().to_numpy() & (panel["year"].to_numpy() >= 2019), 1.10, 1.0)
+    trend = 0.99 ** (panel["year"] - 2014) * np.exp(rng.normal(0, 0.02, len(panel)))
+    panel = panel.assign(emploi=(panel["base"] * trend * jump).round().astype("int64")).drop(columns="base")
+    couverture = pd.DataFrame({"siren_epci": [*units["siren_epci"], "200099999"], "statut": [ia.COUVERT] * n + [ia.PARTIEL]})
+    monkeypatch.setattr(synthese, "panel_industrie_epci", lambda periode, file_id=None: panel)
+    monkeypatch.setattr(synthese, "couverture_ape_epci", lambda file_id: couverture)
+    res = synthese.did_industrie(PERIODE, file_id=synthese.APE_NATIONAL)
+    assert (res.n_couverts, res.n_epci, res.n_traites, res.n_temoins, res.n_departements) == (80, 81, 40, 40, 25)
+    assert res.result is not None and res.result.years == (2014, 2022)
+    assert res.result.estimate["estimate"] == pytest.approx(np.log(1.10), abs=0.02)
+    assert res.result.estimate["n_clusters"] == 25
+    assert "fichier national" in res.texte and "l'emploi salarié industriel des 40 EPCI" in res.texte
+    # below the rule (29 treated), no estimate
+    fewer = panel.loc[~panel["siren_epci"].isin(units["siren_epci"].iloc[:11])]
+    monkeypatch.setattr(synthese, "panel_industrie_epci", lambda periode, file_id=None: fewer)
+    below = synthese.did_industrie(PERIODE, file_id=synthese.APE_NATIONAL)
+    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in below.texte
+
+
 # --- the synthesis notebook, end to end ------------------------------------------------------
 
 
@@ -208,6 +281,7 @@ def test_synthese_notebook_executes(outputs, tmp_path):
     text = _outputs_text(nb)
     assert "**149**" in text and "**183**" in text
     assert "9 640" in text.replace("\u202f", " ")  # France Relance firms at the end of 2022
+    assert "zone d'emploi de Rouen (218 communes)" in text and "rien n'est extrapolé" in text  # industrial DiD not estimated
     assert "## Provenance" in text
     chosen = synthese.monographies(PERIODE)
     assert all(name in text for name in chosen["lib_ti"])

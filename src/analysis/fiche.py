@@ -624,7 +624,7 @@ class IndustrieAPE:
 @cache
 def _couverture_ape(phase: int, cog: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     passage = ia.passage_communes(urssaf_ape.fusions(), cog, referentiel.communes(cog))
-    presentes = ia.code_cog(urssaf_ape.communes_presentes(), passage)
+    presentes = ia.code_cog(urssaf_ape.communes_presentes(urssaf_ape.fichier()), passage)
     return ia.coverage(presentes, referentiel.communes_ti(phase, cog), "id_ti"), passage
 
 
@@ -639,7 +639,7 @@ def industrie(phase: int, id_ti: str, periode: str, cog: int | None = None) -> I
     couverture, passage = _couverture_ape(phase, cog)
     row = couverture.loc[couverture["id_ti"] == id_ti]
     if row.empty or row["statut"].iloc[0] == ia.NON_COUVERT:
-        perimetre = PERIMETRE_APE.get(urssaf_ape.FILE_ID, "une partie du territoire national")
+        perimetre = PERIMETRE_APE.get(urssaf_ape.fichier(), "une partie du territoire national")
         mention = (
             "Le fichier URSSAF des effectifs salariés par commune et code APE ne couvre, dans le miroir de données "
             f"de l'observatoire, que {perimetre} : aucune commune de ce territoire n'y figure, et le panel "
@@ -647,7 +647,7 @@ def industrie(phase: int, id_ti: str, periode: str, cog: int | None = None) -> I
         )
         return IndustrieAPE(ia.NON_COUVERT, mention, pd.DataFrame(columns=["id_ti", "year", "secteur", "lib_secteur", "effectifs", "etablissements", "cellules_secretes"]))
     r = row.iloc[0]
-    data = ia.harmoniser(urssaf_ape.commune_ape(periode=periode, grands_secteurs=(ia.GS_INDUSTRIE,)), passage)
+    data = ia.harmoniser(urssaf_ape.commune_ape(urssaf_ape.fichier(), periode=periode, grands_secteurs=(ia.GS_INDUSTRIE,)), passage)
     communes = referentiel.communes_ti(phase, cog).loc[lambda d: d["id_ti"] == id_ti]
     return IndustrieAPE(
         r["statut"],

@@ -437,12 +437,12 @@ def _p(p: float) -> str:
     return "p < 0,001" if p < 0.001 else f"p = {nombre(p, 3)}"
 
 
-def describe_did(result: DidResult) -> str:
+def describe_did(result: DidResult, outcome: str = "l'emploi salarié privé") -> str:
     """Two to four French sentences: effect in %, 95 % CI, p-value, pre-trend test, caveats."""
     row = result.estimate
     sig = "significatif" if row["p_value"] < 0.05 else "non significatif"
     text = (
-        f"Sur {result.years[0]}-{result.years[1]}, l'emploi salarié privé des {result.n_treated} EPCI "
+        f"Sur {result.years[0]}-{result.years[1]}, {outcome} des {result.n_treated} EPCI "
         f"entrés dans le programme en {result.cohort} a évolué de {pourcent(pct(row['estimate']), signed=True)} "
         f"par rapport aux {result.n_controls} EPCI {result.design.removeprefix('témoins ')} "
         f"(IC à 95 % : {pourcent(pct(row['ci_low']))} à {pourcent(pct(row['ci_high']))}, "

@@ -26,12 +26,8 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
         "date_execution": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "version_code": code_version,
         "parametres": parameters,
-        "fichiers": sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or _cached(i)]),
+        "fichiers": sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)]),
     }
-
-
-def _cached(file_id: str) -> bool:
-    return (config.cache_dir() / sources.source(file_id).file).exists()
 
 
 def write(periode: str, record: dict) -> Path:

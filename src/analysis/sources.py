@@ -146,6 +146,13 @@ def fetch(file_id: str, *, refresh: bool = False) -> Path:
     return target
 
 
+def available(file_id: str) -> bool:
+    """Is the file obtainable without downloading (in the cache or in the mirror)?"""
+    name = source(file_id).file
+    mirror = os.environ.get(config.MIRROR_ENV)
+    return (config.cache_dir() / name).exists() or bool(mirror and (Path(mirror) / name).exists())
+
+
 def observed_sha256(file_id: str) -> str:
     """sha256 of the copy in use: the pinned one, or the one found for a living file."""
     src = source(file_id)

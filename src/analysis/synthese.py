@@ -9,6 +9,9 @@
   it before executing the monograph notebooks; the synthesis shows the same table.
 * **Impact** (``panel_epci``, ``did``, ``epci_cross_section``, ``trajectoire``): the EPCI
   panel of ``impact.assemble_panel`` with pre-period covariates from the census profile.
+* **Impact on industrial employment** (``urssaf_ape.fichier``, ``panel_industrie_epci``,
+  ``did_industrie``): the same design on the industrial jobs of the URSSAF commune × APE file,
+  on the EPCI the file covers entirely; estimated only with enough EPCI, never extrapolated.
 * **Why some territories do better** (``comparaison_ti``, ``tableau_regions``).
 * **Programme monitoring** (``relance_par_departement``, ``relance_mensuelle``): France
   Relance industrial firms against the weight of TI in each département.
@@ -29,11 +32,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import config, fiche, impact, referentiel, sources, text
+from analysis import industrie_ape as ia
 from analysis.config import DEFAULT_COG
 from analysis.indicators.build import read_indicators
 from analysis.indicators.industrie import profil_units
 from analysis.indicators.registry import INDICATORS
-from analysis.loaders import economie, geo, programmes, relance
+from analysis.loaders import economie, geo, programmes, relance, urssaf_ape
 from analysis.sources import fetch
 from analysis.text import nombre
 from analysis.typology import Roles, TypologyResult, choose_monographs, read_override, typology
@@ -249,6 +253,107 @@ def did(periode: str, cohort: int = 2019, control: str = "never") -> impact.DidR
     """Entropy-balanced TWFE DiD of the EPCI entering in ``cohort`` (shared by the synthesis and
     the monographs)."""
     return impact.estimate_did(panel_epci(periode), cohort=cohort, control=control, reweight_on=list(EPCI_COVARIATES))
+
+
+# Industrial employment (URSSAF commune × APE, issue 8) ----------------------------------------
+
+APE_NATIONAL = urssaf_ape.NATIONAL_ID
+INDUSTRIE_COG = 2023
+INDUSTRIE_DEBUT = impact.PRE_PERIOD[0]  # 2014, as in the design on total employment
+# Estimation rule: at least this many treated and control EPCI, and of départements (the
+# clusters of the standard errors) among them.
+MIN_EPCI_INDUSTRIE = 30
+MIN_DEPARTEMENTS_INDUSTRIE = 20
+
+
+def _perimetre_ape(file_id: str) -> str:
+    """French description of what the commune × APE file covers."""
+    if file_id == APE_NATIONAL:
+        return "le fichier national, qui couvre toute la France"
+    perimetre = fiche.PERIMETRE_APE.get(file_id, "une partie du territoire national")
+    return f"l'extrait du miroir de données limité à {perimetre}, qui ne couvre qu'une partie de la France"
+
+
+@cache
+def _passage_ape() -> pd.DataFrame:
+    return ia.passage_communes(urssaf_ape.fusions(), INDUSTRIE_COG, referentiel.communes(INDUSTRIE_COG))
+
+
+@cache
+def couverture_ape_epci(file_id: str) -> pd.DataFrame:
+    """``industrie_ape.coverage`` of every EPCI (COG 2023) by the communes of ``file_id``,
+    harmonised to COG 2023: "couvert" from 99 % of the population present."""
+    presentes = ia.code_cog(urssaf_ape.communes_presentes(file_id), _passage_ape())
+    return ia.coverage(presentes, referentiel.communes(INDUSTRIE_COG).dropna(subset=["siren_epci"]), "siren_epci")
+
+
+@cache
+def panel_industrie_epci(periode: str, file_id: str | None = None) -> pd.DataFrame:
+    """EPCI x year panel of industrial employment (grand secteur Industrie of the commune × APE
+    file ``file_id``, default ``urssaf_ape.fichier()``; blanks count as zero, communes harmonised to
+    COG 2023), restricted to the EPCI the file covers ("couvert"), with the treatment columns
+    and census covariates of ``panel_epci``. Partly covered EPCI are left out, not completed."""
+    file_id = file_id or urssaf_ape.fichier()
+    data = ia.harmoniser(urssaf_ape.commune_ape(file_id, periode, (ia.GS_INDUSTRIE,)), _passage_ape())
+    couverture = couverture_ape_epci(file_id)
+    couverts = couverture.loc[couverture["statut"] == ia.COUVERT, "siren_epci"]
+    emploi = (
+        ia.panel_epci(data, referentiel.communes(INDUSTRIE_COG))
+        .loc[lambda d: (d["secteur"] == ia.SECTEUR_INDUSTRIE) & d["siren_epci"].isin(couverts)]
+        .rename(columns={"siren_epci": "code", "effectifs": "eff_total"})[["code", "year", "eff_total"]]
+    )
+    panel = impact.assemble_panel(emploi, referentiel.epci_couverture(1), referentiel.epci_couverture(2))
+    return with_covariates(panel, covariables_epci())
+
+
+@dataclass(frozen=True)
+class ImpactIndustrie:
+    """The event study on industrial employment, or why it is not estimated."""
+
+    fichier: str  # id of the commune × APE file used
+    n_couverts: int  # EPCI of France whose communes are all in the file ("couvert")
+    n_epci: int  # EPCI of France (COG 2023)
+    n_traites: int  # covered EPCI of the cohort in the panel
+    n_temoins: int  # covered control EPCI in the panel
+    n_departements: int  # départements of those treated and control EPCI
+    result: impact.DidResult | None  # None below the rule (``MIN_EPCI_INDUSTRIE``, ``MIN_DEPARTEMENTS_INDUSTRIE``)
+    texte: str  # French: the coverage and the estimate, or why there is none
+
+
+def did_industrie(periode: str, cohort: int = 2019, control: str = "never", file_id: str | None = None) -> ImpactIndustrie:
+    """Entropy-balanced TWFE DiD of industrial employment (``panel_industrie_epci``, 2014 to the
+    last published year) for the EPCI entering in ``cohort``, estimated only when the covered
+    EPCI give at least ``MIN_EPCI_INDUSTRIE`` treated and control EPCI in at least
+    ``MIN_DEPARTEMENTS_INDUSTRIE`` départements; otherwise ``result`` is None and ``texte``
+    says how many EPCI the file covers, which file it is, and that nothing is extrapolated."""
+    file_id = file_id or urssaf_ape.fichier()
+    couverture = couverture_ape_epci(file_id)
+    panel = panel_industrie_epci(periode, file_id)
+    units = panel.drop_duplicates(impact.UNIT)
+    treated = units[impact.COHORT].eq(cohort).fillna(False).astype(bool)
+    controls = units[impact.COHORT].isna() if control == "never" else units[impact.COHORT].gt(cohort).fillna(False).astype(bool)
+    n_t, n_c = int(treated.sum()), int(controls.sum())
+    n_dep = int(units.loc[treated | controls, "departement"].nunique())
+    n_couverts, n_epci = int((couverture["statut"] == ia.COUVERT).sum()), len(couverture)
+    intro = (
+        f"Le fichier URSSAF des effectifs salariés par commune et code APE utilisé est {_perimetre_ape(file_id)}. "
+        f"{nombre(n_couverts)} des {nombre(n_epci)} EPCI de France y figurent avec toutes leurs communes (au moins "
+        f"{nombre(100 * ia.SEUIL_COUVERTURE)} % de leur population) ; parmi eux, avec les covariables du recensement (France "
+        f"métropolitaine), {nombre(n_t)} {'sont entrés' if n_t > 1 else 'est entré'} dans le programme en {cohort} et "
+        f"{nombre(n_c)} {'servent' if n_c > 1 else 'sert'} de témoin{'s' if n_c > 1 else ''} ({nombre(n_dep)} "
+        f"département{'s' if n_dep > 1 else ''}). Les EPCI couverts en partie sont écartés et rien n'est extrapolé. "
+    )
+    if n_t < MIN_EPCI_INDUSTRIE or n_c < MIN_EPCI_INDUSTRIE or n_dep < MIN_DEPARTEMENTS_INDUSTRIE:
+        texte = intro + (
+            f"L'étude d'événement sur l'emploi industriel demande au moins {nombre(MIN_EPCI_INDUSTRIE)} EPCI traités, "
+            f"{nombre(MIN_EPCI_INDUSTRIE)} EPCI témoins et {nombre(MIN_DEPARTEMENTS_INDUSTRIE)} départements : elle n'est pas "
+            "estimée sur ce fichier."
+        )
+        return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, None, texte)
+    years = (max(INDUSTRIE_DEBUT, int(panel[impact.TIME].min())), int(panel[impact.TIME].max()))
+    result = impact.estimate_did(panel, cohort=cohort, control=control, years=years, reweight_on=list(EPCI_COVARIATES))
+    texte = intro + impact.describe_did(result, outcome="l'emploi salarié industriel")
+    return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, result, texte)
 
 
 def epci_cross_section(panel: pd.DataFrame, cohort: int = 2019) -> pd.DataFrame:

@@ -37,10 +37,11 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis import config, sources
+from analysis import sources
 from analysis.schemas import INSEE_COM, require_columns, validate
 
 FILE_ID = "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last"
+NATIONAL_ID = "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-national"
 FUSIONS_ID = "cog-mouvements/fusions"
 DATASET = "urssaf-emploi"
 CHUNKSIZE = 100_000
@@ -216,3 +217,12 @@ def fusions() -> pd.DataFrame:
         }
     )
     return validate(df, FUSIONS_SCHEMA, src.file)
+
+
+def fichier() -> str:
+    """Id of the commune × APE file to use, decided explicitly: the national living export
+    when it is declared and already obtained (cache or mirror), else the pinned extract of
+    the zone d'emploi of Rouen. Nothing is downloaded here: online, ``sources.fetch(NATIONAL_ID)``
+    obtains it once."""
+    declared = NATIONAL_ID in sources.sources()
+    return NATIONAL_ID if declared and sources.available(NATIONAL_ID) else FILE_ID
