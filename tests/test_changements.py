@@ -38,9 +38,18 @@ def test_only_moves_beyond_the_threshold_are_reported() -> None:
 
 
 def test_changed_profiles() -> None:
-    avant = pd.Series({"ti-0001": "industriel en repli", "ti-0002": "rural productif"})
-    apres = pd.Series({"ti-0001": "industriel dynamique", "ti-0002": "rural productif"})
-    assert changements.profils_changes(avant, apres)["id_ti"].tolist() == ["ti-0001"]
+    avant = pd.Series({"ti-0001": "industriel en repli", "ti-0002": "rural productif", "ti-0003": "rural productif"})
+    apres = pd.Series({"ti-0001": "industriel dynamique", "ti-0002": "rural productif", "ti-0003": "rural productif"})
+    moves, renames = changements.profils_changes(avant, apres)
+    assert moves.empty  # the industrial profile kept its member and only changed name
+    assert renames[["profil_avant", "profil_apres"]].values.tolist() == [["industriel en repli", "industriel dynamique"]]
+
+
+def test_a_territory_moving_to_another_profile_is_reported() -> None:
+    avant = pd.Series({"a": "P", "b": "P", "c": "Q", "d": "Q", "e": "Q"})
+    apres = pd.Series({"a": "P", "b": "Q", "c": "Q", "d": "Q", "e": "Q"})
+    moves, renames = changements.profils_changes(avant, apres)
+    assert moves["id_ti"].tolist() == ["b"] and renames.empty
 
 
 def test_previous_periode_ignores_incomplete_folders(tmp_path, monkeypatch) -> None:

@@ -67,7 +67,19 @@ def mouvements(avant: pd.DataFrame, apres: pd.DataFrame, seuil_pct: float = SEUI
     return moved.sort_values("ecart_pct", ascending=False, na_position="first").reset_index(drop=True)
 
 
-def profils_changes(avant: pd.Series, apres: pd.Series) -> pd.DataFrame:
-    """Territories whose typology profile differs between two periods (Series id_ti -> profil)."""
+def profils_changes(avant: pd.Series, apres: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Territories that moved to another profile, and profiles that were only renamed.
+
+    Profile names come from each period's centroids, so a profile can keep its members and
+    change name when its centroid shifts. Each profile of ``apres`` is matched to the
+    ``avant`` profile sharing most of its territories; a territory "changes profile" when its
+    ``avant`` profile is not the match of its ``apres`` profile. Returns (moves, renames):
+    moves has id_ti, profil_avant, profil_apres; renames has profil_avant, profil_apres, n_communs.
+    """
     both = pd.concat({"profil_avant": avant, "profil_apres": apres}, axis=1).dropna()
-    return both.loc[both["profil_avant"] != both["profil_apres"]].rename_axis("id_ti").reset_index()
+    overlap = both.groupby(["profil_apres", "profil_avant"]).size().rename("n_communs").reset_index()
+    match = overlap.sort_values("n_communs", ascending=False).drop_duplicates("profil_apres")
+    matched = both["profil_apres"].map(match.set_index("profil_apres")["profil_avant"])
+    moves = both.loc[both["profil_avant"] != matched].rename_axis("id_ti").reset_index()
+    renames = match.loc[match["profil_avant"] != match["profil_apres"], ["profil_avant", "profil_apres", "n_communs"]]
+    return moves, renames.reset_index(drop=True)
