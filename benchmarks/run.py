@@ -2,10 +2,11 @@
 
 Measures, in one run on the same machine and for the same period:
 
-- indicators: the indicator pass alone (``build_indicators`` + ``write_indicators``), in a new
-  process (cold in-process caches, imports included);
-- full: ``observatoire run`` (indicators, every fiche, the documents ``run_periode`` schedules for
-  these phases, render, manifest) into empty outputs, data cache warm;
+- indicators: the indicator pass alone (``build_indicators`` + ``write_indicators`` of the phases
+  the full run builds: both, since the publications compare them), in a new process (cold
+  in-process caches, imports included);
+- full: ``observatoire run --phase 2`` (indicators, every phase-2 fiche, the synthesis, the four
+  monographs and the changes page, render, manifest) into empty outputs, data cache warm;
 - rerun: the same command again, nothing changed;
 - floor: ``benchmarks/floor.ipynb`` (the fiche's imports only) executed through
   ``analysis.pipeline.execute_jobs`` as many times as the full run executed notebooks, with the
@@ -342,9 +343,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--periode", type=config.check_periode, default=config.default_periode(),
                         help="AAAA-MM (mois courant par défaut)")
     parser.add_argument("--phase", choices=["1", "2", "toutes"], default="2",
-                        help="phase des fiches (2 par défaut) ; « toutes » mesure `observatoire run` sans --phase, "
-                             "synthèse et monographies comprises")
-    parser.add_argument("--limit", type=int, help="seulement les N premiers territoires (mesure rapide) ; tous par défaut")
+                        help="phase des fiches (2 par défaut) ; « toutes » mesure `observatoire run` sans --phase ; "
+                             "la synthèse et les monographies sont toujours comprises, sauf avec --limit")
+    parser.add_argument("--limit", type=int,
+                        help="seulement les N premiers territoires, leurs fiches sans les publications (mesure rapide) ; "
+                             "tous par défaut")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processus papermill (nombre de cœurs par défaut)")
     parser.add_argument("--naive", type=int,
                         help="chronométrer le pair naïf sur ce nombre de fiches seulement, puis extrapoler (toutes par défaut)")
@@ -384,9 +387,13 @@ def main(argv: list[str] | None = None) -> int:
 
     python = sys.executable
     m: dict[str, Measure] = {}
+    # a run without --territoires makes the publications, which compare both phases (run_periode)
+    indicator_phases = phases if args.limit else config.PHASES
     m["indicators"] = measure(
-        "indicators", f"calcul et écriture des indicateurs, phase(s) {args.phase}, nouveau processus",
-        [command([python, "-c", INDICATORS_SNIPPET, args.periode, ",".join(map(str, phases))], env(work / "indicateurs"))],
+        "indicators",
+        f"calcul et écriture des indicateurs, phase(s) {', '.join(map(str, indicator_phases))}, nouveau processus",
+        [command([python, "-c", INDICATORS_SNIPPET, args.periode, ",".join(map(str, indicator_phases))],
+                 env(work / "indicateurs"))],
         log,
     )
 

@@ -33,14 +33,20 @@ def _points() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": ["ti-0001", "ti-0002"]}, geometry=[Point(2.35, 48.85), Point(5.37, 43.30)], crs=4326)
 
 
+@cache.stored
+def _summary(n: int) -> dict:
+    CALLS.append(("summary", n))
+    return {"n": n, "table": pd.DataFrame({"id_ti": [f"ti-{i:04d}" for i in range(n)]})}
+
+
 @pytest.fixture
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
     CALLS.clear()
-    for fn in (_table, _points):
+    for fn in (_table, _points, _summary):
         fn.cache_clear()
     yield tmp_path / "cache" / "derived"
-    for fn in (_table, _points):
+    for fn in (_table, _points, _summary):
         fn.cache_clear()
 
 
@@ -67,6 +73,21 @@ def test_a_geodataframe_keeps_geometry_and_crs(fresh: Path) -> None:
     assert CALLS == [("points",)]
     assert isinstance(again, gpd.GeoDataFrame) and again.crs.to_epsg() == 4326
     assert again.geometry.geom_equals(first.geometry).all()
+
+
+def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fresh: Path) -> None:
+    first = _summary(2)
+    _summary.cache_clear()  # as a new process would
+    again = _summary(2)
+    assert CALLS == [("summary", 2)] and again["n"] == 2
+    pd.testing.assert_frame_equal(again["table"], first["table"])
+    (entry,) = fresh.rglob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:10])  # truncated (a disk full, a killed writer)
+    _summary.cache_clear()
+    assert _summary(2)["table"]["id_ti"].tolist() == ["ti-0000", "ti-0001"]
+    assert CALLS == [("summary", 2), ("summary", 2)]
+    _summary(3)
+    assert len(list(fresh.rglob("*.pickle"))) == 2 and not list(fresh.rglob(".*tmp"))
 
 
 def test_new_declarations_give_new_entries_and_drop_old_ones(fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

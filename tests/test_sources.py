@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config, sources
+from analysis.cache import file_sha256
 from analysis.loaders import programmes
 
 
@@ -27,7 +28,7 @@ def test_no_mirrored_file_is_committed(mirror: Path) -> None:
     hashes = {s.sha256 for s in sources.sources().values() if not s.living}
     tracked = [p for p in config.ROOT.rglob("*") if p.is_file() and ".git" not in p.parts and ".venv" not in p.parts
                and "raw" not in p.parts and "outputs" not in p.parts and p.stat().st_size < 20_000_000]
-    assert not [p for p in tracked if sources._sha256(p) in hashes]
+    assert not [p for p in tracked if file_sha256(p) in hashes]
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_a_damaged_cache_entry_is_replaced_from_the_mirror(tmp_path: Path, monke
     path = sources.fetch("acv/acv2_geom")
     path.write_bytes(b"damaged")
     again = sources.fetch("acv/acv2_geom")
-    assert sources._sha256(again) == sources.source("acv/acv2_geom").sha256
+    assert file_sha256(again) == sources.source("acv/acv2_geom").sha256
 
 
 @pytest.mark.parametrize(

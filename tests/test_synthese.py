@@ -13,9 +13,10 @@ import pytest
 
 from analysis import config, impact, provenance, referentiel, sources, synthese
 from analysis import industrie_ape as ia
-from analysis.indicators.build import build_indicators, write_indicators
+from analysis.indicators.build import build_indicators, output_paths, read_indicators, write_indicators
 from analysis.loaders import geo, relance, urssaf_ape
 from analysis.text import nombre
+from analysis.typology import choose_monographs, typology
 
 PERIODE = "2026-11"
 
@@ -156,9 +157,37 @@ def test_monographies_four_contrasting(outputs):
     assert list(chosen.columns) == ["rang", "id_ti", "lib_ti", "profil", "source", "raison"]
     assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
     assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
-    # deterministic: the same call from scratch gives the same four territories
-    synthese.monographies.cache_clear()
-    assert synthese.monographies(PERIODE)["id_ti"].tolist() == chosen["id_ti"].tolist()
+    # deterministic: the typology computed again from scratch (not read from its stored entry)
+    # gives the same four territories
+    wide = read_indicators(2, PERIODE, "wide")
+    again = typology(synthese.typology_input(wide, synthese.densite(2)), roles=synthese.ROLES,
+                     indicator_labels=synthese.indicator_labels())
+    assert choose_monographs(again, synthese.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
+
+
+def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
+    first = synthese.typologie(2, PERIODE)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("typologie recalculée")
+
+    # a new process (in-process caches empty) reads the stored result of the same table
+    monkeypatch.setattr(synthese, "typology", fail)
+    synthese.typologie.cache_clear()
+    synthese._typologie.cache_clear()
+    pd.testing.assert_series_equal(synthese.typologie(2, PERIODE).labels, first.labels)
+    # another indicator table (another sha256) is another entry: computed, not read
+    wide_path = output_paths(2, PERIODE)["wide"]
+    original = wide_path.read_bytes()
+    try:
+        wide = pd.read_parquet(wide_path)
+        wide.assign(lib=wide["lib"] + " ").to_parquet(wide_path)
+        synthese.typologie.cache_clear()
+        with pytest.raises(AssertionError, match="recalculée"):
+            synthese.typologie(2, PERIODE)
+    finally:
+        wide_path.write_bytes(original)
+        synthese.typologie.cache_clear()
 
 
 def test_monographies_override(outputs, tmp_path):

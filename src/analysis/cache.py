@@ -17,6 +17,11 @@ Only pure functions of declared files belong here, with hashable arguments, retu
 DataFrame or a GeoDataFrame (written as Parquet / GeoParquet through a temporary file
 renamed into place, so a reader never sees half an entry). Raw loaders stay outside: their
 contracts (pandera, sha256) are what tests exercise.
+
+``@stored`` does the same for any picklable result (written with pickle): the analyses of
+a period that several notebooks read (the typology, the difference-in-differences). A
+function that reads a table written by the run (not a declared file) takes that table's
+sha256 as an argument, so that its entry belongs to the exact table it was computed from.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import functools
 import hashlib
 import inspect
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +44,13 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _KEY_LENGTH = 16
 
 Frame = TypeVar("Frame", bound=pd.DataFrame)
+T = TypeVar("T")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 (hex) of a file's bytes."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
@@ -63,13 +76,13 @@ def _generation() -> str:
     return hashlib.sha256(f"{sources_digest()}\n{declarations}".encode()).hexdigest()[:_KEY_LENGTH]
 
 
-def entry_path(name: str, arguments: dict) -> Path:
-    """Where the table of ``name`` called with ``arguments`` is kept."""
+def entry_path(name: str, arguments: dict, suffix: str = ".parquet") -> Path:
+    """Where the result of ``name`` called with ``arguments`` is kept."""
     key = hashlib.sha256(f"{name}\0{sorted(arguments.items())!r}".encode()).hexdigest()[:_KEY_LENGTH]
-    return config.cache_dir() / "derived" / _generation() / f"{name}-{key}.parquet"
+    return config.cache_dir() / "derived" / _generation() / f"{name}-{key}{suffix}"
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read_table(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     if b"geo" in (pq.read_schema(path).metadata or {}):
@@ -79,7 +92,17 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def _write(path: Path, df: pd.DataFrame) -> None:
+def _read_object(path: Path) -> object:
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def _write_object(value: object, path: Path) -> None:
+    with open(path, "wb") as f:
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _write(path: Path, write: Callable[[Path], None]) -> None:
     folder = path.parent
     if not folder.exists():
         # a new generation: the entries of older code or declarations are never read again
@@ -89,10 +112,31 @@ def _write(path: Path, df: pd.DataFrame) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
-        df.to_parquet(tmp)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _on_disk(fn: Callable[..., T], suffix: str, read: Callable[[Path], T], write: Callable[[T, Path], None]) -> Callable[..., T]:
+    signature = inspect.signature(fn)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.cache
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        path = entry_path(name, bound.arguments, suffix)
+        try:
+            return read(path)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):  # absent, or unreadable: computed again
+            pass
+        value = fn(*args, **kwargs)
+        _write(path, lambda tmp: write(value, tmp))
+        return read(path)
+
+    return wrapper
 
 
 def derived(fn: Callable[..., Frame]) -> Callable[..., Frame]:
@@ -102,20 +146,9 @@ def derived(fn: Callable[..., Frame]) -> Callable[..., Frame]:
     later one return identical frames (dtypes included). ``.cache_clear()`` clears the
     in-process layer only.
     """
-    signature = inspect.signature(fn)
-    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _on_disk(fn, ".parquet", _read_table, lambda df, path: df.to_parquet(path))
 
-    @functools.cache
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        path = entry_path(name, bound.arguments)
-        try:
-            return _read(path)
-        except (OSError, ValueError):  # absent (or unreadable: derived again and replaced)
-            pass
-        _write(path, fn(*args, **kwargs))
-        return _read(path)
 
-    return wrapper
+def stored(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache a function's picklable result on disk and in the process, like ``derived``."""
+    return _on_disk(fn, ".pickle", _read_object, _write_object)

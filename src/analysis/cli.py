@@ -85,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
     p.add_argument("--periode", type=config.check_periode, default=config.default_periode(),
                    help="AAAA-MM : les données telles que publiées à la fin de ce mois (mois courant par défaut)")
-    p.add_argument("--phase", type=int, choices=config.PHASES, help="une seule phase (les deux par défaut)")
+    p.add_argument("--phase", type=int, choices=config.PHASES, help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
+                        "dans tous les cas, sauf avec --territoires")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processus papermill en parallèle")
-    p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) ; tous par défaut")
+    p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) : leurs fiches seulement ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
 

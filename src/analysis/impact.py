@@ -37,9 +37,7 @@ from typing import Literal
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from matplotlib.figure import Figure
-from scipy.optimize import minimize
 
 from analysis.text import nombre, pourcent
 
@@ -172,11 +170,13 @@ def _demean(df: pd.DataFrame, cols: Sequence[str], w: pd.Series, tol: float = 1e
 
 def _fit_twfe(data: pd.DataFrame, outcome: str, regressors: Sequence[str], weight: str | None, cluster: str):
     """WLS of the demeaned outcome on demeaned regressors, SE clustered by ``cluster``."""
+    from statsmodels.regression.linear_model import WLS  # imported where estimating (see _ols_hc3)
+
     data = data.dropna(subset=[outcome, cluster]).reset_index(drop=True)
     w = data[weight].astype("float64") if weight else pd.Series(1.0, index=data.index)
     dm = _demean(data, [outcome, *regressors], w)
     groups = pd.factorize(data[cluster])[0]
-    fit = sm.WLS(dm[outcome], dm[list(regressors)], weights=w).fit(
+    fit = WLS(dm[outcome], dm[list(regressors)], weights=w).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
     )
     return fit, int(groups.max() + 1)
@@ -222,6 +222,8 @@ def balance_weights(units: pd.DataFrame, treated: str, covariates: Sequence[str]
         m = e.max()
         q = np.exp(e - m)
         return m + np.log(q.sum()), (q / q.sum()) @ d
+
+    from scipy.optimize import minimize
 
     opt = minimize(dual, np.zeros(d.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 1000})
     gap = np.abs(dual(opt.x)[1]).max()
@@ -378,7 +380,12 @@ def placebo(
 
 
 def _ols_hc3(y: pd.Series, x: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:
-    fit = sm.OLS(y.astype("float64"), sm.add_constant(x.astype("float64"))).fit(cov_type="HC3", use_t=True)
+    # statsmodels (~1.3 s to import) is imported where a model is fitted, not by the notebooks
+    # that only read stored estimates (``cache.stored``)
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
+
+    fit = OLS(y.astype("float64"), add_constant(x.astype("float64"))).fit(cov_type="HC3", use_t=True)
     return _tidy(fit, terms, None).assign(r2=float(fit.rsquared))
 
 

@@ -43,7 +43,7 @@ from typing import Literal
 from tqdm import tqdm
 
 from analysis import __version__, config
-from analysis.cache import sources_digest
+from analysis.cache import file_sha256, sources_digest
 
 Status = Literal["executed", "up-to-date", "failed"]
 STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
@@ -92,12 +92,6 @@ class JobResult:
 
 
 # --------------------------------------------------------------------------- digests
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 (hex) of a file's bytes."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def digest_files(paths: Iterable[Path]) -> str:

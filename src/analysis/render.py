@@ -65,6 +65,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -238,12 +239,23 @@ def _text(value: str | list[str]) -> str:
 # --- pandoc + typst fallback ------------------------------------------------------------------
 
 
+_exporters = threading.local()
+
+
+def _markdown_exporter():
+    """This thread's nbconvert exporter: its Jinja templates are compiled once per thread
+    (~0.15 s each time otherwise), and no exporter is shared between threads."""
+    exporter = getattr(_exporters, "markdown", None)
+    if exporter is None:
+        from nbconvert import MarkdownExporter  # ~0.4 s to import: only when a page is rendered
+
+        exporter = _exporters.markdown = MarkdownExporter(exclude_input=True, template_file=str(TEMPLATES / "notebook.md.j2"))
+    return exporter
+
+
 def notebook_markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
     """Markdown of a prepared notebook (no code) and its extracted figures {filename: bytes}."""
-    from nbconvert import MarkdownExporter  # ~0.4 s to import: only when a page is rendered
-
-    exporter = MarkdownExporter(exclude_input=True, template_file=str(TEMPLATES / "notebook.md.j2"))
-    body, resources = exporter.from_notebook_node(nb)
+    body, resources = _markdown_exporter().from_notebook_node(nb)
     return body, dict(resources.get("outputs", {}))
 
 
@@ -266,6 +278,12 @@ def _with_title(markdown: str, title: str) -> str:
     return "---\n" + yaml.safe_dump({"title": title}, allow_unicode=True) + "---\n\n" + markdown
 
 
+def _pandoc(markdown: str, to: str, **kwargs) -> str:
+    """pandoc from our Markdown; formats are fixed here, so pypandoc does not ask pandoc for its
+    list of formats first (two more pandoc processes per call)."""
+    return pypandoc.convert_text(markdown, to, format=MARKDOWN_IN, verify_format=False, **kwargs)
+
+
 def _pandoc_html(markdown: str, output: Path, *, resource_path: list[Path], toc: bool, nav: str = "") -> None:
     args = [
         "--standalone",
@@ -281,7 +299,7 @@ def _pandoc_html(markdown: str, output: Path, *, resource_path: list[Path], toc:
         args += ["--toc", "--metadata=toc-title:Sommaire"]
     if nav:
         args.append(f"--variable=include-before:{nav}")
-    pypandoc.convert_text(markdown, "html5", format=MARKDOWN_IN, outputfile=str(output), extra_args=args)
+    _pandoc(markdown, "html5", outputfile=str(output), extra_args=args)
 
 
 def _nav(home: str | None, pdf: str | None) -> str:
@@ -292,10 +310,9 @@ def _nav(home: str | None, pdf: str | None) -> str:
 
 
 def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
-    source = pypandoc.convert_text(
+    source = _pandoc(
         markdown,
         "typst",
-        format=MARKDOWN_IN,
         extra_args=[
             "--standalone",
             TABLE_FILTER,

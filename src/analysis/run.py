@@ -3,9 +3,11 @@
 ``run_periode`` is what ``observatoire run`` and ``make run`` call. For a period it:
 
 1. builds the indicator tables of each phase once (skipped when their inputs are unchanged);
-2. executes the fiches of every territory, the synthesis, the four monographs and the page
-   "Ce qui a changé" in one pool of papermill workers (a notebook whose inputs are unchanged
-   is not executed again; one failure never stops the others);
+2. executes the fiches of every territory of the chosen phases and the period's publications
+   (the synthesis, the four monographs and the page "Ce qui a changé", which cover both
+   phases) in one pool of papermill workers (a notebook whose inputs are unchanged is not
+   executed again; one failure never stops the others). A run restricted to chosen
+   territories executes their fiches only;
 3. renders the site (Quarto when present, otherwise pandoc + Typst);
 4. writes the run manifest (input files with sha256, parameters, code version, timings,
    status of each notebook).
@@ -118,22 +120,28 @@ def run_periode(
         if not declared.living:
             sources.fetch(file_id)
     provenance.write(periode, provenance.collect(periode, parameters, code))
-    indicator_files = build_indicators_once(periode, phases, code, log)
+    publications = not territoires
+    # the publications compare both phases: their indicator tables are built whatever --phase
+    indicator_files = build_indicators_once(periode, config.PHASES if publications else phases, code, log)
     timings["indicateurs"] = time.perf_counter() - t0
 
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
-    documents: list[pipeline.NotebookJob] = []
-    if not territoires and set(phases) == set(config.PHASES):
-        from analysis import synthese  # statsmodels, scikit-learn: only when documents are scheduled
+    first: list[pipeline.NotebookJob] = []  # the longest notebook, started first
+    last: list[pipeline.NotebookJob] = []  # after the fiches: they read what the synthesis stored
+    if publications:
+        from analysis import synthese
 
-        documents.append(_job(SYNTHESE_TEMPLATE, out / "synthese" / "synthese.ipynb", "synthèse", periode=periode))
+        first.append(_job(SYNTHESE_TEMPLATE, out / "synthese" / "synthese.ipynb", "synthèse", periode=periode))
+        # computes and stores the phase-2 typology (cache.stored) that the monographs and the
+        # changes page read; the synthesis stores the phase-1 one and the DiD estimates
         chosen = synthese.monographies(periode)
-        documents += [
+        last += [
             _job(MONOGRAPHIE_TEMPLATE, out / "monographies" / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
                  territoire=row.id_ti, phase=MONOGRAPHIE_PHASE, periode=periode)
             for row in chosen.itertuples()
         ]
-        documents.append(_job(CHANGEMENTS_TEMPLATE, out / "changements" / "changements.ipynb", "changements", periode=periode))
+        last.append(_job(CHANGEMENTS_TEMPLATE, out / "changements" / "changements.ipynb", "changements", periode=periode))
+    documents = first + last
 
     t1 = time.perf_counter()
     context = [*indicator_files, *sorted(p for p in config.MONOGRAPHIES_DIR.rglob("*") if p.is_file())]
@@ -141,7 +149,9 @@ def run_periode(
     if previous:
         context += changements.indicator_files(previous)
     inputs_digest = pipeline.digest_files(context) + code
-    results = pipeline.execute_jobs(documents + fiches, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress)
+    executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress)
+    by_output = {r.output: r for r in executed}  # outputs are unique (execute_jobs checks)
+    results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
 
     site = renderer = None

@@ -20,6 +20,7 @@ from pathlib import Path
 import pooch
 
 from analysis import config
+from analysis.cache import file_sha256
 
 
 class SourceError(RuntimeError):
@@ -83,10 +84,6 @@ def dataset(name: str) -> Dataset:
     return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)))
 
 
-def _sha256(path: Path) -> str:
-    return pooch.file_hash(str(path), alg="sha256")
-
-
 def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> None:
     """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash (if one is pinned)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +91,7 @@ def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> 
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
-        actual = _sha256(Path(tmp))
+        actual = file_sha256(Path(tmp))
         if expected is not None and actual != expected:
             raise SourceError(
                 f"{what}: sha256 inattendu pour {src}\n  attendu : {expected}\n  obtenu  : {actual}\n"
@@ -119,7 +116,7 @@ def fetch(file_id: str, *, refresh: bool = False) -> Path:
     if refresh:
         target.unlink(missing_ok=True)
     if target.exists():
-        if expected is None or _sha256(target) == expected:
+        if expected is None or file_sha256(target) == expected:
             return target
         target.unlink()  # a stale or damaged cache entry is obtained again
     mirror = os.environ.get(config.MIRROR_ENV)
@@ -156,7 +153,7 @@ def available(file_id: str) -> bool:
 def observed_sha256(file_id: str) -> str:
     """sha256 of the copy in use: the pinned one, or the one found for a living file."""
     src = source(file_id)
-    return _sha256(fetch(file_id)) if src.living else src.sha256
+    return file_sha256(fetch(file_id)) if src.living else src.sha256
 
 
 def provenance(file_ids: list[str] | None = None) -> list[dict[str, str]]:

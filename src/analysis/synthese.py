@@ -34,7 +34,8 @@ import pandas as pd
 from analysis import config, fiche, impact, referentiel, sources, text
 from analysis import industrie_ape as ia
 from analysis.config import DEFAULT_COG
-from analysis.indicators.build import read_indicators
+from analysis.cache import file_sha256, stored
+from analysis.indicators.build import output_paths, read_indicators
 from analysis.indicators.industrie import profil_units
 from analysis.indicators.registry import INDICATORS
 from analysis.loaders import economie, geo, programmes, relance, urssaf_ape
@@ -171,7 +172,16 @@ def exclus_typologie(wide: pd.DataFrame, result: TypologyResult) -> pd.DataFrame
 
 @cache
 def typologie(phase: int, periode: str) -> TypologyResult:
-    """Typology of the TI of ``phase`` from the period's written indicator table (fixed seed)."""
+    """Typology of the TI of ``phase`` from the period's written indicator table (fixed seed).
+
+    Computed once for that exact table and stored (``cache.stored``): the run, the synthesis,
+    the monographs and the changes page read the same result."""
+    return _typologie(phase, periode, file_sha256(output_paths(phase, periode)["wide"]))
+
+
+@stored
+def _typologie(phase: int, periode: str, wide_sha256: str) -> TypologyResult:
+    """``typologie`` of the indicator table whose sha256 is ``wide_sha256`` (the key of the stored result)."""
     wide = read_indicators(phase, periode, "wide")
     return typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels())
 
@@ -248,10 +258,10 @@ def panel_epci(periode: str) -> pd.DataFrame:
     return with_covariates(panel, covariables_epci())
 
 
-@cache
+@stored
 def did(periode: str, cohort: int = 2019, control: str = "never") -> impact.DidResult:
     """Entropy-balanced TWFE DiD of the EPCI entering in ``cohort`` (shared by the synthesis and
-    the monographs)."""
+    the monographs, stored: a function of the declared files and the period)."""
     return impact.estimate_did(panel_epci(periode), cohort=cohort, control=control, reweight_on=list(EPCI_COVARIATES))
 
 

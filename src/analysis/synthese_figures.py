@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 import functools
 
 import geopandas as gpd
-import mapclassify
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -113,6 +112,8 @@ def carte_classes(
 ) -> Figure:
     """Choropleth of ``column`` in ``k`` mapclassify classes (``scheme``), optional outlines on top."""
     data = _metro(gdf, regions).dropna(subset=[column])
+    import mapclassify  # with scipy and scikit-learn (~2 s): only where a choropleth is classed
+
     classifier = mapclassify.classify(data[column].to_numpy(), scheme=scheme, k=k)
     bins = [data[column].min(), *classifier.bins]
     labels = [f"{nombre(lo, decimals)} – {nombre(hi, decimals)}" for lo, hi in zip(bins[:-1], bins[1:])]

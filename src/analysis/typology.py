@@ -31,8 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from analysis.text import nombre
 
@@ -127,12 +125,20 @@ def standardise(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return (filled - filled.mean()) / sd, n_imputed
 
 
-def _kmeans(k: int, seed: int) -> KMeans:
+# scikit-learn (~1.5 s to import) is imported where the typology is computed, not by the many
+# notebooks that only read a stored result (``cache.stored``).
+
+
+def _kmeans(k: int, seed: int):
+    from sklearn.cluster import KMeans
+
     return KMeans(n_clusters=k, n_init=20, random_state=seed)
 
 
 def silhouette_table(z: pd.DataFrame, ks: Sequence[int] = KS, seed: int = SEED) -> pd.DataFrame:
     """Mean silhouette and inertia of k-means for each k."""
+    from sklearn.metrics import silhouette_score
+
     rows = []
     for k in ks:
         model = _kmeans(k, seed).fit(z.to_numpy())
@@ -158,6 +164,8 @@ def choose_k(table: pd.DataFrame, tolerance: float = TOLERANCE, min_k: int = MIN
 
 def stability(z: pd.DataFrame, labels: pd.Series, k: int, n_boot: int = N_BOOT, seed: int = SEED) -> pd.Series:
     """Adjusted Rand index between the reference partition and bootstrap refits."""
+    from sklearn.metrics import adjusted_rand_score
+
     rng = np.random.default_rng(seed)
     x = z.to_numpy()
     aris = []
