@@ -16,6 +16,7 @@ from shapely.geometry import Point, box
 from analysis import config, fiche, figures, maps, provenance
 from analysis.indicators.build import build_indicators, write_indicators
 from analysis.indicators.registry import registry
+from analysis.loaders import relance
 from analysis.text import nombre
 
 NBSP = "\u00a0"
@@ -158,7 +159,7 @@ def executed(tmp_path_factory):
     try:
         result = build_indicators(2, PERIODE)
         write_indicators(result, PERIODE)
-        ids = ["urssaf-emploi/urssaf_serie_indice100", "chomage/chomage-zone-t1-2003-t2-2022"]
+        ids = ["urssaf-emploi/urssaf_serie_indice100", "chomage/chomage-zone-t1-2003-t2-2022", relance.file_ids()[0]]
         provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test", ids))
         target = outputs / "fiche.ipynb"
         papermill.execute_notebook(
@@ -195,6 +196,8 @@ def test_fiche_executes_with_title_figures_and_provenance(executed):
     for heading in ("## Chiffres clés", "## Forces et faiblesses", "## Les quatre piliers du programme", "## Provenance"):
         assert heading in text or any(c.source.startswith(heading) for c in nb.cells)
     assert "Simplification" in text and "zone d'emploi de Rouen" in text
+    # provenance lists the files the fiche is computed from, not France Relance (synthesis only)
+    assert "Fichiers de données (2)" in text and "urssaf_serie_indice100" in text and "france-relance/" not in text
     figure_cells = [c for c in nb.cells if "figures.show(" in c.source]
     assert figure_cells and all(c.source.startswith("#| label: fig-") and "#| fig-cap:" in c.source for c in figure_cells)
 

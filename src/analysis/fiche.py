@@ -107,6 +107,10 @@ EFFETS = {
 PHASE_PERIODE = {1: "2019-2022", 2: "2023-2027"}
 POPULATION_MILLESIME = {2019: 2016, 2023: 2020, 2025: 2023}
 PERIMETRE_APE = {urssaf_ape.FILE_ID: "la zone d'emploi de Rouen (218 communes)"}
+# Datasets (folders of data/sources.toml) a fiche is computed from, listed in its provenance
+# block: the indicators, the referential, the map layers and the commune × APE panel.
+SOURCES_FICHE = ("urssaf-emploi", "profil-epci", "chomage", "demandeurs-emploi", "dvf", "zones-emploi", "cog-2023",
+                 "cog-mouvements", "ti-phase1", "ti-phase2", "acv", "pvd", "contours")
 LECTURES = ("force", "faiblesse", "trait")
 MAX_LISTE = 6  # missing indicators listed by name up to this number
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")

@@ -100,9 +100,10 @@ COMPARAISON_OUTCOMES = ("ss_effet_local_pct", "emploi_prive_tcam_ecart_france")
 COMPARAISON_COVARIATES = ("part_industrie", "part_industrie_hautetech", "part_diplomes_superieur", DENSITE, "croissance_population")
 
 # Datasets (folders of data/sources.toml) listed in the provenance block of each document.
-SOURCES_MONOGRAPHIE = ("urssaf-emploi", "profil-epci", "chomage", "demandeurs-emploi", "dvf", "zones-emploi", "cog-2023",
-                       "ti-phase1", "ti-phase2", "acv", "pvd", "contours")
-SOURCES_SYNTHESE = SOURCES_MONOGRAPHIE  # plus France Relance, summarised by ``provenance_relance``
+# The monographs show no commune × APE panel (no commune harmonisation: no cog-mouvements); the
+# synthesis uses every dataset of a fiche, plus France Relance, summarised by ``provenance_relance``.
+SOURCES_MONOGRAPHIE = tuple(s for s in fiche.SOURCES_FICHE if s != "cog-mouvements")
+SOURCES_SYNTHESE = fiche.SOURCES_FICHE
 
 RELANCE_GROUPES = ("poids des TI faible", "poids des TI moyen", "poids des TI fort")
 
