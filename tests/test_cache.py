@@ -96,14 +96,14 @@ def test_new_declarations_give_new_entries_and_drop_old_ones(fresh: Path, tmp_pa
     declarations = tmp_path / "sources.toml"
     declarations.write_bytes(config.SOURCES_FILE.read_bytes() + b"\n# another version\n")
     monkeypatch.setattr(config, "SOURCES_FILE", declarations)
-    cache._generation.cache_clear()
+    cache.generation.cache_clear()
     try:
         _table.cache_clear()
         _table(2)
         assert CALLS == [(2, "a"), (2, "a")]
         assert {p.parent.name for p in fresh.rglob("*.parquet")}.isdisjoint(old)
     finally:
-        cache._generation.cache_clear()
+        cache.generation.cache_clear()
 
 
 def test_a_fresh_cache_still_refuses_a_damaged_file(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config, referentiel
+from analysis import config, pipeline, provenance, referentiel
 from analysis.cli import main
 from analysis.run import run_periode
 
@@ -30,7 +30,7 @@ def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path) -> None:
+def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = run_periode("2023-05", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
     assert [r.status for r in first.results] == ["executed"]
     before = _snapshot(outputs / "2023-05")
@@ -41,6 +41,12 @@ def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path) ->
 
     again = run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
     assert [r.status for r in again.results] == ["up-to-date"]
+    # a new commit that leaves the analysis sources alone (documentation) executes nothing again,
+    # and the provenance records the new version
+    monkeypatch.setattr(pipeline, "code_version", lambda: "0000000-dirty+src.000000000000")
+    later = run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+    assert [r.status for r in later.results] == ["up-to-date"]
+    assert provenance.read("2024-07")["version_code"] == "0000000-dirty+src.000000000000"
 
     # "as known at the end of the month": URSSAF year Y is published six months after its end,
     # so May 2023 knows 2021 (2022 comes in June 2023) and July 2024 knows 2023

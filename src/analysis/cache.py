@@ -70,8 +70,10 @@ def sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
 
 
 @functools.cache
-def _generation() -> str:
-    """Digest of the code and of the file declarations of this process (computed once)."""
+def generation() -> str:
+    """Digest of the code (the ``analysis`` sources) and of the file declarations
+    (``data/sources.toml``) of this process, computed once: what the derived tables, and the
+    notebooks of a run, are made from besides their own inputs."""
     declarations = hashlib.sha256(config.SOURCES_FILE.read_bytes()).hexdigest()
     return hashlib.sha256(f"{sources_digest()}\n{declarations}".encode()).hexdigest()[:_KEY_LENGTH]
 
@@ -79,7 +81,7 @@ def _generation() -> str:
 def entry_path(name: str, arguments: dict, suffix: str = ".parquet") -> Path:
     """Where the result of ``name`` called with ``arguments`` is kept."""
     key = hashlib.sha256(f"{name}\0{sorted(arguments.items())!r}".encode()).hexdigest()[:_KEY_LENGTH]
-    return config.cache_dir() / "derived" / _generation() / f"{name}-{key}{suffix}"
+    return config.cache_dir() / "derived" / generation() / f"{name}-{key}{suffix}"
 
 
 def _read_table(path: Path) -> pd.DataFrame:

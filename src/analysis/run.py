@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import config, pipeline, referentiel, sources
+from analysis import cache, config, pipeline, referentiel, sources
 from analysis.render import Document, render_site
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
@@ -68,12 +68,13 @@ def _job(template: Path, output: Path, label: str, **parameters) -> pipeline.Not
     return pipeline.NotebookJob(template=template, output=output, parameters=parameters, label=label)
 
 
-def build_indicators_once(periode: str, phases: tuple[int, ...], code: str, log) -> list[Path]:
-    """Build and write each phase's indicator tables unless their inputs are unchanged."""
+def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Path]:
+    """Build and write each phase's indicator tables unless their inputs (the code and the file
+    declarations, ``cache.generation``, and the period) are unchanged."""
     from analysis.indicators.build import build_indicators, output_paths, write_indicators
 
     stamp = config.periode_dir(periode) / "indicateurs" / ".inputs.json"
-    digest = pipeline.digest_files([config.SOURCES_FILE]) + code + periode
+    digest = cache.generation() + periode
     known = stamp.read_text(encoding="utf-8") if stamp.exists() else ""
     paths = [p for phase in phases for p in output_paths(phase, periode).values()]
     wanted = "\n".join(f"{phase}:{digest}" for phase in phases)
@@ -122,7 +123,7 @@ def run_periode(
     provenance.write(periode, provenance.collect(periode, parameters, code))
     publications = not territoires
     # the publications compare both phases: their indicator tables are built whatever --phase
-    indicator_files = build_indicators_once(periode, config.PHASES if publications else phases, code, log)
+    indicator_files = build_indicators_once(periode, config.PHASES if publications else phases, log)
     timings["indicateurs"] = time.perf_counter() - t0
 
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
@@ -148,7 +149,10 @@ def run_periode(
     previous = changements.previous_periode(periode)
     if previous:
         context += changements.indicator_files(previous)
-    inputs_digest = pipeline.digest_files(context) + code
+    # What a notebook is made from besides its template and parameters. The code enters by the
+    # digest of the analysis sources, not by the git commit recorded in the provenance: a
+    # commit that only touches the documentation executes nothing again.
+    inputs_digest = pipeline.digest_files(context) + cache.generation()
     executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress)
     by_output = {r.output: r for r in executed}  # outputs are unique (execute_jobs checks)
     results = [by_output[job.output.resolve()] for job in documents + fiches]
