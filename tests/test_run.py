@@ -90,3 +90,24 @@ def test_a_damaged_data_file_stops_the_run_before_anything_is_computed(
         run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
     assert not (outputs / "2024-07" / "indicateurs").exists()
     assert not (outputs / "2024-07" / "fiches").exists()
+
+
+def test_a_second_run_of_the_same_period_stops_at_once(outputs: Path, capsys: pytest.CaptureFixture) -> None:
+    import fcntl
+
+    folder = outputs / "2024-07"
+    folder.mkdir(parents=True)
+    with open(folder / ".run.lock", "w", encoding="utf-8") as held:  # a run in progress
+        held.write("pid 4242, lancé le 26/11/2026 à 09:00:00")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code = main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "un autre run de la période 2024-07 est en cours (pid 4242" in err
+        assert not (folder / "fiches").exists() and not (folder / "indicateurs").exists()
+        # another period is not held
+        assert main(["run", "--periode", "2023-05", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"]) == 0
+    # the lock goes with the process that held it: the next run proceeds
+    assert main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"]) == 0
+    assert (folder / "fiches" / "phase2" / f"{TERRITOIRE}.ipynb").exists()

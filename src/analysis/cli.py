@@ -107,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:  # a readable message, not a traceback, for known failures
+        from analysis.referentiel import UnknownTerritoryError
+        from analysis.run import RunInProgressError
         from analysis.schemas import DataContractError
         from analysis.sources import SourceError
-        from analysis.referentiel import UnknownTerritoryError
 
-        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError)):
+        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError)):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
         raise

@@ -17,10 +17,18 @@ Everything goes under ``outputs/<periode>/``; nothing outside that folder is wri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from analysis import cache, config, pipeline, referentiel, sources
 from analysis.render import Document, render_site
@@ -90,6 +98,37 @@ def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Pa
     return paths
 
 
+class RunInProgressError(RuntimeError):
+    """Another run of the same period holds its outputs."""
+
+
+@contextlib.contextmanager
+def period_lock(out: Path) -> Iterator[None]:
+    """Hold the period's outputs for one run at a time.
+
+    An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the run ends,
+    however it ends (even killed), so a stale lock never blocks the next run. A second run of
+    the same period fails at once, naming the process that holds it. (Without ``fcntl``, on
+    Windows, runs are not locked.)
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "r+", encoding="utf-8") as f:
+        if fcntl is not None:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = f.read().strip() or "processus inconnu"
+                raise RunInProgressError(
+                    f"un autre run de la période {out.name} est en cours ({holder}) : attendez sa fin, "
+                    "ou arrêtez-le ; deux runs ne peuvent pas écrire la même période en même temps"
+                ) from None
+        f.truncate(0)
+        f.write(f"pid {os.getpid()}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
+        f.flush()
+        yield
+
+
 def run_periode(
     periode: str,
     *,
@@ -99,10 +138,18 @@ def run_periode(
     render: bool = True,
     progress: bool = True,
 ) -> RunOutcome:
-    """The whole monthly pipeline for one period (see the module docstring)."""
+    """The whole monthly pipeline for one period (see the module docstring), one run of a
+    period at a time (``period_lock``)."""
+    config.check_periode(periode)
+    with period_lock(config.periode_dir(periode)):
+        return _run_periode(periode, phases, territoires, jobs_n, render, progress)
+
+
+def _run_periode(
+    periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool
+) -> RunOutcome:
     from analysis import changements, provenance
 
-    config.check_periode(periode)
     out = config.periode_dir(periode)
     started = dt.datetime.now()
     log = pipeline.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
