@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from html import unescape
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
@@ -214,29 +215,59 @@ def test_render_site_rejects_notebooks_outside_the_period(periode, tmp_path):
         render.render_site(periode, [render.Document(stray)], [], renderer="pandoc+typst")
 
 
-def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(periode, tmp_path, monkeypatch):
-    """A stand-in `quarto` on PATH records what render_site hands to Quarto."""
+FAKE_QUARTO = """#!/bin/sh
+# Stand-in for `quarto render <project> --no-execute --output-dir <dir>`: like Quarto, it
+# renders nothing when the project path holds a hidden folder, and exits 0 in every case.
+echo "$@" > "$SEEN.args"
+cp -r "$2" "$SEEN"
+mkdir -p "$5"
+case "$2" in */.*) exit 0;; esac
+[ "$MODE" = rien ] && exit 0
+echo "<html>accueil</html>" > "$5/index.html"
+[ "$MODE" = partiel ] && exit 0
+cd "$2" && find . -name '*.ipynb' | while read nb; do
+  mkdir -p "$5/$(dirname "$nb")"
+  echo "<html>page</html>" > "$5/${nb%.ipynb}.html"
+  [ -f "$(dirname "$nb")/_metadata.yml" ] && echo "%PDF" > "$5/${nb%.ipynb}.pdf"
+done
+exit 0
+"""
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch):
+    """A stand-in `quarto` on PATH; ``MODE`` (complet, partiel, rien) sets what it writes."""
     bin_dir, seen = tmp_path / "bin", tmp_path / "vu-par-quarto"
     bin_dir.mkdir()
     fake = bin_dir / "quarto"
-    fake.write_text(
-        '#!/bin/sh\necho "$@" > "$SEEN.args"\ncp -r "$2" "$SEEN"\nmkdir -p "$5"\necho ok > "$5/index.html"\n'
-    )
+    fake.write_text(FAKE_QUARTO)
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("SEEN", str(seen))
-    root = config.periode_dir(periode)
+    monkeypatch.setenv("MODE", "complet")
+    return seen
+
+
+def _quarto_period(root):
     synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
     (root / "synthese" / "carte.png").write_bytes(b"png")
     fiche = render.Document(
         _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche")), "Vallée de l'Arve", 1, "TI-74"
     )
+    return [render.Document(synthese)], [fiche]
 
-    report = render.render_site(periode, [render.Document(synthese)], [fiche])
 
+def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(periode, tmp_path, fake_quarto):
+    root = config.periode_dir(periode)
+    documents, fiches = _quarto_period(root)
+
+    report = render.render_site(periode, documents, fiches)
+
+    seen = fake_quarto
     assert render.available_renderer() == report.renderer == "quarto"
     args = (tmp_path / "vu-par-quarto.args").read_text().split()
     assert args[0] == "render" and "--no-execute" in args and args[args.index("--output-dir") + 1] != str(root / "site")
+    assert render.hidden_component(Path(args[1])) is None  # Quarto ignores inputs under hidden folders
     assert (seen / "_quarto.yml").read_text() == (config.ROOT / "_quarto.yml").read_text()
     assert (seen / "synthese" / "carte.png").exists()  # figure files beside the notebook
     assert "typst" in (seen / "synthese" / "_metadata.yml").read_text()
@@ -246,8 +277,43 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert "# Synthèse nationale" not in "".join(c.source for c in staged.cells[1:])
     index = (seen / "index.qmd").read_text(encoding="utf-8")
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
-    assert (root / "site" / "index.html").read_text() == "ok\n"
-    assert report.pdfs == (root / "site" / "synthese" / "synthese.pdf",)
+    site = root / "site"
+    assert (site / "index.html").read_text() == "<html>accueil</html>\n"
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.*")) == [
+        "fiches/phase1/TI-74.html", "index.html", "synthese/synthese.html", "synthese/synthese.pdf",
+    ]
+    assert report.pdfs == (site / "synthese" / "synthese.pdf",)
+    assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]  # no staging left behind
+
+
+@pytest.mark.parametrize("mode, missing", [("rien", "4 page(s)"), ("partiel", "3 page(s)")])
+def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode, fake_quarto, monkeypatch, mode, missing):
+    root = config.periode_dir(periode)
+    documents, fiches = _quarto_period(root)
+    render.render_site(periode, documents, fiches)
+    before = {p: p.read_bytes() for p in (root / "site").rglob("*")  if p.is_file()}
+
+    monkeypatch.setenv("MODE", mode)
+    with pytest.raises(render.RenderError, match=rf"rendu incomplet avec quarto : {re.escape(missing)} ou PDF absents ou vides .*synthese/synthese.pdf"):
+        render.render_site(periode, documents, fiches)
+
+    assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before  # byte-identical
+    assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]
+
+
+def test_a_period_under_a_hidden_folder_is_staged_outside_it(tmp_path, fake_quarto, monkeypatch):
+    """Outputs under a hidden folder (~/.cache/...): the Quarto project is staged in TMPDIR."""
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / ".cache" / "outputs")
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(render.tempfile, "tempdir", None)  # re-read TMPDIR
+    root = config.periode_dir("2025-06")
+    documents, fiches = _quarto_period(root)
+
+    report = render.render_site("2025-06", documents, fiches)
+
+    assert all(p.is_file() and p.stat().st_size for p in report.pages + report.pdfs)
+    assert not list((tmp_path / "tmp").iterdir()) and not list(root.glob(".site*"))
 
 
 def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch):

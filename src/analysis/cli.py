@@ -52,12 +52,14 @@ def _run(args: argparse.Namespace) -> int:
     phases = (args.phase,) if args.phase else config.PHASES
     territoires = [t.strip() for t in args.territoires.split(",") if t.strip()] if args.territoires else None
     outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
+    if outcome.render_error:
+        print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
     if outcome.failed:
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
             print(f"  {result.label} → {result.notebook} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
         return 1
-    return 0
+    return 1 if outcome.render_error else 0
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -108,11 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception as exc:  # a readable message, not a traceback, for known failures
         from analysis.referentiel import UnknownTerritoryError
+        from analysis.render import RenderError
         from analysis.run import RunInProgressError
         from analysis.schemas import DataContractError
         from analysis.sources import SourceError
 
-        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError)):
+        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError)):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
         raise

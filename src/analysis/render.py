@@ -98,6 +98,10 @@ RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback 
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", "site", ".*")
 
 
+class RenderError(RuntimeError):
+    """The site could not be rendered completely; the previous site is kept as it was."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One executed notebook to publish.
@@ -417,6 +421,11 @@ def _swap_in(staging: Path, site: Path) -> None:
     """Replace ``site`` by the complete ``staging`` folder."""
     old = site.with_name(f".{site.name}.old")
     shutil.rmtree(old, ignore_errors=True)
+    if staging.stat().st_dev != site.parent.stat().st_dev:  # staged in the system's temporary folder
+        near = site.with_name(f".{site.name}.new")
+        shutil.rmtree(near, ignore_errors=True)
+        shutil.copytree(staging, near)
+        staging = near
     if site.exists():
         os.replace(site, old)
     os.replace(staging, site)
@@ -554,7 +563,10 @@ def _quarto_notebook(notebook: Path, title: str) -> nbformat.NotebookNode:
 
 def _render_quarto(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
     root = config.periode_dir(periode)
-    with tempfile.TemporaryDirectory(prefix=".quarto-", dir=root) as tmp:
+    # Quarto skips every input under a folder whose name starts with "." (its project scan
+    # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
+    # the staging project lives beside the staging site, outside any hidden folder.
+    with tempfile.TemporaryDirectory(prefix="quarto-projet-", dir=staging.parent) as tmp:
         project = Path(tmp)
         shutil.copy2(QUARTO_CONFIG, project / "_quarto.yml")
         titles = {}
@@ -572,18 +584,58 @@ def _render_quarto(periode: str, documents: list[Document], fiches: list[Documen
         docs, listed = _listing(root, documents, fiches, titles)
         index = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
         (project / "index.qmd").write_text(index, encoding="utf-8")
-        subprocess.run(
+        done = subprocess.run(
             ["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)],
-            check=True,
             capture_output=True,
             text=True,
         )
+        if done.returncode != 0:
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            raise RenderError(f"quarto render a échoué (code {done.returncode}) ; le site précédent est conservé.\n{tail}")
     site = root / "site"
     pages = [site / "index.html"] + [
         site / _relative(d.notebook, root).with_suffix(".html") for d in documents + fiches
     ]
     pdfs = [site / _relative(d.notebook, root).with_suffix(".pdf") for d in documents]
     return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
+
+
+def hidden_component(path: Path) -> str | None:
+    """The first folder of ``path`` (made absolute) whose name starts with ".", else None."""
+    return next((part for part in path.resolve().parts if part.startswith(".") and part not in {".", ".."}), None)
+
+
+def _staging_parent(root: Path) -> Path:
+    """Where the site is staged: the period's folder (same file system, so the final swap is a
+    rename), or the system's temporary folder when that path holds a hidden folder."""
+    if hidden_component(root) is None:
+        return root
+    temporary = Path(tempfile.gettempdir())
+    if hidden_component(temporary) is None:
+        return temporary
+    raise RenderError(
+        f"impossible de rendre le site : {root} et {temporary} passent par un dossier caché "
+        f"({hidden_component(root)!r}), que Quarto ignore ; choisissez OBSERVATOIRE_OUTPUTS ou TMPDIR hors d'un dossier caché"
+    )
+
+
+def check_site(report: RenderReport, staging: Path) -> None:
+    """Raise ``RenderError`` unless the staged site holds the index and every expected page and
+    PDF, each non-empty (a renderer may exit 0 having written nothing)."""
+    expected = [report.index, *report.pages, *report.pdfs]
+    missing = sorted(
+        {
+            p.relative_to(report.site).as_posix()
+            for p in expected
+            if not (staged := staging / p.relative_to(report.site)).is_file() or staged.stat().st_size == 0
+        }
+    )
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" et {len(missing) - 10} autres" if len(missing) > 10 else "")
+        raise RenderError(
+            f"rendu incomplet avec {report.renderer} : {len(missing)} page(s) ou PDF absents ou vides "
+            f"({shown}) ; le site précédent est conservé"
+        )
 
 
 def render_site(
@@ -595,18 +647,22 @@ def render_site(
     All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
     ``renderer`` defaults to ``available_renderer()``. A notebook that fails to render with
     the fallback is reported in ``failures`` and left out of the index; a Quarto failure
-    raises ``subprocess.CalledProcessError`` (its stderr says which file).
+    raises ``RenderError`` (with the end of Quarto's messages). The staged site replaces
+    ``site/`` only when its index and every expected page and PDF exist and are non-empty
+    (``check_site``); otherwise ``RenderError`` names what is missing and the previous site
+    is left untouched.
     """
     renderer = renderer or available_renderer()
     if renderer not in (QUARTO, PANDOC_TYPST):
         raise ValueError(f"moteur de rendu inconnu {renderer!r}: {QUARTO!r} ou {PANDOC_TYPST!r}")
     root = config.periode_dir(periode)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix="site-en-cours-", dir=_staging_parent(root)))
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = _render_quarto if renderer == QUARTO else _render_fallback
         report = render(periode, list(documents), list(fiches), staging)
+        check_site(report, staging)
         _swap_in(staging, report.site)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

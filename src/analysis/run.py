@@ -31,7 +31,7 @@ except ImportError:  # Windows
     fcntl = None
 
 from analysis import cache, config, pipeline, referentiel, sources
-from analysis.render import Document, render_site
+from analysis.render import Document, RenderError, render_site
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
@@ -47,6 +47,7 @@ class RunOutcome:
     manifest: Path
     site: Path | None
     renderer: str | None
+    render_error: str | None = None
 
     @property
     def failed(self) -> list[pipeline.JobResult]:
@@ -205,15 +206,21 @@ def _run_periode(
     results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
 
-    site = renderer = None
+    site = renderer = render_error = None
     if render:
         t2 = time.perf_counter()
-        report = render_published(periode, results, len(documents))
-        site, renderer = report.site, report.renderer
+        try:
+            report = render_published(periode, results, len(documents))
+        except RenderError as error:  # the previous site is kept; the run reports the failure
+            render_error = str(error)
+            renderer = "échec"
+            log.error("Rendu du site en échec : %s", error)
+        else:
+            site, renderer = report.site, report.renderer
+            log.info("Site rendu avec %s : %s", renderer, report.index)
+            for path, error in report.failures.items():
+                log.error("Rendu en échec pour %s : %s", path, error)
         timings["rendu"] = time.perf_counter() - t2
-        log.info("Site rendu avec %s : %s", renderer, report.index)
-        for path, error in report.failures.items():
-            log.error("Rendu en échec pour %s : %s", path, error)
 
     timings["total"] = time.perf_counter() - t0
     manifest = out / "manifest.json"
@@ -233,7 +240,7 @@ def _run_periode(
     if documents:
         log.info(pipeline.summarize(results[: len(documents)], noun="publication"))
     log.info("Manifeste : %s", manifest)
-    return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer)
+    return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer, render_error=render_error)
 
 
 def _fiche_document(path: Path) -> Document:
