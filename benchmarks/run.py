@@ -49,8 +49,10 @@ if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").ex
 
 import psutil  # noqa: E402  (ipykernel's dependency, installed with the kernel)
 
-from analysis import config, pipeline, referentiel, sources  # noqa: E402
-from analysis.run import FICHE_TEMPLATE  # noqa: E402
+from analysis import config, sources  # noqa: E402
+from analysis.donnees import referentiel
+from analysis.execution import pipeline
+from analysis.execution.run import FICHE_TEMPLATE  # noqa: E402
 
 FLOOR_TEMPLATE = HERE / "floor.ipynb"
 RESULTS_FILE = HERE / "RESULTS.md"
@@ -67,7 +69,7 @@ MEMORY_TARGET_GB = 4.0
 
 INDICATORS_SNIPPET = """
 import sys
-from analysis.indicators.build import build_indicators, write_indicators
+from analysis.indicateurs.build import build_indicators, write_indicators
 periode = sys.argv[1]
 for phase in map(int, sys.argv[2].split(",")):
     write_indicators(build_indicators(phase, periode), periode)
@@ -77,7 +79,7 @@ FLOOR_SNIPPET = """
 import json, sys
 from pathlib import Path
 from analysis import config
-from analysis.pipeline import NotebookJob, execute_jobs
+from analysis.execution.pipeline import NotebookJob, execute_jobs
 template, folder, jobs_n, parameters = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 jobs = [NotebookJob(template, folder / f"{i:04d}.ipynb", p) for i, p in enumerate(parameters)]
 results = execute_jobs(jobs, jobs_n=jobs_n, inputs_digest="plancher", progress=False)

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from analysis import cache, config, referentiel, sources
-from analysis.loaders import programmes
+from analysis import config
+from analysis.donnees import cache, referentiel, sources
+from analysis.donnees.loaders import programmes
 
 CALLS: list[tuple] = []
 
@@ -34,7 +35,7 @@ def _points() -> gpd.GeoDataFrame:
 
 
 @cache.stored
-def _summary(n: int) -> dict:
+def _summary(n: int, periode: str = "2025-06") -> dict:
     CALLS.append(("summary", n))
     return {"n": n, "table": pd.DataFrame({"id_ti": [f"ti-{i:04d}" for i in range(n)]})}
 
@@ -42,6 +43,7 @@ def _summary(n: int) -> dict:
 @pytest.fixture
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / "outputs")
     CALLS.clear()
     for fn in (_table, _points, _summary):
         fn.cache_clear()
@@ -75,12 +77,15 @@ def test_a_geodataframe_keeps_geometry_and_crs(fresh: Path) -> None:
     assert again.geometry.geom_equals(first.geometry).all()
 
 
-def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fresh: Path) -> None:
+def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fresh: Path, tmp_path: Path) -> None:
     first = _summary(2)
     _summary.cache_clear()  # as a new process would
     again = _summary(2)
     assert CALLS == [("summary", 2)] and again["n"] == 2
     pd.testing.assert_frame_equal(again["table"], first["table"])
+    # the result of a month's analysis lives with that month's outputs, not in the shared cache
+    assert not list(fresh.parent.rglob("*.pickle"))
+    fresh = tmp_path / "outputs" / "2025-06" / "analyses"
     (entry,) = fresh.rglob("*.pickle")
     entry.write_bytes(entry.read_bytes()[:10])  # truncated (a disk full, a killed writer)
     _summary.cache_clear()
@@ -88,6 +93,14 @@ def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fre
     assert CALLS == [("summary", 2), ("summary", 2)]
     _summary(3)
     assert len(list(fresh.rglob("*.pickle"))) == 2 and not list(fresh.rglob(".*tmp"))
+    _summary(3, periode="2025-07")
+    assert len(list(fresh.rglob("*.pickle"))) == 2  # another month: its own folder
+    assert len(list((tmp_path / "outputs" / "2025-07" / "analyses").rglob("*.pickle"))) == 1
+
+
+def test_stored_needs_the_month() -> None:
+    with pytest.raises(TypeError, match="periode"):
+        cache.stored(lambda n: n)
 
 
 def test_new_declarations_give_new_entries_and_drop_old_ones(fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

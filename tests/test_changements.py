@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import changements
+from analysis.indicateurs import build
+from analysis.publications import changements
 
 
 def _long(rows):
@@ -53,12 +54,12 @@ def test_a_territory_moving_to_another_profile_is_reported() -> None:
 
 
 def test_previous_periode_ignores_incomplete_folders(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(changements.config, "OUTPUTS_DIR", tmp_path)
-    monkeypatch.setattr(changements, "output_paths", lambda phase, p: {"long": tmp_path / p / f"l{phase}.parquet"})
+    monkeypatch.setattr(build.config, "OUTPUTS_DIR", tmp_path)
+    monkeypatch.setattr(build, "output_paths", lambda phase, p: {"long": tmp_path / p / f"l{phase}.parquet"})
     for p in ("2025-01", "2025-02"):
         (tmp_path / p).mkdir()
     for phase in (1, 2):
         (tmp_path / "2025-01" / f"l{phase}.parquet").touch()
     (tmp_path / "2025-02" / "l1.parquet").touch()  # phase 2 missing: an interrupted run
-    assert changements.previous_periode("2025-03") == "2025-01"
-    assert changements.previous_periode("2025-01") is None
+    assert build.previous_periode("2025-03") == "2025-01"
+    assert build.previous_periode("2025-01") is None

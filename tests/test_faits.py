@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.cli import main
-from analysis.faits import faits
+from analysis.publications.faits import faits
 
 
 @pytest.fixture(scope="module")

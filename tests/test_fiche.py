@@ -13,11 +13,14 @@ import papermill
 import pytest
 from shapely.geometry import Point, box
 
-from analysis import config, fiche, figures, maps, provenance
-from analysis.indicators.build import build_indicators, write_indicators
-from analysis.indicators.registry import registry
-from analysis.loaders import relance
-from analysis.text import nombre
+from analysis import config, texte
+from analysis.analyses import positions
+from analysis.donnees import provenance
+from analysis.donnees.loaders import relance
+from analysis.indicateurs.build import build_indicators, write_indicators
+from analysis.indicateurs.registry import registry
+from analysis.publications import cartes, fiche, figures
+from analysis.texte import nombre
 
 NBSP = "\u00a0"
 
@@ -39,7 +42,7 @@ def _wide() -> pd.DataFrame:
 
 
 def test_ranks_and_quartiles_among_the_ti_only():
-    rk = fiche.rangs(_wide(), ["taux_chomage", "revenu_median"]).set_index(["id_ti", "indicator"])
+    rk = positions.rangs(_wide(), ["taux_chomage", "revenu_median"]).set_index(["id_ti", "indicator"])
     assert set(rk.index.get_level_values("id_ti")) == {f"ti-000{i}" for i in range(1, 6)}  # région and France excluded
     # 1 = highest: ti-0005 has the highest unemployment; ceil(5/4) = 2 TI per quartile
     assert rk.loc[("ti-0005", "taux_chomage"), "rang"] == 1 and rk.loc[("ti-0001", "taux_chomage"), "rang"] == 5
@@ -53,44 +56,44 @@ def test_ranks_and_quartiles_among_the_ti_only():
 
 def test_forces_et_faiblesses_follow_the_sign_convention():
     sens = {"taux_chomage": -1, "revenu_median": 1, "part_industrie": 0}
-    ff = fiche.forces_faiblesses(_wide(), "ti-0001", sens=sens).set_index("indicator")
+    ff = positions.forces_faiblesses(_wide(), "ti-0001", sens=sens).set_index("indicator")
     assert ff.loc["taux_chomage", "lecture"] == "force"  # lowest unemployment: a strength
     assert ff.loc["taux_chomage", "position"] == "bas"
     assert ff.loc["revenu_median", "lecture"] == "force"  # highest income
     assert ff.loc["part_industrie", "lecture"] == "trait"  # descriptive: neither strength nor weakness
-    worst = fiche.forces_faiblesses(_wide(), "ti-0005", sens=sens).set_index("indicator")
+    worst = positions.forces_faiblesses(_wide(), "ti-0005", sens=sens).set_index("indicator")
     assert worst.loc["taux_chomage", "lecture"] == "faiblesse"
     assert worst.loc["revenu_median", "lecture"] == "faiblesse"
     # ti-0003 sits in the middle on every indicator and close to France: nothing stands out
-    assert fiche.forces_faiblesses(_wide(), "ti-0003", sens=sens).empty
-    assert fiche.forces_faiblesses(_wide(), "ti-0001", sens=sens)["lecture"].tolist()[-1] == "trait"  # forces first
+    assert positions.forces_faiblesses(_wide(), "ti-0003", sens=sens).empty
+    assert positions.forces_faiblesses(_wide(), "ti-0001", sens=sens)["lecture"].tolist()[-1] == "trait"  # forces first
 
 
 def test_far_from_france_counts_outside_the_quartiles():
     wide = _wide().assign(taux_chomage=[5.0, 5.1, 5.2, 5.3, 5.4, 7.0, 12.0])  # all TI far below France
-    ff = fiche.forces_faiblesses(wide, "ti-0003", sens={"taux_chomage": -1}, seuil_ecart=1.0)
+    ff = positions.forces_faiblesses(wide, "ti-0003", sens={"taux_chomage": -1}, seuil_ecart=1.0)
     assert ff["indicator"].tolist() == ["taux_chomage"] and ff["critere"].tolist() == ["écart à la France"]
     assert ff["lecture"].tolist() == ["force"]
 
 
 def test_every_indicator_with_a_direction_is_in_the_registry():
     names = set(registry()["name"])
-    assert set(fiche.SENS) <= names and set(fiche.CHIFFRES_CLES) <= names
-    assert fiche.SENS["taux_chomage"] == -1 and fiche.SENS["taux_pauvrete"] == -1 and fiche.SENS["revenu_median"] == 1
+    assert set(positions.SENS) <= names and set(fiche.CHIFFRES_CLES) <= names
+    assert positions.SENS["taux_chomage"] == -1 and positions.SENS["taux_pauvrete"] == -1 and positions.SENS["revenu_median"] == 1
 
 
 def test_french_formatting_of_values_and_periods():
-    assert fiche.valeur_fr(7.456, "%") == f"7,5{NBSP}%"
-    assert fiche.valeur_fr(1.0834, "%/an") == f"+1,08{NBSP}%/an"
-    assert fiche.valeur_fr(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
-    assert fiche.valeur_fr(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
-    assert fiche.valeur_fr(float("nan"), "%") == "n.d."
-    assert fiche.periode_fr("2022-T2") == "2e trimestre 2022" and fiche.periode_fr("2022-T1", court=True) == "T1 2022"
-    assert fiche.periode_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
-    assert fiche.quand_fr("2018-2024") == "entre 2018 et 2024" and fiche.quand_fr("2024-12") == "en décembre 2024"
-    assert fiche.quand_fr("2022-T2") == "au 2e trimestre 2022"
-    assert fiche.rang_fr(1, 183) == "1er sur 183" and fiche.rang_fr(12, 183) == "12e sur 183"
-    assert fiche.pluriel(0, "force", zero="aucune") == "aucune force" and fiche.pluriel(3, "force") == "3 forces"
+    assert texte.valeur_fr(7.456, "%") == f"7,5{NBSP}%"
+    assert texte.valeur_fr(1.0834, "%/an") == f"+1,08{NBSP}%/an"
+    assert texte.valeur_fr(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
+    assert texte.valeur_fr(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
+    assert texte.valeur_fr(float("nan"), "%") == "n.d."
+    assert texte.periode_fr("2022-T2") == "2e trimestre 2022" and texte.periode_fr("2022-T1", court=True) == "T1 2022"
+    assert texte.periode_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
+    assert texte.quand_fr("2018-2024") == "entre 2018 et 2024" and texte.quand_fr("2024-12") == "en décembre 2024"
+    assert texte.quand_fr("2022-T2") == "au 2e trimestre 2022"
+    assert texte.rang_fr(1, 183) == "1er sur 183" and texte.rang_fr(12, 183) == "12e sur 183"
+    assert texte.pluriel(0, "force", zero="aucune") == "aucune force" and texte.pluriel(3, "force") == "3 forces"
 
 
 def test_key_figures_table_is_formatted_in_french_with_ranks():
@@ -111,7 +114,7 @@ def test_missing_indicators_are_stated():
 
 def test_region_legend_label_differs_from_a_ti_named_after_it():
     wide = _wide().assign(lib=["Île-de-France", "Bêta", "Gamma", "Delta", "Epsilon", "Île-de-France", "France"])
-    comp = fiche.comparaison(wide, "ti-0001", ["taux_chomage"])
+    comp = positions.comparaison(wide, "ti-0001", ["taux_chomage"])
     assert comp["lib"].tolist() == ["Île-de-France", "Région Île-de-France", "France"]
 
 
@@ -125,21 +128,21 @@ def test_figures_return_figures_with_french_ticks():
     bars = figures.barres(pd.DataFrame({"c": ["x", "y"], "v": [1.5, float("nan")]}), "c", "v", suffixe=" %")
     assert {t.get_text() for t in bars.axes[0].texts} == {"1,5 %", "n.d."}
     plt.close(bars)
-    assert figures.period_dates(pd.Series(["2022-T2", "2020-01", "2014"])).dt.month.tolist() == [4, 1, 1]
+    assert positions.period_dates(pd.Series(["2022-T2", "2020-01", "2014"])).dt.month.tolist() == [4, 1, 1]
 
 
 def test_map_projects_metropolitan_areas_to_lambert93():
     zones = gpd.GeoDataFrame({"lib_epci": ["CC Test"]}, geometry=[box(2.0, 46.0, 2.5, 46.5)], crs=4326)
     points = gpd.GeoDataFrame({"programme": ["PVD"], "etiquette": ["Bourg"]}, geometry=[Point(2.2, 46.2)], crs=4326)
-    assert maps.projection(zones) == maps.LAMBERT93
-    fig = maps.carte_territoire(zones, contour=zones, points=points, etiquettes="lib_epci", etiquettes_points="etiquette")
+    assert cartes.projection(zones) == cartes.LAMBERT93
+    fig = cartes.carte_territoire(zones, contour=zones, points=points, etiquettes="lib_epci", etiquettes_points="etiquette")
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"CC Test", "Bourg"} <= texts
     plt.close(fig)
 
 
 def test_programme_points_cover_the_three_lists():
-    pts = maps.points_programmes()
+    pts = cartes.points_programmes()
     assert pts.groupby("programme")["id_programme"].nunique().to_dict() == {"ACV": 232, "ACV 2": 45, "PVD": 1645}
     assert (pts.geom_type == "Point").all()
 
@@ -208,7 +211,7 @@ def test_prose_numbers_are_the_indicator_table_values(executed):
     text = _markdown(nb)
     assert f"compte {nombre(row['emploi_prive'])} emplois salariés privés" in text
     assert f"l'indice atteint {nombre(row['emploi_prive_indice'], 1)}" in text
-    assert not math.isnan(row["taux_chomage"]) and fiche.valeur_fr(row["taux_chomage"], "%") in text
+    assert not math.isnan(row["taux_chomage"]) and texte.valeur_fr(row["taux_chomage"], "%") in text
 
 
 def test_template_is_committed_without_outputs():

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import impact
+from analysis.analyses import impact
+from analysis.publications import texte_evaluation
 
 YEARS = np.arange(2014, 2025)
 EFFECT = 0.05
@@ -169,7 +170,7 @@ def test_long_difference_and_cross_section():
 
 
 def test_describe_did_numbers(result):
-    text = impact.describe_did(result)
+    text = texte_evaluation.describe_did(result)
     effect = impact.pct(result.estimate["estimate"])
     assert f"+{effect:.1f}".replace(".", ",") in text
     assert "IC à 95 %" in text and "tendances parallèles" in text
@@ -178,7 +179,7 @@ def test_describe_did_numbers(result):
 
 
 def test_event_study_figure(result):
-    fig = impact.event_study_figure(result, title="Simulation")
+    fig = texte_evaluation.event_study_figure(result, title="Simulation")
     ax = fig.axes[0]
     assert "Année relative" in ax.get_xlabel()
     assert list(ax.get_xticks()) == list(range(-5, 6))
@@ -187,9 +188,9 @@ def test_event_study_figure(result):
 
 def test_real_epci_panel_phase1():
     """The URSSAF EPCI series with phase-1/phase-2 coverage: a balanced panel and a DiD that runs."""
-    from analysis import referentiel
-    from analysis.loaders import economie
-    from analysis.sources import fetch
+    from analysis.donnees import referentiel
+    from analysis.donnees.loaders import economie
+    from analysis.donnees.sources import fetch
 
     serie = economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"))
     panel = impact.assemble_panel(

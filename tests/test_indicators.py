@@ -7,8 +7,12 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.indicators import areas, build, emploi, registry, shiftshare
-from analysis.indicators.build import build_indicators, read_indicators, write_indicators
+from analysis.indicateurs import areas, build, emploi, registry, shiftshare
+from analysis.indicateurs.build import (
+    build_indicators,
+    read_indicators,
+    write_indicators,
+)
 
 
 def _a38(rows: list[tuple[str, str, int, float | None]]) -> pd.DataFrame:

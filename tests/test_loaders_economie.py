@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.loaders import economie
-from analysis.schemas import DataContractError
-from analysis.sources import fetch
+from analysis.donnees.loaders import economie
+from analysis.donnees.schemas import DataContractError
+from analysis.donnees.sources import fetch
 
 FRANCE_2019 = 18_748_962  # URSSAF private salaried jobs, France, end of 2019
 

@@ -16,8 +16,8 @@ import nbformat
 import pytest
 
 from analysis import config
-from analysis.cache import sources_digest
-from analysis.pipeline import (
+from analysis.donnees.cache import sources_digest
+from analysis.execution.pipeline import (
     JobResult,
     NotebookJob,
     code_version,
@@ -196,7 +196,7 @@ def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
     out = tmp_path / "out"
     specs = [(str(template), str(out / f"ti-{x}.ipynb"), {"x": x}) for x in (0, 1, 2)]
     script = textwrap.dedent(f"""
-        from analysis.pipeline import NotebookJob, execute_jobs
+        from analysis.execution.pipeline import NotebookJob, execute_jobs
         jobs = [NotebookJob(*spec) for spec in {specs!r}]
         execute_jobs(jobs, jobs_n=2, kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
         """)
@@ -302,7 +302,7 @@ def test_run_logger_file_gets_details_console_stays_concise(tmp_path, capsys):
 def test_a_kernel_that_did_not_start_is_started_once_more(tmp_path, monkeypatch):
     import papermill
 
-    from analysis import pipeline
+    from analysis.execution import pipeline
 
     real, calls = papermill.execute_notebook, []
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from analysis import referentiel
-from analysis.loaders import geo
-from analysis.schemas import DataContractError
+from analysis.donnees import referentiel
+from analysis.donnees.loaders import geo
+from analysis.donnees.schemas import DataContractError
 
 
 def test_phase1_has_149_ti_and_588_groupements() -> None:

@@ -17,7 +17,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from analysis import config, render
+from analysis import config
+from analysis.execution import render
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"

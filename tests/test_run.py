@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config, pipeline, provenance, referentiel
+from analysis import config
 from analysis.cli import main
-from analysis.run import run_periode
+from analysis.donnees import provenance, referentiel
+from analysis.execution import pipeline
+from analysis.execution.run import run_periode
 
 TERRITOIRE = "ti-2405"
 
@@ -50,7 +52,7 @@ def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, mo
 
     # "as known at the end of the month": URSSAF year Y is published six months after its end,
     # so May 2023 knows 2021 (2022 comes in June 2023) and July 2024 knows 2023
-    from analysis.indicators.build import read_indicators
+    from analysis.indicateurs.build import read_indicators
 
     years = {p: set(read_indicators(2, p).query("indicator == 'emploi_prive'")["period"]) for p in ("2023-05", "2024-07")}
     assert max(years["2023-05"]) == "2021" and max(years["2024-07"]) == "2023"
@@ -70,7 +72,7 @@ def test_an_unknown_territory_lists_the_closest_ids(outputs: Path, capsys: pytes
 def test_a_damaged_data_file_stops_the_run_before_anything_is_computed(
     outputs: Path, tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analysis import sources
+    from analysis.donnees import sources
 
     damaged = tmp_path / "mirror"
     for src in sources.sources().values():

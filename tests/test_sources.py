@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import config, sources
-from analysis.cache import file_sha256
-from analysis.loaders import programmes
+from analysis import config
+from analysis.donnees import sources
+from analysis.donnees.cache import file_sha256
+from analysis.donnees.loaders import programmes
 
 
 def test_every_declared_file_matches_the_manifest(mirror: Path) -> None:

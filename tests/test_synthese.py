@@ -11,12 +11,30 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import config, impact, provenance, referentiel, sources, synthese
-from analysis import industrie_ape as ia
-from analysis.indicators.build import build_indicators, output_paths, read_indicators, write_indicators
-from analysis.loaders import geo, relance, urssaf_ape
-from analysis.text import nombre
-from analysis.typology import choose_monographs, typology
+from analysis import config
+from analysis.analyses import (
+    comparaison,
+    evaluation,
+    evaluation_industrie,
+    france_relance,
+    impact,
+    monographies,
+    profils,
+    recoupements,
+)
+from analysis.analyses import industrie as ia
+from analysis.analyses.monographies import choose_monographs
+from analysis.analyses.typologie import typology
+from analysis.donnees import provenance, referentiel, sources
+from analysis.donnees.loaders import geo, relance, urssaf_ape
+from analysis.indicateurs.build import (
+    build_indicators,
+    output_paths,
+    read_indicators,
+    write_indicators,
+)
+from analysis.publications import monographie, synthese, texte_evaluation
+from analysis.texte import nombre
 
 PERIODE = "2026-11"
 
@@ -29,15 +47,15 @@ def outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(config, "OUTPUTS_DIR", folder)
         mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
-        synthese.typologie.cache_clear()
-        synthese.monographies.cache_clear()
+        profils.typologie.cache_clear()
+        monographies.monographies.cache_clear()
         for phase in config.PHASES:
             write_indicators(build_indicators(phase, PERIODE), PERIODE)
         pinned = [i for i, s in sources.sources().items() if not s.living]
         provenance.write(PERIODE, provenance.collect(PERIODE, {"periode": PERIODE}, "test", pinned))
         yield folder
-        synthese.typologie.cache_clear()
-        synthese.monographies.cache_clear()
+        profils.typologie.cache_clear()
+        monographies.monographies.cache_clear()
 
 
 # --- France Relance ---------------------------------------------------------------------------
@@ -58,7 +76,7 @@ def test_relance_loader_real_values():
 
 
 def test_relance_par_departement():
-    dep, mensuel = synthese.suivi_relance(PERIODE, phase=1)
+    dep, mensuel = france_relance.suivi_relance(PERIODE, phase=1)
     assert len(dep) == 101 and dep["entreprises"].sum() == 9640
     assert dep["population"].sum() == geo.communes(2023)["population"].sum()
     assert dep["population_ti"].sum() == referentiel.communes_ti(1)["population"].sum()
@@ -73,14 +91,14 @@ def test_relance_par_departement():
 
 
 def test_typology_input_drops_mostly_missing_territories():
-    cols = [c for c in synthese.TYPOLOGY_INDICATORS if c != synthese.DENSITE]
+    cols = [c for c in profils.TYPOLOGY_INDICATORS if c != profils.DENSITE]
     wide = pd.DataFrame(
         {"id_ti": ["ti-0001", "ti-0002", "FRANCE"], "niveau": ["ti", "ti", "france"], **{c: [1.0, np.nan, 2.0] for c in cols}}
     ).assign(part_industrie=[1.0, 3.0, 2.0])
-    density = pd.Series([2.0, 1.5], index=["ti-0001", "ti-0002"], name=synthese.DENSITE)
-    table = synthese.typology_input(wide, density)
+    density = pd.Series([2.0, 1.5], index=["ti-0001", "ti-0002"], name=profils.DENSITE)
+    table = profils.typology_input(wide, density)
     assert list(table.index) == ["ti-0001"]  # ti-0002 misses 9 of 11 indicators
-    assert list(table.columns) == list(synthese.TYPOLOGY_INDICATORS)
+    assert list(table.columns) == list(profils.TYPOLOGY_INDICATORS)
 
 
 def test_trajectoire_weighted_controls():
@@ -94,7 +112,7 @@ def test_trajectoire_weighted_controls():
     )
     w = impact.Weights(pd.Series({"a": 1.0, "b": 3.0, "c": 1.0}), pd.DataFrame(), 1.6, "test")
     res = impact.DidResult("témoins jamais traités", 2019, (2017, 2019), pd.DataFrame(), pd.DataFrame(), None, w, 1, 2)
-    traj = synthese.trajectoire(panel, res, ["a"], base=2018).set_index("year")
+    traj = evaluation.trajectoire(panel, res, ["a"], base=2018).set_index("year")
     assert traj.loc[2019, "territoire"] == pytest.approx(110)
     assert traj.loc[2019, "temoins"] == pytest.approx((3 * 110 + 1 * 90) / 4)
     assert traj.loc[2018, "ecart"] == pytest.approx(0)
@@ -110,7 +128,7 @@ def test_recoupement_acv_and_table():
         }
     )
     regions = pd.DataFrame({"code": ["84", "32"], "nom": ["Auvergne-Rhône-Alpes", "Hauts-de-France"]})
-    rec = synthese.recoupement_acv(villes, regions, "ACV", "liste actuelle").set_index("region")
+    rec = recoupements.recoupement_acv(villes, regions, "ACV", "liste actuelle").set_index("region")
     assert rec.loc["FR", ["n_villes", "n_dans_ti"]].tolist() == [3, 2]
     assert rec.loc["84", "part_dans_ti"] == pytest.approx(50)
     table = synthese.tableau_acv(rec.reset_index())
@@ -130,89 +148,89 @@ def test_tableau_regions_counts_better_than_region():
             "ss_effet_local_pct": [-2.0, 4.0, np.nan],
         }
     )
-    row = synthese.tableau_regions(wide).iloc[0]
+    row = comparaison.tableau_regions(wide).iloc[0]
     assert (row["n_ti"], row["tcam_ti"], row["tcam_region"], row["part_mieux_region"], row["effet_local"]) == (2, 1.5, 1.5, 50.0, 1.0)
 
 
 def test_terrain_placeholder_and_content(tmp_path):
-    assert "en attente du travail de terrain" in synthese.terrain("ti-0000", tmp_path)
+    assert "en attente du travail de terrain" in monographie.terrain("ti-0000", tmp_path)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
-    assert "en attente du travail de terrain" in synthese.terrain("ti-0001", tmp_path)
+    assert "en attente du travail de terrain" in monographie.terrain("ti-0001", tmp_path)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
-    assert synthese.terrain("ti-0001", tmp_path) == "### Entretiens\nMaire, 3 mars."
+    assert monographie.terrain("ti-0001", tmp_path) == "### Entretiens\nMaire, 3 mars."
 
 
 # --- typology, monographs and impact on the written tables -----------------------------------
 
 
 def test_typologie_phase2(outputs):
-    result = synthese.typologie(2, PERIODE)
+    result = profils.typologie(2, PERIODE)
     assert len(result.labels) == 183 - 10  # the 10 overseas TI have no census profile
     assert result.k >= 4 and result.labels.nunique() == result.k
     assert 0 < result.mean_ari <= 1
 
 
 def test_monographies_four_contrasting(outputs):
-    chosen = synthese.monographies(PERIODE)
+    chosen = monographies.monographies(PERIODE)
     assert list(chosen.columns) == ["rang", "id_ti", "lib_ti", "profil", "source", "raison"]
     assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
     assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
-    again = typology(synthese.typology_input(wide, synthese.densite(2)), roles=synthese.ROLES,
-                     indicator_labels=synthese.indicator_labels())
-    assert choose_monographs(again, synthese.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
+    again = typology(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
+                     indicator_labels=profils.indicator_labels())
+    assert choose_monographs(again, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
 
 
 def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
-    first = synthese.typologie(2, PERIODE)
+    first = profils.typologie(2, PERIODE)
 
     def fail(*args, **kwargs):
         raise AssertionError("typologie recalculée")
 
     # a new process (in-process caches empty) reads the stored result of the same table
-    monkeypatch.setattr(synthese, "typology", fail)
-    synthese.typologie.cache_clear()
-    synthese._typologie.cache_clear()
-    pd.testing.assert_series_equal(synthese.typologie(2, PERIODE).labels, first.labels)
+    monkeypatch.setattr(profils, "typology", fail)
+    profils.typologie.cache_clear()
+    profils._typologie.cache_clear()
+    pd.testing.assert_series_equal(profils.typologie(2, PERIODE).labels, first.labels)
     # another indicator table (another sha256) is another entry: computed, not read
     wide_path = output_paths(2, PERIODE)["wide"]
     original = wide_path.read_bytes()
     try:
         wide = pd.read_parquet(wide_path)
         wide.assign(lib=wide["lib"] + " ").to_parquet(wide_path)
-        synthese.typologie.cache_clear()
+        profils.typologie.cache_clear()
         with pytest.raises(AssertionError, match="recalculée"):
-            synthese.typologie(2, PERIODE)
+            profils.typologie(2, PERIODE)
     finally:
         wide_path.write_bytes(original)
-        synthese.typologie.cache_clear()
+        profils.typologie.cache_clear()
 
 
 def test_monographies_override(outputs, tmp_path):
-    default = synthese.monographies(PERIODE)
-    result = synthese.typologie(2, PERIODE)
+    default = monographies.monographies(PERIODE)
+    result = profils.typologie(2, PERIODE)
     other = result.labels.loc[lambda s: ~s.index.isin(default["id_ti"])].index[0]
     toml = tmp_path / "monographies.toml"
     toml.write_text(f'[[monographie]]\nid_ti = "{other}"\nraison = "Terrain de l\'équipe"\n', encoding="utf-8")
-    chosen = synthese.monographies(PERIODE, toml)
+    chosen = monographies.monographies(PERIODE, toml)
     assert chosen.iloc[0][["id_ti", "source", "raison"]].tolist() == [other, "choix de l'équipe", "Terrain de l'équipe"]
     assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
 
 
 def test_did_and_territory_impact(outputs):
-    res = synthese.did(PERIODE)
+    res = evaluation.did(PERIODE)
     assert (res.n_treated, res.n_controls) == (540, 547)
     row = res.estimate
     assert row["ci_low"] < row["estimate"] < row["ci_high"] and row["n_clusters"] == 92
     assert res.weights.balance["smd_apres"].abs().max() < 1e-6
-    first = synthese.monographies(PERIODE)["id_ti"].iloc[0]
-    effets = synthese.impact_territoire(PERIODE, 2, first)
+    first = monographies.monographies(PERIODE)["id_ti"].iloc[0]
+    effets = evaluation.impact_territoire(PERIODE, 2, first)
     assert effets.cohort in (2019, 2023)
     traj = effets.trajectoire.set_index("year")
     assert traj.loc[effets.cohort - 1, ["territoire", "temoins"]].tolist() == pytest.approx([100, 100])
-    assert "n'est pas identifié" in synthese.texte_impact_territoire(effets)
+    assert "n'est pas identifié" in monographie.texte_impact_territoire(effets)
 
 
 # --- impact on industrial employment (URSSAF commune × APE) ----------------------------------
@@ -222,17 +240,17 @@ def test_ape_file_is_national_only_when_obtained(tmp_path, monkeypatch):
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv(config.MIRROR_ENV, str(tmp_path / "miroir"))
     assert urssaf_ape.fichier() == urssaf_ape.FILE_ID  # declared but neither in the cache nor in the mirror
-    national = tmp_path / "miroir" / sources.source(synthese.APE_NATIONAL).file
+    national = tmp_path / "miroir" / sources.source(evaluation_industrie.APE_NATIONAL).file
     national.parent.mkdir(parents=True)
     national.write_text("", encoding="utf-8")
-    assert urssaf_ape.fichier() == synthese.APE_NATIONAL
+    assert urssaf_ape.fichier() == evaluation_industrie.APE_NATIONAL
 
 
 def test_industrie_rouen_coverage_and_no_estimate():
-    couverture = synthese.couverture_ape_epci(urssaf_ape.FILE_ID)
+    couverture = evaluation_industrie.couverture_ape_epci(urssaf_ape.FILE_ID)
     assert couverture["statut"].value_counts().to_dict() == {ia.NON_COUVERT: 1246, ia.PARTIEL: 6, ia.COUVERT: 3}
     assert couverture["n_communes_presentes"].sum() == 218  # every commune of the zone d'emploi has its EPCI
-    panel = synthese.panel_industrie_epci(PERIODE, urssaf_ape.FILE_ID)
+    panel = evaluation_industrie.panel_industrie_epci(PERIODE, urssaf_ape.FILE_ID)
     units = panel.drop_duplicates("siren_epci").set_index("siren_epci")["treated_cohort"]
     # the 3 covered EPCI: Métropole Rouen Normandie (phase 1), CC Caux - Austreberthe (phase 2 only),
     # CC inter-Caux-Vexin (never in a TI)
@@ -241,12 +259,12 @@ def test_industrie_rouen_coverage_and_no_estimate():
     assert (panel["year"].min(), panel["year"].max()) == (2006, 2022) and len(panel) == 3 * 17
     rouen = panel.set_index(["siren_epci", "year"])["emploi"]
     assert (rouen[("200023414", 2014)], rouen[("200023414", 2022)]) == (25898, 23641)
-    res = synthese.did_industrie(PERIODE, file_id=urssaf_ape.FILE_ID)
+    res = evaluation_industrie.did_industrie(PERIODE, file_id=urssaf_ape.FILE_ID)
     assert res.result is None and (res.n_couverts, res.n_traites, res.n_temoins, res.n_departements) == (3, 1, 1, 1)
     assert res.n_epci == len(couverture) == 1255
-    assert "zone d'emploi de Rouen (218 communes)" in res.texte and "qu'une partie de la France" in res.texte
-    assert f"{nombre(3)} des {nombre(1255)} EPCI" in res.texte and "rien n'est extrapolé" in res.texte
-    assert "n'est pas estimée" in res.texte
+    assert "zone d'emploi de Rouen (218 communes)" in texte_evaluation.texte_impact_industrie(res) and "qu'une partie de la France" in texte_evaluation.texte_impact_industrie(res)
+    assert f"{nombre(3)} des {nombre(1255)} EPCI" in texte_evaluation.texte_impact_industrie(res) and "rien n'est extrapolé" in texte_evaluation.texte_impact_industrie(res)
+    assert "n'est pas estimée" in texte_evaluation.texte_impact_industrie(res)
 
 
 def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
@@ -271,19 +289,19 @@ def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
     trend = 0.99 ** (panel["year"] - 2014) * np.exp(rng.normal(0, 0.02, len(panel)))
     panel = panel.assign(emploi=(panel["base"] * trend * jump).round().astype("int64")).drop(columns="base")
     couverture = pd.DataFrame({"siren_epci": [*units["siren_epci"], "200099999"], "statut": [ia.COUVERT] * n + [ia.PARTIEL]})
-    monkeypatch.setattr(synthese, "panel_industrie_epci", lambda periode, file_id=None: panel)
-    monkeypatch.setattr(synthese, "couverture_ape_epci", lambda file_id: couverture)
-    res = synthese.did_industrie(PERIODE, file_id=synthese.APE_NATIONAL)
+    monkeypatch.setattr(evaluation_industrie, "panel_industrie_epci", lambda periode, file_id=None: panel)
+    monkeypatch.setattr(evaluation_industrie, "couverture_ape_epci", lambda file_id: couverture)
+    res = evaluation_industrie.did_industrie(PERIODE, file_id=evaluation_industrie.APE_NATIONAL)
     assert (res.n_couverts, res.n_epci, res.n_traites, res.n_temoins, res.n_departements) == (80, 81, 40, 40, 25)
     assert res.result is not None and res.result.years == (2014, 2022)
     assert res.result.estimate["estimate"] == pytest.approx(np.log(1.10), abs=0.02)
     assert res.result.estimate["n_clusters"] == 25
-    assert "fichier national" in res.texte and "l'emploi salarié industriel des 40 EPCI" in res.texte
+    assert "fichier national" in texte_evaluation.texte_impact_industrie(res) and "l'emploi salarié industriel des 40 EPCI" in texte_evaluation.texte_impact_industrie(res)
     # below the rule (29 treated), no estimate
     fewer = panel.loc[~panel["siren_epci"].isin(units["siren_epci"].iloc[:11])]
-    monkeypatch.setattr(synthese, "panel_industrie_epci", lambda periode, file_id=None: fewer)
-    below = synthese.did_industrie(PERIODE, file_id=synthese.APE_NATIONAL)
-    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in below.texte
+    monkeypatch.setattr(evaluation_industrie, "panel_industrie_epci", lambda periode, file_id=None: fewer)
+    below = evaluation_industrie.did_industrie(PERIODE, file_id=evaluation_industrie.APE_NATIONAL)
+    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in texte_evaluation.texte_impact_industrie(below)
 
 
 # --- the synthesis notebook, end to end ------------------------------------------------------
@@ -312,7 +330,7 @@ def test_synthese_notebook_executes(outputs, tmp_path):
     assert "9 640" in text.replace("\u202f", " ")  # France Relance firms at the end of 2022
     assert "zone d'emploi de Rouen (218 communes)" in text and "rien n'est extrapolé" in text  # industrial DiD not estimated
     assert "## Provenance" in text
-    chosen = synthese.monographies(PERIODE)
+    chosen = monographies.monographies(PERIODE)
     assert all(name in text for name in chosen["lib_ti"])
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert images >= 6

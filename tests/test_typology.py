@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from analysis import typology
+from analysis.analyses import monographies
+from analysis.analyses import typologie as typology
 
 # Four well-separated simulated profiles on the default role columns (z-like units).
 CENTRES = {
@@ -118,7 +119,7 @@ def test_representatives_nearest_to_centroid(result):
 
 
 def test_choose_monographs_contrasting(result):
-    mono = typology.choose_monographs(result)
+    mono = monographies.choose_monographs(result)
     assert list(mono["rang"]) == [1, 2, 3, 4]
     assert mono["cluster"].is_unique
     assert list(mono["profil"][:2]) == ["industriel en repli", "industriel dynamique"]
@@ -131,17 +132,17 @@ def test_choose_monographs_override(result, tmp_path):
     urbain = result.labels.index[result.labels.map(result.profiles) == "urbain tertiarisé"][-1]
     toml = tmp_path / "monographies.toml"
     toml.write_text(f'[[monographie]]\nid_ti = "{urbain}"\nraison = "terrain d\'enquête de l\'équipe"\n', encoding="utf-8")
-    mono = typology.choose_monographs(result, override=toml)
+    mono = monographies.choose_monographs(result, override=toml)
     assert mono.iloc[0]["id_ti"] == urbain
     assert mono.iloc[0]["source"] == "choix de l'équipe"
     assert mono.iloc[0]["raison"] == "terrain d'enquête de l'équipe"
     assert len(mono) == 4 and mono["cluster"].is_unique
     assert "urbain tertiarisé" not in set(mono["profil"][1:])
     with pytest.raises(ValueError, match="absent"):
-        typology.choose_monographs(result, override={"ti-9999": "x"})
+        monographies.choose_monographs(result, override={"ti-9999": "x"})
 
 
 def test_too_few_profiles(data):
     res = typology.typology(data[0], ks=[3], n_boot=2)
     with pytest.raises(ValueError, match="impossible de choisir 4"):
-        typology.choose_monographs(res)
+        monographies.choose_monographs(res)

@@ -7,10 +7,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import industrie_ape as ia
-from analysis import referentiel, sources
-from analysis.loaders import urssaf_ape as u
-from analysis.schemas import DataContractError
+from analysis.analyses import industrie as ia
+from analysis.donnees import referentiel, sources
+from analysis.donnees.loaders import urssaf_ape as u
+from analysis.donnees.schemas import DataContractError
 
 ROUEN_SHA = "578e94b61c3d594a83e115232b7ed49212b788cb05412d53ba3d86ad63daeb1a"
 EPCI_ROUEN = {

@@ -12,8 +12,8 @@ from analysis import config
 
 
 def _faits(args: argparse.Namespace) -> int:
-    from analysis.faits import faits
-    from analysis.text import valeur
+    from analysis.publications.faits import faits
+    from analysis.texte import valeur
 
     phases = [args.phase] if args.phase else list(config.PHASES)
     for phase in phases:
@@ -44,7 +44,7 @@ def _faits(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.run import run_periode
+    from analysis.execution.run import run_periode
 
     if args.territoires and not args.phase:
         print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from analysis.run import render_period
+    from analysis.execution.run import render_period
 
     report = render_period(args.periode)
     print(f"Site rendu avec {report.renderer} : {report.index}")
@@ -109,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:  # a readable message, not a traceback, for known failures
-        from analysis.referentiel import UnknownTerritoryError
-        from analysis.render import RenderError
-        from analysis.run import RunInProgressError
-        from analysis.schemas import DataContractError
-        from analysis.sources import SourceError
+        from analysis.donnees.referentiel import UnknownTerritoryError
+        from analysis.donnees.schemas import DataContractError
+        from analysis.donnees.sources import SourceError
+        from analysis.execution.render import RenderError
+        from analysis.execution.run import RunInProgressError
 
         if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError)):
             print(f"erreur : {exc}", file=sys.stderr)

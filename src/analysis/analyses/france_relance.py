@@ -1,0 +1,55 @@
+"""France Relance industrial firms against the weight of the TI in each département.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.config import DEFAULT_COG
+from analysis.donnees import referentiel
+from analysis.donnees.loaders import relance
+
+RELANCE_GROUPES = ("poids des TI faible", "poids des TI moyen", "poids des TI fort")
+
+
+def relance_par_departement(entreprises: pd.DataFrame, communes: pd.DataFrame, communes_ti: pd.DataFrame) -> pd.DataFrame:
+    """Per département: firms supported at the last published month, population, share of the
+    population in a TI (%), firms per 100,000 inhabitants and the TI-weight group (terciles).
+
+    ``entreprises``: ``relance.entreprises_industrielles``; ``communes``: ``referentiel.communes``;
+    ``communes_ti``: ``referentiel.communes_ti`` of the phase.
+    """
+    last = entreprises.loc[entreprises["mois"] == entreprises["mois"].max(), ["departement", "lib_departement", "entreprises"]]
+    pop = communes.assign(population=communes["population"].astype("float64"))
+    in_ti = pop["insee_com"].isin(communes_ti["insee_com"])
+    dep = (
+        pop.assign(population_ti=pop["population"].where(in_ti, 0.0))
+        .groupby("departement", as_index=False)[["population", "population_ti"]]
+        .sum()
+    )
+    out = last.merge(dep, on="departement", how="inner", validate="one_to_one").assign(
+        part_population_ti=lambda d: 100 * d["population_ti"] / d["population"],
+        entreprises_100k=lambda d: 1e5 * d["entreprises"] / d["population"],
+    )
+    groups = pd.qcut(out["part_population_ti"].rank(method="first"), 3, labels=list(RELANCE_GROUPES))
+    return out.assign(groupe=groups.astype(str)).sort_values("departement", ignore_index=True)
+
+
+def relance_mensuelle(entreprises: pd.DataFrame, par_departement: pd.DataFrame) -> pd.DataFrame:
+    """Firms supported per month and TI-weight group: mois, groupe, entreprises, entreprises_100k."""
+    groups = par_departement[["departement", "groupe", "population"]]
+    return (
+        entreprises.merge(groups, on="departement", how="inner")
+        .groupby(["mois", "groupe"], as_index=False)[["entreprises", "population"]]
+        .sum()
+        .assign(entreprises_100k=lambda d: 1e5 * d["entreprises"] / d["population"])
+        .drop(columns="population")
+    )
+
+
+def suivi_relance(periode: str, phase: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(par_departement, mensuel)`` of France Relance industrial firms for the TI of ``phase``
+    (phase 1 covers 2020-2022)."""
+    firms = relance.entreprises_industrielles(periode)
+    dep = relance_par_departement(firms, referentiel.communes(DEFAULT_COG[phase]), referentiel.communes_ti(phase))
+    return dep, relance_mensuelle(firms, dep)

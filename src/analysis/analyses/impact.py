@@ -1,0 +1,440 @@
+"""Cross-territory impact analyses of the Territoires d'industrie programme.
+
+Designs (all estimated with statsmodels, results as tidy DataFrames with the columns
+``term, estimate, std_error, ci_low, ci_high, p_value, n_obs, n_clusters``):
+
+* **Control selection and reweighting** (``balance_weights``). Controls are EPCI never in a
+  TI (or, in the second design, not yet in one). Entropy balancing (Hainmueller 2012) on the
+  pre-period covariates — log employment at the end of the pre-period, log growth over the
+  pre-period, and unit-level covariates such as industry share and density — gives ATT
+  weights: treated units weigh 1, controls weigh exp(x'λ), which equals the inverse odds
+  p/(1-p) of a logit propensity score fitted by the balancing conditions, so the weighted
+  control means equal the treated means exactly. The balance table reports standardised
+  mean differences before and after weighting (denominator: pooled unweighted standard
+  deviation) and the Kish effective number of controls.
+  Because weights balance pre-period growth, the pre-trend test is partly mechanical at the
+  end points of the pre-period; the placebo therefore reweights only on information
+  anterior to its fake start.
+* **Two-way fixed effects DiD** (``estimate_did``): log private employment on a treated x
+  post indicator with EPCI and year fixed effects (weighted within transformation, then WLS),
+  standard errors clustered by département (t with G-1 df). The event study replaces the
+  indicator by treated x (year - start = k) dummies, k ≠ -1 (reference: the year before
+  treatment). Pre-trend test: joint Wald F test that all leads (k ≤ -2) are zero.
+* **Placebo** (``placebo``): pre-period data only, fake start (default 2016).
+* **Not-yet-treated design** (``control="not_yet"``): phase-1 EPCI against the EPCI that
+  enter only in phase 2 (treated 2023), over years before 2023.
+* **Long difference** (``long_difference``): change in a census share between two censuses,
+  TI vs non-TI EPCI, OLS with HC3 standard errors, without and with région fixed effects.
+* **Cross-territory regression** (``cross_section``): OLS with HC3 standard errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+UNIT = "siren_epci"
+TIME = "year"
+COHORT = "treated_cohort"
+CLUSTER = "departement"
+PRE_PERIOD = (2014, 2018)
+TIDY = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs", "n_clusters"]
+CAVEATS = (
+    "Les territoires d'industrie ont été retenus pour leur profil industriel : l'écart mesuré "
+    "peut refléter des chocs propres aux territoires industriels plutôt que l'effet du programme. "
+    "Les années 2020-2021 sont marquées par la crise sanitaire, et les séries URSSAF ont été "
+    "révisées en 2021 (passage à la DSN), ce qui fragilise la comparaison avant/après."
+)
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Joint test that a set of coefficients is zero."""
+
+    statistic: float
+    df_num: int
+    df_denom: float
+    p_value: float
+    kind: str = "F"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Unit-level weights and the covariate balance they achieve."""
+
+    weights: pd.Series  # index siren_epci
+    balance: pd.DataFrame
+    effective_controls: float  # Kish effective number of weighted controls
+    method: str
+
+
+@dataclass(frozen=True)
+class DidResult:
+    """A difference-in-differences estimate with its event study and pre-trend test."""
+
+    design: str
+    cohort: int
+    years: tuple[int, int]
+    coefficients: pd.DataFrame  # tidy, one row: term "traite_x_post"
+    event_study: pd.DataFrame  # tidy + rel_year, year; reference year included with 0
+    pretrend: WaldTest | None
+    weights: Weights | None
+    n_treated: int
+    n_controls: int
+
+    @property
+    def estimate(self) -> pd.Series:
+        return self.coefficients.iloc[0]
+
+
+# ----------------------------------------------------------------------------- panel
+
+
+def assemble_panel(
+    emploi: pd.DataFrame,
+    couverture_1: pd.DataFrame,
+    couverture_2: pd.DataFrame,
+    *,
+    min_share: float = 0.5,
+    starts: tuple[int, int] = (2019, 2023),
+) -> pd.DataFrame:
+    """EPCI x year panel with the first treated year.
+
+    ``emploi``: URSSAF EPCI series (``code, year, eff_total``); ``couverture_*``: the output
+    of ``referentiel.epci_couverture`` for phases 1 and 2. An EPCI is treated from the phase
+    start when at least ``min_share`` of its population is in a TI of that phase (phase 1
+    first); never treated when it has no commune in a TI of either phase. EPCI partly
+    covered below the threshold are dropped: they are neither clean treated nor clean
+    controls. EPCI absent from the COG are dropped.
+    Returns ``siren_epci, lib_epci, year, emploi, treated_cohort (Int64), departement, region``.
+    """
+    share = couverture_1.set_index(UNIT)["part_population_ti"].rename("part_1").to_frame().join(
+        couverture_2.set_index(UNIT)["part_population_ti"].rename("part_2"), how="outer"
+    ).fillna(0.0)
+    cohort = pd.Series(pd.NA, index=share.index, dtype="Int64")
+    cohort = cohort.mask(share["part_2"] >= min_share, starts[1]).mask(share["part_1"] >= min_share, starts[0])
+    clean = cohort.notna() | ((share["part_1"] == 0) & (share["part_2"] == 0))
+    units = (
+        couverture_1.set_index(UNIT)[["lib_epci", "departement", "region"]]
+        .assign(**{COHORT: cohort})
+        .loc[lambda d: clean.reindex(d.index, fill_value=False)]
+    )
+    return (
+        emploi.rename(columns={"code": UNIT, "eff_total": "emploi"})[[UNIT, TIME, "emploi"]]
+        .merge(units.reset_index(), on=UNIT, how="inner", validate="many_to_one")
+        .sort_values([UNIT, TIME], ignore_index=True)
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _tidy(fit, terms: Sequence[str], n_clusters: int | None) -> pd.DataFrame:
+    ci = fit.conf_int(0.05)
+    return pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": [float(fit.params[t]) for t in terms],
+            "std_error": [float(fit.bse[t]) for t in terms],
+            "ci_low": [float(ci.loc[t, 0]) for t in terms],
+            "ci_high": [float(ci.loc[t, 1]) for t in terms],
+            "p_value": [float(fit.pvalues[t]) for t in terms],
+            "n_obs": int(fit.nobs),
+            "n_clusters": pd.array([n_clusters] * len(terms), dtype="Int64"),
+        }
+    )
+
+
+def _demean(df: pd.DataFrame, cols: Sequence[str], w: pd.Series, tol: float = 1e-10, max_iter: int = 1000) -> pd.DataFrame:
+    """Weighted within transformation for unit and year fixed effects (alternating projections;
+    exact in one pass on a balanced panel with unit-level weights)."""
+    out = df[list(cols)].astype("float64")
+    units, times = df[UNIT].to_numpy(), df[TIME].to_numpy()
+    for _ in range(max_iter):
+        before = out.to_numpy().copy()
+        for key in (units, times):
+            wx = out.mul(w, axis=0).groupby(key).transform("sum")
+            out = out - wx.div(w.groupby(key).transform("sum"), axis=0)
+        if np.max(np.abs(out.to_numpy() - before)) < tol:
+            return out
+    raise RuntimeError("la double différenciation n'a pas convergé")
+
+
+def _fit_twfe(data: pd.DataFrame, outcome: str, regressors: Sequence[str], weight: str | None, cluster: str):
+    """WLS of the demeaned outcome on demeaned regressors, SE clustered by ``cluster``."""
+    from statsmodels.regression.linear_model import (
+        WLS,  # imported where estimating (see _ols_hc3)
+    )
+
+    data = data.dropna(subset=[outcome, cluster]).reset_index(drop=True)
+    w = data[weight].astype("float64") if weight else pd.Series(1.0, index=data.index)
+    dm = _demean(data, [outcome, *regressors], w)
+    groups = pd.factorize(data[cluster])[0]
+    fit = WLS(dm[outcome], dm[list(regressors)], weights=w).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    return fit, int(groups.max() + 1)
+
+
+def pre_period_outcomes(panel: pd.DataFrame, pre_period: tuple[int, int] = PRE_PERIOD, outcome: str = "emploi") -> pd.DataFrame:
+    """Per unit: log employment at the end of the pre-period and log growth over it."""
+    start, end = pre_period
+    wide = panel.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum")
+    return pd.DataFrame(
+        {
+            "log_emploi_pre": np.log(wide[end]),
+            "croissance_pre": np.log(wide[end]) - np.log(wide[start]),
+        }
+    ).replace([np.inf, -np.inf], np.nan)
+
+
+def smd(x: pd.Series, treated: pd.Series, w: pd.Series | None = None) -> float:
+    """Standardised mean difference treated - control (weights apply to controls' mean)."""
+    t, c = x[treated], x[~treated]
+    wc = w[~treated] if w is not None else pd.Series(1.0, index=c.index)
+    pooled = np.sqrt((t.var() + c.var()) / 2)
+    return float((t.mean() - np.average(c, weights=wc)) / pooled)
+
+
+def balance_weights(units: pd.DataFrame, treated: str, covariates: Sequence[str]) -> Weights:
+    """Entropy-balancing ATT weights; ``units`` has one row per unit (index = unit id).
+
+    Control weights are w_c ∝ exp(x_c'λ), with λ solving the convex dual so that the
+    weighted control means equal the treated means exactly (Hainmueller 2012) — i.e. the
+    inverse odds p/(1-p) of a logit propensity score fitted by the ATT balancing conditions
+    instead of maximum likelihood. Treated units weigh 1; control weights sum to the number
+    of treated units. Units with a missing covariate are dropped (they get no weight).
+    """
+    data = units.dropna(subset=list(covariates))
+    t = data[treated].astype(bool).to_numpy()
+    x = data[list(covariates)].astype("float64").to_numpy()
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    d = x[~t] - x[t].mean(axis=0)
+
+    def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        e = d @ lam
+        m = e.max()
+        q = np.exp(e - m)
+        return m + np.log(q.sum()), (q / q.sum()) @ d
+
+    from scipy.optimize import minimize
+
+    opt = minimize(dual, np.zeros(d.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 1000})
+    gap = np.abs(dual(opt.x)[1]).max()
+    if gap > 1e-4:
+        raise RuntimeError(f"équilibrage entropique impossible (écart résiduel {gap:.2g} écart-type)")
+    q = np.exp(d @ opt.x - (d @ opt.x).max())
+    w = pd.Series(1.0, index=data.index, name="poids")
+    w[~t] = q / q.sum() * t.sum()
+    tt = pd.Series(t, index=data.index)
+    balance = pd.DataFrame(
+        [
+            {
+                "variable": c,
+                "moyenne_traites": data.loc[tt, c].mean(),
+                "moyenne_temoins": data.loc[~tt, c].mean(),
+                "moyenne_temoins_ponderee": np.average(data.loc[~tt, c], weights=w[~tt]),
+                "smd_avant": smd(data[c], tt),
+                "smd_apres": smd(data[c], tt, w),
+            }
+            for c in covariates
+        ]
+    )
+    ess = float(w[~tt].sum() ** 2 / (w[~tt] ** 2).sum())
+    return Weights(w, balance, ess, "équilibrage entropique des moyennes (ATT)")
+
+
+# ----------------------------------------------------------------------------- DiD
+
+
+def _design_sample(panel: pd.DataFrame, cohort: int, control: str, years: tuple[int, int]) -> pd.DataFrame:
+    c = panel[COHORT]
+    treated = c.eq(cohort).fillna(False).astype(bool)
+    if control == "never":
+        keep = treated | c.isna()
+    elif control == "not_yet":
+        keep = treated | c.gt(years[1]).fillna(False).astype(bool)
+    else:
+        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
+    return panel[keep & panel[TIME].between(*years)].assign(traite=treated)
+
+
+def estimate_did(
+    panel: pd.DataFrame,
+    *,
+    cohort: int = 2019,
+    control: Literal["never", "not_yet"] = "never",
+    years: tuple[int, int] | None = None,
+    outcome: str = "emploi",
+    reweight_on: Sequence[str] | None = (),
+    pre_period: tuple[int, int] | None = None,
+    cluster: str = CLUSTER,
+) -> DidResult:
+    """TWFE DiD and event study of log ``outcome`` for units first treated in ``cohort``.
+
+    ``panel``: one row per unit x year with ``siren_epci, year, <outcome>, treated_cohort``
+    (first treated year or NA), ``departement`` and unit-level covariates. ``control``:
+    "never" (never-treated units) or "not_yet" (units treated after ``years[1]``; ``years``
+    defaults to up to the year before the next cohort). ``reweight_on``: None for an
+    unweighted estimate, else unit-level covariate columns to balance in addition to the
+    pre-period level and growth of the outcome (``pre_period``, default 2014 to cohort-1).
+    """
+    first, last = int(panel[TIME].min()), int(panel[TIME].max())
+    if years is None:
+        if control == "not_yet":
+            later = panel.loc[panel[COHORT] > cohort, COHORT]
+            if later.empty:
+                raise ValueError("aucune cohorte ultérieure pour servir de témoin « pas encore traité »")
+            last = int(later.min()) - 1
+        years = (first, last)
+    pre_period = pre_period or (years[0], cohort - 1)
+    data = _design_sample(panel, cohort, control, years)
+    data = data[data[outcome] > 0].assign(log_y=lambda d: np.log(d[outcome]))
+    units = data.groupby(UNIT).agg(traite=("traite", "first"))
+
+    weights = None
+    if reweight_on is not None:
+        extra = list(reweight_on)
+        unit_cov = data.groupby(UNIT)[extra].first() if extra else pd.DataFrame(index=units.index)
+        covs = units.join(pre_period_outcomes(data, pre_period, outcome)).join(unit_cov)
+        weights = balance_weights(covs, "traite", ["log_emploi_pre", "croissance_pre", *extra])
+        data = data.merge(weights.weights, left_on=UNIT, right_index=True, how="inner")
+
+    rel = (data[TIME] - cohort).where(data["traite"])
+    data = data.assign(traite_x_post=(rel >= 0).astype("float64"))
+    weight_col = "poids" if weights is not None else None
+    fit, g = _fit_twfe(data, "log_y", ["traite_x_post"], weight_col, cluster)
+    coefficients = _tidy(fit, ["traite_x_post"], g)
+
+    ks = sorted(int(k) for k in rel.dropna().unique() if k != -1)
+    dummies = {f"rel_{k}": (rel == k).astype("float64") for k in ks}
+    data = data.assign(**dummies)
+    fit_es, g_es = _fit_twfe(data, "log_y", list(dummies), weight_col, cluster)
+    es = _tidy(fit_es, list(dummies), g_es).assign(rel_year=ks)
+    reference = pd.DataFrame([{"term": "rel_-1", "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0,
+                               "ci_high": 0.0, "p_value": np.nan, "n_obs": int(fit_es.nobs),
+                               "n_clusters": g_es, "rel_year": -1}])
+    es = (
+        pd.concat([es, reference.astype({"n_clusters": "Int64"})], ignore_index=True)
+        .sort_values("rel_year", ignore_index=True)
+        .assign(year=lambda d: d["rel_year"] + cohort, reference=lambda d: d["rel_year"] == -1)
+    )
+    leads = [f"rel_{k}" for k in ks if k <= -2]
+    pretrend = wald_test(fit_es, leads) if leads else None
+
+    design = {"never": "témoins jamais traités", "not_yet": "témoins pas encore traités"}[control]
+    return DidResult(
+        design=design,
+        cohort=cohort,
+        years=years,
+        coefficients=coefficients,
+        event_study=es,
+        pretrend=pretrend,
+        weights=weights,
+        n_treated=int(units["traite"].sum()),
+        n_controls=int((~units["traite"]).sum()),
+    )
+
+
+def wald_test(fit, terms: Sequence[str]) -> WaldTest:
+    """Joint F test that ``terms`` are all zero (cluster-robust covariance of ``fit``)."""
+    names = list(fit.params.index)
+    r = np.zeros((len(terms), len(names)))
+    for i, t in enumerate(terms):
+        r[i, names.index(t)] = 1.0
+    res = fit.wald_test(r, use_f=True, scalar=True)
+    return WaldTest(float(res.statistic), int(res.df_num), float(res.df_denom), float(res.pvalue))
+
+
+def placebo(
+    panel: pd.DataFrame,
+    *,
+    fake_start: int = 2016,
+    cohort: int = 2019,
+    pre_end: int | None = None,
+    outcome: str = "emploi",
+    reweight_on: Sequence[str] | None = (),
+    cluster: str = CLUSTER,
+) -> pd.DataFrame:
+    """Static DiD with a fake start on pre-period data only (years up to ``cohort - 1``).
+
+    Reweighting, if any, uses only years before ``fake_start``. Returns a tidy one-row frame.
+    """
+    pre_end = pre_end or cohort - 1
+    fake = panel[panel[TIME] <= pre_end].assign(
+        **{COHORT: lambda d: d[COHORT].mask(d[COHORT].eq(cohort).fillna(False).astype(bool), fake_start)}
+    )
+    res = estimate_did(
+        fake, cohort=fake_start, control="never", outcome=outcome, reweight_on=reweight_on, cluster=cluster
+    )
+    return res.coefficients.assign(term=f"placebo_{fake_start}")
+
+
+# ----------------------------------------------------------------------------- cross-sections
+
+
+def _ols_hc3(y: pd.Series, x: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:
+    # statsmodels (~1.3 s to import) is imported where a model is fitted, not by the notebooks
+    # that only read stored estimates (``cache.stored``)
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
+
+    fit = OLS(y.astype("float64"), add_constant(x.astype("float64"))).fit(cov_type="HC3", use_t=True)
+    return _tidy(fit, terms, None).assign(r2=float(fit.rsquared))
+
+
+def long_difference(
+    cross: pd.DataFrame,
+    *,
+    start: str,
+    end: str,
+    treated: str = "ti",
+    region: str = "region",
+    controls: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Change ``end - start`` (e.g. agriculture+industry share, points) on TI membership.
+
+    OLS with HC3 SE, without then with région fixed effects. Returns the tidy row of
+    ``treated`` for both models (column ``modele``).
+    """
+    data = cross.dropna(subset=[start, end, treated, *controls])
+    y = data[end] - data[start]
+    base = data[[treated, *controls]].astype("float64")
+    fe = pd.get_dummies(data[region], prefix="reg", drop_first=True, dtype="float64")
+    return pd.concat(
+        [
+            _ols_hc3(y, base, [treated]).assign(modele="sans effets fixes région"),
+            _ols_hc3(y, base.join(fe), [treated]).assign(modele="avec effets fixes région"),
+        ],
+        ignore_index=True,
+    )
+
+
+def cross_section(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    covariates: Sequence[str],
+    region: str | None = "region",
+) -> pd.DataFrame:
+    """OLS of ``outcome`` on ``covariates`` (+ région dummies), HC3 SE; tidy table of all
+    non-fixed-effect terms including the constant."""
+    data = data.dropna(subset=[outcome, *covariates])
+    x = data[list(covariates)].astype("float64")
+    if region is not None:
+        x = x.join(pd.get_dummies(data[region], prefix="reg", drop_first=True, dtype="float64"))
+    return _ols_hc3(data[outcome], x, ["const", *covariates])
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def pct(b: float) -> float:
+    """Log-point coefficient as a percentage effect, 100 (exp(b) - 1)."""
+    return 100 * (np.exp(b) - 1)
+
+

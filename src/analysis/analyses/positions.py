@@ -1,0 +1,203 @@
+"""Where a territory stands among the TI of its phase: ranks, comparison areas, stand-outs
+(forces, faiblesses, traits) and the series and bars the figures draw. Tables in, tables out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from analysis.indicateurs.areas import ENSEMBLE_TI, FRANCE, REGION_PREFIX
+
+_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def period_dates(periods: pd.Series) -> pd.Series:
+    """Published periods as dates: "2014" -> 2014-01-01, "2022-T2" -> 2022-04-01, "2020-01" -> 2020-01-01."""
+
+    def one(p: str) -> pd.Timestamp:
+        if m := _QUARTER.match(p):
+            return pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1)
+        if _MONTH.match(p) or _YEAR.match(p):
+            return pd.Timestamp(p)
+        raise ValueError(f"période non reconnue : {p!r}")
+
+    return pd.Series([one(str(p)) for p in periods], index=periods.index, dtype="datetime64[ns]")
+
+
+SEUIL_ECART = 1.0
+
+
+# Indicators measured relative to France (0 for France by construction): no "far from France" test.
+SANS_ECART_FRANCE = frozenset({"krugman_a5", "ss_effet_structurel_pct", "ss_effet_local_pct"})
+
+
+QUARTILE = 0.25
+
+
+SENS: dict[str, int] = {
+    "emploi_prive_indice": 1,
+    "emploi_prive_croissance": 1,
+    "emploi_prive_tcam": 1,
+    "part_industrie": 0,
+    "part_agri_industrie_evol": 0,
+    "krugman_a5": 0,
+    "ss_variation_pct": 1,
+    "ss_effet_structurel_pct": 1,
+    "ss_effet_local_pct": 1,
+    "part_industrie_hautetech": 1,
+    "part_services_hautetech": 1,
+    "part_diplomes_superieur": 1,
+    "part_sans_bac": -1,
+    "part_cadres": 1,
+    "part_ouvriers": 0,
+    "taux_emploi_1564": 1,
+    "taux_chomage": -1,
+    "taux_chomage_rp": -1,
+    "demandeurs_emploi_evol": -1,
+    "croissance_population": 1,
+    "croissance_population_migratoire": 1,
+    "revenu_median": 1,
+    "taux_pauvrete": -1,
+    "dvf_prix_maison": 0,
+    "dvf_prix_appartement": 0,
+}
+
+
+STRUCTURE = {
+    "part_industrie": "Industrie (recensement)",
+    "part_industrie_hautetech": "Industrie de haute et moyenne-haute technologie (URSSAF)",
+    "part_services_hautetech": "Services de haute technologie (URSSAF)",
+}
+
+
+EFFETS = {
+    "ss_effet_national_pct": "Effet national",
+    "ss_effet_structurel_pct": "Effet structurel",
+    "ss_effet_local_pct": "Effet local",
+    "ss_variation_pct": "Variation totale",
+}
+
+
+LECTURES = ("force", "faiblesse", "trait")
+
+
+def rangs(wide: pd.DataFrame, indicators: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Rank of every TI on each indicator among the TI of the table (``niveau == "ti"``).
+
+    Returns id_ti, indicator, value, rang (1 = highest, ties share the best rank; NA without
+    value), n (TI with a value), haut / bas (in the top / bottom quartile: the ``ceil(n/4)``
+    highest / lowest values).
+    """
+    ti = wide.loc[wide["niveau"] == "ti", ["id_ti", *indicators]]
+    long = ti.melt(id_vars="id_ti", var_name="indicator", value_name="value").astype({"value": "float64"})
+    grouped = long.groupby("indicator")["value"]
+    n = grouped.transform("count")
+    rang = grouped.rank(ascending=False, method="min")
+    rang_bas = grouped.rank(ascending=True, method="min")
+    k = (n * QUARTILE).apply(math.ceil)
+    return long.assign(
+        rang=rang.astype("Int64"),
+        n=n.astype("int64"),
+        haut=(rang <= k).fillna(False).astype(bool),
+        bas=(rang_bas <= k).fillna(False).astype(bool),
+    )
+
+
+def aires(wide: pd.DataFrame, id_ti: str) -> dict[str, str]:
+    """The comparison areas of a territory: {'ti': id, 'region': 'REG-xx', 'france': 'FRANCE', 'ensemble_ti': ...}."""
+    row = wide.loc[wide["id_ti"] == id_ti]
+    if row.empty:
+        raise KeyError(f"territoire {id_ti!r} absent du tableau des indicateurs")
+    return {"ti": id_ti, "region": REGION_PREFIX + str(row["region"].iloc[0]), "france": FRANCE, "ensemble_ti": ENSEMBLE_TI}
+
+
+def _libelles(lib: pd.Series, niveau: pd.Series) -> pd.Series:
+    """Legend labels: a région is written 'Région X' (a TI may bear its région's name, e.g. Mayotte)."""
+    return lib.where(niveau != "region", "Région " + lib)
+
+
+def comparaison(wide: pd.DataFrame, id_ti: str, indicators: list[str] | tuple[str, ...], niveaux=("ti", "region", "france")) -> pd.DataFrame:
+    """Long values of the territory and its comparison areas: indicator, niveau, lib, value (ordered)."""
+    ids = aires(wide, id_ti)
+    rows = wide.set_index("id_ti").loc[[ids[n] for n in niveaux], ["lib", *indicators]].assign(niveau=list(niveaux))
+    out = rows.melt(id_vars=["niveau", "lib"], var_name="indicator", value_name="value").astype({"value": "float64"})
+    out = out.assign(lib=_libelles(out["lib"], out["niveau"]))
+    return out.assign(
+        indicator=pd.Categorical(out["indicator"], categories=list(indicators), ordered=True),
+        niveau=pd.Categorical(out["niveau"], categories=list(niveaux), ordered=True),
+    ).sort_values(["indicator", "niveau"]).astype({"indicator": str, "niveau": str}).reset_index(drop=True)
+
+
+def forces_faiblesses(
+    wide: pd.DataFrame, id_ti: str, sens: dict[str, int] | None = None, seuil_ecart: float = SEUIL_ECART
+) -> pd.DataFrame:
+    """Indicators on which the territory stands out, with the direction interpreted.
+
+    Returns indicator, value, france, rang, n, position ('haut' / 'bas'), critere
+    ('quartile' and/or 'écart à la France'), lecture ('force', 'faiblesse' or 'trait'),
+    intensite (distance of the rank to the median, in [0, 0.5]); sorted by lecture then
+    intensity. ``sens`` defaults to ``SENS``.
+    """
+    sens = SENS if sens is None else sens
+    indicators = [i for i in sens if i in wide.columns]
+    rk = rangs(wide, indicators)
+    ti_values = rk.groupby("indicator")["value"]
+    sd = ti_values.std()
+    france = wide.loc[wide["id_ti"] == FRANCE, indicators].iloc[0].astype("float64") if (wide["id_ti"] == FRANCE).any() else pd.Series(float("nan"), index=indicators)
+    me = rk.loc[(rk["id_ti"] == id_ti) & rk["value"].notna()].set_index("indicator")
+    ecart = (me["value"] - france.reindex(me.index)) / sd.reindex(me.index)
+    loin = (ecart.abs() > seuil_ecart) & ~me.index.isin(list(SANS_ECART_FRANCE))
+    quart = me["haut"] | me["bas"]
+    columns = ["indicator", "value", "france", "rang", "n", "position", "critere", "lecture", "intensite"]
+    if not (quart | loin.fillna(False)).any():
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in {"value", "france", "intensite"} else "object") for c in columns})
+    out = me.loc[quart | loin.fillna(False)].assign(
+        france=france.reindex(me.index),
+        ecart_france_sd=ecart,
+    )
+    position = pd.Series("haut", index=out.index).mask(out["bas"] | (~out["haut"] & (out["ecart_france_sd"] < 0)), "bas")
+    critere = [
+        " et ".join(c for c, ok in (("quartile", q), ("écart à la France", far)) if ok)
+        for q, far in zip(quart.reindex(out.index), loin.reindex(out.index).fillna(False))
+    ]
+    direction = pd.Series({i: sens[i] for i in out.index}, dtype="int64").reindex(out.index)
+    signe = position.map({"haut": 1, "bas": -1}) * direction
+    lecture = signe.map({1: "force", -1: "faiblesse", 0: "trait"})
+    intensite = ((out["rang"].astype("float64") - 1) / (out["n"] - 1).where(out["n"] > 1) - 0.5).abs()
+    return (
+        out.assign(position=position, critere=critere, lecture=lecture, intensite=intensite.fillna(0.0))
+        .reset_index()
+        .assign(_ordre=lambda d: d["lecture"].map(LECTURES.index))
+        .sort_values(["_ordre", "intensite"], ascending=[True, False])
+        .reset_index(drop=True)[columns]
+    )
+
+
+def serie(long: pd.DataFrame, wide: pd.DataFrame, id_ti: str, indicator: str, niveaux=("ti", "region", "france")) -> pd.DataFrame:
+    """Time series of an indicator for the territory and its comparison areas: lib, niveau, period, date, value."""
+    ids = aires(wide, id_ti)
+    wanted = {ids[n]: n for n in niveaux}
+    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(wanted)), ["id_ti", "lib", "period", "value"]]
+    return (
+        out.assign(niveau=out["id_ti"].map(wanted), date=period_dates(out["period"]))
+        .assign(lib=lambda d: _libelles(d["lib"], d["niveau"]))
+        .sort_values(["niveau", "period"], key=lambda s: s.map(list(niveaux).index) if s.name == "niveau" else s)
+        .reset_index(drop=True)[["lib", "niveau", "period", "date", "value"]]
+    )
+
+
+def effets_shift_share(wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
+    """Shift-share effects in % of 2019 employment for the territory, its région and all TI: effet, lib, value."""
+    comp = comparaison(wide, id_ti, list(EFFETS), niveaux=("ti", "region", "ensemble_ti"))
+    return comp.assign(effet=comp["indicator"].map(EFFETS))[["effet", "lib", "value"]]
+
+
+def structure_sectorielle(wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
+    """Industrial and high-tech shares (%) of the territory, its région and France: secteur, lib, value."""
+    comp = comparaison(wide, id_ti, list(STRUCTURE))
+    return comp.assign(secteur=comp["indicator"].map(STRUCTURE))[["secteur", "lib", "value"]]

@@ -1,0 +1,160 @@
+"""The typology of the TI of a phase (profiles from the period's indicator table), its inputs
+(density, indicators), the members of each profile and a territory's position in it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from analysis.analyses.typologie import Roles, TypologyResult, typology
+from analysis.donnees import referentiel
+from analysis.donnees.cache import file_sha256, stored
+from analysis.donnees.loaders import programmes
+from analysis.indicateurs.build import output_paths, read_indicators
+from analysis.indicateurs.registry import INDICATORS
+
+MAX_MISSING = 1 / 3  # share of missing indicators above which a TI is left out of the typology
+
+
+EQUAL_AREA_CRS = 6933  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas of metro and DROM alike
+
+
+DENSITE = "densite"
+
+
+DENSITE_LABEL = "Densité de population (log10 des hab./km²)"
+
+
+TYPOLOGY_INDICATORS = (
+    "part_industrie",
+    "part_ouvriers",
+    "part_industrie_hautetech",
+    "part_diplomes_superieur",
+    "emploi_prive_tcam",
+    "ss_effet_local_pct",
+    "taux_chomage_rp",
+    "taux_pauvrete",
+    "revenu_median",
+    "croissance_population",
+    DENSITE,
+)
+
+
+ROLES = Roles(
+    industrie=("part_industrie", "part_ouvriers"),
+    dynamisme=("emploi_prive_tcam", "ss_effet_local_pct"),
+    difficulte=("taux_chomage_rp", "taux_pauvrete", "-revenu_median"),
+    densite=(DENSITE, "croissance_population"),
+)
+
+
+# Short French labels of the typology indicators, for figures.
+LIBELLES_COURTS = {
+    "part_industrie": "Part de l'industrie",
+    "part_ouvriers": "Part des ouvriers",
+    "part_industrie_hautetech": "Industrie de haute technologie",
+    "part_diplomes_superieur": "Diplômés du supérieur",
+    "emploi_prive_tcam": "Croissance de l'emploi privé",
+    "ss_effet_local_pct": "Effet local (shift-share)",
+    "taux_chomage_rp": "Taux de chômage",
+    "taux_pauvrete": "Taux de pauvreté",
+    "revenu_median": "Niveau de vie médian",
+    "croissance_population": "Croissance de la population",
+    DENSITE: "Densité de population",
+}
+
+
+def indicator_labels() -> dict[str, str]:
+    """French label of every registry indicator and of the density used by the typology."""
+    return {name: ind.label for name, ind in INDICATORS.items()} | {DENSITE: DENSITE_LABEL}
+
+
+@cache
+def densite(phase: int, cog: int | None = None) -> pd.Series:
+    """log10 of inhabitants per km² of each TI (population of its communes over the area of the
+    outline published by ANCT); NA where the outline is not a surface (points)."""
+    outlines = programmes.ti_geometries(phase)
+    surface = outlines.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
+    area = (
+        pd.Series(outlines.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6, index=outlines["id_ti"].to_numpy())
+        .where(surface.to_numpy())
+        .groupby(level=0)
+        .sum(min_count=1)
+    )
+    pop = referentiel.territoires(phase, cog).set_index("id_ti")["population"].astype("float64")
+    area = area.reindex(pop.index)
+    return np.log10(pop / area.where(area > 0)).rename(DENSITE).rename_axis("id_ti")
+
+
+def typology_input(wide: pd.DataFrame, density: pd.Series, max_missing: float = MAX_MISSING) -> pd.DataFrame:
+    """The typology's input: one row per TI (index id_ti), the ``TYPOLOGY_INDICATORS`` columns.
+
+    TI missing more than ``max_missing`` of the indicators are left out (the overseas TI: the
+    census EPCI profile covers metropolitan France only); see ``exclus_typologie``.
+    """
+    ti = wide.loc[wide["niveau"] == "ti"].set_index("id_ti")
+    cols = [c for c in TYPOLOGY_INDICATORS if c != DENSITE]
+    table = ti[cols].astype("float64").join(density.astype("float64"))[list(TYPOLOGY_INDICATORS)].sort_index()
+    return table.loc[table.isna().mean(axis=1) <= max_missing]
+
+
+def exclus_typologie(wide: pd.DataFrame, result: TypologyResult) -> pd.DataFrame:
+    """TI of the wide table left out of the typology: id_ti, lib."""
+    ti = wide.loc[wide["niveau"] == "ti", ["id_ti", "lib"]]
+    return ti.loc[~ti["id_ti"].isin(result.labels.index)].sort_values("id_ti", ignore_index=True)
+
+
+@cache
+def typologie(phase: int, periode: str) -> TypologyResult:
+    """Typology of the TI of ``phase`` from the period's written indicator table (fixed seed).
+
+    Computed once for that exact table and stored (``cache.stored``): the run, the synthesis,
+    the monographs and the changes page read the same result."""
+    return _typologie(phase, periode, file_sha256(output_paths(phase, periode)["wide"]))
+
+
+@stored
+def _typologie(phase: int, periode: str, wide_sha256: str) -> TypologyResult:
+    """``typologie`` of the indicator table whose sha256 is ``wide_sha256`` (the key of the stored result)."""
+    wide = read_indicators(phase, periode, "wide")
+    return typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels())
+
+
+def membres_profils(result: TypologyResult, phase: int) -> pd.DataFrame:
+    """One row per TI: id_ti, lib_ti, lib_region, cluster, profil, distance_centre."""
+    names = referentiel.territoires(phase)[["id_ti", "lib_ti", "lib_region"]]
+    return names.merge(result.membership().rename_axis("id_ti").reset_index(), on="id_ti", how="inner")
+
+
+def profils(result: TypologyResult) -> pd.DataFrame:
+    """One row per profile: cluster, profil, n_ti, then the mean raw value of every indicator."""
+    raw = result.raw.astype("float64")
+    means = raw.groupby(result.labels).mean()
+    return (
+        means.assign(n_ti=result.labels.value_counts())
+        .rename_axis("cluster")
+        .reset_index()
+        .assign(profil=lambda d: d["cluster"].map(result.profiles))
+        .sort_values("n_ti", ascending=False, ignore_index=True)[["cluster", "profil", "n_ti", *raw.columns]]
+    )
+
+
+def _france_z(result: TypologyResult, wide: pd.DataFrame) -> pd.Series:
+    """France's values in the typology's z-space (same median imputation, mean and sd as the TI)."""
+    raw = result.raw.astype("float64")
+    filled = raw.fillna(raw.median())
+    france = wide.loc[wide["niveau"] == "france"].iloc[0]
+    values = pd.Series({c: float(france[c]) if c in france.index else np.nan for c in raw.columns})
+    return (values - filled.mean()) / filled.std(ddof=0)
+
+
+def positions_territoire(result: TypologyResult, wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
+    """z-scores (vs all TI of the typology) of the territory, its profile's centroid and France,
+    one row per typology indicator (index: indicator)."""
+    cluster = int(result.labels[id_ti])
+    return pd.DataFrame(
+        {"territoire": result.z.loc[id_ti], "profil": result.centroids.loc[cluster], "france": _france_z(result, wide)}
+    ).rename_axis("indicator")

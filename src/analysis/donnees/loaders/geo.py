@@ -1,0 +1,156 @@
+"""INSEE geography (COG via @etalab/decoupage-administratif) and contours."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.donnees.cache import derived
+from analysis.donnees.schemas import (
+    DEP,
+    INSEE_COM,
+    REG,
+    SIREN,
+    require_columns,
+    validate,
+)
+from analysis.donnees.sources import fetch, source, sources
+
+COMMUNE_SCHEMA = pa.DataFrameSchema(
+    {
+        "insee_com": INSEE_COM,
+        "lib_com": pa.Column(str),
+        "departement": DEP,
+        "region": REG,
+        "population": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "zone": pa.Column(str, pa.Check.isin(["metro", "drom"])),
+    },
+    unique=["insee_com"],
+    name="communes COG",
+)
+
+GROUPEMENT_SCHEMA = pa.DataFrameSchema(
+    {
+        "siren": SIREN,
+        "lib_groupement": pa.Column(str),
+        "nature": pa.Column(str),
+        "insee_com": INSEE_COM,
+        "siren_com": pa.Column(str, pa.Check.str_matches(r"^\d{9}$"), nullable=True),
+    },
+    unique=["siren", "insee_com"],
+    name="groupements COG",
+)
+
+NAME_SCHEMA = pa.DataFrameSchema({"code": pa.Column(str), "nom": pa.Column(str)}, unique=["code"], name="noms COG")
+
+
+def _read_json(file_id: str) -> list[dict]:
+    with open(fetch(file_id), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def communes(cog: int) -> pd.DataFrame:
+    """Communes (commune-actuelle) of France (metropolitan + DROM) for a COG year.
+
+    The 94 communes of the collectivités d'outre-mer (975, 977, 978, 98x) lie outside the
+    programmes and outside INSEE's "France" totals; they are left out. ``zone`` is
+    "metro" or "drom"; ``population`` is the vintage of the COG file (2019: 2016, 2023: 2020,
+    2025: 2023).
+    """
+    file_id = f"cog-{cog}/communes"
+    raw = pd.DataFrame(_read_json(file_id))
+    require_columns(raw, ["code", "nom", "type", "departement", "region", "population"], source(file_id).file)
+    df = (
+        raw.loc[raw["type"] == "commune-actuelle", ["code", "nom", "departement", "region", "population"]]
+        .rename(columns={"code": "insee_com", "nom": "lib_com"})
+        .loc[lambda d: ~d["insee_com"].str.match(r"^(975|977|978|98)")]
+        .astype({"insee_com": str, "lib_com": str, "departement": str, "region": str, "population": "Int64"})
+        .assign(zone=lambda d: np.where(d["insee_com"].str.startswith("97"), "drom", "metro"))
+        .reset_index(drop=True)
+    )
+    return validate(df, COMMUNE_SCHEMA, source(file_id).file)
+
+
+def _groupements(file_id: str) -> pd.DataFrame:
+    raw = _read_json(file_id)
+    rows = [
+        {
+            "siren": g["code"],
+            "lib_groupement": g["nom"],
+            "nature": g.get("type", ""),
+            "insee_com": m["code"],
+            "siren_com": m.get("siren"),
+        }
+        for g in raw
+        for m in g["membres"]
+    ]
+    df = pd.DataFrame(rows, columns=list(GROUPEMENT_SCHEMA.columns)).astype(
+        {"siren": str, "lib_groupement": str, "nature": str, "insee_com": str, "siren_com": "str"}
+    )
+    return validate(df, GROUPEMENT_SCHEMA, source(file_id).file)
+
+
+@cache
+def epci(cog: int) -> pd.DataFrame:
+    """EPCI à fiscalité propre of a COG year: one row per EPCI x member commune."""
+    return _groupements(f"cog-{cog}/epci")
+
+
+@cache
+def ept(cog: int) -> pd.DataFrame:
+    """Établissements publics territoriaux of the Métropole du Grand Paris (none declared for 2019)."""
+    file_id = f"cog-{cog}/ept"
+    if file_id not in sources():
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in GROUPEMENT_SCHEMA.columns})
+    return _groupements(file_id)
+
+
+@cache
+def regions(cog: int) -> pd.DataFrame:
+    file_id = f"cog-{cog}/regions"
+    df = pd.DataFrame(_read_json(file_id))[["code", "nom"]].astype(str)
+    return validate(df, NAME_SCHEMA, source(file_id).file)
+
+
+@cache
+def departements(cog: int) -> pd.DataFrame:
+    file_id = f"cog-{cog}/departements"
+    df = pd.DataFrame(_read_json(file_id))[["code", "nom", "region"]].astype(str)
+    return validate(df, NAME_SCHEMA, source(file_id).file)
+
+
+def _topojson(file_id: str, code_col: str) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(fetch(file_id))
+    require_columns(gdf, [code_col], source(file_id).file)
+    # TRAP: GDAL reads these TopoJSON files without a CRS; they are WGS84.
+    return gdf.set_crs(4326, allow_override=True) if gdf.crs is None else gdf
+
+
+@cache
+def contours_regions_metro() -> gpd.GeoDataFrame:
+    """Régions of metropolitan France 2025 (WGS84)."""
+    return _topojson("contours/nodom_region_2025", "code_insee").rename(columns={"code_insee": "region", "nom_officiel": "lib_region"})[
+        ["region", "lib_region", "geometry"]
+    ]
+
+
+@cache
+def contours_departements() -> gpd.GeoDataFrame:
+    """Départements with overseas (WGS84)."""
+    gdf = gpd.read_file(fetch("contours/polygone-4326_dep"))
+    require_columns(gdf, ["insee_dep", "lib_dep"], source("contours/polygone-4326_dep").file)
+    return gdf.rename(columns={"insee_dep": "departement", "lib_dep": "lib_departement"})
+
+
+@derived
+def contours_epci_metro() -> gpd.GeoDataFrame:
+    """EPCI of metropolitan France 2025 (WGS84)."""
+    return _topojson("contours/nodom_epci_2025", "EPCI").rename(columns={"EPCI": "siren_epci", "EPCIlib": "lib_epci"})[
+        ["siren_epci", "lib_epci", "geometry"]
+    ]

@@ -1,0 +1,488 @@
+"""Notebook execution engine of the monthly run: papermill in a process pool.
+
+Each :class:`NotebookJob` turns a template notebook and its parameters into an executed
+notebook. :func:`execute_jobs` runs the jobs in parallel, skips those already up to date,
+isolates failures and never leaves a half-written notebook that would count as done:
+
+- papermill writes to a temporary file beside the output (``.<name>.<pid>.tmp.ipynb``),
+  which is renamed onto the output once complete; a job first removes the temporaries a
+  killed run may have left;
+- a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (also through a temporary file); a job is up to
+  date when its output exists and its stamp records the same digest of (template bytes,
+  parameters, inputs digest);
+- a failed notebook (with the traceback papermill wrote into it) is kept at
+  ``<stem>.failed.ipynb``; the output and stamp of a previous run are removed so that nothing
+  stale is published.
+
+The kernel of each notebook starts in the output's folder, so figures saved by the notebook
+land beside it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import glob
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tqdm import tqdm
+
+from analysis import __version__, config
+from analysis.donnees.cache import file_sha256, sources_digest
+
+Status = Literal["executed", "up-to-date", "failed"]
+STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_LINES = 5
+KERNEL_START_RETRIES = 1  # a kernel that did not start within start_timeout is started once more
+# fork starts workers without re-importing the caller's __main__ (scripts need no
+# ``if __name__ == "__main__"`` guard) and measured ~20 % faster than spawn on 20 short
+# notebooks; it is only used on Linux, where it is the safe default of Python 3.11.
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+@dataclass
+class NotebookJob:
+    """One notebook to execute: template, where to write it, papermill parameters, a label."""
+
+    template: Path
+    output: Path
+    parameters: dict = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.template = Path(self.template)
+        self.output = Path(self.output)
+        self.label = self.label or self.output.stem
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Outcome of one job.
+
+    ``notebook`` is the file to open for this run: the output when executed or up to date,
+    the ``.failed.ipynb`` copy when the notebook raised, None when papermill wrote nothing
+    (kernel could not start, template missing…).
+    """
+
+    label: str
+    status: Status
+    output: Path
+    notebook: Path | None
+    duration: float
+    started_at: str | None = None
+    error: str | None = None
+    digest: str = ""
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def digest_files(paths: Iterable[Path]) -> str:
+    """One sha256 over several files (names and contents), independent of their order."""
+    entries = sorted((Path(p).name, file_sha256(Path(p))) for p in paths)
+    h = hashlib.sha256()
+    for name, sha in entries:
+        h.update(f"{name}\0{sha}\n".encode())
+    return h.hexdigest()
+
+
+def _git_describe(root: Path = config.ROOT) -> str | None:
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def code_version() -> str:
+    """Version of the code that produces the notebooks.
+
+    ``git describe --always --dirty`` in a git checkout with commits, else the package version,
+    followed by a hash of the ``analysis`` sources (so that an edited, uncommitted function
+    changes it), e.g. ``3f2a9c1-dirty+src.5d41402abc4b``.
+    """
+    return f"{_git_describe() or 'v' + __version__}+src.{sources_digest()[:12]}"
+
+
+def job_digest(template_sha256: str, parameters: dict, inputs_digest: str) -> str:
+    """Digest deciding whether a job's output is up to date."""
+    payload = json.dumps(
+        {"template": template_sha256, "parameters": parameters, "inputs": inputs_digest},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- files
+
+
+def stamp_path(output: Path) -> Path:
+    """The stamp written beside an output once it is complete: ``<name>.json``."""
+    return output.with_name(output.name + ".json")
+
+
+def failed_path(output: Path) -> Path:
+    """Where the notebook of a failed execution is kept: ``<stem>.failed.ipynb``."""
+    return output.with_name(f"{output.stem}.failed{output.suffix}")
+
+
+def _temp_path(path: Path) -> Path:
+    """Temporary sibling of ``path``, unique to this process (``.<name>.<pid>.tmp<suffix>``).
+
+    The suffix stays last so that papermill's writer accepts ``.ipynb`` temporaries.
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+
+
+def _clean_temps(output: Path) -> None:
+    """Remove temporaries of the output and of its stamp left by a killed run."""
+    for path in (output, stamp_path(output)):
+        pattern = f".{glob.escape(path.name)}.*.tmp{glob.escape(path.suffix)}"
+        for stale in path.parent.glob(pattern):
+            stale.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = _temp_path(path)
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def is_up_to_date(output: Path, digest: str) -> bool:
+    """True when the output exists and its stamp records ``digest``."""
+    if not output.is_file():
+        return False
+    try:
+        stamp = json.loads(stamp_path(output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(stamp, dict) and stamp.get("digest") == digest
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
+    """Prepare a pool worker once: die with the parent, quiet kernels, import papermill."""
+    # A non-interactive MPLBACKEND (e.g. Agg in a CI shell) would reach the kernels and stop
+    # ipykernel from showing figures inline: the notebooks would come out without figures.
+    os.environ.pop("MPLBACKEND", None)
+    if sys.platform.startswith("linux"):
+        # A killed run must not leave workers finishing jobs behind a rerun's back; the
+        # kernels exit by themselves when their worker dies (ipykernel's parent poller).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent_pid:
+            os._exit(1)
+    # Kernels inherit the worker's stdout/stderr: keep their chatter off the progress bar.
+    fd = os.open(kernel_log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    # jsonschema imports rfc3987_syntax when installed, which builds a grammar for ~2-3 s;
+    # nbformat's schemas use no IRI format, so papermill does not need it.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill  # noqa: F401  (imported once per worker, not per job)
+
+
+def _error_summary(exc: BaseException) -> str:
+    """Exception name and message, last lines, without terminal colours."""
+    ename = getattr(exc, "ename", None)
+    if ename is not None:
+        text = f"{ename}: {getattr(exc, 'evalue', '')}"
+        cell = getattr(exc, "exec_count", None)
+        text = f"[cellule {cell}] {text}" if cell is not None else text
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    lines = [line.rstrip() for line in _ANSI.sub("", text).strip().splitlines() if line.strip()]
+    return "\n".join(lines[-_ERROR_LINES:])
+
+
+def _papermill_path(path: Path) -> str:
+    # papermill formats paths with the parameters (str.format): escape literal braces.
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
+    """Execute one job in a pool worker; never raises."""
+    import papermill
+
+    output = job.output.resolve()
+    stamp, failed = stamp_path(output), failed_path(output)
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    tmp = _temp_path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _clean_temps(output)
+        stamp.unlink(missing_ok=True)
+        failed.unlink(missing_ok=True)
+        for attempt in range(1 + KERNEL_START_RETRIES):
+            try:
+                papermill.execute_notebook(
+                    _papermill_path(job.template.resolve()),
+                    _papermill_path(tmp),
+                    parameters=job.parameters,
+                    kernel_name=kernel,
+                    cwd=str(output.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    start_timeout=start_timeout,
+                    # The executed notebook is complete once the last cell replied: kill the kernel
+                    # rather than wait for its graceful exit (~0.2 s per notebook).
+                    shutdown_kernel="immediate",
+                )
+                break
+            except RuntimeError as exc:
+                # A kernel that did not start (machine overloaded) ran no cell: try once more.
+                if "Kernel didn't respond" not in str(exc) or attempt == KERNEL_START_RETRIES:
+                    raise
+        os.replace(tmp, output)
+        duration = time.perf_counter() - t0
+        record = {
+            "digest": digest,
+            "label": job.label,
+            "template": str(job.template),
+            "parameters": job.parameters,
+            "kernel": kernel,
+            "executed_at": started_at,
+            "duration": round(duration, 3),
+        }
+        _write_atomic(stamp, json.dumps(record, ensure_ascii=False, indent=1, default=str))
+        return JobResult(job.label, "executed", output, output, duration, started_at, None, digest)
+    except (Exception, KeyboardInterrupt) as exc:  # one notebook never stops the others
+        notebook = None
+        if tmp.exists():
+            os.replace(tmp, failed)
+            notebook = failed
+        # A previous output was made from other inputs: never leave it to be published.
+        output.unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)
+        duration = time.perf_counter() - t0
+        return JobResult(
+            job.label, "failed", output, notebook, duration, started_at, _error_summary(exc), digest
+        )
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _check_unique_outputs(jobs: Sequence[NotebookJob]) -> None:
+    counts = Counter(job.output.resolve() for job in jobs)
+    duplicated = sorted(str(p) for p, n in counts.items() if n > 1)
+    if duplicated:
+        raise ValueError(f"plusieurs jobs écrivent le même notebook : {', '.join(duplicated)}")
+
+
+def _kernel_log_path(log: logging.Logger | None) -> str | None:
+    """Kernels' stderr goes beside the run log file (``<log>.kernels``), if there is one."""
+    for handler in log.handlers if log else ():
+        if isinstance(handler, logging.FileHandler):
+            return handler.baseFilename + ".kernels"
+    return None
+
+
+def execute_jobs(
+    jobs: Sequence[NotebookJob],
+    *,
+    jobs_n: int,
+    kernel: str = config.KERNEL_NAME,
+    inputs_digest: str,
+    log: logging.Logger | None = None,
+    progress: bool = True,
+    start_timeout: int = 120,
+) -> list[JobResult]:
+    """Execute notebooks with papermill in ``jobs_n`` worker processes.
+
+    Jobs whose output is up to date (stamp digest of template bytes, parameters and
+    ``inputs_digest``) are not executed. A failing notebook never stops the others. Results
+    come back in the order of ``jobs``. When ``log`` has a file handler, the kernels' stderr
+    is appended to ``<log file>.kernels``.
+    """
+    if jobs_n < 1:
+        raise ValueError(f"jobs_n doit être ≥ 1, reçu {jobs_n}")
+    log = log or logging.getLogger(__name__)
+    _check_unique_outputs(jobs)
+
+    template_sha: dict[Path, str] = {}
+    results: dict[int, JobResult] = {}
+    to_run: list[tuple[int, NotebookJob, str]] = []
+    for i, job in enumerate(jobs):
+        template = job.template.resolve()
+        if template not in template_sha:
+            template_sha[template] = file_sha256(template) if template.is_file() else "missing"
+        digest = job_digest(template_sha[template], job.parameters, inputs_digest)
+        output = job.output.resolve()
+        if is_up_to_date(output, digest):
+            results[i] = JobResult(job.label, "up-to-date", output, output, 0.0, None, None, digest)
+        else:
+            to_run.append((i, job, digest))
+    log.info("%d notebooks : %d à jour, %d à exécuter", len(jobs), len(results), len(to_run))
+
+    if to_run:
+        results |= _execute_pool(to_run, jobs_n, kernel, start_timeout, log, progress)
+    return [results[i] for i in range(len(jobs))]
+
+
+def _execute_pool(
+    to_run: list[tuple[int, NotebookJob, str]],
+    jobs_n: int,
+    kernel: str,
+    start_timeout: int,
+    log: logging.Logger,
+    progress: bool,
+) -> dict[int, JobResult]:
+    results: dict[int, JobResult] = {}
+    workers = min(jobs_n, len(to_run))
+    log.debug("%d processus, noyau %s", workers, kernel)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(_START_METHOD),
+        initializer=_init_worker,
+        initargs=(os.getpid(), _kernel_log_path(log)),
+    )
+    n_failed = 0
+    try:
+        futures: dict[Future, tuple[int, NotebookJob]] = {
+            pool.submit(_run_job, job, kernel, digest, start_timeout): (i, job)
+            for i, job, digest in to_run
+        }
+        with tqdm(total=len(to_run), unit="nb", desc="Exécution", disable=not progress,
+                  dynamic_ncols=True, smoothing=0.1) as bar:
+            for future in as_completed(futures):
+                i, job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process itself died
+                    result = JobResult(job.label, "failed", job.output.resolve(), None, 0.0,
+                                       None, _error_summary(exc), "")
+                results[i] = result
+                if result.status == "failed":
+                    n_failed += 1
+                    bar.set_postfix_str(f"{n_failed} en échec")
+                    log.error("%s en échec → %s\n%s", result.label,
+                              result.notebook or "aucun notebook écrit", result.error)
+                else:
+                    log.debug("%s exécuté en %.1f s", result.label, result.duration)
+                bar.update()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
+    """One French line, e.g. ``183 fiches : 180 exécutées, 2 à jour, 1 en échec : ti-0042 → chemin``.
+
+    ``noun`` is a feminine French noun (fiche, monographie) pluralised with an s.
+    """
+    counts = Counter(r.status for r in results)
+    text = (
+        f"{_plural(len(results), noun)} : {_plural(counts['executed'], 'exécutée')}, "
+        f"{counts['up-to-date']} à jour, {counts['failed']} en échec"
+    )
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        text += " : " + " ; ".join(
+            f"{r.label} → {r.notebook or 'aucun notebook écrit'}" for r in failed
+        )
+    return text
+
+
+def write_manifest(path: Path, results: Sequence[JobResult], extra: dict) -> None:
+    """Write the run manifest as JSON (temporary file + rename).
+
+    ``extra`` (input files with sha256, parameters, code version, period…) is merged at the
+    top level; ``generated_at``, ``counts`` and ``jobs`` are reserved.
+    """
+    reserved = {"generated_at", "counts", "jobs"} & extra.keys()
+    if reserved:
+        raise ValueError(f"clés réservées dans extra : {sorted(reserved)}")
+    counts = Counter(r.status for r in results)
+    manifest = {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **extra,
+        "counts": {"total": len(results), **{s: counts[s] for s in STATUSES}},
+        "jobs": [
+            {
+                "label": r.label,
+                "status": r.status,
+                "output": str(r.output),
+                "notebook": str(r.notebook) if r.notebook else None,
+                "started_at": r.started_at,
+                "duration": round(r.duration, 3),
+                "digest": r.digest,
+                "error": r.error,
+            }
+            for r in results
+        ],
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+
+
+class _TqdmConsoleHandler(logging.StreamHandler):
+    """Console handler writing through tqdm, so that messages do not break the progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:
+            self.handleError(record)
+
+
+def setup_run_logger(log_path: Path) -> logging.Logger:
+    """Logger of one run: everything (with timestamps) to ``log_path``, INFO+ concise on stderr."""
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("analysis.run")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    file_handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    file_handler.setLevel(logging.DEBUG)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    console = _TqdmConsoleHandler(sys.stderr)
+    console.setLevel(logging.INFO)
+    console.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(file_handler)
+    logger.addHandler(console)
+    return logger

@@ -1,0 +1,671 @@
+"""Publishing: executed notebooks -> a website of HTML pages and PDF reports.
+
+Input: notebooks already executed by papermill under ``outputs/<periode>/`` (``synthese/``,
+``monographies/``, ``fiches/phase<N>/``). Nothing is ever executed here. Output:
+``outputs/<periode>/site/`` with ``index.html`` (links to the synthesis, the monographs and
+every fiche, grouped by phase), one HTML page per notebook (same relative path as the
+notebook) and a PDF beside the synthesis and each monograph.
+
+Two renderers, chosen by ``available_renderer()``:
+
+* ``"quarto"`` when ``quarto`` is on PATH: the notebooks are copied into a staging Quarto
+  project configured by ``_quarto.yml`` (repository root) and rendered with
+  ``quarto render <staging> --output-dir <site>``; execution is disabled there. PDF
+  documents get the ``typst`` format through a ``_metadata.yml`` in their folder. Quarto
+  does not support ``embed-resources`` in website projects, so its pages share the site's
+  ``site_libs/`` and figure folders: publish ``site/`` as a whole.
+* ``"pandoc+typst"`` otherwise (PyPI tools only): nbconvert's Markdown exporter (code
+  hidden) -> pandoc -> a standalone HTML page with images embedded (``report.css``) and
+  pandoc -> Typst source compiled to PDF by the ``typst`` package (``report.typ``).
+
+Every page and PDF of a run is written to a temporary folder which replaces
+``site/`` only once complete, so a half-written site never looks done. The fallback does
+not render a notebook again when the current site holds its page (and PDF) made from the
+same notebook bytes by the same rendering code: ``site/.rendu.json`` records, for each
+page, a digest of both and the page's title; such pages are carried over into the new
+site, and the index is always rebuilt.
+
+Conventions for notebook authors (both renderers follow them):
+
+* Code is never shown. Cells tagged ``remove-cell`` are dropped, ``remove-output`` drops
+  a cell's outputs; papermill's ``parameters`` / ``injected-parameters`` cells and stderr
+  (warnings) are not published. Quarto options ``#| include: false`` and
+  ``#| output: false`` are honoured.
+* Title: the notebook metadata ``title``, else the ``title`` of a Quarto front-matter raw
+  cell, else the first level-1 heading (``# ...``) of a Markdown cell or of a Markdown
+  output (``display(Markdown(f"# {lib_ti}"))`` for a parameterised title), which is then
+  removed from the body. Use ``##`` for sections.
+* Figures: draw with matplotlib and let the figure display; put the Quarto options at the
+  top of the cell::
+
+      #| label: fig-emploi
+      #| fig-cap: "Évolution de l'emploi industriel (base 100 en 2019)"
+
+  The caption (a list for several figures) is shown under the figure by both renderers.
+  Refer to figures in words: ``@fig-...`` cross-references are not resolved by the fallback.
+* Tables: display a pandas DataFrame (last expression of the cell or ``display(df)``)
+  whose cells are already formatted as French strings (``"12 345"``, ``"1,5 %"``), whose
+  columns have readable French names and whose index is hidden
+  (``df.style.hide(axis="index")``) or meaningful; caption with ``#| tbl-cap: "..."``.
+  The fallback turns each HTML table output into a native pandoc table (pandoc's HTML
+  reader, ``templates/html_tables.lua``) so it appears in the PDF too (Quarto does the same
+  natively); columns whose cells all start with a number are right-aligned. A Markdown
+  output (``IPython.display.Markdown``) holding a pipe table works as well. Other HTML
+  outputs (interactive widgets) appear in HTML pages only.
+* Prose computed from data: ``display(Markdown(...))``; it is published as Markdown.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import nbformat
+import pypandoc
+import typst
+import yaml
+
+from analysis import config
+
+QUARTO = "quarto"
+PANDOC_TYPST = "pandoc+typst"
+TEMPLATES = Path(__file__).with_name("templates")
+QUARTO_CONFIG = config.ROOT / "_quarto.yml"
+
+HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
+HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
+MARKDOWN_IN = "markdown-citations"  # '@' stays text: no bibliography in the reports
+TABLE_FILTER = f"--lua-filter={TEMPLATES / 'html_tables.lua'}"
+HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
+HEADING_1 = re.compile(r"^#[ \t]+(?P<text>.+?)(?:[ \t]+\{[^}]*\})?[ \t]*#*[ \t]*$")
+CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
+FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
+RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback page
+# not copied into the Quarto staging project: documents it would render, published sites
+STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", "site", ".*")
+
+
+class RenderError(RuntimeError):
+    """The site could not be rendered completely; the previous site is kept as it was."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One executed notebook to publish.
+
+    ``title`` labels it in the index (default: the notebook's own title); fiches carry their
+    ``phase`` (index grouping) and ``id_ti``.
+    """
+
+    notebook: Path
+    title: str | None = None
+    phase: int | None = None
+    id_ti: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What ``render_site`` produced: renderer used, pages, PDFs and per-notebook failures."""
+
+    renderer: str
+    site: Path
+    pages: tuple[Path, ...]
+    pdfs: tuple[Path, ...]
+    failures: dict[Path, str] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        return self.site / "index.html"
+
+
+def available_renderer() -> str:
+    """``"quarto"`` when the Quarto CLI is on PATH, else ``"pandoc+typst"``."""
+    return QUARTO if shutil.which("quarto") else PANDOC_TYPST
+
+
+# --- notebook preparation (pure functions on notebook nodes) ---------------------------------
+
+
+def cell_options(source: str) -> dict:
+    """The Quarto ``#|`` options at the top of a code cell, as a dict."""
+    lines = []
+    for line in source.splitlines():
+        match = CELL_OPTION.match(line)
+        if not match:
+            break
+        lines.append(match["yaml"])
+    return (yaml.safe_load("\n".join(lines)) or {}) if lines else {}
+
+
+def _front_matter(cell) -> dict:
+    """The YAML of a Quarto front-matter raw cell (``---`` ... ``---``), else {}."""
+    match = FRONT_MATTER.match(cell.source.strip()) if cell.cell_type == "raw" else None
+    return (yaml.safe_load(match["yaml"]) or {}) if match else {}
+
+
+def split_title(nb: nbformat.NotebookNode) -> tuple[str | None, nbformat.NotebookNode]:
+    """The notebook's title and a copy of it without the heading the title came from."""
+    nb = copy.deepcopy(nb)
+    title = nb.metadata.get("title") or next(
+        (_front_matter(c).get("title") for c in nb.cells[:1] if _front_matter(c).get("title")), None
+    )
+    if title:
+        return str(title), nb
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            holders = [(cell, "source")]
+        elif cell.cell_type == "code":
+            holders = [(o.data, "text/markdown") for o in cell.outputs if "text/markdown" in o.get("data", {})]
+        else:
+            holders = []
+        for holder, key in holders:
+            lines = _text(holder[key]).splitlines()
+            for i, line in enumerate(lines):
+                if match := HEADING_1.match(line):
+                    holder[key] = "\n".join(lines[:i] + lines[i + 1 :])
+                    return match["text"], nb
+    return None, nb
+
+
+def _html_table_block(html: str, caption: str | None) -> str:
+    """A Markdown raw HTML block holding the table (captioned); ``html_tables.lua`` makes it native."""
+    if caption:
+        html = HTML_TABLE_TAG.sub(lambda tag: f"{tag[0]}\n<caption>{escape(caption)}</caption>", html, count=1)
+    return f"````{{=html}}\n{html.strip()}\n````\n"
+
+
+def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of the notebook reduced to what is published, ready for the Markdown export.
+
+    Drops hidden cells and outputs and stderr, carries ``fig-cap`` / ``label`` into the
+    image outputs' metadata (read by ``templates/notebook.md.j2``) and turns HTML tables
+    into raw HTML blocks (captioned by ``tbl-cap``) that ``templates/html_tables.lua`` turns
+    into native pandoc tables.
+    """
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        options = cell_options(cell.source) if cell.cell_type == "code" else {}
+        if tags & HIDDEN_CELL_TAGS or options.get("include") is False:
+            continue
+        if cell.cell_type == "code":
+            hide_outputs = tags & HIDDEN_OUTPUT_TAGS or options.get("output") is False
+            cell.outputs = [] if hide_outputs else _publishable_outputs(cell.outputs, options)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _publishable_outputs(outputs: list, options: dict) -> list:
+    captions = iter(_as_list(options.get("fig-cap")))
+    table_captions = iter(_as_list(options.get("tbl-cap")))
+    label = options.get("label")
+    kept = []
+    for output in outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            continue
+        data = output.get("data", {})
+        if any(mime.startswith("image/") for mime in data):
+            output.metadata["caption"] = next(captions, "")
+            if label and str(label).startswith("fig-"):
+                output.metadata["label"] = label
+                label = None
+        elif HTML_TABLE.search(_text(data.get("text/html", ""))):
+            output.data = {"text/markdown": _html_table_block(_text(data["text/html"]), next(table_captions, None))}
+        kept.append(output)
+    return kept
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+# --- pandoc + typst fallback ------------------------------------------------------------------
+
+
+_exporters = threading.local()
+
+
+def _markdown_exporter():
+    """This thread's nbconvert exporter: its Jinja templates are compiled once per thread
+    (~0.15 s each time otherwise), and no exporter is shared between threads."""
+    exporter = getattr(_exporters, "markdown", None)
+    if exporter is None:
+        from nbconvert import (
+            MarkdownExporter,  # ~0.4 s to import: only when a page is rendered
+        )
+
+        exporter = _exporters.markdown = MarkdownExporter(exclude_input=True, template_file=str(TEMPLATES / "notebook.md.j2"))
+    return exporter
+
+
+def notebook_markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
+    """Markdown of a prepared notebook (no code) and its extracted figures {filename: bytes}."""
+    body, resources = _markdown_exporter().from_notebook_node(nb)
+    return body, dict(resources.get("outputs", {}))
+
+
+def _atomic_write(target: Path, write) -> Path:
+    """Call ``write(tmp_path)`` then move the finished file onto ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # published files are world-readable (mkstemp makes them private)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
+
+
+def _with_title(markdown: str, title: str) -> str:
+    """Markdown headed by a YAML block giving the title (parsed as Markdown, like a heading)."""
+    return "---\n" + yaml.safe_dump({"title": title}, allow_unicode=True) + "---\n\n" + markdown
+
+
+def _pandoc(markdown: str, to: str, **kwargs) -> str:
+    """pandoc from our Markdown; formats are fixed here, so pypandoc does not ask pandoc for its
+    list of formats first (two more pandoc processes per call)."""
+    return pypandoc.convert_text(markdown, to, format=MARKDOWN_IN, verify_format=False, **kwargs)
+
+
+def _pandoc_html(markdown: str, output: Path, *, resource_path: list[Path], toc: bool, nav: str = "") -> None:
+    args = [
+        "--standalone",
+        "--embed-resources",
+        f"--css={TEMPLATES / 'report.css'}",
+        f"--resource-path={os.pathsep.join(str(p) for p in resource_path)}",
+        TABLE_FILTER,
+        "--metadata=lang:fr-FR",
+        "--toc-depth=3",
+        "--wrap=none",
+    ]
+    if toc:
+        args += ["--toc", "--metadata=toc-title:Sommaire"]
+    if nav:
+        args.append(f"--variable=include-before:{nav}")
+    _pandoc(markdown, "html5", outputfile=str(output), extra_args=args)
+
+
+def _nav(home: str | None, pdf: str | None) -> str:
+    """The links above a page: back to the index, and to the PDF version."""
+    links = [f'<a href="{home}">← Accueil de l’Observatoire</a>'] if home else []
+    links += [f'<a href="{pdf}">Version PDF</a>'] if pdf else []
+    return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
+
+
+def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
+    source = _pandoc(
+        markdown,
+        "typst",
+        extra_args=[
+            "--standalone",
+            TABLE_FILTER,
+            f"--include-in-header={TEMPLATES / 'report.typ'}",
+            "--metadata=lang:fr",
+            "--metadata=region:FR",
+            "--variable=papersize:a4",
+            "--variable=margin.x:2.2cm",
+            "--variable=margin.y:2.4cm",
+            "--variable=fontsize:10.5pt",
+            "--variable=page-numbering:1",
+            "--toc",
+            "--toc-depth=2",
+            "--wrap=none",
+        ],
+    )
+    main = workdir / "document.typ"
+    main.write_text(source, encoding="utf-8")
+    # Only the fonts bundled with typst (Libertinus Serif...): the same PDF on every machine.
+    typst.compile(str(main), output=str(output), root=str(workdir), ignore_system_fonts=True)
+
+
+def render_notebook(
+    notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, home: str | None = None
+) -> str:
+    """Render one executed notebook to a self-contained HTML page (and a PDF); return its title.
+
+    ``title`` is used when the notebook has none of its own (see the module docstring);
+    ``home`` is the link from the page back to the site index.
+    """
+    own_title, nb = split_title(nbformat.read(notebook, as_version=4))
+    title = own_title or title or notebook.stem
+    markdown, figures = notebook_markdown(publishable(nb))
+    markdown = _with_title(markdown, title)
+    nav = _nav(home, os.path.relpath(pdf, html.parent) if pdf else None)
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+        workdir = Path(tmp)
+        for name, content in figures.items():
+            (workdir / name).write_bytes(content)
+        resources = [workdir, notebook.parent]
+        _atomic_write(html, lambda out: _pandoc_html(markdown, out, resource_path=resources, toc=True, nav=nav))
+        if pdf is not None:
+            for extra in notebook.parent.iterdir():  # figure files saved beside the notebook
+                if extra.is_file() and extra.suffix.lower() in {".png", ".jpg", ".jpeg", ".svg"}:
+                    shutil.copy2(extra, workdir / extra.name)
+            _atomic_write(pdf, lambda out: _typst_pdf(markdown, out, workdir=workdir))
+    return title
+
+
+# --- the site ---------------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~^$@])", r"\\\1", text)
+
+
+def _sort_key(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def index_markdown(
+    periode: str, documents: list[tuple[str, str, bool]], fiches: list[tuple[int, str, str, str]]
+) -> str:
+    """Markdown of the index page.
+
+    ``documents``: (title, html path, has PDF); ``fiches``: (phase, id_ti, territory, html path);
+    paths are relative to the site root.
+    """
+    lines = [f"Résultats de la période {periode}.", "", "## Synthèse et monographies", ""]
+    for title, href, has_pdf in documents:
+        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
+        lines.append(f"- [{_escape(title)}]({href}){pdf}")
+    lines += ["", "## Fiches territoriales", ""]
+    for phase in sorted({f[0] for f in fiches}):
+        group = sorted((f for f in fiches if f[0] == phase), key=lambda f: _sort_key(f[2]))
+        start = config.PHASE_START.get(phase)
+        since = f", lancée en {start}" if start else ""
+        lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
+        lines += [f"- [{_escape(name)}]({href}) ({_escape(id_ti)})" for _, id_ti, name, href in group]
+        lines += [":::", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _relative(notebook: Path, root: Path) -> Path:
+    try:
+        return notebook.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ValueError(
+            f"{notebook} n'est pas sous {root}: les notebooks exécutés d'une période y sont rangés"
+        ) from None
+
+
+def _render_task(task: tuple[Path, Path, Path | None, str | None, str]) -> tuple[Path, str | None, str | None]:
+    notebook, html, pdf, title, home = task
+    try:
+        return notebook, render_notebook(notebook, html, pdf, title=title, home=home), None
+    except Exception as error:  # one failed notebook must not stop the others
+        return notebook, None, f"{type(error).__name__}: {error}"
+
+
+def _swap_in(staging: Path, site: Path) -> None:
+    """Replace ``site`` by the complete ``staging`` folder."""
+    old = site.with_name(f".{site.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if staging.stat().st_dev != site.parent.stat().st_dev:  # staged in the system's temporary folder
+        near = site.with_name(f".{site.name}.new")
+        shutil.rmtree(near, ignore_errors=True)
+        shutil.copytree(staging, near)
+        staging = near
+    if site.exists():
+        os.replace(site, old)
+    os.replace(staging, site)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _listing(
+    root: Path, documents: list[Document], fiches: list[Document], titles: dict[Path, str]
+) -> tuple[list[tuple[str, str, bool]], list[tuple[int, str, str, str]]]:
+    html = {d.notebook: _relative(d.notebook, root).with_suffix(".html").as_posix() for d in documents + fiches}
+    docs = [(d.title or titles[d.notebook], html[d.notebook], True) for d in documents if d.notebook in titles]
+    listed = [
+        (d.phase or 0, d.id_ti or d.notebook.stem, d.title or titles[d.notebook], html[d.notebook])
+        for d in fiches
+        if d.notebook in titles
+    ]
+    return docs, listed
+
+
+INDEX_TITLE = "Observatoire des Territoires d'industrie"
+
+
+def _renderer_digest() -> str:
+    """sha256 of the fallback's code and templates: a change renders every page again."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(TEMPLATES.iterdir()):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _page_digest(task: tuple[Path, Path, Path | None, str | None, str], renderer: str) -> str:
+    """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
+    notebook, _, pdf, title, home = task
+    h = hashlib.sha256(f"{renderer}\0{title}\0{home}\0{pdf is not None}\0".encode())
+    h.update(notebook.read_bytes())
+    if pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
+        for extra in sorted(notebook.parent.iterdir()):
+            if extra.is_file() and extra.suffix.lower() in {".png", ".jpg", ".jpeg", ".svg"}:
+                h.update(extra.name.encode() + b"\0" + extra.read_bytes())
+    return h.hexdigest()
+
+
+def _read_stamps(site: Path) -> dict[str, dict]:
+    try:
+        stamps = json.loads((site / RENDER_STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _carry_over(source: Path, target: Path) -> None:
+    """Put a page of the current site into the staging site (a hard link when possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
+    """The title of the unchanged page carried over from the current site, else None."""
+    _, html, pdf, _, _ = task
+    if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
+        return None
+    outputs = [p for p in (html, pdf) if p is not None]
+    if not all((site / p.relative_to(staging)).is_file() for p in outputs):
+        return None
+    for p in outputs:
+        _carry_over(site / p.relative_to(staging), p)
+    return stamp["title"]
+
+
+def _render_fallback(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
+    root = config.periode_dir(periode)
+    site = root / "site"
+    tasks = []
+    for doc in documents + fiches:
+        html = staging / _relative(doc.notebook, root).with_suffix(".html")
+        pdf = html.with_suffix(".pdf") if doc in documents else None
+        tasks.append((doc.notebook, html, pdf, doc.title, os.path.relpath(staging / "index.html", html.parent)))
+    previous, renderer, stamps = _read_stamps(site), _renderer_digest(), {}
+    results, to_render = [], []
+    for task in tasks:
+        page = task[1].relative_to(staging).as_posix()
+        try:
+            digest = _page_digest(task, renderer)
+        except OSError:  # a notebook that cannot be read fails in render_notebook, reported there
+            to_render.append(task)
+            continue
+        title = _reuse(task, digest, previous.get(page), site, staging)
+        if title is None:
+            to_render.append(task)
+        else:
+            results.append((task[0], title, None))
+        stamps[page] = {"digest": digest, "title": title}
+    # threads: pandoc runs as a subprocess and typst outside the GIL, so they overlap
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rendered = list(pool.map(_render_task, to_render))
+    for task, (nb, title, error) in zip(to_render, rendered):
+        page = task[1].relative_to(staging).as_posix()
+        if error is None and page in stamps:
+            stamps[page]["title"] = title
+        else:
+            stamps.pop(page, None)
+    results += rendered
+    titles = {nb: title for nb, title, error in results if error is None}
+    failures = {nb: error for nb, _, error in results if error is not None}
+    docs, listed = _listing(root, documents, fiches, titles)
+    index = staging / "index.html"
+    markdown = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+    _atomic_write(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
+    (staging / RENDER_STAMPS).write_text(json.dumps(stamps, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    pages = [html for nb, html, *_ in tasks if nb in titles]
+    pdfs = [pdf for nb, _, pdf, *_ in tasks if nb in titles and pdf is not None]
+    return RenderReport(
+        renderer=PANDOC_TYPST,
+        site=site,
+        pages=tuple(site / p.relative_to(staging) for p in [index, *pages]),
+        pdfs=tuple(site / p.relative_to(staging) for p in pdfs),
+        failures=failures,
+    )
+
+
+def _quarto_notebook(notebook: Path, title: str) -> nbformat.NotebookNode:
+    """The staged copy of a notebook: its title moved into a Quarto front-matter raw cell."""
+    _, nb = split_title(nbformat.read(notebook, as_version=4))
+    front = _front_matter(nb.cells[0]) if nb.cells else {}
+    if front:
+        nb.cells = nb.cells[1:]
+    front["title"] = title
+    header = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"
+    nb.cells.insert(0, nbformat.v4.new_raw_cell(header))
+    return nb
+
+
+def _render_quarto(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
+    root = config.periode_dir(periode)
+    # Quarto skips every input under a folder whose name starts with "." (its project scan
+    # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
+    # the staging project lives beside the staging site, outside any hidden folder.
+    with tempfile.TemporaryDirectory(prefix="quarto-projet-", dir=staging.parent) as tmp:
+        project = Path(tmp)
+        shutil.copy2(QUARTO_CONFIG, project / "_quarto.yml")
+        titles = {}
+        for doc in documents + fiches:
+            relative = _relative(doc.notebook, root)
+            target = project / relative
+            if not target.parent.exists():
+                # figure files beside the notebooks; no other document Quarto would render
+                shutil.copytree(doc.notebook.parent, target.parent, ignore=shutil.ignore_patterns(*STAGING_IGNORE))
+            own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            titles[doc.notebook] = own or doc.title or doc.notebook.stem
+            nbformat.write(_quarto_notebook(doc.notebook, titles[doc.notebook]), target)
+            if doc in documents:
+                shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
+        docs, listed = _listing(root, documents, fiches, titles)
+        index = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+        (project / "index.qmd").write_text(index, encoding="utf-8")
+        done = subprocess.run(
+            ["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            raise RenderError(f"quarto render a échoué (code {done.returncode}) ; le site précédent est conservé.\n{tail}")
+    site = root / "site"
+    pages = [site / "index.html"] + [
+        site / _relative(d.notebook, root).with_suffix(".html") for d in documents + fiches
+    ]
+    pdfs = [site / _relative(d.notebook, root).with_suffix(".pdf") for d in documents]
+    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
+
+
+def hidden_component(path: Path) -> str | None:
+    """The first folder of ``path`` (made absolute) whose name starts with ".", else None."""
+    return next((part for part in path.resolve().parts if part.startswith(".") and part not in {".", ".."}), None)
+
+
+def _staging_parent(root: Path) -> Path:
+    """Where the site is staged: the period's folder (same file system, so the final swap is a
+    rename), or the system's temporary folder when that path holds a hidden folder."""
+    if hidden_component(root) is None:
+        return root
+    temporary = Path(tempfile.gettempdir())
+    if hidden_component(temporary) is None:
+        return temporary
+    raise RenderError(
+        f"impossible de rendre le site : {root} et {temporary} passent par un dossier caché "
+        f"({hidden_component(root)!r}), que Quarto ignore ; choisissez OBSERVATOIRE_OUTPUTS ou TMPDIR hors d'un dossier caché"
+    )
+
+
+def check_site(report: RenderReport, staging: Path) -> None:
+    """Raise ``RenderError`` unless the staged site holds the index and every expected page and
+    PDF, each non-empty (a renderer may exit 0 having written nothing)."""
+    expected = [report.index, *report.pages, *report.pdfs]
+    missing = sorted(
+        {
+            p.relative_to(report.site).as_posix()
+            for p in expected
+            if not (staged := staging / p.relative_to(report.site)).is_file() or staged.stat().st_size == 0
+        }
+    )
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" et {len(missing) - 10} autres" if len(missing) > 10 else "")
+        raise RenderError(
+            f"rendu incomplet avec {report.renderer} : {len(missing)} page(s) ou PDF absents ou vides "
+            f"({shown}) ; le site précédent est conservé"
+        )
+
+
+def render_site(
+    periode: str, documents: list[Document], fiches: list[Document], *, renderer: str | None = None
+) -> RenderReport:
+    """Publish a period's executed notebooks as ``outputs/<periode>/site/``.
+
+    ``documents`` (synthesis, monographs) get an HTML page and a PDF, ``fiches`` an HTML page.
+    All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
+    ``renderer`` defaults to ``available_renderer()``. A notebook that fails to render with
+    the fallback is reported in ``failures`` and left out of the index; a Quarto failure
+    raises ``RenderError`` (with the end of Quarto's messages). The staged site replaces
+    ``site/`` only when its index and every expected page and PDF exist and are non-empty
+    (``check_site``); otherwise ``RenderError`` names what is missing and the previous site
+    is left untouched.
+    """
+    renderer = renderer or available_renderer()
+    if renderer not in (QUARTO, PANDOC_TYPST):
+        raise ValueError(f"moteur de rendu inconnu {renderer!r}: {QUARTO!r} ou {PANDOC_TYPST!r}")
+    root = config.periode_dir(periode)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="site-en-cours-", dir=_staging_parent(root)))
+    staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
+    try:
+        render = _render_quarto if renderer == QUARTO else _render_fallback
+        report = render(periode, list(documents), list(fiches), staging)
+        check_site(report, staging)
+        _swap_in(staging, report.site)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report

@@ -1,0 +1,274 @@
+"""The monthly run: indicators once, then every notebook through papermill, then the site.
+
+``run_periode`` is what ``observatoire run`` and ``make run`` call. For a period it:
+
+1. builds the indicator tables of each phase once (skipped when their inputs are unchanged);
+2. executes the fiches of every territory of the chosen phases and the period's publications
+   (the synthesis, the four monographs and the page "Ce qui a changé", which cover both
+   phases) in one pool of papermill workers (a notebook whose inputs are unchanged is not
+   executed again; one failure never stops the others). A run restricted to chosen
+   territories executes their fiches only;
+3. renders the site (Quarto when present, otherwise pandoc + Typst);
+4. writes the run manifest (input files with sha256, parameters, code version, timings,
+   status of each notebook).
+
+Everything goes under ``outputs/<periode>/``; nothing outside that folder is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+from analysis import config
+from analysis.donnees import cache, referentiel, sources
+from analysis.execution import pipeline
+from analysis.execution.render import Document, RenderError, render_site
+
+FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
+SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
+CHANGEMENTS_TEMPLATE = config.NOTEBOOKS_DIR / "changements.ipynb"
+MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
+MONOGRAPHIE_PHASE = 2
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    periode: str
+    results: list[pipeline.JobResult]
+    manifest: Path
+    site: Path | None
+    renderer: str | None
+    render_error: str | None = None
+
+    @property
+    def failed(self) -> list[pipeline.JobResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def fiche_path(periode: str, phase: int, id_ti: str) -> Path:
+    return config.periode_dir(periode) / "fiches" / f"phase{phase}" / f"{id_ti}.ipynb"
+
+
+def fiche_jobs(periode: str, phase: int, territoires: list[str] | None = None) -> list[pipeline.NotebookJob]:
+    """One papermill job per territory of the phase (or of the given ids, checked first)."""
+    known = referentiel.territoires(phase)
+    ids = referentiel.check_territoires(phase, territoires) if territoires else known["id_ti"].tolist()
+    return [
+        pipeline.NotebookJob(
+            template=FICHE_TEMPLATE,
+            output=fiche_path(periode, phase, id_ti),
+            parameters={"territoire": id_ti, "phase": phase, "periode": periode},
+            label=f"phase {phase} {id_ti}",
+        )
+        for id_ti in ids
+    ]
+
+
+def _job(template: Path, output: Path, label: str, **parameters) -> pipeline.NotebookJob:
+    return pipeline.NotebookJob(template=template, output=output, parameters=parameters, label=label)
+
+
+def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Path]:
+    """Build and write each phase's indicator tables unless their inputs (the code and the file
+    declarations, ``cache.generation``, and the period) are unchanged."""
+    from analysis.indicateurs.build import (
+        build_indicators,
+        output_paths,
+        write_indicators,
+    )
+
+    stamp = config.periode_dir(periode) / "indicateurs" / ".inputs.json"
+    digest = cache.generation() + periode
+    known = stamp.read_text(encoding="utf-8") if stamp.exists() else ""
+    paths = [p for phase in phases for p in output_paths(phase, periode).values()]
+    wanted = "\n".join(f"{phase}:{digest}" for phase in phases)
+    if known == wanted and all(p.exists() for p in paths):
+        log.info("Indicateurs à jour (entrées inchangées)")
+        return paths
+    stamp.unlink(missing_ok=True)
+    for phase in phases:
+        start = time.perf_counter()
+        write_indicators(build_indicators(phase, periode), periode)
+        log.info("Indicateurs de la phase %d calculés en %.1f s", phase, time.perf_counter() - start)
+    pipeline._write_atomic(stamp, wanted)
+    return paths
+
+
+class RunInProgressError(RuntimeError):
+    """Another run of the same period holds its outputs."""
+
+
+@contextlib.contextmanager
+def period_lock(out: Path) -> Iterator[None]:
+    """Hold the period's outputs for one run at a time.
+
+    An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the run ends,
+    however it ends (even killed), so a stale lock never blocks the next run. A second run of
+    the same period fails at once, naming the process that holds it. (Without ``fcntl``, on
+    Windows, runs are not locked.)
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "r+", encoding="utf-8") as f:
+        if fcntl is not None:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = f.read().strip() or "processus inconnu"
+                raise RunInProgressError(
+                    f"un autre run de la période {out.name} est en cours ({holder}) : attendez sa fin, "
+                    "ou arrêtez-le ; deux runs ne peuvent pas écrire la même période en même temps"
+                ) from None
+        f.truncate(0)
+        f.write(f"pid {os.getpid()}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
+        f.flush()
+        yield
+
+
+def run_periode(
+    periode: str,
+    *,
+    phases: tuple[int, ...] = config.PHASES,
+    territoires: list[str] | None = None,
+    jobs_n: int = 2,
+    render: bool = True,
+    progress: bool = True,
+) -> RunOutcome:
+    """The whole monthly pipeline for one period (see the module docstring), one run of a
+    period at a time (``period_lock``)."""
+    config.check_periode(periode)
+    with period_lock(config.periode_dir(periode)):
+        return _run_periode(periode, phases, territoires, jobs_n, render, progress)
+
+
+def _run_periode(
+    periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool
+) -> RunOutcome:
+    from analysis.analyses import monographies
+    from analysis.donnees import provenance
+    from analysis.indicateurs.build import indicator_files, previous_periode
+
+    out = config.periode_dir(periode)
+    started = dt.datetime.now()
+    log = pipeline.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
+    log.info("Période %s (données publiées au %s), phases %s", periode, sources.asof_date(periode), phases)
+    if territoires:
+        for phase in phases:
+            referentiel.check_territoires(phase, territoires)
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    code = pipeline.code_version()
+    parameters = {"periode": periode, "phases": list(phases), "territoires": territoires or "tous", "jobs": jobs_n}
+    # Every pinned input is obtained and its sha256 checked before anything is computed:
+    # derived tables are cached, so this is where a damaged file is refused.
+    for file_id, declared in sources.sources().items():
+        if not declared.living:
+            sources.fetch(file_id)
+    provenance.write(periode, provenance.collect(periode, parameters, code))
+    publications = not territoires
+    # the publications compare both phases: their indicator tables are built whatever --phase
+    built = build_indicators_once(periode, config.PHASES if publications else phases, log)
+    timings["indicateurs"] = time.perf_counter() - t0
+
+    fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
+    first: list[pipeline.NotebookJob] = []  # the longest notebook, started first
+    last: list[pipeline.NotebookJob] = []  # after the fiches: they read what the synthesis stored
+    if publications:
+
+        first.append(_job(SYNTHESE_TEMPLATE, out / "synthese" / "synthese.ipynb", "synthèse", periode=periode))
+        # computes and stores the phase-2 typology (cache.stored) that the monographs and the
+        # changes page read; the synthesis stores the phase-1 one and the DiD estimates
+        chosen = monographies.monographies(periode)
+        last += [
+            _job(MONOGRAPHIE_TEMPLATE, out / "monographies" / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
+                 territoire=row.id_ti, phase=MONOGRAPHIE_PHASE, periode=periode)
+            for row in chosen.itertuples()
+        ]
+        last.append(_job(CHANGEMENTS_TEMPLATE, out / "changements" / "changements.ipynb", "changements", periode=periode))
+    documents = first + last
+
+    t1 = time.perf_counter()
+    context = [*built, *sorted(p for p in config.MONOGRAPHIES_DIR.rglob("*") if p.is_file())]
+    previous = previous_periode(periode)
+    if previous:
+        context += indicator_files(previous)
+    # What a notebook is made from besides its template and parameters. The code enters by the
+    # digest of the analysis sources, not by the git commit recorded in the provenance: a
+    # commit that only touches the documentation executes nothing again.
+    inputs_digest = pipeline.digest_files(context) + cache.generation()
+    executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress)
+    by_output = {r.output: r for r in executed}  # outputs are unique (execute_jobs checks)
+    results = [by_output[job.output.resolve()] for job in documents + fiches]
+    timings["notebooks"] = time.perf_counter() - t1
+
+    site = renderer = render_error = None
+    if render:
+        t2 = time.perf_counter()
+        try:
+            report = render_published(periode, results, len(documents))
+        except RenderError as error:  # the previous site is kept; the run reports the failure
+            render_error = str(error)
+            renderer = "échec"
+            log.error("Rendu du site en échec : %s", error)
+        else:
+            site, renderer = report.site, report.renderer
+            log.info("Site rendu avec %s : %s", renderer, report.index)
+            for path, error in report.failures.items():
+                log.error("Rendu en échec pour %s : %s", path, error)
+        timings["rendu"] = time.perf_counter() - t2
+
+    timings["total"] = time.perf_counter() - t0
+    manifest = out / "manifest.json"
+    pipeline.write_manifest(
+        manifest,
+        results,
+        {
+            "periode": periode,
+            "parametres": parameters,
+            "version_code": code,
+            "fichiers": provenance.read(periode)["fichiers"],
+            "rendu": renderer,
+            "durees_s": {k: round(v, 2) for k, v in timings.items()},
+        },
+    )
+    log.info(pipeline.summarize(results[len(documents):]))
+    if documents:
+        log.info(pipeline.summarize(results[: len(documents)], noun="publication"))
+    log.info("Manifeste : %s", manifest)
+    return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer, render_error=render_error)
+
+
+def _fiche_document(path: Path) -> Document:
+    phase = int(path.parent.name.removeprefix("phase"))
+    title = referentiel.territoires(phase).set_index("id_ti")["lib_ti"].get(path.stem)
+    return Document(notebook=path, title=title, phase=phase, id_ti=path.stem)
+
+
+def render_published(periode: str, results: list[pipeline.JobResult], n_documents: int):
+    """Render the notebooks that executed (or were up to date) in this run."""
+    docs = [Document(notebook=r.output) for r in results[:n_documents] if r.status != "failed"]
+    fiches = [_fiche_document(r.output) for r in results[n_documents:] if r.status != "failed"]
+    return render_site(periode, docs, fiches)
+
+
+def render_period(periode: str):
+    """Render every executed notebook of a period (those with a valid stamp)."""
+    out = config.periode_dir(periode)
+
+    def done(folder: str) -> list[Path]:
+        return sorted(p for p in (out / folder).rglob("*.ipynb") if pipeline.stamp_path(p).exists() and not p.name.endswith(".failed.ipynb"))
+
+    docs = [Document(notebook=p) for p in done("synthese") + done("monographies") + done("changements")]
+    return render_site(periode, docs, [_fiche_document(p) for p in done("fiches")])

@@ -1,0 +1,169 @@
+"""Build every indicator of a phase in one pass and write them under the period's outputs.
+
+``build_indicators`` returns two tables for all the areas of a phase (each TI, France, each
+région, the set of the phase's TI, the communes outside TI):
+
+- ``long``: id_ti, niveau, lib, region, phase, indicator, period, value (every period);
+- ``wide``: one row per area, one column per indicator, at its latest period
+  (``wide_periods`` says which period each column holds).
+
+``write_indicators`` stores them, with the registry, in ``periode_dir(periode)/indicateurs``
+as parquet files written to a temporary name then renamed, so a half-written file never counts.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import config
+from analysis.config import DEFAULT_COG, periode_dir
+from analysis.donnees import referentiel
+from analysis.donnees.loaders import economie
+from analysis.donnees.sources import fetch
+from analysis.indicateurs import (
+    areas,
+    attractivite,
+    competences,
+    emploi,
+    industrie,
+    marche_travail,
+    shiftshare,
+)
+from analysis.indicateurs.registry import INDICATORS, registry
+
+OUTPUT_SUBDIR = "indicateurs"
+
+
+@dataclass(frozen=True)
+class Indicateurs:
+    phase: int
+    periode: str | None
+    long: pd.DataFrame
+    wide: pd.DataFrame
+    wide_periods: pd.DataFrame
+
+
+def _inputs(periode: str | None) -> dict[str, pd.DataFrame]:
+    return {
+        "serie": economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"), periode),
+        "a38": economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"), periode),
+        "profil": economie.profil_epci(fetch("profil-epci/agg_epci")),
+        "chomage": economie.chomage_ze(fetch("chomage/chomage-zone-t1-2003-t2-2022"), periode),
+        "demandeurs": economie.demandeurs_emploi(fetch("demandeurs-emploi/emploi_demandeur"), periode),
+        "dvf": economie.dvf_epci(fetch("dvf/dvf_prix_volumes_epci_2010_2024"), periode),
+        "communes_ze": economie.communes_ze(fetch("zones-emploi/Communes_to_ZE_2022")),
+    }
+
+
+def compute(member: pd.DataFrame, labels: pd.DataFrame, villes: pd.DataFrame, data: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All indicators for all areas of ``member``, long (id_ti, indicator, period, value)."""
+    weights = shiftshare.ze_weights(member, data["serie"], data["communes_ze"])
+    parts = [
+        emploi.indicators(member, data["serie"], labels),
+        industrie.indicators(member, data["profil"]),
+        shiftshare.indicators(weights, data["a38"]),
+        competences.indicators(member, data["profil"]),
+        marche_travail.chomage(member, data["communes_ze"], data["chomage"]),
+        marche_travail.demandeurs(member, data["demandeurs"]),
+        attractivite.profil(member, data["profil"]),
+        attractivite.dvf(member, data["dvf"]),
+        attractivite.programmes(member, villes),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    unknown = set(out["indicator"]) - set(INDICATORS)
+    if unknown:
+        raise ValueError(f"indicateurs absents du registre : {sorted(unknown)}")
+    return out
+
+
+def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    latest = long.groupby("indicator")["period"].max().rename("period").reset_index()
+    wide = (
+        long.merge(latest, on=["indicator", "period"])
+        .pivot(index="id_ti", columns="indicator", values="value")
+        .reindex(columns=[i for i in INDICATORS if i in set(latest["indicator"])])
+        .rename_axis(columns=None)
+        .reset_index()
+    )
+    return labels.merge(wide, on="id_ti", how="left"), latest
+
+
+def build_indicators(phase: int, periode: str | None = None, cog: int | None = None) -> Indicateurs:
+    """Indicators of every TI of ``phase`` and of the comparison areas, with the data published by ``periode``."""
+    cog = cog or DEFAULT_COG[phase]
+    member = areas.membership(phase, cog)
+    labels = areas.labels(phase, cog)
+    villes = referentiel.villes_programmes(phase, cog)
+    values = compute(member, labels, villes, _inputs(periode))
+    long = (
+        labels.merge(values, on="id_ti", how="inner", validate="one_to_many")
+        .assign(phase=phase)
+        .sort_values(["niveau", "id_ti", "indicator", "period"], key=lambda s: s.map(areas.NIVEAUX.index) if s.name == "niveau" else s)
+        .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "period", "value"]]
+    )
+    wide, periods = _wide(long, labels)
+    return Indicateurs(phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def output_paths(phase: int, periode: str) -> dict[str, Path]:
+    """Where ``write_indicators`` puts the tables of a phase and the registry."""
+    folder = periode_dir(periode) / OUTPUT_SUBDIR
+    return {
+        "long": folder / f"indicateurs_phase{phase}.parquet",
+        "wide": folder / f"tableau_phase{phase}.parquet",
+        "wide_periods": folder / f"tableau_phase{phase}_periodes.parquet",
+        "registre": folder / "registre.parquet",
+    }
+
+
+def write_indicators(result: Indicateurs, periode: str) -> dict[str, Path]:
+    """Write the long and wide tables of ``result`` and the registry (atomic replace)."""
+    paths = output_paths(result.phase, periode)
+    tables = {"long": result.long, "wide": result.wide, "wide_periods": result.wide_periods, "registre": registry()}
+    return {name: _write_parquet(tables[name], path) for name, path in paths.items()}
+
+
+def read_indicators(phase: int, periode: str, table: str = "long") -> pd.DataFrame:
+    """Read a table written by ``write_indicators`` (``long``, ``wide``, ``wide_periods`` or ``registre``)."""
+    return pd.read_parquet(output_paths(phase, periode)[table])
+
+
+def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> list:
+    return [output_paths(phase, periode)["long"] for phase in phases]
+
+
+def previous_periode(periode: str) -> str | None:
+    """Latest earlier period with complete indicator tables, or None."""
+    if not config.OUTPUTS_DIR.exists():
+        return None
+    earlier = sorted(
+        p.name
+        for p in config.OUTPUTS_DIR.iterdir()
+        if p.is_dir() and p.name < periode and _is_periode(p.name) and all(f.exists() for f in indicator_files(p.name))
+    )
+    return earlier[-1] if earlier else None
+
+
+def _is_periode(name: str) -> bool:
+    try:
+        config.check_periode(name)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,62 @@
+"""Labour market: localised unemployment rate (by zone d'emploi) and job seekers (by commune)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.indicateurs.areas import in_codes
+
+
+def chomage(member: pd.DataFrame, communes_ze: pd.DataFrame, taux: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly unemployment rate per area: zone rates weighted by the area's population in each zone."""
+    w = (
+        member[["id_ti", "insee_com", "population"]]
+        .merge(communes_ze[["insee_com", "code_ze"]], on="insee_com", how="inner")
+        .groupby(["id_ti", "code_ze"], as_index=False)["population"]
+        .sum()
+    )
+    d = w.merge(taux[["code_ze", "trimestre", "taux_chomage"]], on="code_ze", how="inner")
+    g = (
+        d.assign(num=d["population"] * d["taux_chomage"])
+        .groupby(["id_ti", "trimestre"], as_index=False)[["num", "population"]]
+        .sum()
+    )
+    return pd.DataFrame(
+        {
+            "id_ti": g["id_ti"],
+            "indicator": "taux_chomage",
+            "period": g["trimestre"].astype(str),
+            "value": (g["num"] / g["population"].where(g["population"] > 0)).astype("float64"),
+        }
+    ).dropna(subset=["value"])
+
+
+def demandeurs(member: pd.DataFrame, demandeurs_emploi: pd.DataFrame) -> pd.DataFrame:
+    """Monthly job seekers summed over the area's communes present in the source, coverage, change.
+
+    ``demandeurs_emploi_couverture`` is the population of the communes present in the source
+    (any month) over the area's population; the change compares the first and last months.
+    """
+    com = demandeurs_emploi.loc[demandeurs_emploi["niveau"] == "commune", ["codgeo", "mois", "demandeurs"]]
+    monthly = (
+        member[["id_ti", "insee_com"]]
+        .merge(com, left_on="insee_com", right_on="codgeo", how="inner")
+        .groupby(["id_ti", "mois"], as_index=False)["demandeurs"]
+        .sum()
+    )
+    covered = in_codes(member["insee_com"], com["codgeo"])
+    pop = member.groupby("id_ti")["population"].sum()
+    coverage = member.loc[covered].groupby("id_ti")["population"].sum().reindex(pop.index, fill_value=0) / pop * 100
+    first, last = com["mois"].min(), com["mois"].max()
+    ends = monthly.loc[monthly["mois"].isin([first, last])].pivot(index="id_ti", columns="mois", values="demandeurs")
+    evol = (ends[last] / ends[first] - 1) * 100 if first != last else pd.Series(dtype="float64")
+    parts = [
+        monthly.rename(columns={"mois": "period", "demandeurs": "value"}).assign(indicator="demandeurs_emploi"),
+        coverage.rename("value").reset_index().assign(indicator="demandeurs_emploi_couverture", period=f"{first[:4]}-{last[:4]}"),
+        evol.rename("value").rename_axis("id_ti").reset_index().assign(indicator="demandeurs_emploi_evol", period=f"{first}/{last}"),
+    ]
+    return (
+        pd.concat(parts, ignore_index=True)
+        .astype({"value": "float64", "period": str})
+        .dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+    )

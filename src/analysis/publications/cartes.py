@@ -1,0 +1,247 @@
+"""Maps (geopandas + matplotlib), shared by all notebooks: GeoDataFrames in, Figure out.
+
+Projection: Lambert-93 (EPSG:2154) for metropolitan France, the local UTM zone elsewhere
+(overseas territories). The mirror's EPCI contours cover metropolitan France only; callers
+fall back to the ANCT outline of the territoire d'industrie (``analysis.loaders.programmes``)
+for overseas territories.
+
+Reading costs, measured on 2 cores: EPCI contours 2025 (1,244 polygons) 0.23 s,
+ANCT TI outlines 0.09 s, the three ACV / PVD point files 0.11 s; all are derived once
+and kept as GeoParquet (``analysis.cache.derived``), which every process reads back in
+a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from analysis.config import DEFAULT_COG
+from analysis.donnees import referentiel
+from analysis.donnees.cache import derived
+from analysis.donnees.loaders import geo, programmes
+from analysis.donnees.referentiel import epci_territoire
+from analysis.donnees.schemas import require_columns
+from analysis.donnees.sources import fetch, source
+from analysis.publications.figures import PRINCIPALE, STYLE, french_formatter, wrap
+from analysis.texte import nombre, pluriel
+
+LAMBERT93 = 2154
+# ANCT point files of the town programmes, as named by analysis.referentiel.villes_programmes.
+PROGRAMME_POINTS = {"ACV": "acv/acv_geom", "ACV 2": "acv/acv2_geom", "PVD": "pvd/pvd_geom"}
+PROGRAMME_STYLE = {
+    "ACV": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
+    "ACV 2": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
+    "PVD": {"marker": "^", "color": "#e69f00", "size": 30, "label": "Petites villes de demain"},
+}
+
+
+@derived
+def points_programmes() -> gpd.GeoDataFrame:
+    """ACV, ACV 2 and PVD programmes as points (WGS84): programme, id_programme, lib_programme, geometry.
+
+    One row per programme point; a programme of several towns is a MultiPoint upstream and
+    gives one row per town point here.
+    """
+    frames = []
+    for programme, file_id in PROGRAMME_POINTS.items():
+        gdf = gpd.read_file(fetch(file_id))
+        require_columns(gdf, ["id_territoire", "lib_territoire"], source(file_id).file)
+        frames.append(
+            gdf.rename(columns={"id_territoire": "id_programme", "lib_territoire": "lib_programme"})
+            .assign(programme=programme)[["programme", "id_programme", "lib_programme", "geometry"]]
+            .explode(index_parts=False)
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs or 4326)
+
+
+def villes_points(villes: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Points of the programmes listed in ``villes`` (rows of ``referentiel.villes_programmes``).
+
+    The original 2018 ACV list has no point file and is left out; a programme point is kept
+    once even when several of its towns are listed.
+    """
+    keys = villes[["programme", "id_programme"]].drop_duplicates()
+    return points_programmes().merge(keys, on=["programme", "id_programme"], how="inner")
+
+
+def projection(gdf: gpd.GeoDataFrame) -> int | object:
+    """Lambert-93 for metropolitan France, else the UTM zone of the data."""
+    # centre of the bounding box: no union, so invalid published outlines cannot fail here
+    minx, miny, maxx, maxy = gdf.to_crs(4326).total_bounds
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    return LAMBERT93 if -6 < lon < 10 and 41 < lat < 52 else gdf.to_crs(4326).estimate_utm_crs()
+
+
+def carte_territoire(
+    zones: gpd.GeoDataFrame,
+    *,
+    contour: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    colonne: str | None = None,
+    label_colonne: str | None = None,
+    label_zones: str = "EPCI",
+    etiquettes: str | None = None,
+    etiquettes_points: str | None = None,
+    titre: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Map of the zones (EPCI, communes…) of one territory, with its outline and points.
+
+    ``colonne`` colours the zones (a share in [0, 1] or any number, colour bar labelled
+    ``label_colonne``); without it the zones are filled in light blue. ``contour`` (the
+    territory outline) is drawn in dark blue over them. ``points`` need a ``programme``
+    column styled by ``PROGRAMME_STYLE`` (other values in grey); ``etiquettes`` /
+    ``etiquettes_points`` name the columns written on zones / points (small font).
+    """
+    layers = [g for g in (zones, contour) if g is not None and not g.empty]
+    if not layers:
+        raise ValueError("aucune géométrie à cartographier")
+    crs = projection(layers[0])
+    with mpl.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(7.0, 6.0))
+        if zones is not None and not zones.empty:
+            z = zones.to_crs(crs)
+            if colonne:
+                z.plot(
+                    ax=ax, column=colonne, cmap="Blues", vmin=0, edgecolor="white", linewidth=0.8, legend=True,
+                    legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
+                )
+            else:
+                z.plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
+            if etiquettes:
+                for geom, text in zip(z.geometry.representative_point(), z[etiquettes]):
+                    ax.annotate(wrap(str(text)), (geom.x, geom.y), ha="center", va="center", fontsize=6.5, color="#5a6f86",
+                                style="italic")
+        if contour is not None and not contour.empty:
+            contour.to_crs(crs).boundary.plot(ax=ax, color=PRINCIPALE, linewidth=1.6)
+        handles = []
+        if points is not None and not points.empty:
+            p = points.to_crs(crs)
+            for programme, part in p.groupby("programme", sort=True):
+                style = PROGRAMME_STYLE.get(programme, {"marker": "s", "color": "#555555", "size": 20, "label": programme})
+                ax.scatter(part.geometry.x, part.geometry.y, marker=style["marker"], s=style["size"], color=style["color"],
+                           edgecolor="white", linewidth=0.6, zorder=4)
+                handles.append(Line2D([], [], marker=style["marker"], color="none", markerfacecolor=style["color"],
+                                      markersize=7, label=style["label"]))
+            if etiquettes_points:
+                for geom, text in zip(p.geometry, p[etiquettes_points]):
+                    if text:
+                        ax.annotate(str(text), (geom.x, geom.y), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                                    fontweight="bold", zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})
+        if contour is not None and not contour.empty:
+            handles.insert(0, Patch(facecolor="none", edgecolor=PRINCIPALE, linewidth=1.6, label="Limite du territoire"))
+        if zones is not None and not zones.empty and not colonne:
+            handles.insert(0, Patch(facecolor="#dbe7f3", edgecolor="#999999", label=label_zones))
+        unique = {h.get_label(): h for h in handles}
+        if unique:
+            ax.legend(handles=list(unique.values()), loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(unique), fontsize=8)
+        _finish(fig, ax, titre, source)
+    return fig
+
+
+def carte_choroplethe(
+    gdf: gpd.GeoDataFrame,
+    colonne: str,
+    *,
+    label_colonne: str | None = None,
+    fond: gpd.GeoDataFrame | None = None,
+    cmap: str = "viridis",
+    titre: str | None = None,
+    source: str | None = None,
+    decimales: int = 1,
+) -> Figure:
+    """Zones coloured by ``colonne`` over an optional background (e.g. régions), missing values hatched grey."""
+    crs = projection(gdf)
+    with mpl.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(7.0, 6.5))
+        if fond is not None:
+            fond.to_crs(crs).plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.5)
+        gdf.to_crs(crs).plot(
+            ax=ax, column=colonne, cmap=cmap, edgecolor="white", linewidth=0.3, legend=True,
+            legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(decimales)},
+            missing_kwds={"color": "#d9d9d9", "hatch": "///", "edgecolor": "#bbbbbb", "label": "Non disponible"},
+        )
+        _finish(fig, ax, titre, source)
+    return fig
+
+
+def _finish(fig: Figure, ax, titre: str | None, source: str | None) -> None:
+    """Common end of every map: no axes, equal aspect, title and source line."""
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    if titre:
+        ax.set_title(titre)
+    if source:
+        fig.text(0.01, 0.01, f"Source : {source}", fontsize=7.5, color="#555555")
+    fig.tight_layout()
+
+
+MAX_ETIQUETTES = 15
+
+
+PROGRAMMES_CARTE = ("ACV", "ACV 2", "PVD")
+
+
+@dataclass(frozen=True)
+class Carte:
+    """Layers of the territory's map: EPCI polygons (empty overseas), ANCT outline, ACV / PVD points, French note."""
+
+    zones: gpd.GeoDataFrame
+    contour: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame
+    note: str
+    colonne: str | None = None  # colour the EPCI by this column (set when some EPCI is only partly inside)
+
+
+def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
+    """EPCI of the territory (share of their population inside it), its outline and its ACV / PVD towns.
+
+    The mirror's EPCI contours cover metropolitan France only: overseas, the map shows the
+    ANCT outline of the territory alone, and ``note`` says so. Points are labelled (column
+    ``etiquette``) when there are at most ``MAX_ETIQUETTES`` of them, otherwise only ACV towns.
+    """
+    cog = cog or DEFAULT_COG[phase]
+    epci = epci_territoire(phase, id_ti, cog)
+    zones = geo.contours_epci_metro().merge(epci.drop(columns="lib_epci"), on="siren_epci", how="inner")
+    contour = programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti]
+    villes = referentiel.villes_programmes(phase, cog).loc[
+        lambda d: (d["id_ti"] == id_ti) & d["programme"].isin(PROGRAMMES_CARTE)
+    ]
+    points = villes_points(villes).drop_duplicates(subset=["id_programme", "geometry"])
+    points = points.assign(
+        programme=points["programme"].replace({"ACV 2": "ACV"}),
+    ).drop_duplicates(subset=["geometry"])
+    label = points["lib_programme"].where((len(points) <= MAX_ETIQUETTES) | (points["programme"] == "ACV"), "")
+    points = points.assign(etiquette=label)
+    n_acv = int((points["programme"] == "ACV").sum())
+    n_pvd = int((points["programme"] == "PVD").sum())
+    towns = (
+        f"{pluriel(n_acv, 'ville', zero='aucune')} Action cœur de ville, "
+        f"{pluriel(n_pvd, 'ville', zero='aucune')} Petites villes de demain"
+    )
+    if zones.empty:
+        note = (
+            "Les contours d'EPCI disponibles ne couvrent que la France métropolitaine : la carte montre le contour du "
+            f"territoire publié par l'ANCT et ses villes des programmes ({towns})."
+        )
+    else:
+        partial = zones.loc[zones["part_population_ti"] < 1, "lib_epci"].tolist()
+        note = (
+            f"La carte montre les {nombre(len(zones))} EPCI du territoire (contours 2025), son contour publié par l'ANCT "
+            f"et ses villes des programmes ({towns})."
+            + (f" EPCI en partie seulement dans le territoire : {', '.join(partial)} ; la teinte donne la part de leur "
+               "population située dans le territoire." if partial else "")
+        )
+    if len(epci) > len(zones) and not zones.empty:
+        note += f" {nombre(len(epci) - len(zones))} EPCI du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
+    colonne = "part_population_ti" if (zones["part_population_ti"] < 1).any() else None
+    return Carte(zones=zones, contour=contour, points=points, note=note, colonne=colonne)

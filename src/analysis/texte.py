@@ -1,0 +1,136 @@
+"""French formatting of numbers and small sentences, shared by the CLI and all notebooks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+
+def nombre(value: float | int | None, decimals: int = 0) -> str:
+    """30717100 -> '30 717 100'; 45.56 (decimals=1) -> '45,6'. Missing -> 'n.d.'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n.d."
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def pourcent(value: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """45.56 -> '45,6 %' (value already in percent)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n.d."
+    sign = "+" if signed and value > 0 else ""
+    return f"{sign}{nombre(value, decimals)}\u00a0%"
+
+
+def valeur(value: float | None, unit: str) -> str:
+    """A value with its unit, French style: percent and counts get suitable decimals."""
+    if unit == "%":
+        return pourcent(value)
+    if unit in {"km²", "€", "€/m²"}:
+        return f"{nombre(value)}\u00a0{unit}"
+    return nombre(value, 0 if value is None or float(value).is_integer() or abs(value) >= 100 else 1)
+
+
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+MOIS_COURTS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1er', 12 -> '12e'."""
+    return "1er" if n == 1 else f"{n}e"
+
+
+def periode_fr(period: str, court: bool = False) -> str:
+    """'2024-12' -> 'décembre 2024', '2022-T2' -> '2e trimestre 2022', 'a/b' -> 'a – b'; years unchanged.
+
+    ``court`` (tables): 'déc. 2024', 'T2 2022'.
+    """
+    period = str(period)
+    if "/" in period:
+        start, end = period.split("/", 1)
+        return f"{periode_fr(start, court)} – {periode_fr(end, court)}"
+    if len(period) == 7 and period[4] == "-" and period[5] == "T":
+        return f"T{period[6]} {period[:4]}" if court else f"{ordinal(int(period[6]))} trimestre {period[:4]}"
+    if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
+        return f"{(MOIS_COURTS if court else MOIS)[int(period[5:]) - 1]} {period[:4]}"
+    return period
+
+
+def pluriel(n: int, singulier: str, pluriel_: str | None = None, zero: str | None = None) -> str:
+    """'1 force', '3 forces'; ``zero`` for 0 ('aucune force'), else '0 force'."""
+    if n == 0 and zero:
+        return f"{zero} {singulier}"
+    return f"{nombre(n)} {singulier if n <= 1 else (pluriel_ or singulier + 's')}"
+
+
+def valeur_fr(value: float | None, unit: str) -> str:
+    """A value with its registry unit, French style ('7,5 %', '+1,2 %/an', '1 850 €/m²', '+3,4 pts')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n.d."
+    value = _sans_moins_zero(value, 2)
+    if unit == "%":
+        return pourcent(value, 1)
+    if unit == "%/an":
+        return pourcent(value, 2, signed=True) + "/an"
+    if unit == "points":
+        return f"{'+' if value > 0 else ''}{nombre(value, 1)}\u00a0pts"
+    if unit in {"€/an", "€/m²"}:
+        return f"{nombre(value)}\u00a0{unit.replace('/an', '')}"
+    if unit == "ratio":
+        return nombre(value, 2)
+    if unit.startswith("indice"):
+        return nombre(value, 1)
+    return nombre(value)
+
+
+def _sans_moins_zero(value: float, decimals: int) -> float:
+    """-0.004 -> 0.0: a value that rounds to zero is printed without a sign."""
+    return 0.0 if round(value, decimals) == 0 else value
+
+
+def quand_fr(period: str) -> str:
+    """The period with its preposition: 'en 2024', 'entre 2018 et 2024', 'au 2e trimestre 2022', 'en décembre 2024'."""
+    period = str(period)
+    if "/" in period:
+        start, end = period.split("/", 1)
+        return f"de {periode_fr(start)} à {periode_fr(end)}"
+    if len(period) == 9 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit():
+        return f"entre {period[:4]} et {period[5:]}"
+    if "trimestre" in periode_fr(period):
+        return f"au {periode_fr(period)}"
+    return f"en {periode_fr(period)}"
+
+
+def rang_fr(rang: float, n: int) -> str:
+    """'12e sur 183' (n.d. when missing)."""
+    return "n.d." if pd.isna(rang) else f"{ordinal(int(rang))} sur {n}"
+
+
+def tableau(df: pd.DataFrame, spec: Mapping[str, tuple[str, int | Callable[[object], str] | None]]) -> pd.DataFrame:
+    """Publication table: keep the columns of ``spec`` ({column: (French label, format)}), in
+    order, formatted as French strings (format: decimals for numbers, a callable, or None to
+    keep text as is)."""
+
+    def fmt(value, how) -> str:
+        if how is None:
+            return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        if callable(how):
+            return how(value)
+        return nombre(value, how)
+
+    return pd.DataFrame(
+        {label: [fmt(v, how) for v in df[col]] for col, (label, how) in spec.items()}
+    )
+
+
+def _valeur(value: float, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return valeur(float(value), unit)
