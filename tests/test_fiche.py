@@ -83,11 +83,11 @@ def test_every_indicator_with_a_direction_is_in_the_registry():
 
 
 def test_french_formatting_of_values_and_periods():
-    assert texte.valeur_fr(7.456, "%") == f"7,5{NBSP}%"
-    assert texte.valeur_fr(1.0834, "%/an") == f"+1,08{NBSP}%/an"
-    assert texte.valeur_fr(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
-    assert texte.valeur_fr(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
-    assert texte.valeur_fr(float("nan"), "%") == "n.d."
+    assert texte.valeur(7.456, "%") == f"7,5{NBSP}%"
+    assert texte.valeur(1.0834, "%/an") == f"+1,08{NBSP}%/an"
+    assert texte.valeur(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
+    assert texte.valeur(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
+    assert texte.valeur(float("nan"), "%") == "n.d."
     assert texte.periode_fr("2022-T2") == "2e trimestre 2022" and texte.periode_fr("2022-T1", court=True) == "T1 2022"
     assert texte.periode_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
     assert texte.quand_fr("2018-2024") == "entre 2018 et 2024" and texte.quand_fr("2024-12") == "en décembre 2024"
@@ -211,7 +211,7 @@ def test_prose_numbers_are_the_indicator_table_values(executed):
     text = _markdown(nb)
     assert f"compte {nombre(row['emploi_prive'])} emplois salariés privés" in text
     assert f"l'indice atteint {nombre(row['emploi_prive_indice'], 1)}" in text
-    assert not math.isnan(row["taux_chomage"]) and texte.valeur_fr(row["taux_chomage"], "%") in text
+    assert not math.isnan(row["taux_chomage"]) and texte.valeur(row["taux_chomage"], "%") in text
 
 
 def test_template_is_committed_without_outputs():

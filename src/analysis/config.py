@@ -19,7 +19,8 @@ CACHE_ENV = "OBSERVATOIRE_CACHE"
 KERNEL_NAME = "observatoire-ti"
 
 PHASES = (1, 2)
-DEFAULT_COG = {1: 2023, 2: 2023}
+DEFAULT_COG_YEAR = 2023  # the COG vintage of the referential unless a call names another
+DEFAULT_COG = {1: DEFAULT_COG_YEAR, 2: DEFAULT_COG_YEAR}
 COG_YEARS = (2019, 2023, 2025)
 PHASE_START = {1: 2019, 2: 2023}
 

@@ -27,15 +27,6 @@ def pourcent(value: float | None, decimals: int = 1, signed: bool = False) -> st
     return f"{sign}{nombre(value, decimals)}\u00a0%"
 
 
-def valeur(value: float | None, unit: str) -> str:
-    """A value with its unit, French style: percent and counts get suitable decimals."""
-    if unit == "%":
-        return pourcent(value)
-    if unit in {"km²", "€", "€/m²"}:
-        return f"{nombre(value)}\u00a0{unit}"
-    return nombre(value, 0 if value is None or float(value).is_integer() or abs(value) >= 100 else 1)
-
-
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 
@@ -70,24 +61,29 @@ def pluriel(n: int, singulier: str, pluriel_: str | None = None, zero: str | Non
     return f"{nombre(n)} {singulier if n <= 1 else (pluriel_ or singulier + 's')}"
 
 
-def valeur_fr(value: float | None, unit: str) -> str:
-    """A value with its registry unit, French style ('7,5 %', '+1,2 %/an', '1 850 €/m²', '+3,4 pts')."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n.d."
-    value = _sans_moins_zero(value, 2)
+def valeur(value: float | None, unit: str, manquant: str = "n.d.") -> str:
+    """A value with its unit (registry or facts units), French style.
+
+    '7,5 %', '+1,2 %/an', '1 850 €/m²', '21 458 €', '+3,4 pts', '1 234 km²', ratios with two
+    decimals, indices with one, counts without decimals (one below 100 when not whole).
+    ``manquant`` is printed for a missing value ('n.d.' in sentences, '–' in tables).
+    """
+    if value is None or pd.isna(value):
+        return manquant
+    value = _sans_moins_zero(float(value), 2)
     if unit == "%":
         return pourcent(value, 1)
     if unit == "%/an":
         return pourcent(value, 2, signed=True) + "/an"
     if unit == "points":
         return f"{'+' if value > 0 else ''}{nombre(value, 1)}\u00a0pts"
-    if unit in {"€/an", "€/m²"}:
-        return f"{nombre(value)}\u00a0{unit.replace('/an', '')}"
+    if unit in {"€/an", "€/m²", "€", "km²"}:
+        return f"{nombre(value)}\u00a0{unit.removesuffix('/an')}"
     if unit == "ratio":
         return nombre(value, 2)
     if unit.startswith("indice"):
         return nombre(value, 1)
-    return nombre(value)
+    return nombre(value, 0 if value.is_integer() or abs(value) >= 100 else 1)
 
 
 def _sans_moins_zero(value: float, decimals: int) -> float:
@@ -128,9 +124,3 @@ def tableau(df: pd.DataFrame, spec: Mapping[str, tuple[str, int | Callable[[obje
     return pd.DataFrame(
         {label: [fmt(v, how) for v in df[col]] for col, (label, how) in spec.items()}
     )
-
-
-def _valeur(value: float, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return valeur(float(value), unit)

@@ -16,13 +16,14 @@ from analysis.analyses.evaluation import (
     covariables_epci,
     with_covariates,
 )
+from analysis.config import DEFAULT_COG_YEAR
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import urssaf_ape
 
 APE_NATIONAL = urssaf_ape.NATIONAL_ID
 
 
-INDUSTRIE_COG = 2023
+INDUSTRIE_COG = DEFAULT_COG_YEAR
 
 
 INDUSTRIE_DEBUT = impact.PRE_PERIOD[0]  # 2014, as in the design on total employment

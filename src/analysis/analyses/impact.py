@@ -436,5 +436,3 @@ def cross_section(
 def pct(b: float) -> float:
     """Log-point coefficient as a percentage effect, 100 (exp(b) - 1)."""
     return 100 * (np.exp(b) - 1)
-
-

@@ -1,4 +1,4 @@
-"""Industrial employment panel from the URSSAF commune × APE file (issue 8).
+"""Industrial employment panel from the URSSAF commune × APE file.
 
 Industry is the grand secteur "GS1 Industrie" (NA38 sections BZ to EZ: extractive industries,
 manufacturing, energy, water and waste); the panel gives, per territory (EPCI or territoire
@@ -27,17 +27,7 @@ Conventions
   Below the threshold the outputs say "couverture partielle" and the totals are those of the
   communes present, never extrapolated.
 
-Cost of the national file (~1.2 million wide rows), measured with ``read_commune_ape``
-(chunks of 100,000 rows) on the Rouen file (9,338 rows, 3.8 MB: 0.2-0.3 s) and on a
-throw-away /tmp file of 13 renumbered copies of it (121,394 rows, 50 MB, one tenth of the
-national file), then scaled by rows. A long row costs 50 bytes; there are 10.2 long rows per
-wide row over all sectors and 1.26 for industry. The Python process alone holds 180 MB.
-- Industry only (``grands_secteurs=("GS1",)``, what this module needs): 1.9 s and 306 MB
-  peak RSS on the 1/10 file, so about 20-25 s and 0.5-0.6 GB for the national file (1.5
-  million long rows, a 75 MB frame).
-- All sectors: 3.9 s and 483 MB (432 MB with 20,000-row chunks) on the 1/10 file, so about
-  40-45 s and 2.5-3 GB for the national file (12 million long rows, a 0.6 GB frame): read
-  all sectors nationally only on a machine with 4 GB free.
+The cost of reading the national file (time, memory) is measured in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations

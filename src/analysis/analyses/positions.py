@@ -1,5 +1,13 @@
 """Where a territory stands among the TI of its phase: ranks, comparison areas, stand-outs
 (forces, faiblesses, traits) and the series and bars the figures draw. Tables in, tables out.
+
+Ranks: among the TI of the phase with a value, 1 = the highest value (ties share the best
+rank). A territory stands out on an indicator when it is in the top or bottom quartile of
+the TI (the ``ceil(n/4)`` highest or lowest values) or when it is far from France (more than
+``SEUIL_ECART`` standard deviations of the TI values). ``SENS`` says which direction is
+favourable: +1 higher is better, −1 lower is better (unemployment, poverty), 0 descriptive
+(a trait, neither strength nor weakness: industrial share, house prices); indicators absent
+from ``SENS`` are levels or duplicates and are not used.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.config import DEFAULT_COG_YEAR
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import geo
 
@@ -31,7 +32,7 @@ def recoupement_acv(villes: pd.DataFrame, regions: pd.DataFrame, programme: str,
     )
 
 
-def recoupement_acv_phases(cog: int = 2023) -> pd.DataFrame:
+def recoupement_acv_phases(cog: int = DEFAULT_COG_YEAR) -> pd.DataFrame:
     """``recoupement_acv`` for the 2018 ACV list against phase-1 TI and the current list against
     phase-2 TI, stacked (programme = the French label of ``ACV_LISTES``)."""
     regions = geo.regions(cog)

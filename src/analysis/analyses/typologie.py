@@ -333,5 +333,3 @@ def typology(
         seed=seed,
         indicator_labels=dict(indicator_labels or {}),
     )
-
-

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.config import DEFAULT_COG
+from analysis.config import DEFAULT_COG, DEFAULT_COG_YEAR
 from analysis.donnees.cache import derived
 from analysis.donnees.loaders import geo, programmes
 
@@ -32,7 +32,7 @@ class UnknownTerritoryError(KeyError):
 
 
 @derived
-def communes(cog: int = 2023) -> pd.DataFrame:
+def communes(cog: int = DEFAULT_COG_YEAR) -> pd.DataFrame:
     """All communes of France (metro + DROM) with their EPCI (NA for the few outside any EPCI)."""
     epci_of = geo.epci(cog)[["insee_com", "siren", "lib_groupement"]].rename(
         columns={"siren": "siren_epci", "lib_groupement": "lib_epci"}

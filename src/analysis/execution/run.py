@@ -39,7 +39,6 @@ FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
 CHANGEMENTS_TEMPLATE = config.NOTEBOOKS_DIR / "changements.ipynb"
 MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
-MONOGRAPHIE_PHASE = 2
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def _run_periode(
         chosen = monographies.monographies(periode)
         last += [
             _job(MONOGRAPHIE_TEMPLATE, out / "monographies" / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
-                 territoire=row.id_ti, phase=MONOGRAPHIE_PHASE, periode=periode)
+                 territoire=row.id_ti, phase=monographies.MONOGRAPHIE_PHASE, periode=periode)
             for row in chosen.itertuples()
         ]
         last.append(_job(CHANGEMENTS_TEMPLATE, out / "changements" / "changements.ipynb", "changements", periode=periode))

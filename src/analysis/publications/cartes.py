@@ -2,13 +2,11 @@
 
 Projection: Lambert-93 (EPSG:2154) for metropolitan France, the local UTM zone elsewhere
 (overseas territories). The mirror's EPCI contours cover metropolitan France only; callers
-fall back to the ANCT outline of the territoire d'industrie (``analysis.loaders.programmes``)
+fall back to the ANCT outline of the territoire d'industrie (``analysis.donnees.loaders.programmes``)
 for overseas territories.
 
-Reading costs, measured on 2 cores: EPCI contours 2025 (1,244 polygons) 0.23 s,
-ANCT TI outlines 0.09 s, the three ACV / PVD point files 0.11 s; all are derived once
-and kept as GeoParquet (``analysis.cache.derived``), which every process reads back in
-a few milliseconds.
+The layers are derived once from the declared files and kept as GeoParquet
+(``analysis.donnees.cache.derived``).
 """
 
 from __future__ import annotations
@@ -144,32 +142,6 @@ def carte_territoire(
         unique = {h.get_label(): h for h in handles}
         if unique:
             ax.legend(handles=list(unique.values()), loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(unique), fontsize=8)
-        _finish(fig, ax, titre, source)
-    return fig
-
-
-def carte_choroplethe(
-    gdf: gpd.GeoDataFrame,
-    colonne: str,
-    *,
-    label_colonne: str | None = None,
-    fond: gpd.GeoDataFrame | None = None,
-    cmap: str = "viridis",
-    titre: str | None = None,
-    source: str | None = None,
-    decimales: int = 1,
-) -> Figure:
-    """Zones coloured by ``colonne`` over an optional background (e.g. régions), missing values hatched grey."""
-    crs = projection(gdf)
-    with mpl.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(7.0, 6.5))
-        if fond is not None:
-            fond.to_crs(crs).plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.5)
-        gdf.to_crs(crs).plot(
-            ax=ax, column=colonne, cmap=cmap, edgecolor="white", linewidth=0.3, legend=True,
-            legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(decimales)},
-            missing_kwds={"color": "#d9d9d9", "hatch": "///", "edgecolor": "#bbbbbb", "label": "Non disponible"},
-        )
         _finish(fig, ax, titre, source)
     return fig
 

@@ -1,20 +1,8 @@
-"""What the per-territory fiche (``notebooks/fiche_territoire.ipynb``) computes and says.
-
-Pure functions on the indicator tables written by ``analysis.indicators.build`` (``long``,
-``wide``, ``wide_periods``, ``registre``): the key figures with the territory's rank among the
-TI of its phase, the "forces et faiblesses" (where the territory stands out), the series and
-bars the figures draw, and the French sentences with the numbers filled in. Plus two readers
-of the referential and of the URSSAF commune × APE file, cached, for the introduction, the
-map and the industry panel.
-
-Ranks: among the TI of the phase with a value, 1 = the highest value (ties share the best
-rank). A territory stands out on an indicator when it is in the top or bottom quartile of
-the TI (the ``ceil(n/4)`` highest or lowest values) or when it is far from France (more than
-``SEUIL_ECART`` standard deviations of the TI values). ``SENS`` says which direction is
-favourable (the registry has no direction): +1 higher is better, −1 lower is better
-(unemployment, poverty), 0 descriptive (a trait, neither strength nor weakness: industrial
-share, house prices); indicators absent from ``SENS`` are levels or duplicates and are not
-used.
+"""What the per-territory fiche (``notebooks/fiche_territoire.ipynb``) says: the key figures
+with the territory's rank among the TI of its phase, the table and sentences of its forces and
+faiblesses, and the French sentences of each section with the numbers filled in. The numbers
+come from the indicator tables written by ``analysis.indicateurs.build`` and from
+``analysis.analyses.positions`` (ranks, stand-outs, series).
 """
 
 from __future__ import annotations
@@ -36,7 +24,7 @@ from analysis.texte import (
     pourcent,
     quand_fr,
     rang_fr,
-    valeur_fr,
+    valeur,
 )
 
 CHIFFRES_CLES = (
@@ -75,12 +63,6 @@ KINDS_FR = {"EPCI": ("EPCI", "EPCI"), "EPT": ("établissement public territorial
             "commune": ("commune membre à titre individuel", "communes membres à titre individuel")}
 
 
-# --- French formatting -----------------------------------------------------------------------
-
-
-# --- ranks and comparisons -------------------------------------------------------------------
-
-
 def _registre(registre: pd.DataFrame) -> pd.DataFrame:
     return registre.set_index("name")
 
@@ -98,9 +80,9 @@ def chiffres_cles(
         {
             "Indicateur": reg.loc[list(indicators), "label"].to_numpy(),
             "Période": [periode_fr(per.get(i, ""), court=True) for i in indicators],
-            "Territoire": [valeur_fr(comp.loc[i, "ti"], units[i]) for i in indicators],
-            "Région": [valeur_fr(comp.loc[i, "region"], units[i]) for i in indicators],
-            "France": [valeur_fr(comp.loc[i, "france"], units[i]) for i in indicators],
+            "Territoire": [valeur(comp.loc[i, "ti"], units[i]) for i in indicators],
+            "Région": [valeur(comp.loc[i, "region"], units[i]) for i in indicators],
+            "France": [valeur(comp.loc[i, "france"], units[i]) for i in indicators],
             "Rang parmi les TI": [
                 rang_fr(rk.loc[i, "rang"], int(rk.loc[i, "n"])) for i in indicators
             ],
@@ -134,8 +116,8 @@ def tableau_forces_faiblesses(ff: pd.DataFrame, registre: pd.DataFrame, n_max: i
         {
             "Lecture": ff["lecture"].map({"force": "Force", "faiblesse": "Faiblesse", "trait": "Trait distinctif"}).to_numpy(),
             "Indicateur": reg.loc[ff["indicator"], "label"].to_numpy(),
-            "Territoire": [valeur_fr(v, u) for v, u in zip(ff["value"], units)],
-            "France": [valeur_fr(v, u) for v, u in zip(ff["france"], units)],
+            "Territoire": [valeur(v, u) for v, u in zip(ff["value"], units)],
+            "France": [valeur(v, u) for v, u in zip(ff["france"], units)],
             "Rang parmi les TI": [rang_fr(r, n) for r, n in zip(ff["rang"], ff["n"])],
             "Position": [_position_fr(p, c) for p, c in zip(ff["position"], ff["critere"])],
         }
@@ -157,8 +139,8 @@ def texte_forces_faiblesses(ff: pd.DataFrame, registre: pd.DataFrame, n_max: int
         if rows.empty:
             continue
         items = [
-            f"{_minuscule(reg.loc[r.indicator, 'label'])} : {valeur_fr(r.value, reg.loc[r.indicator, 'unit'])} "
-            f"(France {valeur_fr(r.france, reg.loc[r.indicator, 'unit'])} ; {rang_fr(r.rang, r.n)}, "
+            f"{_minuscule(reg.loc[r.indicator, 'label'])} : {valeur(r.value, reg.loc[r.indicator, 'unit'])} "
+            f"(France {valeur(r.france, reg.loc[r.indicator, 'unit'])} ; {rang_fr(r.rang, r.n)}, "
             f"{_position_fr(r.position, r.critere)})"
             for r in rows.itertuples()
         ]
@@ -173,9 +155,6 @@ def texte_forces_faiblesses(ff: pd.DataFrame, registre: pd.DataFrame, n_max: int
         "des peu diplômés, une valeur basse est une force."
     )
     return head + "\n\n" + "\n".join(parts)
-
-
-# --- series and bars for the figures ---------------------------------------------------------
 
 
 # --- prose -----------------------------------------------------------------------------------
@@ -250,8 +229,8 @@ def texte_emploi(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
         f"Fin {year}, le territoire compte {nombre(_v(wide, id_ti, 'emploi_prive'))} emplois salariés privés (URSSAF). "
         f"Base 100 en 2014, l'indice atteint {nombre(idx['ti'], 1)}, contre {nombre(idx['region'], 1)} pour la région "
         f"{lib_region} et {nombre(idx['france'], 1)} pour la France : {lecture}. "
-        f"{quand_fr(per['emploi_prive_tcam']).capitalize()}, sa croissance annuelle moyenne est de {valeur_fr(tcam['ti'], '%/an')} "
-        f"(France {valeur_fr(tcam['france'], '%/an')})."
+        f"{quand_fr(per['emploi_prive_tcam']).capitalize()}, sa croissance annuelle moyenne est de {valeur(tcam['ti'], '%/an')} "
+        f"(France {valeur(tcam['france'], '%/an')})."
     )
 
 
@@ -331,14 +310,11 @@ def texte_piliers(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFr
                 items.append(f"{_minuscule(reg.loc[i, 'label'])} : non disponible")
                 continue
             items.append(
-                f"{_minuscule(reg.loc[i, 'label'])} : {valeur_fr(value, unit)} {quand_fr(per[i])} "
-                f"(France {valeur_fr(_v(wide, FRANCE, i), unit)} ; {rang_fr(rk.loc[i, 'rang'], int(rk.loc[i, 'n']))})"
+                f"{_minuscule(reg.loc[i, 'label'])} : {valeur(value, unit)} {quand_fr(per[i])} "
+                f"(France {valeur(_v(wide, FRANCE, i), unit)} ; {rang_fr(rk.loc[i, 'rang'], int(rk.loc[i, 'n']))})"
             )
         lines.append(f"- **{pillar.capitalize()}** ({n_ind} indicateurs au registre) : " + " ; ".join(items) + ".")
     return "\n".join(lines)
-
-
-# --- referential and industry panel (cached readers) -----------------------------------------
 
 
 def texte_industrie(ape: IndustrieAPE) -> str:
@@ -356,8 +332,3 @@ def texte_industrie(ape: IndustrieAPE) -> str:
         + (f" {'Une cellule commune × APE secrète est comptée' if secret == 1 else f'{nombre(secret)} cellules commune × APE secrètes sont comptées'}"
            " pour zéro." if secret else "")
     )
-
-
-# --- map layers --------------------------------------------------------------------------------
-
-

@@ -153,22 +153,8 @@ def carte_points(
 
 
 @_styled()
-def silhouettes(table: pd.DataFrame) -> Figure:
-    """Mean silhouette by number of profiles k, the retained k highlighted."""
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    ax.plot(table["k"], table["silhouette"], marker="o", color=BLUE)
-    kept = table.loc[table["retenu"]]
-    ax.scatter(kept["k"], kept["silhouette"], s=160, facecolors="none", edgecolors=ORANGE, linewidths=2, label="k retenu", zorder=3)
-    ax.set_xlabel("Nombre de profils (k)")
-    ax.set_ylabel("Silhouette moyenne")
-    ax.set_xticks(table["k"])
-    ax.legend(frameon=False)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
 
 
-@_styled()
 def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mapping[str, str]) -> Figure:
     """Standardised centroids (z-scores) of each profile on each indicator, as a heat map."""
     z = centroids.rename(index=profiles)

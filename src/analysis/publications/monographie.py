@@ -89,7 +89,7 @@ def tableau_profil_territoire(result: TypologyResult, wide: pd.DataFrame, id_ti:
     def fmt(col: str, v: float) -> str:
         if pd.isna(v):
             return "n.d."
-        return nombre(10**v) if col == DENSITE else texte.valeur_fr(v, units[col])
+        return nombre(10**v) if col == DENSITE else texte.valeur(v, units[col])
 
     rows = []
     for col in raw.columns:

@@ -1,22 +1,8 @@
-"""Cross-territory synthesis and monographs: the tables both notebooks show, computed once.
-
-* **Typology** (``typologie``): k-means profiles of the TI of a phase from the indicator table
-  written by the run (``read_indicators(phase, periode, "wide")``), on ``TYPOLOGY_INDICATORS``
-  (industry, innovation, skills, dynamism, social difficulty, density), with the ``Roles``
-  of ``ROLES`` naming the profiles. Deterministic (fixed seed), cached.
-* **Monographs** (``monographies``): the four phase-2 territories, one per contrasting
-  profile, with the team's choices of ``monographies/monographies.toml`` first. The run calls
-  it before executing the monograph notebooks; the synthesis shows the same table.
-* **Impact** (``panel_epci``, ``did``, ``epci_cross_section``, ``trajectoire``): the EPCI
-  panel of ``impact.assemble_panel`` with pre-period covariates from the census profile.
-* **Impact on industrial employment** (``urssaf_ape.fichier``, ``panel_industrie_epci``,
-  ``did_industrie``): the same design on the industrial jobs of the URSSAF commune × APE file,
-  on the EPCI the file covers entirely; estimated only with enough EPCI, never extrapolated.
-* **Why some territories do better** (``comparaison_ti``, ``tableau_regions``).
-* **Programme monitoring** (``relance_par_departement``, ``relance_mensuelle``): France
-  Relance industrial firms against the weight of TI in each département.
-* **Overlap with Action cœur de ville** (``recoupement_acv``, ``recoupement_acv_phases``).
-* ``tableau``: French-formatted tables for publication.
+"""The cross-territory synthesis as published: headline facts against published figures, the
+typology (method, silhouettes, profiles), the monograph choice, why some territories do better
+(cross-section regressions, régions), France Relance and the overlap with Action cœur de ville,
+as French tables and sentences. The numbers come from ``analysis.analyses``; the evaluation's
+tables and sentences are in ``texte_evaluation``.
 """
 
 from __future__ import annotations
@@ -35,27 +21,9 @@ from analysis.donnees import sources
 from analysis.donnees.loaders import relance
 from analysis.publications import fiche
 from analysis.publications.texte_evaluation import _ic
-from analysis.texte import _valeur, nombre, tableau
+from analysis.texte import nombre, tableau, valeur
 
 SOURCES_SYNTHESE = fiche.SOURCES_FICHE
-
-
-# ----------------------------------------------------------------------------- formatting
-
-
-# ----------------------------------------------------------------------------- typology
-
-
-# ----------------------------------------------------------------------------- impact
-
-
-# Industrial employment (URSSAF commune × APE, issue 8) ----------------------------------------
-
-
-# ----------------------------------------------------------------------------- why some do better
-
-
-# ----------------------------------------------------------------------------- France Relance
 
 
 def provenance_relance() -> str:
@@ -67,9 +35,6 @@ def provenance_relance() -> str:
         f"- France Relance : {nombre(len(files))} fichiers départementaux `{relance.FILE_PREFIX}XXX.csv` "
         f"({files[0].publisher}, {files[0].licence}) ; empreinte sha256 de leurs sha256 triés : `{digest[:16]}…`"
     )
-
-
-# ----------------------------------------------------------------------------- Action cœur de ville
 
 
 def tableau_acv(recoupement: pd.DataFrame) -> pd.DataFrame:
@@ -89,9 +54,6 @@ def tableau_acv(recoupement: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# ----------------------------------------------------------------------------- synthesis: tables and prose
-
-
 def chiffres_cles(faits_1: pd.DataFrame, faits_2: pd.DataFrame) -> pd.DataFrame:
     """Headline facts of both phases side by side with the published values (French strings).
 
@@ -104,10 +66,10 @@ def chiffres_cles(faits_1: pd.DataFrame, faits_2: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Fait": two["fait"].to_numpy(),
-            "Phase 1": [_valeur(v, u) for v, u in zip(two["valeur_1"], units)],
-            "Phase 2": [_valeur(v, u) for v, u in zip(two["valeur_2"], units)],
-            "Publié en 2019": [_valeur(v, u) for v, u in zip(two["valeur_publiee"], units)],
-            "data.gouv.fr": [_valeur(v, u) for v, u in zip(two["valeur_publiee_datagouv"], units)],
+            "Phase 1": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_1"], units)],
+            "Phase 2": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_2"], units)],
+            "Publié en 2019": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_publiee"], units)],
+            "data.gouv.fr": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_publiee_datagouv"], units)],
         }
     )
 
@@ -291,8 +253,3 @@ def texte_acv(recoupement: pd.DataFrame, wide: pd.DataFrame, phase: int) -> str:
         f"phase {phase} ({texte.pourcent(100 * with_acv / len(ti), 0)}) comptent au moins une ville Action cœur de ville ; les autres "
         "n'ont aucune ville moyenne retenue par ce programme."
     )
-
-
-# ----------------------------------------------------------------------------- monographs
-
-
