@@ -172,15 +172,21 @@ def test_typologie_phase2(outputs):
 
 def test_monographies_four_contrasting(outputs):
     chosen = monographies.monographies(PERIODE)
-    assert list(chosen.columns) == ["rang", "id_ti", "lib_ti", "profil", "source", "raison"]
     assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
     assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
+    assert monographies.criteres_manquants(chosen) == []  # growth top and bottom, industry, density
+    assert chosen.loc[chosen["croissance_basse"], "croissance"].max() < chosen.loc[chosen["croissance_haute"], "croissance"].min()
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
     again = typology(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
                      indicator_labels=profils.indicator_labels())
-    assert choose_monographs(again, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
+    valeurs = monographies.valeurs_regle(wide, profils.densite(2))
+    assert choose_monographs(again, valeurs, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
+    text = synthese.texte_monographies(chosen)
+    assert all(f"**{name}**" in text for name in chosen["lib_ti"]) and "Fouqueray, 2020" in text
+    table = synthese.tableau_monographies(chosen)
+    assert table["Emploi privé depuis 2018"].str.endswith("▲").sum() >= 1 and table["Emploi privé depuis 2018"].str.endswith("▼").sum() >= 1
 
 
 def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
@@ -216,7 +222,7 @@ def test_monographies_override(outputs, tmp_path):
     toml.write_text(f'[[monographie]]\nid_ti = "{other}"\nraison = "Terrain de l\'équipe"\n', encoding="utf-8")
     chosen = monographies.monographies(PERIODE, toml)
     assert chosen.iloc[0][["id_ti", "source", "raison"]].tolist() == [other, "choix de l'équipe", "Terrain de l'équipe"]
-    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
+    assert chosen["id_ti"].nunique() == 4 and monographies.criteres_manquants(chosen) == []
 
 
 def test_did_and_territory_impact(outputs):

@@ -118,31 +118,52 @@ def test_representatives_nearest_to_centroid(result):
     assert reasons["raison"].str.contains("de la moyenne").all()
 
 
-def test_choose_monographs_contrasting(result):
-    mono = monographies.choose_monographs(result)
-    assert list(mono["rang"]) == [1, 2, 3, 4]
-    assert mono["cluster"].is_unique
-    assert list(mono["profil"][:2]) == ["industriel en repli", "industriel dynamique"]
-    assert set(mono["profil"]) == set(result.profiles)
-    assert (mono["source"] == "typologie").all()
-    assert set(mono["id_ti"]) == set(result.representatives["id_ti"])
+def _valeurs(data) -> pd.DataFrame:
+    """The values the monograph rule compares, from the simulated table."""
+    df = data[0]
+    return pd.DataFrame({"croissance": df["croissance_emploi_2014_2018"], "industrie": df["part_industrie"], "densite": df["densite"]})
 
 
-def test_choose_monographs_override(result, tmp_path):
+def test_choose_monographs_meets_the_rule(result, data):
+    mono = monographies.choose_monographs(result, _valeurs(data)).set_index("id_ti")
+    assert list(mono["rang"]) == [1, 2, 3, 4] and mono["cluster"].is_unique and (mono["source"] == "typologie").all()
+    assert list(mono["profil"]) == ["industriel en repli", "industriel dynamique", "urbain tertiarisé", "en difficulté sociale"]
+    assert monographies.criteres_manquants(mono) == []
+    first, second, third = mono.index[:3]
+    assert mono.loc[first, ["croissance_basse", "industrie_haute"]].all()  # the deindustrialising case
+    assert mono.loc[second, ["croissance_haute", "industrie_haute"]].all()  # the dynamic industrial case
+    assert mono.loc[third, "densite_haute"]
+    # each pick is the most typical of the candidates of its role: the dense one is the dense
+    # territory (of a profile not yet taken) nearest to its profile's centre
+    flags = monographies.quartile_flags(_valeurs(data))
+    members = result.membership().join(flags)
+    dense = members.loc[members["densite_haute"] & ~members["cluster"].isin(mono["cluster"][:2])]
+    assert third == dense["distance_centre"].idxmin()
+    # quartiles: the ceil(n/4) highest values, n the territories with a value (one density is missing)
+    assert flags["densite_haute"].sum() == 30 and flags["croissance_basse"].sum() == 30
+
+
+def test_choose_monographs_override(result, data, tmp_path):
     urbain = result.labels.index[result.labels.map(result.profiles) == "urbain tertiarisé"][-1]
     toml = tmp_path / "monographies.toml"
     toml.write_text(f'[[monographie]]\nid_ti = "{urbain}"\nraison = "terrain d\'enquête de l\'équipe"\n', encoding="utf-8")
-    mono = monographies.choose_monographs(result, override=toml)
-    assert mono.iloc[0]["id_ti"] == urbain
-    assert mono.iloc[0]["source"] == "choix de l'équipe"
-    assert mono.iloc[0]["raison"] == "terrain d'enquête de l'équipe"
-    assert len(mono) == 4 and mono["cluster"].is_unique
-    assert "urbain tertiarisé" not in set(mono["profil"][1:])
+    mono = monographies.choose_monographs(result, _valeurs(data), override=toml)
+    assert mono.iloc[0][["id_ti", "source", "raison"]].tolist() == [urbain, "choix de l'équipe", "terrain d'enquête de l'équipe"]
+    # the dense role is met by the team's territory: the rule fills the other slots
+    assert list(mono["role"][1:]) == ["industriel en repli", "industriel dynamique", "profil le plus éloigné des précédents"]
+    assert len(mono) == 4 and mono["cluster"].is_unique and monographies.criteres_manquants(mono) == []
     with pytest.raises(ValueError, match="absent"):
-        monographies.choose_monographs(result, override={"ti-9999": "x"})
+        monographies.choose_monographs(result, _valeurs(data), override={"ti-9999": "x"})
 
 
-def test_too_few_profiles(data):
-    res = typology.typology(data[0], ks=[3], n_boot=2)
+def test_imposed_territories_may_leave_criteria_unmet(result, data):
+    social = result.labels.index[result.labels.map(result.profiles) == "en difficulté sociale"][:4]
+    mono = monographies.choose_monographs(result, _valeurs(data), override={i: "choix" for i in social})
+    assert (mono["source"] == "choix de l'équipe").all()
+    assert monographies.criteres_manquants(mono) == ["croissance_haute", "industrie_haute", "densite_haute"]
+
+
+def test_too_few_territories_for_the_rule(result, data):
+    unknown_growth = _valeurs(data).assign(croissance=np.nan)
     with pytest.raises(ValueError, match="impossible de choisir 4"):
-        monographies.choose_monographs(res)
+        monographies.choose_monographs(result, unknown_growth)

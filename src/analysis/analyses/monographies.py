@@ -1,13 +1,21 @@
-"""The choice of the four monograph territories: the team's choices
-(``monographies/monographies.toml``) first, then contrasting profiles of the phase-2 typology.
-The run reads it to decide which monographs to execute; the synthesis shows it.
+"""The choice of the four monograph territories of phase 2: the team's choices
+(``monographies/monographies.toml``) first, then the rule of ``choose_monographs``, which
+contrasts them on what the programme is about (employment growth, industrial weight,
+density) and across the profiles of the typology. The run reads it to decide which
+monographs to execute; the synthesis shows it.
+
+A published precedent: Fouqueray (La Fabrique de l'industrie, 2020) chose fieldwork terrains
+among zones d'emploi with a strong industrial specificity, an employment growth far from the
+mean and marked local effects.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -15,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses.profils import typologie
+from analysis.analyses.profils import densite, typologie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
+from analysis.indicateurs.build import read_indicators
 
 OVERRIDE_FILE = config.MONOGRAPHIES_DIR / "monographies.toml"
 
@@ -32,19 +41,30 @@ def _override(path: Path | None) -> dict[str, str]:
     return read_override(path) if path is not None and Path(path).exists() else {}
 
 
+def valeurs_regle(wide: pd.DataFrame, density: pd.Series) -> pd.DataFrame:
+    """The values the rule compares, one row per TI of the phase (index id_ti): croissance
+    (private employment growth since 2018, %/an), industrie (industry's share of employment, %),
+    densite (log10 of inhabitants per km²)."""
+    ti = wide.loc[wide["niveau"] == "ti"].set_index("id_ti")
+    return pd.DataFrame(
+        {"croissance": ti["emploi_prive_tcam"].astype("float64"), "industrie": ti["part_industrie"].astype("float64"),
+         "densite": density.reindex(ti.index).astype("float64")}
+    ).rename_axis("id_ti")
+
+
 @cache
 def monographies(periode: str, override: Path | None = OVERRIDE_FILE) -> pd.DataFrame:
-    """The four phase-2 monograph territories: rang, id_ti, lib_ti, profil, source, raison.
+    """The four phase-2 monograph territories (``choose_monographs``): rang, id_ti, lib_ti,
+    profil, source, role, raison, the values compared and the criteria met.
 
-    Entries of the ``override`` TOML file come first (the team's choice); the other slots go
-    to contrasting profiles of the phase-2 typology (``choose_monographs``).
+    Entries of the ``override`` TOML file come first (the team's choice).
     """
     result = typologie(MONOGRAPHIE_PHASE, periode)
-    chosen = choose_monographs(result, N_MONOGRAPHIES, _override(override))
+    valeurs = valeurs_regle(read_indicators(MONOGRAPHIE_PHASE, periode, "wide"), densite(MONOGRAPHIE_PHASE))
+    chosen = choose_monographs(result, valeurs, N_MONOGRAPHIES, _override(override))
     names = referentiel.territoires(MONOGRAPHIE_PHASE)[["id_ti", "lib_ti"]]
-    return chosen.merge(names, on="id_ti", how="left", validate="one_to_one")[
-        ["rang", "id_ti", "lib_ti", "profil", "source", "raison"]
-    ]
+    out = chosen.merge(names, on="id_ti", how="left", validate="one_to_one")
+    return out[["rang", "id_ti", "lib_ti", *[c for c in chosen.columns if c not in {"rang", "id_ti"}]]]
 
 
 def read_override(path: str | Path) -> dict[str, str]:
@@ -57,45 +77,95 @@ def read_override(path: str | Path) -> dict[str, str]:
     return {str(e["id_ti"]): str(e.get("raison", "choix de l'équipe")) for e in entries}
 
 
-def _contrasting_clusters(result: TypologyResult, n: int, eligible: list[int]) -> list[int]:
-    """Order of profiles for the monographs: declining industrial, dynamic industrial, then
-    farthest-point in centroid space."""
-    dims = result.dimensions.loc[eligible]
+# The rule's quartile criteria: (column of ``valeurs``, side). Quartiles are taken among the TI
+# of the phase with a value (the ``ceil(n/4)`` highest or lowest values, ties included).
+CRITERES = {
+    "croissance_haute": ("croissance", "haut"),
+    "croissance_basse": ("croissance", "bas"),
+    "industrie_haute": ("industrie", "haut"),
+    "densite_haute": ("densite", "haut"),
+}
+CRITERES_FR = {
+    "croissance_haute": "croissance de l'emploi salarié privé depuis 2018 dans le quart le plus haut des TI de la phase",
+    "croissance_basse": "croissance de l'emploi salarié privé depuis 2018 dans le quart le plus bas des TI de la phase",
+    "industrie_haute": "part de l'industrie dans l'emploi dans le quart le plus haut des TI de la phase",
+    "densite_haute": "densité de population dans le quart le plus haut des TI de la phase",
+}
 
-    def industrial(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["industrie"] > 0] if (frame["industrie"] > 0).any() else frame
 
-    chosen = [industrial(dims)["dynamisme"].idxmin()]
-    rest = dims.drop(index=chosen)
-    if not rest.empty:
-        chosen.append(industrial(rest)["dynamisme"].idxmax())
+@dataclass(frozen=True)
+class Role:
+    """A slot of the rule: the criteria its territory must meet and those it should meet."""
+
+    nom: str
+    exige: tuple[str, ...]
+    prefere: tuple[str, ...] = ()
+
+
+# In order: the deindustrialising case, the dynamic industrial case, the dense case, then the
+# profile farthest from those already taken (a role without criteria).
+ROLES = (
+    Role("industriel en repli", ("croissance_basse",), ("industrie_haute",)),
+    Role("industriel dynamique", ("croissance_haute",), ("industrie_haute",)),
+    Role("territoire dense", ("densite_haute",)),
+    Role("profil le plus éloigné des précédents", ()),
+)
+
+
+def quartile_flags(valeurs: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per criterion of ``CRITERES`` (index: id_ti): the territory is among
+    the ``ceil(n/4)`` highest (or lowest) values of the column, n the TI with a value."""
+    flags = {}
+    for name, (column, side) in CRITERES.items():
+        values = valeurs[column].astype("float64")
+        rank = values.rank(ascending=side == "bas", method="min")
+        flags[name] = (rank <= math.ceil(values.notna().sum() / 4)).fillna(False).astype(bool)
+    return pd.DataFrame(flags, index=valeurs.index)
+
+
+def _pick(pool: pd.DataFrame, taken_profiles: set[int], role: Role) -> pd.Series | None:
+    """The territory of ``pool`` (membership + flags) meeting ``role.exige``, in a profile not
+    yet taken when possible, meeting most of ``role.prefere``, nearest to its profile's centre."""
+    eligible = pool.loc[pool[list(role.exige)].all(axis=1)] if role.exige else pool
+    if eligible.empty:
+        return None
+    fresh = eligible.loc[~eligible["cluster"].isin(taken_profiles)]
+    eligible = fresh if not fresh.empty else eligible
+    score = eligible[list(role.prefere)].sum(axis=1) if role.prefere else pd.Series(0, index=eligible.index)
+    ordered = eligible.assign(_score=score).sort_values(["_score", "distance_centre"], ascending=[False, True])
+    return ordered.iloc[0]
+
+
+def _farthest_profile_pool(pool: pd.DataFrame, result: TypologyResult, taken: list[int]) -> pd.DataFrame:
+    """The territories of the untaken profile farthest (in centroid space) from the taken ones."""
+    others = [c for c in result.centroids.index if c not in taken and (pool["cluster"] == c).any()]
+    if not others or not taken:
+        return pool
     cents = result.centroids
-    while len(chosen) < min(n, len(eligible)):
-        others = [c for c in eligible if c not in chosen]
-        gap = {c: min(np.linalg.norm(cents.loc[c] - cents.loc[s]) for s in chosen) for c in others}
-        chosen.append(max(gap, key=gap.get))
-    return chosen[:n]
+    gap = {c: min(np.linalg.norm(cents.loc[c] - cents.loc[t]) for t in taken) for c in others}
+    return pool.loc[pool["cluster"] == max(gap, key=gap.get)]
 
 
 def choose_monographs(
     result: TypologyResult,
+    valeurs: pd.DataFrame,
     n: int = 4,
     override: Mapping[str, str] | str | Path | None = None,
-    min_size: int = 3,
 ) -> pd.DataFrame:
-    """The ``n`` monograph territories, from ``n`` distinct, contrasting profiles.
+    """The ``n`` monograph territories, contrasting on what the programme is about.
 
-    Automatic rule: among profiles with at least ``min_size`` territories (all profiles if
-    too few), take (1) the industrial profile (industry dimension > 0) with the weakest
-    dynamism — the deindustrialising case, (2) the industrial profile with the strongest
-    dynamism among the others (any profile if none is industrial), then (3) the profiles
-    farthest (in centroid space) from those already taken; each is represented by its
-    territory nearest to the centroid.
+    Rule: the choices of ``override`` come first (a mapping id_ti → reason, or the path of a
+    TOML file read by ``read_override``); then each role of ``ROLES`` whose required criteria
+    no territory already chosen meets takes the territory that meets them, in a profile not
+    yet taken when one qualifies, meeting most of the role's preferred criteria, nearest to
+    its profile's centre (the most typical). So the four meet, together: one territory in the
+    top quartile and one in the bottom quartile of private employment growth since 2018, one
+    in the top quartile of industrial weight (preferred for both growth roles), one in the
+    densest quartile, in as many distinct profiles as the typology allows.
 
-    ``override`` (a mapping id_ti → reason, or the path of a TOML file read by
-    ``read_override``) fixes territories first, in order; the remaining slots are filled by
-    the automatic rule from profiles not already covered. Returns columns: rang, id_ti,
-    cluster, profil, source ("typologie" or "choix de l'équipe"), raison.
+    ``valeurs`` (index id_ti): croissance (%/an since 2018), industrie (%), densite, for the TI
+    of the phase. Returns rang, id_ti, cluster, profil, source ("typologie" or "choix de
+    l'équipe"), role, raison, the three values and one boolean column per criterion.
     """
     if isinstance(override, (str, Path)):
         override = read_override(override)
@@ -103,33 +173,36 @@ def choose_monographs(
     unknown = [i for i in override if i not in result.labels.index]
     if unknown:
         raise ValueError(f"territoire(s) absent(s) de la typologie : {unknown}")
+    flags = quartile_flags(valeurs)
+    pool = result.membership().join(flags, how="left").fillna({c: False for c in CRITERES})
     rows = [
-        {"id_ti": i, "cluster": int(result.labels[i]), "source": "choix de l'équipe", "raison": r}
+        {"id_ti": i, "cluster": int(result.labels[i]), "source": "choix de l'équipe", "role": "choix de l'équipe", "raison": r}
         for i, r in itertools.islice(override.items(), n)
     ]
-    taken = {r["cluster"] for r in rows}
-    sizes = result.labels.value_counts()
-    eligible = [c for c in result.centroids.index if c not in taken and sizes.get(c, 0) >= min_size]
-    if len(eligible) < n - len(rows):
-        eligible = [c for c in result.centroids.index if c not in taken]
-    if len(eligible) < n - len(rows):
-        raise ValueError(
-            f"{result.k} profils seulement : impossible de choisir {n} monographies de profils distincts "
-            "(abaisser n, augmenter min_k ou compléter par une surcharge)"
-        )
-    reps = result.representatives.set_index("cluster")
-    for c in _contrasting_clusters(result, n - len(rows), eligible):
-        rows.append(
-            {
-                "id_ti": reps.loc[c, "id_ti"],
-                "cluster": int(c),
-                "source": "typologie",
-                "raison": f"territoire le plus proche du centre du profil « {result.profiles[c]} » "
-                f"({int(reps.loc[c, 'taille'])} TI) — {reps.loc[c, 'raisons']}",
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out.assign(
-        rang=range(1, len(out) + 1),
-        profil=out["cluster"].map(result.profiles),
-    )[["rang", "id_ti", "cluster", "profil", "source", "raison"]]
+    for role in ROLES:
+        if len(rows) >= n:
+            break
+        chosen_ids = [r["id_ti"] for r in rows]
+        if role.exige and pool.loc[chosen_ids, list(role.exige)].all(axis=1).any():
+            continue  # already met by a territory chosen before
+        remaining = pool.drop(index=chosen_ids)
+        taken = [r["cluster"] for r in rows]
+        candidates = remaining if role.exige else _farthest_profile_pool(remaining, result, taken)
+        row = _pick(candidates, set(taken), role)
+        if row is not None:
+            met = [CRITERES_FR[c] for c in (*role.exige, *role.prefere) if row[c]]
+            rows.append({"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": role.nom,
+                         "raison": " ; ".join([*met, "le plus proche du centre de son profil parmi les candidats"])})
+    if len(rows) < n:
+        raise ValueError(f"impossible de choisir {n} monographies : {len(rows)} territoires seulement satisfont la règle")
+    out = pd.DataFrame(rows).set_index("id_ti")
+    out = out.join(valeurs[["croissance", "industrie", "densite"]]).join(flags).reset_index()
+    return out.assign(rang=range(1, len(out) + 1), profil=out["cluster"].map(result.profiles))[
+        ["rang", "id_ti", "cluster", "profil", "source", "role", "raison", "croissance", "industrie", "densite", *CRITERES]
+    ]
+
+
+def criteres_manquants(choix: pd.DataFrame) -> list[str]:
+    """The criteria of the rule that no chosen territory meets (possible when the team imposes
+    territories): empty when the four contrast as the rule asks."""
+    return [c for c in CRITERES if not choix[c].any()]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis import texte
 from analysis.analyses.france_relance import RELANCE_GROUPES
+from analysis.analyses.monographies import CRITERES_FR, criteres_manquants
 from analysis.analyses.profils import DENSITE, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
@@ -144,9 +145,51 @@ def tableau_profils(result: TypologyResult) -> pd.DataFrame:
 
 
 def texte_monographies(choix: pd.DataFrame) -> str:
-    """Numbered French list of the monograph territories with the reason of each choice."""
-    return "\n".join(
-        f"{r.rang}. **{r.lib_ti}** ({r.id_ti}), profil « {r.profil} » ({r.source}) : {r.raison}." for r in choix.itertuples()
+    """French paragraph stating the rule of the monograph choice, then the numbered list of the
+    territories with the reason of each choice and, if the team's choices leave one, the
+    criteria of the rule that no territory meets."""
+    regle = (
+        "Quatre territoires de la phase 2 font l'objet d'une monographie. Ils sont choisis pour contraster sur ce dont "
+        "le programme traite, et non seulement sur les profils : un territoire industriel dont l'emploi salarié privé a "
+        "le moins progressé depuis 2018 (quart le plus bas des territoires de la phase, de préférence parmi le quart le "
+        "plus industriel), un territoire industriel parmi les plus dynamiques (quart le plus haut), un territoire parmi "
+        "le quart le plus dense, puis le profil de la typologie le plus éloigné des trois premiers ; chaque fois dans un "
+        "profil différent quand un candidat le permet, et le territoire le plus proche du centre de son profil. "
+        "La Fabrique de l'industrie avait choisi ses terrains d'enquête de façon comparable, parmi des zones d'emploi "
+        "très industrielles à la croissance éloignée de la moyenne (Fouqueray, 2020). L'équipe peut imposer des "
+        "territoires : ils passent alors en premier et la règle complète les places restantes."
+    )
+    items = [
+        f"{r.rang}. **{r.lib_ti}** ({r.id_ti}), profil « {r.profil} »"
+        + (" (choix de l'équipe)" if r.source != "typologie" else f", rôle « {r.role} »")
+        + f" : {r.raison}."
+        for r in choix.itertuples()
+    ]
+    manquants = criteres_manquants(choix)
+    note = (
+        ["", "Avec les choix de l'équipe, aucun des quatre territoires ne remplit : " + " ; ".join(CRITERES_FR[c] for c in manquants) + "."]
+        if manquants
+        else []
+    )
+    return "\n\n".join([regle, "\n".join(items), *note[1:]])
+
+
+def tableau_monographies(choix: pd.DataFrame) -> pd.DataFrame:
+    """The four territories with the values that make them contrast (French strings); a value in
+    a quartile the rule uses is marked (▲ top quarter, ▼ bottom quarter of the phase's TI)."""
+
+    def marque(value: float, haut: bool, bas: bool, unit: str) -> str:
+        return valeur(value, unit) + (" ▲" if haut else " ▼" if bas else "")
+
+    return pd.DataFrame(
+        {
+            "Territoire": [f"{r.lib_ti} ({r.id_ti})" for r in choix.itertuples()],
+            "Profil": choix["profil"].to_numpy(),
+            "Emploi privé depuis 2018": [marque(r.croissance, r.croissance_haute, r.croissance_basse, "%/an") for r in choix.itertuples()],
+            "Industrie (% de l'emploi)": [marque(r.industrie, r.industrie_haute, False, "%") for r in choix.itertuples()],
+            "Densité (hab./km²)": [nombre(10**r.densite) + (" ▲" if r.densite_haute else "") for r in choix.itertuples()],
+            "Choix": ["équipe" if s != "typologie" else "règle" for s in choix["source"]],
+        }
     )
 
 
