@@ -11,7 +11,7 @@ from shapely.geometry import Point
 
 from analysis import config
 from analysis.donnees import cache, referentiel, sources
-from analysis.donnees.loaders import programmes
+from analysis.donnees.loaders import geo, programmes
 
 CALLS: list[tuple] = []
 
@@ -40,15 +40,27 @@ def _summary(n: int, periode: str = "2025-06") -> dict:
     return {"n": n, "table": pd.DataFrame({"id_ti": [f"ti-{i:04d}" for i in range(n)]})}
 
 
+@cache.derived
+def _regions() -> pd.DataFrame:
+    CALLS.append(("regions",))
+    return geo.regions(2023)
+
+
+@cache.stored
+def _nombre_regions(periode: str = "2025-06") -> int:
+    CALLS.append(("nombre_regions",))
+    return len(_regions())
+
+
 @pytest.fixture
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / "outputs")
     CALLS.clear()
-    for fn in (_table, _points, _summary):
+    for fn in (_table, _points, _summary, _regions, _nombre_regions):
         fn.cache_clear()
     yield tmp_path / "cache" / "derived"
-    for fn in (_table, _points, _summary):
+    for fn in (_table, _points, _summary, _regions, _nombre_regions):
         fn.cache_clear()
 
 
@@ -65,7 +77,7 @@ def test_a_table_is_derived_once_and_read_back_identical(fresh: Path) -> None:
     _table(3, "a")
     _table(3, suffix="b")
     assert CALLS == [(3, "a"), (3, "b")]
-    assert len(list(fresh.rglob("*.parquet"))) == 2 and not list(fresh.rglob(".*tmp"))
+    assert len(list(fresh.rglob("*.parquet"))) == 2 and not list(fresh.rglob(".*.tmp*"))
 
 
 def test_a_geodataframe_keeps_geometry_and_crs(fresh: Path) -> None:
@@ -92,10 +104,26 @@ def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fre
     assert _summary(2)["table"]["id_ti"].tolist() == ["ti-0000", "ti-0001"]
     assert CALLS == [("summary", 2), ("summary", 2)]
     _summary(3)
-    assert len(list(fresh.rglob("*.pickle"))) == 2 and not list(fresh.rglob(".*tmp"))
+    assert len(list(fresh.rglob("*.pickle"))) == 2 and not list(fresh.rglob(".*.tmp*"))
     _summary(3, periode="2025-07")
     assert len(list(fresh.rglob("*.pickle"))) == 2  # another month: its own folder
     assert len(list((tmp_path / "outputs" / "2025-07" / "analyses").rglob("*.pickle"))) == 1
+
+
+def test_an_entry_records_again_the_files_it_was_computed_from(fresh: Path) -> None:
+    with sources.capture() as computed:
+        assert _nombre_regions() == 26  # 18 régions, and 8 collectivités d'outre-mer listed with them
+    assert {p.name for p in fresh.rglob("*.sources.json")} == {f"{p.name}.sources.json" for p in fresh.rglob("*.parquet")}
+    for fn in (_regions, _nombre_regions, geo.regions):
+        fn.cache_clear()  # as a new process would
+    with sources.capture() as from_disk:
+        _nombre_regions()  # read back: the stored result, no file read
+    with sources.capture() as derived_from_disk:
+        _regions()
+    with sources.capture() as in_process:
+        _regions()
+    assert CALLS == [("nombre_regions",), ("regions",)]  # computed once each
+    assert computed == from_disk == derived_from_disk == in_process == {"cog-2023/regions"}
 
 
 def test_stored_needs_the_month() -> None:

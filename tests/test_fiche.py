@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -15,8 +16,8 @@ from shapely.geometry import Point, box
 
 from analysis import config, texte
 from analysis.analyses import positions
-from analysis.donnees import provenance
-from analysis.donnees.loaders import relance
+from analysis.donnees import provenance, sources
+from analysis.donnees.loaders import programmes
 from analysis.indicateurs.build import build_indicators, write_indicators
 from analysis.indicateurs.registry import registry
 from analysis.publications import cartes, fiche, figures
@@ -142,7 +143,7 @@ def test_map_projects_metropolitan_areas_to_lambert93():
 
 
 def test_programme_points_cover_the_three_lists():
-    pts = cartes.points_programmes()
+    pts = programmes.points_programmes()
     assert pts.groupby("programme")["id_programme"].nunique().to_dict() == {"ACV": 232, "ACV 2": 45, "PVD": 1645}
     assert (pts.geom_type == "Point").all()
 
@@ -162,11 +163,14 @@ def executed(tmp_path_factory):
     try:
         result = build_indicators(2, PERIODE)
         write_indicators(result, PERIODE)
-        ids = ["urssaf-emploi/urssaf_serie_indice100", "chomage/chomage-zone-t1-2003-t2-2022", relance.file_ids()[0]]
-        provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test", ids))
+        provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test"))  # every declared file, as a run
+        # the fiche as the run executes it, plus one cell after it: the files its kernel recorded as read
+        template = nbformat.read(config.NOTEBOOKS_DIR / "fiche_territoire.ipynb", as_version=4)
+        template.cells.append(nbformat.v4.new_code_cell("import json\nfrom analysis.donnees import sources\nprint(json.dumps(sources.files_read()))"))
+        nbformat.write(template, outputs / "modele.ipynb")
         target = outputs / "fiche.ipynb"
         papermill.execute_notebook(
-            str(config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"),
+            str(outputs / "modele.ipynb"),
             str(target),
             parameters={"territoire": TERRITOIRE, "phase": 2, "periode": PERIODE},
             kernel_name=config.KERNEL_NAME,
@@ -199,10 +203,33 @@ def test_fiche_executes_with_title_figures_and_provenance(executed):
     for heading in ("## Chiffres clés", "## Forces et faiblesses", "## Les quatre piliers du programme", "## Provenance"):
         assert heading in text or any(c.source.startswith(heading) for c in nb.cells)
     assert "Simplification" in text and "zone d'emploi de Rouen" in text
-    # provenance lists the files the fiche is computed from, not France Relance (synthesis only)
-    assert "Fichiers de données (2)" in text and "urssaf_serie_indice100" in text and "france-relance/" not in text
     figure_cells = [c for c in nb.cells if "figures.show(" in c.source]
     assert figure_cells and all(c.source.startswith("#| label: fig-") and "#| fig-cap:" in c.source for c in figure_cells)
+
+
+# What a phase-2 fiche is made from: the indicator inputs, the referential of COG 2023 and the
+# ANCT lists (through the indicator table), the map layers, and the URSSAF commune × APE panel
+# with the commune mergers. Not France Relance, not the other COG years, not the files no
+# reader uses (the URSSAF A5/A21 pivots, the ANCT phase-1 outline).
+FICHE_FILES = {
+    "acv/acv2_geom", "acv/acv_geom", "acv/coeurdeville_2018-10", "pvd/pvd_geom",
+    "chomage/chomage-zone-t1-2003-t2-2022", "demandeurs-emploi/emploi_demandeur", "dvf/dvf_prix_volumes_epci_2010_2024",
+    "profil-epci/agg_epci", "urssaf-emploi/urssaf_serie_indice100", "urssaf-emploi/exdeco_pivot_urssaf_a38",
+    "zones-emploi/Communes_to_ZE_2022",
+    "cog-2023/communes", "cog-2023/epci", "cog-2023/ept", "cog-2023/regions", "ti-phase2/ti_geom",
+    "contours/nodom_epci_2025",
+    "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last", "cog-mouvements/fusions",
+}  # fmt: skip
+
+
+def test_provenance_lists_exactly_the_files_the_fiche_read(executed):
+    nb, _ = executed
+    read = set(json.loads("".join(nb.cells[-1].outputs[0]["text"])))
+    block = _markdown(nb).split("## Provenance")[1]
+    rows = [line.split(" | ")[0].removeprefix("| ") for line in block.splitlines() if line.startswith("| ")][1:]
+    assert sorted(rows) == sorted(sources.source(i).file for i in read)
+    assert f"Fichiers de données ({len(read)})" in block
+    assert read == FICHE_FILES
 
 
 def test_prose_numbers_are_the_indicator_table_values(executed):

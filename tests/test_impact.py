@@ -190,9 +190,8 @@ def test_real_epci_panel_phase1():
     """The URSSAF EPCI series with phase-1/phase-2 coverage: a balanced panel and a DiD that runs."""
     from analysis.donnees import referentiel
     from analysis.donnees.loaders import economie
-    from analysis.donnees.sources import fetch
 
-    serie = economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"))
+    serie = economie.urssaf_serie()
     panel = impact.assemble_panel(
         serie[serie["echelon"] == "epci"], referentiel.epci_couverture(1), referentiel.epci_couverture(2)
     )

@@ -206,7 +206,7 @@ def test_write_and_read(phase2: build.Indicateurs, tmp_path, monkeypatch) -> Non
     monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path)
     paths = write_indicators(phase2, "2025-09")
     assert all(p.parent == tmp_path / "2025-09" / "indicateurs" for p in paths.values())
-    assert not list(paths["long"].parent.glob("*.part"))
+    assert not list(paths["long"].parent.glob(".*.tmp*"))
     back = read_indicators(2, "2025-09", "wide")
     pd.testing.assert_frame_equal(back, phase2.wide, check_dtype=False)
     assert len(read_indicators(2, "2025-09", "registre")) == len(registry.registry())

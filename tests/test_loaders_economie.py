@@ -7,14 +7,14 @@ import pytest
 
 from analysis.donnees.loaders import economie
 from analysis.donnees.schemas import DataContractError
-from analysis.donnees.sources import fetch
+from analysis.donnees import sources
 
 FRANCE_2019 = 18_748_962  # URSSAF private salaried jobs, France, end of 2019
 
 
 @pytest.fixture(scope="module")
 def serie() -> pd.DataFrame:
-    return economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"))
+    return economie.urssaf_serie()
 
 
 def test_urssaf_serie_totals(serie: pd.DataFrame) -> None:
@@ -36,24 +36,23 @@ def test_urssaf_serie_codes(serie: pd.DataFrame) -> None:
 
 
 def test_urssaf_serie_publication_lag() -> None:
-    path = fetch("urssaf-emploi/urssaf_serie_indice100")
-    assert economie.urssaf_serie(path, "2025-03")["year"].max() == 2023
-    assert economie.urssaf_serie(path, "2025-06")["year"].max() == 2024
+    assert economie.urssaf_serie("2025-03")["year"].max() == 2023
+    assert economie.urssaf_serie("2025-06")["year"].max() == 2024
 
 
 def test_urssaf_ze_a38() -> None:
-    a38 = economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"))
+    a38 = economie.urssaf_ze_a38()
     assert a38["code_ze"].nunique() == 305
     assert a38["a38"].nunique() == 35
     by_year = a38.groupby("year")["eff"].sum()
     assert by_year.loc[2019] == FRANCE_2019
     assert sorted(a38["year"].unique()) == [2019, 2022, 2023, 2024]
-    lagged = economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"), "2025-03")
+    lagged = economie.urssaf_ze_a38("2025-03")
     assert lagged["year"].max() == 2023
 
 
 def test_profil_epci() -> None:
-    profil = economie.profil_epci(fetch("profil-epci/agg_epci"))
+    profil = economie.profil_epci()
     assert len(profil) == 1_244
     epci = profil.loc[profil["code"] != economie.FRANCE_PROFIL]
     assert len(epci) == 1_243  # 1,231 EPCI + 11 EPT of the Métropole du Grand Paris + Paris
@@ -66,45 +65,48 @@ def test_profil_epci() -> None:
 
 
 def test_chomage_ze() -> None:
-    path = fetch("chomage/chomage-zone-t1-2003-t2-2022")
-    taux = economie.chomage_ze(path)
+    taux = economie.chomage_ze()
     assert taux["code_ze"].nunique() == 302  # ZE2020 without Mayotte and Guyane
     assert taux["trimestre"].nunique() == 78
     assert taux["trimestre"].max() == "2022-T2"
-    assert economie.chomage_ze(path, "2022-08")["trimestre"].max() == "2022-T1"
+    assert economie.chomage_ze("2022-08")["trimestre"].max() == "2022-T1"
     alencon = taux.loc[(taux["code_ze"] == "0051") & (taux["trimestre"] == "2003-T1"), "taux_chomage"]
     assert alencon.tolist() == [7.0]
 
 
 def test_demandeurs_emploi_duplicates() -> None:
-    path = fetch("demandeurs-emploi/emploi_demandeur")
-    raw = pd.read_csv(path, dtype=str)
+    raw = pd.read_csv(sources.fetch(economie.DEMANDEURS_ID), dtype=str)
     assert raw.duplicated().sum() == 2_647
-    de = economie.demandeurs_emploi(path)
+    de = economie.demandeurs_emploi()
     assert de.groupby("niveau")["codgeo"].nunique().to_dict() == {"commune": 2_288, "departement": 99, "region": 16}
     # Saint-Denis (93066) carries two former communes a month after the exact duplicates are dropped
     assert de.loc[(de["codgeo"] == "93066") & (de["mois"] == "2020-08"), "demandeurs"].tolist() == [14_530 + 3_830]
     assert de["mois"].min() == "2020-01" and de["mois"].max() == "2024-12"
-    assert economie.demandeurs_emploi(path, "2024-06")["mois"].max() == "2024-05"
+    assert economie.demandeurs_emploi("2024-06")["mois"].max() == "2024-05"
 
 
 def test_dvf_and_communes_ze() -> None:
-    dvf = economie.dvf_epci(fetch("dvf/dvf_prix_volumes_epci_2010_2024"))
+    dvf = economie.dvf_epci()
     assert dvf["siren_epci"].nunique() == 1_255
     assert (dvf["annee"].min(), dvf["annee"].max()) == (2010, 2024)
-    ze = economie.communes_ze(fetch("zones-emploi/Communes_to_ZE_2022"))
+    ze = economie.communes_ze()
     assert len(ze) == 34_955 and ze["code_ze"].nunique() == 306
     assert ze.loc[ze["insee_com"] == "01001", "code_ze"].item() == "8405"
 
 
-def test_contract_violation_names_file_and_column(tmp_path) -> None:
+def test_contract_violation_names_file_and_column(tmp_path, monkeypatch) -> None:
     bad = pd.DataFrame(
         {"code": ["01001", "01001"], "echelon": ["communes", "communes"], "year": [2019, 2020], "eff_total": [10, -3], "indice_fr_2014": [0.0, 0.0]}
     ).astype({"year": "int32", "eff_total": "int32"})
     path = tmp_path / "urssaf_serie_indice100.parquet"
     bad.to_parquet(path)
-    with pytest.raises(DataContractError, match="eff_total"):
-        economie.urssaf_serie(path)
-    bad.drop(columns="eff_total").to_parquet(path)
-    with pytest.raises(DataContractError, match="eff_total"):
-        economie.urssaf_serie(path)
+    monkeypatch.setattr(sources, "fetch", lambda file_id: path)  # the reader's own file, replaced
+    economie.urssaf_serie.cache_clear()
+    try:
+        with pytest.raises(DataContractError, match="eff_total"):
+            economie.urssaf_serie()
+        bad.drop(columns="eff_total").to_parquet(path)
+        with pytest.raises(DataContractError, match="eff_total"):
+            economie.urssaf_serie()
+    finally:
+        economie.urssaf_serie.cache_clear()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.donnees import referentiel
+from analysis.donnees import referentiel, sources
 from analysis.donnees.loaders import geo
 from analysis.donnees.schemas import DataContractError
 
@@ -84,7 +84,7 @@ def test_a_renamed_column_names_the_file_and_the_column(tmp_path: Path, mirror: 
         row["pop"] = row.pop("population", None)
     fake = tmp_path / "communes.json"
     fake.write_text(json.dumps(raw), encoding="utf-8")
-    monkeypatch.setattr(geo, "fetch", lambda file_id: fake)
+    monkeypatch.setattr(sources, "fetch", lambda file_id: fake)
     geo.communes.cache_clear()
     try:
         with pytest.raises(DataContractError, match=r"cog-2025/communes\.json.*population"):
@@ -98,7 +98,7 @@ def test_a_malformed_code_names_file_column_and_row(tmp_path: Path, mirror: Path
     raw[0]["code"] = "1001"  # the leading zero lost, as a spreadsheet would do
     fake = tmp_path / "communes.json"
     fake.write_text(json.dumps(raw), encoding="utf-8")
-    monkeypatch.setattr(geo, "fetch", lambda file_id: fake)
+    monkeypatch.setattr(sources, "fetch", lambda file_id: fake)
     geo.communes.cache_clear()
     try:
         with pytest.raises(DataContractError) as err:

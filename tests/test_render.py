@@ -136,7 +136,7 @@ def test_render_notebook_html_and_pdf(tmp_path):
     assert "<table" in page and "12 345" in page
     for hidden in ("CODE-SOURCE-SECRET", "plot_emploi", "PARAM-INJECTE", "CELLULE-CACHEE", "AVERTISSEMENT"):
         assert hidden not in page
-    assert not list(html.parent.glob(".*.tmp"))  # temporary files were moved into place
+    assert not list(html.parent.glob(".*.tmp*"))  # temporary files were moved into place
 
     pages, text = _pdf_text(pdf)
     assert pages >= 1

@@ -9,7 +9,7 @@ import pytest
 
 from analysis import config
 from analysis.donnees import sources
-from analysis.donnees.cache import file_sha256
+from analysis.fichiers import file_sha256
 from analysis.donnees.loaders import programmes
 
 
@@ -49,9 +49,10 @@ def damaged_mirror(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_a_mirror_file_with_one_byte_changed_is_refused(damaged_mirror: Path, tmp_path: Path) -> None:
     expected = sources.source("ti-phase2/ti_geom").sha256
-    with pytest.raises(sources.SourceError) as err:
+    with sources.capture() as read, pytest.raises(sources.SourceError) as err:
         programmes.ti_membres(2)
     assert "ti_geom.geojson" in str(err.value) and expected in str(err.value)
+    assert read == set()  # a refused file is not recorded as read
     # nothing was kept from it: the cache holds no copy, not even a partial one
     assert not any((tmp_path / "cache").rglob("*ti_geom*"))
 
@@ -74,8 +75,10 @@ def test_a_damaged_cache_entry_is_replaced_from_the_mirror(tmp_path: Path, monke
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
     path = sources.fetch("acv/acv2_geom")
     path.write_bytes(b"damaged")
-    again = sources.fetch("acv/acv2_geom")
+    with sources.capture() as read:
+        again = sources.fetch("acv/acv2_geom")
     assert file_sha256(again) == sources.source("acv/acv2_geom").sha256
+    assert read == {"acv/acv2_geom"} and "acv/acv2_geom" in sources.files_read()
 
 
 @pytest.mark.parametrize(

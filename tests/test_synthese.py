@@ -75,6 +75,20 @@ def test_relance_loader_real_values():
     assert relance.entreprises_industrielles("2021-06")["mois"].max() == "2021-05"
 
 
+def test_provenance_block_summarises_the_france_relance_files_read(outputs, monkeypatch):
+    read = [*relance.file_ids(), "urssaf-emploi/urssaf_serie_indice100"]
+    monkeypatch.setattr(sources, "files_read", lambda: sorted(read))  # what a synthesis kernel reads, among others
+    block = provenance.bloc_markdown(PERIODE)
+    assert f"Fichiers de données ({nombre(102)})" in block
+    rows = [line for line in block.splitlines() if line.startswith("| ") and not line.startswith("| Fichier")]
+    assert len(rows) == 2 and rows[1].startswith("| urssaf-emploi/urssaf_serie_indice100.parquet | ")
+    assert rows[0].startswith(f"| {relance.FILE_PREFIX}….csv (101 fichiers) | ")
+    # a file read that the run did not record is refused, not left out
+    monkeypatch.setattr(sources, "files_read", lambda: ["urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-national"])
+    with pytest.raises(ValueError, match="commune-x-ape-national"):
+        provenance.bloc_markdown(PERIODE)
+
+
 def test_relance_par_departement():
     dep, mensuel = france_relance.suivi_relance(PERIODE, phase=1)
     assert len(dep) == 101 and dep["entreprises"].sum() == 9640

@@ -6,26 +6,24 @@ territory's path against the reweighted controls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
 
 from analysis.analyses import impact
 from analysis.donnees import referentiel
-from analysis.donnees.cache import stored
+from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import economie
-from analysis.donnees.sources import fetch
 from analysis.indicateurs.industrie import profil_units
 
 # EPCI panel: unit-level pre-programme covariates (census 2016 and density class).
 EPCI_COVARIATES = ("part_agri_industrie_2016", "classe_densite")
 
 
-@cache
+@cached
 def covariables_epci() -> pd.DataFrame:
     """Census covariates per EPCI (metropolitan): siren_epci, part_agri_industrie_2011/2016/2022,
     classe_densite (1 dense, 2 intermediate, 3 sparse)."""
-    units = profil_units(economie.profil_epci(fetch("profil-epci/agg_epci")))
+    units = profil_units(economie.profil_epci())
     return units.rename(
         columns={
             "unit_profil": "siren_epci",
@@ -42,11 +40,11 @@ def with_covariates(panel: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFra
     return panel.merge(covariates, on=impact.UNIT, how="inner", validate="many_to_one")
 
 
-@cache
+@cached
 def panel_epci(periode: str) -> pd.DataFrame:
     """EPCI x year panel of private employment (URSSAF, published by ``periode``) with the first
     treated year (2019: phase 1, 2023: phase 2 only, NA: never) and census covariates."""
-    serie = economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"), periode)
+    serie = economie.urssaf_serie(periode)
     emploi = serie.loc[serie["echelon"] == "epci", ["code", "year", "eff_total"]]
     panel = impact.assemble_panel(emploi, referentiel.epci_couverture(1), referentiel.epci_couverture(2))
     return with_covariates(panel, covariables_epci())

@@ -5,7 +5,6 @@ file (covered EPCI only) and its difference-in-differences, estimated only with 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
 
@@ -18,6 +17,7 @@ from analysis.analyses.evaluation import (
 )
 from analysis.config import DEFAULT_COG_YEAR
 from analysis.donnees import referentiel
+from analysis.donnees.cache import cached
 from analysis.donnees.loaders import urssaf_ape
 
 APE_NATIONAL = urssaf_ape.NATIONAL_ID
@@ -37,12 +37,12 @@ MIN_EPCI_INDUSTRIE = 30
 MIN_DEPARTEMENTS_INDUSTRIE = 20
 
 
-@cache
+@cached
 def _passage_ape() -> pd.DataFrame:
     return ia.passage_communes(urssaf_ape.fusions(), INDUSTRIE_COG, referentiel.communes(INDUSTRIE_COG))
 
 
-@cache
+@cached
 def couverture_ape_epci(file_id: str) -> pd.DataFrame:
     """``industrie_ape.coverage`` of every EPCI (COG 2023) by the communes of ``file_id``,
     harmonised to COG 2023: "couvert" from 99 % of the population present."""
@@ -50,7 +50,7 @@ def couverture_ape_epci(file_id: str) -> pd.DataFrame:
     return ia.coverage(presentes, referentiel.communes(INDUSTRIE_COG).dropna(subset=["siren_epci"]), "siren_epci")
 
 
-@cache
+@cached
 def panel_industrie_epci(periode: str, file_id: str | None = None) -> pd.DataFrame:
     """EPCI x year panel of industrial employment (grand secteur Industrie of the commune × APE
     file ``file_id``, default ``urssaf_ape.fichier()``; blanks count as zero, communes harmonised to

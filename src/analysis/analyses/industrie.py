@@ -33,12 +33,12 @@ The cost of reading the national file (time, memory) is measured in ``benchmarks
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
 
 from analysis.config import DEFAULT_COG
 from analysis.donnees import referentiel
+from analysis.donnees.cache import cached
 from analysis.donnees.loaders import urssaf_ape
 
 GS_INDUSTRIE = "GS1"
@@ -269,7 +269,7 @@ class IndustrieAPE:
     panel: pd.DataFrame
 
 
-@cache
+@cached
 def _couverture_ape(phase: int, cog: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     passage = passage_communes(urssaf_ape.fusions(), cog, referentiel.communes(cog))
     presentes = code_cog(urssaf_ape.communes_presentes(urssaf_ape.fichier()), passage)

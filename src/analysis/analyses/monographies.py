@@ -16,7 +16,6 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from analysis import config
 from analysis.analyses.profils import densite, typologie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
+from analysis.donnees.cache import cached
 from analysis.indicateurs.build import read_indicators
 
 OVERRIDE_FILE = config.MONOGRAPHIES_DIR / "monographies.toml"
@@ -52,7 +52,7 @@ def valeurs_regle(wide: pd.DataFrame, density: pd.Series) -> pd.DataFrame:
     ).rename_axis("id_ti")
 
 
-@cache
+@cached
 def monographies(periode: str, override: Path | None = OVERRIDE_FILE) -> pd.DataFrame:
     """The four phase-2 monograph territories (``choose_monographs``): rang, id_ti, lib_ti,
     profil, source, role, raison, the values compared and the criteria met.

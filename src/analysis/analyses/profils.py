@@ -4,15 +4,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from analysis.analyses.typologie import Roles, TypologyResult, typology
 from analysis.donnees import referentiel
-from analysis.donnees.cache import file_sha256, stored
+from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
+from analysis.fichiers import file_sha256
 from analysis.indicateurs.build import output_paths, read_indicators
 from analysis.indicateurs.registry import INDICATORS
 
@@ -72,7 +72,7 @@ def indicator_labels() -> dict[str, str]:
     return {name: ind.label for name, ind in INDICATORS.items()} | {DENSITE: DENSITE_LABEL}
 
 
-@cache
+@cached
 def densite(phase: int, cog: int | None = None) -> pd.Series:
     """log10 of inhabitants per km² of each TI (population of its communes over the area of the
     outline published by ANCT); NA where the outline is not a surface (points)."""
@@ -107,7 +107,7 @@ def exclus_typologie(wide: pd.DataFrame, result: TypologyResult) -> pd.DataFrame
     return ti.loc[~ti["id_ti"].isin(result.labels.index)].sort_values("id_ti", ignore_index=True)
 
 
-@cache
+@cached
 def typologie(phase: int, periode: str) -> TypologyResult:
     """Typology of the TI of ``phase`` from the period's written indicator table (fixed seed).
 

@@ -18,6 +18,12 @@ DataFrame or a GeoDataFrame (written as Parquet / GeoParquet through a temporary
 renamed into place, so a reader never sees half an entry). Raw loaders stay outside: their
 contracts (pandera, sha256) are what tests exercise.
 
+An entry remembers the declared files it was computed from (the ids ``sources`` recorded
+while computing it, in a ``.sources.json`` file beside it) and records them again when it is
+read back, so that a document's provenance is the same whether its tables were computed or
+read from the cache. ``cached`` is the in-process layer (``functools.cache`` that does the
+same); every in-process cache of a result computed from declared files uses it.
+
 ``@stored`` does the same for any picklable result (written with pickle) of an analysis of
 a period that several notebooks read (the typology, the difference-in-differences). Such a
 function takes the run month ``periode`` as an argument, and its entries live with that
@@ -32,7 +38,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
-import os
+import json
 import pickle
 import shutil
 from collections.abc import Callable
@@ -42,18 +48,14 @@ from typing import TypeVar
 import pandas as pd
 
 from analysis import config
+from analysis.donnees import sources
+from analysis.fichiers import write_atomic
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _KEY_LENGTH = 16
 
 Frame = TypeVar("Frame", bound=pd.DataFrame)
 T = TypeVar("T")
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 (hex) of a file's bytes."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
@@ -115,13 +117,32 @@ def _write(path: Path, write: Callable[[Path], None]) -> None:
         for stale in folder.parent.glob("*"):
             if stale.is_dir() and stale.name != folder.name:
                 shutil.rmtree(stale, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, write)
+
+
+def _sources_path(entry: Path) -> Path:
+    """Where the ids of the declared files an entry was computed from are kept."""
+    return entry.with_name(f"{entry.name}.sources.json")
+
+
+def cached(fn: Callable[..., T]) -> Callable[..., T]:
+    """``functools.cache`` for a result computed from declared files: a later call records
+    again (``sources.record``) the files the first call read. ``.cache_clear()`` empties it."""
+
+    @functools.cache
+    def first(*args, **kwargs) -> tuple[T, frozenset[str]]:
+        with sources.capture() as ids:
+            value = fn(*args, **kwargs)
+        return value, frozenset(ids)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> T:
+        value, ids = first(*args, **kwargs)
+        sources.record(ids)
+        return value
+
+    wrapper.cache_clear = first.cache_clear
+    return wrapper
 
 
 def _on_disk(
@@ -134,17 +155,21 @@ def _on_disk(
     signature = inspect.signature(fn)
     name = f"{fn.__module__}.{fn.__qualname__}"
 
-    @functools.cache
+    @cached
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         path = entry_path(name, bound.arguments, suffix, folder(bound.arguments))
         try:
-            return read(path)
+            value = read(path)
+            sources.record(json.loads(_sources_path(path).read_text(encoding="utf-8")))
+            return value
         except (OSError, ValueError, EOFError, pickle.UnpicklingError):  # absent, or unreadable: computed again
             pass
-        value = fn(*args, **kwargs)
+        with sources.capture() as ids:
+            value = fn(*args, **kwargs)
+        _write(_sources_path(path), lambda tmp: tmp.write_text(json.dumps(sorted(ids)), encoding="utf-8"))
         _write(path, lambda tmp: write(value, tmp))
         return read(path)
 
@@ -155,8 +180,9 @@ def derived(fn: Callable[..., Frame]) -> Callable[..., Frame]:
     """Cache a function's table on disk (see the module docstring) and in the process.
 
     The result is always the table as read back from its entry, so a first call and a
-    later one return identical frames (dtypes included). ``.cache_clear()`` clears the
-    in-process layer only.
+    later one return identical frames (dtypes included), and every call records the
+    declared files the table was computed from. ``.cache_clear()`` clears the in-process
+    layer only.
     """
     return _on_disk(fn, ".parquet", _read_table, lambda df, path: df.to_parquet(path))
 

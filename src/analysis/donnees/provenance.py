@@ -1,22 +1,26 @@
 """Provenance of a period's outputs: data files (sha256), parameters, period, code version, date.
 
-The run writes ``outputs/<periode>/provenance.json`` once, before executing any notebook;
-every document shows it with ``bloc_markdown`` so that readers know exactly what was used.
+The run writes ``outputs/<periode>/provenance.json`` once, before executing any notebook: every
+declared file it obtained. Every document ends with ``bloc_markdown``, which shows the run's
+record and, among its files, exactly those the document's process read (``sources.files_read``:
+read directly, or through a cache or an indicator table computed from them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from analysis import config
 from analysis.donnees import sources
+from analysis.fichiers import write_atomic
 from analysis.texte import nombre
 
 FILE_NAME = "provenance.json"
+MAX_LIGNES_JEU = 10  # a dataset of more files read is shown as one line (France Relance: 101 files)
 
 
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
@@ -33,23 +37,54 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
 
 def write(periode: str, record: dict) -> Path:
     """Write the record (temporary file + rename)."""
-    path = config.periode_dir(periode) / FILE_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE_NAME}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, ensure_ascii=False, indent=2)
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(record, ensure_ascii=False, indent=2)
+    return write_atomic(config.periode_dir(periode) / FILE_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read(periode: str) -> dict:
     return json.loads((config.periode_dir(periode) / FILE_NAME).read_text(encoding="utf-8"))
 
 
-def bloc_markdown(periode: str, datasets: list[str] | None = None) -> str:
-    """The French "Provenance" block of a document (restricted to some datasets if given)."""
+def fichiers_lus(record: dict) -> list[dict]:
+    """Entries of the run's record for the files this process read, in id order.
+
+    A file read that the run did not record (not obtained by that run) is an error: the
+    block would otherwise omit it."""
+    by_id = {f["id"]: f for f in record["fichiers"]}
+    missing = [i for i in sources.files_read() if i not in by_id]
+    if missing:
+        raise ValueError(f"fichiers lus absents de la provenance de la période {record['periode']} : {missing}")
+    return [by_id[i] for i in sources.files_read()]
+
+
+def _lignes(files: list[dict]) -> list[str]:
+    """Table rows, one per file; a dataset of more than ``MAX_LIGNES_JEU`` files in one row (the
+    common start and end of their names, their count, and a sha256 of their sorted sha256s)."""
+    by_dataset: dict[str, list[dict]] = {}
+    for f in files:
+        by_dataset.setdefault(sources.source(f["id"]).dataset, []).append(f)
+    rows = []
+    for group in by_dataset.values():
+        if len(group) <= MAX_LIGNES_JEU:
+            rows += [f"| {f['file']} | {f['publisher']} | {f['licence']} | `{f['sha256'][:16]}…` |" for f in group]
+            continue
+        names = [f["file"] for f in group]
+        start = os.path.commonprefix(names)
+        end = os.path.commonprefix([n[len(start):][::-1] for n in names])[::-1]
+        digest = hashlib.sha256("".join(sorted(f["sha256"] for f in group)).encode()).hexdigest()
+        publishers, licences = (" ; ".join(dict.fromkeys(f[k] for f in group)) for k in ("publisher", "licence"))
+        rows.append(
+            f"| {start}…{end} ({nombre(len(group))} fichiers) | {publishers} | {licences} | "
+            f"`{digest[:16]}…` (sha256 de leurs sha256 triés) |"
+        )
+    return rows
+
+
+def bloc_markdown(periode: str) -> str:
+    """The French "Provenance" block of a document: the run's record of the period, and the
+    files this process read to produce the document (``fichiers_lus``)."""
     record = read(periode)
-    files = [f for f in record["fichiers"] if datasets is None or f["file"].split("/")[0] in datasets]
+    files = fichiers_lus(record)
     lines = [
         "## Provenance {.unnumbered}",
         "",
@@ -57,10 +92,13 @@ def bloc_markdown(periode: str, datasets: list[str] | None = None) -> str:
         f"- Exécution : {record['date_execution'].replace('T', ' ').replace('+00:00', ' UTC')}",
         f"- Version du code : `{record['version_code']}`",
         f"- Paramètres : {', '.join(f'{k} = {v}' for k, v in record['parametres'].items()) or 'aucun'}",
+    ]
+    if not files:
+        return "\n".join([*lines, "- Fichiers de données : aucun"])
+    lines += [
         f"- Fichiers de données ({nombre(len(files))}) :",
         "",
         "| Fichier | Éditeur | Licence | sha256 |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {f['file']} | {f['publisher']} | {f['licence']} | `{f['sha256'][:16]}…` |" for f in files]
-    return "\n".join(lines)
+    return "\n".join(lines + _lignes(files))

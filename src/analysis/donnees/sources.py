@@ -1,9 +1,16 @@
-"""Declared data files and how they are obtained.
+"""Declared data files, how they are obtained, and which ones a process has read.
 
 Every file is declared once in ``data/sources.toml`` (URL, sha256, publisher, licence).
 ``fetch`` returns a local path to a verified copy: from the cache (``data/raw/``), else
 copied from the mirror folder named by ``OBSERVATOIRE_MIRROR``, else downloaded with pooch.
 The sha256 is checked every time; a file that does not match is never used.
+
+Reads are recorded: ``fetch`` records the id it serves, and a result computed from declared
+files and served again without reading them (an in-process or on-disk cache entry, an
+indicator table written by the run) records the ids it was computed from (``record``). So
+``files_read()`` is the set of files the process's results come from, whatever was cached,
+and a document's provenance lists exactly those. ``capture`` collects the ids recorded while
+a result is computed, for the caches to keep beside it.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import tempfile
 import tomllib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +28,7 @@ from pathlib import Path
 import pooch
 
 from analysis import config
-from analysis.donnees.cache import file_sha256
+from analysis.fichiers import file_sha256, write_atomic
 
 
 class SourceError(RuntimeError):
@@ -84,32 +92,64 @@ def dataset(name: str) -> Dataset:
     return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)))
 
 
+# Files read by this process (ids), and the open captures of ``capture``.
+_READ: set[str] = set()
+_CAPTURES: list[set[str]] = []
+
+
+def record(file_ids: Iterable[str]) -> None:
+    """Record that the process's results come from these declared files."""
+    ids = set(file_ids)
+    _READ.update(ids)
+    for captured in _CAPTURES:
+        captured.update(ids)
+
+
+@contextmanager
+def capture() -> Iterator[set[str]]:
+    """The set of file ids recorded inside the ``with`` block (nested captures all see them)."""
+    captured: set[str] = set()
+    _CAPTURES.append(captured)
+    try:
+        yield captured
+    finally:
+        del _CAPTURES[next(i for i, c in enumerate(_CAPTURES) if c is captured)]  # by identity: sets compare equal
+
+
+def files_read() -> list[str]:
+    """Ids of the declared files this process has read (directly or through a cache), sorted."""
+    return sorted(_READ)
+
+
 def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> None:
     """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash (if one is pinned)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    try:
+
+    def copy(tmp: Path) -> None:
         shutil.copyfile(src, tmp)
-        actual = file_sha256(Path(tmp))
+        actual = file_sha256(tmp)
         if expected is not None and actual != expected:
             raise SourceError(
                 f"{what}: sha256 inattendu pour {src}\n  attendu : {expected}\n  obtenu  : {actual}\n"
                 "Le fichier est refusé (corrompu ou d'une autre version)."
             )
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+
+    write_atomic(target, copy)
 
 
 def fetch(file_id: str, *, refresh: bool = False) -> Path:
-    """Local path of a verified copy of a declared file.
+    """Local path of a verified copy of a declared file, recorded as read (``files_read``).
 
     Pinned files are checked against their sha256 every time. A living file (``living =
     true``, no pinned sha256: an export its publisher replaces, such as the national URSSAF
     commune x APE file) is kept in the cache as first obtained; ``refresh=True`` obtains it
     again, and ``observed_sha256`` gives the hash of the copy used, for the run manifest.
     """
+    path = _obtain(file_id, refresh)
+    record([file_id])
+    return path
+
+
+def _obtain(file_id: str, refresh: bool) -> Path:
     src = source(file_id)
     expected = None if src.living else src.sha256
     target = config.cache_dir() / src.file

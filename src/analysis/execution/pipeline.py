@@ -43,7 +43,8 @@ from typing import Literal
 from tqdm import tqdm
 
 from analysis import __version__, config
-from analysis.donnees.cache import file_sha256, sources_digest
+from analysis.donnees.cache import sources_digest
+from analysis.fichiers import file_sha256, write_atomic
 
 Status = Literal["executed", "up-to-date", "failed"]
 STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
@@ -169,12 +170,6 @@ def _clean_temps(output: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = _temp_path(path)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def is_up_to_date(output: Path, digest: str) -> bool:
     """True when the output exists and its stamp records ``digest``."""
     if not output.is_file():
@@ -275,7 +270,8 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
             "executed_at": started_at,
             "duration": round(duration, 3),
         }
-        _write_atomic(stamp, json.dumps(record, ensure_ascii=False, indent=1, default=str))
+        text = json.dumps(record, ensure_ascii=False, indent=1, default=str)
+        write_atomic(stamp, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return JobResult(job.label, "executed", output, output, duration, started_at, None, digest)
     except (Exception, KeyboardInterrupt) as exc:  # one notebook never stops the others
         notebook = None
@@ -452,9 +448,8 @@ def write_manifest(path: Path, results: Sequence[JobResult], extra: dict) -> Non
             for r in results
         ],
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
+    write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 class _TqdmConsoleHandler(logging.StreamHandler):

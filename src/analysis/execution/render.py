@@ -78,6 +78,7 @@ import typst
 import yaml
 
 from analysis import config
+from analysis.fichiers import write_atomic
 
 QUARTO = "quarto"
 PANDOC_TYPST = "pandoc+typst"
@@ -265,20 +266,6 @@ def notebook_markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]
     return body, dict(resources.get("outputs", {}))
 
 
-def _atomic_write(target: Path, write) -> Path:
-    """Call ``write(tmp_path)`` then move the finished file onto ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # published files are world-readable (mkstemp makes them private)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return target
-
-
 def _with_title(markdown: str, title: str) -> str:
     """Markdown headed by a YAML block giving the title (parsed as Markdown, like a heading)."""
     return "---\n" + yaml.safe_dump({"title": title}, allow_unicode=True) + "---\n\n" + markdown
@@ -359,12 +346,12 @@ def render_notebook(
         for name, content in figures.items():
             (workdir / name).write_bytes(content)
         resources = [workdir, notebook.parent]
-        _atomic_write(html, lambda out: _pandoc_html(markdown, out, resource_path=resources, toc=True, nav=nav))
+        write_atomic(html, lambda out: _pandoc_html(markdown, out, resource_path=resources, toc=True, nav=nav))
         if pdf is not None:
             for extra in notebook.parent.iterdir():  # figure files saved beside the notebook
                 if extra.is_file() and extra.suffix.lower() in {".png", ".jpg", ".jpeg", ".svg"}:
                     shutil.copy2(extra, workdir / extra.name)
-            _atomic_write(pdf, lambda out: _typst_pdf(markdown, out, workdir=workdir))
+            write_atomic(pdf, lambda out: _typst_pdf(markdown, out, workdir=workdir))
     return title
 
 
@@ -538,7 +525,7 @@ def _render_fallback(periode: str, documents: list[Document], fiches: list[Docum
     docs, listed = _listing(root, documents, fiches, titles)
     index = staging / "index.html"
     markdown = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
-    _atomic_write(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
+    write_atomic(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
     (staging / RENDER_STAMPS).write_text(json.dumps(stamps, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     pages = [html for nb, html, *_ in tasks if nb in titles]
     pdfs = [pdf for nb, _, pdf, *_ in tasks if nb in titles and pdf is not None]

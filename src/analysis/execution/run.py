@@ -34,6 +34,7 @@ from analysis import config
 from analysis.donnees import cache, referentiel, sources
 from analysis.execution import pipeline
 from analysis.execution.render import Document, RenderError, render_site
+from analysis.fichiers import write_atomic
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
@@ -100,7 +101,7 @@ def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Pa
         start = time.perf_counter()
         write_indicators(build_indicators(phase, periode), periode)
         log.info("Indicateurs de la phase %d calculés en %.1f s", phase, time.perf_counter() - start)
-    pipeline._write_atomic(stamp, wanted)
+    write_atomic(stamp, lambda tmp: tmp.write_text(wanted, encoding="utf-8"))
     return paths
 
 

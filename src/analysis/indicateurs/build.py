@@ -9,22 +9,26 @@ région, the set of the phase's TI, the communes outside TI):
 
 ``write_indicators`` stores them, with the registry, in ``periode_dir(periode)/indicateurs``
 as parquet files written to a temporary name then renamed, so a half-written file never counts.
+Each table of a phase carries, in its parquet metadata, the ids of the declared files it was
+computed from (``fichiers``); ``read_indicators`` records them as read (``sources.record``), so
+the provenance of a document made from the tables lists those files.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis import config
 from analysis.config import DEFAULT_COG, periode_dir
-from analysis.donnees import referentiel
+from analysis.donnees import referentiel, sources
 from analysis.donnees.loaders import economie
-from analysis.donnees.sources import fetch
+from analysis.fichiers import write_atomic
 from analysis.indicateurs import (
     areas,
     attractivite,
@@ -37,6 +41,7 @@ from analysis.indicateurs import (
 from analysis.indicateurs.registry import INDICATORS, registry
 
 OUTPUT_SUBDIR = "indicateurs"
+SOURCES_KEY = b"analysis.fichiers"  # parquet metadata: ids of the declared files a table comes from
 
 
 @dataclass(frozen=True)
@@ -46,17 +51,18 @@ class Indicateurs:
     long: pd.DataFrame
     wide: pd.DataFrame
     wide_periods: pd.DataFrame
+    fichiers: tuple[str, ...] = ()  # ids of the declared files read to compute the tables
 
 
 def _inputs(periode: str | None) -> dict[str, pd.DataFrame]:
     return {
-        "serie": economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"), periode),
-        "a38": economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"), periode),
-        "profil": economie.profil_epci(fetch("profil-epci/agg_epci")),
-        "chomage": economie.chomage_ze(fetch("chomage/chomage-zone-t1-2003-t2-2022"), periode),
-        "demandeurs": economie.demandeurs_emploi(fetch("demandeurs-emploi/emploi_demandeur"), periode),
-        "dvf": economie.dvf_epci(fetch("dvf/dvf_prix_volumes_epci_2010_2024"), periode),
-        "communes_ze": economie.communes_ze(fetch("zones-emploi/Communes_to_ZE_2022")),
+        "serie": economie.urssaf_serie(periode),
+        "a38": economie.urssaf_ze_a38(periode),
+        "profil": economie.profil_epci(),
+        "chomage": economie.chomage_ze(periode),
+        "demandeurs": economie.demandeurs_emploi(periode),
+        "dvf": economie.dvf_epci(periode),
+        "communes_ze": economie.communes_ze(),
     }
 
 
@@ -96,10 +102,11 @@ def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
 def build_indicators(phase: int, periode: str | None = None, cog: int | None = None) -> Indicateurs:
     """Indicators of every TI of ``phase`` and of the comparison areas, with the data published by ``periode``."""
     cog = cog or DEFAULT_COG[phase]
-    member = areas.membership(phase, cog)
-    labels = areas.labels(phase, cog)
-    villes = referentiel.villes_programmes(phase, cog)
-    values = compute(member, labels, villes, _inputs(periode))
+    with sources.capture() as fichiers:
+        member = areas.membership(phase, cog)
+        labels = areas.labels(phase, cog)
+        villes = referentiel.villes_programmes(phase, cog)
+        values = compute(member, labels, villes, _inputs(periode))
     long = (
         labels.merge(values, on="id_ti", how="inner", validate="one_to_many")
         .assign(phase=phase)
@@ -107,19 +114,15 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
         .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "period", "value"]]
     )
     wide, periods = _wide(long, labels)
-    return Indicateurs(phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods)
+    return Indicateurs(
+        phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods, fichiers=tuple(sorted(fichiers))
+    )
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), SOURCES_KEY: json.dumps(list(fichiers)).encode()})
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def output_paths(phase: int, periode: str) -> dict[str, Path]:
@@ -134,15 +137,22 @@ def output_paths(phase: int, periode: str) -> dict[str, Path]:
 
 
 def write_indicators(result: Indicateurs, periode: str) -> dict[str, Path]:
-    """Write the long and wide tables of ``result`` and the registry (atomic replace)."""
+    """Write the long and wide tables of ``result`` (with the ids of the files they come from)
+    and the registry (read from no data file), each by atomic replace."""
     paths = output_paths(result.phase, periode)
     tables = {"long": result.long, "wide": result.wide, "wide_periods": result.wide_periods, "registre": registry()}
-    return {name: _write_parquet(tables[name], path) for name, path in paths.items()}
+    return {
+        name: _write_parquet(tables[name], path, () if name == "registre" else result.fichiers) for name, path in paths.items()
+    }
 
 
 def read_indicators(phase: int, periode: str, table: str = "long") -> pd.DataFrame:
-    """Read a table written by ``write_indicators`` (``long``, ``wide``, ``wide_periods`` or ``registre``)."""
-    return pd.read_parquet(output_paths(phase, periode)[table])
+    """Read a table written by ``write_indicators`` (``long``, ``wide``, ``wide_periods`` or
+    ``registre``), recording the declared files it was computed from as read."""
+    path = output_paths(phase, periode)[table]
+    df = pd.read_parquet(path)
+    sources.record(json.loads((pq.read_schema(path).metadata or {}).get(SOURCES_KEY, b"[]")))
+    return df
 
 
 def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> list:

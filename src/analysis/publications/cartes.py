@@ -23,42 +23,17 @@ from matplotlib.patches import Patch
 
 from analysis.config import DEFAULT_COG
 from analysis.donnees import referentiel
-from analysis.donnees.cache import derived
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
-from analysis.donnees.schemas import require_columns
-from analysis.donnees.sources import fetch, source
 from analysis.publications.figures import PRINCIPALE, STYLE, french_formatter, wrap
 from analysis.texte import nombre, pluriel
 
 LAMBERT93 = 2154
-# ANCT point files of the town programmes, as named by analysis.referentiel.villes_programmes.
-PROGRAMME_POINTS = {"ACV": "acv/acv_geom", "ACV 2": "acv/acv2_geom", "PVD": "pvd/pvd_geom"}
 PROGRAMME_STYLE = {
     "ACV": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
     "ACV 2": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
     "PVD": {"marker": "^", "color": "#e69f00", "size": 30, "label": "Petites villes de demain"},
 }
-
-
-@derived
-def points_programmes() -> gpd.GeoDataFrame:
-    """ACV, ACV 2 and PVD programmes as points (WGS84): programme, id_programme, lib_programme, geometry.
-
-    One row per programme point; a programme of several towns is a MultiPoint upstream and
-    gives one row per town point here.
-    """
-    frames = []
-    for programme, file_id in PROGRAMME_POINTS.items():
-        gdf = gpd.read_file(fetch(file_id))
-        require_columns(gdf, ["id_territoire", "lib_territoire"], source(file_id).file)
-        frames.append(
-            gdf.rename(columns={"id_territoire": "id_programme", "lib_territoire": "lib_programme"})
-            .assign(programme=programme)[["programme", "id_programme", "lib_programme", "geometry"]]
-            .explode(index_parts=False)
-        )
-    out = pd.concat(frames, ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs or 4326)
 
 
 def villes_points(villes: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -68,7 +43,7 @@ def villes_points(villes: pd.DataFrame) -> gpd.GeoDataFrame:
     once even when several of its towns are listed.
     """
     keys = villes[["programme", "id_programme"]].drop_duplicates()
-    return points_programmes().merge(keys, on=["programme", "id_programme"], how="inner")
+    return programmes.points_programmes().merge(keys, on=["programme", "id_programme"], how="inner")
 
 
 def projection(gdf: gpd.GeoDataFrame) -> int | object:

@@ -13,7 +13,6 @@ import pandas as pd
 from analysis.config import DEFAULT_COG
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import economie, geo, programmes
-from analysis.donnees.sources import fetch
 from analysis.indicateurs import areas, emploi, shiftshare
 
 METRO_CRS = 2154  # Lambert-93, for areas of metropolitan France
@@ -107,11 +106,11 @@ INDUSTRY_METHOD = (
 def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
     """Private salaried employment (URSSAF, 2018 and latest) and the industrial estimate."""
     member = areas.membership(phase, cog)
-    serie = economie.urssaf_serie(fetch("urssaf-emploi/urssaf_serie_indice100"), periode)
+    serie = economie.urssaf_serie(periode)
     levels = emploi.levels(member, serie)
     last = int(levels.columns.max())
     ti, fr = levels.loc[areas.ENSEMBLE_TI], levels.loc[areas.FRANCE]
-    a38 = economie.urssaf_ze_a38(fetch("urssaf-emploi/exdeco_pivot_urssaf_a38"), periode)
+    a38 = economie.urssaf_ze_a38(periode)
     year = int(a38["year"].max())
     industry = (
         a38.loc[(a38["a5"] == INDUSTRY_A5) & (a38["year"] == year)]
@@ -119,7 +118,7 @@ def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
         .sum()
         .rename(columns={"eff": "industrie"})
     )
-    weights = shiftshare.ze_weights(member, serie, economie.communes_ze(fetch("zones-emploi/Communes_to_ZE_2022")))
+    weights = shiftshare.ze_weights(member, serie, economie.communes_ze())
     attributed = shiftshare.attribute(weights, industry, ["industrie"]).set_index("id_ti")["industrie"]
     ind_ti, ind_fr = attributed[areas.ENSEMBLE_TI], industry["industrie"].sum()
     source = "URSSAF, emploi salarié privé au 31 décembre, somme des communes"

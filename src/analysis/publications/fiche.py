@@ -54,10 +54,6 @@ PILIERS_FICHE: dict[str, tuple[str, ...]] = {
 
 PHASE_PERIODE = {1: "2019-2022", 2: "2023-2027"}
 POPULATION_MILLESIME = {2019: 2016, 2023: 2020, 2025: 2023}
-# Datasets (folders of data/sources.toml) a fiche is computed from, listed in its provenance
-# block: the indicators, the referential, the map layers and the commune × APE panel.
-SOURCES_FICHE = ("urssaf-emploi", "profil-epci", "chomage", "demandeurs-emploi", "dvf", "zones-emploi", "cog-2023",
-                 "cog-mouvements", "ti-phase1", "ti-phase2", "acv", "pvd", "contours")
 MAX_LISTE = 6  # missing indicators listed by name up to this number
 KINDS_FR = {"EPCI": ("EPCI", "EPCI"), "EPT": ("établissement public territorial", "établissements publics territoriaux"),
             "commune": ("commune membre à titre individuel", "communes membres à titre individuel")}

@@ -18,14 +18,7 @@ from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.indicateurs.registry import INDICATORS
-from analysis.publications import fiche
 from analysis.texte import nombre
-
-# Datasets (folders of data/sources.toml) listed in the provenance block of each document.
-# The monographs show no commune × APE panel (no commune harmonisation: no cog-mouvements); the
-# synthesis uses every dataset of a fiche, plus France Relance, summarised by ``provenance_relance``.
-SOURCES_MONOGRAPHIE = tuple(s for s in fiche.SOURCES_FICHE if s != "cog-mouvements")
-
 
 def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     """French sentence on the territory's towns in Action cœur de ville and Petites villes de demain."""

@@ -7,7 +7,6 @@ tables and sentences are in ``texte_evaluation``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 import pandas as pd
@@ -18,24 +17,8 @@ from analysis.analyses.monographies import CRITERES_FR, criteres_manquants
 from analysis.analyses.profils import DENSITE, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
-from analysis.donnees import sources
-from analysis.donnees.loaders import relance
-from analysis.publications import fiche
 from analysis.publications.texte_evaluation import _ic
 from analysis.texte import nombre, tableau, valeur
-
-SOURCES_SYNTHESE = fiche.SOURCES_FICHE
-
-
-def provenance_relance() -> str:
-    """One French line for the provenance block: the France Relance département files, summarised
-    (count, publisher, licence, a sha256 of their sorted sha256s) instead of one row per file."""
-    files = [sources.source(i) for i in relance.file_ids()]
-    digest = hashlib.sha256("".join(sorted(f.sha256 for f in files)).encode()).hexdigest()
-    return (
-        f"- France Relance : {nombre(len(files))} fichiers départementaux `{relance.FILE_PREFIX}XXX.csv` "
-        f"({files[0].publisher}, {files[0].licence}) ; empreinte sha256 de leurs sha256 triés : `{digest[:16]}…`"
-    )
 
 
 def tableau_acv(recoupement: pd.DataFrame) -> pd.DataFrame:

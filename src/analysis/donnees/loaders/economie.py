@@ -1,30 +1,37 @@
 """Economic and labour-market files: URSSAF employment, census EPCI profile, unemployment,
 job seekers, DVF housing market, commune -> zone d'emploi.
 
-Each function reads one declared file (path from ``analysis.sources.fetch``), keeps codes as
-strings from the first read and validates the result with a pandera schema. Time series take
-an optional ``periode`` (YYYY-MM) and keep only the observations published by the end of that
-month (lags declared in ``data/sources.toml``).
+Each function reads its own declared file (``*_ID``, obtained by ``sources.fetch``, which
+records the read), keeps codes as strings from the first read and validates the result with a
+pandera schema. Time series take an optional ``periode`` (YYYY-MM) and keep only the
+observations published by the end of that month (lags declared in ``data/sources.toml``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.donnees import sources
+from analysis.donnees.cache import cached
 from analysis.donnees.schemas import DEP, INSEE_COM, REG, ZE, require_columns, validate
-from analysis.donnees.sources import published_by
 
 URSSAF_DATASET = "urssaf-emploi"
 CHOMAGE_DATASET = "chomage"
 DEMANDEURS_DATASET = "demandeurs-emploi"
 DVF_DATASET = "dvf"
+
+SERIE_ID = "urssaf-emploi/urssaf_serie_indice100"
+A38_ID = "urssaf-emploi/exdeco_pivot_urssaf_a38"
+PROFIL_ID = "profil-epci/agg_epci"
+CHOMAGE_ID = "chomage/chomage-zone-t1-2003-t2-2022"
+DEMANDEURS_ID = "demandeurs-emploi/emploi_demandeur"
+DVF_ID = "dvf/dvf_prix_volumes_epci_2010_2024"
+COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
 
 URSSAF_ECHELONS = ("communes", "epci", "ze", "dep", "reg", "france", "uu", "bv", "aav")
 A38_YEARS = {"eff_19": 2019, "eff_22": 2022, "eff_23": 2023, "eff_24": 2024}
@@ -137,18 +144,19 @@ def _keep_published(df: pd.DataFrame, dataset_name: str, obs_end: pd.Series, per
     """Rows whose observation (ending on ``obs_end``) was published by the end of ``periode``."""
     if periode is None:
         return df
-    known = {d: published_by(dataset_name, d, periode) for d in obs_end.unique()}
+    known = {d: sources.published_by(dataset_name, d, periode) for d in obs_end.unique()}
     return df.loc[obs_end.map(known).to_numpy(dtype=bool)].reset_index(drop=True)
 
 
-@cache
-def urssaf_serie(path: Path, periode: str | None = None) -> pd.DataFrame:
+@cached
+def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     """URSSAF private salaried employment (all sectors), code x echelon x year 2014-2024.
 
     Région codes are zero-padded to two digits (the file writes '1' for Guadeloupe). The
     ``communes`` echelon gives Paris, Lyon and Marseille by arrondissement municipal; its
     sum equals the ``france`` row every year.
     """
+    path = sources.fetch(SERIE_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, ["code", "echelon", "year", "eff_total"], path.name)
     df = raw[["code", "echelon", "year", "eff_total"]].astype(
@@ -159,13 +167,14 @@ def urssaf_serie(path: Path, periode: str | None = None) -> pd.DataFrame:
     return _keep_published(df, URSSAF_DATASET, _year_end(df["year"]), periode)
 
 
-@cache
-def urssaf_ze_a38(path: Path, periode: str | None = None) -> pd.DataFrame:
+@cached
+def urssaf_ze_a38(periode: str | None = None) -> pd.DataFrame:
     """URSSAF private employment by zone d'emploi 2020 x A38 sector, long by year (2019, 2022-2024).
 
     ``eff`` is NA where the file has no value (no establishment or secret); the national
     totals of the file are the sums over zones d'emploi.
     """
+    path = sources.fetch(A38_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, ["code_ze", "a38", "a21", "a5", "lib", *A38_YEARS], path.name)
     df = (
@@ -178,8 +187,8 @@ def urssaf_ze_a38(path: Path, periode: str | None = None) -> pd.DataFrame:
     return _keep_published(df, URSSAF_DATASET, _year_end(df["year"]), periode)
 
 
-@cache
-def profil_epci(path: Path) -> pd.DataFrame:
+@cached
+def profil_epci() -> pd.DataFrame:
     """Census/Filosofi/DVF cross-section per EPCI (agg_epci): 1,242 EPCI + Paris + France ``00FR``.
 
     Codes are 2025 EPCI SIRENs, except in the Métropole du Grand Paris, which is split into its
@@ -187,6 +196,7 @@ def profil_epci(path: Path) -> pd.DataFrame:
     as is, it is not the sum of the rows (e.g. ``P22_POP``). Column meanings are documented in
     ``profil-epci/indicators-ddict-js``.
     """
+    path = sources.fetch(PROFIL_ID)
     with open(path, encoding="utf-8") as fh:
         raw = pd.DataFrame(json.load(fh))
     require_columns(raw, ["code", "libelle", "P22_POP", "eco_sectindus_pct_22"], path.name)
@@ -205,12 +215,13 @@ def _quarter_end(trimestre: pd.Series) -> pd.Series:
     return (first_next - pd.Timedelta(days=1)).astype("datetime64[us]")
 
 
-@cache
-def chomage_ze(path: Path, periode: str | None = None) -> pd.DataFrame:
+@cached
+def chomage_ze(periode: str | None = None) -> pd.DataFrame:
     """INSEE localised unemployment rate (%, CVS) by zone d'emploi 2020 and quarter, long.
 
     Sheet ``txcho_ze``; the second header row holds the codes (ZE2020, LIBZE2020, ..., 2003-T1).
     """
+    path = sources.fetch(CHOMAGE_ID)
     raw = pd.read_excel(path, sheet_name="txcho_ze", header=5, dtype=str, engine="calamine")
     require_columns(raw, ["ZE2020", "LIBZE2020"], path.name)
     quarters = [c for c in raw.columns if isinstance(c, str) and len(c) == 7 and c[4:6] == "-T"]
@@ -231,8 +242,8 @@ def chomage_ze(path: Path, periode: str | None = None) -> pd.DataFrame:
     return _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"].dt.date, periode)
 
 
-@cache
-def demandeurs_emploi(path: Path, periode: str | None = None) -> pd.DataFrame:
+@cached
+def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
     """Job seekers registered at France Travail per month, by commune (2,357 larger ones),
     département and région (written ``reg84`` in the file, ``84`` here with ``niveau='region'``).
 
@@ -241,6 +252,7 @@ def demandeurs_emploi(path: Path, periode: str | None = None) -> pd.DataFrame:
     carry two different rows a month, one per former commune: they are summed under the code.
     ``mois`` is YYYY-MM.
     """
+    path = sources.fetch(DEMANDEURS_ID)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     require_columns(raw, ["codgeo", "YEAR", "Demandeurs_Emploi"], path.name)
     parts = raw["YEAR"].str.extract(r"^(?P<mois_nom>[a-z]+)_(?P<annee>\d{4})$")
@@ -263,13 +275,14 @@ def demandeurs_emploi(path: Path, periode: str | None = None) -> pd.DataFrame:
     return _keep_published(df, DEMANDEURS_DATASET, month_end, periode)
 
 
-@cache
-def dvf_epci(path: Path, periode: str | None = None) -> pd.DataFrame:
+@cached
+def dvf_epci(periode: str | None = None) -> pd.DataFrame:
     """DVF housing prices (€/m²) and numbers of transactions by EPCI x year 2010-2024.
 
     ``aggregation`` is ``annuelle`` or ``triannuelle`` (3-year window centred on ``annee``,
     so it ends on ``annee + 1``).
     """
+    path = sources.fetch(DVF_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, list(DVF_SCHEMA.columns.keys() - {"siren_epci"}) + ["code", "libelle"], path.name)
     df = raw.rename(columns={"code": "siren_epci", "libelle": "lib_epci"}).astype(
@@ -280,9 +293,10 @@ def dvf_epci(path: Path, periode: str | None = None) -> pd.DataFrame:
     return _keep_published(df, DVF_DATASET, _year_end(last_year), periode)
 
 
-@cache
-def communes_ze(path: Path) -> pd.DataFrame:
+@cached
+def communes_ze() -> pd.DataFrame:
     """Commune (COG 2022) -> zone d'emploi 2020, sheet ``Composition_communale``."""
+    path = sources.fetch(COMMUNES_ZE_ID)
     raw = pd.read_excel(path, sheet_name="Composition_communale", header=5, dtype=str, engine="calamine")
     require_columns(raw, ["CODGEO", "LIBGEO", "ZE2020", "LIBZE2020", "DEP", "REG"], path.name)
     df = raw.rename(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.donnees.cache import derived
+from analysis.donnees import sources
+from analysis.donnees.cache import cached, derived
 from analysis.donnees.schemas import (
     DEP,
     INSEE_COM,
@@ -19,7 +19,6 @@ from analysis.donnees.schemas import (
     require_columns,
     validate,
 )
-from analysis.donnees.sources import fetch, source, sources
 
 COMMUNE_SCHEMA = pa.DataFrameSchema(
     {
@@ -48,13 +47,24 @@ GROUPEMENT_SCHEMA = pa.DataFrameSchema(
 
 NAME_SCHEMA = pa.DataFrameSchema({"code": pa.Column(str), "nom": pa.Column(str)}, unique=["code"], name="noms COG")
 
+# Contours: the columns besides the geometry (WGS84 polygons, checked by the maps that draw them).
+REGION_CONTOUR_SCHEMA = pa.DataFrameSchema({"region": REG, "lib_region": pa.Column(str)}, unique=["region"], name="contours des régions")
+DEPARTEMENT_CONTOUR_SCHEMA = pa.DataFrameSchema(
+    {"departement": DEP, "lib_departement": pa.Column(str)}, unique=["departement"], name="contours des départements"
+)
+EPCI_CONTOUR_SCHEMA = pa.DataFrameSchema(  # Paris is drawn as one unit, under its commune code
+    {"siren_epci": pa.Column(str, pa.Check.str_matches(r"^(\d{9}|75056)$")), "lib_epci": pa.Column(str)},
+    unique=["siren_epci"],
+    name="contours des EPCI",
+)
+
 
 def _read_json(file_id: str) -> list[dict]:
-    with open(fetch(file_id), encoding="utf-8") as fh:
+    with open(sources.fetch(file_id), encoding="utf-8") as fh:
         return json.load(fh)
 
 
-@cache
+@cached
 def communes(cog: int) -> pd.DataFrame:
     """Communes (commune-actuelle) of France (metropolitan + DROM) for a COG year.
 
@@ -65,7 +75,7 @@ def communes(cog: int) -> pd.DataFrame:
     """
     file_id = f"cog-{cog}/communes"
     raw = pd.DataFrame(_read_json(file_id))
-    require_columns(raw, ["code", "nom", "type", "departement", "region", "population"], source(file_id).file)
+    require_columns(raw, ["code", "nom", "type", "departement", "region", "population"], sources.source(file_id).file)
     df = (
         raw.loc[raw["type"] == "commune-actuelle", ["code", "nom", "departement", "region", "population"]]
         .rename(columns={"code": "insee_com", "nom": "lib_com"})
@@ -74,7 +84,7 @@ def communes(cog: int) -> pd.DataFrame:
         .assign(zone=lambda d: np.where(d["insee_com"].str.startswith("97"), "drom", "metro"))
         .reset_index(drop=True)
     )
-    return validate(df, COMMUNE_SCHEMA, source(file_id).file)
+    return validate(df, COMMUNE_SCHEMA, sources.source(file_id).file)
 
 
 def _groupements(file_id: str) -> pd.DataFrame:
@@ -93,64 +103,66 @@ def _groupements(file_id: str) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(GROUPEMENT_SCHEMA.columns)).astype(
         {"siren": str, "lib_groupement": str, "nature": str, "insee_com": str, "siren_com": "str"}
     )
-    return validate(df, GROUPEMENT_SCHEMA, source(file_id).file)
+    return validate(df, GROUPEMENT_SCHEMA, sources.source(file_id).file)
 
 
-@cache
+@cached
 def epci(cog: int) -> pd.DataFrame:
     """EPCI à fiscalité propre of a COG year: one row per EPCI x member commune."""
     return _groupements(f"cog-{cog}/epci")
 
 
-@cache
+@cached
 def ept(cog: int) -> pd.DataFrame:
     """Établissements publics territoriaux of the Métropole du Grand Paris (none declared for 2019)."""
     file_id = f"cog-{cog}/ept"
-    if file_id not in sources():
+    if file_id not in sources.sources():
         return pd.DataFrame({c: pd.Series(dtype=str) for c in GROUPEMENT_SCHEMA.columns})
     return _groupements(file_id)
 
 
-@cache
+@cached
 def regions(cog: int) -> pd.DataFrame:
     file_id = f"cog-{cog}/regions"
     df = pd.DataFrame(_read_json(file_id))[["code", "nom"]].astype(str)
-    return validate(df, NAME_SCHEMA, source(file_id).file)
+    return validate(df, NAME_SCHEMA, sources.source(file_id).file)
 
 
-@cache
+@cached
 def departements(cog: int) -> pd.DataFrame:
     file_id = f"cog-{cog}/departements"
     df = pd.DataFrame(_read_json(file_id))[["code", "nom", "region"]].astype(str)
-    return validate(df, NAME_SCHEMA, source(file_id).file)
+    return validate(df, NAME_SCHEMA, sources.source(file_id).file)
 
 
 def _topojson(file_id: str, code_col: str) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(fetch(file_id))
-    require_columns(gdf, [code_col], source(file_id).file)
+    gdf = gpd.read_file(sources.fetch(file_id))
+    require_columns(gdf, [code_col], sources.source(file_id).file)
     # TRAP: GDAL reads these TopoJSON files without a CRS; they are WGS84.
     return gdf.set_crs(4326, allow_override=True) if gdf.crs is None else gdf
 
 
-@cache
+@cached
 def contours_regions_metro() -> gpd.GeoDataFrame:
     """Régions of metropolitan France 2025 (WGS84)."""
-    return _topojson("contours/nodom_region_2025", "code_insee").rename(columns={"code_insee": "region", "nom_officiel": "lib_region"})[
-        ["region", "lib_region", "geometry"]
-    ]
+    file_id = "contours/nodom_region_2025"
+    gdf = _topojson(file_id, "code_insee").rename(columns={"code_insee": "region", "nom_officiel": "lib_region"})
+    return validate(gdf[["region", "lib_region", "geometry"]], REGION_CONTOUR_SCHEMA, sources.source(file_id).file)
 
 
-@cache
+@cached
 def contours_departements() -> gpd.GeoDataFrame:
     """Départements with overseas (WGS84)."""
-    gdf = gpd.read_file(fetch("contours/polygone-4326_dep"))
-    require_columns(gdf, ["insee_dep", "lib_dep"], source("contours/polygone-4326_dep").file)
-    return gdf.rename(columns={"insee_dep": "departement", "lib_dep": "lib_departement"})
+    file_id = "contours/polygone-4326_dep"
+    gdf = gpd.read_file(sources.fetch(file_id))
+    require_columns(gdf, ["insee_dep", "lib_dep"], sources.source(file_id).file)
+    gdf = gdf.rename(columns={"insee_dep": "departement", "lib_dep": "lib_departement"})
+    return validate(gdf, DEPARTEMENT_CONTOUR_SCHEMA, sources.source(file_id).file)
 
 
 @derived
 def contours_epci_metro() -> gpd.GeoDataFrame:
     """EPCI of metropolitan France 2025 (WGS84)."""
-    return _topojson("contours/nodom_epci_2025", "EPCI").rename(columns={"EPCI": "siren_epci", "EPCIlib": "lib_epci"})[
-        ["siren_epci", "lib_epci", "geometry"]
-    ]
+    file_id = "contours/nodom_epci_2025"
+    gdf = _topojson(file_id, "EPCI").rename(columns={"EPCI": "siren_epci", "EPCIlib": "lib_epci"})
+    return validate(gdf[["siren_epci", "lib_epci", "geometry"]], EPCI_CONTOUR_SCHEMA, sources.source(file_id).file)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
 
 import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.donnees.cache import derived
+from analysis.donnees import sources
+from analysis.donnees.cache import cached, derived
 from analysis.donnees.schemas import INSEE_COM, SIREN, require_columns, validate
-from analysis.donnees.sources import fetch, source
 
 TI_ID = pa.Column(str, pa.Check.str_matches(r"^ti-\d{4}$"))
 
@@ -32,6 +31,15 @@ TOWN_SCHEMA = pa.DataFrameSchema(
     name="villes d'un programme",
 )
 
+# ANCT point files of the town programmes, as named by analysis.referentiel.villes_programmes.
+PROGRAMME_POINTS = {"ACV": "acv/acv_geom", "ACV 2": "acv/acv2_geom", "PVD": "pvd/pvd_geom"}
+
+TI_GEOMETRY_SCHEMA = pa.DataFrameSchema({"id_ti": TI_ID, "lib_ti": pa.Column(str)}, unique=["id_ti"], name="contours des territoires d'industrie")
+POINT_SCHEMA = pa.DataFrameSchema(
+    {"programme": pa.Column(str, pa.Check.isin(list(PROGRAMME_POINTS))), "id_programme": pa.Column(str), "lib_programme": pa.Column(str)},
+    name="points des villes d'un programme",
+)
+
 _LISTE_GEO = re.compile(r"^(?P<nom>.*)\((?P<code>[0-9AB]{5}|\d{9})\)\s*$")
 
 
@@ -46,18 +54,19 @@ def _split_liste_geo(liste: pd.Series) -> pd.DataFrame:
 def ti_geometries(phase: int) -> gpd.GeoDataFrame:
     """TI outlines as published by ANCT (WGS84): id_ti, lib_ti, geometry."""
     file_id = {1: "ti-phase1/polygone-4326_ti", 2: "ti-phase2/ti_geom"}[phase]
-    gdf = gpd.read_file(fetch(file_id))
+    gdf = gpd.read_file(sources.fetch(file_id))
     id_col, lib_col = ("id_ti", "lib_ti") if phase == 1 else ("id_territoire", "lib_territoire")
-    require_columns(gdf, [id_col, lib_col], source(file_id).file)
-    return gdf.rename(columns={id_col: "id_ti", lib_col: "lib_ti"})[["id_ti", "lib_ti", "geometry"]]
+    require_columns(gdf, [id_col, lib_col], sources.source(file_id).file)
+    gdf = gdf.rename(columns={id_col: "id_ti", lib_col: "lib_ti"})[["id_ti", "lib_ti", "geometry"]]
+    return validate(gdf, TI_GEOMETRY_SCHEMA, sources.source(file_id).file)
 
 
-@cache
+@cached
 def ti_membres(phase: int) -> pd.DataFrame:
     """One row per TI x member groupement (SIREN as published: EPCI, EPT or commune)."""
     file_id = {1: "ti-phase1/polygone-4326_ti", 2: "ti-phase2/ti_geom"}[phase]
-    file = source(file_id).file
-    with open(fetch(file_id), encoding="utf-8") as fh:
+    file = sources.source(file_id).file
+    with open(sources.fetch(file_id), encoding="utf-8") as fh:
         props = pd.DataFrame([f["properties"] for f in json.load(fh)["features"]], dtype=str)
     if phase == 1:
         require_columns(props, ["id_ti", "lib_ti", "siren_groupement", "lib_groupement"], file)
@@ -82,7 +91,7 @@ def ti_membres(phase: int) -> pd.DataFrame:
 
 def _towns(file_id: str, features: list[dict], id_col: str, lib_col: str) -> pd.DataFrame:
     props = pd.DataFrame([f["properties"] for f in features], dtype=str)
-    file = source(file_id).file
+    file = sources.source(file_id).file
     if "liste_geo" in props.columns:  # superposeur format: 'commune (INSEE)'
         require_columns(props, [id_col, lib_col, "liste_geo"], file)
         members = _split_liste_geo(props["liste_geo"])
@@ -101,25 +110,25 @@ def _towns(file_id: str, features: list[dict], id_col: str, lib_col: str) -> pd.
 
 
 def _geojson_features(file_id: str) -> list[dict]:
-    text = fetch(file_id).read_text(encoding="utf-8-sig")
+    text = sources.fetch(file_id).read_text(encoding="utf-8-sig")
     # the .js files are GeoJSON wrapped as `var NAME = {...};`
     start, end = text.index("{"), text.rindex("}")
     return json.loads(text[start : end + 1])["features"]
 
 
-@cache
+@cached
 def acv() -> pd.DataFrame:
     """Action cœur de ville, current list (232 programmes; a programme may group towns)."""
     return _towns("acv/acv_geom", _geojson_features("acv/acv_geom"), "id_territoire", "lib_territoire")
 
 
-@cache
+@cached
 def acv2() -> pd.DataFrame:
     """Action cœur de ville 2 (2023-), 45 programmes."""
     return _towns("acv/acv2_geom", _geojson_features("acv/acv2_geom"), "id_territoire", "lib_territoire")
 
 
-@cache
+@cached
 def acv_2018() -> pd.DataFrame:
     """The original ACV list as published in October 2018 (221 towns)."""
     features = _geojson_features("acv/coeurdeville_2018-10")
@@ -129,7 +138,28 @@ def acv_2018() -> pd.DataFrame:
     return df.assign(date_signature=pd.Series(pd.NA, index=df.index, dtype=str))
 
 
-@cache
+@cached
 def pvd() -> pd.DataFrame:
     """Petites villes de demain."""
     return _towns("pvd/pvd_geom", _geojson_features("pvd/pvd_geom"), "id_territoire", "lib_territoire")
+
+
+@derived
+def points_programmes() -> gpd.GeoDataFrame:
+    """ACV, ACV 2 and PVD programmes as points (WGS84): programme, id_programme, lib_programme, geometry.
+
+    One row per programme point; a programme of several towns is a MultiPoint upstream and
+    gives one row per town point here.
+    """
+    frames = []
+    for programme, file_id in PROGRAMME_POINTS.items():
+        gdf = gpd.read_file(sources.fetch(file_id))
+        require_columns(gdf, ["id_territoire", "lib_territoire"], sources.source(file_id).file)
+        points = (
+            gdf.rename(columns={"id_territoire": "id_programme", "lib_territoire": "lib_programme"})
+            .assign(programme=programme)[["programme", "id_programme", "lib_programme", "geometry"]]
+            .explode(index_parts=False)
+        )
+        frames.append(validate(points, POINT_SCHEMA, sources.source(file_id).file))
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs or 4326)

@@ -10,13 +10,13 @@ revised, e.g. February 2022).
 
 from __future__ import annotations
 
-from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.donnees import sources
+from analysis.donnees.cache import cached
 from analysis.donnees.schemas import DEP, require_columns, validate
-from analysis.donnees.sources import fetch, published_by, sources
 
 DATASET = "france-relance"
 FILE_PREFIX = "france-relance/barometre-resultats-relance-emploi-economie-detail-departement-"
@@ -41,16 +41,16 @@ BAROMETRE_SCHEMA = pa.DataFrameSchema(
 
 def file_ids() -> list[str]:
     """Declared ids of the département files (one per département, DROM included)."""
-    return sorted(i for i in sources() if i.startswith(FILE_PREFIX))
+    return sorted(i for i in sources.sources() if i.startswith(FILE_PREFIX))
 
 
 def _read(file_id: str) -> pd.DataFrame:
-    path = fetch(file_id)
+    path = sources.fetch(file_id)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     return require_columns(raw, RAW_COLUMNS, path.name).assign(fichier=path.name)
 
 
-@cache
+@cached
 def barometre(periode: str | None = None) -> pd.DataFrame:
     """All indicators of every département file, long: mesure, indicateur, id_indicateur,
     departement, lib_departement, date (end of month or year), valeur, unite.
@@ -71,7 +71,7 @@ def barometre(periode: str | None = None) -> pd.DataFrame:
     if periode is None:
         return df
     ends = pd.Series(df["date"].dt.date.unique())
-    known = {d: published_by(DATASET, d, periode) for d in ends}
+    known = {d: sources.published_by(DATASET, d, periode) for d in ends}
     return df.loc[df["date"].dt.date.map(known).to_numpy(dtype=bool)].reset_index(drop=True)
 
 

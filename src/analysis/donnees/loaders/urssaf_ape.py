@@ -31,17 +31,18 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis.donnees import sources
+from analysis.donnees.cache import cached
 from analysis.donnees.schemas import INSEE_COM, require_columns, validate
 
 FILE_ID = "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last"
 NATIONAL_ID = "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-national"
+VERSIONS = (FILE_ID, NATIONAL_ID)  # the two versions of the file this reader reads
 FUSIONS_ID = "cog-mouvements/fusions"
 DATASET = "urssaf-emploi"
 CHUNKSIZE = 100_000
@@ -182,25 +183,32 @@ def read_commune_ape(
     return validate(df, COMMUNE_APE_SCHEMA, path.name)
 
 
-@cache
+def _fetch(file_id: str) -> Path:
+    """A version of the commune × APE file: one of this reader's own declared ids only."""
+    if file_id not in VERSIONS:
+        raise ValueError(f"{file_id!r} n'est pas un fichier commune × APE (attendu : {' ou '.join(VERSIONS)})")
+    return sources.fetch(file_id)
+
+
+@cached
 def commune_ape(
     file_id: str = FILE_ID, periode: str | None = None, grands_secteurs: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
-    """The declared commune × APE file (pinned or living) in long form; see ``read_commune_ape``."""
-    path = sources.fetch(file_id)
-    return read_commune_ape(path, periode=periode, grands_secteurs=grands_secteurs)
+    """The commune × APE file in long form, in the version ``file_id`` (the pinned extract or
+    the living national export, see ``fichier``); see ``read_commune_ape``."""
+    return read_commune_ape(_fetch(file_id), periode=periode, grands_secteurs=grands_secteurs)
 
 
-@cache
+@cached
 def communes_presentes(file_id: str = FILE_ID) -> pd.Series:
     """Distinct commune codes of the file (as published, before any COG harmonisation)."""
-    path = sources.fetch(file_id)
+    path = _fetch(file_id)
     column = _header(path, ["code_commune"])["code_commune"]
     codes = pd.read_csv(path, sep=";", encoding="utf-8-sig", usecols=[column], dtype=str)[column]
     return codes.drop_duplicates().sort_values().reset_index(drop=True).rename("insee_com")
 
 
-@cache
+@cached
 def fusions() -> pd.DataFrame:
     """Commune mergers (communes nouvelles): annee (effective 1 January), com_ini, com_fin.
 

@@ -1,0 +1,33 @@
+"""The one atomic write: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from analysis.fichiers import write_atomic
+
+
+def test_a_written_file_replaces_the_old_one_readable_by_all(tmp_path: Path) -> None:
+    target = tmp_path / "sous-dossier" / "table.json"
+    assert write_atomic(target, lambda tmp: tmp.write_text("{}", encoding="utf-8")) == target
+    write_atomic(target, lambda tmp: tmp.write_text('{"n": 2}', encoding="utf-8"))
+    assert target.read_text(encoding="utf-8") == '{"n": 2}'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [p.name for p in target.parent.iterdir()] == ["table.json"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "table.json"
+    target.write_text("ancien", encoding="utf-8")
+
+    def half(tmp: Path) -> None:
+        tmp.write_text("nouv", encoding="utf-8")
+        raise OSError("disque plein")
+
+    with pytest.raises(OSError, match="disque plein"):
+        write_atomic(target, half)
+    assert target.read_text(encoding="utf-8") == "ancien"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.json"]
