@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(os.environ.get("OBSERVATOIRE_ROOT", Path(__file__).resolve().parents[2]))
 DATA_DIR = ROOT / "data"
 SOURCES_FILE = DATA_DIR / "sources.toml"
+INDICATEURS_FILE = DATA_DIR / "indicateurs.toml"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 MONOGRAPHIES_DIR = ROOT / "monographies"
 OUTPUTS_DIR = Path(os.environ.get("OBSERVATOIRE_OUTPUTS", ROOT / "outputs"))

@@ -4,10 +4,11 @@
 Ranks: among the TI of the phase with a value, 1 = the highest value (ties share the best
 rank). A territory stands out on an indicator when it is in the top or bottom quartile of
 the TI (the ``ceil(n/4)`` highest or lowest values) or when it is far from France (more than
-``SEUIL_ECART`` standard deviations of the TI values). ``SENS`` says which direction is
+``SEUIL_ECART`` standard deviations of the TI values). ``SENS``, from the registry
+(``data/indicateurs.toml``: fields direction and forces_faiblesses), says which direction is
 favourable: +1 higher is better, −1 lower is better (unemployment, poverty), 0 descriptive
-(a trait, neither strength nor weakness: industrial share, house prices); indicators absent
-from ``SENS`` are levels or duplicates and are not used.
+(a trait, neither strength nor weakness: industrial share, house prices); indicators the
+registry leaves out of the forces et faiblesses are levels or duplicates and are not used.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import pandas as pd
 
 from analysis.indicateurs.areas import ENSEMBLE_TI, FRANCE, REGION_PREFIX
+from analysis.indicateurs.registry import directions
 
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -47,33 +49,9 @@ SANS_ECART_FRANCE = frozenset({"krugman_a5", "ss_effet_structurel_pct", "ss_effe
 QUARTILE = 0.25
 
 
-SENS: dict[str, int] = {
-    "emploi_prive_indice": 1,
-    "emploi_prive_croissance": 1,
-    "emploi_prive_tcam": 1,
-    "part_industrie": 0,
-    "part_agri_industrie_evol": 0,
-    "krugman_a5": 0,
-    "ss_variation_pct": 1,
-    "ss_effet_structurel_pct": 1,
-    "ss_effet_local_pct": 1,
-    "part_industrie_hautetech": 1,
-    "part_services_hautetech": 1,
-    "part_diplomes_superieur": 1,
-    "part_sans_bac": -1,
-    "part_cadres": 1,
-    "part_ouvriers": 0,
-    "taux_emploi_1564": 1,
-    "taux_chomage": -1,
-    "taux_chomage_rp": -1,
-    "demandeurs_emploi_evol": -1,
-    "croissance_population": 1,
-    "croissance_population_migratoire": 1,
-    "revenu_median": 1,
-    "taux_pauvrete": -1,
-    "dvf_prix_maison": 0,
-    "dvf_prix_appartement": 0,
-}
+# Direction (+1 higher is better, −1 lower is better, 0 neither: a trait) of the indicators
+# compared in the forces et faiblesses, from the registry (fields direction, forces_faiblesses).
+SENS: dict[str, int] = directions()
 
 
 STRUCTURE = {

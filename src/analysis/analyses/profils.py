@@ -14,7 +14,7 @@ from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
 from analysis.fichiers import file_sha256
 from analysis.indicateurs.build import output_paths, read_indicators
-from analysis.indicateurs.registry import INDICATORS
+from analysis.indicateurs.registry import INDICATORS, typology_indicators
 
 MAX_MISSING = 1 / 3  # share of missing indicators above which a TI is left out of the typology
 
@@ -26,21 +26,12 @@ DENSITE = "densite"
 
 
 DENSITE_LABEL = "Densité de population (log10 des hab./km²)"
+DENSITE_LIBELLE_COURT = "Densité de population"
 
 
-TYPOLOGY_INDICATORS = (
-    "part_industrie",
-    "part_ouvriers",
-    "part_industrie_hautetech",
-    "part_diplomes_superieur",
-    "emploi_prive_tcam",
-    "ss_effet_local_pct",
-    "taux_chomage_rp",
-    "taux_pauvrete",
-    "revenu_median",
-    "croissance_population",
-    DENSITE,
-)
+# The registry's typology indicators (field typology), then the density: computed here, for the
+# TI only, from the areas of their ANCT outlines, it is not an indicator of the registry.
+TYPOLOGY_INDICATORS = (*typology_indicators(), DENSITE)
 
 
 ROLES = Roles(
@@ -52,19 +43,7 @@ ROLES = Roles(
 
 
 # Short French labels of the typology indicators, for figures.
-LIBELLES_COURTS = {
-    "part_industrie": "Part de l'industrie",
-    "part_ouvriers": "Part des ouvriers",
-    "part_industrie_hautetech": "Industrie de haute technologie",
-    "part_diplomes_superieur": "Diplômés du supérieur",
-    "emploi_prive_tcam": "Croissance de l'emploi privé",
-    "ss_effet_local_pct": "Effet local (shift-share)",
-    "taux_chomage_rp": "Taux de chômage",
-    "taux_pauvrete": "Taux de pauvreté",
-    "revenu_median": "Niveau de vie médian",
-    "croissance_population": "Croissance de la population",
-    DENSITE: "Densité de population",
-}
+LIBELLES_COURTS = {name: INDICATORS[name].short_label for name in typology_indicators()} | {DENSITE: DENSITE_LIBELLE_COURT}
 
 
 def indicator_labels() -> dict[str, str]:

@@ -8,8 +8,9 @@ result of a function once under ``config.cache_dir() / "derived"`` and serves it
 later process (and, through ``functools.cache``, to later calls of the same process).
 
 An entry is keyed by the function, its arguments (defaults applied), a digest of the
-``analysis`` sources and a digest of ``data/sources.toml`` (which pins the sha256 of every
-input file): editing the code or declaring another version of a file gives new entries,
+``analysis`` sources, a digest of ``data/sources.toml`` (which pins the sha256 of every
+input file) and one of the indicator registry ``data/indicateurs.toml``: editing the code or
+the registry, or declaring another version of a file gives new entries,
 and the entries of other digests are removed when a new digest is first written. A fresh
 cache folder always derives again from files obtained (and sha256-checked) by ``fetch``.
 
@@ -76,11 +77,12 @@ def sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
 
 @functools.cache
 def generation() -> str:
-    """Digest of the code (the ``analysis`` sources) and of the file declarations
-    (``data/sources.toml``) of this process, computed once: what the derived tables, and the
-    notebooks of a run, are made from besides their own inputs."""
-    declarations = hashlib.sha256(config.SOURCES_FILE.read_bytes()).hexdigest()
-    return hashlib.sha256(f"{sources_digest()}\n{declarations}".encode()).hexdigest()[:_KEY_LENGTH]
+    """Digest of the code (the ``analysis`` sources), of the file declarations
+    (``data/sources.toml``) and of the indicator registry (``data/indicateurs.toml``) of this
+    process, computed once: what the derived tables, and the notebooks of a run, are made from
+    besides their own inputs."""
+    declarations = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (config.SOURCES_FILE, config.INDICATEURS_FILE)]
+    return hashlib.sha256("\n".join([sources_digest(), *declarations]).encode()).hexdigest()[:_KEY_LENGTH]
 
 
 def entry_path(name: str, arguments: dict, suffix: str = ".parquet", folder: Path | None = None) -> Path:

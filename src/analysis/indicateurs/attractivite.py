@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.indicateurs.industrie import from_profil
+from analysis.indicateurs.registry import INDICATORS
 
 PROFIL_COLUMNS = {
     "dm_pop_vtcam_1116": ("croissance_population", "2011-2016"),
@@ -68,7 +69,8 @@ def dvf(member: pd.DataFrame, dvf_epci: pd.DataFrame) -> pd.DataFrame:
 
 
 def programmes(member: pd.DataFrame, villes: pd.DataFrame) -> pd.DataFrame:
-    """Number of ACV, ACV 2 and PVD communes per area (0 when none); ``villes`` from referentiel.villes_programmes."""
+    """Number of ACV, ACV 2 and PVD communes per area (0 when none), dated by the registry's year of
+    each list; ``villes`` from referentiel.villes_programmes."""
     towns = villes.loc[villes["programme"].isin(list(PROGRAMMES)), ["programme", "insee_com"]].drop_duplicates()
     counts = (
         member[["id_ti", "insee_com"]]
@@ -83,6 +85,6 @@ def programmes(member: pd.DataFrame, villes: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     return counts.melt(id_vars="id_ti", var_name="indicator").assign(
-        period=lambda d: d["indicator"].map({"nb_villes_acv": "2024", "nb_villes_acv2": "2023", "nb_villes_pvd": "2021"}),
+        period=lambda d: d["indicator"].map({name: INDICATORS[name].year for name in PROGRAMMES.values()}),
         value=lambda d: d["value"].astype("float64"),
     )[["id_ti", "indicator", "period", "value"]]

@@ -21,11 +21,14 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.indicateurs.emploi import urssaf_communes
-from analysis.indicateurs.registry import HIGH_TECH_INDUSTRY, HIGH_TECH_SERVICES
 
 WEIGHT_YEAR = 2019
 START_YEAR = 2019
 EFFECTS = ["variation", "effet_national", "effet_structurel", "effet_local"]
+# A38 sectors of high and medium-high technology industry (Eurostat) and of high-tech
+# knowledge-intensive services (definitions of part_industrie_hautetech / part_services_hautetech).
+HIGH_TECH_INDUSTRY = ("CE", "CF", "CI", "CJ", "CK", "CL")
+HIGH_TECH_SERVICES = ("JB", "JC", "MB")
 
 
 def shift_share(a38: pd.DataFrame, start: int, end: int) -> pd.DataFrame:

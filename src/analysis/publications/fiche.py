@@ -2,7 +2,9 @@
 with the territory's rank among the TI of its phase, the table and sentences of its forces and
 faiblesses, and the French sentences of each section with the numbers filled in. The numbers
 come from the indicator tables written by ``analysis.indicateurs.build`` and from
-``analysis.analyses.positions`` (ranks, stand-outs, series).
+``analysis.analyses.positions`` (ranks, stand-outs, series); the key figures
+(``CHIFFRES_CLES``) and the indicators quoted per pillar (``PILIERS_FICHE``) are the
+registry's (``data/indicateurs.toml``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from analysis.analyses.industrie import IndustrieAPE
 from analysis.analyses.positions import SENS, aires, comparaison, rangs
 from analysis.donnees import referentiel
 from analysis.indicateurs.areas import FRANCE
-from analysis.indicateurs.registry import PILLARS, pillar_coverage
+from analysis.indicateurs.registry import PILLARS, key_figures, pillar_coverage, pillar_indicators
 from analysis.texte import (
     nombre,
     periode_fr,
@@ -27,30 +29,8 @@ from analysis.texte import (
     valeur,
 )
 
-CHIFFRES_CLES = (
-    "emploi_prive",
-    "emploi_prive_indice",
-    "emploi_prive_tcam",
-    "part_industrie",
-    "indice_specificite_industrie",
-    "ss_effet_local_pct",
-    "part_industrie_hautetech",
-    "part_diplomes_superieur",
-    "taux_chomage",
-    "demandeurs_emploi_evol",
-    "revenu_median",
-    "taux_pauvrete",
-    "croissance_population",
-    "dvf_prix_maison",
-)
-
-# Indicators quoted for each pillar of the programme (simplification has none: see the registry).
-PILIERS_FICHE: dict[str, tuple[str, ...]] = {
-    "attractivité": ("emploi_prive_tcam", "ss_effet_local_pct", "croissance_population_migratoire", "dvf_prix_maison"),
-    "compétences": ("part_diplomes_superieur", "taux_emploi_1564", "taux_chomage"),
-    "innovation": ("part_industrie_hautetech", "part_services_hautetech"),
-    "simplification": (),
-}
+CHIFFRES_CLES = key_figures()
+PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
 
 PHASE_PERIODE = {1: "2019-2022", 2: "2023-2027"}
 POPULATION_MILLESIME = {2019: 2016, 2023: 2020, 2025: 2023}

@@ -17,6 +17,7 @@ from analysis.analyses.monographies import CRITERES_FR, criteres_manquants
 from analysis.analyses.profils import DENSITE, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
+from analysis.indicateurs.registry import INDICATORS
 from analysis.publications.texte_evaluation import _ic
 from analysis.texte import nombre, tableau, valeur
 
@@ -176,11 +177,11 @@ def tableau_monographies(choix: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# Regression terms: the registry's label, or the year or unit of the variable when it matters.
 COMPARAISON_LABELS = {
     "const": "Constante",
     "part_industrie": "Part de l'industrie (recensement 2022)",
-    "part_industrie_hautetech": "Part de l'industrie de haute technologie",
-    "part_diplomes_superieur": "Part des diplômés du supérieur",
+    **{name: INDICATORS[name].label for name in ("part_industrie_hautetech", "part_diplomes_superieur")},
     DENSITE: "Densité de population (log)",
     "croissance_population": "Croissance de la population 2016-2022",
     "ss_effet_local_pct": "Effet local (% de l'emploi 2019)",
