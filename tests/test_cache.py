@@ -147,6 +147,19 @@ def test_new_declarations_give_new_entries_and_drop_old_ones(fresh: Path, tmp_pa
         cache.generation.cache_clear()
 
 
+def test_editing_the_indicator_registry_changes_the_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.generation.cache_clear()
+    try:
+        before = cache.generation()
+        registre = tmp_path / "indicateurs.toml"
+        registre.write_bytes(config.INDICATEURS_FILE.read_bytes().replace(b'key_figure = 12', b'key_figure = 12 '))
+        monkeypatch.setattr(config, "INDICATEURS_FILE", registre)
+        cache.generation.cache_clear()
+        assert cache.generation() != before  # a run re-executes what the registry feeds
+    finally:
+        cache.generation.cache_clear()
+
+
 def test_a_fresh_cache_still_refuses_a_damaged_file(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "mirror" / "ti-phase2" / "ti_geom.geojson"
     copy.parent.mkdir(parents=True)

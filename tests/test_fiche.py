@@ -77,10 +77,16 @@ def test_far_from_france_counts_outside_the_quartiles():
     assert ff["lecture"].tolist() == ["force"]
 
 
-def test_every_indicator_with_a_direction_is_in_the_registry():
-    names = set(registry()["name"])
-    assert set(positions.SENS) <= names and set(fiche.CHIFFRES_CLES) <= names
+def test_directions_key_figures_and_pillars_are_the_registry_table():
+    reg = registry().set_index("name")
+    assert fiche.CHIFFRES_CLES == tuple(reg["key_figure"].dropna().sort_values().index)
+    assert fiche.CHIFFRES_CLES[-3:] == ("taux_pauvrete", "croissance_population", "dvf_prix_maison")
+    signe = {"hausse_favorable": 1, "baisse_favorable": -1, "neutre": 0}
+    assert positions.SENS == reg.loc[reg["forces_faiblesses"], "direction"].map(signe).to_dict()
     assert positions.SENS["taux_chomage"] == -1 and positions.SENS["taux_pauvrete"] == -1 and positions.SENS["revenu_median"] == 1
+    assert len(positions.SENS) == 25 and positions.SENS["part_industrie"] == 0
+    assert fiche.PILIERS_FICHE["compétences"] == ("part_diplomes_superieur", "taux_emploi_1564", "taux_chomage")
+    assert list(fiche.PILIERS_FICHE) == ["attractivité", "compétences", "innovation", "simplification"]
 
 
 def test_french_formatting_of_values_and_periods():

@@ -130,13 +130,75 @@ def test_commune_code_arrondissements() -> None:
 
 def test_registry() -> None:
     reg = registry.registry()
-    assert reg["name"].is_unique
+    assert reg["name"].is_unique and reg["name"].tolist() == list(registry.INDICATORS)
     assert set(reg["pillar"]) <= set(registry.PILLARS)
-    assert (reg[["label", "definition", "unit", "source", "year"]] != "").all().all()
+    assert (reg[["label", "short_label", "definition", "unit", "source", "year", "theme"]] != "").all().all()
     assert registry.missing_pillars() == ["simplification"]
     cov = registry.pillar_coverage().set_index("pillar")
     assert cov.loc["simplification", "note"].startswith("Aucune donnée ouverte")
     assert (cov.loc[["attractivité", "compétences", "innovation"], "n_indicators"] > 0).all()
+    # references resolved: source texts and shared method texts, not their keys
+    chomage = registry.INDICATORS["taux_chomage_rp"]
+    assert chomage.source.startswith("INSEE, recensement") and chomage.method.startswith("Moyenne des valeurs des EPCI")
+    assert registry.INDICATORS["revenu_median"].method.endswith("Une moyenne de médianes n'est pas la médiane du territoire : ordre de grandeur.")
+
+
+def test_registry_directions_and_bases() -> None:
+    reg = registry.registry()
+    assert set(reg["direction"]) == set(registry.DIRECTIONS) == {"hausse_favorable", "baisse_favorable", "neutre"}
+    assert {i.sens for i in registry.INDICATORS.values()} == {1, -1, 0}
+    assert set(reg["geographic_basis"]) == set(registry.REGISTRE.geographic_bases)
+    basis = reg.set_index("name")["geographic_basis"]
+    assert basis["emploi_prive"] == basis["demandeurs_emploi"] == "somme_communes"
+    assert basis["part_industrie"] == basis["dvf_prix_maison"] == basis["revenu_median"] == "epci"
+    assert basis["ss_effet_local_pct"] == basis["taux_chomage"] == basis["part_industrie_hautetech"] == "zone_emploi"
+    assert basis["nb_villes_pvd"] == "decompte_communes"
+    sens = registry.directions()
+    assert sens["taux_pauvrete"] == -1 and sens["part_diplomes_superieur"] == 1 and sens["dvf_prix_maison"] == 0
+    assert "emploi_prive" not in sens  # a level: not compared in the forces et faiblesses
+
+
+def test_registry_ordered_lists() -> None:
+    names = set(registry.INDICATORS)
+    key = registry.key_figures()
+    assert key[:3] == ("emploi_prive", "emploi_prive_indice", "emploi_prive_tcam") and len(key) == 14 and set(key) <= names
+    typo = registry.typology_indicators()
+    assert typo[0] == "part_industrie" and typo[-1] == "croissance_population" and len(typo) == 10 and set(typo) <= names
+    assert registry.pillar_indicators("innovation") == ("part_industrie_hautetech", "part_services_hautetech")
+    assert registry.pillar_indicators("simplification") == ()
+    assert all(registry.INDICATORS[i].pillar == "compétences" for i in registry.pillar_indicators("compétences"))
+
+
+_ENTRY = '[[indicator]]\nname = "taux_pauvrete"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('direction = "baisse_favorable"\nforces_faiblesses = true\nkey_figure = 12',
+         'direction = "plus_bas"\nforces_faiblesses = true\nkey_figure = 12',
+         "indicateur « taux_pauvrete », champ « direction » : 'plus_bas' inconnu"),
+        ('unit = "%"\nsource = "filosofi"\nyear = "2021"', 'source = "filosofi"\nyear = "2021"',
+         "indicateur « taux_pauvrete », champ « unit » : champ obligatoire manquant"),
+        ('label = "Taux de pauvreté"', 'lable = "Taux de pauvreté"', "indicateur « taux_pauvrete », champ « lable » : champ inconnu"),
+        ('source = "filosofi"\nyear = "2021"', 'source = "insee"\nyear = "2021"',
+         "indicateur « taux_pauvrete », champ « source » : 'insee' n'est pas une clé de [source_texts]"),
+        ("key_figure = 12", "key_figure = 11", "champ « key_figure » : les rangs [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 13, 14]"),
+        ("key_figure = 12", 'key_figure = "12"', "indicateur « taux_pauvrete », champ « key_figure » : '12' n'est pas un entier"),
+        ('name = "taux_pauvrete"', 'name = "revenu_median"', "indicateur « revenu_median », champ « name » : nom déjà déclaré"),
+    ],
+)
+def test_malformed_registry_names_entry_and_field(tmp_path, old: str, new: str, message: str) -> None:
+    text = config.INDICATEURS_FILE.read_text(encoding="utf-8")
+    start = text.index(_ENTRY)
+    entry = text[start : text.index("[[indicator]]", start + 1)]
+    assert old in entry
+    bad = tmp_path / "indicateurs.toml"
+    bad.write_text(text.replace(entry, entry.replace(old, new)), encoding="utf-8")
+    with pytest.raises(registry.RegistreError) as err:
+        registry.load(bad)
+    assert str(err.value).startswith(f"registre des indicateurs {bad} : ")
+    assert message in str(err.value)
 
 
 # Real data, phase 2 -------------------------------------------------------------------------
@@ -157,7 +219,15 @@ def test_phase2_areas(phase2: build.Indicateurs) -> None:
     assert niveaux["ti"] == 183
     assert niveaux["region"] == 18
     assert niveaux[["france", "ensemble_ti", "hors_ti"]].tolist() == [1, 1, 1]
-    assert set(phase2.long["indicator"]) <= set(registry.INDICATORS)
+
+
+def test_every_indicator_computed_has_an_entry_and_every_entry_a_computation(phase2: build.Indicateurs) -> None:
+    computed = set(phase2.long["indicator"])
+    assert sorted(computed - set(registry.INDICATORS)) == []  # computed, not declared
+    assert sorted(set(registry.INDICATORS) - computed) == []  # declared, never computed
+    assert list(phase2.wide.columns[4:-1]) == list(registry.INDICATORS)  # wide columns in registry order
+    years = phase2.long.groupby("indicator")["period"].unique()
+    assert {n: list(years[n]) for n in ("nb_villes_acv", "nb_villes_pvd")} == {"nb_villes_acv": ["2024"], "nb_villes_pvd": ["2021"]}
 
 
 def test_phase2_employment_adds_up(phase2: build.Indicateurs) -> None:
