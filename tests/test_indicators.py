@@ -177,7 +177,7 @@ _ENTRY = '[[indicator]]\nname = "taux_pauvrete"\n'
     [
         ('direction = "baisse_favorable"\nforces_faiblesses = true\nkey_figure = 12',
          'direction = "plus_bas"\nforces_faiblesses = true\nkey_figure = 12',
-         "indicateur « taux_pauvrete », champ « direction » : 'plus_bas' inconnu"),
+         "indicateur « taux_pauvrete », champ « direction » : valeur 'plus_bas' inconnue"),
         ('unit = "%"\nsource = "filosofi"\nyear = "2021"', 'source = "filosofi"\nyear = "2021"',
          "indicateur « taux_pauvrete », champ « unit » : champ obligatoire manquant"),
         ('label = "Taux de pauvreté"', 'lable = "Taux de pauvreté"', "indicateur « taux_pauvrete », champ « lable » : champ inconnu"),

@@ -67,7 +67,7 @@ class Indicator:
             if not ok:
                 raise RegistreError(_where(self.name, f.name) + f"{value!r} n'est pas {expected}")
         if self.direction not in DIRECTIONS:
-            raise RegistreError(_where(self.name, "direction") + f"{self.direction!r} inconnu ({', '.join(DIRECTIONS)})")
+            raise RegistreError(_where(self.name, "direction") + f"valeur {self.direction!r} inconnue (valeurs possibles : {', '.join(DIRECTIONS)})")
 
     @property
     def sens(self) -> int:
@@ -90,7 +90,7 @@ def _reference(entry: dict, field: str, table: dict, table_name: str, required: 
     key = entry.get(field)
     if key is None and not required:
         return ""
-    if key not in table:
+    if not isinstance(key, str) or key not in table:
         raise RegistreError(_where(entry["name"], field) + f"{key!r} n'est pas une clé de [{table_name}] ({', '.join(table)})")
     return table[key]
 
@@ -104,11 +104,12 @@ def _indicator(entry: dict, tables: dict[str, dict[str, str]]) -> Indicator:
     _reference(entry, "pillar", tables["pillars"], "pillars")
     _reference(entry, "geographic_basis", tables["geographic_bases"], "geographic_bases")
     shared = _reference(entry, "shared_method", tables["shared_methods"], "shared_methods", required=False)
+    note = entry.get("method", "")
     return Indicator(
         **{k: v for k, v in entry.items() if k != "shared_method"}
         | {
             "source": _reference(entry, "source", tables["source_texts"], "source_texts"),
-            "method": " ".join(t for t in (shared, entry.get("method", "")) if t),
+            "method": " ".join(t for t in (shared, note) if t) if isinstance(note, str) else note,
             "short_label": entry.get("short_label", entry["label"]),
         }
     )
@@ -139,15 +140,23 @@ def load(path: Path) -> Registre:
         if unknown := sorted(set(raw) - {*_TABLES, "indicator"}):
             raise RegistreError(f"table inconnue [{unknown[0]}] (tables possibles : {', '.join(_TABLES)}, [[indicator]])")
         tables = {t: raw.get(t, {}) for t in _TABLES}
+        for t, table in tables.items():
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise RegistreError(f"table [{t}] : chaque clé doit recevoir un texte")
+        entries = raw.get("indicator", [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise RegistreError("les indicateurs se déclarent en [[indicator]] (tableau de tables)")
         indicators: dict[str, Indicator] = {}
-        for k, entry in enumerate(raw.get("indicator", []), start=1):
+        for k, entry in enumerate(entries, start=1):
             if not isinstance(entry.get("name"), str) or not entry["name"]:
                 raise RegistreError(f"indicateur n° {k}, champ « name » : manquant ou vide")
             if entry["name"] in indicators:
                 raise RegistreError(_where(entry["name"], "name") + "nom déjà déclaré par une entrée précédente")
             indicators[entry["name"]] = _indicator(entry, tables)
         _check_ranks(indicators)
-    except (RegistreError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistreError(f"registre des indicateurs {path} : syntaxe TOML invalide ({exc})") from None
+    except RegistreError as exc:
         raise RegistreError(f"registre des indicateurs {path} : {exc}") from None
     return Registre(pillars=dict(tables["pillars"]), geographic_bases=dict(tables["geographic_bases"]), indicators=indicators)
 
