@@ -8,6 +8,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERIODE ?= $(shell date +%Y-%m)
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# e.g. LAB_ARGS="--no-browser --allow-root --port 8899" (root needs --allow-root)
+LAB_ARGS ?=
 
 .PHONY: run test env lab clean
 
@@ -27,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -299,22 +299,86 @@ def test_run_logger_file_gets_details_console_stays_concise(tmp_path, capsys):
     assert log.level == logging.DEBUG and not log.propagate
 
 
-def test_a_kernel_that_did_not_start_is_started_once_more(tmp_path, monkeypatch):
-    import papermill
+DIES_ONCE = """
+import sys
+from pathlib import Path
+
+starts, marker = Path(sys.argv[1]), Path(sys.argv[2])
+with starts.open("a") as f:
+    f.write("start\\n")
+if not marker.exists():  # the first start: exit before replying, as a kernel whose port was taken
+    marker.touch()
+    sys.exit(1)
+sys.argv = [sys.argv[0], *sys.argv[3:]]
+from ipykernel import kernelapp
+
+kernelapp.launch_new_instance()
+"""
+
+
+@pytest.fixture
+def kernel_dying_once(tmp_path, monkeypatch):
+    """A kernelspec whose kernel dies at its first start, then starts normally; returns
+    (kernel name, file counting the starts)."""
+    script = tmp_path / "meurt_une_fois.py"
+    script.write_text(DIES_ONCE, encoding="utf-8")
+    starts = tmp_path / "demarrages.txt"
+    spec = tmp_path / "jupyter" / "kernels" / "meurt-une-fois"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, str(script), str(starts), str(tmp_path / "deja-mort"), "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "meurt une fois", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # the pool workers inherit it
+    return "meurt-une-fois", starts
+
+
+def test_a_notebook_whose_kernel_died_at_start_is_executed_once_more(tmp_path, kernel_dying_once):
+    kernel, starts = kernel_dying_once
+    template = write_template(tmp_path / "t.ipynb", SQUARE)
+    jobs = [NotebookJob(template, tmp_path / "out" / "a.ipynb", {"x": 3})]
+    [result] = execute_jobs(jobs, jobs_n=1, kernel=kernel, inputs_digest="d0", progress=False)
+    assert result.status == "executed", result.error
+    assert starts.read_text().count("start") == 2  # died ("Kernel died before replying to kernel_info"), then ran
+    assert stdout_of(result.output).strip() == "9"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.ipynb", "a.ipynb.json", "carre_3.txt"]
+
+    # a notebook whose kernel ran a cell is not executed again: its failure is its own
+    jobs = [NotebookJob(template, tmp_path / "out" / "b.ipynb", {"x": 4, "fail": True})]
+    [result] = execute_jobs(jobs, jobs_n=1, kernel=kernel, inputs_digest="d0", progress=False)
+    assert result.status == "failed" and "échec voulu pour 4" in result.error
+    assert starts.read_text().count("start") == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched port choice reaches the workers by fork")
+def test_a_port_taken_between_its_choice_and_the_kernel_bind_is_survived(tmp_path, monkeypatch):
+    """Why kernels die at start under parallel launches: jupyter_client chooses a kernel's ports
+    by binding port 0 and closing the socket, the kernel binds them once started, and a port
+    taken in between (another worker's kernel, any program on the machine) makes it exit."""
+    import socket
+
+    from jupyter_client.connect import LocalPortCache
 
     from analysis.execution import pipeline
 
-    real, calls = papermill.execute_notebook, []
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    taken, real, chosen = held.getsockname()[1], LocalPortCache.find_available_port, []
 
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("Kernel didn't respond in 120 seconds")
-        return real(*args, **kwargs)
+    def find_available_port(self, ip):
+        chosen.append(1)
+        return taken if len(chosen) == 1 else real(self, ip)  # the first kernel's shell port
 
-    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(LocalPortCache, "find_available_port", find_available_port)
+    log = setup_run_logger(tmp_path / "run.log")
     template = write_template(tmp_path / "t.ipynb", SQUARE)
-    job = NotebookJob(template, tmp_path / "out" / "a.ipynb", {"x": 3})
-    result = pipeline._run_job(job, KERNEL, "d0", start_timeout=60)
-    assert result.status == "executed" and len(calls) == 2
-    assert stdout_of(result.output).strip() == "9"
+    with held:
+        [result] = execute_jobs([NotebookJob(template, tmp_path / "out" / "a.ipynb", {"x": 5})], jobs_n=1,
+                                inputs_digest="d0", log=log, progress=False)
+        assert result.status == "executed", result.error
+        kernels = (tmp_path / "run.log.kernels").read_text(encoding="utf-8")
+        assert f"Address already in use (addr='tcp://127.0.0.1:{taken}')" in kernels
+        monkeypatch.setattr(pipeline, "KERNEL_START_RETRIES", 0)
+        chosen.clear()
+        [result] = execute_jobs([NotebookJob(template, tmp_path / "out" / "b.ipynb", {"x": 6})], jobs_n=1,
+                                inputs_digest="d0", log=log, progress=False)
+        assert result.status == "failed" and "Kernel died before replying to kernel_info" in result.error

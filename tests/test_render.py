@@ -210,6 +210,32 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
     assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
 
 
+def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
+    root = config.periode_dir(periode)
+    notebook = _write(root / "fiches" / "phase2" / "TI-18.ipynb", _notebook("Fiche"))
+    fiche = render.Document(notebook, "Cœur de France", 2, "TI-18")
+    render.render_site(periode, [], [fiche], renderer="pandoc+typst")
+    before = {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
+
+    real = render._pandoc_html
+
+    def disk_full_at_the_index(markdown, output, **kwargs):
+        if output.name.startswith(".index.html."):  # what pandoc says when the disk is full
+            raise RuntimeError(f'Pandoc died with exitcode "1" during conversion: pandoc: {output}: withFile: '
+                               "resource exhausted (No space left on device)\nHasCallStack backtrace:")
+        real(markdown, output, **kwargs)
+
+    _write(notebook, _notebook("Fiche révisée"))  # its page is rendered again, then the index fails
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "_pandoc_html", disk_full_at_the_index)
+        with pytest.raises(render.RenderError) as error:
+            render.render_site(periode, [], [fiche], renderer="pandoc+typst")
+    assert str(error.value).startswith('rendu interrompu (RuntimeError: Pandoc died with exitcode "1"')
+    assert str(error.value).endswith("(No space left on device)) ; le site précédent est conservé")
+    assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in root.iterdir()) == ["fiches", "site"]  # no staging left behind
+
+
 def test_render_site_rejects_notebooks_outside_the_period(periode, tmp_path):
     stray = _write(tmp_path / "ailleurs.ipynb", _notebook())
     with pytest.raises(ValueError, match="n'est pas sous"):

@@ -65,7 +65,7 @@ def test_an_unknown_territory_lists_the_closest_ids(outputs: Path, capsys: pytes
     assert code == 2
     err = capsys.readouterr().err
     assert "ti-2499" in err and "ti-2409" in err
-    assert not (outputs / "2024-07" / "fiches").exists()  # nothing was executed
+    assert not outputs.exists()  # nothing was written
     assert referentiel.closest_ids("Dreux", dict(zip(*referentiel.territoires(2)[["id_ti", "lib_ti"]].T.values)))[0] == "ti-2409"
 
 
@@ -106,7 +106,7 @@ def test_a_second_run_of_the_same_period_stops_at_once(outputs: Path, capsys: py
         code = main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"])
         assert code == 2
         err = capsys.readouterr().err
-        assert "un autre run de la période 2024-07 est en cours (pid 4242" in err
+        assert "la période 2024-07 est en cours d'écriture par un autre processus (pid 4242" in err
         assert not (folder / "fiches").exists() and not (folder / "indicateurs").exists()
         # another period is not held
         assert main(["run", "--periode", "2023-05", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"]) == 0

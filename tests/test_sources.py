@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pooch
 import pytest
 
 from analysis import config
@@ -60,7 +61,7 @@ def test_a_mirror_file_with_one_byte_changed_is_refused(damaged_mirror: Path, tm
 def test_offline_without_mirror_names_file_url_and_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(config.MIRROR_ENV, raising=False)
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(sources.pooch, "retrieve", _no_network)
+    monkeypatch.setattr(pooch, "retrieve", _no_network)
     src = sources.source("acv/acv2_geom")
     with pytest.raises(sources.SourceError) as err:
         sources.fetch("acv/acv2_geom")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+import pooch
 import pytest
 
 from analysis.analyses import industrie as ia
@@ -126,7 +127,7 @@ def test_a_living_file_is_copied_from_the_mirror_and_its_hash_recorded(tmp_path,
     sources.fetch("vivant", refresh=True)  # ... until refreshed
     assert sources.observed_sha256("vivant") == ROUEN_SHA
     monkeypatch.delenv("OBSERVATOIRE_MIRROR")
-    monkeypatch.setattr(sources.pooch, "retrieve", _no_network)
+    monkeypatch.setattr(pooch, "retrieve", _no_network)
     with pytest.raises(sources.SourceError, match="http://127.0.0.1:9/x.csv"):
         sources.fetch("vivant", refresh=True)
 

@@ -4,11 +4,57 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 import pandas as pd
 
 from analysis import config
+
+# argparse's own messages, in French (the messages of the types below are French already)
+_ARGPARSE_FR = (
+    (re.compile(r"^the following arguments are required: (.*)$"), r"argument(s) obligatoire(s) manquant(s) : \1"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), r"argument(s) non reconnu(s) : \1 (voir --help)"),
+    (re.compile(r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$"), r"argument \1 : choix invalide \2 (possibles : \3)"),
+    (re.compile(r"^argument (\S+): expected one argument$"), r"argument \1 : une valeur est attendue"),
+    (re.compile(r"^argument (\S+): (.*)$"), r"argument \1 : \2"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are French sentences saying what is allowed (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, french in _ARGPARSE_FR:
+            if pattern.match(message):
+                message = pattern.sub(french, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+def _periode(text: str) -> str:
+    try:
+        return config.check_periode(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _one_of(values: tuple[int, ...], what: str, allowed: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if text.isdigit() and int(text) in values:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"{what} invalide {text!r} : {allowed}")
+
+    return parse
+
+
+def _jobs(text: str) -> int:
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"nombre de processus invalide {text!r} : un entier supérieur ou égal à 1")
 
 
 def _faits(args: argparse.Namespace) -> int:
@@ -54,12 +100,13 @@ def _run(args: argparse.Namespace) -> int:
     outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
+    if outcome.manifest_error:
+        print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
     if outcome.failed:
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
-            print(f"  {result.label} → {result.notebook} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
-        return 1
-    return 1 if outcome.render_error else 0
+            print(f"  {result.label} → {result.notebook or 'aucun notebook écrit'} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
+    return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -72,30 +119,36 @@ def _render(args: argparse.Namespace) -> int:
     return 1 if report.failures else 0
 
 
+_PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
+_COG_ALLOWED = ", ".join(map(str, config.COG_YEARS[:-1])) + f" ou {config.COG_YEARS[-1]}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="observatoire",
         description="Observatoire des Territoires d'industrie : données, indicateurs, fiches et publications.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="commande", required=True)
 
     p = sub.add_parser("faits", help="chiffres clés d'une phase, à côté des chiffres publiés")
-    p.add_argument("--phase", type=int, choices=config.PHASES, help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
-    p.add_argument("--cog", type=int, choices=config.COG_YEARS, help="millésime du COG (2023 par défaut)")
+    p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
+    p.add_argument("--cog", type=_one_of(config.COG_YEARS, "millésime du COG", _COG_ALLOWED), metavar="{2019,2023,2025}",
+                   help="millésime du COG (2023 par défaut)")
     p.set_defaults(func=_faits)
 
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
-    p.add_argument("--periode", type=config.check_periode, default=config.default_periode(),
+    p.add_argument("--periode", type=_periode, default=config.default_periode(),
                    help="AAAA-MM : les données telles que publiées à la fin de ce mois (mois courant par défaut)")
-    p.add_argument("--phase", type=int, choices=config.PHASES, help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
+    p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
                         "dans tous les cas, sauf avec --territoires")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processus papermill en parallèle")
+    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="processus papermill en parallèle")
     p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) : leurs fiches seulement ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
-    p.add_argument("--periode", type=config.check_periode, default=config.default_periode())
+    p.add_argument("--periode", type=_periode, default=config.default_periode(),
+                   help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
     p.set_defaults(func=_render)
     return parser
 
@@ -113,11 +166,17 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.donnees.schemas import DataContractError
         from analysis.donnees.sources import SourceError
         from analysis.execution.render import RenderError
-        from analysis.execution.run import RunInProgressError
+        from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
-        if isinstance(exc, (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError)):
+        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError)
+        if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, OSError):  # disk full, read-only, permission denied: every write is all or nothing
+            from analysis.fichiers import describe_os_error
+
+            print(f"erreur : {describe_os_error(exc)}", file=sys.stderr)
+            return 1
         raise
 
 

@@ -40,9 +40,12 @@ def default_periode(today: dt.date | None = None) -> str:
 
 
 def check_periode(periode: str) -> str:
-    """Validate a YYYY-MM period string and return it."""
+    """Validate a YYYY-MM period string and return it; the French message says what is allowed."""
     if not _PERIODE.match(periode):
-        raise ValueError(f"période invalide {periode!r}: attendu AAAA-MM, par exemple 2025-06")
+        raise ValueError(
+            f"période invalide {periode!r} : attendu AAAA-MM, une année sur quatre chiffres et un mois "
+            "de 01 à 12, par exemple 2025-06"
+        )
     return periode
 
 

@@ -1,12 +1,15 @@
-"""Files on disk: the one atomic write of the package, and the sha256 of a file.
+"""Files on disk: the one atomic write of the package, the sha256 of a file, and what a
+failed file operation means in French.
 
 Every file the package writes (obtained data, derived tables, indicator tables, provenance,
 run stamps and manifests, rendered pages) goes through ``write_atomic``: a reader never sees
-half a file, and a failed write leaves the previous file as it was.
+half a file, and a failed write (disk full, read-only file system, permission denied) leaves
+the previous file as it was and no temporary file behind.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -14,6 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 MODE = 0o644  # written files are readable by everyone (a temporary file is private)
+
+_CAUSES = {
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+}
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
@@ -33,6 +44,9 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
         write(tmp)
         os.chmod(tmp, MODE)
         os.replace(tmp, path)
+    except OSError as error:
+        error.filename = error.filename or str(path)  # a failed write() names no file
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -42,3 +56,11 @@ def file_sha256(path: Path) -> str:
     """sha256 (hex) of a file's bytes."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def describe_os_error(error: OSError, path: Path | None = None) -> str:
+    """A French sentence for a failed file operation: its cause and the path (the error's, else
+    ``path``), e.g. ``plus de place sur le disque (outputs/2026-11/manifest.json)``."""
+    cause = _CAUSES.get(error.errno) or error.strerror or str(error)
+    where = error.filename or path
+    return f"{cause} ({where})" if where else cause

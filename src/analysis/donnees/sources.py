@@ -3,7 +3,8 @@
 Every file is declared once in ``data/sources.toml`` (URL, sha256, publisher, licence).
 ``fetch`` returns a local path to a verified copy: from the cache (``data/raw/``), else
 copied from the mirror folder named by ``OBSERVATOIRE_MIRROR``, else downloaded with pooch.
-The sha256 is checked every time; a file that does not match is never used.
+The sha256 is checked every time; a file that does not match is never used. A mirror folder
+that does not exist is reported as such (not as a file missing from it), before any download.
 
 Reads are recorded: ``fetch`` records the id it serves, and a result computed from declared
 files and served again without reading them (an in-process or on-disk cache entry, an
@@ -25,10 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pooch
-
 from analysis import config
-from analysis.fichiers import file_sha256, write_atomic
+from analysis.fichiers import MODE, file_sha256, write_atomic
 
 
 class SourceError(RuntimeError):
@@ -116,6 +115,17 @@ def capture() -> Iterator[set[str]]:
         del _CAPTURES[next(i for i, c in enumerate(_CAPTURES) if c is captured)]  # by identity: sets compare equal
 
 
+@contextmanager
+def not_recorded() -> Iterator[None]:
+    """Reads inside the block are left out of ``files_read``: work done for the period, not for
+    the document this process computes (the tables a notebook opened in JupyterLab builds first)."""
+    before = set(_READ)
+    try:
+        yield
+    finally:
+        _READ.intersection_update(before)
+
+
 def files_read() -> list[str]:
     """Ids of the declared files this process has read (directly or through a cache), sorted."""
     return sorted(_READ)
@@ -160,9 +170,19 @@ def _obtain(file_id: str, refresh: bool) -> Path:
             return target
         target.unlink()  # a stale or damaged cache entry is obtained again
     mirror = os.environ.get(config.MIRROR_ENV)
+    if mirror and not Path(mirror).is_dir():
+        raise SourceError(
+            f"Le dossier miroir {mirror!r}, désigné par la variable {config.MIRROR_ENV}, n'existe pas : "
+            f"corrigez la variable (un dossier qui contient MANIFEST.csv et les fichiers déclarés, "
+            f"par exemple ../shared/data), ou retirez-la pour télécharger {src.file} depuis {src.url}."
+        )
     if mirror and (Path(mirror) / src.file).exists():
         _copy_verified(Path(mirror) / src.file, target, expected, src.file)
         return target
+    # pooch imports tqdm.auto, which warns in every notebook kernel that ipywidgets is missing:
+    # imported only to download
+    import pooch
+
     try:
         pooch.retrieve(
             src.url,
@@ -180,6 +200,7 @@ def _obtain(file_id: str, refresh: bool) -> Path:
             f"et le téléchargement depuis {src.url} a échoué ({type(exc).__name__}: {exc}). "
             f"Hors ligne, définissez {config.MIRROR_ENV} vers un dossier miroir des données."
         ) from exc
+    target.chmod(MODE)  # pooch writes through mkstemp (0600): colleagues must read the cache too
     return target
 
 

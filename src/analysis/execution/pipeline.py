@@ -7,12 +7,14 @@ isolates failures and never leaves a half-written notebook that would count as d
 - papermill writes to a temporary file beside the output (``.<name>.<pid>.tmp.ipynb``),
   which is renamed onto the output once complete; a job first removes the temporaries a
   killed run may have left;
-- a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (also through a temporary file); a job is up to
+- a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (``fichiers.write_atomic``); a job is up to
   date when its output exists and its stamp records the same digest of (template bytes,
   parameters, inputs digest);
 - a failed notebook (with the traceback papermill wrote into it) is kept at
   ``<stem>.failed.ipynb``; the output and stamp of a previous run are removed so that nothing
-  stale is published.
+  stale is published;
+- a notebook whose kernel ran no cell (died or did not answer at start) is executed once more
+  (``KERNEL_START_RETRIES``).
 
 The kernel of each notebook starts in the output's folder, so figures saved by the notebook
 land beside it.
@@ -44,14 +46,20 @@ from tqdm import tqdm
 
 from analysis import __version__, config
 from analysis.donnees.cache import sources_digest
-from analysis.fichiers import file_sha256, write_atomic
+from analysis.fichiers import describe_os_error, file_sha256, write_atomic
 
 Status = Literal["executed", "up-to-date", "failed"]
 STATUSES: tuple[Status, ...] = ("executed", "up-to-date", "failed")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ERROR_LINES = 5
-KERNEL_START_RETRIES = 1  # a kernel that did not start within start_timeout is started once more
+# A notebook whose kernel ran no cell (it died or did not answer at start) is executed once more.
+# Under parallel launches a kernel can die at start ("Kernel died before replying to
+# kernel_info"): jupyter_client chooses its five TCP ports by binding port 0 and closing the
+# socket, and the kernel binds them a second or so later, once Python has started; a port
+# taken meanwhile (by another worker's kernel, whose port cache is per process, or by any
+# other program's connection on a shared machine) makes its bind fail, and it exits.
+KERNEL_START_RETRIES = 1
 # fork starts workers without re-importing the caller's __main__ (scripts need no
 # ``if __name__ == "__main__"`` guard) and measured ~20 % faster than spawn on 20 short
 # notebooks; it is only used on Linux, where it is the safe default of Python 3.11.
@@ -213,6 +221,8 @@ def _error_summary(exc: BaseException) -> str:
         text = f"{ename}: {getattr(exc, 'evalue', '')}"
         cell = getattr(exc, "exec_count", None)
         text = f"[cellule {cell}] {text}" if cell is not None else text
+    elif isinstance(exc, OSError) and exc.errno is not None:  # disk full, read-only, permission denied
+        text = f"{type(exc).__name__}: {describe_os_error(exc)}"
     else:
         text = f"{type(exc).__name__}: {exc}"
     lines = [line.rstrip() for line in _ANSI.sub("", text).strip().splitlines() if line.strip()]
@@ -239,6 +249,7 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         stamp.unlink(missing_ok=True)
         failed.unlink(missing_ok=True)
         for attempt in range(1 + KERNEL_START_RETRIES):
+            cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
             try:
                 papermill.execute_notebook(
                     _papermill_path(job.template.resolve()),
@@ -253,11 +264,11 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
                     # The executed notebook is complete once the last cell replied: kill the kernel
                     # rather than wait for its graceful exit (~0.2 s per notebook).
                     shutdown_kernel="immediate",
+                    on_cell_start=lambda cell_index, **_: cells_sent.append(cell_index),
                 )
                 break
-            except RuntimeError as exc:
-                # A kernel that did not start (machine overloaded) ran no cell: try once more.
-                if "Kernel didn't respond" not in str(exc) or attempt == KERNEL_START_RETRIES:
+            except Exception:
+                if cells_sent or attempt == KERNEL_START_RETRIES:
                     raise
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
@@ -275,7 +286,9 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         return JobResult(job.label, "executed", output, output, duration, started_at, None, digest)
     except (Exception, KeyboardInterrupt) as exc:  # one notebook never stops the others
         notebook = None
-        if tmp.exists():
+        if tmp.exists() and tmp.stat().st_size == 0:  # nothing written (disk full): nothing to open
+            tmp.unlink()
+        elif tmp.exists():
             os.replace(tmp, failed)
             notebook = failed
         # A previous output was made from other inputs: never leave it to be published.
@@ -452,6 +465,31 @@ def write_manifest(path: Path, results: Sequence[JobResult], extra: dict) -> Non
     write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+class _RunLogFile(logging.FileHandler):
+    """The run's log file. When it cannot be written (disk full, read-only), that is said once
+    on stderr and the messages go on to the console only, instead of a traceback per message."""
+
+    failure: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.failure is None:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+        elif self.failure is None:
+            self.failure = describe_os_error(error, self.baseFilename)
+            sys.stderr.write(f"journal du run non écrit : {self.failure} ; la suite ne s'affiche qu'ici\n")
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the unwritten end of a log that could not be written
+            pass
+
+
 class _TqdmConsoleHandler(logging.StreamHandler):
     """Console handler writing through tqdm, so that messages do not break the progress bar."""
 
@@ -472,7 +510,7 @@ def setup_run_logger(log_path: Path) -> logging.Logger:
         handler.close()
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    file_handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    file_handler = _RunLogFile(log_path, mode="w", encoding="utf-8")
     file_handler.setLevel(logging.DEBUG)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     console = _TqdmConsoleHandler(sys.stderr)

@@ -78,7 +78,7 @@ import typst
 import yaml
 
 from analysis import config
-from analysis.fichiers import write_atomic
+from analysis.fichiers import describe_os_error, write_atomic
 
 QUARTO = "quarto"
 PANDOC_TYPST = "pandoc+typst"
@@ -638,8 +638,8 @@ def render_site(
     the fallback is reported in ``failures`` and left out of the index; a Quarto failure
     raises ``RenderError`` (with the end of Quarto's messages). The staged site replaces
     ``site/`` only when its index and every expected page and PDF exist and are non-empty
-    (``check_site``); otherwise ``RenderError`` names what is missing and the previous site
-    is left untouched.
+    (``check_site``); otherwise ``RenderError`` names what is missing (or why the render
+    stopped: disk full, a renderer that crashed) and the previous site is left untouched.
     """
     renderer = renderer or available_renderer()
     if renderer not in (QUARTO, PANDOC_TYPST):
@@ -653,6 +653,11 @@ def render_site(
         report = render(periode, list(documents), list(fiches), staging)
         check_site(report, staging)
         _swap_in(staging, report.site)
+    except RenderError:
+        raise
+    except (OSError, RuntimeError) as error:  # disk full, pandoc that crashed: the previous site stays
+        cause = describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        raise RenderError(f"rendu interrompu ({cause}) ; le site précédent est conservé") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report

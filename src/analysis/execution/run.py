@@ -34,7 +34,7 @@ from analysis import config
 from analysis.donnees import cache, referentiel, sources
 from analysis.execution import pipeline
 from analysis.execution.render import Document, RenderError, render_site
-from analysis.fichiers import write_atomic
+from analysis.fichiers import describe_os_error, write_atomic
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
@@ -50,6 +50,7 @@ class RunOutcome:
     site: Path | None
     renderer: str | None
     render_error: str | None = None
+    manifest_error: str | None = None
 
     @property
     def failed(self) -> list[pipeline.JobResult]:
@@ -105,18 +106,37 @@ def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Pa
     return paths
 
 
+def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code: str, log) -> list[Path]:
+    """What the notebooks of a period read, made before any of them runs (holding the period's
+    lock): every pinned input obtained and its sha256 checked (derived tables are cached, so
+    this is where a damaged file is refused), the provenance record, and the indicator tables
+    of ``phases``. Returns the indicator files."""
+    from analysis.donnees import provenance
+
+    for file_id, declared in sources.sources().items():
+        if not declared.living:
+            sources.fetch(file_id)
+    provenance.write(periode, provenance.collect(periode, parameters, code))
+    return build_indicators_once(periode, phases, log)
+
+
 class RunInProgressError(RuntimeError):
-    """Another run of the same period holds its outputs."""
+    """Another run (or render) of the same period holds its outputs."""
+
+
+class PeriodNotRunError(RuntimeError):
+    """``render`` was asked for a period that has no executed notebook."""
 
 
 @contextlib.contextmanager
-def period_lock(out: Path) -> Iterator[None]:
-    """Hold the period's outputs for one run at a time.
+def period_lock(out: Path, what: str = "run") -> Iterator[None]:
+    """Hold the period's outputs for one writer at a time (a run, a render, indicator tables
+    built for a notebook opened in JupyterLab).
 
-    An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the run ends,
-    however it ends (even killed), so a stale lock never blocks the next run. A second run of
-    the same period fails at once, naming the process that holds it. (Without ``fcntl``, on
-    Windows, runs are not locked.)
+    An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the writer ends,
+    however it ends (even killed), so a stale lock never blocks the next one. A second writer
+    of the same period fails at once, naming the process that holds it and ``what`` it is
+    doing. (Without ``fcntl``, on Windows, runs are not locked.)
     """
     out.mkdir(parents=True, exist_ok=True)
     fd = os.open(out / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -127,11 +147,11 @@ def period_lock(out: Path) -> Iterator[None]:
             except BlockingIOError:
                 holder = f.read().strip() or "processus inconnu"
                 raise RunInProgressError(
-                    f"un autre run de la période {out.name} est en cours ({holder}) : attendez sa fin, "
-                    "ou arrêtez-le ; deux runs ne peuvent pas écrire la même période en même temps"
+                    f"la période {out.name} est en cours d'écriture par un autre processus ({holder}) : "
+                    "attendez sa fin, ou arrêtez-le ; deux processus ne peuvent pas écrire la même période en même temps"
                 ) from None
         f.truncate(0)
-        f.write(f"pid {os.getpid()}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
+        f.write(f"pid {os.getpid()}, {what}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
         f.flush()
         yield
 
@@ -148,6 +168,8 @@ def run_periode(
     """The whole monthly pipeline for one period (see the module docstring), one run of a
     period at a time (``period_lock``)."""
     config.check_periode(periode)
+    for phase in phases if territoires else ():  # a bad id is refused before anything is written
+        referentiel.check_territoires(phase, territoires)
     with period_lock(config.periode_dir(periode)):
         return _run_periode(periode, phases, territoires, jobs_n, render, progress)
 
@@ -163,23 +185,14 @@ def _run_periode(
     started = dt.datetime.now()
     log = pipeline.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
     log.info("Période %s (données publiées au %s), phases %s", periode, sources.asof_date(periode), phases)
-    if territoires:
-        for phase in phases:
-            referentiel.check_territoires(phase, territoires)
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     code = pipeline.code_version()
     parameters = {"periode": periode, "phases": list(phases), "territoires": territoires or "tous", "jobs": jobs_n}
-    # Every pinned input is obtained and its sha256 checked before anything is computed:
-    # derived tables are cached, so this is where a damaged file is refused.
-    for file_id, declared in sources.sources().items():
-        if not declared.living:
-            sources.fetch(file_id)
-    provenance.write(periode, provenance.collect(periode, parameters, code))
     publications = not territoires
     # the publications compare both phases: their indicator tables are built whatever --phase
-    built = build_indicators_once(periode, config.PHASES if publications else phases, log)
+    built = prepare_inputs(periode, config.PHASES if publications else phases, parameters, code, log)
     timings["indicateurs"] = time.perf_counter() - t0
 
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
@@ -218,8 +231,8 @@ def _run_periode(
         t2 = time.perf_counter()
         try:
             report = render_published(periode, results, len(documents))
-        except RenderError as error:  # the previous site is kept; the run reports the failure
-            render_error = str(error)
+        except (RenderError, OSError) as error:  # the previous site is kept; the run reports the failure
+            render_error = describe_os_error(error) if isinstance(error, OSError) else str(error)
             renderer = "échec"
             log.error("Rendu du site en échec : %s", error)
         else:
@@ -230,24 +243,30 @@ def _run_periode(
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
-    manifest = out / "manifest.json"
-    pipeline.write_manifest(
-        manifest,
-        results,
-        {
-            "periode": periode,
-            "parametres": parameters,
-            "version_code": code,
-            "fichiers": provenance.read(periode)["fichiers"],
-            "rendu": renderer,
-            "durees_s": {k: round(v, 2) for k, v in timings.items()},
-        },
-    )
+    manifest, manifest_error = out / "manifest.json", None
+    try:
+        pipeline.write_manifest(
+            manifest,
+            results,
+            {
+                "periode": periode,
+                "parametres": parameters,
+                "version_code": code,
+                "fichiers": provenance.read(periode)["fichiers"],
+                "rendu": renderer,
+                "durees_s": {k: round(v, 2) for k, v in timings.items()},
+            },
+        )
+    except OSError as error:  # the outcome is still reported; the previous manifest is left as it was
+        manifest_error = describe_os_error(error, manifest)
+        log.error("Manifeste non écrit : %s", manifest_error)
     log.info(pipeline.summarize(results[len(documents):]))
     if documents:
         log.info(pipeline.summarize(results[: len(documents)], noun="publication"))
-    log.info("Manifeste : %s", manifest)
-    return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer, render_error=render_error)
+    if manifest_error is None:
+        log.info("Manifeste : %s", manifest)
+    return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer,
+                      render_error=render_error, manifest_error=manifest_error)
 
 
 def _fiche_document(path: Path) -> Document:
@@ -263,12 +282,33 @@ def render_published(periode: str, results: list[pipeline.JobResult], n_document
     return render_site(periode, docs, fiches)
 
 
-def render_period(periode: str):
-    """Render every executed notebook of a period (those with a valid stamp)."""
-    out = config.periode_dir(periode)
+PUBLICATION_FOLDERS = ("synthese", "monographies", "changements")
+
+
+def executed_notebooks(out: Path) -> list[Path]:
+    """The executed notebooks of a period's folder (with a stamp, not failed): the publications,
+    then the fiches."""
 
     def done(folder: str) -> list[Path]:
         return sorted(p for p in (out / folder).rglob("*.ipynb") if pipeline.stamp_path(p).exists() and not p.name.endswith(".failed.ipynb"))
 
-    docs = [Document(notebook=p) for p in done("synthese") + done("monographies") + done("changements")]
-    return render_site(periode, docs, [_fiche_document(p) for p in done("fiches")])
+    return [p for folder in (*PUBLICATION_FOLDERS, "fiches") for p in done(folder)]
+
+
+def render_period(periode: str):
+    """Render every executed notebook of a period, holding the period's lock (``period_lock``):
+    a render never publishes a run half-way. A period without any executed notebook raises
+    ``PeriodNotRunError`` naming the command to run, and nothing is written."""
+    out = config.periode_dir(periode)
+    if not executed_notebooks(out):  # checked before the lock, which would create the folder
+        others = sorted(p.name for p in config.OUTPUTS_DIR.glob("????-??") if p.name != periode and executed_notebooks(p))
+        raise PeriodNotRunError(
+            f"la période {periode} n'a encore aucun notebook exécuté : lancez d'abord "
+            f"« observatoire run --periode {periode} », qui rend aussi le site"
+            + (f" ; périodes déjà exécutées : {', '.join(others)}" if others else "")
+        )
+    with period_lock(out, "rendu"):
+        notebooks = executed_notebooks(out)
+        fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
+        docs = [Document(notebook=p) for p in notebooks if p not in fiches]
+        return render_site(periode, docs, [_fiche_document(p) for p in fiches])

@@ -159,15 +159,20 @@ def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> li
     return [output_paths(phase, periode)["long"] for phase in phases]
 
 
-def previous_periode(periode: str) -> str | None:
-    """Latest earlier period with complete indicator tables, or None."""
+def complete_periodes() -> list[str]:
+    """The periods of ``outputs/`` whose indicator tables are complete (both phases), oldest first."""
     if not config.OUTPUTS_DIR.exists():
-        return None
-    earlier = sorted(
+        return []
+    return sorted(
         p.name
         for p in config.OUTPUTS_DIR.iterdir()
-        if p.is_dir() and p.name < periode and _is_periode(p.name) and all(f.exists() for f in indicator_files(p.name))
+        if p.is_dir() and _is_periode(p.name) and all(f.exists() for f in indicator_files(p.name))
     )
+
+
+def previous_periode(periode: str) -> str | None:
+    """Latest earlier period with complete indicator tables, or None."""
+    earlier = [p for p in complete_periodes() if p < periode]
     return earlier[-1] if earlier else None
 
 

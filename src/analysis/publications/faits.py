@@ -78,9 +78,15 @@ def _population(phase: int, cog: int) -> list[dict]:
     ]
 
 
-def _areas(phase: int, cog: int) -> list[dict]:
-    outlines = programmes.ti_geometries(phase).merge(referentiel.territoires(phase, cog)[["id_ti", "region"]], on="id_ti")
-    overseas = outlines["region"].str.len().eq(2) & outlines["region"].astype(int).lt(10)
+# Metropolitan France lies north of 41° N, the DROM south of 17° N: an outline's latitude tells
+# them apart whatever the COG year (some territories have no commune in an older COG).
+OVERSEAS_LATITUDE = 30.0
+
+
+def _areas(phase: int) -> list[dict]:
+    """Areas of the ANCT outlines (the same for every COG year), metropolitan France and DROM apart."""
+    outlines = programmes.ti_geometries(phase)
+    overseas = outlines.to_crs(4326).representative_point().y < OVERSEAS_LATITUDE
     polygonal = outlines.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
     missing = outlines.loc[~polygonal, "lib_ti"].tolist()
     metro_km2 = outlines.loc[~overseas].to_crs(METRO_CRS).area.sum() / 1e6
@@ -170,6 +176,6 @@ def faits(phase: int, cog: int | None = None, periode: str | None = None) -> pd.
     """
     cog = cog or DEFAULT_COG[phase]
     rows = (
-        _counts(phase, cog) + _population(phase, cog) + _areas(phase, cog) + _emploi(phase, cog, periode) + _programmes(phase, cog)
+        _counts(phase, cog) + _population(phase, cog) + _areas(phase) + _emploi(phase, cog, periode) + _programmes(phase, cog)
     )
     return with_published(pd.DataFrame(rows), cog)
