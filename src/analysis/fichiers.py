@@ -45,7 +45,8 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
         os.chmod(tmp, MODE)
         os.replace(tmp, path)
     except OSError as error:
-        error.filename = error.filename or str(path)  # a failed write() names no file
+        if error.errno is not None and error.filename is None:  # a failed write() names no file
+            error.filename = str(path)
         raise
     finally:
         tmp.unlink(missing_ok=True)
