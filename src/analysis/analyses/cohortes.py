@@ -44,7 +44,7 @@ class CohortResult:
     design: str
     control: str  # "never" or "not_yet"
     group_time: pd.DataFrame  # COLUMNS, one row per (cohort, year), base years excluded
-    by_cohort: pd.DataFrame  # cohort + tidy columns + n_treated
+    by_cohort: pd.DataFrame  # cohort + tidy columns + n_treated, n_controls
     by_event: pd.DataFrame  # rel_year + tidy columns (rel_year -1 included with 0)
     overall: pd.DataFrame  # SUMMARY row
     pretrend: WaldTest  # joint test that every pre-treatment ATT(g, t) is zero
@@ -93,7 +93,7 @@ def callaway_santanna(
     never = np.isnan(cohort)
 
     rows, influence = [], []
-    used = np.zeros(len(y), dtype=bool)  # controls of at least one post-treatment cell
+    used = {g: np.zeros(len(y), dtype=bool) for g in cohorts}  # controls of at least one post-treatment cell
     for g in cohorts:
         treated = cohort == g
         base = y[g - 1].to_numpy()
@@ -111,7 +111,7 @@ def callaway_santanna(
             if n_t == 0 or n_c == 0:
                 continue
             if t >= g:
-                used |= co
+                used[g] |= co
             m_t, m_c = delta[tr].mean(), delta[co].mean()
             psi = np.zeros(len(y))
             psi[tr] = (delta[tr] - m_t) / n_t
@@ -134,7 +134,7 @@ def callaway_santanna(
     w_cohort = np.array([((gt["cohort"] == g) & post).to_numpy() / ((gt["cohort"] == g) & post).sum() for g in cohorts])
     b, v = aggregate(w_cohort)
     by_cohort = pd.concat([pd.DataFrame({"cohort": cohorts}), _tidy(b, v, df)], axis=1).assign(
-        n_treated=[sizes[g] for g in cohorts])
+        n_treated=[sizes[g] for g in cohorts], n_controls=[int(used[g].sum()) for g in cohorts])
 
     events = sorted(int(e) for e in gt["rel_year"].unique())
     size = gt["cohort"].map(sizes).to_numpy(dtype="float64")
@@ -147,9 +147,10 @@ def callaway_santanna(
     share = np.array([sizes[g] for g in cohorts], dtype="float64")
     b, v = aggregate(((share / share.sum()) @ w_cohort)[None, :])
     design = {"never": "témoins jamais traités", "not_yet": "témoins jamais ou pas encore traités"}[control]
-    n_units = int((np.isin(cohort, cohorts) | used).sum())
+    any_control = np.logical_or.reduce(list(used.values()))
+    n_units = int((np.isin(cohort, cohorts) | any_control).sum())
     overall = _tidy(b, v, df).assign(
-        design=f"Callaway et Sant'Anna, {design}", n_treated=int(share.sum()), n_controls=int(used.sum()),
+        design=f"Callaway et Sant'Anna, {design}", n_treated=int(share.sum()), n_controls=int(any_control.sum()),
         n_obs=n_units * len(years), n_clusters=n_clusters)[SUMMARY]
 
     pre = gt.loc[gt["rel_year"] < -1].index.to_numpy()

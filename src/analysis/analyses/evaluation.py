@@ -130,18 +130,20 @@ def sensibilite(periode: str) -> pd.DataFrame:
     profile name, région name...) and the ``SUMMARY`` columns. Subgroups keep every control
     (profile) or the controls of the same région (région); subgroups with fewer than
     ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, or whose controls cannot be balanced, are
-    left out."""
+    not estimated (estimate NaN)."""
     panel = panel_epci(periode)
     covs = list(EPCI_COVARIATES)
 
-    def row(dimension: str, modalite: str, data: pd.DataFrame, reweight_on=covs) -> pd.DataFrame | None:
+    def row(dimension: str, modalite: str, data: pd.DataFrame) -> pd.DataFrame:
         units = data.drop_duplicates(impact.UNIT)[impact.COHORT]
-        if units.eq(2019).sum() < MIN_EPCI_SOUS_GROUPE or units.isna().sum() < MIN_EPCI_SOUS_GROUPE:
-            return None
+        n_t, n_c = int(units.eq(2019).sum()), int(units.isna().sum())
+        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c}])
+        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE:
+            return missing.assign(dimension=dimension, modalite=modalite)
         try:
-            res = impact.estimate_did(data, reweight_on=reweight_on, event_study=False)
+            res = impact.estimate_did(data, reweight_on=covs, event_study=False)
         except RuntimeError:  # entropy balancing impossible on a small subgroup
-            return None
+            return missing.assign(dimension=dimension, modalite=modalite)
         return res.summary.assign(dimension=dimension, modalite=modalite)
 
     rows = [did(periode).summary.assign(dimension="principale", modalite="")]
@@ -156,8 +158,7 @@ def sensibilite(periode: str) -> pd.DataFrame:
     lib_region = geo.regions(config.DEFAULT_COG_YEAR).set_index("code")["nom"]
     for code, data in panel.groupby("region"):
         rows.append(row("region", lib_region.get(code, code), data))
-    out = pd.concat([r for r in rows if r is not None], ignore_index=True)
-    return out[["dimension", "modalite", *impact.SUMMARY]]
+    return pd.concat(rows, ignore_index=True)[["dimension", "modalite", *impact.SUMMARY]]
 
 
 def _profil_epci(periode: str) -> pd.Series:
