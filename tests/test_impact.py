@@ -247,3 +247,23 @@ def test_compare_groups():
     assert out.loc["b", "estimate"] == pytest.approx(-0.2, abs=0.03)
     assert pd.isna(out.loc["jamais", "estimate"]) and out.loc["jamais", "n"] == 200
     assert out.loc["a", "n_clusters"] == 30
+
+
+def test_placebo_reported_by_its_size(result):
+    b = result.estimate["estimate"]
+    placebo = pd.DataFrame([{"term": "placebo_2016", "estimate": 0.4 * b, "std_error": 0.01, "ci_low": 0.4 * b - 0.02,
+                             "ci_high": 0.4 * b + 0.02, "p_value": 0.2, "n_obs": 1, "n_clusters": 40}])
+    text = texte_evaluation.texte_placebo(result, placebo, placebo.assign(estimate=0.0), 2016)
+    assert "soit 40 % de l'écart principal" in text and "de même signe" in text
+    assert "interdit d'attribuer tout l'écart principal au programme" in text and "3 ans avant" in text
+    small = texte_evaluation.texte_placebo(result, placebo.assign(estimate=-0.1 * b), placebo, 2016)
+    assert "soit 10 % de l'écart principal" in small and "signe opposé" in small and "petit" in small
+
+
+def test_tendances_paragraph_counts_significant_leads():
+    weighted = impact.estimate_did(simulate(pretrend=0.01), reweight_on=["part_industrie", "densite"])
+    text = texte_evaluation.texte_tendances(weighted, impact.estimate_did(simulate(pretrend=0.01), reweight_on=None))
+    leads = weighted.event_study.loc[weighted.event_study["rel_year"] <= -2]
+    n_sig = int(((leads["ci_low"] > 0) | (leads["ci_high"] < 0)).sum())
+    assert n_sig == 4 and "4 écarts sur 4 sont significatifs" in text
+    assert "rejette l'hypothèse de tendances parallèles" in text and "ne rejette pas" not in text

@@ -21,7 +21,8 @@ cohorts observed at g+e; overall, θ = Σ_g n_g θ(g) / Σ_g n_g.
 Written here rather than taken from a package: ``differences`` 0.3.0 (GPL-3.0, for an MIT
 project) fails on clustered standard errors with pandas 3, and ``csdid`` pulls build tools
 (twine, keyring) into the runtime. The point estimates of this module equal those of
-``differences`` (``ATTgt`` with ``base_period="universal"``) on the tests' simulated panel.
+``differences`` (``ATTgt`` with ``base_period="universal"``) on the tests' simulated panel
+(checked by hand when this module was written; the package is not a dependency).
 """
 
 from __future__ import annotations

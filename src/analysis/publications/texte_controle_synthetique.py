@@ -13,6 +13,11 @@ from analysis.texte import nombre, pluriel
 N_DONNEURS_AFFICHES = 10
 
 
+def _un_decimal(v: float) -> str:
+    """One decimal, without a '-0,0'."""
+    return nombre(0.0 if abs(v) < 0.05 else v, 1)
+
+
 def _points(v: float) -> str:
     return f"{'+' if v > 0 else ''}{nombre(v, 1)} point{'s' if abs(v) >= 2 else ''}"
 
@@ -31,7 +36,7 @@ def tableau_controle_synthetique(ct: ControleTerritoire) -> pd.DataFrame:
     return pd.DataFrame({
         "Année": p["year"].astype(str), "Période": ["avant" if y < ct.cohort else "après" for y in p["year"]],
         "EPCI du territoire": [nombre(v, 1) for v in p["traite"]], "Contrôle synthétique": [nombre(v, 1) for v in p["synthetique"]],
-        "Écart (points)": [nombre(v, 1) for v in p["ecart"]],
+        "Écart (points)": [_un_decimal(v) for v in p["ecart"]],
     })
 
 
@@ -74,8 +79,8 @@ def tableau_controles_monographies(table: pd.DataFrame) -> pd.DataFrame:
     """One row per monograph territory: fit, mean post gap, last gap and placebo rank."""
     return pd.DataFrame([
         {"Territoire": r.lib_ti, "EPCI": nombre(r.n_epci), "Entrée": str(r.cohort), "EPCI donneurs (poids > 0)": f"{nombre(r.n_donneurs)} ({nombre(r.n_poids)})",
-         "Écart quadratique moyen avant (points)": nombre(r.rmspe_pre, 2), "Écart moyen après (points)": nombre(r.ecart_post, 1),
-         f"Écart en {r.derniere_annee} (points)": nombre(r.ecart_dernier, 1), "Rang du rapport après / avant": f"{nombre(r.rank)} / {nombre(r.n_donneurs + 1)}",
+         "Écart quadratique moyen avant (points)": nombre(r.rmspe_pre, 2), "Écart moyen après (points)": _un_decimal(r.ecart_post),
+         f"Écart en {r.derniere_annee} (points)": _un_decimal(r.ecart_dernier), "Rang du rapport après / avant": f"{nombre(r.rank)} / {nombre(r.n_donneurs + 1)}",
          "p (placebo)": nombre(r.p_value, 2)}
         for r in table.itertuples()
     ])

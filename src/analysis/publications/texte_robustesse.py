@@ -29,6 +29,11 @@ def tableau_cohortes(est: evaluation.Estimations) -> pd.DataFrame:
     return out.drop(columns="Années")
 
 
+def _ecart2(b: float) -> str:
+    """A log-point gap in % with two decimals (for sums the reader can check)."""
+    return texte.pourcent(impact.pct(b), 2, signed=True)
+
+
 def texte_cohortes(est: evaluation.Estimations) -> str:
     """French paragraph: why the cohort-robust estimates and the TWFE agree or differ."""
     cs, twfe = est.cohortes, est.non_pondere
@@ -43,12 +48,12 @@ def texte_cohortes(est: evaluation.Estimations) -> str:
         f"(IC à 95 % {_ic(overall['ci_low'], overall['ci_high'])}), contre {_ecart(est.regroupe.iloc[0]['estimate'])} pour la "
         f"double différence regroupée ; {_ecart(by.loc[2019, 'estimate'])} pour la cohorte 2019 et "
         f"{_ecart(by.loc[2023, 'estimate'])} pour la cohorte 2023 ({_p_egal(by.loc[2023, 'p_value'])}). Pour la cohorte 2019, "
-        f"l'écart avec la double différence sans pondération ({_ecart(twfe.estimate['estimate'])}) ne vient pas de "
+        f"l'écart avec la double différence sans pondération ({_ecart2(twfe.estimate['estimate'])}) ne vient pas de "
         f"l'hétérogénéité entre cohortes mais de la référence : la double différence compare les années {twfe.cohort}-"
         f"{twfe.years[1]} à la moyenne de {twfe.years[0]}-{twfe.cohort - 1}, l'estimateur par cohortes à la seule année "
         f"{twfe.cohort - 1} ; comme les EPCI traités étaient un peu au-dessus de cette référence avant {twfe.cohort} (écart moyen "
-        f"{_ecart(leads.mean())} sur {twfe.years[0]}-{twfe.cohort - 1}), la double différence donne un écart plus grand "
-        f"(moyenne des écarts d'après {twfe.cohort} : {_ecart(post.mean())}). Le test joint des écarts d'avant l'entrée des deux "
+        f"{_ecart2(leads.mean())} sur {twfe.years[0]}-{twfe.cohort - 1}), la double différence donne un écart plus grand "
+        f"(moyenne des écarts d'après {twfe.cohort} : {_ecart2(post.mean())}, moins {_ecart2(leads.mean()).lstrip('+')}). Le test joint des écarts d'avant l'entrée des deux "
         f"cohortes ne rejette {'pas ' if cs.pretrend.p_value >= 0.05 else ''}l'hypothèse de tendances parallèles "
         f"({_p_egal(cs.pretrend.p_value)})."
     )
