@@ -178,3 +178,11 @@ def test_a_fresh_cache_still_refuses_a_damaged_file(tmp_path: Path, mirror: Path
     finally:
         for fn in cleared:
             fn.cache_clear()
+
+
+def test_sources_digest_covers_the_whole_package():
+    """A change of an analysis module (not only of donnees/) gives a new generation."""
+    from analysis.donnees import cache
+
+    assert cache._PACKAGE_DIR.name == "analysis"
+    assert (cache._PACKAGE_DIR / "analyses" / "impact.py").exists()

@@ -13,10 +13,13 @@ YEARS = np.arange(2014, 2025)
 EFFECT = 0.05
 
 
-def simulate(n: int = 300, effect: float = EFFECT, pretrend: float = 0.0, seed: int = 0) -> pd.DataFrame:
-    """Unit and year fixed effects; a third of units treated from 2019 (+``effect`` log points),
-    one in six entering in 2023 (no effect before), the rest never treated. ``pretrend`` adds a
-    linear divergence of the treated before 2019 (log points per year)."""
+def simulate(
+    n: int = 300, effect: float = EFFECT, pretrend: float = 0.0, seed: int = 0, slope: float = 0.0, effect_2023: float = 0.0
+) -> pd.DataFrame:
+    """Unit and year fixed effects; a third of units treated from 2019 (+``effect`` log points,
+    plus ``slope`` per year since 2019 included: ``slope`` x (year - 2018)), one in six entering
+    in 2023 (+``effect_2023`` from 2023), the rest never treated. ``pretrend`` adds a linear
+    divergence of the 2019 cohort before 2019 (log points per year)."""
     rng = np.random.default_rng(seed)
     cohort = [2019 if i % 3 == 0 else 2023 if i % 6 == 1 else pd.NA for i in range(n)]
     units = pd.DataFrame(
@@ -33,10 +36,12 @@ def simulate(n: int = 300, effect: float = EFFECT, pretrend: float = 0.0, seed: 
     panel = units.loc[units.index.repeat(len(YEARS))].reset_index(drop=True).assign(year=np.tile(YEARS, n))
     t = panel["year"].to_numpy()
     treated = panel["treated_cohort"].eq(2019).fillna(False).to_numpy(dtype=bool)
+    late = panel["treated_cohort"].eq(2023).fillna(False).to_numpy(dtype=bool)
     log_y = (
         np.repeat(unit_fe, len(YEARS))
         + year_fe[t - YEARS[0]]
-        + effect * (treated & (t >= 2019))
+        + (effect + slope * (t - 2018)) * (treated & (t >= 2019))
+        + effect_2023 * (late & (t >= 2023))
         + pretrend * treated * np.minimum(t - 2018, 0)
         + rng.normal(0, 0.02, len(t))
     )
@@ -87,7 +92,7 @@ def test_pretrend_is_rejected_when_present():
 
 def test_balance_weights_equalise_means(result):
     bal = result.weights.balance.set_index("variable")
-    assert list(bal.index) == ["log_emploi_pre", "croissance_pre", "part_industrie", "densite"]
+    assert list(bal.index) == [impact.START_LEVEL, "part_industrie", "densite"]
     assert bal["smd_apres"].abs().max() < 1e-6
     assert bal["moyenne_temoins_ponderee"].to_numpy() == pytest.approx(bal["moyenne_traites"].to_numpy())
     w = result.weights.weights
@@ -174,16 +179,20 @@ def test_describe_did_numbers(result):
     effect = impact.pct(result.estimate["estimate"])
     assert f"+{effect:.1f}".replace(".", ",") in text
     assert "IC à 95 %" in text and "tendances parallèles" in text
-    assert "DSN" in text and "profil industriel" in text and "crise sanitaire" in text
+    assert "écart estimé" in text and "profil industriel" in text and "crise sanitaire" in text
+    assert "DSN" not in text  # the data-revision statement lives, sourced, in texte_evaluation.SOURCES
     assert f"{result.pretrend.p_value:.3f}".replace(".", ",") in text
 
 
-def test_event_study_figure(result):
+def test_event_study_figure(result, panel):
     fig = texte_evaluation.event_study_figure(result, title="Simulation")
     ax = fig.axes[0]
     assert "Année relative" in ax.get_xlabel()
+    assert ax.get_ylabel().startswith("Écart estimé") and "ffet" not in ax.get_ylabel()
     assert list(ax.get_xticks()) == list(range(-5, 6))
     assert ax.get_title() == "Simulation"
+    both = texte_evaluation.event_study_figure({"Pondérée": result, "Non pondérée": impact.estimate_did(panel, reweight_on=None)})
+    assert [t.get_text() for t in both.axes[0].get_legend().get_texts()] == ["Pondérée", "Non pondérée"]
 
 
 def test_real_epci_panel_phase1():
@@ -203,3 +212,58 @@ def test_real_epci_panel_phase1():
     assert res.estimate["n_clusters"] == 96
     assert res.estimate["ci_low"] < res.estimate["estimate"] < res.estimate["ci_high"]
     assert len(res.event_study) == 11 and res.pretrend.df_num == 4
+
+
+def test_pretrend_rejected_under_the_balancing():
+    """The weights balance the first year's level and unit covariates, not the pre-period growth:
+    a simulated differential trend of the treated before 2019 stays visible and is rejected."""
+    res = impact.estimate_did(simulate(pretrend=0.01), reweight_on=["part_industrie", "densite"])
+    assert res.weights is not None
+    assert res.pretrend.p_value < 0.001
+    lead = res.event_study.set_index("rel_year").loc[-5, "estimate"]
+    assert lead == pytest.approx(-0.04, abs=0.01)  # 4 years x 0.01 below the 2018 reference
+    placebo = impact.placebo(simulate(pretrend=0.01), reweight_on=["part_industrie", "densite"]).iloc[0]
+    assert placebo["estimate"] > 0.01 and placebo["p_value"] < 0.001
+
+
+def test_summary_tables(result, panel):
+    row = result.summary.iloc[0]
+    assert list(result.summary.columns) == impact.SUMMARY
+    assert (row["n_treated"], row["n_controls"], row["n_clusters"]) == (100, 150, 40)
+    assert row["design"] == "témoins jamais traités, pondéré"
+    pooled = impact.twfe_pooled(panel).iloc[0]
+    assert (pooled["n_treated"], pooled["n_controls"]) == (150, 150)
+    assert impact.mde(1.0, 10_000) == pytest.approx(1.96 + 0.8416, abs=0.001)
+    assert impact.mde(0.01, 39) == pytest.approx(0.01 * (2.0227 + 0.8513), abs=1e-4)
+
+
+def test_compare_groups():
+    rng = np.random.default_rng(3)
+    groups = np.repeat(["jamais", "a", "b"], 200)
+    units = pd.DataFrame({"g": groups, "departement": [f"{i % 30:02d}" for i in range(600)],
+                          "y": np.select([groups == "a", groups == "b"], [0.5, -0.2], 0.0) + rng.normal(0, 0.1, 600)})
+    out = impact.compare_groups(units, outcome="y", group="g", reference="jamais").set_index("g")
+    assert out.loc["a", "estimate"] == pytest.approx(0.5, abs=0.03)
+    assert out.loc["b", "estimate"] == pytest.approx(-0.2, abs=0.03)
+    assert pd.isna(out.loc["jamais", "estimate"]) and out.loc["jamais", "n"] == 200
+    assert out.loc["a", "n_clusters"] == 30
+
+
+def test_placebo_reported_by_its_size(result):
+    b = result.estimate["estimate"]
+    placebo = pd.DataFrame([{"term": "placebo_2016", "estimate": 0.4 * b, "std_error": 0.01, "ci_low": 0.4 * b - 0.02,
+                             "ci_high": 0.4 * b + 0.02, "p_value": 0.2, "n_obs": 1, "n_clusters": 40}])
+    text = texte_evaluation.texte_placebo(result, placebo, placebo.assign(estimate=0.0), 2016)
+    assert "soit 40 % de l'écart principal" in text and "de même signe" in text
+    assert "interdit d'attribuer tout l'écart principal au programme" in text and "3 ans avant" in text
+    small = texte_evaluation.texte_placebo(result, placebo.assign(estimate=-0.1 * b), placebo, 2016)
+    assert "soit 10 % de l'écart principal" in small and "signe opposé" in small and "petit" in small
+
+
+def test_tendances_paragraph_counts_significant_leads():
+    weighted = impact.estimate_did(simulate(pretrend=0.01), reweight_on=["part_industrie", "densite"])
+    text = texte_evaluation.texte_tendances(weighted, impact.estimate_did(simulate(pretrend=0.01), reweight_on=None))
+    leads = weighted.event_study.loc[weighted.event_study["rel_year"] <= -2]
+    n_sig = int(((leads["ci_low"] > 0) | (leads["ci_high"] < 0)).sum())
+    assert n_sig == 4 and "4 écarts sur 4 sont significatifs" in text
+    assert "rejette l'hypothèse de tendances parallèles" in text and "ne rejette pas" not in text

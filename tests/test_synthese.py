@@ -304,6 +304,7 @@ def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
             "base": rng.uniform(500, 5000, n),
         }
     )
+    units = units.assign(part_agri_industrie_2011=(units["part_agri_industrie_2016"] + rng.normal(1, 1, n)).round(2))
     panel = units.merge(pd.DataFrame({"year": years}), how="cross")
     jump = np.where(panel["treated_cohort"].notna().to_numpy() & (panel["year"].to_numpy() >= 2019), 1.10, 1.0)
     trend = 0.99 ** (panel["year"] - 2014) * np.exp(rng.normal(0, 0.02, len(panel)))
@@ -357,3 +358,18 @@ def test_synthese_notebook_executes(outputs, tmp_path):
     template = nbformat.read(config.NOTEBOOKS_DIR / "synthese.ipynb", as_version=4)
     assert template.metadata["kernelspec"]["name"] == config.KERNEL_NAME
     assert not any(c.get("outputs") for c in template.cells if c.cell_type == "code")
+
+
+def test_synthetic_control_of_a_monograph(outputs):
+    from analysis.publications import texte_controle_synthetique
+
+    first = monographies.monographies(PERIODE).iloc[0]
+    sc = evaluation.controle_synthetique_territoire(PERIODE, 2, first["id_ti"])
+    res = sc.resultat
+    assert sc.n_donneurs == len(res.placebo) and sc.n_donneurs > 100
+    assert res.weights.sum() == pytest.approx(1.0) and set(sc.donneurs["siren_epci"]) == set(res.weights.index)
+    assert res.path.set_index("year").loc[sc.cohort - 1, ["traite", "synthetique"]].tolist() == pytest.approx([100, 100], abs=0.5)
+    assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
+    text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
+    assert f"au {res.rank}e rang sur {sc.n_donneurs + 1}" in text
+    assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)

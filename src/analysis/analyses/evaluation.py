@@ -1,22 +1,39 @@
 """Impact evaluation on private employment: the EPCI x year panel (URSSAF) with treatment
-cohorts and census covariates, the stored difference-in-differences of a period, and a
-territory's path against the reweighted controls.
+cohorts and census covariates, and the designs of a period, each computed once and stored
+with the period's outputs (``cache.stored``): the difference-in-differences and its
+diagnostics (``estimations``), the cohort-robust estimates, the sensitivity table
+(``sensibilite``), the pre-entry trajectories of the cohorts (``selection``), and for one
+territory its path against the reweighted controls (``impact_territoire``) and its synthetic
+control (``controle_synthetique``).
+
+Treatment dates: an EPCI is treated from 2019 when at least half of its population is in a
+phase-1 territory of the list closed at the end of 2022, although that list grew from 124
+territories (November 2018) to 149; from 2023 when it is only in a phase-2 territory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from analysis.analyses import impact
+from analysis import config
+from analysis.analyses import cohortes, controle_synthetique, impact
+from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
+from analysis.analyses.profils import membres_profils, typologie
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
-from analysis.donnees.loaders import economie
+from analysis.donnees.loaders import economie, geo
 from analysis.indicateurs.industrie import profil_units
 
-# EPCI panel: unit-level pre-programme covariates (census 2016 and density class).
-EPCI_COVARIATES = ("part_agri_industrie_2016", "classe_densite")
+# EPCI panel: unit-level pre-programme covariates balanced by the weights, besides the 2014
+# employment level (census 2011 and 2016 structure, density class): none is a later
+# pre-programme value of the outcome, so the pre-trend test and the placebo can fail.
+EPCI_COVARIATES = ("part_agri_industrie_2011", "part_agri_industrie_2016", "classe_densite")
+SEUILS_COUVERTURE = (0.5, 0.8, 1.0)  # share of an EPCI's population in a TI to count it treated
+ANNEES_CRISE = (2020, 2021)
+PLACEBO_DEBUT = 2016
 
 
 @cached
@@ -41,20 +58,143 @@ def with_covariates(panel: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFra
 
 
 @cached
-def panel_epci(periode: str) -> pd.DataFrame:
+def panel_epci(periode: str, min_share: float = SEUILS_COUVERTURE[0]) -> pd.DataFrame:
     """EPCI x year panel of private employment (URSSAF, published by ``periode``) with the first
-    treated year (2019: phase 1, 2023: phase 2 only, NA: never) and census covariates."""
-    serie = economie.urssaf_serie(periode)
-    emploi = serie.loc[serie["echelon"] == "epci", ["code", "year", "eff_total"]]
-    panel = impact.assemble_panel(emploi, referentiel.epci_couverture(1), referentiel.epci_couverture(2))
+    treated year (2019: phase 1, 2023: phase 2 only, NA: never; treated from ``min_share`` of
+    the population in a TI) and census covariates."""
+    panel = impact.assemble_panel(_emploi_epci(periode), referentiel.epci_couverture(1), referentiel.epci_couverture(2),
+                                  min_share=min_share)
     return with_covariates(panel, covariables_epci())
 
 
+@cached
+def _emploi_epci(periode: str) -> pd.DataFrame:
+    """URSSAF private employment of every EPCI by year (code, year, eff_total), published by ``periode``."""
+    serie = economie.urssaf_serie(periode)
+    return serie.loc[serie["echelon"] == "epci", ["code", "year", "eff_total"]]
+
+
 @stored
-def did(periode: str, cohort: int = 2019, control: str = "never") -> impact.DidResult:
-    """Entropy-balanced TWFE DiD of the EPCI entering in ``cohort`` (shared by the synthesis and
-    the monographs, stored: a function of the declared files and the period)."""
-    return impact.estimate_did(panel_epci(periode), cohort=cohort, control=control, reweight_on=list(EPCI_COVARIATES))
+def did(periode: str, cohort: int = 2019, control: str = "never", weighted: bool = True) -> impact.DidResult:
+    """TWFE DiD of the EPCI entering in ``cohort``, entropy-balanced (``weighted``) or not
+    (shared by the synthesis and the monographs, stored: a function of the declared files and
+    the period)."""
+    reweight_on = list(EPCI_COVARIATES) if weighted else None
+    return impact.estimate_did(panel_epci(periode), cohort=cohort, control=control, reweight_on=reweight_on)
+
+
+@dataclass(frozen=True)
+class Estimations:
+    """The designs of the synthesis on private employment (log points)."""
+
+    principal: impact.DidResult  # cohort 2019, never-treated controls, weighted
+    non_pondere: impact.DidResult  # same, unweighted
+    pas_encore: impact.DidResult  # cohort 2019 vs 2023 entrants, before 2023, weighted
+    phase2: impact.DidResult  # cohort 2023, never-treated controls, weighted
+    placebo: pd.DataFrame  # tidy row, fake start PLACEBO_DEBUT, weighted
+    placebo_non_pondere: pd.DataFrame  # same, unweighted
+    regroupe: pd.DataFrame  # SUMMARY row: pooled staggered TWFE, both cohorts
+    cohortes: cohortes.CohortResult  # Callaway & Sant'Anna, never-treated controls
+    cohortes_pas_encore: cohortes.CohortResult  # same, never- and not-yet-treated controls
+    mde: float  # minimal detectable effect of the main design at 80 % power (log points)
+
+
+@stored
+def estimations(periode: str) -> Estimations:
+    """Every design of the synthesis for ``periode``, computed once and stored."""
+    panel = panel_epci(periode)
+    principal = did(periode)
+    row = principal.estimate
+    return Estimations(
+        principal=principal,
+        non_pondere=did(periode, weighted=False),
+        pas_encore=did(periode, 2019, "not_yet"),
+        phase2=did(periode, 2023),
+        placebo=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=list(EPCI_COVARIATES)),
+        placebo_non_pondere=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=None),
+        regroupe=impact.twfe_pooled(panel),
+        cohortes=cohortes.callaway_santanna(panel, control="never"),
+        cohortes_pas_encore=cohortes.callaway_santanna(panel, control="not_yet"),
+        mde=impact.mde(row["std_error"], int(row["n_clusters"]) - 1),
+    )
+
+
+# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate.
+MIN_EPCI_SOUS_GROUPE = 10
+
+
+@stored
+def sensibilite(periode: str) -> pd.DataFrame:
+    """The main design (cohort 2019, never-treated controls) under variations, one row each:
+    dimension (principale, couverture, annees, ponderation, profil, region), modalite (threshold,
+    profile name, région name...) and the ``SUMMARY`` columns. Subgroups keep every control
+    (profile) or the controls of the same région (région); subgroups with fewer than
+    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, or whose controls cannot be balanced, are
+    not estimated (estimate NaN)."""
+    panel = panel_epci(periode)
+    covs = list(EPCI_COVARIATES)
+
+    def row(dimension: str, modalite: str, data: pd.DataFrame) -> pd.DataFrame:
+        units = data.drop_duplicates(impact.UNIT)[impact.COHORT]
+        n_t, n_c = int(units.eq(2019).sum()), int(units.isna().sum())
+        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c}])
+        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE:
+            return missing.assign(dimension=dimension, modalite=modalite)
+        try:
+            res = impact.estimate_did(data, reweight_on=covs, event_study=False)
+        except RuntimeError:  # entropy balancing impossible on a small subgroup
+            return missing.assign(dimension=dimension, modalite=modalite)
+        return res.summary.assign(dimension=dimension, modalite=modalite)
+
+    rows = [did(periode).summary.assign(dimension="principale", modalite="")]
+    rows += [row("couverture", f"{100 * s:.0f}", panel_epci(periode, s)) for s in SEUILS_COUVERTURE[1:]]
+    rows.append(row("annees", f"{ANNEES_CRISE[0]}-{ANNEES_CRISE[1]}", panel[~panel[impact.TIME].isin(ANNEES_CRISE)]))
+    rows.append(did(periode, weighted=False).summary.assign(dimension="ponderation", modalite="non pondérée"))
+    treated = panel[impact.COHORT].eq(2019).fillna(False).astype(bool)
+    profil = _profil_epci(periode)
+    for name in profil.dropna().unique():
+        keep = ~treated | panel[impact.UNIT].map(profil).eq(name)
+        rows.append(row("profil", name, panel[keep]))
+    lib_region = geo.regions(config.DEFAULT_COG_YEAR).set_index("code")["nom"]
+    for code, data in panel.groupby("region"):
+        rows.append(row("region", lib_region.get(code, code), data))
+    return pd.concat(rows, ignore_index=True)[["dimension", "modalite", *impact.SUMMARY]]
+
+
+def _profil_epci(periode: str) -> pd.Series:
+    """Profile (phase-1 typology) of the TI holding most of each EPCI's covered population."""
+    membres = membres_profils(typologie(1, periode), 1).set_index("id_ti")["profil"]
+    return referentiel.epci_couverture(1).set_index(impact.UNIT)["id_ti"].map(membres)
+
+
+COHORTES = {2019: "phase 1", 2023: "phase 2 seule"}
+JAMAIS = "jamais"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Employment trajectories of the cohorts before they enter, against never-treated EPCI."""
+
+    croissance: pd.DataFrame  # periode (e.g. "2014-2018"), groupe, n, mean + tidy difference to JAMAIS (log points)
+    trajectoires: pd.DataFrame  # year, groupe, indice (geometric mean index, base 100 in the first year)
+
+
+def selection(periode: str) -> Selection:
+    """Log employment growth of phase-1 entrants, phase-2-only entrants and never-treated EPCI
+    over 2014-2018 (before phase 1) and 2018-2022 (before phase 2), differences to the
+    never-treated clustered by département; and the groups' mean paths."""
+    panel = panel_epci(periode)
+    wide = np.log(panel.pivot_table(index=impact.UNIT, columns=impact.TIME, values="emploi", aggfunc="sum"))
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    groupe = units[impact.COHORT].map(COHORTES).astype(object).fillna(JAMAIS).rename("groupe")
+    first = int(wide.columns.min())
+    tables = []
+    for a, b in ((first, 2018), (2018, 2022)):
+        data = pd.DataFrame({"croissance": wide[b] - wide[a], "groupe": groupe, "departement": units["departement"]})
+        tables.append(impact.compare_groups(data, outcome="croissance", group="groupe", reference=JAMAIS).assign(periode=f"{a}-{b}"))
+    relative = wide.sub(wide[first], axis=0).groupby(groupe).mean()
+    trajectoires = (100 * np.exp(relative)).rename_axis(index="groupe", columns="year").stack().rename("indice").reset_index()
+    return Selection(pd.concat(tables, ignore_index=True), trajectoires)
 
 
 def epci_cross_section(panel: pd.DataFrame, cohort: int = 2019) -> pd.DataFrame:
@@ -110,3 +250,88 @@ def impact_territoire(periode: str, phase: int, id_ti: str) -> ImpactTerritoire:
     result = did(periode, cohort)
     sirens = treated.loc[treated["cohorte"] == cohort, "siren_epci"].tolist()
     return ImpactTerritoire(epci, cohort, result, trajectoire(panel, result, sirens, base=cohort - 1))
+
+
+# ----------------------------------------------------------------------------- synthetic control
+
+
+def _indices(panel: pd.DataFrame, base: int) -> pd.DataFrame:
+    """Employment of every EPCI of ``panel`` as an index, base 100 in ``base`` (years x EPCI);
+    EPCI with a zero or missing year left out."""
+    wide = panel.pivot_table(index=impact.TIME, columns=impact.UNIT, values="emploi", aggfunc="sum")
+    wide = wide.loc[:, (wide > 0).all() & wide.notna().all()]
+    return wide.div(wide.loc[base]) * 100
+
+
+# Donor pool of the synthetic controls: never-treated EPCI with at least this private employment
+# the year before entry (the indices of smaller EPCI jump by several points a year).
+MIN_EMPLOI_DONNEUR = 5000
+
+
+def _donneurs(periode: str, start: int) -> pd.DataFrame:
+    """Donor pool: never-treated EPCI of the panel with at least ``MIN_EMPLOI_DONNEUR`` jobs the
+    year before ``start``, as indices base 100 that year."""
+    panel = panel_epci(periode)
+    never = panel[panel[impact.COHORT].isna()]
+    big = never.loc[(never[impact.TIME] == start - 1) & (never["emploi"] >= MIN_EMPLOI_DONNEUR), impact.UNIT]
+    return _indices(never[never[impact.UNIT].isin(big)], start - 1)
+
+
+@stored
+def placebos_synthetiques(periode: str, start: int) -> pd.DataFrame:
+    """Placebo-in-space distribution (``controle_synthetique.placebo_in_space``) of the donor pool
+    for a treatment starting in ``start``: computed once per period and start, shared by the
+    four monographs."""
+    return controle_synthetique.placebo_in_space(_donneurs(periode, start), start)
+
+
+@dataclass(frozen=True)
+class ControleTerritoire:
+    """Synthetic control of a territory's treated EPCI taken together."""
+
+    id_ti: str
+    cohort: int  # first treated year of the EPCI taken (the territory's most common entry year)
+    epci: list[str]  # siren of the EPCI aggregated into the treated unit
+    n_donneurs: int
+    resultat: controle_synthetique.SyntheticControl
+    donneurs: pd.DataFrame  # siren_epci, lib_epci, departement, poids (positive weights only)
+
+
+@stored
+def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> ControleTerritoire | None:
+    """Synthetic control of the EPCI of territory ``id_ti`` that entered in its most common entry
+    year, taken as one unit (employment summed, index base 100 the year before entry), from the
+    never-treated EPCI, fit on the years before entry; placebo-in-space rank among the donors.
+    None when none of its EPCI is in the panel."""
+    panel = panel_epci(periode)
+    cohorts = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[impact.COHORT]
+    sirens = referentiel.epci_territoire(phase, id_ti).set_index("siren_epci").index.to_series().map(cohorts).dropna()
+    if sirens.empty:
+        return None
+    cohort = int(sirens.value_counts().sort_index().idxmax())
+    epci = sorted(sirens.index[sirens == cohort])
+    own = panel[panel[impact.UNIT].isin(epci)].groupby(impact.TIME)["emploi"].sum()
+    treated = own / own[cohort - 1] * 100
+    donors = _donneurs(periode, cohort)
+    result = controle_synthetique.synthetic_control(treated, donors, cohort, placebos_synthetiques(periode, cohort))
+    libs = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[["lib_epci", "departement"]]
+    donneurs = libs.loc[result.weights.index].assign(poids=result.weights).rename_axis(impact.UNIT).reset_index()
+    return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs)
+
+
+def controles_monographies(periode: str) -> pd.DataFrame:
+    """One row per monograph territory with a synthetic control: id_ti, lib_ti, cohort, n_epci,
+    n_donneurs, n_poids (donors with a positive weight), rmspe_pre, ecart_post (mean post gap,
+    points), ecart_dernier (last year), ratio, rank, p_value."""
+    rows = []
+    for r in monographies(periode).itertuples():
+        sc = controle_synthetique_territoire(periode, MONOGRAPHIE_PHASE, r.id_ti)
+        if sc is None:
+            continue
+        res = sc.resultat
+        rows.append({"id_ti": r.id_ti, "lib_ti": r.lib_ti, "cohort": sc.cohort, "n_epci": len(sc.epci),
+                     "n_donneurs": sc.n_donneurs, "n_poids": len(res.weights), "rmspe_pre": res.rmspe_pre,
+                     "ecart_post": res.ecart_post, "ecart_dernier": float(res.path["ecart"].iloc[-1]),
+                     "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
+                     "p_value": res.p_value})
+    return pd.DataFrame(rows)

@@ -26,7 +26,7 @@ APE_NATIONAL = urssaf_ape.NATIONAL_ID
 INDUSTRIE_COG = DEFAULT_COG_YEAR
 
 
-INDUSTRIE_DEBUT = impact.PRE_PERIOD[0]  # 2014, as in the design on total employment
+INDUSTRIE_DEBUT = impact.FIRST_YEAR  # as in the design on total employment
 
 
 # Estimation rule: at least this many treated and control EPCI, and of départements (the

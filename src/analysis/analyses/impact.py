@@ -1,31 +1,37 @@
 """Cross-territory impact analyses of the Territoires d'industrie programme.
 
-Designs (all estimated with statsmodels, results as tidy DataFrames with the columns
-``term, estimate, std_error, ci_low, ci_high, p_value, n_obs, n_clusters``):
+Designs (all estimated with statsmodels; each result gives a one-row summary table with the
+columns ``SUMMARY``: design, estimate, standard error, 95 % CI, p-value, treated and control
+units, observations, clusters):
 
 * **Control selection and reweighting** (``balance_weights``). Controls are EPCI never in a
-  TI (or, in the second design, not yet in one). Entropy balancing (Hainmueller 2012) on the
-  pre-period covariates — log employment at the end of the pre-period, log growth over the
-  pre-period, and unit-level covariates such as industry share and density — gives ATT
-  weights: treated units weigh 1, controls weigh exp(x'λ), which equals the inverse odds
+  TI (or, in the second design, not yet in one). Entropy balancing (Hainmueller 2012) gives
+  ATT weights: treated units weigh 1, controls weigh exp(x'λ), which equals the inverse odds
   p/(1-p) of a logit propensity score fitted by the balancing conditions, so the weighted
-  control means equal the treated means exactly. The balance table reports standardised
-  mean differences before and after weighting (denominator: pooled unweighted standard
-  deviation) and the Kish effective number of controls.
-  Because weights balance pre-period growth, the pre-trend test is partly mechanical at the
-  end points of the pre-period; the placebo therefore reweights only on information
-  anterior to its fake start.
-* **Two-way fixed effects DiD** (``estimate_did``): log private employment on a treated x
-  post indicator with EPCI and year fixed effects (weighted within transformation, then WLS),
-  standard errors clustered by département (t with G-1 df). The event study replaces the
-  indicator by treated x (year - start = k) dummies, k ≠ -1 (reference: the year before
-  treatment). Pre-trend test: joint Wald F test that all leads (k ≤ -2) are zero.
+  control means equal the treated means exactly. The balancing covariates are the log
+  outcome in the *first* year of the sample and unit-level covariates (census structure,
+  density); the outcome's growth before treatment is deliberately left out, so that the
+  pre-trend test and the placebo are not balanced to zero by construction and can fail.
+  The balance table reports standardised mean differences before and after weighting
+  (denominator: pooled unweighted standard deviation) and the Kish effective number of
+  controls.
+* **Two-way fixed effects DiD** (``estimate_did``): log outcome on a treated x post indicator
+  with unit and year fixed effects (weighted within transformation, then WLS), standard
+  errors clustered by département (t with G-1 df). The event study replaces the indicator
+  by treated x (year - start = k) dummies, k ≠ -1 (reference: the year before treatment).
+  Pre-trend test: joint Wald F test that all leads (k ≤ -2) are zero.
+* **Pooled staggered TWFE** (``twfe_pooled``): every cohort in one treated x post indicator,
+  the textbook regression whose weights can be negative when effects vary across cohorts
+  and over time (Goodman-Bacon 2021); ``analyses.cohortes`` gives the robust counterpart.
 * **Placebo** (``placebo``): pre-period data only, fake start (default 2016).
-* **Not-yet-treated design** (``control="not_yet"``): phase-1 EPCI against the EPCI that
-  enter only in phase 2 (treated 2023), over years before 2023.
+* **Not-yet-treated design** (``control="not_yet"``): units of a cohort against the units
+  that enter later, over the years before they enter.
+* **Group comparison** (``compare_groups``): unit-level outcome on group dummies, OLS with
+  standard errors clustered by département (pre-entry trajectories of the cohorts).
 * **Long difference** (``long_difference``): change in a census share between two censuses,
   TI vs non-TI EPCI, OLS with HC3 standard errors, without and with région fixed effects.
 * **Cross-territory regression** (``cross_section``): OLS with HC3 standard errors.
+* **Minimal detectable effect** (``mde``): (t_{1-α/2} + t_{power}) x standard error.
 """
 
 from __future__ import annotations
@@ -41,14 +47,9 @@ UNIT = "siren_epci"
 TIME = "year"
 COHORT = "treated_cohort"
 CLUSTER = "departement"
-PRE_PERIOD = (2014, 2018)
+FIRST_YEAR = 2014  # first year of the URSSAF EPCI series used by the designs
 TIDY = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs", "n_clusters"]
-CAVEATS = (
-    "Les territoires d'industrie ont été retenus pour leur profil industriel : l'écart mesuré "
-    "peut refléter des chocs propres aux territoires industriels plutôt que l'effet du programme. "
-    "Les années 2020-2021 sont marquées par la crise sanitaire, et les séries URSSAF ont été "
-    "révisées en 2021 (passage à la DSN), ce qui fragilise la comparaison avant/après."
-)
+SUMMARY = ["design", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated", "n_controls", "n_obs", "n_clusters"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,18 @@ class DidResult:
     @property
     def estimate(self) -> pd.Series:
         return self.coefficients.iloc[0]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One-row table (``SUMMARY`` columns) of the treated x post coefficient."""
+        design = f"{self.design}, {'pondéré' if self.weights is not None else 'non pondéré'}"
+        return summary_row(self.coefficients, design, self.n_treated, self.n_controls)
+
+
+def summary_row(tidy: pd.DataFrame, design: str, n_treated: int, n_controls: int) -> pd.DataFrame:
+    """The first row of a tidy table as a one-row ``SUMMARY`` table."""
+    row = tidy.iloc[[0]].assign(design=design, n_treated=n_treated, n_controls=n_controls)
+    return row[SUMMARY].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- panel
@@ -180,16 +193,13 @@ def _fit_twfe(data: pd.DataFrame, outcome: str, regressors: Sequence[str], weigh
     return fit, int(groups.max() + 1)
 
 
-def pre_period_outcomes(panel: pd.DataFrame, pre_period: tuple[int, int] = PRE_PERIOD, outcome: str = "emploi") -> pd.DataFrame:
-    """Per unit: log employment at the end of the pre-period and log growth over it."""
-    start, end = pre_period
-    wide = panel.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum")
-    return pd.DataFrame(
-        {
-            "log_emploi_pre": np.log(wide[end]),
-            "croissance_pre": np.log(wide[end]) - np.log(wide[start]),
-        }
-    ).replace([np.inf, -np.inf], np.nan)
+START_LEVEL = "log_emploi_debut"
+
+
+def start_level(panel: pd.DataFrame, year: int, outcome: str = "emploi") -> pd.Series:
+    """Per unit: log ``outcome`` in ``year`` (the first year of the sample), named ``START_LEVEL``."""
+    level = panel.loc[panel[TIME] == year].groupby(UNIT)[outcome].sum()
+    return np.log(level).replace([np.inf, -np.inf], np.nan).rename(START_LEVEL)
 
 
 def smd(x: pd.Series, treated: pd.Series, w: pd.Series | None = None) -> float:
@@ -225,7 +235,7 @@ def balance_weights(units: pd.DataFrame, treated: str, covariates: Sequence[str]
 
     opt = minimize(dual, np.zeros(d.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 1000})
     gap = np.abs(dual(opt.x)[1]).max()
-    if gap > 1e-4:
+    if not gap <= 1e-4:  # NaN (overflow) fails too
         raise RuntimeError(f"équilibrage entropique impossible (écart résiduel {gap:.2g} écart-type)")
     q = np.exp(d @ opt.x - (d @ opt.x).max())
     w = pd.Series(1.0, index=data.index, name="poids")
@@ -271,8 +281,8 @@ def estimate_did(
     years: tuple[int, int] | None = None,
     outcome: str = "emploi",
     reweight_on: Sequence[str] | None = (),
-    pre_period: tuple[int, int] | None = None,
     cluster: str = CLUSTER,
+    event_study: bool = True,
 ) -> DidResult:
     """TWFE DiD and event study of log ``outcome`` for units first treated in ``cohort``.
 
@@ -280,8 +290,10 @@ def estimate_did(
     (first treated year or NA), ``departement`` and unit-level covariates. ``control``:
     "never" (never-treated units) or "not_yet" (units treated after ``years[1]``; ``years``
     defaults to up to the year before the next cohort). ``reweight_on``: None for an
-    unweighted estimate, else unit-level covariate columns to balance in addition to the
-    pre-period level and growth of the outcome (``pre_period``, default 2014 to cohort-1).
+    unweighted estimate, else unit-level covariate columns to balance in addition to the log
+    outcome in the first year of ``years`` (never its later pre-treatment values: the leads of
+    the event study stay free to show a pre-trend). ``event_study=False`` skips the event study
+    (``event_study`` then empty, ``pretrend`` None).
     """
     first, last = int(panel[TIME].min()), int(panel[TIME].max())
     if years is None:
@@ -291,7 +303,6 @@ def estimate_did(
                 raise ValueError("aucune cohorte ultérieure pour servir de témoin « pas encore traité »")
             last = int(later.min()) - 1
         years = (first, last)
-    pre_period = pre_period or (years[0], cohort - 1)
     data = _design_sample(panel, cohort, control, years)
     data = data[data[outcome] > 0].assign(log_y=lambda d: np.log(d[outcome]))
     units = data.groupby(UNIT).agg(traite=("traite", "first"))
@@ -300,8 +311,8 @@ def estimate_did(
     if reweight_on is not None:
         extra = list(reweight_on)
         unit_cov = data.groupby(UNIT)[extra].first() if extra else pd.DataFrame(index=units.index)
-        covs = units.join(pre_period_outcomes(data, pre_period, outcome)).join(unit_cov)
-        weights = balance_weights(covs, "traite", ["log_emploi_pre", "croissance_pre", *extra])
+        covs = units.join(start_level(data, years[0], outcome)).join(unit_cov)
+        weights = balance_weights(covs, "traite", [START_LEVEL, *extra])
         data = data.merge(weights.weights, left_on=UNIT, right_index=True, how="inner")
 
     rel = (data[TIME] - cohort).where(data["traite"])
@@ -309,6 +320,10 @@ def estimate_did(
     weight_col = "poids" if weights is not None else None
     fit, g = _fit_twfe(data, "log_y", ["traite_x_post"], weight_col, cluster)
     coefficients = _tidy(fit, ["traite_x_post"], g)
+    design = {"never": "témoins jamais traités", "not_yet": "témoins pas encore traités"}[control]
+    n_treated, n_controls = int(units["traite"].sum()), int((~units["traite"]).sum())
+    if not event_study:
+        return DidResult(design, cohort, years, coefficients, pd.DataFrame(), None, weights, n_treated, n_controls)
 
     ks = sorted(int(k) for k in rel.dropna().unique() if k != -1)
     dummies = {f"rel_{k}": (rel == k).astype("float64") for k in ks}
@@ -325,19 +340,18 @@ def estimate_did(
     )
     leads = [f"rel_{k}" for k in ks if k <= -2]
     pretrend = wald_test(fit_es, leads) if leads else None
+    return DidResult(design, cohort, years, coefficients, es, pretrend, weights, n_treated, n_controls)
 
-    design = {"never": "témoins jamais traités", "not_yet": "témoins pas encore traités"}[control]
-    return DidResult(
-        design=design,
-        cohort=cohort,
-        years=years,
-        coefficients=coefficients,
-        event_study=es,
-        pretrend=pretrend,
-        weights=weights,
-        n_treated=int(units["traite"].sum()),
-        n_controls=int((~units["traite"]).sum()),
-    )
+
+def twfe_pooled(panel: pd.DataFrame, *, outcome: str = "emploi", cluster: str = CLUSTER) -> pd.DataFrame:
+    """Staggered TWFE: every cohort and the never-treated units, one treated x post indicator
+    (1 from each unit's first treated year), unit and year fixed effects; ``SUMMARY`` row."""
+    data = panel[panel[outcome] > 0].assign(log_y=lambda d: np.log(d[outcome]))
+    d = (data[TIME] >= data[COHORT]).fillna(False).astype("float64")
+    fit, g = _fit_twfe(data.assign(traite_x_post=d), "log_y", ["traite_x_post"], None, cluster)
+    cohorts = data.drop_duplicates(UNIT)[COHORT]
+    return summary_row(_tidy(fit, ["traite_x_post"], g), "double différence à effets fixes, cohortes regroupées",
+                       int(cohorts.notna().sum()), int(cohorts.isna().sum()))
 
 
 def wald_test(fit, terms: Sequence[str]) -> WaldTest:
@@ -362,19 +376,51 @@ def placebo(
 ) -> pd.DataFrame:
     """Static DiD with a fake start on pre-period data only (years up to ``cohort - 1``).
 
-    Reweighting, if any, uses only years before ``fake_start``. Returns a tidy one-row frame.
+    Reweighting, if any, uses the first year's level and unit covariates (``estimate_did``),
+    all anterior to ``fake_start``. Returns a tidy one-row frame.
     """
     pre_end = pre_end or cohort - 1
     fake = panel[panel[TIME] <= pre_end].assign(
         **{COHORT: lambda d: d[COHORT].mask(d[COHORT].eq(cohort).fillna(False).astype(bool), fake_start)}
     )
     res = estimate_did(
-        fake, cohort=fake_start, control="never", outcome=outcome, reweight_on=reweight_on, cluster=cluster
+        fake, cohort=fake_start, control="never", outcome=outcome, reweight_on=reweight_on, cluster=cluster,
+        event_study=False,
     )
     return res.coefficients.assign(term=f"placebo_{fake_start}")
 
 
+# ----------------------------------------------------------------------------- power
+
+
+def mde(std_error: float, df: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Minimal detectable effect of a two-sided t test at level ``alpha`` with ``power``:
+    (t_{1-alpha/2} + t_{power}) x standard error, t with ``df`` degrees of freedom."""
+    from scipy.stats import t
+
+    return float((t.ppf(1 - alpha / 2, df) + t.ppf(power, df)) * std_error)
+
+
 # ----------------------------------------------------------------------------- cross-sections
+
+
+def compare_groups(units: pd.DataFrame, *, outcome: str, group: str, reference: str, cluster: str = CLUSTER) -> pd.DataFrame:
+    """Mean of ``outcome`` per ``group`` and difference to the ``reference`` group: OLS of the
+    unit-level outcome on group dummies, standard errors clustered by ``cluster``.
+
+    Returns one row per group: group, n, mean, and the tidy columns of the difference to the
+    reference (NaN for the reference itself).
+    """
+    from statsmodels.regression.linear_model import OLS
+
+    data = units.dropna(subset=[outcome, cluster]).reset_index(drop=True)
+    others = [g for g in pd.unique(data[group]) if g != reference]
+    x = pd.DataFrame({f"g_{i}": (data[group] == g).astype("float64") for i, g in enumerate(others)}).assign(const=1.0)
+    groups = pd.factorize(data[cluster])[0]
+    fit = OLS(data[outcome].astype("float64"), x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    diff = _tidy(fit, [f"g_{i}" for i in range(len(others))], int(groups.max() + 1)).assign(**{group: others})
+    stats = data.groupby(group, sort=False)[outcome].agg(n="size", mean="mean").reset_index()
+    return stats.merge(diff.drop(columns="term"), on=group, how="left")
 
 
 def _ols_hc3(y: pd.Series, x: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:

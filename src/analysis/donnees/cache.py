@@ -52,7 +52,7 @@ from analysis import config
 from analysis.donnees import sources
 from analysis.fichiers import write_atomic
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole analysis package, not only donnees/
 _KEY_LENGTH = 16
 
 Frame = TypeVar("Frame", bound=pd.DataFrame)

@@ -15,14 +15,35 @@ from analysis.analyses import industrie as ia
 from analysis.texte import nombre, pourcent, tableau
 
 EPCI_LABELS = {
-    "log_emploi_pre": "Emploi salarié privé 2018 (log)",
-    "croissance_pre": "Croissance de l'emploi 2014-2018 (log)",
+    impact.START_LEVEL: "Emploi salarié privé 2014 (log)",
+    "part_agri_industrie_2011": "Part de l'agriculture et de l'industrie 2011 (%)",
     "part_agri_industrie_2016": "Part de l'agriculture et de l'industrie 2016 (%)",
     "classe_densite": "Classe de densité (1 dense, 3 peu dense)",
 }
 
+MISES_EN_GARDE = (
+    "Les territoires d'industrie ont été retenus pour leur profil industriel : l'écart mesuré peut refléter des chocs "
+    "propres aux territoires industriels plutôt que l'effet du programme. Les années 2020-2021 sont marquées par la crise "
+    "sanitaire."
+)
 
-def _effet(b: float) -> str:
+# Sources of the statements on programme dates and data (cited in the section's method note).
+SOURCES = (
+    "**Hypothèses et sources.** Le programme a été lancé le 22 novembre 2018 avec 124 territoires (CGET, dossier "
+    "« Territoires d'industrie », cget.gouv.fr) ; la liste de la phase 1 utilisée ici est celle arrêtée fin 2022, qui "
+    "compte 149 territoires (jeu de données « Liste des territoires d'industrie et des communes concernées », "
+    "data.gouv.fr). Tout EPCI de cette liste est compté comme traité dès 2019, y compris ceux des territoires ajoutés "
+    "après 2018 : pour eux, les premières années comptées comme traitées ne le sont pas encore, ce qui rapproche de zéro "
+    "les écarts des premières années après 2019 si le programme a un effet ; la liste ne donnant pas la date d'entrée de "
+    "chaque territoire, l'ampleur de ce biais n'est pas mesurée. Les effectifs salariés de l'Urssaf proviennent, depuis "
+    "mars 2015, de la déclaration sociale nominative (DSN), qui remplace progressivement le bordereau de cotisations ; "
+    "depuis 2018, ils sont calculés par l'Urssaf à partir des données individuelles plutôt que déclarés par les "
+    "entreprises (Acoss, « Les effectifs salariés », sources et méthodologie, acoss.fr). Ce changement touche tous les "
+    "EPCI : il ne biaise la comparaison que s'il a pesé différemment sur les EPCI traités et sur les témoins."
+)
+
+
+def _ecart(b: float) -> str:
     return texte.pourcent(impact.pct(b), signed=True)
 
 
@@ -40,29 +61,78 @@ def _p_egal(p: float) -> str:
     return f"p {_p(p)}" if p < 0.001 else f"p = {_p(p)}"
 
 
+def _ligne(label: str, row: Mapping, years: str = "–") -> dict:
+    counts = f"{nombre(row['n_treated'])} / {nombre(row['n_controls'])}" if "n_treated" in row else "–"
+    return {"Estimation": label, "Années": years, "Écart estimé": _ecart(row["estimate"]),
+            "IC à 95 % (%)": _ic(row["ci_low"], row["ci_high"]), "p": _p(row["p_value"]), "EPCI traités / témoins": counts}
+
+
 def tableau_did(rows: Mapping[str, impact.DidResult | pd.DataFrame]) -> pd.DataFrame:
-    """One row per design: estimate (% of employment), 95 % CI, p-value, EPCI treated / controls."""
+    """One row per design: estimate (% of employment), 95 % CI, p-value, EPCI treated / controls.
+    Values: a ``DidResult``, a ``SUMMARY`` row or a tidy row (placebo)."""
     out = []
     for label, res in rows.items():
-        row = res.estimate if isinstance(res, impact.DidResult) else res.iloc[0]
-        counts = f"{nombre(res.n_treated)} / {nombre(res.n_controls)}" if isinstance(res, impact.DidResult) else "–"
-        years = f"{res.years[0]}-{res.years[1]}" if isinstance(res, impact.DidResult) else "–"
-        out.append({"Estimation": label, "Années": years, "Écart estimé": _effet(row["estimate"]),
-                    "IC à 95 % (%)": _ic(row["ci_low"], row["ci_high"]), "p": _p(row["p_value"]), "EPCI traités / témoins": counts})
+        if isinstance(res, impact.DidResult):
+            out.append(_ligne(label, res.summary.iloc[0], f"{res.years[0]}-{res.years[1]}"))
+        else:
+            out.append(_ligne(label, res.iloc[0]))
     return pd.DataFrame(out)
 
 
-def texte_did_variantes(principal: impact.DidResult, pas_encore: impact.DidResult, placebo: pd.DataFrame) -> str:
-    """French paragraph on the not-yet-treated design, the placebo and the effective number of controls."""
-    ny, pl = pas_encore.estimate, placebo.iloc[0]
+def texte_tendances(principal: impact.DidResult, non_pondere: impact.DidResult) -> str:
+    """French paragraph on the years before the programme in the weighted and unweighted event studies."""
+    def leads(res: impact.DidResult) -> pd.DataFrame:
+        return res.event_study.loc[res.event_study["rel_year"] <= -2]
+
+    w, u = leads(principal), leads(non_pondere)
+    sig = int(((w["ci_low"] > 0) | (w["ci_high"] < 0)).sum())
+    first, last = w.iloc[0], w.iloc[-1]
+    verdict = ("ne rejette pas l'hypothèse de tendances parallèles" if principal.pretrend.p_value >= 0.05
+               else "rejette l'hypothèse de tendances parallèles")
+    text = (
+        f"La pondération n'égalise que le niveau d'emploi de {principal.years[0]}, la structure du recensement et la densité : "
+        f"les écarts des années {int(first['year'])} à {int(last['year'])} ne sont pas nuls par construction et peuvent révéler "
+        f"des tendances différentes. Avec la pondération, l'écart avant {principal.cohort} passe de {_ecart(first['estimate'])} "
+        f"en {int(first['year'])} à {_ecart(last['estimate'])} en {int(last['year'])} (référence {principal.cohort - 1}) ; "
+        f"le test joint {verdict} ({_p_egal(principal.pretrend.p_value)})"
+    )
+    if sig:
+        text += (f", mais {texte.pluriel(sig, 'écart')} sur {nombre(len(w))} {'est significatif' if sig == 1 else 'sont significatifs'} "
+                 "au seuil de 5 % pris isolément : les EPCI traités perdaient déjà du terrain sur des témoins de même taille avant "
+                 "le programme, et une partie de l'écart d'après 2019 peut prolonger cette pente")
+    return text + (
+        f". Sans pondération, les écarts d'avant {non_pondere.cohort} vont de {_ecart(u['estimate'].min())} à "
+        f"{_ecart(u['estimate'].max())} (test joint : {_p_egal(non_pondere.pretrend.p_value)})."
+    )
+
+
+def texte_placebo(principal: impact.DidResult, placebo: pd.DataFrame, placebo_non_pondere: pd.DataFrame, debut: int) -> str:
+    """French sentences on the placebo, by its size relative to the main estimate."""
+    pl, pu, b = placebo.iloc[0], placebo_non_pondere.iloc[0], principal.estimate["estimate"]
+    ratio = 100 * pl["estimate"] / b
+    lecture = (
+        f"un écart de cette taille, {nombre(principal.cohort - debut)} ans avant le programme, interdit d'attribuer tout l'écart "
+        "principal au programme"
+        if abs(ratio) >= 25 else "il est petit au regard de l'écart principal"
+    )
+    return (
+        f"Le placebo fait comme si le programme avait commencé en {debut} et n'utilise que les années d'avant {principal.cohort}. "
+        f"Avec la pondération, il donne {_ecart(pl['estimate'])} (IC à 95 % {_ic(pl['ci_low'], pl['ci_high'])}, "
+        f"{_p_egal(pl['p_value'])}), soit {nombre(abs(ratio), 0)} % de l'écart principal ({_ecart(b)}) en valeur absolue "
+        f"{'et de même signe' if ratio > 0 else 'mais de signe opposé'} : {lecture}. Sans pondération, il donne "
+        f"{_ecart(pu['estimate'])} ({_p_egal(pu['p_value'])})."
+    )
+
+
+def texte_did_variantes(principal: impact.DidResult, pas_encore: impact.DidResult) -> str:
+    """French sentences on the not-yet-treated design and the effective number of controls."""
+    ny = pas_encore.estimate
     return (
         "Avec les témoins « pas encore traités » — les EPCI qui n'entrent qu'en phase 2, sans doute plus proches des EPCI de "
-        f"la phase 1 que des EPCI jamais retenus —, l'écart est de {_effet(ny['estimate'])} sur "
-        f"{pas_encore.years[0]}-{pas_encore.years[1]} ({_p_egal(ny['p_value'])}). Le placebo, qui fait comme si le programme "
-        f"avait commencé en 2016, donne {_effet(pl['estimate'])} ({_p_egal(pl['p_value'])})"
-        + (" : aucun écart n'apparaît avant le programme." if pl["p_value"] >= 0.05 else " : un écart apparaît déjà avant le programme, ce qui invite à la prudence.")
-        + f" La pondération ramène les {nombre(principal.n_controls)} témoins à un effectif équivalent de "
-        f"{nombre(principal.weights.effective_controls)} EPCI (effectif de Kish) ; le tableau suivant montre l'équilibre obtenu."
+        f"la phase 1 que des EPCI jamais retenus —, l'écart est de {_ecart(ny['estimate'])} sur "
+        f"{pas_encore.years[0]}-{pas_encore.years[1]} ({_p_egal(ny['p_value'])}). La pondération ramène les "
+        f"{nombre(principal.n_controls)} témoins à un effectif équivalent de {nombre(principal.weights.effective_controls)} "
+        "EPCI (effectif de Kish) ; le tableau suivant montre l'équilibre obtenu."
     )
 
 
@@ -105,14 +175,15 @@ def texte_long_difference(tables: Mapping[str, pd.DataFrame]) -> str:
 
 
 def describe_did(result: impact.DidResult, outcome: str = "l'emploi salarié privé") -> str:
-    """Two to four French sentences: effect in %, 95 % CI, p-value, pre-trend test, caveats."""
+    """Two to four French sentences: estimated gap in %, 95 % CI, p-value, pre-trend test, caveats."""
     row = result.estimate
     sig = "significatif" if row["p_value"] < 0.05 else "non significatif"
     text = (
-        f"Sur {result.years[0]}-{result.years[1]}, {outcome} des {result.n_treated} EPCI "
+        f"Sur {result.years[0]}-{result.years[1]}, {outcome} des {nombre(result.n_treated)} EPCI "
         f"entrés dans le programme en {result.cohort} a évolué de {pourcent(impact.pct(row['estimate']), signed=True)} "
-        f"par rapport aux {result.n_controls} EPCI {result.design.removeprefix('témoins ')} "
-        f"(IC à 95 % : {pourcent(impact.pct(row['ci_low']))} à {pourcent(impact.pct(row['ci_high']))}, "
+        f"par rapport aux {nombre(result.n_controls)} EPCI {result.design.removeprefix('témoins ')} "
+        f"{'repondérés ' if result.weights is not None else ''}"
+        f"(écart estimé ; IC à 95 % : {pourcent(impact.pct(row['ci_low']))} à {pourcent(impact.pct(row['ci_high']))}, "
         f"{_p_egal(row['p_value'])} ; écart {sig} au seuil de 5 %). "
     )
     if result.pretrend is not None:
@@ -123,21 +194,39 @@ def describe_did(result: impact.DidResult, outcome: str = "l'emploi salarié pri
             else "rejette l'hypothèse de tendances parallèles, ce qui invite à la prudence"
         )
         text += f"Le test joint des écarts avant {result.cohort} ({_p_egal(pt.p_value)}) {verdict}. "
-    return text + impact.CAVEATS
+    return text + MISES_EN_GARDE
 
 
-def event_study_figure(result: impact.DidResult | pd.DataFrame, title: str | None = None, percent: bool = True) -> Figure:
-    """Event-study coefficients and 95 % CI by year relative to the start (French labels)."""
-    es = result.event_study if isinstance(result, impact.DidResult) else result
+SERIES_COULEURS = ("#1f4e79", "#c55a11", "#548235", "#7f6000")
+
+
+def event_study_figure(
+    results: impact.DidResult | pd.DataFrame | Mapping[str, impact.DidResult | pd.DataFrame],
+    title: str | None = None,
+    percent: bool = True,
+    xlabel: str = "Année relative au début du programme (référence : année précédente)",
+) -> Figure:
+    """Event-study coefficients and 95 % CI by year relative to the start (French labels); several
+    labelled series side by side (e.g. weighted and unweighted), slightly offset."""
+    series = results if isinstance(results, Mapping) else {"": results}
     scale = impact.pct if percent else (lambda b: b)
-    est, lo, hi = (scale(es[c].to_numpy()) for c in ("estimate", "ci_low", "ci_high"))
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.axhline(0, color="0.4", lw=0.8)
     ax.axvline(-0.5, color="0.4", lw=0.8, ls="--")
-    ax.errorbar(es["rel_year"], est, yerr=[est - lo, hi - est], fmt="o", color="#1f4e79", capsize=3)
-    ax.set_xlabel("Année relative au début du programme (référence : année précédente)")
-    ax.set_ylabel("Effet estimé sur l'emploi (%)" if percent else "Effet estimé (points de log)")
-    ax.set_xticks(es["rel_year"])
+    width = 0.3 if len(series) > 1 else 0.0
+    ticks: set[int] = set()
+    for i, (label, res) in enumerate(series.items()):
+        es = res.event_study if isinstance(res, impact.DidResult) else res
+        est, lo, hi = (scale(es[c].to_numpy()) for c in ("estimate", "ci_low", "ci_high"))
+        offset = (i - (len(series) - 1) / 2) * width / max(len(series) - 1, 1)
+        ax.errorbar(es["rel_year"] + offset, est, yerr=[est - lo, hi - est], fmt="o", capsize=3,
+                    color=SERIES_COULEURS[i % len(SERIES_COULEURS)], label=label or None)
+        ticks |= set(int(k) for k in es["rel_year"])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Écart estimé sur l'emploi (%)" if percent else "Écart estimé (points de log)")
+    ax.set_xticks(sorted(ticks))
+    if len(series) > 1:
+        ax.legend(frameon=False)
     if title:
         ax.set_title(title)
     fig.tight_layout()

@@ -1,0 +1,168 @@
+"""Difference-in-differences robust to staggered adoption: Callaway & Sant'Anna (2021)
+group-time average treatment effects, aggregated by cohort, by event time and overall.
+
+ATT(g, t) compares, for the units first treated in year g (cohort g), the change of the log
+outcome between the base year g-1 and year t with the same change among control units:
+never-treated units, or never-treated and not-yet-treated units (treated after max(t, g-1),
+other than g). The base year is g-1 for every t ("universal" base), so the pre-treatment
+ATT(g, t) are leads comparable with those of the TWFE event study (reference g-1). No
+covariates (unconditional parallel trends) and no weights.
+
+Inference: each ATT(g, t) is a difference of two means, whose influence function is, for a
+treated unit, (Δy - mean_T) / n_T and, for a control, -(Δy - mean_C) / n_C. Aggregations are
+linear combinations with fixed weights (cohort sizes are taken as given), so their influence
+function is the same combination; standard errors sum it by département (cluster-robust,
+G/(G-1) correction) and confidence intervals use t with G-1 degrees of freedom, as the TWFE.
+
+Aggregations (Callaway & Sant'Anna's notation): by cohort, θ(g) = mean of ATT(g, t) over the
+post years t ≥ g; by event time e, the cohort-size weighted mean of ATT(g, g+e) over the
+cohorts observed at g+e; overall, θ = Σ_g n_g θ(g) / Σ_g n_g.
+
+Written here rather than taken from a package: ``differences`` 0.3.0 (GPL-3.0, for an MIT
+project) fails on clustered standard errors with pandas 3, and ``csdid`` pulls build tools
+(twine, keyring) into the runtime. The point estimates of this module equal those of
+``differences`` (``ATTgt`` with ``base_period="universal"``) on the tests' simulated panel
+(checked by hand when this module was written; the package is not a dependency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.analyses.impact import CLUSTER, COHORT, SUMMARY, TIME, UNIT, WaldTest
+
+COLUMNS = ["cohort", "year", "rel_year", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated", "n_controls"]
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """Group-time ATTs and their aggregations (log points)."""
+
+    design: str
+    control: str  # "never" or "not_yet"
+    group_time: pd.DataFrame  # COLUMNS, one row per (cohort, year), base years excluded
+    by_cohort: pd.DataFrame  # cohort + tidy columns + n_treated, n_controls
+    by_event: pd.DataFrame  # rel_year + tidy columns (rel_year -1 included with 0)
+    overall: pd.DataFrame  # SUMMARY row
+    pretrend: WaldTest  # joint test that every pre-treatment ATT(g, t) is zero
+    n_clusters: int
+
+
+def _cluster_se(influence: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Cluster-robust covariance of the statistics whose influence functions are the columns
+    of ``influence`` (units x statistics)."""
+    sums = np.zeros((n_clusters, influence.shape[1]))
+    np.add.at(sums, clusters, influence)
+    return sums.T @ sums * n_clusters / (n_clusters - 1)
+
+
+def _tidy(estimates: np.ndarray, cov: np.ndarray, df: int) -> pd.DataFrame:
+    from scipy.stats import t
+
+    se = np.sqrt(np.diag(cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * t.sf(np.abs(estimates / se), df)
+    q = t.ppf(0.975, df)
+    return pd.DataFrame({"estimate": estimates, "std_error": se, "ci_low": estimates - q * se,
+                         "ci_high": estimates + q * se, "p_value": p})
+
+
+def callaway_santanna(
+    panel: pd.DataFrame,
+    *,
+    outcome: str = "emploi",
+    control: Literal["never", "not_yet"] = "never",
+    cluster: str = CLUSTER,
+) -> CohortResult:
+    """Group-time ATTs of log ``outcome`` for every cohort of ``panel`` (one row per unit x year
+    with ``siren_epci, year, <outcome>, treated_cohort, departement``; balanced on the years
+    used), aggregated by cohort, by event time and overall (see the module docstring)."""
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
+    data = panel[panel[outcome] > 0]
+    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
+    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
+    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
+    clusters, labels = pd.factorize(units[cluster])
+    n_clusters = len(labels)
+    years = [int(v) for v in y.columns]
+    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
+    never = np.isnan(cohort)
+
+    rows, influence = [], []
+    used = {g: np.zeros(len(y), dtype=bool) for g in cohorts}  # controls of at least one post-treatment cell
+    for g in cohorts:
+        treated = cohort == g
+        base = y[g - 1].to_numpy()
+        for t in years:
+            if t == g - 1:
+                continue
+            if control == "never":
+                ctrl = never
+            else:
+                ctrl = never | ((cohort > max(t, g - 1)) & (cohort != g))
+            delta = y[t].to_numpy() - base
+            ok = ~np.isnan(delta)
+            tr, co = treated & ok, ctrl & ok
+            n_t, n_c = int(tr.sum()), int(co.sum())
+            if n_t == 0 or n_c == 0:
+                continue
+            if t >= g:
+                used[g] |= co
+            m_t, m_c = delta[tr].mean(), delta[co].mean()
+            psi = np.zeros(len(y))
+            psi[tr] = (delta[tr] - m_t) / n_t
+            psi[co] = -(delta[co] - m_c) / n_c
+            rows.append({"cohort": g, "year": t, "rel_year": t - g, "estimate": m_t - m_c, "n_treated": n_t, "n_controls": n_c})
+            influence.append(psi)
+    gt = pd.DataFrame(rows)
+    psi = np.column_stack(influence)
+    df = n_clusters - 1
+
+    def aggregate(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Estimates and covariance of the linear combinations ``weights`` (combos x cells)."""
+        return weights @ gt["estimate"].to_numpy(), _cluster_se(psi @ weights.T, clusters, n_clusters)
+
+    est, cov = gt["estimate"].to_numpy(), _cluster_se(psi, clusters, n_clusters)
+    gt = pd.concat([gt[["cohort", "year", "rel_year"]], _tidy(est, cov, df), gt[["n_treated", "n_controls"]]], axis=1)[COLUMNS]
+
+    post = (gt["rel_year"] >= 0).to_numpy()
+    sizes = {g: int((cohort == g).sum()) for g in cohorts}
+    w_cohort = np.array([((gt["cohort"] == g) & post).to_numpy() / ((gt["cohort"] == g) & post).sum() for g in cohorts])
+    b, v = aggregate(w_cohort)
+    by_cohort = pd.concat([pd.DataFrame({"cohort": cohorts}), _tidy(b, v, df)], axis=1).assign(
+        n_treated=[sizes[g] for g in cohorts], n_controls=[int(used[g].sum()) for g in cohorts])
+
+    events = sorted(int(e) for e in gt["rel_year"].unique())
+    size = gt["cohort"].map(sizes).to_numpy(dtype="float64")
+    w_event = np.array([np.where(gt["rel_year"] == e, size, 0.0) / np.where(gt["rel_year"] == e, size, 0.0).sum() for e in events])
+    b, v = aggregate(w_event)
+    by_event = pd.concat([pd.DataFrame({"rel_year": events}), _tidy(b, v, df)], axis=1)
+    reference = pd.DataFrame([{"rel_year": -1, "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": np.nan}])
+    by_event = pd.concat([by_event, reference], ignore_index=True).sort_values("rel_year", ignore_index=True)
+
+    share = np.array([sizes[g] for g in cohorts], dtype="float64")
+    b, v = aggregate(((share / share.sum()) @ w_cohort)[None, :])
+    design = {"never": "témoins jamais traités", "not_yet": "témoins jamais ou pas encore traités"}[control]
+    any_control = np.logical_or.reduce(list(used.values()))
+    n_units = int((np.isin(cohort, cohorts) | any_control).sum())
+    overall = _tidy(b, v, df).assign(
+        design=f"Callaway et Sant'Anna, {design}", n_treated=int(share.sum()), n_controls=int(any_control.sum()),
+        n_obs=n_units * len(years), n_clusters=n_clusters)[SUMMARY]
+
+    pre = gt.loc[gt["rel_year"] < -1].index.to_numpy()
+    wald = _wald(est[pre], cov[np.ix_(pre, pre)], df)
+    return CohortResult(design, control, gt, by_cohort, by_event, overall, wald, n_clusters)
+
+
+def _wald(b: np.ndarray, cov: np.ndarray, df: int) -> WaldTest:
+    """Joint F test that ``b`` is zero (Wald statistic / k, F(k, df))."""
+    from scipy.stats import f
+
+    k = len(b)
+    stat = float(b @ np.linalg.pinv(cov) @ b) / k
+    return WaldTest(stat, k, float(df), float(f.sf(stat, k, df)))

@@ -1,0 +1,100 @@
+"""The synthetic control of a monograph territory as published (figure, tables, sentences), and
+its summary over the four monographs in the synthesis."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.analyses.evaluation import MIN_EMPLOI_DONNEUR, ControleTerritoire
+from analysis.publications.figures import lignes
+from analysis.texte import nombre, pluriel
+
+N_DONNEURS_AFFICHES = 10
+
+
+def _un_decimal(v: float) -> str:
+    """One decimal, without a '-0,0'."""
+    return nombre(0.0 if abs(v) < 0.05 else v, 1)
+
+
+def _points(v: float) -> str:
+    return f"{'+' if v > 0 else ''}{nombre(v, 1)} point{'s' if abs(v) >= 2 else ''}"
+
+
+def figure_controle_synthetique(ct: ControleTerritoire, nom: str) -> Figure:
+    """Employment index of the territory's EPCI and of their synthetic control (base 100 the year before entry)."""
+    path = ct.resultat.path.melt(id_vars="year", value_vars=["traite", "synthetique"], var_name="serie", value_name="indice")
+    labels = {"traite": f"EPCI de {nom}", "synthetique": "Contrôle synthétique"}
+    return lignes(path.assign(serie=path["serie"].map(labels)), "year", "indice", "serie", principale=labels["traite"],
+                  reference=100, ylabel=f"Indice (base 100 en {ct.cohort - 1})", source="URSSAF ; calculs de l'observatoire")
+
+
+def tableau_controle_synthetique(ct: ControleTerritoire) -> pd.DataFrame:
+    """The territory's path, its synthetic control and the gap, by year."""
+    p = ct.resultat.path
+    return pd.DataFrame({
+        "Année": p["year"].astype(str), "Période": ["avant" if y < ct.cohort else "après" for y in p["year"]],
+        "EPCI du territoire": [nombre(v, 1) for v in p["traite"]], "Contrôle synthétique": [nombre(v, 1) for v in p["synthetique"]],
+        "Écart (points)": [_un_decimal(v) for v in p["ecart"]],
+    })
+
+
+def tableau_donneurs(ct: ControleTerritoire, n: int = N_DONNEURS_AFFICHES) -> pd.DataFrame:
+    """The donors with the largest weights (and the sum of the others)."""
+    d = ct.donneurs.sort_values("poids", ascending=False)
+    top, rest = d.head(n), d.iloc[n:]
+    rows = [{"EPCI témoin": r.lib_epci, "Département": r.departement, "Poids (%)": nombre(100 * r.poids, 1)} for r in top.itertuples()]
+    if len(rest):
+        rows.append({"EPCI témoin": f"{nombre(len(rest))} autres EPCI", "Département": "–", "Poids (%)": nombre(100 * rest["poids"].sum(), 1)})
+    return pd.DataFrame(rows)
+
+
+def texte_controle_synthetique(ct: ControleTerritoire | None, nom: str) -> str:
+    """French paragraph: how the synthetic control is built, its fit, the post-entry gap and its rank."""
+    if ct is None:
+        return ("Aucun EPCI du territoire ne figure dans le panel d'évaluation (EPCI couverts à moins de 50 % ou hors de France "
+                "métropolitaine) : pas de contrôle synthétique.")
+    r = ct.resultat
+    last = r.path.iloc[-1]
+    return (
+        f"Le contrôle synthétique combine, avec des poids positifs de somme 1, les EPCI jamais retenus dans un territoire "
+        f"d'industrie qui comptaient au moins {nombre(MIN_EMPLOI_DONNEUR)} emplois salariés privés en {ct.cohort - 1} "
+        f"({nombre(ct.n_donneurs)} EPCI), de façon à reproduire l'indice d'emploi des {pluriel(len(ct.epci), 'EPCI', 'EPCI')} de {nom} "
+        f"entrés en {ct.cohort} sur les années {int(r.path['year'].min())}-{ct.cohort - 1} ; une pénalité sur la concentration des "
+        f"poids évite qu'il ne repose sur quelques EPCI très volatils ({pluriel(len(r.weights), 'EPCI', 'EPCI')} y {'contribue' if len(r.weights) == 1 else 'contribuent'}). L'écart "
+        f"quadratique moyen avant l'entrée est de {nombre(r.rmspe_pre, 2)} point. Après l'entrée, l'écart moyen est de "
+        f"{_points(r.ecart_post)} et de {_points(last['ecart'])} en {int(last['year'])}. Rapporté à la qualité de l'ajustement "
+        f"avant l'entrée, cet écart se classe au {nombre(r.rank)}e rang sur {nombre(len(r.placebo) + 1)} (le territoire et "
+        f"chacun des EPCI donneurs traité à son tour comme s'il était entré en {ct.cohort}) : un écart au moins aussi grand "
+        f"s'observe dans {nombre(100 * r.p_value, 0)} % des cas sans programme. "
+        + ("Il se distingue donc de ce que donnent des EPCI sans programme." if r.p_value <= 0.1 else
+           "Il ne se distingue donc pas de ce que donnent des EPCI sans programme.")
+        + " Comme tout écart mesuré sur un seul territoire, il mêle l'effet éventuel du programme et les chocs propres au "
+        "territoire."
+    )
+
+
+def tableau_controles_monographies(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per monograph territory: fit, mean post gap, last gap and placebo rank."""
+    return pd.DataFrame([
+        {"Territoire": r.lib_ti, "EPCI": nombre(r.n_epci), "Entrée": str(r.cohort), "EPCI donneurs (poids > 0)": f"{nombre(r.n_donneurs)} ({nombre(r.n_poids)})",
+         "Écart quadratique moyen avant (points)": nombre(r.rmspe_pre, 2), "Écart moyen après (points)": _un_decimal(r.ecart_post),
+         f"Écart en {r.derniere_annee} (points)": _un_decimal(r.ecart_dernier), "Rang du rapport après / avant": f"{nombre(r.rank)} / {nombre(r.n_donneurs + 1)}",
+         "p (placebo)": nombre(r.p_value, 2)}
+        for r in table.itertuples()
+    ])
+
+
+def texte_controles_monographies(table: pd.DataFrame) -> str:
+    """French sentence summarising the four synthetic controls."""
+    n_sig = int((table["p_value"] <= 0.1).sum())
+    lo, hi = table.loc[table["ecart_post"].idxmin()], table.loc[table["ecart_post"].idxmax()]
+    classement = (f"aucun des {nombre(len(table))} écarts ne se classe" if n_sig == 0 else
+                  f"{nombre(n_sig)} des {nombre(len(table))} écarts {'se classe' if n_sig == 1 else 'se classent'}")
+    return (
+        f"Chaque monographie compare les EPCI de son territoire à un contrôle synthétique (voir la monographie). Après l'entrée, "
+        f"l'écart moyen va de {_points(lo['ecart_post'])} ({lo['lib_ti']}) à {_points(hi['ecart_post'])} ({hi['lib_ti']}) ; "
+        f"{classement} parmi les 10 % les plus grands des EPCI sans programme (rang du rapport entre l'écart après l'entrée et "
+        "l'ajustement avant, parmi les EPCI donneurs traités à leur tour comme s'ils étaient entrés)."
+    )
