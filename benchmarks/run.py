@@ -9,7 +9,7 @@ Measures, in one run on the same machine and for the same period:
   monographs and the changes page, render, manifest) into empty outputs, data cache warm;
 - rerun: the same command again, nothing changed;
 - floor: ``benchmarks/floor.ipynb`` (the fiche's imports only) executed through
-  ``analysis.pipeline.execute_jobs`` as many times as the full run executed notebooks, with the
+  ``analysis.execution.pipeline.execute_jobs`` as many times as the full run executed notebooks, with the
   same number of workers;
 - naive: the fiche template executed one territory after the other with the papermill command
   line, as a user looping over territories would;
@@ -49,9 +49,9 @@ if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").ex
 
 import psutil  # noqa: E402  (ipykernel's dependency, installed with the kernel)
 
-from analysis import config, sources  # noqa: E402
-from analysis.donnees import referentiel
-from analysis.execution import pipeline
+from analysis import config  # noqa: E402
+from analysis.donnees import referentiel, sources  # noqa: E402
+from analysis.execution import pipeline  # noqa: E402
 from analysis.execution.run import FICHE_TEMPLATE  # noqa: E402
 
 FLOOR_TEMPLATE = HERE / "floor.ipynb"
@@ -314,11 +314,11 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
         "",
         "- Tout est écrit sous une racine de sorties temporaire (`OBSERVATOIRE_OUTPUTS`), jamais dans `outputs/`. "
         "Le cache des données (`data/raw/`) est chaud : les fichiers déclarés absents du cache sont d'abord "
-        "copiés depuis le miroir, et les tables dérivées (`analysis.cache`) calculées par une passe d'indicateurs, "
+        "copiés depuis le miroir, et les tables dérivées (`analysis.donnees.cache`) calculées par une passe d'indicateurs, "
         "hors chronométrage.",
         "- Chaque mesure est le temps de mur de processus lancés par le script (démarrage de Python et imports compris).",
         f"- Le plancher exécute `benchmarks/floor.ipynb` (cellule de paramètres + imports de la fiche) {n_floor} fois, "
-        "autant que de notebooks exécutés par le run complet, par `analysis.pipeline.execute_jobs` avec le même nombre "
+        "autant que de notebooks exécutés par le run complet, par `analysis.execution.pipeline.execute_jobs` avec le même nombre "
         "de processus, dans un dossier vide (rien n'est sauté).",
         "- Le pair naïf exécute `papermill notebooks/fiche_territoire.ipynb <sortie> -p territoire … -p phase … "
         "-p periode … -k observatoire-ti` pour chaque fiche du run, l'une après l'autre, sur les tables "
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         return os.environ | {"OBSERVATOIRE_OUTPUTS": str(outputs)}
 
     python = sys.executable
-    # the tables derived from the declared files (analysis.cache) as a month with unchanged code
+    # the tables derived from the declared files (analysis.donnees.cache) as a month with unchanged code
     # finds them: one untimed indicator pass derives them
     subprocess.run([python, "-c", INDICATORS_SNIPPET, args.periode, ",".join(map(str, config.PHASES))],
                    env=env(work / "echauffement"), check=True, stdout=subprocess.DEVNULL)

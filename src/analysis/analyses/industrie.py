@@ -7,7 +7,7 @@ their total (secteur "Industrie").
 
 Conventions
 - Blanks count as zero in every total (a blank is secret or absent, see
-  ``analysis.loaders.urssaf_ape``); ``cellules_secretes`` counts the commune × APE cells whose
+  ``analysis.donnees.loaders.urssaf_ape``); ``cellules_secretes`` counts the commune × APE cells whose
   jobs are secret in each total, so a reader knows how many cells a total leaves out. On the
   zone d'emploi of Rouen this gives 34,523 industrial jobs in 2006, 27,809 in 2018 and 26,532
   in 2022. The file has 4 cells with secret jobs (1 in 2018: APE 3320A in commune 76020, an

@@ -1,5 +1,5 @@
 """Figures and maps of the synthesis and the monographs that ``analysis.figures`` and
-``analysis.maps`` do not draw (typology, regressions, national maps of all TI), in the same
+``analysis.publications.cartes`` do not draw (typology, regressions, national maps of all TI), in the same
 style (``figures.STYLE``) and with French labels.
 
 National maps are drawn in Lambert-93 over metropolitan France (the overseas territories are

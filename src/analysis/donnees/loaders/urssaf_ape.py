@@ -20,8 +20,8 @@ Conventions
   memory (time and memory for the national file: see ``analysis.industrie_ape``).
 
 The national export has no fixed content (it is replaced every year), so it is declared with
-``living = true`` and no sha256 in ``data/sources.toml``: ``analysis.sources.fetch`` obtains it
-and ``analysis.sources.observed_sha256`` gives the hash of the copy read, for the run manifest.
+``living = true`` and no sha256 in ``data/sources.toml``: ``analysis.donnees.sources.fetch`` obtains it
+and ``analysis.donnees.sources.observed_sha256`` gives the hash of the copy read, for the run manifest.
 The Rouen extract of the mirror stays pinned.
 """
 

@@ -1,4 +1,4 @@
--- Pandoc filter of analysis.render: HTML tables of notebook outputs (pandas DataFrames),
+-- Pandoc filter of analysis.execution.render: HTML tables of notebook outputs (pandas DataFrames),
 -- carried through the Markdown as raw HTML blocks, become native pandoc tables so that
 -- every writer (HTML and Typst) renders them. Their <style> elements are dropped; columns
 -- of figures (every cell starts with a number) are right-aligned, the others left-aligned;
