@@ -250,14 +250,20 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
     failed download leaves ``target`` as it was.
     """
     import requests  # pooch's dependency, imported lazily like pooch does
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
+
+    class Barre(tqdm):
+        """pooch tests the bar's truth before it knows the size; a tqdm without a total has none."""
+
+        def __bool__(self) -> bool:
+            return True
 
     real = url_effective(url)
     observed: list[str] = []
 
     def fetch_to(tmp: Path) -> None:
         # a bar on a terminal only (disable=None), so that logs and tests stay clean
-        bar = tqdm(desc=what, unit="o", unit_scale=True, unit_divisor=1024, leave=True, file=sys.stderr, disable=None)
+        bar = Barre(desc=what, unit="o", unit_scale=True, unit_divisor=1024, leave=True, file=sys.stderr, disable=None)
         try:
             pooch.HTTPDownloader(progressbar=bar, chunk_size=CHUNK_BYTES, timeout=TIMEOUT_S)(real, str(tmp), None)
         finally:
