@@ -249,7 +249,10 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
     is the pinned one (``expected``, when given) and ``check(tmp)`` accepts it: a refused or
     failed download leaves ``target`` as it was.
     """
-    import requests  # pooch's dependency, imported lazily like pooch does
+    # pooch imports tqdm.auto, which warns in every notebook kernel that ipywidgets is missing:
+    # imported only to download (requests, its dependency, likewise)
+    import pooch
+    import requests
     from tqdm import tqdm
 
     class Barre(tqdm):
