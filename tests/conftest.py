@@ -12,6 +12,9 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OBSERVATOIRE_MIRROR", str((ROOT / ".." / "shared" / "data").resolve()))
+# The tests read the pinned snapshots only, whatever living copies the cache holds (the tests
+# of living copies turn this off for themselves).
+os.environ["OBSERVATOIRE_SOURCES"] = "epinglees"
 
 
 @pytest.fixture(scope="session")

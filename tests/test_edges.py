@@ -54,7 +54,7 @@ def umask_022():
         (["run", "--phase", "3"], "phase invalide '3' : 1 (2019-2022) ou 2 (2023-2027)"),
         (["faits", "--cog", "2020"], "millésime du COG invalide '2020' : 2019, 2023 ou 2025"),
         (["run", "--jobs", "0"], "nombre de processus invalide '0' : un entier supérieur ou égal à 1"),
-        (["rapport"], "choix invalide 'rapport' (possibles : 'faits', 'run', 'render')"),
+        (["rapport"], "choix invalide 'rapport' (possibles : 'faits', 'run', 'donnees', 'render')"),
         (["run", "--periode"], "argument --periode : une valeur est attendue"),
     ],
 )
@@ -127,7 +127,7 @@ def test_a_mirror_folder_that_does_not_exist_is_named_as_such(tmp_path: Path, mo
     def download(*args, **kwargs):
         raise AssertionError("a wrong mirror must be said before any download")
 
-    monkeypatch.setattr(pooch, "retrieve", download)
+    monkeypatch.setattr(sources, "download", download)
     with pytest.raises(sources.SourceError) as err:
         sources.fetch("acv/acv2_geom")
     assert f"Le dossier miroir '{absent}', désigné par la variable {config.MIRROR_ENV}, n'existe pas" in str(err.value)
@@ -240,15 +240,17 @@ def test_cached_data_are_readable_by_the_group(
     copied = sources.fetch("acv/acv2_geom")  # from the mirror
     assert stat.S_IMODE(copied.stat().st_mode) == 0o644
 
-    def download(url: str, known_hash: str, fname: str, path: Path, progressbar: bool) -> str:
-        """pooch as it writes: through a private temporary file (mkstemp, 0600) renamed."""
-        target = Path(path) / fname
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(mirror / sources.source("acv/acv_geom").file, target)
-        target.chmod(0o600)
-        return str(target)
+    class Downloader:
+        """pooch's HTTP downloader as it writes: into the (private, mkstemp 0600) file it is given."""
+
+        def __init__(self, **kwargs) -> None:
+            pass
+
+        def __call__(self, url: str, output_file: str, pooch_: object) -> None:
+            shutil.copyfile(mirror / sources.source("acv/acv_geom").file, output_file)
+            Path(output_file).chmod(0o600)
 
     monkeypatch.delenv(config.MIRROR_ENV)
-    monkeypatch.setattr(pooch, "retrieve", download)
+    monkeypatch.setattr(pooch, "HTTPDownloader", Downloader)
     downloaded = sources.fetch("acv/acv_geom")
     assert stat.S_IMODE(downloaded.stat().st_mode) == 0o644

@@ -263,6 +263,8 @@ def test_ape_file_is_national_only_when_obtained(tmp_path, monkeypatch):
     national = tmp_path / "miroir" / sources.source(evaluation_industrie.APE_NATIONAL).file
     national.parent.mkdir(parents=True)
     national.write_text("", encoding="utf-8")
+    assert urssaf_ape.fichier() == urssaf_ape.FILE_ID  # living copies ignored (OBSERVATOIRE_SOURCES=epinglees)
+    monkeypatch.delenv(sources.MODE_ENV)
     assert urssaf_ape.fichier() == evaluation_industrie.APE_NATIONAL
 
 

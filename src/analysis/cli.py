@@ -119,6 +119,55 @@ def _render(args: argparse.Namespace) -> int:
     return 1 if report.failures else 0
 
 
+def _donnees(args: argparse.Namespace) -> int:
+    from analysis.donnees import etat, sources
+    from analysis.texte import octets
+
+    failed: list[str] = []
+    if args.obtenir:
+        done, errors = etat.obtenir()
+        print("Obtenu :" if done else "Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
+        for line in done:
+            print(f"  {line}")
+        failed += errors
+    if args.actualiser is not None:
+        changes, errors = etat.actualiser(args.actualiser or None)
+        print("Copies vivantes actualisées :" if changes else "Aucune copie vivante actualisée.")
+        for c in changes:
+            print(f"  {c.id} : {c.message} (sha256 {(c.sha_apres or '')[:12]}…)")
+        failed += errors
+        if sources.pinned_only():
+            print(f"Attention : {sources.MODE_ENV}={sources.PINNED_ONLY} ; les runs de ce terminal lisent les copies épinglées.")
+    states = etat.etat_fichiers()
+    table = pd.DataFrame(
+        {
+            "Fichier": [s.file for s in states],
+            "État": [s.etat for s in states],
+            "Copie": [s.copie for s in states],
+            "Taille": [octets(s.octets) for s in states],
+            "Dernière période": [s.periode or "—" for s in states],
+        }
+    )
+    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {os.environ.get(config.MIRROR_ENV) or 'non défini'}\n")
+    widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
+    print(table.to_string(index=False, justify="left", formatters={c: f"{{:<{w}}}".format for c, w in widths.items()}))
+    print("\nSources vivantes déclarées :")
+    for v in sources.vivants().values():
+        if v.obtainable:
+            status = f"{len(v.urls)} fichier(s), lu(s) par le chargeur"
+        elif v.urls:
+            status = "point d'accès déclaré, format non lu par le chargeur"
+        else:
+            status = "point d'accès non confirmé"
+        print(f"- {v.dataset} : {status}. {v.note}")
+        if v.page:
+            print(f"  documentation : {v.page}")
+    print(f"\n{etat.resume_copies()}")
+    for message in failed:
+        print(f"échec : {message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
 _COG_ALLOWED = ", ".join(map(str, config.COG_YEARS[:-1])) + f" ou {config.COG_YEARS[-1]}"
 
@@ -145,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) : leurs fiches seulement ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
+
+    p = sub.add_parser("donnees", help="les fichiers déclarés : état (cache, miroir, absent), copie épinglée ou vivante, taille, dernière période")
+    p.add_argument("--obtenir", action="store_true", help="obtenir les fichiers absents (miroir ou téléchargement, sha256 vérifié)")
+    p.add_argument("--actualiser", nargs="*", metavar="JEU",
+                   help="télécharger la version courante des sources vivantes (toutes, ou les jeux nommés) et dire ce qui a changé")
+    p.set_defaults(func=_donnees)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),

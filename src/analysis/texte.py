@@ -124,3 +124,13 @@ def tableau(df: pd.DataFrame, spec: Mapping[str, tuple[str, int | Callable[[obje
     return pd.DataFrame(
         {label: [fmt(v, how) for v in df[col]] for col, (label, how) in spec.items()}
     )
+
+
+def octets(n: int | None) -> str:
+    """A file size: 3825827 -> '3,6 Mo'; None -> 'taille inconnue'."""
+    if n is None:
+        return "taille inconnue"
+    for unit, size in (("Go", 1 << 30), ("Mo", 1 << 20), ("ko", 1 << 10)):
+        if n >= size:
+            return f"{nombre(n / size, 1)} {unit}"
+    return f"{nombre(n)} o"

@@ -16,7 +16,7 @@ from analysis.analyses.evaluation import (
     with_covariates,
 )
 from analysis.config import DEFAULT_COG_YEAR
-from analysis.donnees import referentiel
+from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.cache import cached
 from analysis.donnees.loaders import urssaf_ape
 
@@ -38,15 +38,10 @@ MIN_DEPARTEMENTS_INDUSTRIE = 20
 
 
 @cached
-def _passage_ape() -> pd.DataFrame:
-    return ia.passage_communes(urssaf_ape.fusions(), INDUSTRIE_COG, referentiel.communes(INDUSTRIE_COG))
-
-
-@cached
 def couverture_ape_epci(file_id: str) -> pd.DataFrame:
     """``industrie_ape.coverage`` of every EPCI (COG 2023) by the communes of ``file_id``,
     harmonised to COG 2023: "couvert" from 99 % of the population present."""
-    presentes = ia.code_cog(urssaf_ape.communes_presentes(file_id), _passage_ape())
+    presentes = ia.code_cog(urssaf_ape.communes_presentes(file_id), harmonisation.passage(INDUSTRIE_COG))
     return ia.coverage(presentes, referentiel.communes(INDUSTRIE_COG).dropna(subset=["siren_epci"]), "siren_epci")
 
 
@@ -57,7 +52,7 @@ def panel_industrie_epci(periode: str, file_id: str | None = None) -> pd.DataFra
     COG 2023), restricted to the EPCI the file covers ("couvert"), with the treatment columns
     and census covariates of ``panel_epci``. Partly covered EPCI are left out, not completed."""
     file_id = file_id or urssaf_ape.fichier()
-    data = ia.harmoniser(urssaf_ape.commune_ape(file_id, periode, (ia.GS_INDUSTRIE,)), _passage_ape())
+    data = ia.harmoniser(urssaf_ape.commune_ape(file_id, periode, (ia.GS_INDUSTRIE,)), harmonisation.passage(INDUSTRIE_COG))
     couverture = couverture_ape_epci(file_id)
     couverts = couverture.loc[couverture["statut"] == ia.COUVERT, "siren_epci"]
     emploi = (

@@ -12,20 +12,10 @@ Conventions
   zone d'emploi of Rouen this gives 34,523 industrial jobs in 2006, 27,809 in 2018 and 26,532
   in 2022. The file has 4 cells with secret jobs (1 in 2018: APE 3320A in commune 76020, an
   industrial one; 3 in 2022, outside industry).
-- Communes are harmonised to the reference COG year before aggregation: codes of communes
-  merged since (communes nouvelles, ``cog-mouvements/fusions``, merger chains followed; a code
-  that exists in the reference COG is never moved) and the
-  municipal arrondissements of Paris, Lyon and Marseille take the code of the commune they
-  belong to in that year. A commune created by a split, or a code newer than the COG year,
-  stays unresolved and is reported by ``communes_non_resolues``, never silently summed.
-- Coverage: a territory is "couvert" when the communes present in the file hold at least
-  ``SEUIL_COUVERTURE`` (99 %) of its population. The threshold is on population, not on the
-  number of communes: in the national file a village without any private employer is absent
-  (its true value is zero), and such villages are expected to hold well under 1 % of a
-  territory's population (to be checked on the national file), whereas a territory cut by
-  the file's extent (the mirror holds the zone d'emploi of Rouen only) misses whole towns.
-  Below the threshold the outputs say "couverture partielle" and the totals are those of the
-  communes present, never extrapolated.
+- Communes are harmonised to the reference COG year before aggregation, and a territory is
+  "couvert" when the communes present in the file hold at least 99 % of its population
+  (``analysis.donnees.harmonisation``). Below the threshold the outputs say "couverture
+  partielle" and the totals are those of the communes present, never extrapolated.
 
 The cost of reading the national file (time, memory) is measured in ``benchmarks/README.md``.
 """
@@ -37,79 +27,26 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.config import DEFAULT_COG
-from analysis.donnees import referentiel
-from analysis.donnees.cache import cached
+from analysis.donnees import harmonisation, referentiel
+from analysis.donnees.cache import derived
+from analysis.donnees.harmonisation import (  # noqa: F401 (the COG harmonisation and coverage used here, and by callers)
+    COUVERT,
+    NON_COUVERT,
+    PARTIEL,
+    SEUIL_COUVERTURE,
+    code_cog,
+    communes_non_resolues,
+    coverage,
+    harmoniser,
+    passage_communes,
+)
 from analysis.donnees.loaders import urssaf_ape
 
 GS_INDUSTRIE = "GS1"
 SECTEUR_INDUSTRIE = "Industrie"
-SEUIL_COUVERTURE = 0.99
-COUVERT, PARTIEL, NON_COUVERT = "couvert", "couverture partielle", "non couvert"
 PAYS = "pays"
 
-# Municipal arrondissements -> their commune (the COG lists communes, the file may not).
-_ARRONDISSEMENTS = (
-    (r"^751(0[1-9]|1\d|20)$", "75056"),  # Paris
-    (r"^132(0[1-9]|1[0-6])$", "13055"),  # Marseille
-    (r"^6938[1-9]$", "69123"),  # Lyon
-)
-_KEYS = ["insee_com", "code_ape", "na38", "lib_na38", "grand_secteur", "year"]
 _PANEL_COLUMNS = ["year", "secteur", "lib_secteur", "effectifs", "etablissements", "cellules_secretes"]
-
-
-# COG harmonisation -------------------------------------------------------------------------
-def passage_communes(fusions: pd.DataFrame, cog: int, communes_ref: pd.DataFrame) -> pd.DataFrame:
-    """Old commune code -> its commune in the reference COG (``communes_ref``, year ``cog``).
-
-    Only codes absent from the reference are mapped: a merger undone by a later split
-    (Bihorel, merged into Bois-Guillaume in 2012 and re-created in 2014) or an inconsistent
-    movement upstream never moves a commune that exists in the reference. Mergers effective
-    by 1 January ``cog`` are followed from merger to merger until a reference commune is
-    reached; a chain that ends outside the reference is kept and shows in
-    ``communes_non_resolues``.
-    """
-    reference = set(communes_ref["insee_com"])
-    moves = fusions.loc[(fusions["annee"] <= cog) & (fusions["com_ini"] != fusions["com_fin"])]
-    last = moves.sort_values("annee").drop_duplicates("com_ini", keep="last")
-    target = dict(zip(last["com_ini"], last["com_fin"]))
-    resolved = {}
-    for code in set(target) - reference:
-        seen, end = {code}, target[code]
-        while end not in reference and end in target and end not in seen:
-            seen.add(end)
-            end = target[end]
-        resolved[code] = end
-    return pd.DataFrame({"insee_com": list(resolved), "insee_cog": list(resolved.values())}, dtype=str).sort_values(
-        "insee_com", ignore_index=True
-    )
-
-
-def code_cog(codes: pd.Series, passage: pd.DataFrame) -> pd.Series:
-    """Commune codes as of the reference COG (mergers and municipal arrondissements)."""
-    out = codes.map(dict(zip(passage["insee_com"], passage["insee_cog"]))).fillna(codes)
-    for pattern, commune in _ARRONDISSEMENTS:
-        out = out.mask(out.str.match(pattern), commune)
-    return out.astype(str)
-
-
-def harmoniser(df: pd.DataFrame, passage: pd.DataFrame) -> pd.DataFrame:
-    """The long commune × APE frame with communes as of the reference COG, merged cells summed.
-
-    A merged cell's count is NA only when all its parts are blank; it is secret when one of
-    its parts is.
-    """
-    grouped = df.assign(insee_com=code_cog(df["insee_com"], passage)).groupby(_KEYS, observed=True, sort=False)
-    return (
-        grouped[["effectifs", "etablissements"]]
-        .sum(min_count=1)
-        .join(grouped["effectifs_secret"].any())
-        .reset_index()[list(df.columns)]
-    )
-
-
-def communes_non_resolues(codes: pd.Series, communes_ref: pd.DataFrame) -> pd.Series:
-    """Distinct codes absent from the reference communes (``insee_com`` column)."""
-    return pd.Series(sorted(set(codes) - set(communes_ref["insee_com"])), dtype=str, name="insee_com")
 
 
 # Panels ------------------------------------------------------------------------------------
@@ -161,40 +98,6 @@ def panel_epci(df: pd.DataFrame, communes_epci: pd.DataFrame) -> pd.DataFrame:
 def panel_ti(df: pd.DataFrame, communes_ti: pd.DataFrame) -> pd.DataFrame:
     """``panel`` by territoire d'industrie; ``communes_ti``: ``analysis.referentiel.communes_ti(phase)``."""
     return panel(df, communes_ti, "id_ti")
-
-
-# Coverage ----------------------------------------------------------------------------------
-def coverage(presentes: pd.Series, membres: pd.DataFrame, key: str, seuil: float = SEUIL_COUVERTURE) -> pd.DataFrame:
-    """Share of each territory's communes and population present in the file, and its statut.
-
-    ``presentes``: commune codes of the file, harmonised (``code_cog``); ``membres``: one row
-    per territory × commune with ``population``. statut is "couvert" when the population share
-    reaches ``seuil``, "couverture partielle" when some commune is present, else "non couvert".
-    """
-    flagged = membres[[key, "insee_com", "population"]].assign(
-        presente=membres["insee_com"].isin(presentes),
-        population=membres["population"].fillna(0).astype("int64"),
-    )
-    out = (
-        flagged.assign(population_presente=flagged["population"].where(flagged["presente"], 0))
-        .groupby(key, as_index=False)
-        .agg(
-            n_communes=("insee_com", "size"),
-            n_communes_presentes=("presente", "sum"),
-            population=("population", "sum"),
-            population_presente=("population_presente", "sum"),
-        )
-    )
-    part_population = (out["population_presente"] / out["population"].where(out["population"] > 0)).fillna(
-        out["n_communes_presentes"] / out["n_communes"]
-    )
-    return out.assign(
-        part_communes=out["n_communes_presentes"] / out["n_communes"],
-        part_population=part_population,
-        statut=pd.Series(PARTIEL, index=out.index)
-        .mask(part_population >= seuil, COUVERT)
-        .mask(out["n_communes_presentes"] == 0, NON_COUVERT),
-    )
 
 
 def membres_france(communes: pd.DataFrame) -> pd.DataFrame:
@@ -269,38 +172,46 @@ class IndustrieAPE:
     panel: pd.DataFrame
 
 
-@cached
-def _couverture_ape(phase: int, cog: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    passage = passage_communes(urssaf_ape.fusions(), cog, referentiel.communes(cog))
-    presentes = code_cog(urssaf_ape.communes_presentes(urssaf_ape.fichier()), passage)
-    return coverage(presentes, referentiel.communes_ti(phase, cog), "id_ti"), passage
+@derived
+def couverture_ti(phase: int, cog: int, file_id: str) -> pd.DataFrame:
+    """``coverage`` of every territory of the phase by the communes of the commune × APE file ``file_id``."""
+    presentes = code_cog(urssaf_ape.communes_presentes(file_id), harmonisation.passage(cog))
+    return coverage(presentes, referentiel.communes_ti(phase, cog), "id_ti")
+
+
+@derived
+def panel_industrie_ti(phase: int, cog: int, periode: str, file_id: str) -> pd.DataFrame:
+    """``panel_ti`` of every territory of the phase from the commune × APE file ``file_id``:
+    computed once for all the fiches of a run (the national file takes tens of seconds to read)."""
+    data = harmoniser(urssaf_ape.commune_ape(file_id, periode=periode, grands_secteurs=(GS_INDUSTRIE,)), harmonisation.passage(cog))
+    return panel_ti(data, referentiel.communes_ti(phase, cog))
 
 
 def industrie_territoire(phase: int, id_ti: str, periode: str, cog: int | None = None) -> IndustrieAPE:
-    """Industrial jobs by NA38 section and year for the territory's communes present in the file.
+    """Industrial jobs by NA38 section and year for the territory's communes present in the file
+    (``urssaf_ape.fichier``: the national file when present, else the pinned extract).
 
     A territory without any commune in the file gets one sentence saying what the file covers
-    (in the mirror, the zone d'emploi of Rouen only) and an empty panel; a covered or partly
-    covered one gets ``industrie_ape.mention_couverture`` and ``industrie_ape.panel_ti``.
+    and an empty panel; a covered or partly covered one gets ``mention_couverture`` and its rows
+    of ``panel_industrie_ti``.
     """
     cog = cog or DEFAULT_COG[phase]
-    couverture, passage = _couverture_ape(phase, cog)
+    file_id = urssaf_ape.fichier()
+    couverture = couverture_ti(phase, cog, file_id)
     row = couverture.loc[couverture["id_ti"] == id_ti]
     if row.empty or row["statut"].iloc[0] == NON_COUVERT:
-        perimetre = PERIMETRE_APE.get(urssaf_ape.fichier(), "une partie du territoire national")
+        perimetre = PERIMETRE_APE.get(file_id, "une partie du territoire national")
         mention = (
-            "Le fichier URSSAF des effectifs salariés par commune et code APE ne couvre, dans le miroir de données "
-            f"de l'observatoire, que {perimetre} : aucune commune de ce territoire n'y figure, et le panel "
-            "industriel communal n'est pas présenté."
+            "Le fichier URSSAF des effectifs salariés par commune et code APE disponible pour cette édition ne couvre "
+            f"que {perimetre} : aucune commune de ce territoire n'y figure, et le panel industriel communal n'est pas présenté."
         )
-        return IndustrieAPE(NON_COUVERT, mention, pd.DataFrame(columns=["id_ti", "year", "secteur", "lib_secteur", "effectifs", "etablissements", "cellules_secretes"]))
+        return IndustrieAPE(NON_COUVERT, mention, pd.DataFrame(columns=["id_ti", *_PANEL_COLUMNS]))
     r = row.iloc[0]
-    data = harmoniser(urssaf_ape.commune_ape(urssaf_ape.fichier(), periode=periode, grands_secteurs=(GS_INDUSTRIE,)), passage)
-    communes = referentiel.communes_ti(phase, cog).loc[lambda d: d["id_ti"] == id_ti]
+    panel = panel_industrie_ti(phase, cog, periode, file_id)
     return IndustrieAPE(
         r["statut"],
         mention_couverture(r["statut"], r["part_population"], int(r["n_communes_presentes"]), int(r["n_communes"])),
-        panel_ti(data, communes),
+        panel.loc[panel["id_ti"] == id_ti].reset_index(drop=True),
     )
 
 

@@ -78,11 +78,11 @@ def sources_digest(package_dir: Path = _PACKAGE_DIR) -> str:
 @functools.cache
 def generation() -> str:
     """Digest of the code (the ``analysis`` sources), of the file declarations
-    (``data/sources.toml``) and of the indicator registry (``data/indicateurs.toml``) of this
-    process, computed once: what the derived tables, and the notebooks of a run, are made from
-    besides their own inputs."""
+    (``data/sources.toml``), of the indicator registry (``data/indicateurs.toml``) and of the
+    living copies served (``sources.living_digest``) in this process, computed once: what the
+    derived tables, and the notebooks of a run, are made from besides their own inputs."""
     declarations = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (config.SOURCES_FILE, config.INDICATEURS_FILE)]
-    return hashlib.sha256("\n".join([sources_digest(), *declarations]).encode()).hexdigest()[:_KEY_LENGTH]
+    return hashlib.sha256("\n".join([sources_digest(), *declarations, sources.living_digest()]).encode()).hexdigest()[:_KEY_LENGTH]
 
 
 def entry_path(name: str, arguments: dict, suffix: str = ".parquet", folder: Path | None = None) -> Path:

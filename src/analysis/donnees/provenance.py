@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from analysis import config
-from analysis.donnees import sources
+from analysis.donnees import periodes, sources
 from analysis.fichiers import write_atomic
 from analysis.texte import nombre
 
@@ -24,15 +24,34 @@ MAX_LIGNES_JEU = 10  # a dataset of more files read is shown as one line (France
 
 
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
-    """Everything a reader needs to reproduce the period's outputs."""
+    """Everything a reader needs to reproduce the period's outputs: for each file the copy read
+    (pinned or living), its sha256 and the latest period it contains; for each dataset
+    (``jeux``) whether it was read pinned or living and its latest period."""
+    files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
+    for f in files:
+        f["derniere_periode"] = periodes.latest_period(f["id"], sources.fetch(f["id"]), f["sha256"])
     return {
         "periode": periode,
         "date_donnees": sources.asof_date(periode).isoformat(),
         "date_execution": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "version_code": code_version,
         "parametres": parameters,
-        "fichiers": sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)]),
+        "jeux": jeux(files),
+        "fichiers": files,
     }
+
+
+def jeux(files: list[dict]) -> dict[str, dict]:
+    """Per dataset: the copies read (``épinglée``, ``vivante``, or both) and the latest period
+    of its files."""
+    out: dict[str, dict] = {}
+    for f in files:
+        d = out.setdefault(sources.source(f["id"]).dataset, {"copies": [], "derniere_periode": None})
+        if f["copie"] not in d["copies"]:
+            d["copies"] = sorted([*d["copies"], f["copie"]])
+        if f["derniere_periode"] and (d["derniere_periode"] is None or f["derniere_periode"] > d["derniere_periode"]):
+            d["derniere_periode"] = f["derniere_periode"]
+    return dict(sorted(out.items()))
 
 
 def write(periode: str, record: dict) -> Path:
@@ -57,6 +76,14 @@ def fichiers_lus(record: dict) -> list[dict]:
     return [by_id[i] for i in sources.files_read()]
 
 
+def _copie(f: dict) -> str:
+    """" (copie vivante du 12/12/2026)" after a file read from a living copy, else nothing."""
+    if f.get("copie") != sources.LIVING:
+        return ""
+    when = f" du {dt.datetime.fromisoformat(f['obtenu_le']):%d/%m/%Y}" if f.get("obtenu_le") else ""
+    return f" (copie vivante{when})"
+
+
 def _lignes(files: list[dict]) -> list[str]:
     """Table rows, one per file; a dataset of more than ``MAX_LIGNES_JEU`` files in one row (the
     common start and end of their names, their count, and a sha256 of their sorted sha256s)."""
@@ -66,7 +93,7 @@ def _lignes(files: list[dict]) -> list[str]:
     rows = []
     for group in by_dataset.values():
         if len(group) <= MAX_LIGNES_JEU:
-            rows += [f"| {f['file']} | {f['publisher']} | {f['licence']} | `{f['sha256'][:16]}…` |" for f in group]
+            rows += [f"| {f['file']}{_copie(f)} | {f['publisher']} | {f['licence']} | `{f['sha256'][:16]}…` |" for f in group]
             continue
         names = [f["file"] for f in group]
         start = os.path.commonprefix(names)

@@ -2,9 +2,22 @@
 
 Every file is declared once in ``data/sources.toml`` (URL, sha256, publisher, licence).
 ``fetch`` returns a local path to a verified copy: from the cache (``data/raw/``), else
-copied from the mirror folder named by ``OBSERVATOIRE_MIRROR``, else downloaded with pooch.
-The sha256 is checked every time; a file that does not match is never used. A mirror folder
-that does not exist is reported as such (not as a file missing from it), before any download.
+copied from the mirror folder named by ``OBSERVATOIRE_MIRROR``, else downloaded (pooch's
+HTTP downloader, with a progress bar, through a temporary file: a refused or interrupted
+download leaves nothing). The sha256 is checked every time; a file that does not match is
+never used. A mirror folder that does not exist is reported as such (not as a file missing
+from it), before any download. ``OBSERVATOIRE_URL_BASE`` replaces the scheme and host of every URL (tests serve
+files from 127.0.0.1; a local HTTP copy of the publishers' sites works the same way).
+
+Pinned and living. A pinned file is a snapshot fixed by its sha256: reproducible, the
+default, and what the tests read. Beside the pinned files of a dataset its publisher
+updates, ``[vivants.<dataset>]`` declares the living endpoint (``vivants()``): either a
+living file of its own (``living = true``, no sha256: the national URSSAF commune × APE
+export) or, for each pinned file, the URL of its current version. A living copy, once
+obtained (``obtain_living``), lives in the cache with its observed sha256, size, date and
+latest period recorded in ``vivant/etat.json`` (``living_state``); ``fetch`` serves it
+instead of the pinned file, unless ``OBSERVATOIRE_SOURCES=epinglees`` (pinned files only,
+as in the tests). ``copy_in_use`` says which copy a process reads.
 
 Reads are recorded: ``fetch`` records the id it serves, and a result computed from declared
 files and served again without reading them (an in-process or on-disk cache entry, an
@@ -17,17 +30,31 @@ a result is computed, for the caches to keep beside it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import shutil
+import sys
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from analysis import config
-from analysis.fichiers import MODE, file_sha256, write_atomic
+from analysis.fichiers import file_sha256, write_atomic
+
+
+MODE_ENV = "OBSERVATOIRE_SOURCES"
+PINNED_ONLY = "epinglees"  # value of MODE_ENV: living copies are ignored
+URL_BASE_ENV = "OBSERVATOIRE_URL_BASE"
+LIVING_DIR = "vivant"  # under the cache: living copies of pinned files, and the state file
+STATE_FILE = "etat.json"
+PINNED, LIVING = "épinglée", "vivante"  # the copy a process reads
+TIMEOUT_S = 60  # seconds without an answer before a download is abandoned
+CHUNK_BYTES = 1 << 16
 
 
 class SourceError(RuntimeError):
@@ -45,6 +72,7 @@ class Source:
     licence: str
     description: str
     living: bool = False  # a public export replaced upstream: no pinned sha256
+    bytes: int = 0  # declared size (0 for a living file)
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,23 @@ class Dataset:
     name: str
     frequency: str | None
     lag_months: int
+
+
+@dataclass(frozen=True)
+class Vivant:
+    """The living endpoint of a dataset, declared beside its pinned snapshots."""
+
+    dataset: str
+    urls: dict[str, str]  # file id -> URL of its current version; empty when no endpoint is confirmed
+    own_file: bool  # the living version is a declared file of its own (living = true), not a copy of a pinned one
+    readable: bool  # the loaders read the format served there
+    format: str
+    page: str  # the publisher's page documenting it
+    note: str  # French: what is declared, and what is not and why
+
+    @property
+    def obtainable(self) -> bool:
+        return bool(self.urls) and self.readable
 
 
 @cache
@@ -74,6 +119,7 @@ def sources() -> dict[str, Source]:
             licence=d["licence"],
             description=d["description"],
             living=bool(d.get("living", False)),
+            bytes=int(d.get("bytes", 0)),
         )
         for fid, d in files.items()
     }
@@ -89,6 +135,41 @@ def source(file_id: str) -> Source:
 def dataset(name: str) -> Dataset:
     d = _declarations().get("datasets", {}).get(name, {})
     return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)))
+
+
+_PINNED_COMMIT = re.compile(r"^(https://raw\.githubusercontent\.com/[^/]+/[^/]+/)[0-9a-f]{40}/")
+
+
+def vivants() -> dict[str, Vivant]:
+    """Declared living endpoints, by dataset (``[vivants.*]`` of ``data/sources.toml``).
+
+    A declaration gives ``fichier`` (the id of the living file of its own), ``branche`` (the
+    pinned files are GitHub files of the publisher's repository at a commit: their living
+    version is the same path on that branch), or ``url`` with ``remplace`` (the living
+    version of one pinned file); without any of them the endpoint is not confirmed.
+    """
+    out = {}
+    files = sources()
+    for name, d in _declarations().get("vivants", {}).items():
+        if "fichier" in d:
+            urls = {d["fichier"]: files[d["fichier"]].url}
+        elif "branche" in d:
+            pinned = [s for s in files.values() if s.dataset == name and not s.living]
+            urls = {s.id: _PINNED_COMMIT.sub(rf"\g<1>{d['branche']}/", s.url) for s in pinned if _PINNED_COMMIT.match(s.url)}
+        elif "url" in d:
+            urls = {d["remplace"]: d["url"]}
+        else:
+            urls = {}
+        out[name] = Vivant(
+            dataset=name, urls=urls, own_file="fichier" in d, readable=bool(d.get("lu", False)),
+            format=d.get("format", ""), page=d.get("page", ""), note=d.get("note", ""),
+        )
+    return out
+
+
+def pinned_only() -> bool:
+    """Are living copies ignored in this process (``OBSERVATOIRE_SOURCES=epinglees``)?"""
+    return os.environ.get(MODE_ENV, "").strip().lower() == PINNED_ONLY
 
 
 # Files read by this process (ids), and the open captures of ``capture``.
@@ -131,30 +212,93 @@ def files_read() -> list[str]:
     return sorted(_READ)
 
 
+def _verify(path: Path, expected: str | None, what: str, origin: str) -> str:
+    """sha256 of ``path``, refusing it if a hash is pinned and differs."""
+    actual = file_sha256(path)
+    if expected is not None and actual != expected:
+        raise SourceError(
+            f"{what}: sha256 inattendu pour {origin}\n  attendu : {expected}\n  obtenu  : {actual}\n"
+            "Le fichier est refusé (corrompu ou d'une autre version)."
+        )
+    return actual
+
+
 def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> None:
     """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash (if one is pinned)."""
 
     def copy(tmp: Path) -> None:
         shutil.copyfile(src, tmp)
-        actual = file_sha256(tmp)
-        if expected is not None and actual != expected:
-            raise SourceError(
-                f"{what}: sha256 inattendu pour {src}\n  attendu : {expected}\n  obtenu  : {actual}\n"
-                "Le fichier est refusé (corrompu ou d'une autre version)."
-            )
+        _verify(tmp, expected, what, str(src))
 
     write_atomic(target, copy)
+
+
+def url_effective(url: str) -> str:
+    """``url`` with its scheme and host replaced by ``OBSERVATOIRE_URL_BASE`` when it is set."""
+    base = os.environ.get(URL_BASE_ENV, "").strip()
+    if not base:
+        return url
+    parts = urlsplit(url)
+    return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def download(url: str, target: Path, expected: str | None, what: str, check: Callable[[Path], object] | None = None) -> str:
+    """Download ``url`` to ``target`` through a temporary file, with a progress bar; return its sha256.
+
+    Nothing is kept unless the whole file arrived (an interrupted transfer raises), its hash
+    is the pinned one (``expected``, when given) and ``check(tmp)`` accepts it: a refused or
+    failed download leaves ``target`` as it was.
+    """
+    # pooch imports tqdm.auto, which warns in every notebook kernel that ipywidgets is missing:
+    # imported only to download (requests, its dependency, likewise)
+    import pooch
+    import requests
+    from tqdm import tqdm
+
+    class Barre(tqdm):
+        """pooch tests the bar's truth before it knows the size; a tqdm without a total has none."""
+
+        def __bool__(self) -> bool:
+            return True
+
+    real = url_effective(url)
+    observed: list[str] = []
+
+    def fetch_to(tmp: Path) -> None:
+        # a bar on a terminal only (disable=None), so that logs and tests stay clean
+        bar = Barre(desc=what, unit="o", unit_scale=True, unit_divisor=1024, leave=True, file=sys.stderr, disable=None)
+        try:
+            pooch.HTTPDownloader(progressbar=bar, chunk_size=CHUNK_BYTES, timeout=TIMEOUT_S)(real, str(tmp), None)
+        finally:
+            bar.close()
+        observed.append(_verify(tmp, expected, what, real))
+        if check is not None:
+            check(tmp)
+
+    try:
+        write_atomic(target, fetch_to)
+    except SourceError:
+        raise
+    except ValueError as exc:  # refused by ``check``: not the format the loaders read
+        raise SourceError(f"{what}: fichier refusé, format inattendu ({exc})") from exc
+    except requests.HTTPError as exc:
+        raise SourceError(f"{what}: le serveur a répondu {exc.response.status_code} pour {real}") from exc
+    except (requests.RequestException, OSError) as exc:
+        raise SourceError(f"{what}: téléchargement interrompu ou impossible depuis {real} ({type(exc).__name__}: {exc})") from exc
+    return observed[0]
 
 
 def fetch(file_id: str, *, refresh: bool = False) -> Path:
     """Local path of a verified copy of a declared file, recorded as read (``files_read``).
 
-    Pinned files are checked against their sha256 every time. A living file (``living =
-    true``, no pinned sha256: an export its publisher replaces, such as the national URSSAF
-    commune x APE file) is kept in the cache as first obtained; ``refresh=True`` obtains it
-    again, and ``observed_sha256`` gives the hash of the copy used, for the run manifest.
+    Pinned files are checked against their sha256 every time, unless a living copy of the
+    file is in use (``copy_in_use``). A living file (``living = true``, no pinned sha256: an
+    export its publisher replaces, such as the national URSSAF commune x APE file) is kept in
+    the cache as first obtained; ``refresh=True`` obtains it again; ``observed_sha256`` gives
+    the hash of the copy used, for the run manifest.
     """
-    path = _obtain(file_id, refresh)
+    living = None if refresh else _living_copy(file_id)
+    path = living or _obtain(file_id, refresh)
     record([file_id])
     return path
 
@@ -178,53 +322,145 @@ def _obtain(file_id: str, refresh: bool) -> Path:
         )
     if mirror and (Path(mirror) / src.file).exists():
         _copy_verified(Path(mirror) / src.file, target, expected, src.file)
-        return target
-    # pooch imports tqdm.auto, which warns in every notebook kernel that ipywidgets is missing:
-    # imported only to download
-    import pooch
-
-    try:
-        pooch.retrieve(
-            src.url,
-            known_hash=None if expected is None else f"sha256:{expected}",
-            fname=target.name,
-            path=target.parent,
-            progressbar=False,
-        )
-    except ValueError as exc:  # pooch's hash mismatch
-        raise SourceError(f"{src.file}: sha256 attendu {src.sha256}, téléchargement refusé ({exc})") from exc
-    except Exception as exc:  # network failure, HTTP error
-        where = f"le miroir {mirror!r} ne le contient pas" if mirror else f"la variable {config.MIRROR_ENV} n'est pas définie"
-        raise SourceError(
-            f"Impossible d'obtenir {src.file}: absent du cache {config.cache_dir()}, {where}, "
-            f"et le téléchargement depuis {src.url} a échoué ({type(exc).__name__}: {exc}). "
-            f"Hors ligne, définissez {config.MIRROR_ENV} vers un dossier miroir des données."
-        ) from exc
-    target.chmod(MODE)  # pooch writes through mkstemp (0600): colleagues must read the cache too
+    else:
+        try:
+            download(src.url, target, expected, src.file)
+        except SourceError as exc:
+            where = f"le miroir {mirror!r} ne le contient pas" if mirror else f"la variable {config.MIRROR_ENV} n'est pas définie"
+            raise SourceError(
+                f"Impossible d'obtenir {src.file}: absent du cache {config.cache_dir()}, {where}, "
+                f"et le téléchargement depuis {src.url} a échoué ({exc}). "
+                f"Hors ligne, définissez {config.MIRROR_ENV} vers un dossier miroir des données."
+            ) from exc
+    if src.living:
+        _record_living(file_id, target, src.url)
     return target
 
 
 def available(file_id: str) -> bool:
-    """Is the file obtainable without downloading (in the cache or in the mirror)?"""
-    name = source(file_id).file
+    """Is the file obtainable without downloading (in the cache or in the mirror)? A living
+    file of its own is never available when living copies are ignored (``pinned_only``)."""
+    src = source(file_id)
+    if src.living and pinned_only():
+        return False
     mirror = os.environ.get(config.MIRROR_ENV)
-    return (config.cache_dir() / name).exists() or bool(mirror and (Path(mirror) / name).exists())
+    return (config.cache_dir() / src.file).exists() or bool(mirror and (Path(mirror) / src.file).exists())
+
+
+# Living copies ------------------------------------------------------------------------------
+def _state_path() -> Path:
+    return config.cache_dir() / LIVING_DIR / STATE_FILE
+
+
+def living_state() -> dict[str, dict]:
+    """What is recorded of each living copy obtained, by file id: sha256, octets, obtenu_le
+    (UTC, ISO), url, derniere_periode, mtime_ns."""
+    path = _state_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def living_path(file_id: str) -> Path:
+    """Where the living copy of a file is kept: a living file of its own at its cache path,
+    the living version of a pinned file under ``<cache>/vivant/``."""
+    src = source(file_id)
+    return config.cache_dir() / (src.file if src.living else Path(LIVING_DIR) / src.file)
+
+
+def _record_living(file_id: str, path: Path, url: str, latest: str | None = None, sha256: str | None = None) -> dict:
+    state = living_state()
+    stat = path.stat()
+    entry = {
+        "sha256": sha256 or file_sha256(path),
+        "octets": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "obtenu_le": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "url": url,
+        "derniere_periode": latest,
+    }
+    state[file_id] = entry
+    text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True)
+    write_atomic(_state_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return entry
+
+
+def set_latest_period(file_id: str, latest: str | None) -> None:
+    """Record the latest period found in the living copy of ``file_id`` (``periodes``)."""
+    state = living_state()
+    if file_id in state and state[file_id].get("derniere_periode") != latest:
+        state[file_id]["derniere_periode"] = latest
+        text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True)
+        write_atomic(_state_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _living_copy(file_id: str) -> Path | None:
+    """The living copy of a pinned file to serve instead of it, if one was obtained and living
+    copies are not ignored; its recorded hash is checked when its size or date changed."""
+    if pinned_only() or source(file_id).living:
+        return None
+    entry = living_state().get(file_id)
+    path = living_path(file_id)
+    if entry is None or not path.exists():
+        return None
+    stat = path.stat()
+    if (stat.st_size, stat.st_mtime_ns) != (entry["octets"], entry["mtime_ns"]) and file_sha256(path) != entry["sha256"]:
+        raise SourceError(
+            f"{source(file_id).file}: la copie vivante {path} ne correspond plus à son sha256 enregistré "
+            f"({entry['sha256']}) : lancez `observatoire donnees --actualiser` pour l'obtenir à nouveau."
+        )
+    return path
+
+
+def obtain_living(file_id: str, url: str, check: Callable[[Path], object] | None = None) -> dict:
+    """Download the current version of a file from its living endpoint into its living path
+    (replacing the previous copy only once the new one is complete and accepted by ``check``)
+    and record it; returns the recorded entry."""
+    target = living_path(file_id)
+    sha = download(url, target, None, source(file_id).file, check)
+    return _record_living(file_id, target, url, sha256=sha)
+
+
+def copy_in_use(file_id: str) -> str:
+    """``PINNED`` or ``LIVING``: the copy ``fetch`` serves for this file in this process."""
+    return LIVING if source(file_id).living or _living_copy(file_id) is not None else PINNED
 
 
 def observed_sha256(file_id: str) -> str:
-    """sha256 of the copy in use: the pinned one, or the one found for a living file."""
-    src = source(file_id)
-    return file_sha256(fetch(file_id)) if src.living else src.sha256
+    """sha256 of the copy in use: the pinned one, or the one recorded (checked) for a living copy."""
+    if copy_in_use(file_id) == PINNED:
+        return source(file_id).sha256
+    path = fetch(file_id)
+    entry = living_state().get(file_id)
+    stat = path.stat()
+    if entry and (stat.st_size, stat.st_mtime_ns) == (entry["octets"], entry["mtime_ns"]):
+        return entry["sha256"]
+    return file_sha256(path)
 
 
-def provenance(file_ids: list[str] | None = None) -> list[dict[str, str]]:
-    """Declared facts of the given (default: all) files, for run manifests and reports."""
+def living_digest() -> str:
+    """Ids and sha256 of the living copies this process serves: with the code and the
+    declarations, what derived tables and notebooks depend on (``cache.generation``)."""
+    if pinned_only():
+        return ""
+    state = living_state()
+    served = sorted((i, e["sha256"]) for i, e in state.items() if i in sources() and living_path(i).exists())
+    return json.dumps(served)
+
+
+def provenance(file_ids: list[str] | None = None) -> list[dict]:
+    """Declared facts of the given (default: all) files, for run manifests and reports: the
+    copy read (pinned or living), its sha256, and for a living copy when it was obtained."""
     chosen = sources() if file_ids is None else {f: source(f) for f in file_ids}
-    return [
-        {"id": s.id, "file": s.file, "sha256": observed_sha256(s.id) if s.living else s.sha256, "living": s.living,
-         "url": s.url, "publisher": s.publisher, "licence": s.licence}
-        for s in chosen.values()
-    ]
+    state = living_state()
+    out = []
+    for s in chosen.values():
+        copie = copy_in_use(s.id)
+        entry = {"id": s.id, "file": s.file, "sha256": observed_sha256(s.id), "living": s.living, "copie": copie,
+                 "url": state.get(s.id, {}).get("url", s.url) if copie == LIVING else s.url,
+                 "publisher": s.publisher, "licence": s.licence}
+        if copie == LIVING and s.id in state:
+            entry["obtenu_le"] = state[s.id]["obtenu_le"]
+        out.append(entry)
+    return out
 
 
 def asof_date(periode: str) -> dt.date:

@@ -2,6 +2,8 @@
 
 ``run_periode`` is what ``observatoire run`` and ``make run`` call. For a period it:
 
+0. obtains what is missing (``donnees.etat.preparer``: online, the living files with a
+   progress bar; offline it goes on with what it has) and checks every pinned input;
 1. builds the indicator tables of each phase once (skipped when their inputs are unchanged);
 2. executes the fiches of every territory of the chosen phases and the period's publications
    (the synthesis, the four monographs and the page "Ce qui a changé", which cover both
@@ -100,22 +102,25 @@ def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Pa
     stamp.unlink(missing_ok=True)
     for phase in phases:
         start = time.perf_counter()
-        write_indicators(build_indicators(phase, periode), periode)
-        log.info("Indicateurs de la phase %d calculés en %.1f s", phase, time.perf_counter() - start)
+        result = build_indicators(phase, periode)
+        write_indicators(result, periode)
+        log.info("Indicateurs de la phase %d calculés en %.1f s ; emploi par commune et par secteur : %s",
+                 phase, time.perf_counter() - start, result.emploi)
     write_atomic(stamp, lambda tmp: tmp.write_text(wanted, encoding="utf-8"))
     return paths
 
 
 def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code: str, log) -> list[Path]:
     """What the notebooks of a period read, made before any of them runs (holding the period's
-    lock): every pinned input obtained and its sha256 checked (derived tables are cached, so
-    this is where a damaged file is refused), the provenance record, and the indicator tables
-    of ``phases``. Returns the indicator files."""
-    from analysis.donnees import provenance
+    lock): what is missing obtained (online, the living files with a progress bar; offline the
+    run goes on with what it has), every pinned input obtained and its sha256 checked (derived
+    tables are cached, so this is where a damaged file is refused), the log saying once which
+    datasets are read living and which pinned (``etat.preparer``), the provenance record, and
+    the indicator tables of ``phases``. Returns the indicator files."""
+    from analysis.donnees import etat, provenance
 
-    for file_id, declared in sources.sources().items():
-        if not declared.living:
-            sources.fetch(file_id)
+    etat.preparer(log)
+    cache.generation.cache_clear()  # a living copy obtained now changes what the outputs are made from
     provenance.write(periode, provenance.collect(periode, parameters, code))
     return build_indicators_once(periode, phases, log)
 

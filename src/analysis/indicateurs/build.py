@@ -27,13 +27,14 @@ import pyarrow.parquet as pq
 from analysis import config
 from analysis.config import DEFAULT_COG, periode_dir
 from analysis.donnees import referentiel, sources
-from analysis.donnees.loaders import economie
+from analysis.donnees.loaders import economie, urssaf_ape
 from analysis.fichiers import write_atomic
 from analysis.indicateurs import (
     areas,
     attractivite,
     competences,
     emploi,
+    emploi_communal,
     industrie,
     marche_travail,
     shiftshare,
@@ -42,6 +43,7 @@ from analysis.indicateurs.registry import INDICATORS, registry
 
 OUTPUT_SUBDIR = "indicateurs"
 SOURCES_KEY = b"analysis.fichiers"  # parquet metadata: ids of the declared files a table comes from
+EMPLOI_KEY = b"analysis.emploi"  # parquet metadata: the source of employment by commune and sector
 
 
 @dataclass(frozen=True)
@@ -52,23 +54,37 @@ class Indicateurs:
     wide: pd.DataFrame
     wide_periods: pd.DataFrame
     fichiers: tuple[str, ...] = ()  # ids of the declared files read to compute the tables
+    emploi: str = ""  # French: the source of employment by commune and by sector (emploi_communal)
 
 
-def _inputs(periode: str | None) -> dict[str, pd.DataFrame]:
-    return {
-        "serie": economie.urssaf_serie(periode),
-        "a38": economie.urssaf_ze_a38(periode),
+def _inputs(periode: str | None, cog: int) -> tuple[dict[str, pd.DataFrame], str]:
+    """The input tables, and which source gives employment by commune and by sector
+    (``emploi_communal.SOURCE_COMMUNES`` when the national commune × APE file covers France,
+    else ``SOURCE_REPLI``)."""
+    data = {
         "profil": economie.profil_epci(),
         "chomage": economie.chomage_ze(periode),
         "demandeurs": economie.demandeurs_emploi(periode),
         "dvf": economie.dvf_epci(periode),
         "communes_ze": economie.communes_ze(),
     }
+    file_id = urssaf_ape.fichier()
+    if emploi_communal.couvre_france(file_id, cog):
+        na38 = emploi_communal.na38_communes(file_id, periode, cog)
+        return {**data, "serie": emploi_communal.serie(na38), "a38": emploi_communal.a38(na38)}, emploi_communal.SOURCE_COMMUNES
+    return {**data, "serie": economie.urssaf_serie(periode), "a38": economie.urssaf_ze_a38(periode)}, emploi_communal.SOURCE_REPLI
 
 
-def compute(member: pd.DataFrame, labels: pd.DataFrame, villes: pd.DataFrame, data: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """All indicators for all areas of ``member``, long (id_ti, indicator, period, value)."""
-    weights = shiftshare.ze_weights(member, data["serie"], data["communes_ze"])
+def compute(
+    member: pd.DataFrame, labels: pd.DataFrame, villes: pd.DataFrame, data: dict[str, pd.DataFrame], emploi_source: str = emploi_communal.SOURCE_REPLI
+) -> pd.DataFrame:
+    """All indicators for all areas of ``member``, long (id_ti, indicator, period, value).
+    Sectors are attributed to areas by zone d'emploi (the fallback) or summed over their
+    communes (``emploi_source`` is ``emploi_communal.SOURCE_COMMUNES``)."""
+    if emploi_source == emploi_communal.SOURCE_COMMUNES:
+        weights = emploi_communal.poids_communes(member)
+    else:
+        weights = shiftshare.ze_weights(member, data["serie"], data["communes_ze"])
     parts = [
         emploi.indicators(member, data["serie"], labels),
         industrie.indicators(member, data["profil"]),
@@ -106,7 +122,8 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
         member = areas.membership(phase, cog)
         labels = areas.labels(phase, cog)
         villes = referentiel.villes_programmes(phase, cog)
-        values = compute(member, labels, villes, _inputs(periode))
+        data, emploi_source = _inputs(periode, cog)
+        values = compute(member, labels, villes, data, emploi_source)
     long = (
         labels.merge(values, on="id_ti", how="inner", validate="one_to_many")
         .assign(phase=phase)
@@ -115,13 +132,15 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
     )
     wide, periods = _wide(long, labels)
     return Indicateurs(
-        phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods, fichiers=tuple(sorted(fichiers))
+        phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods, fichiers=tuple(sorted(fichiers)),
+        emploi=emploi_source,
     )
 
 
-def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path:
+def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], emploi: str = "") -> Path:
     table = pa.Table.from_pandas(df, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), SOURCES_KEY: json.dumps(list(fichiers)).encode()})
+    metadata = {SOURCES_KEY: json.dumps(list(fichiers)).encode(), EMPLOI_KEY: emploi.encode()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
@@ -142,7 +161,8 @@ def write_indicators(result: Indicateurs, periode: str) -> dict[str, Path]:
     paths = output_paths(result.phase, periode)
     tables = {"long": result.long, "wide": result.wide, "wide_periods": result.wide_periods, "registre": registry()}
     return {
-        name: _write_parquet(tables[name], path, () if name == "registre" else result.fichiers) for name, path in paths.items()
+        name: _write_parquet(tables[name], path, *(((), "") if name == "registre" else (result.fichiers, result.emploi)))
+        for name, path in paths.items()
     }
 
 
@@ -153,6 +173,12 @@ def read_indicators(phase: int, periode: str, table: str = "long") -> pd.DataFra
     df = pd.read_parquet(path)
     sources.record(json.loads((pq.read_schema(path).metadata or {}).get(SOURCES_KEY, b"[]")))
     return df
+
+
+def source_emploi(phase: int, periode: str) -> str:
+    """French: the source of employment by commune and by sector of a written indicator table
+    (``emploi_communal.SOURCE_COMMUNES`` or ``SOURCE_REPLI``)."""
+    return (pq.read_schema(output_paths(phase, periode)["long"]).metadata or {}).get(EMPLOI_KEY, b"").decode()
 
 
 def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> list:

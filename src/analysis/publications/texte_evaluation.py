@@ -236,7 +236,7 @@ def event_study_figure(
 def _perimetre_ape(file_id: str) -> str:
     """French description of what the commune × APE file covers."""
     if file_id == evaluation_industrie.APE_NATIONAL:
-        return "le fichier national, qui couvre toute la France"
+        return "le fichier national publié par l'URSSAF"
     perimetre = ia.PERIMETRE_APE.get(file_id, "une partie du territoire national")
     return f"l'extrait du miroir de données limité à {perimetre}, qui ne couvre qu'une partie de la France"
 

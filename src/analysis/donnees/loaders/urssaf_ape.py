@@ -37,7 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.donnees import sources
-from analysis.donnees.cache import cached
+from analysis.donnees.cache import cached, derived
 from analysis.donnees.schemas import INSEE_COM, require_columns, validate
 
 FILE_ID = "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last"
@@ -183,6 +183,40 @@ def read_commune_ape(
     return validate(df, COMMUNE_APE_SCHEMA, path.name)
 
 
+def _na38_chunk(wide: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """One chunk of wide rows -> commune × NA38 × year sums (blanks as zero, secret cells counted)."""
+    long = _long_chunk(wide, years, None)
+    return (
+        long.groupby(["insee_com", "na38", "year"], observed=True)
+        .agg(effectifs=("effectifs", "sum"), etablissements=("etablissements", "sum"), cellules_secretes=("effectifs_secret", "sum"))
+        .reset_index()
+    )
+
+
+def read_commune_na38(path: Path, *, periode: str | None = None, chunksize: int = CHUNKSIZE) -> pd.DataFrame:
+    """An official commune × APE file summed to commune × NA38 section × year (all sectors).
+
+    Returns insee_com (as published), na38, year, effectifs and etablissements (int64, blank
+    cells counted as zero) and cellules_secretes (cells whose jobs are secret). Chunks are
+    summed as they are read, so the national file never stands in memory in long form.
+    """
+    by_snake = _header(path, list(CODE_COLUMNS))
+    years = published_years(years_in_header(by_snake.values()), periode)
+    if not years:
+        raise ValueError(f"{path.name}: aucune année publiée à la période {periode!r}")
+    wanted = list(CODE_COLUMNS) + [f"{m}_{y}" for m in MEASURES for y in years]
+    dtypes = {by_snake[c]: ("Int64" if c not in CODE_COLUMNS else str) for c in wanted}
+    chunks = pd.read_csv(path, sep=";", encoding="utf-8-sig", usecols=[by_snake[c] for c in wanted], dtype=dtypes, chunksize=chunksize)
+    parts = [_na38_chunk(chunk.rename(columns=snake), years) for chunk in chunks]
+    summed = (
+        pd.concat([p.astype({"na38": str}) for p in parts], ignore_index=True)
+        .groupby(["insee_com", "na38", "year"], as_index=False)[["effectifs", "etablissements", "cellules_secretes"]]
+        .sum()
+    )
+    return summed.astype({"insee_com": str, "na38": str, "year": "int64", "effectifs": "int64",
+                          "etablissements": "int64", "cellules_secretes": "int64"})
+
+
 def _fetch(file_id: str) -> Path:
     """A version of the commune × APE file: one of this reader's own declared ids only."""
     if file_id not in VERSIONS:
@@ -197,6 +231,13 @@ def commune_ape(
     """The commune × APE file in long form, in the version ``file_id`` (the pinned extract or
     the living national export, see ``fichier``); see ``read_commune_ape``."""
     return read_commune_ape(_fetch(file_id), periode=periode, grands_secteurs=grands_secteurs)
+
+
+@derived
+def commune_na38(file_id: str = FILE_ID, periode: str | None = None) -> pd.DataFrame:
+    """Jobs by commune × NA38 section × year of the file ``file_id`` (``read_commune_na38``),
+    computed once and kept in the derived cache (the national file takes tens of seconds)."""
+    return read_commune_na38(_fetch(file_id), periode=periode)
 
 
 @cached
@@ -229,8 +270,8 @@ def fusions() -> pd.DataFrame:
 
 def fichier() -> str:
     """Id of the commune × APE file to use, decided explicitly: the national living export
-    when it is declared and already obtained (cache or mirror), else the pinned extract of
-    the zone d'emploi of Rouen. Nothing is downloaded here: online, ``sources.fetch(NATIONAL_ID)``
-    obtains it once."""
+    when it is declared and already obtained (cache or mirror; never when living copies are
+    ignored, ``sources.pinned_only``), else the pinned extract of the zone d'emploi of Rouen.
+    Nothing is downloaded here: a run obtains it first when online (``etat.preparer``)."""
     declared = NATIONAL_ID in sources.sources()
     return NATIONAL_ID if declared and sources.available(NATIONAL_ID) else FILE_ID

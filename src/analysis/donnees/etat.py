@@ -1,0 +1,197 @@
+"""State of the declared files on this machine, obtaining what is missing, refreshing the
+living copies: what ``observatoire donnees`` shows and does, and what a run does first.
+
+- ``etat_fichiers``: every declared file with where it is (cache, mirror, missing), which
+  copy is read (pinned or living), its size and the latest period it contains;
+- ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
+  checked; a living file of its own from its endpoint), with a progress bar;
+- ``actualiser``: download the current version of every readable living endpoint and say
+  what changed (new years, new months), the previous copy kept until the new one is complete,
+  in the format the loaders read, and recorded;
+- ``preparer``: the first step of a run (obtain what is missing, go on offline with what is
+  there) and the one French sentence saying which datasets are living and which pinned.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis import config
+from analysis.donnees import periodes, sources
+from analysis.texte import octets
+
+CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
+
+
+@dataclass(frozen=True)
+class EtatFichier:
+    id: str
+    dataset: str
+    file: str
+    etat: str  # CACHE, MIROIR, ABSENT, or IGNORE (a living file while living copies are ignored)
+    copie: str  # sources.PINNED or sources.LIVING
+    octets: int | None
+    periode: str | None  # latest period in the copy present
+
+
+@dataclass(frozen=True)
+class Changement:
+    id: str
+    dataset: str
+    avant: str | None  # latest period before (previous living copy, or the pinned one)
+    apres: str | None
+    sha_avant: str | None
+    sha_apres: str | None
+    message: str  # French
+
+
+def _where(src: sources.Source) -> tuple[str, Path | None]:
+    if src.living and sources.pinned_only():
+        return IGNORE, None
+    living = sources.living_path(src.id)
+    if sources.copy_in_use(src.id) == sources.LIVING and living.exists():
+        return CACHE, living
+    cached = config.cache_dir() / src.file
+    if cached.exists():
+        return CACHE, cached
+    mirror = os.environ.get(config.MIRROR_ENV)
+    if mirror and (Path(mirror) / src.file).exists():
+        return MIROIR, Path(mirror) / src.file
+    return ABSENT, None
+
+
+def etat_fichier(file_id: str) -> EtatFichier:
+    src = sources.source(file_id)
+    etat, path = _where(src)
+    periode = None
+    if path is not None:
+        sha = None if sources.copy_in_use(file_id) == sources.LIVING else src.sha256
+        try:
+            periode = periodes.latest_period(file_id, path, sha)
+        except ValueError:
+            periode = "format illisible"
+    return EtatFichier(
+        id=file_id, dataset=src.dataset, file=src.file, etat=etat,
+        copie=sources.LIVING if src.living else sources.copy_in_use(file_id),
+        octets=path.stat().st_size if path is not None else (src.bytes or None), periode=periode,
+    )
+
+
+def etat_fichiers() -> list[EtatFichier]:
+    """Every declared file, in id order."""
+    return [etat_fichier(i) for i in sorted(sources.sources())]
+
+
+def _obtain_own_living(file_id: str) -> sources.Vivant | None:
+    return next((v for v in sources.vivants().values() if v.own_file and file_id in v.urls), None)
+
+
+def _fetch_living(file_id: str, url: str) -> dict:
+    """Download and record a living copy, checked to be in its loader's format, with its latest period."""
+    entry = sources.obtain_living(file_id, url, check=periodes.checker(file_id))
+    latest = periodes.latest_period(file_id, sources.living_path(file_id), entry["sha256"])
+    sources.set_latest_period(file_id, latest)
+    return {**entry, "derniere_periode": latest}
+
+
+def obtenir() -> tuple[list[str], list[str]]:
+    """Obtain every missing file; returns (French lines of what was obtained, of what failed)."""
+    done, failed = [], []
+    for state in etat_fichiers():
+        if state.etat != ABSENT:
+            continue
+        src = sources.source(state.id)
+        try:
+            if src.living:
+                entry = _fetch_living(state.id, src.url)
+                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {periodes.nouveautes(None, entry['derniere_periode'])})")
+            else:
+                sources.fetch(state.id)
+                done.append(f"{src.file} : copie épinglée obtenue, sha256 vérifié")
+        except sources.SourceError as exc:
+            failed.append(str(exc))
+    return done, failed
+
+
+def _before(file_id: str) -> tuple[str | None, str | None]:
+    """sha256 and latest period of the copy a refresh replaces (the living one, else the pinned one)."""
+    entry = sources.living_state().get(file_id)
+    if entry and sources.living_path(file_id).exists():
+        return entry["sha256"], entry.get("derniere_periode")
+    src = sources.source(file_id)
+    if src.living:
+        return None, None
+    state = etat_fichier(file_id)
+    return src.sha256, state.periode
+
+
+def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], list[str]]:
+    """Refresh the living copies of ``datasets`` (default: every readable endpoint); returns
+    what changed and the French messages of what failed (the previous copy is then kept)."""
+    changes, failed = [], []
+    for vivant in sources.vivants().values():
+        if datasets is not None and vivant.dataset not in datasets:
+            continue
+        if not vivant.obtainable:
+            continue
+        for file_id, url in sorted(vivant.urls.items()):
+            sha_avant, avant = _before(file_id)
+            try:
+                entry = _fetch_living(file_id, url)
+            except sources.SourceError as exc:
+                failed.append(str(exc))
+                continue
+            apres, sha_apres = entry["derniere_periode"], entry["sha256"]
+            message = "inchangé" if sha_apres == sha_avant else periodes.nouveautes(avant, apres)
+            changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
+    return changes, failed
+
+
+def resume_copies(file_ids: list[str] | None = None) -> str:
+    """One French sentence: the datasets read from a living copy, and those read pinned."""
+    ids = file_ids if file_ids is not None else sorted(sources.sources())
+    by_dataset: dict[str, set[str]] = {}
+    for i in ids:
+        src = sources.source(i)
+        if src.living and not sources.available(i):
+            continue
+        by_dataset.setdefault(src.dataset, set()).add(sources.copy_in_use(i))
+    living = sorted(d for d, c in by_dataset.items() if sources.LIVING in c)
+    pinned = sorted(d for d, c in by_dataset.items() if c == {sources.PINNED})
+    return (
+        f"Jeux de données vivants : {', '.join(living) or 'aucun'}. "
+        f"Jeux épinglés : {', '.join(pinned) or 'aucun'}."
+    )
+
+
+def preparer(log) -> list[str]:
+    """First step of a run: obtain the missing living files of their own (online), then every
+    pinned file (from the cache, the mirror or its URL, sha256 checked: a pinned file that
+    cannot be obtained stops the run). Offline, a missing living file is reported and the run
+    goes on with what it has. Logs once which datasets are living and which pinned; returns
+    the French lines logged."""
+    lines = []
+    if not sources.pinned_only():
+        for state in etat_fichiers():
+            src = sources.source(state.id)
+            if not src.living or state.etat != ABSENT:
+                continue
+            log.info("Téléchargement de %s (source vivante)", src.file)
+            try:
+                entry = _fetch_living(state.id, src.url)
+                lines.append(f"{src.file} obtenu ({octets(entry['octets'])}, {periodes.nouveautes(None, entry['derniere_periode'])}).")
+            except sources.SourceError as exc:
+                lines.append(
+                    f"Hors ligne ou source injoignable : {src.file} n'a pas pu être obtenu ({exc}) ; "
+                    "le run continue avec les données disponibles."
+                )
+    for file_id, src in sources.sources().items():
+        if not src.living:
+            sources.fetch(file_id)
+    lines.append(resume_copies())
+    for line in lines:
+        log.info(line)
+    return lines
+
