@@ -19,14 +19,18 @@ from analysis.analyses import (
     france_relance,
     impact,
     monographies,
+    portrait,
     profils,
+    questions_terrain,
     recoupements,
+    tissu_productif,
 )
 from analysis.analyses import industrie as ia
 from analysis.analyses.monographies import choose_monographs
 from analysis.analyses.typologie import typology
 from analysis.donnees import provenance, referentiel, sources
-from analysis.donnees.loaders import geo, relance, urssaf_ape
+from analysis.donnees.loaders import economie, geo, relance, urssaf_ape
+from analysis.execution import render
 from analysis.indicateurs.build import (
     build_indicators,
     output_paths,
@@ -164,14 +168,6 @@ def test_tableau_regions_counts_better_than_region():
     )
     row = comparaison.tableau_regions(wide).iloc[0]
     assert (row["n_ti"], row["tcam_ti"], row["tcam_region"], row["part_mieux_region"], row["effet_local"]) == (2, 1.5, 1.5, 50.0, 1.0)
-
-
-def test_terrain_placeholder_and_content(tmp_path):
-    assert "en attente du travail de terrain" in monographie.terrain("ti-0000", tmp_path)
-    (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
-    assert "en attente du travail de terrain" in monographie.terrain("ti-0001", tmp_path)
-    (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
-    assert monographie.terrain("ti-0001", tmp_path) == "### Entretiens\nMaire, 3 mars."
 
 
 # --- typology, monographs and impact on the written tables -----------------------------------
@@ -375,3 +371,57 @@ def test_synthetic_control_of_a_monograph(outputs):
     text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
     assert f"au {res.rank}e rang sur {sc.n_donneurs + 1}" in text
     assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
+
+
+# --- the monographs ------------------------------------------------------------------------
+
+
+def test_questions_of_the_four_monographs(outputs):
+    """Three to five questions for each 2026-11 monograph (values computed from the real data)."""
+    wide = read_indicators(2, PERIODE, "wide")
+    c1, c2 = referentiel.communes_ti(1), referentiel.communes_ti(2)
+    serie = economie.urssaf_serie(PERIODE)
+    found = {}
+    for id_ti in ("ti-2404", "ti-5201", "ti-1102", "ti-7605"):
+        terr = referentiel.territoire(2, id_ti)
+        corr = portrait.correspondance(c2, c1, id_ti)
+        emplois = portrait.emploi_communes(serie, terr.communes)
+        tissu = tissu_productif.tissu_territoire(2, PERIODE, id_ti)
+        found[id_ti] = questions_terrain.constats(
+            wide, id_ti, epci=portrait.tableau_epci_emploi(portrait.trajectoires_epci(emplois)),
+            communes=portrait.variations_communes(emplois, 2018, 2024), secteurs=tissu.secteurs, effets=tissu.effets,
+            correspondance=corr, relation=portrait.perimetre(corr, len(terr.communes)))
+    assert all(3 <= len(c) <= 5 for c in found.values())
+    rules = {k: [c.regle for c in v] for k, v in found.items()}
+    assert rules["ti-7605"] == ["specialite", "epci_divergents", "commune_decisive", "perimetre"]
+    chemistry = found["ti-7605"][0].valeurs
+    assert chemistry["secteur"] == "Chimie" and chemistry["effet_local"] == pytest.approx(-147.6, abs=0.1)
+    assert found["ti-2404"][2].valeurs["commune"] == "Amilly" and found["ti-2404"][2].valeurs["variation"] == 722
+
+
+def test_monographie_notebook_executes(outputs, tmp_path):
+    """ti-7605: its phase-1 counterpart is ti-7604 (the phase-1 ti-7605 is another territory)."""
+    out = tmp_path / "ti-7605.ipynb"
+    pm.execute_notebook(
+        config.MONOGRAPHIES_DIR / "monographie.ipynb", out, parameters={"territoire": "ti-7605", "phase": 2, "periode": PERIODE},
+        kernel_name=config.KERNEL_NAME, cwd=str(tmp_path), progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    published = render.publishable(nb)
+    text = _outputs_text(published) + "\n".join(c.source for c in published.cells if c.cell_type == "markdown")
+    for section in ("## Portrait", "## Trajectoire", "## Tissu productif", "## Marché du travail et population", "## Programmes",
+                    "## Forces et faiblesses", "## Questions pour le terrain", "## Provenance"):
+        assert section in text
+    figures = sum("image/png" in o.get("data", {}) for c in published.cells for o in c.get("outputs", []))
+    tables = text.count("<table")
+    assert figures >= 10 and figures + tables >= 16
+    assert "Travail de terrain" not in text and "en attente" not in text and "Brouillon" not in text  # notes not written yet
+    assert "(../fiches/phase2/ti-7605.html)" in text and "(../fiches/phase1/ti-7604.html)" in text and "(../synthese/synthese.html)" in text
+    assert "« Gard Rhodanien-Pont du Gard »" in text and "Une estimation." in text
+    assert "4. En phase 1, ses communes faisaient partie d'un territoire plus large (ti-7604" in text
+    draft = _outputs_text(render.publishable(nb, brouillon=True))
+    assert "monographies/terrain/ti-7605.md" in draft
+    template = nbformat.read(config.MONOGRAPHIES_DIR / "monographie.ipynb", as_version=4)
+    assert template.metadata["kernelspec"]["name"] == config.KERNEL_NAME
+    assert not any(c.get("outputs") for c in template.cells if c.cell_type == "code")

@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from analysis.execution.run import render_period
 
-    report = render_period(args.periode)
+    report = render_period(args.periode, brouillon=args.brouillon)
     print(f"Site rendu avec {report.renderer} : {report.index}")
     for path, error in report.failures.items():
         print(f"rendu en échec : {path} : {error}", file=sys.stderr)
@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
                    help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
+    p.add_argument("--brouillon", action="store_true",
+                   help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
+                        "monographies (notes de terrain…) ; le site publié n'est pas modifié")
     p.set_defaults(func=_render)
     return parser
 

@@ -53,3 +53,20 @@ def suivi_relance(periode: str, phase: int = 1) -> tuple[pd.DataFrame, pd.DataFr
     firms = relance.entreprises_industrielles(periode)
     dep = relance_par_departement(firms, referentiel.communes(DEFAULT_COG[phase]), referentiel.communes_ti(phase))
     return dep, relance_mensuelle(firms, dep)
+
+
+def relance_departements(entreprises: pd.DataFrame, par_departement: pd.DataFrame, departements: list[str]) -> pd.DataFrame:
+    """Firms supported per month and per 100,000 inhabitants in each of ``departements`` and in
+    France (the départements of ``par_departement`` summed): mois, departement ("FR" for
+    France), lib, entreprises, entreprises_100k."""
+    pop = par_departement.set_index("departement")["population"]
+    firms = entreprises.loc[entreprises["departement"].isin(pop.index)]
+    own = firms.loc[firms["departement"].isin(departements)].assign(lib=lambda d: d["lib_departement"])
+    france = firms.groupby("mois", as_index=False)["entreprises"].sum().assign(departement="FR", lib="France")
+    return pd.concat(
+        [
+            own.assign(entreprises_100k=1e5 * own["entreprises"] / own["departement"].map(pop)),
+            france.assign(entreprises_100k=1e5 * france["entreprises"] / pop.sum()),
+        ],
+        ignore_index=True,
+    )[["mois", "departement", "lib", "entreprises", "entreprises_100k"]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -187,3 +188,42 @@ def structure_sectorielle(wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
     """Industrial and high-tech shares (%) of the territory, its région and France: secteur, lib, value."""
     comp = comparaison(wide, id_ti, list(STRUCTURE))
     return comp.assign(secteur=comp["indicator"].map(STRUCTURE))[["secteur", "lib", "value"]]
+
+
+def series_aires(long: pd.DataFrame, aires_: Mapping[str, str], indicator: str) -> pd.DataFrame:
+    """Time series of an indicator for chosen areas ({id_ti: legend label}), in that order:
+    lib, id_ti, period, date, value."""
+    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(aires_)), ["id_ti", "period", "value"]]
+    order = {a: i for i, a in enumerate(aires_)}
+    return (
+        out.assign(lib=out["id_ti"].map(aires_), date=period_dates(out["period"]), _o=out["id_ti"].map(order))
+        .sort_values(["_o", "period"])
+        .reset_index(drop=True)[["lib", "id_ti", "period", "date", "value"]]
+    )
+
+
+def indices_groupes(long: pd.DataFrame, groupes: Mapping[str, Sequence[str]], indicator: str, base: str | None = None) -> pd.DataFrame:
+    """Index (base 100 at period ``base``, default the first period) of the summed levels of each
+    group of areas ({legend label: [id_ti, ...]}): lib, period, date, value. A group of one
+    area gives that area's own index; periods where some member has no value are left out, and
+    a group without value at ``base`` altogether."""
+    frames = []
+    for lib, ids in groupes.items():
+        rows = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(ids))]
+        complete = rows.groupby("period")["id_ti"].nunique() == rows["id_ti"].nunique()
+        total = rows.groupby("period")["value"].sum().loc[complete]
+        if total.empty or (base is not None and base not in total.index):
+            continue
+        start = total.loc[base] if base is not None else total.iloc[0]
+        frames.append(pd.DataFrame({"lib": lib, "period": total.index, "value": (100 * total / start).to_numpy()}))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"lib": [], "period": [], "value": []})
+    return out.assign(date=period_dates(out["period"]))[["lib", "period", "date", "value"]]
+
+
+def valeurs_groupes(wide: pd.DataFrame, colonnes: Mapping[str, Sequence[str]], indicators: Sequence[str]) -> pd.DataFrame:
+    """One row per indicator (index), one column per label of ``colonnes``: the value of its area,
+    or the unweighted mean of its areas' values when it names several (a profile's TI)."""
+    table = wide.set_index("id_ti")
+    return pd.DataFrame(
+        {lib: table.loc[list(ids), list(indicators)].astype("float64").mean() for lib, ids in colonnes.items()}
+    ).rename_axis("indicator")

@@ -137,3 +137,12 @@ def positions_territoire(result: TypologyResult, wide: pd.DataFrame, id_ti: str)
     return pd.DataFrame(
         {"territoire": result.z.loc[id_ti], "profil": result.centroids.loc[cluster], "france": _france_z(result, wide)}
     ).rename_axis("indicator")
+
+
+def voisins(result: TypologyResult, id_ti: str, n: int = 4) -> pd.Index:
+    """The ``n`` territories of the same profile nearest to ``id_ti`` in the typology's space
+    (centred-reduced indicators), the nearest first."""
+    cluster = int(result.labels[id_ti])
+    members = result.labels.index[result.labels == cluster]
+    dist = np.linalg.norm(result.z.loc[members].to_numpy() - result.z.loc[id_ti].to_numpy(), axis=1)
+    return pd.Series(dist, index=members).drop(id_ti).nsmallest(n).index

@@ -129,3 +129,49 @@ def bloc_markdown(periode: str) -> str:
         "|---|---|---|---|",
     ]
     return "\n".join(lines + _lignes(files))
+
+
+# One French line per dataset (folder of data/sources.toml) for the short provenance block.
+JEUX_DONNEES = {
+    "urssaf-emploi": "URSSAF, emploi salarié privé par commune, par zone d'emploi et secteur, par commune et code APE (ODbL 1.0)",
+    "profil-epci": "INSEE, recensement de la population et Filosofi, profil des EPCI de l'Observatoire des territoires (Licence Ouverte 2.0)",
+    "chomage": "INSEE, taux de chômage localisés par zone d'emploi (Licence Ouverte 2.0)",
+    "demandeurs-emploi": "France Travail et DARES, demandeurs d'emploi par commune et par mois",
+    "dvf": "DGFiP, Demandes de valeurs foncières, prix et ventes de logements par EPCI (Licence Ouverte 2.0)",
+    "zones-emploi": "INSEE, zonage en zones d'emploi 2020 (Licence Ouverte 2.0)",
+    "cog-2019": "INSEE, Code officiel géographique 2019 (Licence Ouverte 2.0)",
+    "cog-2023": "INSEE, Code officiel géographique 2023 (Licence Ouverte 2.0)",
+    "cog-2025": "INSEE, Code officiel géographique 2025 (Licence Ouverte 2.0)",
+    "cog-mouvements": "INSEE, fusions et scissions de communes",
+    "ti-phase1": "ANCT, territoires d'industrie de la phase 1 (Licence Ouverte 2.0)",
+    "ti-phase2": "ANCT, territoires d'industrie de la phase 2 (Licence Ouverte 2.0)",
+    "acv": "ANCT, villes Action cœur de ville (Licence Ouverte 2.0)",
+    "pvd": "ANCT, communes Petites villes de demain (Licence Ouverte 2.0)",
+    "contours": "IGN et INSEE, contours des EPCI, départements et régions (Licence Ouverte 2.0)",
+    "france-relance": "Baromètre des résultats de l'action publique, France Relance par département (Licence Ouverte 2.0)",
+}
+
+
+def bloc_court(periode: str) -> str:
+    """A short French "Provenance" block (a monograph's): period, run date, code version, the
+    number of files this process read (``fichiers_lus``) and one line per dataset
+    (``JEUX_DONNEES``) with its number of files and the living copies among them."""
+    record = read(periode)
+    files = fichiers_lus(record)
+    by_dataset: dict[str, list[dict]] = {}
+    for f in files:
+        by_dataset.setdefault(sources.source(f["id"]).dataset, []).append(f)
+    run = dt.datetime.fromisoformat(record["date_execution"])
+    lines = [
+        "## Provenance {.unnumbered}",
+        "",
+        f"Période **{record['periode']}** (données publiées au {dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y}), "
+        f"exécution du {run:%d/%m/%Y à %H:%M} UTC, version du code `{record['version_code']}`. "
+        f"{nombre(len(files))} fichiers de données publics, chacun vérifié par son empreinte sha256 :",
+        "",
+    ]
+    for dataset, group in by_dataset.items():
+        living = sum(f.get("copie") == sources.LIVING for f in group)
+        note = f", dont {nombre(living)} en copie vivante" if living else ""
+        lines.append(f"- {JEUX_DONNEES.get(dataset, dataset)} : {nombre(len(group))} fichier{'s' if len(group) > 1 else ''}{note}")
+    return "\n".join(lines)

@@ -28,7 +28,9 @@ site, and the index is always rebuilt.
 Conventions for notebook authors (both renderers follow them):
 
 * Code is never shown. Cells tagged ``remove-cell`` are dropped, ``remove-output`` drops
-  a cell's outputs; papermill's ``parameters`` / ``injected-parameters`` cells and stderr
+  a cell's outputs; cells tagged ``brouillon`` (what a document still lacks, for the team)
+  are dropped from the published site and shown only in the draft site
+  (``render_site(..., brouillon=True)``, ``outputs/<periode>/brouillon/``); papermill's ``parameters`` / ``injected-parameters`` cells and stderr
   (warnings) are not published. Quarto options ``#| include: false`` and
   ``#| output: false`` are honoured.
 * Title: the notebook metadata ``title``, else the ``title`` of a Quarto front-matter raw
@@ -86,6 +88,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 QUARTO_CONFIG = config.ROOT / "_quarto.yml"
 
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
+DRAFT_TAG = "brouillon"  # cells shown in the draft site only
+SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
 MARKDOWN_IN = "markdown-citations"  # '@' stays text: no bibliography in the reports
 TABLE_FILTER = f"--lua-filter={TEMPLATES / 'html_tables.lua'}"
@@ -96,7 +100,7 @@ CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
 RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback page
 # not copied into the Quarto staging project: documents it would render, published sites
-STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", "site", ".*")
+STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", SITE, DRAFT_SITE, ".*")
 
 
 class RenderError(RuntimeError):
@@ -188,10 +192,14 @@ def _html_table_block(html: str, caption: str | None) -> str:
     return f"````{{=html}}\n{html.strip()}\n````\n"
 
 
-def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _hidden_tags(brouillon: bool) -> frozenset[str]:
+    return HIDDEN_CELL_TAGS if brouillon else HIDDEN_CELL_TAGS | {DRAFT_TAG}
+
+
+def publishable(nb: nbformat.NotebookNode, brouillon: bool = False) -> nbformat.NotebookNode:
     """A copy of the notebook reduced to what is published, ready for the Markdown export.
 
-    Drops hidden cells and outputs and stderr, carries ``fig-cap`` / ``label`` into the
+    Drops hidden cells (and ``brouillon`` cells unless ``brouillon``) and outputs and stderr, carries ``fig-cap`` / ``label`` into the
     image outputs' metadata (read by ``templates/notebook.md.j2``) and turns HTML tables
     into raw HTML blocks (captioned by ``tbl-cap``) that ``templates/html_tables.lua`` turns
     into native pandoc tables.
@@ -201,7 +209,7 @@ def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
         options = cell_options(cell.source) if cell.cell_type == "code" else {}
-        if tags & HIDDEN_CELL_TAGS or options.get("include") is False:
+        if tags & _hidden_tags(brouillon) or options.get("include") is False:
             continue
         if cell.cell_type == "code":
             hide_outputs = tags & HIDDEN_OUTPUT_TAGS or options.get("output") is False
@@ -329,7 +337,8 @@ def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
 
 
 def render_notebook(
-    notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, home: str | None = None
+    notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, home: str | None = None,
+    brouillon: bool = False,
 ) -> str:
     """Render one executed notebook to a self-contained HTML page (and a PDF); return its title.
 
@@ -338,7 +347,7 @@ def render_notebook(
     """
     own_title, nb = split_title(nbformat.read(notebook, as_version=4))
     title = own_title or title or notebook.stem
-    markdown, figures = notebook_markdown(publishable(nb))
+    markdown, figures = notebook_markdown(publishable(nb, brouillon))
     markdown = _with_title(markdown, title)
     nav = _nav(home, os.path.relpath(pdf, html.parent) if pdf else None)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
@@ -398,10 +407,10 @@ def _relative(notebook: Path, root: Path) -> Path:
         ) from None
 
 
-def _render_task(task: tuple[Path, Path, Path | None, str | None, str]) -> tuple[Path, str | None, str | None]:
-    notebook, html, pdf, title, home = task
+def _render_task(task: tuple[Path, Path, Path | None, str | None, str, bool]) -> tuple[Path, str | None, str | None]:
+    notebook, html, pdf, title, home, brouillon = task
     try:
-        return notebook, render_notebook(notebook, html, pdf, title=title, home=home), None
+        return notebook, render_notebook(notebook, html, pdf, title=title, home=home, brouillon=brouillon), None
     except Exception as error:  # one failed notebook must not stop the others
         return notebook, None, f"{type(error).__name__}: {error}"
 
@@ -445,10 +454,10 @@ def _renderer_digest() -> str:
     return h.hexdigest()
 
 
-def _page_digest(task: tuple[Path, Path, Path | None, str | None, str], renderer: str) -> str:
+def _page_digest(task: tuple[Path, Path, Path | None, str | None, str, bool], renderer: str) -> str:
     """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
-    notebook, _, pdf, title, home = task
-    h = hashlib.sha256(f"{renderer}\0{title}\0{home}\0{pdf is not None}\0".encode())
+    notebook, _, pdf, title, home, brouillon = task
+    h = hashlib.sha256(f"{renderer}\0{title}\0{home}\0{pdf is not None}\0{brouillon}\0".encode())
     h.update(notebook.read_bytes())
     if pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
         for extra in sorted(notebook.parent.iterdir()):
@@ -476,7 +485,7 @@ def _carry_over(source: Path, target: Path) -> None:
 
 def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
     """The title of the unchanged page carried over from the current site, else None."""
-    _, html, pdf, _, _ = task
+    _, html, pdf, *_ = task
     if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
         return None
     outputs = [p for p in (html, pdf) if p is not None]
@@ -487,14 +496,16 @@ def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> 
     return stamp["title"]
 
 
-def _render_fallback(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
+def _render_fallback(
+    periode: str, documents: list[Document], fiches: list[Document], staging: Path, brouillon: bool = False
+) -> RenderReport:
     root = config.periode_dir(periode)
-    site = root / "site"
+    site = root / (DRAFT_SITE if brouillon else SITE)
     tasks = []
     for doc in documents + fiches:
         html = staging / _relative(doc.notebook, root).with_suffix(".html")
         pdf = html.with_suffix(".pdf") if doc in documents else None
-        tasks.append((doc.notebook, html, pdf, doc.title, os.path.relpath(staging / "index.html", html.parent)))
+        tasks.append((doc.notebook, html, pdf, doc.title, os.path.relpath(staging / "index.html", html.parent), brouillon))
     previous, renderer, stamps = _read_stamps(site), _renderer_digest(), {}
     results, to_render = [], []
     for task in tasks:
@@ -538,9 +549,12 @@ def _render_fallback(periode: str, documents: list[Document], fiches: list[Docum
     )
 
 
-def _quarto_notebook(notebook: Path, title: str) -> nbformat.NotebookNode:
-    """The staged copy of a notebook: its title moved into a Quarto front-matter raw cell."""
+def _quarto_notebook(notebook: Path, title: str, brouillon: bool = False) -> nbformat.NotebookNode:
+    """The staged copy of a notebook: its title moved into a Quarto front-matter raw cell, its
+    ``brouillon`` cells dropped unless ``brouillon``."""
     _, nb = split_title(nbformat.read(notebook, as_version=4))
+    if not brouillon:
+        nb.cells = [c for c in nb.cells if DRAFT_TAG not in c.metadata.get("tags", [])]
     front = _front_matter(nb.cells[0]) if nb.cells else {}
     if front:
         nb.cells = nb.cells[1:]
@@ -550,7 +564,9 @@ def _quarto_notebook(notebook: Path, title: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _render_quarto(periode: str, documents: list[Document], fiches: list[Document], staging: Path) -> RenderReport:
+def _render_quarto(
+    periode: str, documents: list[Document], fiches: list[Document], staging: Path, brouillon: bool = False
+) -> RenderReport:
     root = config.periode_dir(periode)
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
@@ -567,7 +583,7 @@ def _render_quarto(periode: str, documents: list[Document], fiches: list[Documen
                 shutil.copytree(doc.notebook.parent, target.parent, ignore=shutil.ignore_patterns(*STAGING_IGNORE))
             own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
             titles[doc.notebook] = own or doc.title or doc.notebook.stem
-            nbformat.write(_quarto_notebook(doc.notebook, titles[doc.notebook]), target)
+            nbformat.write(_quarto_notebook(doc.notebook, titles[doc.notebook], brouillon), target)
             if doc in documents:
                 shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
         docs, listed = _listing(root, documents, fiches, titles)
@@ -581,7 +597,7 @@ def _render_quarto(periode: str, documents: list[Document], fiches: list[Documen
         if done.returncode != 0:
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
             raise RenderError(f"quarto render a échoué (code {done.returncode}) ; le site précédent est conservé.\n{tail}")
-    site = root / "site"
+    site = root / (DRAFT_SITE if brouillon else SITE)
     pages = [site / "index.html"] + [
         site / _relative(d.notebook, root).with_suffix(".html") for d in documents + fiches
     ]
@@ -628,9 +644,13 @@ def check_site(report: RenderReport, staging: Path) -> None:
 
 
 def render_site(
-    periode: str, documents: list[Document], fiches: list[Document], *, renderer: str | None = None
+    periode: str, documents: list[Document], fiches: list[Document], *, renderer: str | None = None, brouillon: bool = False
 ) -> RenderReport:
     """Publish a period's executed notebooks as ``outputs/<periode>/site/``.
+
+    ``brouillon``: the draft site for the team, ``outputs/<periode>/brouillon/``, which also
+    shows the cells tagged ``brouillon`` (what a document still lacks); the published site
+    is left untouched.
 
     ``documents`` (synthesis, monographs) get an HTML page and a PDF, ``fiches`` an HTML page.
     All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
@@ -650,7 +670,7 @@ def render_site(
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = _render_quarto if renderer == QUARTO else _render_fallback
-        report = render(periode, list(documents), list(fiches), staging)
+        report = render(periode, list(documents), list(fiches), staging, brouillon)
         check_site(report, staging)
         _swap_in(staging, report.site)
     except RenderError:

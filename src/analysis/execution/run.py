@@ -300,10 +300,11 @@ def executed_notebooks(out: Path) -> list[Path]:
     return [p for folder in (*PUBLICATION_FOLDERS, "fiches") for p in done(folder)]
 
 
-def render_period(periode: str):
+def render_period(periode: str, brouillon: bool = False):
     """Render every executed notebook of a period, holding the period's lock (``period_lock``):
     a render never publishes a run half-way. A period without any executed notebook raises
-    ``PeriodNotRunError`` naming the command to run, and nothing is written."""
+    ``PeriodNotRunError`` naming the command to run, and nothing is written. ``brouillon``:
+    the team's draft site instead of the published one (``render_site``)."""
     out = config.periode_dir(periode)
     if not executed_notebooks(out):  # checked before the lock, which would create the folder
         others = sorted(p.name for p in config.OUTPUTS_DIR.glob("????-??") if p.name != periode and executed_notebooks(p))
@@ -316,4 +317,4 @@ def render_period(periode: str):
         notebooks = executed_notebooks(out)
         fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
         docs = [Document(notebook=p) for p in notebooks if p not in fiches]
-        return render_site(periode, docs, [_fiche_document(p) for p in fiches])
+        return render_site(periode, docs, [_fiche_document(p) for p in fiches], brouillon=brouillon)

@@ -57,22 +57,41 @@ class Indicateurs:
     emploi: str = ""  # French: the source of employment by commune and by sector (emploi_communal)
 
 
+def entrees_emploi(periode: str | None, cog: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Private employment by commune (``serie``, the schema of ``economie.urssaf_serie``) and by
+    sector (``a38``, the columns of ``economie.urssaf_ze_a38`` that ``shiftshare`` uses), and
+    which source gives them: ``emploi_communal.SOURCE_COMMUNES`` when the national commune × APE
+    file covers France, else ``SOURCE_REPLI``."""
+    file_id = urssaf_ape.fichier()
+    if emploi_communal.couvre_france(file_id, cog):
+        na38 = emploi_communal.na38_communes(file_id, periode, cog)
+        return emploi_communal.serie(na38), emploi_communal.a38(na38), emploi_communal.SOURCE_COMMUNES
+    return economie.urssaf_serie(periode), economie.urssaf_ze_a38(periode), emploi_communal.SOURCE_REPLI
+
+
+def poids_secteurs(member: pd.DataFrame, serie: pd.DataFrame, communes_ze: pd.DataFrame, emploi_source: str) -> pd.DataFrame:
+    """The weights that give the sector table of ``entrees_emploi`` to the areas of ``member``:
+    each of their communes whole (national file), or their share of each zone d'emploi's 2019
+    employment (the fallback, ``shiftshare.ze_weights``)."""
+    if emploi_source == emploi_communal.SOURCE_COMMUNES:
+        return emploi_communal.poids_communes(member)
+    return shiftshare.ze_weights(member, serie, communes_ze)
+
+
 def _inputs(periode: str | None, cog: int) -> tuple[dict[str, pd.DataFrame], str]:
     """The input tables, and which source gives employment by commune and by sector
-    (``emploi_communal.SOURCE_COMMUNES`` when the national commune × APE file covers France,
-    else ``SOURCE_REPLI``)."""
+    (``entrees_emploi``)."""
+    serie, a38, source = entrees_emploi(periode, cog)
     data = {
         "profil": economie.profil_epci(),
         "chomage": economie.chomage_ze(periode),
         "demandeurs": economie.demandeurs_emploi(periode),
         "dvf": economie.dvf_epci(periode),
         "communes_ze": economie.communes_ze(),
+        "serie": serie,
+        "a38": a38,
     }
-    file_id = urssaf_ape.fichier()
-    if emploi_communal.couvre_france(file_id, cog):
-        na38 = emploi_communal.na38_communes(file_id, periode, cog)
-        return {**data, "serie": emploi_communal.serie(na38), "a38": emploi_communal.a38(na38)}, emploi_communal.SOURCE_COMMUNES
-    return {**data, "serie": economie.urssaf_serie(periode), "a38": economie.urssaf_ze_a38(periode)}, emploi_communal.SOURCE_REPLI
+    return data, source
 
 
 def compute(
@@ -81,10 +100,7 @@ def compute(
     """All indicators for all areas of ``member``, long (id_ti, indicator, period, value).
     Sectors are attributed to areas by zone d'emploi (the fallback) or summed over their
     communes (``emploi_source`` is ``emploi_communal.SOURCE_COMMUNES``)."""
-    if emploi_source == emploi_communal.SOURCE_COMMUNES:
-        weights = emploi_communal.poids_communes(member)
-    else:
-        weights = shiftshare.ze_weights(member, data["serie"], data["communes_ze"])
+    weights = poids_secteurs(member, data["serie"], data["communes_ze"], emploi_source)
     parts = [
         emploi.indicators(member, data["serie"], labels),
         industrie.indicators(member, data["profil"]),

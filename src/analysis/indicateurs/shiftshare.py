@@ -31,8 +31,13 @@ HIGH_TECH_INDUSTRY = ("CE", "CF", "CI", "CJ", "CK", "CL")
 HIGH_TECH_SERVICES = ("JB", "JC", "MB")
 
 
-def shift_share(a38: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
-    """Per zone d'emploi: emploi_debut, emploi_fin and the three effects (sum = variation)."""
+def shift_share_cellules(a38: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Per zone d'emploi × A38 sector: e0, e1, effet_national, effet_structurel, effet_local.
+
+    The local effect of a cell is its residual ``e1 − e0 − N − M`` (= ``e1 − e0·(1 + g_s)``), so
+    the three effects of a cell sum to its change; a sector without national employment at
+    ``start`` has no sector growth and no sector-mix effect (0).
+    """
     wide = (
         a38.loc[a38["year"].isin([start, end])]
         .pivot_table(index=["code_ze", "a38"], columns="year", values="eff", aggfunc="sum", fill_value=0.0, dropna=False)
@@ -46,10 +51,18 @@ def shift_share(a38: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     g_s = (nat["e1"] / nat["e0"] - 1).rename("g_s")
     cells = wide.merge(g_s, left_on="a38", right_index=True, how="left").assign(
         effet_national=lambda d: d["e0"] * g,
-        effet_structurel=lambda d: d["e0"] * (d["g_s"] - g),
+        effet_structurel=lambda d: (d["e0"] * (d["g_s"] - g)).fillna(0.0),
     )
+    return cells.assign(effet_local=cells["e1"] - cells["e0"] - cells["effet_national"] - cells["effet_structurel"])[
+        ["code_ze", "a38", "e0", "e1", "effet_national", "effet_structurel", "effet_local"]
+    ]
+
+
+def shift_share(a38: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Per zone d'emploi: emploi_debut, emploi_fin and the three effects (sum = variation)."""
     return (
-        cells.groupby("code_ze", as_index=False)[["e0", "e1", "effet_national", "effet_structurel"]]
+        shift_share_cellules(a38, start, end)
+        .groupby("code_ze", as_index=False)[["e0", "e1", "effet_national", "effet_structurel"]]
         .sum()
         .rename(columns={"e0": "emploi_debut", "e1": "emploi_fin"})
         .assign(variation=lambda d: d["emploi_fin"] - d["emploi_debut"])

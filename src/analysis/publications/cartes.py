@@ -16,10 +16,14 @@ from dataclasses import dataclass
 import geopandas as gpd
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib import patheffects
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from shapely.geometry import box
 
 from analysis.config import DEFAULT_COG
 from analysis.donnees import referentiel
@@ -66,14 +70,19 @@ def carte_territoire(
     etiquettes_points: str | None = None,
     titre: str | None = None,
     source: str | None = None,
+    divergente: bool = False,
+    france: gpd.GeoDataFrame | None = None,
+    echelle: bool = False,
 ) -> Figure:
     """Map of the zones (EPCI, communes…) of one territory, with its outline and points.
 
     ``colonne`` colours the zones (a share in [0, 1] or any number, colour bar labelled
-    ``label_colonne``); without it the zones are filled in light blue. ``contour`` (the
-    territory outline) is drawn in dark blue over them. ``points`` need a ``programme``
-    column styled by ``PROGRAMME_STYLE`` (other values in grey); ``etiquettes`` /
-    ``etiquettes_points`` name the columns written on zones / points (small font).
+    ``label_colonne``; ``divergente``: red below zero, blue above, for a change); without it
+    the zones are filled in light blue. ``contour`` (the territory outline) is drawn in dark
+    blue over them. ``points`` need a ``programme`` column styled by ``PROGRAMME_STYLE`` (other
+    values in grey); ``etiquettes`` / ``etiquettes_points`` name the columns written on zones
+    / points (small font). ``france`` (régions of metropolitan France) adds a small inset
+    locating the territory; ``echelle`` a scale bar.
     """
     layers = [g for g in (zones, contour) if g is not None and not g.empty]
     if not layers:
@@ -84,16 +93,20 @@ def carte_territoire(
         if zones is not None and not zones.empty:
             z = zones.to_crs(crs)
             if colonne:
+                colours = {"cmap": "Blues", "vmin": 0}
+                if divergente:
+                    span = float(np.nanmax(np.abs(z[colonne].to_numpy(dtype="float64")))) or 1.0
+                    colours = {"cmap": "RdBu", "norm": TwoSlopeNorm(0.0, -span, span)}
                 z.plot(
-                    ax=ax, column=colonne, cmap="Blues", vmin=0, edgecolor="white", linewidth=0.8, legend=True,
+                    ax=ax, column=colonne, **colours, edgecolor="white", linewidth=0.8, legend=True,
                     legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
                 )
             else:
                 z.plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
             if etiquettes:
                 for geom, text in zip(z.geometry.representative_point(), z[etiquettes]):
-                    ax.annotate(wrap(str(text)), (geom.x, geom.y), ha="center", va="center", fontsize=6.5, color="#5a6f86",
-                                style="italic")
+                    ax.annotate(wrap(str(text)), (geom.x, geom.y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
+                                style="italic", path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
         if contour is not None and not contour.empty:
             contour.to_crs(crs).boundary.plot(ax=ax, color=PRINCIPALE, linewidth=1.6)
         handles = []
@@ -117,8 +130,57 @@ def carte_territoire(
         unique = {h.get_label(): h for h in handles}
         if unique:
             ax.legend(handles=list(unique.values()), loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(unique), fontsize=8)
+        if echelle:
+            barre_echelle(ax)
+        if france is not None and crs == LAMBERT93:
+            _encart(ax, france, contour if contour is not None and not contour.empty else zones)
         _finish(fig, ax, titre, source)
     return fig
+
+
+ECHELLES_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
+
+
+def barre_echelle(ax, fraction: float = 0.25) -> float:
+    """A scale bar in the lower left corner of a map drawn in metres (Lambert-93, UTM): the
+    round length (km, from ``ECHELLES_KM``) closest below ``fraction`` of the map's width.
+    Returns that length in km."""
+    xmin, xmax = ax.get_xlim()
+    ymin, ymax = ax.get_ylim()
+    target = (xmax - xmin) * fraction / 1000
+    km = max([k for k in ECHELLES_KM if k <= target] or [ECHELLES_KM[0]])
+    x0, y0 = xmin + 0.03 * (xmax - xmin), ymin + 0.04 * (ymax - ymin)
+    ax.plot([x0, x0 + km * 1000], [y0, y0], color="#333333", linewidth=2.2, solid_capstyle="butt", zorder=6)
+    for x in (x0, x0 + km * 1000):
+        ax.plot([x, x], [y0, y0 + 0.012 * (ymax - ymin)], color="#333333", linewidth=1.2, zorder=6)
+    ax.annotate(f"{nombre(km)} km", (x0 + km * 500, y0), xytext=(0, 4), textcoords="offset points", ha="center",
+                va="bottom", fontsize=7.5, zorder=6)
+    return km
+
+
+# Corners of the map (axes fraction) where the inset may go, the upper ones first; the lower
+# left one holds the scale bar.
+COINS_ENCART = ((0.77, 0.71), (0.0, 0.71), (0.77, 0.0))
+TAILLE_ENCART = (0.23, 0.29)
+
+
+def _encart(ax, france: gpd.GeoDataFrame, territoire: gpd.GeoDataFrame) -> None:
+    """Small map of metropolitan France in the corner of the map that the territory covers least,
+    the territory in dark blue."""
+    shape = territoire.to_crs(LAMBERT93).union_all()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+
+    def covered(corner: tuple[float, float]) -> float:
+        cx, cy = corner
+        w, h = TAILLE_ENCART
+        return shape.intersection(box(x0 + cx * (x1 - x0), y0 + cy * (y1 - y0), x0 + (cx + w) * (x1 - x0), y0 + (cy + h) * (y1 - y0))).area
+
+    corner = min(COINS_ENCART, key=covered)
+    inset = ax.inset_axes((*corner, *TAILLE_ENCART))
+    france.to_crs(LAMBERT93).plot(ax=inset, color="#eeeeee", edgecolor="#bbbbbb", linewidth=0.3)
+    territoire.to_crs(LAMBERT93).plot(ax=inset, color=PRINCIPALE, edgecolor=PRINCIPALE, linewidth=0.6)
+    inset.set_axis_off()
+    inset.set_aspect("equal")
 
 
 def _finish(fig: Figure, ax, titre: str | None, source: str | None) -> None:

@@ -79,19 +79,26 @@ def _minuscule(label: str) -> str:
     return label[0].lower() + label[1:]
 
 
-def tableau_forces_faiblesses(ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = 4) -> pd.DataFrame:
+def tableau_forces_faiblesses(
+    ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = 4, periods: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The stand-outs as a French table (at most ``n_max`` per lecture, the most marked first).
 
-    Columns: Lecture, Indicateur, Territoire, France, Rang parmi les TI, Position.
+    Columns: Lecture, Indicateur, [Période, when ``periods`` (``wide_periods``) is given],
+    Territoire, France, Rang parmi les TI, Position.
     """
     reg = _registre(registre)
     if n_max is not None:
         ff = ff.groupby("lecture", sort=False).head(n_max)
     units = reg.loc[ff["indicator"], "unit"].to_numpy()
+    per = {} if periods is None else {
+        "Période": [periode_fr(p, court=True) for p in periods.set_index("indicator")["period"].reindex(ff["indicator"]).fillna("")]
+    }
     return pd.DataFrame(
         {
             "Lecture": ff["lecture"].map({"force": "Force", "faiblesse": "Faiblesse", "trait": "Trait distinctif"}).to_numpy(),
             "Indicateur": reg.loc[ff["indicator"], "label"].to_numpy(),
+            **per,
             "Territoire": [valeur(v, u) for v, u in zip(ff["value"], units)],
             "France": [valeur(v, u) for v, u in zip(ff["france"], units)],
             "Rang parmi les TI": [rang_fr(r, n) for r, n in zip(ff["rang"], ff["n"])],

@@ -88,12 +88,14 @@ def lignes(
     source: str | None = None,
     suffixe: str = "",
     ordre: Sequence[str] | None = None,
+    attenuees: Sequence[str] = (),
 ) -> Figure:
     """One line per value of ``serie`` (y against x: numbers or dates).
 
     ``principale`` (usually the territory) is drawn thicker in dark blue, the others thinner;
-    ``reference`` draws a horizontal line (e.g. 100 for an index); ``ordre`` fixes the legend
-    order. Dates on x get year ticks.
+    ``attenuees`` (e.g. the territory's peers) thinner still, dotted; ``reference`` draws a
+    horizontal line (e.g. 100 for an index); ``ordre`` fixes the legend order. Dates on x get
+    year ticks.
     """
     names = list(ordre) if ordre is not None else list(dict.fromkeys(df[serie]))
     colours = _colours(names, principale)
@@ -103,15 +105,15 @@ def lignes(
             part = df.loc[df[serie] == name].sort_values(x)
             if part.empty:
                 continue
-            main = name == principale
+            main, faint = name == principale, name in attenuees
             ax.plot(
                 part[x],
                 part[y],
                 label=name,
                 color=colours[name],
-                linewidth=2.4 if main else 1.4,
-                linestyle="-" if main or principale is None else (0, (4, 1.5)),
-                zorder=3 if main else 2,
+                linewidth=2.4 if main else 1.1 if faint else 1.4,
+                linestyle=":" if faint else "-" if main or principale is None else (0, (4, 1.5)),
+                zorder=3 if main else 1.5 if faint else 2,
             )
         if reference is not None:
             ax.axhline(reference, color="#333333", linewidth=0.8, zorder=1)

@@ -1,5 +1,23 @@
-"""What a monograph says beyond the fiche: the territory's profile and peers, its path
-against the controls, its town programmes and the researchers' fieldwork notes.
+"""What a monograph (``monographies/monographie.ipynb``) says beyond the fiche, section by
+section, as French sentences and tables with the numbers filled in:
+
+- *Portrait*: population and its change, density, the EPCI (``portrait.epci``), the
+  territory's counterpart in the other phase (matched by membership), its profile and peers;
+- *Trajectoire*: private employment against France, its région, its profile and its four
+  nearest peers; each EPCI part and the communes that move most;
+- *Tissu productif*: the A38 sectors estimated from the zones d'emploi
+  (``analyses.tissu_productif``), the shift-share sector by sector, high technology;
+- *Marché du travail et population*: the territory against its peers, its profile and France;
+- *Programmes*: Action cœur de ville, Petites villes de demain, France Relance in its départements;
+- *Contrefactuel*: written by the evaluation work, between *Programmes* and *Forces et
+  faiblesses*; ``texte_impact_territoire`` is its starting point;
+- *Forces et faiblesses* (the fiche's functions), *Questions pour le terrain*
+  (``analyses.questions_terrain``), *Travail de terrain* (only once written) and a short
+  provenance block.
+
+The fiche's sentences (employment, shift-share, unemployment, job seekers, industry, forces
+and weaknesses) come from ``publications.fiche``: the monograph composes them, never copies them.
+Links are relative to the monograph's page (``monographies/<id>.html`` in the site).
 """
 
 from __future__ import annotations
@@ -7,18 +25,425 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis import config, texte
-from analysis.analyses import impact
+from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
-from analysis.analyses.profils import DENSITE
+from analysis.analyses.questions_terrain import Constat
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
+from analysis.analyses.tissu_productif import TissuProductif, parts_industrie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
-from analysis.indicateurs.registry import INDICATORS
-from analysis.texte import nombre
+from analysis.publications import fiche
+from analysis.texte import nombre, pluriel, pourcent, valeur
+
+LIEN_SYNTHESE = "../synthese/synthese.html"
+N_VOISINS = 4
+
+
+def lien_fiche(id_ti: str, phase: int) -> str:
+    """Relative link from a page one folder deep (``monographies/``, ``synthese/``) to a fiche."""
+    return f"../fiches/phase{phase}/{id_ti}.html"
+
+
+def lien_monographie(id_ti: str) -> str:
+    """Relative link from a page one folder deep to a monograph."""
+    return f"../monographies/{id_ti}.html"
+
+
+# --- Portrait -------------------------------------------------------------------------------
+
+
+def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phase: int, noms_autre: pd.Series) -> str:
+    """One line of links: the territory's fiche, the fiches of its counterparts in the other
+    phase (``correspondants``: ``portrait.correspondance``), the synthesis."""
+    autres = [f"[{noms_autre[r.id_ti]} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})" for r in correspondants.itertuples()]
+    phase_autre = (
+        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} de " + ", ".join(autres) if autres else ""
+    )
+    return (
+        f"Voir aussi : [la fiche du territoire]({lien_fiche(id_ti, phase)}) (phase {phase}){phase_autre} ; "
+        f"[la synthèse inter-territoires]({LIEN_SYNTHESE})."
+    )
+
+
+def texte_portrait(terr: referentiel.Territoire, wide: pd.DataFrame, periods: pd.DataFrame, densites: pd.Series, epci: pd.DataFrame) -> str:
+    """Population, its change against France, density and rank, members and the largest town.
+
+    ``densites``: ``profils.densite`` of the phase (log10 of inhabitants per km²);
+    ``epci``: ``portrait.epci``.
+    """
+    id_ti = terr.ligne["id_ti"]
+    communes = terr.communes
+    pop = int(communes["population"].fillna(0).sum())
+    ville = communes.loc[communes["population"].idxmax()]
+    table = wide.set_index("id_ti")
+    per = periods.set_index("indicator")["period"]["croissance_population"]
+    growth, growth_fr = table.loc[id_ti, "croissance_population"], table.loc["FRANCE", "croissance_population"]
+    sens = "a augmenté" if growth > 0 else "a diminué"
+    dens = densites.dropna()
+    rank = int((dens > dens[id_ti]).sum()) + 1 if id_ti in dens.index else None
+    density = (
+        f" Avec {nombre(10 ** dens[id_ti])} habitants par km² (population rapportée à la surface du contour publié par "
+        f"l'ANCT), il est le {texte.ordinal(rank)} plus dense des {nombre(len(dens))} territoires de la phase."
+        if rank
+        else ""
+    )
+    partial = epci.loc[epci["part_population_ti"] < 100, "lib_epci"].tolist()
+    partial_text = f" En partie seulement dans le territoire : {', '.join(partial)}." if partial else ""
+    return (
+        f"Le territoire compte {nombre(pop)} habitants (population municipale {fiche.POPULATION_MILLESIME.get(terr.cog, '')}) "
+        f"dans {pluriel(len(communes), 'commune')} et {pluriel(len(epci), 'EPCI', 'EPCI')} ; sa commune la plus peuplée est "
+        f"{ville['lib_com']} ({nombre(ville['population'])} habitants). {texte.quand_fr(per).capitalize()}, sa population "
+        f"{sens} de {pourcent(abs(growth), 2)} par an en moyenne (France {valeur(growth_fr, '%/an')}, recensement).{density}{partial_text}"
+    )
+
+
+def tableau_epci(epci: pd.DataFrame) -> pd.DataFrame:
+    """``portrait.epci`` as a French table."""
+    return texte.tableau(
+        epci.assign(communes=[f"{a} / {b}" for a, b in zip(epci["n_communes_ti"], epci["n_communes"])]),
+        {
+            "lib_epci": ("EPCI", None),
+            "communes": ("Communes dans le territoire", None),
+            "population_ti": ("Habitants dans le territoire", 0),
+            "part_population_ti": ("Part de l'EPCI dans le territoire (%)", 0),
+            "croissance_population": ("Population 2016-2022 (%/an)", lambda v: valeur(v, "%/an", "–")),
+            "densite": ("Densité (hab./km²)", lambda v: nombre(v) if pd.notna(v) else "–"),
+            "part_industrie": ("Industrie (% de l'emploi)", lambda v: valeur(v, "%", "–")),
+        },
+    )
+
+
+def _epci_listes(communes: pd.DataFrame) -> str:
+    counts = communes.groupby("lib_epci")["insee_com"].size().sort_values(ascending=False)
+    return ", ".join(f"{lib} ({pluriel(int(n), 'commune')})" for lib, n in counts.items())
+
+
+def texte_phases(
+    ligne: pd.Series, phase: int, autre_phase: int, corr: pd.DataFrame, relation: str, ecarts: pd.DataFrame, noms_autre: pd.Series
+) -> str:
+    """How the territory relates to the other phase's territories, matched by their communes.
+
+    ``corr`` / ``relation``: ``portrait.correspondance`` / ``portrait.perimetre``; ``ecarts``:
+    ``portrait.ecarts_perimetre`` with the main counterpart; ``noms_autre``: id_ti -> name in
+    the other phase.
+    """
+    id_ti, n = ligne["id_ti"], int(ligne["n_communes"])
+    quand = fiche.PHASE_PERIODE.get(autre_phase, "")
+    if relation == portrait.AUCUN:
+        return (f"Aucune de ses communes n'appartenait à un territoire d'industrie de la phase {autre_phase} ({quand}) : "
+                "le territoire est nouveau dans le programme.")
+    main = corr.iloc[0]
+    other = f"« {noms_autre[main.id_ti]} » ({main.id_ti})"
+    homonyme = (
+        f" Attention : en phase {autre_phase}, l'identifiant {id_ti} désignait un autre territoire, « {noms_autre[id_ti]} » ; "
+        "les deux phases sont rapprochées ici par leurs communes, non par leur identifiant."
+        if id_ti in noms_autre.index and id_ti != main.id_ti
+        else ""
+    )
+    ajoutees = ecarts.loc[ecarts["ecart"] == "ajoutée"]
+    retirees = ecarts.loc[ecarts["ecart"] == "retirée"]
+    if relation == portrait.IDENTIQUE:
+        text = f"Son périmètre est celui du territoire {other} de la phase {autre_phase} ({quand}) : les mêmes {nombre(n)} communes."
+    elif relation == portrait.INCLUS:
+        text = (
+            f"En phase {autre_phase} ({quand}), ses {nombre(n)} communes faisaient partie d'un territoire plus large, {other}, "
+            f"dont elles regroupaient {pourcent(main.part_autre, 0)} de la population ; les "
+            f"{pluriel(len(retirees), 'autre commune', 'autres communes')} de ce territoire n'en font plus partie : {_epci_listes(retirees)}."
+        )
+    elif relation == portrait.ENGLOBE:
+        text = (
+            f"Il reprend la totalité du territoire {other} de la phase {autre_phase} ({quand}) et y ajoute "
+            f"{pluriel(len(ajoutees), 'commune')} ({nombre(ajoutees['population'].sum())} habitants, "
+            f"{pourcent(100 - main.part_ici, 1)} de sa population) : {_epci_listes(ajoutees)}."
+        )
+    else:
+        text = (
+            f"Il recoupe en partie le territoire {other} de la phase {autre_phase} ({quand}) : "
+            f"{pluriel(int(main.communes_communes), 'commune')} en commun, soit {pourcent(main.part_ici, 0)} de sa population et "
+            f"{pourcent(main.part_autre, 0)} de celle de {other}."
+        )
+    others = corr.iloc[1:]
+    more = (
+        f" Il partage aussi des communes avec {', '.join(f'« {noms_autre[r.id_ti]} » ({r.id_ti})' for r in others.itertuples())}."
+        if len(others)
+        else ""
+    )
+    return text + more + homonyme
+
+
+def tableau_phases(ligne: pd.Series, phase: int, wide: pd.DataFrame, corr: pd.DataFrame, autre_phase: int, wide_autre: pd.DataFrame,
+                   noms_autre: pd.Series) -> pd.DataFrame:
+    """The territory and its counterparts in the other phase: communes, inhabitants, communes in
+    common, private employment of the last year and its growth since 2018 (each phase's table)."""
+    def emploi(table: pd.DataFrame, id_ti: str) -> tuple[float, float]:
+        row = table.set_index("id_ti").loc[id_ti]
+        return row["emploi_prive"], row["emploi_prive_tcam"]
+
+    rows = [{"Phase": str(phase), "Territoire": f"{ligne['lib_ti']} ({ligne['id_ti']})", "Communes": nombre(ligne["n_communes"]),
+             "Habitants": nombre(ligne["population"]), "Communes en commun": "–", "Part de la population en commun": "–",
+             "Emploi salarié privé": nombre(emploi(wide, ligne["id_ti"])[0]),
+             "Croissance 2018-2024": valeur(emploi(wide, ligne["id_ti"])[1], "%/an")}]
+    for r in corr.itertuples():
+        jobs, growth = emploi(wide_autre, r.id_ti)
+        rows.append({"Phase": str(autre_phase), "Territoire": f"{noms_autre[r.id_ti]} ({r.id_ti})", "Communes": nombre(r.n_communes),
+                     "Habitants": nombre(r.population), "Communes en commun": nombre(r.communes_communes),
+                     "Part de la population en commun": f"{pourcent(r.part_ici, 0)} ici, {pourcent(r.part_autre, 0)} là",
+                     "Emploi salarié privé": nombre(jobs), "Croissance 2018-2024": valeur(growth, "%/an")})
+    return pd.DataFrame(rows)
+
+
+def texte_profil_territoire(result: TypologyResult, id_ti: str, phase: int, choix: pd.DataFrame, n_voisins: int = N_VOISINS) -> str:
+    """French paragraph: the territory's profile, its closest peers (linked to their fiches)
+    and why it was chosen."""
+    if id_ti not in result.labels.index:
+        return "Ce territoire n'entre pas dans la typologie (indicateurs du recensement indisponibles, territoire d'outre-mer)."
+    cluster = int(result.labels[id_ti])
+    members = result.labels.index[result.labels == cluster]
+    names = referentiel.territoires(phase).set_index("id_ti")["lib_ti"]
+    peers = profils.voisins(result, id_ti, n_voisins)
+    row = choix.loc[choix["id_ti"] == id_ti]
+    by = "par l'équipe" if len(row) and row["source"].iloc[0] != "typologie" else "par la règle de la synthèse"
+    why = f" Il a été retenu pour une monographie {by} : {row['raison'].iloc[0]}." if len(row) else ""
+    return (
+        f"Dans la typologie de la phase {phase}, le territoire appartient au profil « {result.profiles[cluster]} », "
+        f"qui réunit {nombre(len(members))} des {nombre(len(result.labels))} territoires classés. Les territoires de ce profil "
+        f"les plus proches de lui sur l'ensemble des indicateurs, ses « voisins » dans la suite de ce document, sont : "
+        f"{', '.join(f'[{names[p]}]({lien_fiche(p, phase)})' for p in peers)}.{why}"
+    )
+
+
+# --- Trajectoire ----------------------------------------------------------------------------
+
+
+def texte_trajectoire(indices: pd.DataFrame, nom: str, profil: str, voisins: list[str]) -> str:
+    """The territory's employment index in the last year against its four peers and its profile.
+
+    ``indices``: ``positions.indices_groupes`` (lib, period, value) holding ``nom``, ``profil``
+    and the ``voisins`` labels.
+    """
+    last = indices["period"].max()
+    at = indices.loc[indices["period"] == last].set_index("lib")["value"]
+    own, peers = at[nom], at.reindex(voisins).dropna()
+    higher = int((peers > own).sum())
+    place = (
+        "au-dessus de celui de chacun de ses voisins" if higher == 0
+        else "en dessous de celui de chacun de ses voisins" if higher == len(peers)
+        else f"au {texte.ordinal(higher + 1)} rang parmi lui et ses {pluriel(len(peers), 'voisin')}"
+    )
+    return (
+        f"En {last}, l'indice de l'emploi salarié privé du territoire (base 100 en {indices['period'].min()}) atteint "
+        f"{nombre(own, 1)} : {place} (de {nombre(peers.min(), 1)} à {nombre(peers.max(), 1)}), contre {nombre(at[profil], 1)} "
+        f"pour l'ensemble des territoires de son profil (emplois additionnés)."
+    )
+
+
+def texte_epci_emploi(table: pd.DataFrame) -> str:
+    """French sentence on the EPCI parts: the largest, the fastest and slowest since 2018."""
+    last = [c for c in table.columns if c.startswith("emploi_")][-1].removeprefix("emploi_")
+    first = table.iloc[0]
+    if len(table) == 1:
+        return f"Le territoire ne compte qu'un EPCI, {first['lib_epci']} : sa trajectoire est celle du territoire."
+    fast, slow = table.loc[table["tcam_apres"].idxmax()], table.loc[table["tcam_apres"].idxmin()]
+    return (
+        f"La partie de {first['lib_epci']} située dans le territoire réunit {pourcent(first['part'], 0)} de ses emplois salariés "
+        f"privés en {last}. Entre 2018 et {last}, la croissance annuelle moyenne va de {valeur(slow['tcam_apres'], '%/an')} "
+        f"({slow['lib_epci']}) à {valeur(fast['tcam_apres'], '%/an')} ({fast['lib_epci']})."
+    )
+
+
+def tableau_epci_emploi(table: pd.DataFrame) -> pd.DataFrame:
+    """``portrait.tableau_epci_emploi`` as a French table."""
+    years = [c.removeprefix("emploi_") for c in table.columns if c.startswith("emploi_")]
+    spec = {"lib_epci": ("EPCI (communes du territoire)", None)}
+    spec |= {f"emploi_{y}": (f"Emplois {y}", 0) for y in years}
+    spec |= {"tcam_avant": (f"Croissance {years[0]}-{years[1]}", lambda v: valeur(v, "%/an", "–")),
+             "tcam_apres": (f"Croissance {years[1]}-{years[2]}", lambda v: valeur(v, "%/an", "–")),
+             "part": (f"Part des emplois {years[2]} (%)", 1)}
+    return texte.tableau(table, spec)
+
+
+def texte_communes(variations: pd.DataFrame, debut: int, fin: int, n: int) -> str:
+    """The ``n`` communes with the most jobs, their weight, and the commune that moved most."""
+    total = variations["variation"].sum()
+    top = variations.head(n)
+    mover = variations.loc[variations["variation"].abs().idxmax()]
+    sens = "gagné" if mover["variation"] > 0 else "perdu"
+    return (
+        f"Les {nombre(len(top))} communes qui comptent le plus d'emplois salariés privés en {fin} en réunissent "
+        f"{pourcent(top['part'].sum(), 0)}. Entre {debut} et {fin}, l'emploi du territoire a varié de "
+        f"{'+' if total > 0 else ''}{nombre(total)} ; la commune qui a le plus bougé, {mover['lib_com']}, a {sens} "
+        f"{nombre(abs(mover['variation']))} emplois ({pourcent(mover['variation_pct'], 1, signed=True)})."
+    )
+
+
+# --- Tissu productif ------------------------------------------------------------------------
+
+
+def texte_tissu(tissu: TissuProductif, nom: str) -> str:
+    """Method (an estimate, the zones d'emploi and their weights), the largest sectors, their
+    change since 2019, the most specific ones and the weight of industry."""
+    zones = tissu.poids.loc[tissu.poids["poids"] >= 0.01]
+    listed = ", ".join(f"{z.lib_ze} ({pourcent(100 * z.poids, 0)})" for z in zones.itertuples())
+    s = tissu.secteurs
+    top = s.head(3)
+    biggest = " ; ".join(f"{r.lib} ({pourcent(r.part, 1)} des emplois, France {pourcent(r.part_reference, 1)})" for r in top.itertuples())
+    specific = s.loc[s["part"] >= 1].nlargest(3, "specificite")
+    specs = ", ".join(f"{r.lib} ({nombre(r.specificite, 1)} fois son poids en France)" for r in specific.itertuples())
+    gains = s.nlargest(1, "variation").iloc[0]
+    losses = s.nsmallest(1, "variation").iloc[0]
+    shares = parts_industrie(s)
+    methode = (
+        "**Une estimation.** L'URSSAF ne publie l'emploi salarié privé par secteur (38 secteurs) que par zone d'emploi. "
+        f"{nom} en reçoit une part égale à son poids dans l'emploi salarié privé de 2019 de chaque zone : {listed}. "
+        "Les chiffres de cette section supposent donc que, dans chaque zone, les communes du territoire ont la même "
+        "composition sectorielle que la zone entière ; ils sont exacts seulement pour une zone entièrement comprise dans le territoire."
+        if tissu.estimation
+        else "L'emploi salarié privé par secteur (38 secteurs) est ici la somme des communes du territoire, d'après le fichier "
+        "national de l'URSSAF des effectifs par commune et code d'activité."
+    )
+    return (
+        f"{methode}\n\n"
+        f"En {tissu.fin}, les trois premiers secteurs sont : {biggest}. L'industrie (extraction, industrie manufacturière, "
+        f"énergie, eau et déchets) y pèse {pourcent(shares['industrie'], 1)} des emplois salariés privés, contre "
+        f"{pourcent(shares['industrie_reference'], 1)} en France. Les secteurs les plus spécifiques du territoire sont : {specs}. "
+        f"Depuis {tissu.debut}, le secteur qui a le plus gagné d'emplois est {gains['lib'].lower()} "
+        f"({'+' if gains['variation'] > 0 else ''}{nombre(gains['variation'])}), celui qui en a le plus perdu "
+        f"{losses['lib'].lower()} ({nombre(losses['variation'])})."
+    )
+
+
+def tableau_secteurs(tissu: TissuProductif, n: int = 12) -> pd.DataFrame:
+    """The ``n`` largest sectors as a French table."""
+    return texte.tableau(
+        tissu.secteurs.head(n),
+        {
+            "lib": ("Secteur (A38)", None),
+            "emploi_fin": (f"Emplois {tissu.fin}" + (" (estimation)" if tissu.estimation else ""), 0),
+            "part": ("Part (%)", 1),
+            "part_reference": ("Part en France (%)", 1),
+            "specificite": ("Spécificité", lambda v: nombre(v, 2)),
+            "variation_pct": ("Évolution depuis 2019 (%)", lambda v: pourcent(v, 1, signed=True) if pd.notna(v) else "–"),
+        },
+    )
+
+
+def evolutions_secteurs(secteurs: pd.DataFrame, nom: str, n: int = 10) -> pd.DataFrame:
+    """Long table for grouped bars: the change (%) since the first year of the ``n`` largest
+    sectors, in the territory and in France (secteur, lib, value)."""
+    top = secteurs.head(n)
+    return pd.concat(
+        [pd.DataFrame({"secteur": top["lib"], "lib": nom, "value": top["variation_pct"]}),
+         pd.DataFrame({"secteur": top["lib"], "lib": "France", "value": top["variation_pct_reference"]})],
+        ignore_index=True,
+    )
+
+
+def effets_marquants(effets: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The ``n`` sectors with the largest local gains and the ``n`` with the largest local
+    losses (jobs beyond or below their national trend): secteur, value."""
+    gains = effets.loc[effets["effet_local"] > 0].head(n)
+    losses = effets.loc[effets["effet_local"] < 0].tail(n)
+    both = pd.concat([gains, losses])
+    return pd.DataFrame({"secteur": both["lib"].to_numpy(), "value": both["effet_local"].to_numpy()})
+
+
+def texte_effets_secteurs(tissu: TissuProductif) -> str:
+    """Which sectors carry the local effect of the shift-share."""
+    effets, debut, fin = tissu.effets, tissu.debut, tissu.fin
+    note = ", estimation par zone d'emploi" if tissu.estimation else ""
+    gains, losses = effets.loc[effets["effet_local"] > 0].head(2), effets.loc[effets["effet_local"] < 0].tail(2).iloc[::-1]
+
+    def items(rows: pd.DataFrame) -> str:
+        return " et ".join(f"{r.lib.lower()} ({'+' if r.effet_local > 0 else ''}{nombre(r.effet_local)})" for r in rows.itertuples())
+
+    parts = []
+    if len(gains):
+        parts.append(f"les secteurs qui ont le plus dépassé leur tendance nationale sont {items(gains)}")
+    if len(losses):
+        parts.append(f"ceux qui sont le plus restés en deçà sont {items(losses)}")
+    return (
+        f"Secteur par secteur, entre {debut} et {fin}, l'effet local compare les emplois gagnés ou perdus à ce qu'aurait donné "
+        f"la croissance nationale de chaque secteur : {' ; '.join(parts)} (emplois{note})."
+    )
+
+
+def texte_haute_technologie(tissu: TissuProductif) -> str:
+    """High-technology industry and services against France (same estimate)."""
+    p = parts_industrie(tissu.secteurs)
+    return (
+        f"Les secteurs de haute et moyenne-haute technologie (chimie, pharmacie, informatique et électronique, équipements "
+        f"électriques, machines, matériels de transport) réunissent {pourcent(p['industrie_hautetech'], 1)} des emplois salariés "
+        f"privés du territoire en {tissu.fin} (France {pourcent(p['industrie_hautetech_reference'], 1)}) ; les services de haute "
+        f"technologie (télécommunications, informatique, recherche), {pourcent(p['services_hautetech'], 1)} "
+        f"(France {pourcent(p['services_hautetech_reference'], 1)})."
+    )
+
+
+# --- Marché du travail et population --------------------------------------------------------
+
+# Indicators of the table against the peers, with their short French labels.
+PAIRS_INDICATEURS = {
+    "taux_chomage": "Chômage localisé",
+    "demandeurs_emploi_evol": "Demandeurs d'emploi, évolution",
+    "taux_emploi_1564": "Taux d'emploi 15-64 ans",
+    "part_diplomes_superieur": "Diplômés du supérieur",
+    "part_sans_bac": "Sans diplôme ou sous le bac",
+    "part_cadres": "Cadres",
+    "part_ouvriers": "Ouvriers",
+    "revenu_median": "Niveau de vie médian",
+    "taux_pauvrete": "Taux de pauvreté",
+    "croissance_population": "Croissance de la population",
+    "dvf_prix_maison": "Prix des maisons",
+}
+
+
+# Decimals of the bare numbers of ``tableau_pairs`` by unit (the unit is in the row label).
+DECIMALES = {"%": 1, "%/an": 2, "€/an": 0, "€/m²": 0, "points": 1}
+
+
+def tableau_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """``positions.valeurs_groupes`` (indicator × territory, peers, profile, France) in French:
+    one row per indicator labelled with its unit and period, bare numbers in the cells."""
+    reg = registre.set_index("name")
+    per = periods.set_index("indicator")["period"]
+    units = {i: reg.loc[i, "unit"].removesuffix("/an") if reg.loc[i, "unit"] == "€/an" else reg.loc[i, "unit"] for i in valeurs.index}
+    out = pd.DataFrame(
+        {"Indicateur": [f"{PAIRS_INDICATEURS.get(i, reg.loc[i, 'label'])} ({units[i]}, {texte.periode_fr(per.get(i, ''), court=True)})"
+                        for i in valeurs.index]}
+    )
+    for column in valeurs.columns:
+        out[column] = [
+            "–" if pd.isna(v) else ("+" if reg.loc[i, "unit"] == "%/an" and v > 0 else "") + nombre(v, DECIMALES.get(reg.loc[i, "unit"], 1))
+            for i, v in valeurs[column].items()
+        ]
+    return out
+
+
+def texte_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, nom: str, voisins: list[str]) -> str:
+    """Where the territory is the highest or the lowest among itself and its peers."""
+    reg = registre.set_index("name")
+    group = valeurs[[nom, *voisins]]
+    top = [i for i in valeurs.index if pd.notna(group.loc[i, nom]) and group.loc[i, nom] == group.loc[i].max()]
+    bottom = [i for i in valeurs.index if pd.notna(group.loc[i, nom]) and group.loc[i, nom] == group.loc[i].min()]
+
+    def names(items: list[str]) -> str:
+        return ", ".join(fiche._minuscule(reg.loc[i, "label"]) for i in items)
+
+    parts = []
+    if top:
+        parts.append(f"la valeur la plus élevée pour : {names(top)}")
+    if bottom:
+        parts.append(f"la plus basse pour : {names(bottom)}")
+    if not parts:
+        return f"Sur ces indicateurs, {nom} n'a la valeur extrême sur aucun indicateur parmi lui et ses voisins."
+    return f"Parmi lui et ses {pluriel(len(voisins), 'voisin')}, {nom} a " + " ; ".join(parts) + "."
+
+
+# --- Programmes -----------------------------------------------------------------------------
+
 
 def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     """French sentence on the territory's towns in Action cœur de ville and Petites villes de demain."""
@@ -27,24 +452,160 @@ def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     if acv + pvd == 0:
         return f"Aucune commune de {lib_ti} n'est retenue par Action cœur de ville ni par Petites villes de demain."
     return (
-        f"{lib_ti} compte {nombre(acv)} ville(s) Action cœur de ville (liste actuelle ; {nombre(n[PROGRAMMES_VILLES['ACV 2']])} "
-        f"en Action cœur de ville 2, {nombre(n[PROGRAMMES_VILLES['ACV 2018']])} dans la liste de 2018) et {nombre(pvd)} commune(s) "
-        "Petites villes de demain : le programme industriel s'y superpose aux programmes de revitalisation des centres, "
+        f"{lib_ti} compte {pluriel(int(acv), 'ville', zero='aucune')} Action cœur de ville (liste actuelle ; "
+        f"{nombre(n[PROGRAMMES_VILLES['ACV 2']])} en Action cœur de ville 2, {nombre(n[PROGRAMMES_VILLES['ACV 2018']])} dans la liste "
+        f"de 2018) et {pluriel(int(pvd), 'commune', zero='aucune')} Petites villes de demain : le programme industriel s'y superpose aux programmes de revitalisation des centres, "
         "qui financent surtout l'habitat, le commerce et les espaces publics."
     )
 
 
+def texte_recoupement(villes: pd.DataFrame, communes: pd.DataFrame) -> str:
+    """Share of the territory's inhabitants living in an ACV or PVD town.
+
+    ``villes``: ``referentiel.villes_programmes`` rows of the territory; ``communes``: its communes."""
+    towns = villes.loc[villes["programme"].isin(["ACV", "ACV 2", "PVD"]), "insee_com"].unique()
+    pop = communes["population"].fillna(0)
+    share = 100 * pop[communes["insee_com"].isin(towns)].sum() / pop.sum()
+    return (
+        f"Ces villes regroupent {pourcent(share, 0)} des habitants du territoire : c'est la part de sa population que les "
+        "trois programmes touchent à la fois."
+    )
+
+
+def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_population: pd.Series) -> str:
+    """France Relance industrial firms in the territory's départements against France.
+
+    ``departements``: rows of ``france_relance.relance_par_departement`` (phase 1); ``series``:
+    ``france_relance.relance_departements``; ``poids_population``: share (%) of the territory's
+    inhabitants in each département.
+    """
+    last = series["mois"].max()
+    at = series.loc[series["mois"] == last].set_index("departement")
+    france = at.loc["FR", "entreprises_100k"]
+    items = [
+        f"{r.lib_departement} ({pourcent(poids_population[r.departement], 0)} de ses habitants) : {nombre(r.entreprises)} entreprises, "
+        f"{nombre(at.loc[r.departement, 'entreprises_100k'], 1)} pour 100 000 habitants, département où le poids des territoires "
+        f"d'industrie de la phase 1 est {r.groupe.removeprefix('poids des TI ')} ({pourcent(r.part_population_ti, 0)} de la population)"
+        for r in departements.itertuples()
+    ]
+    return (
+        "France Relance (2020-2022) n'est suivi que par département : on ne sait pas combien des entreprises aidées sont "
+        f"dans le territoire lui-même. Fin {texte.periode_fr(last)}, les entreprises industrielles aidées par ses aides à "
+        f"l'investissement étaient, dans {'ses départements' if len(items) > 1 else 'son département'} : "
+        + " ; ".join(items)
+        + f". En France, {nombre(france, 1)} pour 100 000 habitants."
+    )
+
+
+# --- Questions, terrain, brouillon ----------------------------------------------------------
+
+
+def _signe(x: float) -> str:
+    return f"{'+' if x > 0 else ''}{nombre(x)}"
+
+
+def _question(c: Constat, autre_phase: int) -> str:
+    v = c.valeurs
+    if c.regle == "local_contre_structure":
+        mix = "favorable" if v["structurel_pct"] > 0 else "défavorable"
+        local = "mieux" if v["local_pct"] > 0 else "moins bien"
+        return (f"Sa composition sectorielle lui était {mix} ({pourcent(v['structurel_pct'], 1, signed=True)} d'emplois depuis 2019), "
+                f"mais ses établissements ont fait {local} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
+                f"{_signe(v['local'])} emplois). Qu'est-ce qui, localement, a fait la différence ?")
+    if c.regle == "specialite":
+        sens = "gagné" if v["effet_local"] > 0 else "perdu"
+        return (f"Son secteur le plus spécifique, {v['secteur'].lower()} ({nombre(v['specificite'], 1)} fois son poids en France, "
+                f"{pourcent(v['part'], 1)} des emplois), a {sens} {nombre(abs(v['effet_local']))} emplois de plus que ne le voudrait "
+                f"sa tendance nationale (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
+                "établissements, quelles décisions d'investissement ou de fermeture l'expliquent ?")
+    if c.regle == "epci_divergents":
+        return (f"Depuis 2018, l'emploi salarié privé progresse de {valeur(v['tcam_haut'], '%/an')} dans {v['haut']} mais de "
+                f"{valeur(v['tcam_bas'], '%/an')} dans {v['bas']}. Les deux parties du territoire vivent-elles des mêmes "
+                "activités, et le programme les touche-t-il de la même façon ?")
+    if c.regle == "commune_decisive":
+        sens = "gagné" if v["variation"] > 0 else "perdu"
+        return (f"À elle seule, {v['commune']} a {sens} {nombre(abs(v['variation']))} emplois depuis 2018 "
+                f"({pourcent(v['variation_pct'], 1, signed=True)}), pour une variation de {_signe(v['total'])} dans tout le "
+                "territoire. S'agit-il d'un ou deux établissements, d'une zone d'activité, d'un transfert depuis une commune voisine ?")
+    if c.regle == "perimetre":
+        if v["relation"] == portrait.INCLUS:
+            what = (f"En phase {autre_phase}, ses communes faisaient partie d'un territoire plus large ({v['id_autre']}, "
+                    f"{nombre(v['n_communes_autre'])} communes), dont elles ne regroupaient que {pourcent(v['part_autre'], 0)} "
+                    "de la population")
+        elif v["relation"] == portrait.ENGLOBE:
+            what = (f"En phase {autre_phase}, le territoire ({v['id_autre']}) ne comptait que {nombre(v['communes_communes'])} "
+                    f"de ses {nombre(v['n_communes'])} communes ; les autres, {pourcent(100 - v['part_ici'], 1)} de sa population, "
+                    "l'ont rejoint depuis")
+        else:
+            what = (f"En phase {autre_phase}, {v['id_autre']} ne partageait avec lui que {nombre(v['communes_communes'])} de ses "
+                    f"{nombre(v['n_communes'])} communes ({pourcent(v['part_ici'], 0)} de sa population)")
+        return f"{what}. Pourquoi ce changement de périmètre, et qu'a-t-il changé au projet industriel et à sa gouvernance ?"
+    if c.regle == "demandeurs_contre_emploi":
+        return (f"Les demandeurs d'emploi ont varié de {pourcent(v['demandeurs'], 1, signed=True)} (France "
+                f"{pourcent(v['demandeurs_france'], 1, signed=True)}) alors que l'emploi salarié privé croît de "
+                f"{valeur(v['emploi_tcam'], '%/an')} (France {valeur(v['emploi_tcam_france'], '%/an')}). Les emplois créés "
+                "vont-ils à des actifs venus d'ailleurs, ou les inscriptions reflètent-elles autre chose ?")
+    if c.regle == "emploi_population":
+        return (f"L'emploi salarié privé {'progresse' if v['emploi_tcam'] > 0 else 'recule'} ({valeur(v['emploi_tcam'], '%/an')} "
+                f"depuis 2018) quand la population {'diminue' if v['population_tcam'] < 0 else 'augmente'} "
+                f"({valeur(v['population_tcam'], '%/an')} entre 2016 et 2022). Où habitent ceux qui occupent les emplois du territoire ?")
+    if c.regle == "secteur_local":
+        sens = "gagné" if v["effet_local"] > 0 else "perdu"
+        return (f"Le secteur {v['secteur'].lower()} porte à lui seul {pourcent(100 * v['part'], 0)} des écarts à la tendance "
+                f"nationale : il a {sens} {nombre(abs(v['effet_local']))} emplois de plus que sa tendance. Pourquoi ?")
+    if c.regle == "emploi_chomage":
+        return (f"L'emploi salarié privé croît plus vite qu'en France ({valeur(v['emploi_tcam'], '%/an')} contre "
+                f"{valeur(v['emploi_tcam_france'], '%/an')}) mais le chômage y reste plus élevé ({pourcent(v['chomage'])} contre "
+                f"{pourcent(v['chomage_france'])}). Les emplois créés correspondent-ils aux qualifications des chômeurs ?")
+    if c.regle == "industrie_sans_haute_technologie":
+        return (f"L'industrie pèse {pourcent(v['industrie'])} de l'emploi (France {pourcent(v['industrie_france'])}), mais la haute "
+                f"technologie seulement {pourcent(v['hautetech'])} (France {pourcent(v['hautetech_france'])}). Quels projets de "
+                "montée en gamme les entreprises portent-elles ?")
+    raise ValueError(f"règle inconnue : {c.regle}")
+
+
+def texte_questions(constats: list[Constat], nom: str, autre_phase: int) -> str:
+    """The facts the numbers do not explain, each followed by a question for the interviews
+    (``autre_phase``: the phase the perimeter is compared with)."""
+    if not constats:
+        return f"Aucune des règles de repérage ne signale de fait inexpliqué pour {nom}."
+    intro = (
+        "Les faits suivants ressortent des chiffres de cette monographie sans que ceux-ci suffisent à les expliquer ; ils sont "
+        "repérés par des règles explicites (écarts de signe, concentration, divergence) et proposés comme points de départ "
+        "des entretiens."
+    )
+    return intro + "\n\n" + "\n".join(f"{i}. {_question(c, autre_phase)}" for i, c in enumerate(constats, 1))
+
+
 TERRAIN_DIR = config.MONOGRAPHIES_DIR / "terrain"
-
-
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-TERRAIN_ATTENTE = (
-    "> **Section en attente du travail de terrain.** Aucune note n'a encore été déposée pour ce territoire. "
-    "Les chercheurs la compléteront dans `monographies/terrain/{id_ti}.md` (entretiens menés, bonnes pratiques "
-    "repérées, projets phares) ; elle apparaîtra ici à la prochaine exécution."
-)
+def terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
+    """The researchers' fieldwork notes (``monographies/terrain/<id_ti>.md``) without HTML
+    comments (the template's instructions); "" while nothing else is written."""
+    path = Path(folder) / f"{id_ti}.md"
+    return HTML_COMMENT.sub("", path.read_text(encoding="utf-8")).strip() if path.exists() else ""
+
+
+def section_terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
+    """The "Travail de terrain" section when the notes are written, else "" (no section at all)."""
+    notes = terrain(id_ti, folder)
+    return f"## Travail de terrain\n\n{notes}" if notes else ""
+
+
+def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) -> str:
+    """For the team only (shown by ``observatoire render --brouillon``): what the monograph still lacks."""
+    items = list(manques)
+    if not terrain(id_ti, folder):
+        items.insert(0, f"les notes de terrain : écrire sous le commentaire de `monographies/terrain/{id_ti}.md` "
+                        "(entretiens, bonnes pratiques, projets phares, ce que les données ne disent pas)")
+    if not items:
+        return "> **Brouillon.** Rien ne manque à cette monographie."
+    return "> **Brouillon — ce qui manque à cette monographie (visible de l'équipe seulement)**\n>\n" + "\n".join(f"> - {m}" for m in items)
+
+
+# --- Contrefactuel (written by the evaluation work) ------------------------------------------
 
 
 def texte_impact_territoire(it: ImpactTerritoire) -> str:
@@ -70,53 +631,3 @@ def texte_impact_territoire(it: ImpactTerritoire) -> str:
         "les chocs propres au territoire (une usine qui ouvre ou ferme, un sous-traitant qui perd un client) se confondent avec "
         "lui. Seule l'estimation sur l'ensemble des EPCI entrés la même année, rappelée ci-dessous, a un sens statistique."
     )
-
-
-def tableau_profil_territoire(result: TypologyResult, wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
-    """The territory's raw values beside the mean of its profile, of all TI and France (French strings)."""
-    raw = result.raw.astype("float64")
-    cluster = int(result.labels[id_ti])
-    france = wide.loc[wide["niveau"] == "france"].iloc[0]
-    units = {name: ind.unit for name, ind in INDICATORS.items()}
-
-    def fmt(col: str, v: float) -> str:
-        if pd.isna(v):
-            return "n.d."
-        return nombre(10**v) if col == DENSITE else texte.valeur(v, units[col])
-
-    rows = []
-    for col in raw.columns:
-        values = (raw.loc[id_ti, col], raw.loc[result.labels == cluster, col].mean(), raw[col].mean(),
-                  float(france[col]) if col in france.index else np.nan)
-        rows.append({"Indicateur": "Densité de population (hab./km²)" if col == DENSITE else result.indicator_labels.get(col, col),
-                     "Territoire": fmt(col, values[0]), "Moyenne du profil": fmt(col, values[1]),
-                     "Ensemble des TI": fmt(col, values[2]), "France": fmt(col, values[3])})
-    return pd.DataFrame(rows)
-
-
-def texte_profil_territoire(result: TypologyResult, id_ti: str, phase: int, choix: pd.DataFrame, n_voisins: int = 4) -> str:
-    """French paragraph: the territory's profile, its closest peers and why it was chosen."""
-    if id_ti not in result.labels.index:
-        return "Ce territoire n'entre pas dans la typologie (indicateurs du recensement indisponibles, territoire d'outre-mer)."
-    cluster = int(result.labels[id_ti])
-    members = result.labels.index[result.labels == cluster]
-    names = referentiel.territoires(phase).set_index("id_ti")["lib_ti"]
-    dist = np.linalg.norm(result.z.loc[members].to_numpy() - result.z.loc[id_ti].to_numpy(), axis=1)
-    peers = pd.Series(dist, index=members).drop(id_ti).nsmallest(n_voisins).index
-    row = choix.loc[choix["id_ti"] == id_ti]
-    by = "par l'équipe" if len(row) and row["source"].iloc[0] != "typologie" else "par la règle de la typologie"
-    why = f" Il a été retenu pour une monographie {by} : {row['raison'].iloc[0]}." if len(row) else ""
-    return (
-        f"Dans la typologie de la phase {phase}, le territoire appartient au profil « {result.profiles[cluster]} », "
-        f"qui réunit {nombre(len(members))} des {nombre(len(result.labels))} territoires classés. Les territoires de ce profil "
-        f"les plus proches de lui sur l'ensemble des indicateurs sont : {', '.join(names[p] for p in peers)}.{why}"
-    )
-
-
-def terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
-    """The researchers' fieldwork notes (``monographies/terrain/<id_ti>.md``) without its HTML
-    comments (the instructions of the template), or a visible placeholder when nothing else
-    has been written yet."""
-    path = Path(folder) / f"{id_ti}.md"
-    content = HTML_COMMENT.sub("", path.read_text(encoding="utf-8")).strip() if path.exists() else ""
-    return content or TERRAIN_ATTENTE.format(id_ti=id_ti)

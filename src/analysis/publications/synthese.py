@@ -18,6 +18,7 @@ from analysis.analyses.profils import DENSITE, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
 from analysis.indicateurs.registry import INDICATORS
+from analysis.publications.monographie import lien_monographie
 from analysis.publications.texte_evaluation import _ic
 from analysis.texte import nombre, tableau, valeur
 
@@ -130,7 +131,7 @@ def tableau_profils(result: TypologyResult) -> pd.DataFrame:
 
 def texte_monographies(choix: pd.DataFrame) -> str:
     """French paragraph stating the rule of the monograph choice, then the numbered list of the
-    territories with the reason of each choice and, if the team's choices leave one, the
+    territories (each linked to its monograph) with the reason of each choice and, if the team's choices leave one, the
     criteria of the rule that no territory meets."""
     regle = (
         "Quatre territoires de la phase 2 font l'objet d'une monographie. Ils sont choisis pour contraster sur ce dont "
@@ -144,7 +145,7 @@ def texte_monographies(choix: pd.DataFrame) -> str:
         "territoires : ils passent alors en premier et la règle complète les places restantes."
     )
     items = [
-        f"{r.rang}. **{r.lib_ti}** ({r.id_ti}), profil « {r.profil} »"
+        f"{r.rang}. [**{r.lib_ti}**]({lien_monographie(r.id_ti)}) ({r.id_ti}), profil « {r.profil} »"
         + (" (choix de l'équipe)" if r.source != "typologie" else f", rôle « {r.role} »")
         + f" : {r.raison}."
         for r in choix.itertuples()
