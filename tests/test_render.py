@@ -377,3 +377,39 @@ def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch)
     assert rendered == ["TI-19.ipynb"]
     assert "Fiche modifiée" in unescape((root / "site" / "fiches" / "phase2" / "TI-19.html").read_text(encoding="utf-8"))
     assert third.pdfs[0].read_bytes() == pages[first.pdfs[0]]
+
+
+def _with_draft_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb.cells.append(
+        new_code_cell(
+            "display(Markdown(manques))",
+            metadata={"tags": ["brouillon"]},
+            outputs=[new_output("display_data", data={"text/markdown": "> **Brouillon** : NOTES-DE-TERRAIN-A-ECRIRE"})],
+        )
+    )
+    return nb
+
+
+def test_draft_cells_only_in_the_draft_site(periode, fake_quarto):
+    root = config.periode_dir(periode)
+    monographie = _write(root / "monographies" / "ti-0001.ipynb", _with_draft_cell(_notebook()))
+    assert "NOTES-DE-TERRAIN" not in _outputs_markdown(render.publishable(nbformat.read(monographie, as_version=4)))
+    assert "NOTES-DE-TERRAIN" in _outputs_markdown(render.publishable(nbformat.read(monographie, as_version=4), brouillon=True))
+    # Quarto: the staged copy of the published site has no draft cell, the draft site's has it
+    render.render_site(periode, [render.Document(monographie)], [])
+    staged = nbformat.read(fake_quarto / "monographies" / "ti-0001.ipynb", as_version=4)
+    assert not [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
+    published = sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*"))
+    shutil.rmtree(fake_quarto)  # the stand-in copies the staged project there
+    report = render.render_site(periode, [render.Document(monographie)], [], brouillon=True)
+    staged = nbformat.read(fake_quarto / "monographies" / "ti-0001.ipynb", as_version=4)
+    assert [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
+    assert report.site == root / "brouillon" and (root / "brouillon" / "monographies" / "ti-0001.pdf").exists()
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*")) == published  # untouched
+    # the fallback writes the draft's text into the draft site only
+    report = render.render_site(periode, [render.Document(monographie)], [], renderer="pandoc+typst", brouillon=True)
+    assert "NOTES-DE-TERRAIN-A-ECRIRE" in unescape(report.index.with_name("monographies").joinpath("ti-0001.html").read_text(encoding="utf-8"))
+
+
+def _outputs_markdown(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))

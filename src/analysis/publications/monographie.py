@@ -9,8 +9,8 @@ section, as French sentences and tables with the numbers filled in:
   (``analyses.tissu_productif``), the shift-share sector by sector, high technology;
 - *Marché du travail et population*: the territory against its peers, its profile and France;
 - *Programmes*: Action cœur de ville, Petites villes de demain, France Relance in its départements;
-- *Contrefactuel*: written by the evaluation work, between *Programmes* and *Forces et
-  faiblesses*; ``texte_impact_territoire`` is its starting point;
+- *Ses EPCI face à des EPCI témoins*, the counterfactual of the evaluation work (reweighted
+  control EPCI, ``texte_impact_territoire``, and synthetic control, ``texte_controle_synthetique``);
 - *Forces et faiblesses* (the fiche's functions), *Questions pour le terrain*
   (``analyses.questions_terrain``), *Travail de terrain* (only once written) and a short
   provenance block.
@@ -605,7 +605,7 @@ def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) 
     return "> **Brouillon — ce qui manque à cette monographie (visible de l'équipe seulement)**\n>\n" + "\n".join(f"> - {m}" for m in items)
 
 
-# --- Contrefactuel (written by the evaluation work) ------------------------------------------
+# --- Ses EPCI face à des EPCI témoins (the evaluation's counterfactual) ------------------------
 
 
 def texte_impact_territoire(it: ImpactTerritoire) -> str:
