@@ -8,6 +8,8 @@ Measures, in one run on the same machine and for the same period:
 - full: ``observatoire run --phase 2`` (indicators, every phase-2 fiche, the synthesis, the four
   monographs and the changes page, render, manifest) into empty outputs, data cache warm;
 - rerun: the same command again, nothing changed;
+- render: ``observatoire render`` of the full run's period, every page and PDF rendered again
+  (the site's size, pages and PDFs are reported with the full run);
 - floor: ``benchmarks/floor.ipynb`` (the fiche's imports only) executed through
   ``analysis.execution.pipeline.execute_jobs`` as many times as the full run executed notebooks, with the
   same number of workers;
@@ -173,6 +175,16 @@ def command(args: list[str], env: dict, cwd: Path | None = None):
     return step
 
 
+def forget(path: Path):
+    """A step removing a file (untimed in effect: a few microseconds)."""
+
+    def step(out) -> bool:
+        path.unlink(missing_ok=True)
+        return True
+
+    return step
+
+
 # --------------------------------------------------------------------------- preparation
 
 
@@ -229,6 +241,13 @@ def composition(manifest: dict) -> str:
     parts = [f"{n} fiches {folder.replace('phase', 'phase ')}" for folder, n in sorted(fiches.items())]
     parts.append(f"documents : {', '.join(documents)}" if documents else "aucun document (synthèse, monographies)")
     return " ; ".join(parts)
+
+
+def site_size(site: Path) -> str:
+    """Pages, PDFs and size of a rendered site (``outputs/<periode>/site``)."""
+    files = [p for p in site.rglob("*") if p.is_file()]
+    pages, pdfs = (sum(p.suffix == suffix for p in files) for suffix in (".html", ".pdf"))
+    return f"site : {pages} pages HTML, {pdfs} PDF, {sum(p.stat().st_size for p in files) / 1e6:.0f} Mo"
 
 
 # --------------------------------------------------------------------------- report
@@ -413,13 +432,22 @@ def main(argv: list[str] | None = None) -> int:
     m["full"] = measure("full", "`observatoire run` : indicateurs, notebooks, rendu, manifeste (sorties vides)",
                         [command(run_cmd, env(outputs))], log)
     manifest = run_manifest(outputs, args.periode)
-    composition_full = composition(manifest) + f" ; durées internes {manifest.get('durees_s')}"
+    composition_full = (composition(manifest) + f" ; durées internes {manifest.get('durees_s')} ; "
+                        + site_size(outputs / args.periode / "site"))
     n_executed = manifest["counts"]["executed"]
 
     m["rerun"] = measure("rerun", "la même commande, rien n'a changé", [command(run_cmd, env(outputs))], log)
     rerun = run_manifest(outputs, args.periode)
     composition_rerun = (f"{rerun['counts']['executed']} notebooks exécutés, {rerun['counts']['up-to-date']} à jour, "
                          f"{rerun['counts']['failed']} en échec ; durées internes {rerun.get('durees_s')}")
+
+    # the whole site again, every page and PDF (the fallback otherwise carries unchanged pages over)
+    stamps = outputs / args.periode / "site" / ".rendu.json"
+    m["render"] = measure(
+        "render", "`observatoire render` : tout le site du run complet rendu à nouveau (pages, PDF, accueil)",
+        [forget(stamps), command([python, "-m", "analysis.cli", "render", "--periode", args.periode], env(outputs))],
+        log,
+    )
 
     floor_parameters = [{"territoire": t, "phase": p, "periode": args.periode} for p, t in fiches]
     floor_parameters = (floor_parameters * (n_executed // len(floor_parameters) + 1))[:n_executed]

@@ -8,7 +8,9 @@ import os
 import re
 import shutil
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import matplotlib.pyplot as plt
 import nbformat
@@ -184,6 +186,8 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
     assert report.renderer == "pandoc+typst" and report.site == site
     assert not (site / "ancienne-page.html").exists()  # the site was replaced as a whole
     assert sorted(p.relative_to(site).as_posix() for p in report.pdfs) == [
+        "fiches/phase1/TI-74.pdf",
+        "fiches/phase2/TI-18.pdf",
         "monographies/vallee-arve.pdf",
         "synthese/synthese.pdf",
     ]
@@ -199,15 +203,20 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
         "monographies/vallee-arve.html",
         "monographies/vallee-arve.pdf",
         "fiches/phase1/TI-74.html",
+        "fiches/phase1/TI-74.pdf",
         "fiches/phase2/TI-18.html",
     ):
         assert f'href="{link}"' in index
     assert "Synthèse nationale" in index and "Cœur de France" in index and "TI-XX" not in index
     positions = [
-        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74)", "Phase 2", ">Cœur de France</a> (TI-18)")
+        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74, ", "Phase 2", ">Cœur de France</a> (TI-18, ")
     ]
     assert positions == sorted(positions)  # fiches grouped by phase, with their territory names
     assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
+    fiche = unescape((site / "fiches" / "phase1" / "TI-74.html").read_text(encoding="utf-8"))
+    assert '<nav class="liens"><a href="../../index.html">' in fiche and '<a href="TI-74.pdf">Version PDF</a>' in fiche
+    fiche_pdf = _pdf_text(site / "fiches" / "phase1" / "TI-74.pdf")[1]
+    assert "Fiche\nTable des matières" in fiche_pdf and "Cœur de France" in fiche_pdf and "Version PDF" not in fiche_pdf
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
@@ -243,19 +252,29 @@ def test_render_site_rejects_notebooks_outside_the_period(periode, tmp_path):
 
 
 FAKE_QUARTO = """#!/bin/sh
-# Stand-in for `quarto render <project> --no-execute --output-dir <dir>`: like Quarto, it
-# renders nothing when the project path holds a hidden folder, and exits 0 in every case.
-echo "$@" > "$SEEN.args"
-cp -r "$2" "$SEEN"
-mkdir -p "$5"
-case "$2" in */.*) exit 0;; esac
+# Stand-in for `quarto render <project> [--to typst] --no-execute --output-dir <dir>`: like
+# Quarto, it renders nothing when the project path holds a hidden folder, and exits 0 in every
+# case. It keeps a copy of each project it is given in $SEEN/<format>-<project name>.
+project="$2"; out=""; to=html
+while [ $# -gt 0 ]; do
+  case "$1" in --output-dir) out="$2"; shift;; --to) to="$2"; shift;; esac
+  shift
+done
+echo "$to $project $out" >> "$SEEN.args"
+mkdir -p "$SEEN" "$out"
+cp -r "$project" "$SEEN/$to-$(basename "$project")"
+case "$project" in */.*) exit 0;; esac
 [ "$MODE" = rien ] && exit 0
-echo "<html>accueil</html>" > "$5/index.html"
+cd "$project"
+if [ "$to" = typst ]; then
+  [ "$MODE" = partiel ] && exit 0
+  find . -name '*.ipynb' | while read nb; do mkdir -p "$out/$(dirname "$nb")"; echo "%PDF" > "$out/${nb%.ipynb}.pdf"; done
+  exit 0
+fi
+echo "<html>accueil</html>" > "$out/index.html"
 [ "$MODE" = partiel ] && exit 0
-cd "$2" && find . -name '*.ipynb' | while read nb; do
-  mkdir -p "$5/$(dirname "$nb")"
-  echo "<html>page</html>" > "$5/${nb%.ipynb}.html"
-  [ -f "$(dirname "$nb")/_metadata.yml" ] && echo "%PDF" > "$5/${nb%.ipynb}.pdf"
+find . -name '*.ipynb' ! -name index.ipynb | while read nb; do
+  mkdir -p "$out/$(dirname "$nb")"; echo "<html>page</html>" > "$out/${nb%.ipynb}.html"
 done
 exit 0
 """
@@ -292,28 +311,43 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
 
     seen = fake_quarto
     assert render.available_renderer() == report.renderer == "quarto"
-    args = (tmp_path / "vu-par-quarto.args").read_text().split()
-    assert args[0] == "render" and "--no-execute" in args and args[args.index("--output-dir") + 1] != str(root / "site")
-    assert render.hidden_component(Path(args[1])) is None  # Quarto ignores inputs under hidden folders
-    assert (seen / "_quarto.yml").read_text() == (config.ROOT / "_quarto.yml").read_text()
-    assert (seen / "synthese" / "carte.png").exists()  # figure files beside the notebook
-    assert "typst" in (seen / "synthese" / "_metadata.yml").read_text()
-    assert not (seen / "fiches" / "phase1" / "_metadata.yml").exists()  # fiches: HTML only
-    staged = nbformat.read(seen / "synthese" / "synthese.ipynb", as_version=4)
+    calls = [line.split() for line in (tmp_path / "vu-par-quarto.args").read_text().splitlines()]
+    # the website's HTML pages, and the PDFs in other projects rendered at the same time
+    assert sorted(to for to, *_ in calls) == ["html"] + ["typst"] * min(os.cpu_count() or 1, 2)
+    for _, project, out in calls:
+        assert render.hidden_component(Path(project)) is None  # Quarto ignores inputs under hidden folders
+        assert out != str(root / "site")
+    site_project = next(p for p in seen.iterdir() if p.name.startswith("html-"))
+    pdf_projects = [p for p in seen.iterdir() if p.name.startswith("typst-")]
+    config_text = (site_project / "_quarto.yml").read_text()
+    assert config_text == (config.ROOT / "_quarto.yml").read_text()
+    assert "tbl-title: Tableau" in config_text and "at: pre-ast" in config_text and "format-links: false" in config_text
+    assert (site_project / "html_tables.lua").exists() and (site_project / "composants.css").exists()
+    assert (site_project / "synthese" / "carte.png").exists()  # figure files beside the notebook
+    assert not (site_project / "synthese" / "_metadata.yml").exists()  # the website: HTML only
+    staged_pdfs = sorted(nb.relative_to(p).as_posix() for p in pdf_projects for nb in p.rglob("*.ipynb"))
+    assert staged_pdfs == ["fiches/phase1/TI-74.ipynb", "synthese/synthese.ipynb"]  # every page has its PDF
+    for nb in (nb for p in pdf_projects for nb in p.rglob("*.ipynb")):
+        assert "typst" in (nb.parent / "_metadata.yml").read_text() and (nb.parent / "report.typ").exists()
+    staged = nbformat.read(site_project / "synthese" / "synthese.ipynb", as_version=4)
     assert staged.cells[0].cell_type == "raw" and staged.cells[0].source.startswith("---\ntitle: Synthèse nationale")
+    assert staged.cells[1].cell_type == "raw" and staged.cells[1].metadata["raw_mimetype"] == "text/html"
+    assert '<a href="synthese.pdf">Version PDF</a>' in staged.cells[1].source
     assert "# Synthèse nationale" not in "".join(c.source for c in staged.cells[1:])
-    index = (seen / "index.qmd").read_text(encoding="utf-8")
+    table_cell = next(c for c in staged.cells if "tbl-cap" in c.source)
+    assert table_cell.source.startswith("#| label: tbl-1\n")  # Quarto captions labelled tables only
+    index = (site_project / "index.qmd").read_text(encoding="utf-8")
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
     site = root / "site"
     assert (site / "index.html").read_text() == "<html>accueil</html>\n"
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.*")) == [
-        "fiches/phase1/TI-74.html", "index.html", "synthese/synthese.html", "synthese/synthese.pdf",
+        "fiches/phase1/TI-74.html", "fiches/phase1/TI-74.pdf", "index.html", "synthese/synthese.html", "synthese/synthese.pdf",
     ]
-    assert report.pdfs == (site / "synthese" / "synthese.pdf",)
+    assert report.pdfs == (site / "synthese" / "synthese.pdf", site / "fiches" / "phase1" / "TI-74.pdf")
     assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]  # no staging left behind
 
 
-@pytest.mark.parametrize("mode, missing", [("rien", "4 page(s)"), ("partiel", "3 page(s)")])
+@pytest.mark.parametrize("mode, missing", [("rien", "5 page(s)"), ("partiel", "4 page(s)")])
 def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode, fake_quarto, monkeypatch, mode, missing):
     root = config.periode_dir(periode)
     documents, fiches = _quarto_period(root)
@@ -397,13 +431,15 @@ def test_draft_cells_only_in_the_draft_site(periode, fake_quarto):
     assert "NOTES-DE-TERRAIN" in _outputs_markdown(render.publishable(nbformat.read(monographie, as_version=4), brouillon=True))
     # Quarto: the staged copy of the published site has no draft cell, the draft site's has it
     render.render_site(periode, [render.Document(monographie)], [])
-    staged = nbformat.read(fake_quarto / "monographies" / "ti-0001.ipynb", as_version=4)
-    assert not [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
+    for project in fake_quarto.iterdir():  # the website and the PDFs' projects
+        staged = nbformat.read(project / "monographies" / "ti-0001.ipynb", as_version=4)
+        assert not [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
     published = sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*"))
     shutil.rmtree(fake_quarto)  # the stand-in copies the staged project there
     report = render.render_site(periode, [render.Document(monographie)], [], brouillon=True)
-    staged = nbformat.read(fake_quarto / "monographies" / "ti-0001.ipynb", as_version=4)
-    assert [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
+    for project in fake_quarto.iterdir():
+        staged = nbformat.read(project / "monographies" / "ti-0001.ipynb", as_version=4)
+        assert [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
     assert report.site == root / "brouillon" and (root / "brouillon" / "monographies" / "ti-0001.pdf").exists()
     assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*")) == published  # untouched
     # the fallback writes the draft's text into the draft site only
@@ -413,3 +449,175 @@ def test_draft_cells_only_in_the_draft_site(periode, fake_quarto):
 
 def _outputs_markdown(nb: nbformat.NotebookNode) -> str:
     return "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
+
+
+# --- a small site, every link checked -----------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    """Targets of a page's links (``a``, ``link``, ``img``, ``script``, SVG ``use``) and its ids."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.targets: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for name in ("href", "xlink:href", "src"):
+            if attrs.get(name) and tag in {"a", "link", "img", "script", "use", "image"}:
+                self.targets.append(attrs[name])
+
+
+def _parse(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def broken_links(site: Path) -> tuple[int, list[str]]:
+    """Every link of every HTML page of ``site`` (SVG included): how many, and those whose
+    target (file, and anchor in it) does not exist. Links out of the site are not followed."""
+    checked, broken = 0, []
+    parsed: dict[Path, _Links] = {}
+    for page in sorted(site.rglob("*.html")):
+        links = parsed.setdefault(page, _parse(page))
+        for target in links.targets:
+            if re.match(r"^(https?:|data:|mailto:|javascript:)", target):
+                continue
+            checked += 1
+            path, _, anchor = unquote(target).partition("#")
+            file = (page.parent / path).resolve() if path else page
+            if not file.is_file() or not file.resolve().is_relative_to(site.resolve()):
+                broken.append(f"{page.relative_to(site)} -> {target}")
+            elif anchor and file.suffix == ".html" and anchor not in parsed.setdefault(file, _parse(file)).ids:
+                broken.append(f"{page.relative_to(site)} -> {target} (ancre absente)")
+    return checked, broken
+
+
+def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.NotebookNode:
+    """The home page notebook as papermill leaves it, its outputs made by ``analysis.accueil``."""
+    from analysis.publications import accueil
+
+    def html(text):
+        return new_code_cell("", outputs=[new_output("display_data", data={"text/html": text, "text/plain": "<HTML>"})])
+
+    def markdown(text):
+        return new_code_cell("", outputs=[new_output("display_data", data={"text/markdown": text})])
+
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(csv, index=False)
+    files = pd.DataFrame({"fichier": [f"{accueil.DONNEES}/{csv.name}"], "description": ["Territoires"], "taille": [csv.stat().st_size]})
+    periodes = dict.fromkeys(accueil.INDICATEURS, "2022")
+    return new_notebook(cells=[
+        new_code_cell(f"periode = '{periode}'", metadata={"tags": ["parameters"]}),
+        markdown(f"# Observatoire des Territoires d'industrie — {periode}\n\nIntroduction."),
+        new_markdown_cell("## Cartes des territoires"),
+        html("".join(accueil.carte_phase(table, p, accueil.couleurs_profils(["industriel en repli"])) for p in (1, 2))),
+        new_markdown_cell("## Trouver un territoire"),
+        markdown(accueil.texte_codes(table)),
+        html(accueil.recherche_html(table)),
+        html(accueil.tableau_html(table, periodes)),
+        new_markdown_cell("## Données"),
+        markdown(accueil.texte_donnees(files)),
+    ])
+
+
+def _small_period(root: Path) -> tuple[list[Path], list[Path], Path]:
+    """Executed notebooks of a small period: synthesis, a monograph, the changes page, three
+    fiches (Gard Rhodanien in both phases, Sologne Val de Cher) and the home page."""
+    from analysis.publications import accueil
+
+    notebooks = [
+        _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")),
+        _write(root / "monographies" / "ti-2411.ipynb", _notebook("Sologne Val de Cher")),
+        _write(root / "changements" / "changements.ipynb", _notebook("Ce qui a changé")),
+    ]
+    fiches = [
+        _write(root / config.fiche_notebook(phase, id_ti), _notebook(f"Fiche {id_ti}"))
+        for phase, id_ti in ((1, "ti-7605"), (2, "ti-7607"), (2, "ti-2411"))
+    ]
+    table = (
+        accueil.repertoire()
+        .merge(pd.DataFrame({"phase": [1, 2, 2], "id_ti": ["ti-7605", "ti-7607", "ti-2411"]}))
+        .assign(profil="industriel en repli", emploi_prive_tcam=1.2, part_industrie=20.5, taux_chomage=8.0, revenu_median=21000.0)
+    )
+    home = _write(root / "accueil" / "accueil.ipynb", _accueil_notebook(root.name, table, root / "accueil" / "donnees" / "territoires.csv"))
+    return notebooks + [home], fiches, home
+
+
+def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
+    from analysis.execution import run
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
+    root = config.periode_dir(periode)
+    notebooks, fiches, home = _small_period(root)
+    documents, fiche_documents, accueil = run.documents(periode, notebooks, fiches)
+    assert accueil == home.resolve()
+
+    report = render.render_site(periode, documents, fiche_documents, accueil=accueil)
+
+    site = report.site
+    checked, broken = broken_links(site)
+    assert broken == [] and checked > 80
+    index = report.index.read_text(encoding="utf-8")
+    assert index.count('<svg ') == 2 and 'href="fiches/phase1/ti-7605.html"><title>' in index
+    assert 'href="donnees/territoires.csv"' in index and (site / "donnees" / "territoires.csv").is_file()
+    body = index[index.index("Introduction."):]  # after the table of contents: the documents, then the home page's sections
+    assert body.index("Synthèse, monographies et autres documents</h2>") < body.index("Cartes des territoires</h2>")
+    assert 'href="monographies/ti-2411.html">Monographie : Sologne Val de Cher</a>' in index
+    assert len(report.pdfs) == 6 and all(p.stat().st_size > 1000 for p in report.pdfs)  # every page has its PDF
+
+    def nav(page: str) -> str:
+        return re.search(r'<nav class="liens">(.*?)</nav>', (site / page).read_text(encoding="utf-8"))[1]
+
+    gard1, gard2, sologne = (nav(f) for f in ("fiches/phase1/ti-7605.html", "fiches/phase2/ti-7607.html", "fiches/phase2/ti-2411.html"))
+    assert 'href="../phase2/ti-7607.html">Même territoire en phase 2 : Gard Rhodanien – Pont du Gard (ti-7607)</a>' in gard1
+    assert 'href="../phase1/ti-7605.html">Même territoire en phase 1 : Gard Rhodanien-Pont du Gard (ti-7605)</a>' in gard2
+    assert 'href="../../monographies/ti-2411.html">Monographie : Sologne Val de Cher</a>' in sologne
+    assert "phase 1" not in sologne  # no territory of phase 1 has its communes
+    assert nav("monographies/ti-2411.html") == '<a href="../index.html">← Accueil de l’Observatoire</a> · <a href="ti-2411.pdf">Version PDF</a>'
+
+
+QUARTO_ABSENT = "quarto n'est pas dans le PATH : le rendu par un vrai Quarto n'est pas testé ici (la CI n'a pas Quarto)"
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_ABSENT)
+def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
+    root = config.periode_dir(periode)
+    synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    fiche = _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche"))
+    (root / "accueil" / "donnees").mkdir(parents=True)
+    (root / "accueil" / "donnees" / "territoires.csv").write_text("id_ti\nTI-74\n", encoding="utf-8")
+    home = _write(root / "accueil" / "accueil.ipynb", new_notebook(cells=[
+        new_markdown_cell("# Observatoire\n\nBienvenue.\n\n## Territoires"),
+        new_code_cell("", outputs=[new_output("display_data", data={"text/html": '<p><a href="fiches/phase1/TI-74.html">Arve</a></p>'})]),
+        new_markdown_cell("[Les données](donnees/territoires.csv)"),
+    ]))
+
+    report = render.render_site(
+        periode, [render.Document(synthese)], [render.Document(fiche, "Vallée de l'Arve", 1, "TI-74")], accueil=home,
+        renderer="quarto",
+    )
+
+    site = report.site
+    assert report.renderer == "quarto" and all(p.stat().st_size > 0 for p in report.pages + report.pdfs)
+    assert sorted(p.relative_to(site).as_posix() for p in report.pdfs) == ["fiches/phase1/TI-74.pdf", "synthese/synthese.pdf"]
+    page = unescape((site / "synthese" / "synthese.html").read_text(encoding="utf-8")).replace("\xa0", " ")
+    assert "Tableau 1: Emploi par territoire" in page and CAPTION in page.replace("’", "'")
+    assert re.search(r'<td style="text-align: right;">12 345</td>', page)  # numeric columns right-aligned
+    assert '<a href="synthese.pdf">Version PDF</a>' in page and "Typst" not in page
+    for hidden in ("CODE-SOURCE-SECRET", "PARAM-INJECTE", "CELLULE-CACHEE", "AVERTISSEMENT"):
+        assert hidden not in page
+    pages, text = _pdf_text(site / "synthese" / "synthese.pdf")
+    text = re.sub(r"\s+", " ", text)
+    assert pages >= 1 and "Synthèse nationale" in text and "Cœur de France" in text
+    assert "Tableau 1. – Emploi par territoire" in text and f"Figure 1. – {CAPTION}" in text
+    assert "Table 1" not in text and "CODE-SOURCE-SECRET" not in text
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Bienvenue." in index and index.index("Bienvenue.") < index.index("synthese/synthese.pdf") < index.index("Arve</a>")
+    assert (site / "donnees" / "territoires.csv").read_text(encoding="utf-8") == "id_ti\nTI-74\n"
+    checked, broken = broken_links(site)  # the navigation bar's links too
+    assert broken == [] and checked > 10

@@ -52,3 +52,14 @@ def check_periode(periode: str) -> str:
 def periode_dir(periode: str) -> Path:
     """Root of one period's outputs."""
     return OUTPUTS_DIR / check_periode(periode)
+
+
+def fiche_notebook(phase: int, id_ti: str) -> str:
+    """Where a fiche's executed notebook goes, relative to the period's outputs; its page in
+    the site has the same path with ``.html`` (the site mirrors the notebooks' layout)."""
+    return f"fiches/phase{phase}/{id_ti}.ipynb"
+
+
+def fiche_page(phase: int, id_ti: str) -> str:
+    """A fiche's page, relative to the site root."""
+    return fiche_notebook(phase, id_ti).removesuffix(".ipynb") + ".html"

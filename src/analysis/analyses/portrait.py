@@ -12,6 +12,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from analysis.config import DEFAULT_COG_YEAR
+from analysis.donnees import referentiel
 from analysis.indicateurs.emploi import BASE_YEAR, BREAK_YEAR, tcam, urssaf_communes
 
 EQUAL_AREA_CRS = 6933  # areas in km² for metropolitan France and overseas alike
@@ -59,6 +61,29 @@ def perimetre(corr: pd.DataFrame, n_communes: int) -> str:
     if common == other:
         return ENGLOBE
     return RECOUPE
+
+
+def memes_communes(cog: int | None = None) -> pd.DataFrame:
+    """Every pair of territories of phase 1 and phase 2 made of exactly the same communes (COG
+    ``cog``; their ``perimetre`` is ``IDENTIQUE``): id_ti_1, lib_ti_1, id_ti_2, lib_ti_2.
+
+    The fiches of such a pair link to each other, whatever their codes (74 pairs on the 2023
+    COG, 11 of them under the same code).
+    """
+    cog = cog or DEFAULT_COG_YEAR
+    sets = {}
+    for phase in (1, 2):
+        com = referentiel.communes_ti(phase, cog).groupby("id_ti")["insee_com"].agg(frozenset)
+        sets[phase] = pd.DataFrame({f"id_ti_{phase}": com.index, "communes": com.to_numpy()})
+    names = {p: referentiel.territoires(p, cog)[["id_ti", "lib_ti"]].add_suffix(f"_{p}") for p in (1, 2)}
+    return (
+        sets[1].merge(sets[2], on="communes")
+        .drop(columns="communes")
+        .merge(names[1], on="id_ti_1")
+        .merge(names[2], on="id_ti_2")[["id_ti_1", "lib_ti_1", "id_ti_2", "lib_ti_2"]]
+        .sort_values("id_ti_1")
+        .reset_index(drop=True)
+    )
 
 
 def ecarts_perimetre(communes_ici: pd.DataFrame, communes_autre: pd.DataFrame, id_ti: str, id_autre: str) -> pd.DataFrame:

@@ -126,7 +126,9 @@ def bloc_markdown(periode: str) -> str:
         f"- Fichiers de données ({nombre(len(files))}) :",
         "",
         "| Fichier | Éditeur | Licence | sha256 |",
-        "|---|---|---|---|",
+        # the dashes set the columns' shares of the width (44, 22, 16, 18 %): the longest file
+        # names, which cannot be broken at their underscores, fit in PDFs
+        "|:" + "-" * 22 + "|:" + "-" * 11 + "|:" + "-" * 8 + "|:" + "-" * 9 + "|",
     ]
     return "\n".join(lines + _lignes(files))
 

@@ -1,29 +1,45 @@
 """Publishing: executed notebooks -> a website of HTML pages and PDF reports.
 
 Input: notebooks already executed by papermill under ``outputs/<periode>/`` (``synthese/``,
-``monographies/``, ``fiches/phase<N>/``). Nothing is ever executed here. Output:
-``outputs/<periode>/site/`` with ``index.html`` (links to the synthesis, the monographs and
-every fiche, grouped by phase), one HTML page per notebook (same relative path as the
-notebook) and a PDF beside the synthesis and each monograph.
+``monographies/``, ``changements/``, ``fiches/phase<N>/``, ``accueil/``). Nothing is ever
+executed here. Output: ``outputs/<periode>/site/`` with one HTML page and one PDF per
+notebook (same relative path as the notebook) and ``index.html``.
+
+The index. When the run made the home page notebook (``accueil``, see ``analysis.accueil``:
+maps, territories by région and département, filter, sortable table, CSV files), it is
+published as ``index.html``, below a list of the other documents (synthesis, monographs...)
+and their PDFs; the files beside it (CSV) are published at the same place relative to the
+index. Without it (a run restricted to some territories), the index is the renderer's list
+of every page, fiches grouped by phase.
+
+Links. Each page starts with a line of links (``nav.liens``): the index, its PDF, and the
+``Document.liens`` the caller gives (the other phase's fiche of the same territory, the
+monograph, the methods...), written relative to the page. PDFs hold no such line.
 
 Two renderers, chosen by ``available_renderer()``:
 
 * ``"quarto"`` when ``quarto`` is on PATH: the notebooks are copied into a staging Quarto
   project configured by ``_quarto.yml`` (repository root) and rendered with
-  ``quarto render <staging> --output-dir <site>``; execution is disabled there. PDF
-  documents get the ``typst`` format through a ``_metadata.yml`` in their folder. Quarto
-  does not support ``embed-resources`` in website projects, so its pages share the site's
-  ``site_libs/`` and figure folders: publish ``site/`` as a whole.
+  ``quarto render <staging> --no-execute --output-dir <site>``. Each staged notebook gets a
+  front-matter title, its line of links (a raw HTML cell), a ``tbl-`` label on each cell
+  that shows a captioned table (Quarto captions a table, with the prefix "Tableau", only
+  when it is labelled) and, through a ``_metadata.yml`` in its folder, the Typst PDF
+  format. ``templates/html_tables.lua`` (as a ``pre-ast`` filter) and
+  ``templates/composants.css`` are copied into the project, so tables and index look as
+  in the fallback. Quarto does not support ``embed-resources`` in website projects, so its
+  pages share the site's ``site_libs/`` and figure folders: publish ``site/`` as a whole.
 * ``"pandoc+typst"`` otherwise (PyPI tools only): nbconvert's Markdown exporter (code
-  hidden) -> pandoc -> a standalone HTML page with images embedded (``report.css``) and
-  pandoc -> Typst source compiled to PDF by the ``typst`` package (``report.typ``).
+  hidden) -> pandoc -> a standalone HTML page with images embedded (``report.css`` and
+  ``composants.css``) and pandoc -> Typst source compiled to PDF by the ``typst`` package
+  (``report.typ``). Pages and PDFs are rendered in parallel threads (pandoc is a process,
+  Typst compiles outside the GIL).
 
-Every page and PDF of a run is written to a temporary folder which replaces
-``site/`` only once complete, so a half-written site never looks done. The fallback does
-not render a notebook again when the current site holds its page (and PDF) made from the
-same notebook bytes by the same rendering code: ``site/.rendu.json`` records, for each
-page, a digest of both and the page's title; such pages are carried over into the new
-site, and the index is always rebuilt.
+Every page and PDF of a run is written to a temporary folder which replaces ``site/`` only
+once complete (``check_site``), so a half-written site never looks done. The fallback does
+not render a notebook again when the current site holds its page and PDF made from the
+same notebook bytes, links and rendering code: ``site/.rendu.json`` records, for each page,
+a digest of these and the page's title; such pages are carried over into the new site,
+and the index is always rebuilt.
 
 Conventions for notebook authors (both renderers follow them):
 
@@ -49,19 +65,22 @@ Conventions for notebook authors (both renderers follow them):
   whose cells are already formatted as French strings (``"12 345"``, ``"1,5 %"``), whose
   columns have readable French names and whose index is hidden
   (``df.style.hide(axis="index")``) or meaningful; caption with ``#| tbl-cap: "..."``.
-  The fallback turns each HTML table output into a native pandoc table (pandoc's HTML
-  reader, ``templates/html_tables.lua``) so it appears in the PDF too (Quarto does the same
-  natively); columns whose cells all start with a number are right-aligned. A Markdown
-  output (``IPython.display.Markdown``) holding a pipe table works as well. Other HTML
-  outputs (interactive widgets) appear in HTML pages only.
+  Both renderers turn each HTML table output into a native pandoc table (pandoc's HTML
+  reader, ``templates/html_tables.lua``) so it appears in the PDF too; columns whose cells
+  all start with a number are right-aligned. A Markdown output (``IPython.display.Markdown``)
+  holding a pipe table works as well. A table marked ``data-quarto-disable-processing="true"``
+  (an interactive table) and other HTML outputs (maps as inline SVG, scripts) are kept as
+  they are, in HTML pages only.
 * Prose computed from data: ``display(Markdown(...))``; it is published as Markdown.
 """
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import copy
 import hashlib
+import io
 import json
 import os
 import re
@@ -78,6 +97,7 @@ import nbformat
 import pypandoc
 import typst
 import yaml
+from PIL import Image
 
 from analysis import config
 from analysis.fichiers import describe_os_error, write_atomic
@@ -86,7 +106,10 @@ QUARTO = "quarto"
 PANDOC_TYPST = "pandoc+typst"
 TEMPLATES = Path(__file__).with_name("templates")
 QUARTO_CONFIG = config.ROOT / "_quarto.yml"
+# copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
+QUARTO_FILES = ("html_tables.lua", "composants.css")
 
+PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
 DRAFT_TAG = "brouillon"  # cells shown in the draft site only
 SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
@@ -95,12 +118,15 @@ MARKDOWN_IN = "markdown-citations"  # '@' stays text: no bibliography in the rep
 TABLE_FILTER = f"--lua-filter={TEMPLATES / 'html_tables.lua'}"
 HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
+KEEP_AS_IS = re.compile(r"<table\b[^>]*\bdata-quarto-disable-processing=[\"']true", re.IGNORECASE)
 HEADING_1 = re.compile(r"^#[ \t]+(?P<text>.+?)(?:[ \t]+\{[^}]*\})?[ \t]*#*[ \t]*$")
 CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
+PIPE_TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.MULTILINE)
 RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback page
 # not copied into the Quarto staging project: documents it would render, published sites
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", SITE, DRAFT_SITE, ".*")
+INDEX_TITLE = "Observatoire des Territoires d'industrie"
 
 
 class RenderError(RuntimeError):
@@ -109,16 +135,18 @@ class RenderError(RuntimeError):
 
 @dataclass(frozen=True)
 class Document:
-    """One executed notebook to publish.
+    """One executed notebook to publish (an HTML page and a PDF).
 
     ``title`` labels it in the index (default: the notebook's own title); fiches carry their
-    ``phase`` (index grouping) and ``id_ti``.
+    ``phase`` (index grouping) and ``id_ti``. ``liens``: (label, page relative to the site
+    root) shown in the line of links above the page.
     """
 
     notebook: Path
     title: str | None = None
     phase: int | None = None
     id_ti: str | None = None
+    liens: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,11 +213,16 @@ def split_title(nb: nbformat.NotebookNode) -> tuple[str | None, nbformat.Noteboo
     return None, nb
 
 
+def _raw_html_block(html: str) -> str:
+    """A Markdown raw HTML block: pandoc passes it to HTML as it is, and leaves it out of PDFs."""
+    return f"````{{=html}}\n{html.strip()}\n````\n"
+
+
 def _html_table_block(html: str, caption: str | None) -> str:
     """A Markdown raw HTML block holding the table (captioned); ``html_tables.lua`` makes it native."""
     if caption:
         html = HTML_TABLE_TAG.sub(lambda tag: f"{tag[0]}\n<caption>{escape(caption)}</caption>", html, count=1)
-    return f"````{{=html}}\n{html.strip()}\n````\n"
+    return _raw_html_block(html)
 
 
 def _hidden_tags(brouillon: bool) -> frozenset[str]:
@@ -200,9 +233,10 @@ def publishable(nb: nbformat.NotebookNode, brouillon: bool = False) -> nbformat.
     """A copy of the notebook reduced to what is published, ready for the Markdown export.
 
     Drops hidden cells (and ``brouillon`` cells unless ``brouillon``) and outputs and stderr, carries ``fig-cap`` / ``label`` into the
-    image outputs' metadata (read by ``templates/notebook.md.j2``) and turns HTML tables
-    into raw HTML blocks (captioned by ``tbl-cap``) that ``templates/html_tables.lua`` turns
-    into native pandoc tables.
+    image outputs' metadata (read by ``templates/notebook.md.j2``), turns HTML tables into
+    raw HTML blocks (captioned by ``tbl-cap``) that ``templates/html_tables.lua`` turns into
+    native pandoc tables, and other HTML outputs into raw HTML blocks kept as they are;
+    PNG figures get a palette (``compact_png``).
     """
     nb = copy.deepcopy(nb)
     cells = []
@@ -216,6 +250,7 @@ def publishable(nb: nbformat.NotebookNode, brouillon: bool = False) -> nbformat.
             cell.outputs = [] if hide_outputs else _publishable_outputs(cell.outputs, options)
         cells.append(cell)
     nb.cells = cells
+    compact_images(nb)
     return nb
 
 
@@ -234,19 +269,72 @@ def _publishable_outputs(outputs: list, options: dict) -> list:
         if output.output_type == "stream" and output.name == "stderr":
             continue
         data = output.get("data", {})
+        html = _text(data.get("text/html", ""))
         if any(mime.startswith("image/") for mime in data):
             output.metadata["caption"] = next(captions, "")
             if label and str(label).startswith("fig-"):
                 output.metadata["label"] = label
                 label = None
-        elif HTML_TABLE.search(_text(data.get("text/html", ""))):
-            output.data = {"text/markdown": _html_table_block(_text(data["text/html"]), next(table_captions, None))}
+        elif HTML_TABLE.search(html) and not KEEP_AS_IS.search(html):
+            output.data = {"text/markdown": _html_table_block(html, next(table_captions, None))}
+        elif html:
+            output.data = {"text/markdown": _raw_html_block(html)}
         kept.append(output)
     return kept
 
 
 def _text(value: str | list[str]) -> str:
     return "".join(value) if isinstance(value, list) else value
+
+
+def compact_png(data: bytes) -> bytes:
+    """A PNG figure with at most 256 colours (the same picture to the eye, for a chart), or
+    the original when that is not smaller: pages and PDFs of the site become ~4 times lighter."""
+    with Image.open(io.BytesIO(data)) as image:
+        quantized = image.convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    quantized.save(out, "PNG", compress_level=6)
+    return out.getvalue() if out.tell() < len(data) else data
+
+
+def compact_images(nb: nbformat.NotebookNode) -> None:
+    """``compact_png`` on every PNG output of the notebook, in place."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                png = base64.b64decode(_text(data["image/png"]))
+                data["image/png"] = base64.b64encode(compact_png(png)).decode("ascii")
+
+
+def shows_table(cell) -> bool:
+    """Whether a code cell's outputs hold a table (HTML or a Markdown pipe table)."""
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        html = _text(data.get("text/html", ""))
+        if (HTML_TABLE.search(html) and not KEEP_AS_IS.search(html)) or PIPE_TABLE.search(_text(data.get("text/markdown", ""))):
+            return True
+    return False
+
+
+# --- links above a page -----------------------------------------------------------------------
+
+
+def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: bool = True) -> str:
+    """The line of links above a page (HTML): back to the index, its PDF, then ``liens``.
+
+    ``page`` and the hrefs of ``liens`` are paths from the site root; links are written
+    relative to the page.
+    """
+    here = Path(page).parent
+
+    def rel(target: str) -> str:
+        return Path(os.path.relpath(target, here)).as_posix()
+
+    links = [f'<a href="{rel("index.html")}">← Accueil de l’Observatoire</a>'] if home else []
+    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}">Version PDF</a>'] if pdf else []
+    links += [f'<a href="{escape(rel(href))}">{escape(label)}</a>' for label, href in liens]
+    return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
 
 
 # --- pandoc + typst fallback ------------------------------------------------------------------
@@ -290,6 +378,7 @@ def _pandoc_html(markdown: str, output: Path, *, resource_path: list[Path], toc:
         "--standalone",
         "--embed-resources",
         f"--css={TEMPLATES / 'report.css'}",
+        f"--css={TEMPLATES / 'composants.css'}",
         f"--resource-path={os.pathsep.join(str(p) for p in resource_path)}",
         TABLE_FILTER,
         "--metadata=lang:fr-FR",
@@ -301,13 +390,6 @@ def _pandoc_html(markdown: str, output: Path, *, resource_path: list[Path], toc:
     if nav:
         args.append(f"--variable=include-before:{nav}")
     _pandoc(markdown, "html5", outputfile=str(output), extra_args=args)
-
-
-def _nav(home: str | None, pdf: str | None) -> str:
-    """The links above a page: back to the index, and to the PDF version."""
-    links = [f'<a href="{home}">← Accueil de l’Observatoire</a>'] if home else []
-    links += [f'<a href="{pdf}">Version PDF</a>'] if pdf else []
-    return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
 
 
 def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
@@ -336,20 +418,32 @@ def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
     typst.compile(str(main), output=str(output), root=str(workdir), ignore_system_fonts=True)
 
 
+SECTION = re.compile(r"^## ", re.MULTILINE)
+
+
+def _insert_before_sections(markdown: str, before: str) -> str:
+    """``markdown`` with ``before`` inserted before its first level-2 heading (at the end without one)."""
+    if not before:
+        return markdown
+    match = SECTION.search(markdown)
+    at = match.start() if match else len(markdown)
+    return f"{markdown[:at]}\n\n{before}\n\n{markdown[at:]}"
+
+
 def render_notebook(
-    notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, home: str | None = None,
+    notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, nav: str = "", before: str = "",
     brouillon: bool = False,
 ) -> str:
     """Render one executed notebook to a self-contained HTML page (and a PDF); return its title.
 
     ``title`` is used when the notebook has none of its own (see the module docstring);
-    ``home`` is the link from the page back to the site index.
+    ``nav`` is the line of links above the HTML page (``nav()``), ``before`` Markdown put
+    before the page's first section (its first level-2 heading).
     """
     own_title, nb = split_title(nbformat.read(notebook, as_version=4))
     title = own_title or title or notebook.stem
     markdown, figures = notebook_markdown(publishable(nb, brouillon))
-    markdown = _with_title(markdown, title)
-    nav = _nav(home, os.path.relpath(pdf, html.parent) if pdf else None)
+    markdown = _with_title(_insert_before_sections(markdown, before), title)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         workdir = Path(tmp)
         for name, content in figures.items():
@@ -375,27 +469,41 @@ def _sort_key(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
+def documents_markdown(documents: list[tuple[str, str, bool]]) -> str:
+    """Markdown list of the documents (title, html path from the site root, has PDF)."""
+    lines = []
+    for title, href, has_pdf in documents:
+        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
+        lines.append(f"- [{_escape(title)}]({href}){pdf}")
+    return "\n".join(lines)
+
+
 def index_markdown(
     periode: str, documents: list[tuple[str, str, bool]], fiches: list[tuple[int, str, str, str]]
 ) -> str:
-    """Markdown of the index page.
+    """Markdown of the index page when there is no home page notebook.
 
     ``documents``: (title, html path, has PDF); ``fiches``: (phase, id_ti, territory, html path);
     paths are relative to the site root.
     """
-    lines = [f"Résultats de la période {periode}.", "", "## Synthèse et monographies", ""]
-    for title, href, has_pdf in documents:
-        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
-        lines.append(f"- [{_escape(title)}]({href}){pdf}")
+    lines = [f"Résultats de la période {periode}.", "", "## Synthèse et monographies", "", documents_markdown(documents)]
     lines += ["", "## Fiches territoriales", ""]
     for phase in sorted({f[0] for f in fiches}):
         group = sorted((f for f in fiches if f[0] == phase), key=lambda f: _sort_key(f[2]))
         start = config.PHASE_START.get(phase)
         since = f", lancée en {start}" if start else ""
         lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
-        lines += [f"- [{_escape(name)}]({href}) ({_escape(id_ti)})" for _, id_ti, name, href in group]
+        lines += [
+            f"- [{_escape(name)}]({href}) ({_escape(id_ti)}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
+            for _, id_ti, name, href in group
+        ]
         lines += [":::", ""]
     return "\n".join(lines) + "\n"
+
+
+def _accueil_before(documents: list[tuple[str, str, bool]]) -> str:
+    """What the renderer puts above the home page notebook: the documents of the period."""
+    return "## Synthèse, monographies et autres documents\n\n" + documents_markdown(documents) + "\n"
 
 
 def _relative(notebook: Path, root: Path) -> Path:
@@ -407,12 +515,53 @@ def _relative(notebook: Path, root: Path) -> Path:
         ) from None
 
 
-def _render_task(task: tuple[Path, Path, Path | None, str | None, str, bool]) -> tuple[Path, str | None, str | None]:
-    notebook, html, pdf, title, home, brouillon = task
+def _page(doc: Document, root: Path) -> str:
+    """The page of a document, from the site root."""
+    return _relative(doc.notebook, root).with_suffix(".html").as_posix()
+
+
+def attachments(accueil: Path) -> list[Path]:
+    """Files the home page notebook wrote beside it (CSV...), relative to its folder: not the
+    notebooks, their stamps, nor hidden files."""
+    folder = accueil.parent
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not p.name.endswith((".ipynb", ".ipynb.json"))
+    )
+
+
+def _copy_attachments(accueil: Path, target: Path) -> list[Path]:
+    files = attachments(accueil)
+    for relative in files:
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(accueil.parent / relative, target / relative)
+    return [target / f for f in files]
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One fallback page to render: notebook -> html (and pdf) in the staging site."""
+
+    notebook: Path
+    html: Path
+    pdf: Path | None
+    title: str | None
+    nav: str
+    before: str = ""
+    brouillon: bool = False
+
+
+def _render_task(task: _Task) -> tuple[Path, str | None, str | None]:
     try:
-        return notebook, render_notebook(notebook, html, pdf, title=title, home=home, brouillon=brouillon), None
+        title = render_notebook(
+            task.notebook, task.html, task.pdf, title=task.title, nav=task.nav, before=task.before, brouillon=task.brouillon
+        )
+        return task.notebook, title, None
     except Exception as error:  # one failed notebook must not stop the others
-        return notebook, None, f"{type(error).__name__}: {error}"
+        return task.notebook, None, f"{type(error).__name__}: {error}"
 
 
 def _swap_in(staging: Path, site: Path) -> None:
@@ -433,17 +582,13 @@ def _swap_in(staging: Path, site: Path) -> None:
 def _listing(
     root: Path, documents: list[Document], fiches: list[Document], titles: dict[Path, str]
 ) -> tuple[list[tuple[str, str, bool]], list[tuple[int, str, str, str]]]:
-    html = {d.notebook: _relative(d.notebook, root).with_suffix(".html").as_posix() for d in documents + fiches}
-    docs = [(d.title or titles[d.notebook], html[d.notebook], True) for d in documents if d.notebook in titles]
+    docs = [(d.title or titles[d.notebook], _page(d, root), True) for d in documents if d.notebook in titles]
     listed = [
-        (d.phase or 0, d.id_ti or d.notebook.stem, d.title or titles[d.notebook], html[d.notebook])
+        (d.phase or 0, d.id_ti or d.notebook.stem, d.title or titles[d.notebook], _page(d, root))
         for d in fiches
         if d.notebook in titles
     ]
     return docs, listed
-
-
-INDEX_TITLE = "Observatoire des Territoires d'industrie"
 
 
 def _renderer_digest() -> str:
@@ -454,13 +599,12 @@ def _renderer_digest() -> str:
     return h.hexdigest()
 
 
-def _page_digest(task: tuple[Path, Path, Path | None, str | None, str, bool], renderer: str) -> str:
+def _page_digest(task: _Task, renderer: str) -> str:
     """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
-    notebook, _, pdf, title, home, brouillon = task
-    h = hashlib.sha256(f"{renderer}\0{title}\0{home}\0{pdf is not None}\0{brouillon}\0".encode())
-    h.update(notebook.read_bytes())
-    if pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
-        for extra in sorted(notebook.parent.iterdir()):
+    h = hashlib.sha256(f"{renderer}\0{task.title}\0{task.nav}\0{task.before}\0{task.pdf is not None}\0{task.brouillon}\0".encode())
+    h.update(task.notebook.read_bytes())
+    if task.pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
+        for extra in sorted(task.notebook.parent.iterdir()):
             if extra.is_file() and extra.suffix.lower() in {".png", ".jpg", ".jpeg", ".svg"}:
                 h.update(extra.name.encode() + b"\0" + extra.read_bytes())
     return h.hexdigest()
@@ -483,12 +627,11 @@ def _carry_over(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
+def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
     """The title of the unchanged page carried over from the current site, else None."""
-    _, html, pdf, *_ = task
     if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
         return None
-    outputs = [p for p in (html, pdf) if p is not None]
+    outputs = [p for p in (task.html, task.pdf) if p is not None]
     if not all((site / p.relative_to(staging)).is_file() for p in outputs):
         return None
     for p in outputs:
@@ -496,20 +639,13 @@ def _reuse(task, digest: str, stamp: dict | None, site: Path, staging: Path) -> 
     return stamp["title"]
 
 
-def _render_fallback(
-    periode: str, documents: list[Document], fiches: list[Document], staging: Path, brouillon: bool = False
-) -> RenderReport:
-    root = config.periode_dir(periode)
-    site = root / (DRAFT_SITE if brouillon else SITE)
-    tasks = []
-    for doc in documents + fiches:
-        html = staging / _relative(doc.notebook, root).with_suffix(".html")
-        pdf = html.with_suffix(".pdf") if doc in documents else None
-        tasks.append((doc.notebook, html, pdf, doc.title, os.path.relpath(staging / "index.html", html.parent), brouillon))
+def _render_tasks(tasks: list[_Task], site: Path, staging: Path) -> tuple[dict[Path, str], dict[Path, str]]:
+    """Render (or carry over, when unchanged) every task; titles and failures by notebook.
+    Writes the stamps of the pages into the staging site."""
     previous, renderer, stamps = _read_stamps(site), _renderer_digest(), {}
     results, to_render = [], []
     for task in tasks:
-        page = task[1].relative_to(staging).as_posix()
+        page = task.html.relative_to(staging).as_posix()
         try:
             digest = _page_digest(task, renderer)
         except OSError:  # a notebook that cannot be read fails in render_notebook, reported there
@@ -519,89 +655,187 @@ def _render_fallback(
         if title is None:
             to_render.append(task)
         else:
-            results.append((task[0], title, None))
+            results.append((task.notebook, title, None))
         stamps[page] = {"digest": digest, "title": title}
     # threads: pandoc runs as a subprocess and typst outside the GIL, so they overlap
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         rendered = list(pool.map(_render_task, to_render))
-    for task, (nb, title, error) in zip(to_render, rendered):
-        page = task[1].relative_to(staging).as_posix()
+    for task, (_, title, error) in zip(to_render, rendered):
+        page = task.html.relative_to(staging).as_posix()
         if error is None and page in stamps:
             stamps[page]["title"] = title
         else:
             stamps.pop(page, None)
     results += rendered
-    titles = {nb: title for nb, title, error in results if error is None}
-    failures = {nb: error for nb, _, error in results if error is not None}
+    (staging / RENDER_STAMPS).write_text(json.dumps(stamps, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return (
+        {nb: title for nb, title, error in results if error is None},
+        {nb: error for nb, _, error in results if error is not None},
+    )
+
+
+def _render_fallback(
+    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
+) -> RenderReport:
+    root = config.periode_dir(periode)
+    site = root / (DRAFT_SITE if brouillon else SITE)
+    tasks = []
+    for doc in documents + fiches:
+        page = _page(doc, root)
+        pdf = staging / Path(page).with_suffix(".pdf")
+        tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens), brouillon=brouillon))
+    titles, failures = _render_tasks(tasks, site, staging)
     docs, listed = _listing(root, documents, fiches, titles)
     index = staging / "index.html"
-    markdown = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
-    write_atomic(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
-    (staging / RENDER_STAMPS).write_text(json.dumps(stamps, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    pages = [html for nb, html, *_ in tasks if nb in titles]
-    pdfs = [pdf for nb, _, pdf, *_ in tasks if nb in titles and pdf is not None]
+    extra: list[Path] = []
+    if accueil is not None:
+        task = _Task(accueil, index, None, INDEX_TITLE, "", _accueil_before(docs), brouillon)
+        _, _, error = _render_task(task)
+        if error is not None:
+            raise RenderError(f"la page d'accueil n'a pas pu être rendue ({error}) ; le site précédent est conservé")
+        extra = _copy_attachments(accueil, staging)
+    else:
+        markdown = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+        write_atomic(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
+    pages = [t.html for t in tasks if t.notebook in titles]
+    pdfs = [t.pdf for t in tasks if t.notebook in titles and t.pdf is not None]
     return RenderReport(
         renderer=PANDOC_TYPST,
         site=site,
-        pages=tuple(site / p.relative_to(staging) for p in [index, *pages]),
+        pages=tuple(site / p.relative_to(staging) for p in [index, *pages, *extra]),
         pdfs=tuple(site / p.relative_to(staging) for p in pdfs),
         failures=failures,
     )
 
 
-def _quarto_notebook(notebook: Path, title: str, brouillon: bool = False) -> nbformat.NotebookNode:
-    """The staged copy of a notebook: its title moved into a Quarto front-matter raw cell, its
-    ``brouillon`` cells dropped unless ``brouillon``."""
+def _quarto_notebook(
+    notebook: Path, title: str, nav_html: str = "", before: str = "", front: dict | None = None, brouillon: bool = False
+) -> nbformat.NotebookNode:
+    """The staged copy of a notebook: its title (and ``front`` options) in a Quarto
+    front-matter raw cell, then its line of links (HTML only); ``before`` (Markdown) is put
+    before the first level-2 heading;
+    each cell showing a captioned table gets a ``tbl-`` label (Quarto captions only
+    labelled tables); PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
+    dropped unless ``brouillon``."""
     _, nb = split_title(nbformat.read(notebook, as_version=4))
     if not brouillon:
         nb.cells = [c for c in nb.cells if DRAFT_TAG not in c.metadata.get("tags", [])]
-    front = _front_matter(nb.cells[0]) if nb.cells else {}
-    if front:
+    options = _front_matter(nb.cells[0]) if nb.cells else {}
+    if options:
         nb.cells = nb.cells[1:]
-    front["title"] = title
-    header = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"
-    nb.cells.insert(0, nbformat.v4.new_raw_cell(header))
+    options = {**options, **(front or {}), "title": title}
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell_opts = cell_options(cell.source)
+        if cell_opts.get("tbl-cap") and not cell_opts.get("label") and shows_table(cell):
+            n += 1
+            cell.source = f"#| label: tbl-{n}\n{cell.source}"
+    compact_images(nb)
+    if before:
+        at = next((i for i, cell in enumerate(nb.cells) if SECTION.search(_cell_markdown(cell))), len(nb.cells))
+        if at < len(nb.cells) and nb.cells[at].cell_type == "markdown":  # the heading within a Markdown cell
+            source = nb.cells[at].source
+            cut = SECTION.search(source).start()
+            nb.cells[at].source = source[cut:]
+            if cut:
+                nb.cells.insert(at, nbformat.v4.new_markdown_cell(source[:cut]))
+                at += 1
+        nb.cells.insert(at, nbformat.v4.new_markdown_cell(before))
+    header = "---\n" + yaml.safe_dump(options, allow_unicode=True, sort_keys=False) + "---"
+    top = [nbformat.v4.new_raw_cell(header)]
+    if nav_html:
+        top.append(nbformat.v4.new_raw_cell(nav_html, metadata={"raw_mimetype": "text/html"}))
+    nb.cells = top + nb.cells
     return nb
 
 
+def _cell_markdown(cell) -> str:
+    """The Markdown a cell publishes: its source, or its Markdown outputs."""
+    if cell.cell_type == "markdown":
+        return cell.source
+    if cell.cell_type == "code":
+        return "\n".join(_text(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", []))
+    return ""
+
+
+def _stage_notebook(project: Path, root: Path, doc: Document, nb: nbformat.NotebookNode, pdf: bool) -> None:
+    """Write a staged notebook into a Quarto project, with the figure files beside it and, for
+    a project of PDFs, the folder's Typst set-up (``quarto_pdf.yml``, ``report.typ``)."""
+    target = project / _relative(doc.notebook, root)
+    if not target.parent.exists():
+        # figure files beside the notebooks; no other document Quarto would render
+        shutil.copytree(doc.notebook.parent, target.parent, ignore=shutil.ignore_patterns(*STAGING_IGNORE))
+        if pdf:
+            shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
+            shutil.copy2(TEMPLATES / "report.typ", target.parent / "report.typ")
+    nbformat.write(nb, target)
+
+
+def _new_project(parent: Path, prefix: str) -> Path:
+    project = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    shutil.copy2(QUARTO_CONFIG, project / "_quarto.yml")
+    for name in QUARTO_FILES:
+        shutil.copy2(TEMPLATES / name, project / name)
+    return project
+
+
 def _render_quarto(
-    periode: str, documents: list[Document], fiches: list[Document], staging: Path, brouillon: bool = False
+    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
 ) -> RenderReport:
+    """One Quarto website project renders the HTML pages; the PDFs are rendered at the same
+    time by ``os.cpu_count()`` other projects sharing out the notebooks (``--to typst``):
+    Quarto renders the documents of a project one after the other."""
     root = config.periode_dir(periode)
+    site = root / (DRAFT_SITE if brouillon else SITE)
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
-    # the staging project lives beside the staging site, outside any hidden folder.
-    with tempfile.TemporaryDirectory(prefix="quarto-projet-", dir=staging.parent) as tmp:
-        project = Path(tmp)
-        shutil.copy2(QUARTO_CONFIG, project / "_quarto.yml")
+    # the staging projects live beside the staging site, outside any hidden folder.
+    with tempfile.TemporaryDirectory(prefix="quarto-", dir=staging.parent) as tmp:
+        project = _new_project(Path(tmp), "site-")
+        n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
+        pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
         titles = {}
-        for doc in documents + fiches:
-            relative = _relative(doc.notebook, root)
-            target = project / relative
-            if not target.parent.exists():
-                # figure files beside the notebooks; no other document Quarto would render
-                shutil.copytree(doc.notebook.parent, target.parent, ignore=shutil.ignore_patterns(*STAGING_IGNORE))
+        for i, doc in enumerate(documents + fiches):
             own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
             titles[doc.notebook] = own or doc.title or doc.notebook.stem
-            nbformat.write(_quarto_notebook(doc.notebook, titles[doc.notebook], brouillon), target)
-            if doc in documents:
-                shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
+            nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(_page(doc, root), True, doc.liens, home=False),
+                                  brouillon=brouillon)
+            _stage_notebook(project, root, doc, nb, pdf=False)
+            _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
         docs, listed = _listing(root, documents, fiches, titles)
-        index = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
-        (project / "index.qmd").write_text(index, encoding="utf-8")
-        done = subprocess.run(
-            ["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise RenderError(f"quarto render a échoué (code {done.returncode}) ; le site précédent est conservé.\n{tail}")
-    site = root / (DRAFT_SITE if brouillon else SITE)
-    pages = [site / "index.html"] + [
-        site / _relative(d.notebook, root).with_suffix(".html") for d in documents + fiches
-    ]
-    pdfs = [site / _relative(d.notebook, root).with_suffix(".pdf") for d in documents]
+        extra: list[Path] = []
+        if accueil is not None:
+            files = _copy_attachments(accueil, project)
+            # files the page links to are published with it (Quarto does not see links in raw HTML)
+            front = {"resources": [f.relative_to(project).as_posix() for f in files], "toc": False, "page-layout": "full"}
+            own, _ = split_title(nbformat.read(accueil, as_version=4))
+            staged = _quarto_notebook(accueil, own or INDEX_TITLE, before=_accueil_before(docs), front=front, brouillon=brouillon)
+            nbformat.write(staged, project / "index.ipynb")
+            extra = [site / f.relative_to(project) for f in files]
+        else:
+            index = _with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+            (project / "index.qmd").write_text(index, encoding="utf-8")
+        outputs = [staging] + [Path(tmp) / f"pdf{i}" for i in range(n_pdf)]
+        commands = [["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)]] + [
+            ["quarto", "render", str(pdf), "--to", "typst", "--no-execute", "--output-dir", str(out)]
+            for pdf, out in zip(pdf_projects, outputs[1:])
+        ]
+        running = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in commands]
+        for process in running:
+            log, _ = process.communicate()
+            if process.returncode != 0:
+                for other in running:
+                    other.kill()
+                tail = "\n".join(log.strip().splitlines()[-15:])
+                raise RenderError(f"quarto render a échoué (code {process.returncode}) ; le site précédent est conservé.\n{tail}")
+        for out in outputs[1:]:
+            for pdf in out.rglob("*.pdf"):
+                (staging / pdf.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(pdf, staging / pdf.relative_to(out))
+    pages = [site / "index.html"] + [site / _page(d, root) for d in documents + fiches] + extra
+    pdfs = [site / Path(_page(d, root)).with_suffix(".pdf") for d in documents + fiches]
     return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
 
 
@@ -644,16 +878,22 @@ def check_site(report: RenderReport, staging: Path) -> None:
 
 
 def render_site(
-    periode: str, documents: list[Document], fiches: list[Document], *, renderer: str | None = None, brouillon: bool = False
+    periode: str,
+    documents: list[Document],
+    fiches: list[Document],
+    *,
+    accueil: Path | None = None,
+    renderer: str | None = None,
+    brouillon: bool = False,
 ) -> RenderReport:
     """Publish a period's executed notebooks as ``outputs/<periode>/site/``.
 
+    ``documents`` (synthesis, monographs...) and ``fiches`` each get an HTML page and a PDF;
+    ``accueil``, the executed home page notebook, becomes ``index.html`` (see the module
+    docstring). All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
     ``brouillon``: the draft site for the team, ``outputs/<periode>/brouillon/``, which also
     shows the cells tagged ``brouillon`` (what a document still lacks); the published site
     is left untouched.
-
-    ``documents`` (synthesis, monographs) get an HTML page and a PDF, ``fiches`` an HTML page.
-    All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
     ``renderer`` defaults to ``available_renderer()``. A notebook that fails to render with
     the fallback is reported in ``failures`` and left out of the index; a Quarto failure
     raises ``RenderError`` (with the end of Quarto's messages). The staged site replaces
@@ -670,7 +910,7 @@ def render_site(
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = _render_quarto if renderer == QUARTO else _render_fallback
-        report = render(periode, list(documents), list(fiches), staging, brouillon)
+        report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
         check_site(report, staging)
         _swap_in(staging, report.site)
     except RenderError:

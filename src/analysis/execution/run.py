@@ -6,11 +6,12 @@
    progress bar; offline it goes on with what it has) and checks every pinned input;
 1. builds the indicator tables of each phase once (skipped when their inputs are unchanged);
 2. executes the fiches of every territory of the chosen phases and the period's publications
-   (the synthesis, the four monographs and the page "Ce qui a changé", which cover both
-   phases) in one pool of papermill workers (a notebook whose inputs are unchanged is not
-   executed again; one failure never stops the others). A run restricted to chosen
-   territories executes their fiches only;
-3. renders the site (Quarto when present, otherwise pandoc + Typst);
+   (the synthesis, the four monographs, the page "Ce qui a changé" and the home page, which
+   cover both phases) in one pool of papermill workers (a notebook whose inputs are
+   unchanged is not executed again; one failure never stops the others). A run restricted
+   to chosen territories executes their fiches only;
+3. renders the site (Quarto when present, otherwise pandoc + Typst): the home page notebook
+   becomes the index, and each page links to its related pages (``documents``);
 4. writes the run manifest (input files with sha256, parameters, code version, timings,
    status of each notebook).
 
@@ -42,6 +43,11 @@ FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
 CHANGEMENTS_TEMPLATE = config.NOTEBOOKS_DIR / "changements.ipynb"
 MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
+ACCUEIL_TEMPLATE = config.NOTEBOOKS_DIR / "accueil.ipynb"
+SYNTHESE = "synthese/synthese.ipynb"  # executed notebooks, relative to the period's outputs
+CHANGEMENTS = "changements/changements.ipynb"
+ACCUEIL = "accueil/accueil.ipynb"
+MONOGRAPHIES = "monographies"
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class RunOutcome:
 
 
 def fiche_path(periode: str, phase: int, id_ti: str) -> Path:
-    return config.periode_dir(periode) / "fiches" / f"phase{phase}" / f"{id_ti}.ipynb"
+    return config.periode_dir(periode) / config.fiche_notebook(phase, id_ti)
 
 
 def fiche_jobs(periode: str, phase: int, territoires: list[str] | None = None) -> list[pipeline.NotebookJob]:
@@ -205,16 +211,18 @@ def _run_periode(
     last: list[pipeline.NotebookJob] = []  # after the fiches: they read what the synthesis stored
     if publications:
 
-        first.append(_job(SYNTHESE_TEMPLATE, out / "synthese" / "synthese.ipynb", "synthèse", periode=periode))
+        first.append(_job(SYNTHESE_TEMPLATE, out / SYNTHESE, "synthèse", periode=periode))
         # computes and stores the phase-2 typology (cache.stored) that the monographs and the
         # changes page read; the synthesis stores the phase-1 one and the DiD estimates
         chosen = monographies.monographies(periode)
         last += [
-            _job(MONOGRAPHIE_TEMPLATE, out / "monographies" / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
+            _job(MONOGRAPHIE_TEMPLATE, out / MONOGRAPHIES / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
                  territoire=row.id_ti, phase=monographies.MONOGRAPHIE_PHASE, periode=periode)
             for row in chosen.itertuples()
         ]
-        last.append(_job(CHANGEMENTS_TEMPLATE, out / "changements" / "changements.ipynb", "changements", periode=periode))
+        last.append(_job(CHANGEMENTS_TEMPLATE, out / CHANGEMENTS, "changements", periode=periode))
+        # the home page reads the typology the synthesis stores, like the monographs
+        last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
     documents = first + last
 
     t1 = time.perf_counter()
@@ -274,20 +282,60 @@ def _run_periode(
                       render_error=render_error, manifest_error=manifest_error)
 
 
-def _fiche_document(path: Path) -> Document:
-    phase = int(path.parent.name.removeprefix("phase"))
-    title = referentiel.territoires(phase).set_index("id_ti")["lib_ti"].get(path.stem)
-    return Document(notebook=path, title=title, phase=phase, id_ti=path.stem)
+def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[list[Document], list[Document], Path | None]:
+    """What to render: the publications, the fiches and the home page notebook (or None),
+    each page with its links to the related pages that are rendered too.
+
+    A fiche links to the other phase's fiche of the territory with exactly the same
+    communes (``portrait.memes_communes``, never the ``ti-`` code, which names another
+    territory in the other phase) and to its monograph. The synthesis and the monographs
+    link to each other and to the fiches in their own text (``publications.monographie``).
+    """
+    from analysis.analyses import portrait
+    from analysis.analyses.monographies import MONOGRAPHIE_PHASE
+
+    out = config.periode_dir(periode).resolve()
+    accueil = out / ACCUEIL
+    home = accueil if accueil in {p.resolve() for p in notebooks} else None
+    notebooks = [p for p in notebooks if p.resolve() != accueil]
+    pages = {p.resolve().relative_to(out).with_suffix(".html").as_posix() for p in notebooks + fiches}
+    names = {phase: referentiel.territoires(phase).set_index("id_ti")["lib_ti"] for phase in config.PHASES}
+    monographs = {p.stem for p in notebooks if p.parent.name == MONOGRAPHIES}
+
+    def monograph(id_ti: str) -> tuple[str, str]:
+        return f"Monographie : {names[MONOGRAPHIE_PHASE].get(id_ti, id_ti)}", f"{MONOGRAPHIES}/{id_ti}.html"
+
+    # a monograph is listed in the index by its territory's name and what it is
+    docs = [
+        Document(notebook=p, title=monograph(p.stem)[0] if p.parent.name == MONOGRAPHIES else None) for p in notebooks
+    ]
+    other = {}
+    for row in portrait.memes_communes().itertuples():
+        other[(1, row.id_ti_1)] = (2, row.id_ti_2, row.lib_ti_2)
+        other[(2, row.id_ti_2)] = (1, row.id_ti_1, row.lib_ti_1)
+    fiche_docs = []
+    for path in fiches:
+        phase, id_ti = int(path.parent.name.removeprefix("phase")), path.stem
+        links = []
+        if (phase, id_ti) in other:
+            o_phase, o_id, o_name = other[(phase, id_ti)]
+            links.append((f"Même territoire en phase {o_phase} : {o_name} ({o_id})", config.fiche_page(o_phase, o_id)))
+        if phase == MONOGRAPHIE_PHASE and id_ti in monographs:
+            links.append(monograph(id_ti))
+        links = tuple((label, href) for label, href in links if href in pages)
+        fiche_docs.append(Document(notebook=path, title=names[phase].get(id_ti), phase=phase, id_ti=id_ti, liens=links))
+    return docs, fiche_docs, home
 
 
 def render_published(periode: str, results: list[pipeline.JobResult], n_documents: int):
     """Render the notebooks that executed (or were up to date) in this run."""
-    docs = [Document(notebook=r.output) for r in results[:n_documents] if r.status != "failed"]
-    fiches = [_fiche_document(r.output) for r in results[n_documents:] if r.status != "failed"]
-    return render_site(periode, docs, fiches)
+    notebooks = [r.output for r in results[:n_documents] if r.status != "failed"]
+    fiches = [r.output for r in results[n_documents:] if r.status != "failed"]
+    docs, fiche_docs, accueil = documents(periode, notebooks, fiches)
+    return render_site(periode, docs, fiche_docs, accueil=accueil)
 
 
-PUBLICATION_FOLDERS = ("synthese", "monographies", "changements")
+PUBLICATION_FOLDERS = (Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name)
 
 
 def executed_notebooks(out: Path) -> list[Path]:
@@ -316,5 +364,5 @@ def render_period(periode: str, brouillon: bool = False):
     with period_lock(out, "rendu"):
         notebooks = executed_notebooks(out)
         fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
-        docs = [Document(notebook=p) for p in notebooks if p not in fiches]
-        return render_site(periode, docs, [_fiche_document(p) for p in fiches], brouillon=brouillon)
+        docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
+        return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)

@@ -1,6 +1,7 @@
 -- Pandoc filter of analysis.execution.render: HTML tables of notebook outputs (pandas DataFrames),
 -- carried through the Markdown as raw HTML blocks, become native pandoc tables so that
--- every writer (HTML and Typst) renders them. Their <style> elements are dropped; columns
+-- every writer (HTML and Typst) renders them. Used by both renderers (by Quarto as a
+-- "pre-ast" filter, before Quarto parses raw HTML tables itself). Their <style> elements are dropped; columns
 -- of figures (every cell starts with a number) are right-aligned, the others left-aligned;
 -- a table too wide for the page gets column widths in proportion to its content.
 local stringify = pandoc.utils.stringify
@@ -64,8 +65,9 @@ local function drop_raw_html(blocks)
   }):filter(function(block) return not (block.t == "Plain" and #block.content == 0) end)
 end
 
+-- A table marked data-quarto-disable-processing="true" (interactive, sortable) stays raw HTML.
 function RawBlock(raw)
-  if raw.format == "html" and raw.text:find("<table") then
+  if raw.format == "html" and raw.text:find("<table") and not raw.text:find('data%-quarto%-disable%-processing="true"') then
     return drop_raw_html(pandoc.read(raw.text, "html-native_divs").blocks):walk({ Table = shape })
   end
 end
