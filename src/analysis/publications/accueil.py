@@ -53,7 +53,7 @@ from analysis.indicateurs.build import read_indicators
 from analysis.publications.cartes import LAMBERT93, projection
 from analysis.publications.figures import STYLE
 from analysis.publications.figures_synthese import PALETTE
-from analysis.texte import nombre
+from analysis.texte import nombre, octets
 
 DONNEES = "donnees"  # folder of the CSV files, beside the notebook and in the site
 # Overseas régions drawn in insets (INSEE codes); the others are metropolitan France.
@@ -477,7 +477,7 @@ def texte_donnees(fichiers: pd.DataFrame) -> str:
         "",
     ]
     lines += [
-        f"- [{Path(r.fichier).name}]({r.fichier}) — {r.description} ({nombre(r.taille / 1e6, 1)} Mo)"
+        f"- [{Path(r.fichier).name}]({r.fichier}) — {r.description} ({octets(r.taille)})"
         for r in fichiers.itertuples()
     ]
     return "\n".join(lines)
