@@ -14,7 +14,7 @@ of every page, fiches grouped by phase.
 
 Links. Each page starts with a line of links (``nav.liens``): the index, its PDF, and the
 ``Document.liens`` the caller gives (the other phase's fiche of the same territory, the
-monograph, the methods...), written relative to the page. PDFs hold no such line.
+monograph of a fiche), written relative to the page. PDFs hold no such line.
 
 Two renderers, chosen by ``available_renderer()``:
 
