@@ -22,3 +22,14 @@ def mirror() -> Path:
     path = Path(os.environ["OBSERVATOIRE_MIRROR"])
     assert (path / "MANIFEST.csv").exists(), f"data mirror not found at {path}"
     return path
+
+
+PERIODE_TESTS = "2026-11"  # the period whose real indicator tables several test modules compute
+
+
+@pytest.fixture(scope="session")
+def indicateurs_periode():
+    """The indicator tables of both phases for ``PERIODE_TESTS``, computed once per session from the real files."""
+    from analysis.indicateurs.build import build_indicators
+
+    return {phase: build_indicators(phase, PERIODE_TESTS) for phase in (1, 2)}

@@ -5,21 +5,46 @@ from __future__ import annotations
 import pytest
 
 from analysis.cli import main
-from analysis.publications.faits import faits
+from analysis.publications.faits import PUBLIES, faits, publies
 
 
 @pytest.fixture(scope="module")
-def phase1():
-    return faits(1, 2023).set_index("cle")
+def table1():
+    return faits(1, 2023)
+
+
+@pytest.fixture(scope="module")
+def phase1(table1):
+    return table1.set_index("cle")
 
 
 def test_phase1_counts(phase1) -> None:
     assert phase1.loc["n_ti", "valeur"] == 149
     assert phase1.loc["n_groupements", "valeur"] == 588
     assert phase1.loc["n_communes", "valeur"] == 16_177
-    assert phase1.loc["n_ti", "valeur_publiee"] == 141
-    assert phase1.loc["n_communes", "valeur_publiee_datagouv"] == 16_186
-    assert isinstance(phase1.loc["n_communes", "explication"], str)
+
+
+def test_published_figures_cite_a_public_source_and_explain_the_gap(table1) -> None:
+    assert all(p.url.startswith("https://") and p.source and p.date for p in PUBLIES)
+    published = publies(table1)
+    counts = published.loc[published["cle"] == "n_ti"]
+    assert counts["valeur"].tolist() == [124, 136, 144, 149]  # the launch list grew to the list of end 2022
+    assert counts["date"].iloc[0] == "22 novembre 2018" and "gouvernement.fr" in counts["url"].iloc[0]
+    assert (counts["ici"] == 149).all()
+    communes = published.set_index("cle").loc["n_communes"]
+    assert communes["valeur"] == 16_186 and communes["ici"] == 16_177
+    # an older COG has more communes: mergers since reduce the count of the same perimeter
+    assert "moins de communes dans un COG plus récent" in communes["explication"]
+    cour = published.loc[published["source"].str.startswith("Cour des comptes")].set_index("valeur")
+    assert cour.loc[48.0, "explication"].startswith("Pas d'équivalent calculé : aucune source de l'observatoire ne dénombre des entreprises")
+    assert cour.loc[71.0, "explication"].startswith("Pas d'équivalent calculé : la Cour porte sur 2018-2022, alors que les séries URSSAF")
+    assert "a varié de +8\u202f341 emplois (France : +47\u202f018)" in cour.loc[71.0, "explication"]
+    assert published["explication"].str.contains("nan|None").sum() == 0
+
+
+def test_phase2_published_count() -> None:
+    published = publies(faits(2, 2023)).set_index("cle")
+    assert published.loc["n_ti", "valeur"] == 183 and published.loc["n_ti", "ici"] == 183
 
 
 def test_phase1_shares_are_plausible(phase1) -> None:
@@ -39,7 +64,10 @@ def test_cli_prints_the_facts_table(capsys) -> None:
 def test_phase1_holds_about_half_of_industrial_employment(phase1) -> None:
     # the programme's founding claim: TI hold half of French industrial jobs
     assert 50 < phase1.loc["part_emploi_industriel", "valeur"] < 55
-    assert phase1.loc["part_emploi_industriel", "valeur_publiee"] == 50
+    # 2019-2022: industrial employment estimated for the 149 TI grew, as in France
+    assert round(phase1.loc["variation_emploi_industriel", "valeur"]) == 8_341
+    assert round(phase1.loc["variation_emploi_industriel_france", "valeur"]) == 47_018
+    assert phase1.loc["n_ti_pertes_industrie", "valeur"] == 51
     # private employment 2018: sum of the communes of the 149 TI (URSSAF)
     assert round(phase1.loc["emploi_2018", "valeur"]) == 7_838_675
     assert 42 < phase1.loc["part_emploi_2018", "valeur"] < 43

@@ -18,7 +18,7 @@ from analysis import config, texte
 from analysis.analyses import positions
 from analysis.donnees import provenance, sources
 from analysis.donnees.loaders import programmes
-from analysis.indicateurs.build import build_indicators, write_indicators
+from analysis.indicateurs.build import write_indicators
 from analysis.indicateurs.registry import registry
 from analysis.publications import cartes, fiche, figures
 from analysis.texte import nombre
@@ -115,7 +115,7 @@ def test_key_figures_table_is_formatted_in_french_with_ranks():
 
 def test_missing_indicators_are_stated():
     text = fiche.texte_manquants(_wide(), registry(), "ti-0004", indicators=["taux_chomage", "revenu_median"])
-    assert "1 n'est pas disponible" in text and "niveau de vie médian" in text and "Filosofi" in text
+    assert "1 n'est pas disponible" in text and "(niveau de vie médian)" in text
     assert fiche.texte_manquants(_wide(), registry(), "ti-0001", indicators=["taux_chomage"]) == ""
 
 
@@ -161,13 +161,13 @@ TERRITOIRE = "ti-2405"
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(tmp_path_factory, indicateurs_periode):
     outputs = tmp_path_factory.mktemp("outputs")
     saved_dir, saved_env = config.OUTPUTS_DIR, os.environ.get("OBSERVATOIRE_OUTPUTS")
     config.OUTPUTS_DIR = outputs
     os.environ["OBSERVATOIRE_OUTPUTS"] = str(outputs)  # the kernel inherits it
     try:
-        result = build_indicators(2, PERIODE)
+        result = indicateurs_periode[2]
         write_indicators(result, PERIODE)
         provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test"))  # every declared file, as a run
         # the fiche as the run executes it, plus one cell after it: the files its kernel recorded as read
@@ -221,7 +221,7 @@ FICHE_FILES = {
     "acv/acv2_geom", "acv/acv_geom", "acv/coeurdeville_2018-10", "pvd/pvd_geom",
     "chomage/chomage-zone-t1-2003-t2-2022", "demandeurs-emploi/emploi_demandeur", "dvf/dvf_prix_volumes_epci_2010_2024",
     "profil-epci/agg_epci", "urssaf-emploi/urssaf_serie_indice100", "urssaf-emploi/exdeco_pivot_urssaf_a38",
-    "zones-emploi/Communes_to_ZE_2022",
+    "zones-emploi/Communes_to_ZE_2022", "contours/nodom_region_2025",
     "cog-2023/communes", "cog-2023/epci", "cog-2023/ept", "cog-2023/regions", "ti-phase2/ti_geom",
     "contours/nodom_epci_2025",
     "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last", "cog-mouvements/fusions",
@@ -234,7 +234,7 @@ def test_provenance_lists_exactly_the_files_the_fiche_read(executed):
     block = _markdown(nb).split("## Provenance")[1]
     rows = [line.split(" | ")[0].removeprefix("| ") for line in block.splitlines() if line.startswith("| ")][1:]
     assert sorted(rows) == sorted(sources.source(i).file for i in read)
-    assert f"Fichiers de données ({len(read)})" in block
+    assert f"Fichiers de données lus ({len(read)})" in block
     assert read == FICHE_FILES
 
 
@@ -243,7 +243,7 @@ def test_prose_numbers_are_the_indicator_table_values(executed):
     row = wide.set_index("id_ti").loc[TERRITOIRE]
     text = _markdown(nb)
     assert f"compte {nombre(row['emploi_prive'])} emplois salariés privés" in text
-    assert f"l'indice atteint {nombre(row['emploi_prive_indice'], 1)}" in text
+    assert f"base 100 en 2014 : {nombre(row['emploi_prive_indice'], 1)} contre" in text
     assert not math.isnan(row["taux_chomage"]) and texte.valeur(row["taux_chomage"], "%") in text
 
 
@@ -254,3 +254,17 @@ def test_template_is_committed_without_outputs():
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and 'territoire = "ti-2405"' in params[0].source
+
+
+def test_industrial_sectors_of_a_single_published_year():
+    # early periods: the zone d'emploi × A38 series holds 2019 only
+    secteurs = pd.DataFrame(
+        {"a38": ["CA", "CH", "GZ"], "lib": ["Ind. alimentaires", "Métallurgie", "Commerce"], "a5": ["BE", "BE", "GU"],
+         "emploi_debut": [120.0, 80.0, 500.0], "emploi_fin": [120.0, 80.0, 500.0], "part": [17.1, 11.4, 71.4],
+         "part_reference": [3.0, 2.0, 95.0], "haute_technologie": ["", "", ""]}
+    )
+    bars = fiche.secteurs_industriels(secteurs, 2019, 2019)
+    assert bars.values.tolist() == [["Ind. alimentaires", "2019", 120.0], ["Métallurgie", "2019", 80.0]]
+    text = fiche.texte_tissu(secteurs, 2019, 2019)
+    assert "compte environ 200 emplois salariés privés fin 2019. Elle pèse 28,5\u00a0%" in text and "contre environ" not in text
+    assert "au-dessus de son poids en France (28,5\u00a0% contre 5,0\u00a0%)" in text

@@ -97,7 +97,7 @@ def test_employment_index_growth_and_gaps() -> None:
     assert out[("ti-0001", "emploi_prive_indice", "2020")] == pytest.approx(121.0)
     assert out[("FRANCE", "emploi_prive", "2020")] == 421
     assert out[("FRANCE", "emploi_prive_indice", "2020")] == pytest.approx(421 / 400 * 100)
-    assert out[("ti-0001", "emploi_prive_croissance", "2019")] == pytest.approx(100 * (120 / 110 - 1))
+    assert out[("ti-0001", "emploi_prive_croissance", "2018-2019")] == pytest.approx(100 * (120 / 110 - 1))
     assert out[("ti-0001", "emploi_prive_tcam", "2014-2018")] == pytest.approx(100 * (1.1**0.25 - 1))
     assert out[("ti-0001", "emploi_prive_tcam", "2018-2020")] == pytest.approx(100 * ((121 / 110) ** 0.5 - 1))
     assert out[("ti-0001", "emploi_prive_ecart_france", "2020")] == pytest.approx(121 - 105.25)
@@ -133,8 +133,8 @@ def test_registry() -> None:
     assert reg["name"].is_unique and reg["name"].tolist() == list(registry.INDICATORS)
     assert set(reg["pillar"]) <= set(registry.PILLARS)
     assert (reg[["label", "short_label", "definition", "unit", "source", "year", "theme"]] != "").all().all()
-    assert registry.missing_pillars() == ["simplification"]
     cov = registry.pillar_coverage().set_index("pillar")
+    assert cov.index[cov["n_indicators"] == 0].tolist() == ["simplification"]
     assert cov.loc["simplification", "note"].startswith("Aucune donnée ouverte")
     assert (cov.loc[["attractivité", "compétences", "innovation"], "n_indicators"] > 0).all()
     # references resolved: source texts and shared method texts, not their keys
@@ -150,7 +150,8 @@ def test_registry_directions_and_bases() -> None:
     assert set(reg["geographic_basis"]) == set(registry.REGISTRE.geographic_bases)
     basis = reg.set_index("name")["geographic_basis"]
     assert basis["emploi_prive"] == basis["demandeurs_emploi"] == "somme_communes"
-    assert basis["part_industrie"] == basis["dvf_prix_maison"] == basis["revenu_median"] == "epci"
+    assert basis["part_industrie"] == basis["revenu_median"] == basis["couverture_epci"] == "epci"
+    assert basis["dvf_prix_maison"] == basis["couverture_epci_sans_ept"] == "epci_sans_ept"  # the whole Métropole du Grand Paris
     assert basis["ss_effet_local_pct"] == basis["taux_chomage"] == basis["part_industrie_hautetech"] == "zone_emploi"
     assert basis["nb_villes_pvd"] == "decompte_communes"
     sens = registry.directions()

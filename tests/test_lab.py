@@ -68,7 +68,7 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
     text = _markdown(nb)
     assert text.startswith("# Grand Est Touraine")  # the template's default territory, ti-2405
     block = text.split("## Provenance")[1]
-    assert f"Période : **{CURRENT}**" in block  # the provenance block of the month it built
+    assert f"Période **{CURRENT}** :" in block  # the provenance block of the month it built
     # it lists what the fiche read, not every file the first cell checked while building
     assert "france-relance/" not in block and "cog-2023/communes" in block
     assert lab.missing_inputs(CURRENT) == []  # both phases, so that every template finds them

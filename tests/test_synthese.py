@@ -83,7 +83,7 @@ def test_provenance_block_summarises_the_france_relance_files_read(outputs, monk
     read = [*relance.file_ids(), "urssaf-emploi/urssaf_serie_indice100"]
     monkeypatch.setattr(sources, "files_read", lambda: sorted(read))  # what a synthesis kernel reads, among others
     block = provenance.bloc_markdown(PERIODE)
-    assert f"Fichiers de données ({nombre(102)})" in block
+    assert f"Fichiers de données lus ({nombre(102)})" in block and "- Millésimes : " in block
     rows = [line for line in block.splitlines() if line.startswith("| ") and not line.startswith("| Fichier")]
     assert len(rows) == 2 and rows[1].startswith("| urssaf-emploi/urssaf_serie_indice100.parquet | ")
     assert rows[0].startswith(f"| {relance.FILE_PREFIX}….csv (101 fichiers) | ")
@@ -176,13 +176,55 @@ def test_tableau_regions_counts_better_than_region():
 def test_typologie_phase2(outputs):
     result = profils.typologie(2, PERIODE)
     assert len(result.labels) == 183 - 10  # the 10 overseas TI have no census profile
-    assert result.k >= 4 and result.labels.nunique() == result.k
+    # k is the best silhouette, whatever the number of monographs (3 on 2026-11)
+    best = result.silhouettes.loc[result.silhouettes["silhouette"].idxmax(), "k"]
+    assert result.k == best == 3 and result.labels.nunique() == result.k
     assert 0 < result.mean_ari <= 1
+
+
+@pytest.mark.parametrize("phase", [1, 2])
+def test_profile_names_are_true_of_the_profiles(outputs, phase):
+    result = profils.typologie(phase, PERIODE)
+    raw, median = result.raw.astype("float64"), result.raw.astype("float64").median()
+    for cluster, name in result.profiles.items():
+        mean = raw.loc[result.labels == cluster].mean()
+        if "urbain" in name:
+            assert mean[profils.DENSITE] > median[profils.DENSITE], name
+        if "rural" in name:
+            assert mean[profils.DENSITE] < median[profils.DENSITE], name
+        if "en difficulté sociale" in name:
+            assert mean["taux_chomage_rp"] > median["taux_chomage_rp"] or mean["taux_pauvrete"] > median["taux_pauvrete"], name
+        if "socialement favorisé" in name:
+            assert mean["taux_chomage_rp"] < median["taux_chomage_rp"] and mean["taux_pauvrete"] < median["taux_pauvrete"], name
+        if "peu industriel" in name:
+            assert mean["part_industrie"] < median["part_industrie"], name
+        elif "industriel" in name:
+            assert mean["part_industrie"] > median["part_industrie"], name
+        if "dynamique" in name:
+            assert mean["emploi_prive_tcam"] > median["emploi_prive_tcam"], name
+        if "en repli" in name:
+            assert mean["emploi_prive_tcam"] < median["emploi_prive_tcam"], name
+    assert result.profiles.is_unique and (result.profiles != "intermédiaire").all()
+
+
+def test_excluded_and_imputed_territories_are_named(outputs):
+    wide = read_indicators(1, PERIODE, "wide")
+    result = profils.typologie(1, PERIODE)
+    exclus = profils.exclus_typologie(wide, result).set_index("id_ti")["raison"]
+    assert exclus[["ti-9301", "ti-9303", "ti-8416"]].tolist() == ["périmètre"] * 3
+    assert (exclus.drop(["ti-9301", "ti-9303", "ti-8416"]) == "données manquantes").all() and len(exclus) == 11
+    imputed = profils.imputes(result, 1)
+    assert imputed[["indicator", "lib_ti"]].values.tolist() == [[profils.DENSITE, "Toulon-Provence-Méditerranée"]]
+    text = synthese.texte_typologie(result, 1, profils.exclus_typologie(wide, result), imputed)
+    assert "densité de population (log10 des hab./km²) pour Toulon-Provence-Méditerranée" in text
+    assert "Vallées du Gier et de l'Ondaine - Loire Sud, Aix-Marseille-Provence et Carros : hors de la typologie, car le territoire" in text
+    assert "graine" not in text
 
 
 def test_monographies_four_contrasting(outputs):
     chosen = monographies.monographies(PERIODE)
-    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == 4
+    # four territories in every profile of the typology (3 on 2026-11: two share one)
+    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == profils.typologie(2, PERIODE).k == 3
     assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
     assert monographies.criteres_manquants(chosen) == []  # growth top and bottom, industry, density
     assert chosen.loc[chosen["croissance_basse"], "croissance"].max() < chosen.loc[chosen["croissance_haute"], "croissance"].min()

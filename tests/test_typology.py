@@ -79,30 +79,53 @@ def test_profile_names(result, data):
     assert named == {
         "repli": "industriel en repli",
         "dynamique": "industriel dynamique",
-        "urbain": "urbain tertiarisé",
-        "social": "en difficulté sociale",
+        "urbain": "urbain socialement favorisé",
+        "social": "peu industriel en difficulté sociale",
     }
 
 
-def test_name_rules_and_disambiguation():
-    dims = pd.DataFrame(
-        {"industrie": [1.0, 0.8, -0.5, -0.2], "dynamisme": [-1.0, -0.2, 0.1, -0.4],
-         "difficulte": [0.0, 0.9, 0.0, 0.1], "densite": [-0.5, 0.0, -0.8, 0.1]}
+def test_a_word_is_kept_only_when_the_raw_values_support_it():
+    # four profiles of two territories; the dimension scores say cluster 0 is dense, but its
+    # density is below the median of the territories: it is not called "urbain"
+    raw = pd.DataFrame(
+        {"densite": [1.0, 1.2, 3.0, 3.2, 2.0, 2.1, 2.5, 2.6], "taux_chomage": [9.0, 9.5, 5.0, 5.5, 6.0, 6.2, 9.0, 9.1],
+         "part_industrie": [20.0, 22.0, 10.0, 11.0, 25.0, 26.0, 12.0, 13.0], "croissance_emploi_2014_2018": [-1.0, -0.5, 1.0, 1.2, 0.5, 0.4, -0.2, -0.1]},
+        index=[f"ti-{i}" for i in range(8)],
     )
-    names = typology.name_profiles(dims)
-    assert names[2] == "rural résidentiel"
-    assert names[3] == "intermédiaire diversifié"
-    # the qualifier uses the dimension that best separates the homonyms (here difficulté)
-    assert names[1] == "industriel en repli, socialement plus fragile"
-    assert names[0] == "industriel en repli, socialement plus favorisé"
+    labels = pd.Series([0, 0, 1, 1, 2, 2, 3, 3], index=raw.index)
+    dims = pd.DataFrame(
+        {"industrie": [0.5, -0.6, 1.0, -0.4], "dynamisme": [-0.8, 0.9, 0.1, -0.1],
+         "difficulte": [1.0, -0.9, -0.5, 0.8], "densite": [1.2, 1.1, 0.0, 0.5]}
+    )
+    names = typology.name_profiles(dims, raw, labels, typology.Roles())
+    assert names[0] == "en difficulté sociale et en repli"  # "urbain" dropped: density 1,1 below the median 2,3
+    assert names[1] == "urbain dynamique"
+    assert names[2] == "industriel socialement favorisé"
+    assert names[3] == "urbain en difficulté sociale"  # density 2,55 above the median, unemployment 9,05 above 7,6
+    for c, name in names.items():
+        own, median = raw.loc[labels == c].mean(), raw.median()
+        if "urbain" in name:
+            assert own["densite"] > median["densite"]
+        if "en difficulté sociale" in name:
+            assert own["taux_chomage"] > median["taux_chomage"]
 
 
-def test_choose_k_rule():
-    table = pd.DataFrame({"k": [3, 4, 5], "silhouette": [0.40, 0.38, 0.30]})
-    assert typology.choose_k(table, tolerance=0.03)[0] == 4
-    assert typology.choose_k(table, tolerance=0.01)[0] == 3
+def test_homonyms_take_their_next_true_word():
+    raw = pd.DataFrame(
+        {"densite": [1.0, 1.1, 1.2, 1.3, 3.0, 3.1, 3.2], "taux_chomage": [9.0, 9.1, 5.0, 5.1, 7.0, 7.1, 7.2],
+         "part_industrie": [24.0, 26.0, 23.0, 25.0, 10.0, 11.0, 12.0], "croissance_emploi_2014_2018": [0.0, 0.1, 0.0, 0.1, 0.0, 0.1, 0.2]},
+        index=[f"ti-{i}" for i in range(7)],
+    )
+    labels = pd.Series([0, 0, 1, 1, 2, 2, 2], index=raw.index)
+    dims = pd.DataFrame({"industrie": [1.0, 1.1, -1.5], "dynamisme": [0.0, 0.0, 0.0], "difficulte": [0.2, -0.2, 0.0], "densite": [-0.9, -1.0, 1.8]})
+    names = typology.name_profiles(dims, raw, labels, typology.Roles())
+    assert names.tolist() == ["rural industriel en difficulté sociale", "rural industriel socialement favorisé", "urbain peu industriel"]
+
+
+def test_choose_k_takes_the_best_silhouette_whatever_the_number_of_monographs():
+    table = pd.DataFrame({"k": [3, 4, 5], "silhouette": [0.40, 0.39, 0.30]})
     k, rule = typology.choose_k(table)
-    assert "0,03" in rule and "k = 3" in rule
+    assert k == 3 and "meilleure silhouette" in rule and "k = 3 : 0,400" in rule
 
 
 def test_representatives_nearest_to_centroid(result):
@@ -115,7 +138,11 @@ def test_representatives_nearest_to_centroid(result):
         assert rep["taille"] == PER_CLUSTER
     reasons = result.reasons
     assert len(reasons) == 3 * result.k
-    assert reasons["raison"].str.contains("de la moyenne").all()
+    assert reasons["raison"].str.contains("celle de l'ensemble des territoires").all()
+    # the verdict is that of the two means printed in the sentence
+    for r in reasons.itertuples():
+        above = round(r.moyenne_profil, 1) > round(r.moyenne_ensemble, 1)
+        assert ("au-dessus de celle" in r.raison) == above
 
 
 def _valeurs(data) -> pd.DataFrame:
@@ -127,7 +154,7 @@ def _valeurs(data) -> pd.DataFrame:
 def test_choose_monographs_meets_the_rule(result, data):
     mono = monographies.choose_monographs(result, _valeurs(data)).set_index("id_ti")
     assert list(mono["rang"]) == [1, 2, 3, 4] and mono["cluster"].is_unique and (mono["source"] == "typologie").all()
-    assert list(mono["profil"]) == ["industriel en repli", "industriel dynamique", "urbain tertiarisé", "en difficulté sociale"]
+    assert list(mono["profil"]) == ["industriel en repli", "industriel dynamique", "urbain socialement favorisé", "peu industriel en difficulté sociale"]
     assert monographies.criteres_manquants(mono) == []
     first, second, third = mono.index[:3]
     assert mono.loc[first, ["croissance_basse", "industrie_haute"]].all()  # the deindustrialising case
@@ -144,7 +171,7 @@ def test_choose_monographs_meets_the_rule(result, data):
 
 
 def test_choose_monographs_override(result, data, tmp_path):
-    urbain = result.labels.index[result.labels.map(result.profiles) == "urbain tertiarisé"][-1]
+    urbain = result.labels.index[result.labels.map(result.profiles) == "urbain socialement favorisé"][-1]
     toml = tmp_path / "monographies.toml"
     toml.write_text(f'[[monographie]]\nid_ti = "{urbain}"\nraison = "terrain d\'enquête de l\'équipe"\n', encoding="utf-8")
     mono = monographies.choose_monographs(result, _valeurs(data), override=toml)
@@ -157,7 +184,7 @@ def test_choose_monographs_override(result, data, tmp_path):
 
 
 def test_imposed_territories_may_leave_criteria_unmet(result, data):
-    social = result.labels.index[result.labels.map(result.profiles) == "en difficulté sociale"][:4]
+    social = result.labels.index[result.labels.map(result.profiles) == "peu industriel en difficulté sociale"][:4]
     mono = monographies.choose_monographs(result, _valeurs(data), override={i: "choix" for i in social})
     assert (mono["source"] == "choix de l'équipe").all()
     assert monographies.criteres_manquants(mono) == ["croissance_haute", "industrie_haute", "densite_haute"]

@@ -58,7 +58,7 @@ def _jobs(text: str) -> int:
 
 
 def _faits(args: argparse.Namespace) -> int:
-    from analysis.publications.faits import faits
+    from analysis.publications.faits import faits, publies
     from analysis.texte import valeur
 
     phases = [args.phase] if args.phase else list(config.PHASES)
@@ -69,23 +69,16 @@ def _faits(args: argparse.Namespace) -> int:
                 "Fait": table["fait"],
                 "Valeur": [valeur(v, u) for v, u in zip(table["valeur"], table["unite"])],
                 "Unité": table["unite"],
-                "Publié": [
-                    " ; ".join(f"{valeur(v, u)} ({s})" for v, s in ((p1, s1), (p2, s2)) if pd.notna(v))
-                    for p1, s1, p2, s2, u in zip(
-                        table["valeur_publiee"], table["source_publiee"], table["valeur_publiee_datagouv"],
-                        table["source_publiee_datagouv"], table["unite"],
-                    )
-                ],
                 "Note": table["note"],
             }
         )
         print(f"\nTerritoires d'industrie, phase {phase} (COG {args.cog or config.DEFAULT_COG[phase]})\n")
         print(shown.to_string(index=False))
-        explained = table.dropna(subset=["explication"])
-        if not explained.empty:
-            print("\nÉcarts aux chiffres publiés :")
-            for _, row in explained.iterrows():
-                print(f"- {row['fait']} : {row['explication']}")
+        published = publies(table)
+        if not published.empty:
+            print("\nChiffres publiés :")
+            for r in published.itertuples():
+                print(f"- {r.quoi} : {valeur(r.valeur, r.unite)} ({r.source}, {r.date}, {r.url}). {r.explication}")
     return 0
 
 

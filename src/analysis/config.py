@@ -23,6 +23,7 @@ PHASES = (1, 2)
 DEFAULT_COG_YEAR = 2023  # the COG vintage of the referential unless a call names another
 DEFAULT_COG = {1: DEFAULT_COG_YEAR, 2: DEFAULT_COG_YEAR}
 COG_YEARS = (2019, 2023, 2025)
+POPULATION_VINTAGE = {2019: 2016, 2023: 2020, 2025: 2023}  # municipal population year of each COG file
 PHASE_START = {1: 2019, 2: 2023}
 
 _PERIODE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -61,29 +61,48 @@ def pluriel(n: int, singulier: str, pluriel_: str | None = None, zero: str | Non
     return f"{nombre(n)} {singulier if n <= 1 else (pluriel_ or singulier + 's')}"
 
 
+def decimales(value: float, unit: str) -> int:
+    """Decimals ``valeur`` prints for a value of ``unit``."""
+    if unit in {"%", "points"} or unit.startswith("indice"):
+        return 1
+    if unit in {"%/an", "ratio"}:
+        return 2
+    if unit in {"€/an", "€/m²", "€", "km²"}:
+        return 0
+    return 0 if float(value).is_integer() or abs(value) >= 100 else 1
+
+
 def valeur(value: float | None, unit: str, manquant: str = "n.d.") -> str:
     """A value with its unit (registry or facts units), French style.
 
     '7,5 %', '+1,2 %/an', '1 850 €/m²', '21 458 €', '+3,4 pts', '1 234 km²', ratios with two
-    decimals, indices with one, counts without decimals (one below 100 when not whole).
+    decimals, indices with one, years as they are ('2022'), counts without decimals (one below
+    100 when not whole).
     ``manquant`` is printed for a missing value ('n.d.' in sentences, '–' in tables).
     """
     if value is None or pd.isna(value):
         return manquant
+    if unit == "année":
+        return str(int(value))
     value = _sans_moins_zero(float(value), 2)
+    d = decimales(value, unit)
     if unit == "%":
-        return pourcent(value, 1)
+        return pourcent(value, d)
     if unit == "%/an":
-        return pourcent(value, 2, signed=True) + "/an"
+        return pourcent(value, d, signed=True) + "/an"
     if unit == "points":
-        return f"{'+' if value > 0 else ''}{nombre(value, 1)}\u00a0pts"
+        return f"{'+' if value > 0 else ''}{nombre(value, d)}\u00a0pts"
     if unit in {"€/an", "€/m²", "€", "km²"}:
-        return f"{nombre(value)}\u00a0{unit.removesuffix('/an')}"
-    if unit == "ratio":
-        return nombre(value, 2)
-    if unit.startswith("indice"):
-        return nombre(value, 1)
-    return nombre(value, 0 if value.is_integer() or abs(value) >= 100 else 1)
+        return f"{nombre(value, d)}\u00a0{unit.removesuffix('/an')}"
+    return nombre(value, d)
+
+
+def comparer(value: float, reference: float, unit: str) -> int:
+    """+1, -1 or 0: how ``value`` compares with ``reference`` as ``valeur`` prints them (two
+    values that print the same are equal), so a sentence's verdict agrees with its numbers."""
+    d = max(decimales(value, unit), decimales(reference, unit))
+    a, b = round(float(value), d), round(float(reference), d)
+    return (a > b) - (a < b)
 
 
 def _sans_moins_zero(value: float, decimals: int) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.analyses.positions import comparables
 from analysis.analyses.profils import DENSITE
 
 # Why some territories do better: outcome and standardised covariates.
@@ -17,8 +18,9 @@ COMPARAISON_COVARIATES = ("part_industrie", "part_industrie_hautetech", "part_di
 
 def comparaison_ti(wide: pd.DataFrame, density: pd.Series) -> pd.DataFrame:
     """One row per TI: outcomes (``COMPARAISON_OUTCOMES``), covariates standardised to z-scores
-    (one standard deviation = 1, so coefficients compare) and region."""
-    ti = wide.loc[wide["niveau"] == "ti"].set_index("id_ti").join(density)
+    (one standard deviation = 1, so coefficients compare) and region; values of EPCI a
+    territory mostly does not hold are missing (``positions.comparables``)."""
+    ti = comparables(wide).loc[lambda d: d["niveau"] == "ti"].set_index("id_ti").join(density)
     z = ti[list(COMPARAISON_COVARIATES)].astype("float64")
     z = (z - z.mean()) / z.std(ddof=0)
     return ti[["lib", "region", *COMPARAISON_OUTCOMES]].join(z).reset_index()

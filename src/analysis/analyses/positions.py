@@ -9,18 +9,29 @@ the TI (the ``ceil(n/4)`` highest or lowest values) or when it is far from Franc
 favourable: +1 higher is better, −1 lower is better (unemployment, poverty), 0 descriptive
 (a trait, neither strength nor weakness: industrial share, house prices); indicators the
 registry leaves out of the forces et faiblesses are levels or duplicates and are not used.
+A stand-out is a force only when the territory is also on the favourable side of France (a
+faiblesse, on the unfavourable side): for the shift-share effects, measured against France,
+that is their sign. A stand-out whose quartile and France disagree is left out: the text
+never calls a value worse than France a strength.
+
+Perimeter: a territory holding only part of the EPCI whose values it receives (the census and
+Filosofi profile, DVF) gets values that describe mostly people outside it. Below
+``SEUIL_COUVERTURE`` % (indicators ``couverture_epci*`` of ``areas.couverture``), its values of
+that geographic basis are shown flagged but left out of the ranks, the forces et faiblesses
+and the typology (``comparables``).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
-from analysis.indicateurs.areas import ENSEMBLE_TI, FRANCE, REGION_PREFIX
-from analysis.indicateurs.registry import directions
+from analysis.indicateurs.areas import COUVERTURES, ENSEMBLE_TI, FRANCE, REGION_PREFIX
+from analysis.indicateurs.registry import INDICATORS, directions
+from analysis.texte import comparer
 
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -73,34 +84,85 @@ EFFETS = {
 LECTURES = ("force", "faiblesse", "trait")
 
 
+SEUIL_COUVERTURE = 50.0  # % of the population of its EPCI a territory must hold for their values to describe it
+
+
+def hors_perimetre(wide: pd.DataFrame) -> pd.DataFrame:
+    """Which values of the TI rows describe EPCI the territory mostly does not hold.
+
+    Boolean table (index id_ti of the TI rows, one column per indicator of ``wide`` in the
+    registry): True where the indicator's geographic basis is that of a coverage indicator
+    (``areas.COUVERTURES``) whose value for the territory is below ``SEUIL_COUVERTURE``. The
+    coverage indicators themselves are never flagged. Without coverage columns, nothing is.
+    """
+    rows = (wide["niveau"] == "ti").to_numpy()
+    ids = pd.Index(wide["id_ti"].to_numpy()[rows], name="id_ti")
+    indicators = [c for c in wide.columns if c in INDICATORS]
+    flags = np.zeros((len(ids), len(indicators)), dtype=bool)
+    for cover in COUVERTURES:
+        if cover not in wide.columns:
+            continue
+        low = wide[cover].to_numpy(dtype="float64")[rows] < SEUIL_COUVERTURE
+        basis = INDICATORS[cover].geographic_basis
+        same = np.array([INDICATORS[i].geographic_basis == basis and i not in COUVERTURES for i in indicators])
+        flags |= low[:, None] & same[None, :]
+    return pd.DataFrame(flags, index=ids, columns=indicators)
+
+
+def comparables(wide: pd.DataFrame) -> pd.DataFrame:
+    """``wide`` with the values flagged by ``hors_perimetre`` set to missing (TI rows only):
+    the table the ranks, the forces et faiblesses and the typology compare."""
+    flags = hors_perimetre(wide)
+    if not flags.to_numpy().any():
+        return wide
+    out = wide.copy()
+    rows = np.flatnonzero((out["niveau"] == "ti").to_numpy())
+    for column in flags.columns[flags.to_numpy().any(axis=0)]:
+        values = out[column].to_numpy(dtype="float64", copy=True)
+        values[rows[flags[column].to_numpy()]] = np.nan
+        out[column] = values
+    return out
+
+
 def rangs(wide: pd.DataFrame, indicators: list[str] | tuple[str, ...]) -> pd.DataFrame:
-    """Rank of every TI on each indicator among the TI of the table (``niveau == "ti"``).
+    """Rank of every TI on each indicator among the TI of the table (``niveau == "ti"``), the
+    values flagged by ``hors_perimetre`` left out (no rank, not counted in n).
 
     Returns id_ti, indicator, value, rang (1 = highest, ties share the best rank; NA without
     value), n (TI with a value), haut / bas (in the top / bottom quartile: the ``ceil(n/4)``
     highest / lowest values).
     """
-    ti = wide.loc[wide["niveau"] == "ti", ["id_ti", *indicators]]
-    long = ti.melt(id_vars="id_ti", var_name="indicator", value_name="value").astype({"value": "float64"})
-    grouped = long.groupby("indicator")["value"]
-    n = grouped.transform("count")
-    rang = grouped.rank(ascending=False, method="min")
-    rang_bas = grouped.rank(ascending=True, method="min")
-    k = (n * QUARTILE).apply(math.ceil)
-    return long.assign(
-        rang=rang.astype("Int64"),
-        n=n.astype("int64"),
-        haut=(rang <= k).fillna(False).astype(bool),
-        bas=(rang_bas <= k).fillna(False).astype(bool),
+    ti = comparables(wide).loc[lambda d: d["niveau"] == "ti", ["id_ti", *indicators]]
+    values = ti[list(indicators)].astype("float64")
+    rang = values.rank(ascending=False, method="min")
+    rang_bas = values.rank(ascending=True, method="min")
+    n = values.count()
+    k = np.ceil(n * QUARTILE)
+    m = len(ti)
+
+    def flat(frame: pd.DataFrame) -> np.ndarray:  # column after column, as melt
+        return frame.to_numpy().ravel(order="F")
+
+    return pd.DataFrame(
+        {
+            "id_ti": np.tile(ti["id_ti"].to_numpy(), len(indicators)),
+            "indicator": np.repeat(list(indicators), m),
+            "value": flat(values),
+            "rang": pd.array(flat(rang), dtype="Float64").astype("Int64"),
+            "n": np.repeat(n.to_numpy(dtype="int64"), m),
+            "haut": flat(rang.le(k, axis=1)),
+            "bas": flat(rang_bas.le(k, axis=1)),
+        }
     )
 
 
 def aires(wide: pd.DataFrame, id_ti: str) -> dict[str, str]:
     """The comparison areas of a territory: {'ti': id, 'region': 'REG-xx', 'france': 'FRANCE', 'ensemble_ti': ...}."""
-    row = wide.loc[wide["id_ti"] == id_ti]
-    if row.empty:
+    found = np.flatnonzero(wide["id_ti"].to_numpy() == id_ti)
+    if not found.size:
         raise KeyError(f"territoire {id_ti!r} absent du tableau des indicateurs")
-    return {"ti": id_ti, "region": REGION_PREFIX + str(row["region"].iloc[0]), "france": FRANCE, "ensemble_ti": ENSEMBLE_TI}
+    region = wide["region"].to_numpy()[found[0]]
+    return {"ti": id_ti, "region": REGION_PREFIX + str(region), "france": FRANCE, "ensemble_ti": ENSEMBLE_TI}
 
 
 def _libelles(lib: pd.Series, niveau: pd.Series) -> pd.Series:
@@ -111,13 +173,19 @@ def _libelles(lib: pd.Series, niveau: pd.Series) -> pd.Series:
 def comparaison(wide: pd.DataFrame, id_ti: str, indicators: list[str] | tuple[str, ...], niveaux=("ti", "region", "france")) -> pd.DataFrame:
     """Long values of the territory and its comparison areas: indicator, niveau, lib, value (ordered)."""
     ids = aires(wide, id_ti)
-    rows = wide.set_index("id_ti").loc[[ids[n] for n in niveaux], ["lib", *indicators]].assign(niveau=list(niveaux))
-    out = rows.melt(id_vars=["niveau", "lib"], var_name="indicator", value_name="value").astype({"value": "float64"})
-    out = out.assign(lib=_libelles(out["lib"], out["niveau"]))
-    return out.assign(
-        indicator=pd.Categorical(out["indicator"], categories=list(indicators), ordered=True),
-        niveau=pd.Categorical(out["niveau"], categories=list(niveaux), ordered=True),
-    ).sort_values(["indicator", "niveau"]).astype({"indicator": str, "niveau": str}).reset_index(drop=True)
+    position = pd.Index(wide["id_ti"]).get_indexer([ids[n] for n in niveaux])
+    if (position < 0).any():
+        raise KeyError(f"aires absentes du tableau des indicateurs : {[ids[n] for n, p in zip(niveaux, position) if p < 0]}")
+    values = wide[list(indicators)].to_numpy(dtype="float64")[position]  # niveaux x indicators
+    libs = _libelles(wide["lib"].iloc[position].reset_index(drop=True), pd.Series(list(niveaux))).to_numpy()
+    return pd.DataFrame(
+        {
+            "indicator": np.repeat(list(indicators), len(niveaux)),
+            "niveau": np.tile(list(niveaux), len(indicators)),
+            "lib": np.tile(libs, len(indicators)),
+            "value": values.ravel(order="F"),
+        }
+    )
 
 
 def forces_faiblesses(
@@ -155,9 +223,17 @@ def forces_faiblesses(
     direction = pd.Series({i: sens[i] for i in out.index}, dtype="int64").reindex(out.index)
     signe = position.map({"haut": 1, "bas": -1}) * direction
     lecture = signe.map({1: "force", -1: "faiblesse", 0: "trait"})
+    # a force is also better than France, a faiblesse worse (the shift-share effects: their sign)
+    # (as printed: two values that print the same are equal)
+    vs_france = pd.Series(
+        [0 if pd.isna(f) else comparer(v, f, INDICATORS[i].unit) for i, v, f in zip(out.index, out["value"], out["france"])],
+        index=out.index,
+    ) * direction
+    agree = (direction == 0) | out["france"].isna() | (vs_france == signe)
     intensite = ((out["rang"].astype("float64") - 1) / (out["n"] - 1).where(out["n"] > 1) - 0.5).abs()
     return (
         out.assign(position=position, critere=critere, lecture=lecture, intensite=intensite.fillna(0.0))
+        .loc[agree]
         .reset_index()
         .assign(_ordre=lambda d: d["lecture"].map(LECTURES.index))
         .sort_values(["_ordre", "intensite"], ascending=[True, False])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.analyses.positions import comparables, hors_perimetre
 from analysis.analyses.typologie import Roles, TypologyResult, typology
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
@@ -39,6 +40,12 @@ ROLES = Roles(
     dynamisme=("emploi_prive_tcam", "ss_effet_local_pct"),
     difficulte=("taux_chomage_rp", "taux_pauvrete", "-revenu_median"),
     densite=(DENSITE, "croissance_population"),
+    preuves={
+        "industrie": ("part_industrie",),
+        "dynamisme": ("emploi_prive_tcam",),
+        "difficulte": ("taux_chomage_rp", "taux_pauvrete"),
+        "densite": (DENSITE,),
+    },
 )
 
 
@@ -71,19 +78,33 @@ def densite(phase: int, cog: int | None = None) -> pd.Series:
 def typology_input(wide: pd.DataFrame, density: pd.Series, max_missing: float = MAX_MISSING) -> pd.DataFrame:
     """The typology's input: one row per TI (index id_ti), the ``TYPOLOGY_INDICATORS`` columns.
 
+    Values of EPCI a territory mostly does not hold are left out (``positions.comparables``);
     TI missing more than ``max_missing`` of the indicators are left out (the overseas TI: the
-    census EPCI profile covers metropolitan France only); see ``exclus_typologie``.
+    census EPCI profile covers metropolitan France only; the territories holding a small part
+    of their EPCI); see ``exclus_typologie``.
     """
-    ti = wide.loc[wide["niveau"] == "ti"].set_index("id_ti")
+    ti = comparables(wide).loc[lambda d: d["niveau"] == "ti"].set_index("id_ti")
     cols = [c for c in TYPOLOGY_INDICATORS if c != DENSITE]
     table = ti[cols].astype("float64").join(density.astype("float64"))[list(TYPOLOGY_INDICATORS)].sort_index()
     return table.loc[table.isna().mean(axis=1) <= max_missing]
 
 
 def exclus_typologie(wide: pd.DataFrame, result: TypologyResult) -> pd.DataFrame:
-    """TI of the wide table left out of the typology: id_ti, lib."""
+    """TI of the wide table left out of the typology: id_ti, lib, raison ("périmètre" when their
+    EPCI values are flagged by ``positions.hors_perimetre``, else "données manquantes": the
+    census EPCI profile has no value for the overseas TI)."""
     ti = wide.loc[wide["niveau"] == "ti", ["id_ti", "lib"]]
-    return ti.loc[~ti["id_ti"].isin(result.labels.index)].sort_values("id_ti", ignore_index=True)
+    out = ti.loc[~ti["id_ti"].isin(result.labels.index)].sort_values("id_ti", ignore_index=True)
+    flagged = hors_perimetre(wide).any(axis=1)
+    return out.assign(raison=["périmètre" if flagged.get(i, False) else "données manquantes" for i in out["id_ti"]])
+
+
+def imputes(result: TypologyResult, phase: int) -> pd.DataFrame:
+    """The cells of the typology's input replaced by the median: indicator, id_ti, lib_ti."""
+    missing = result.raw.isna().rename_axis(index="id_ti", columns="indicator").stack()
+    cells = missing[missing].reset_index()[["indicator", "id_ti"]]
+    names = referentiel.territoires(phase)[["id_ti", "lib_ti"]]
+    return cells.merge(names, on="id_ti", how="left").sort_values(["indicator", "lib_ti"], ignore_index=True)
 
 
 @cached

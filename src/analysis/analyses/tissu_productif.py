@@ -186,6 +186,21 @@ def tissu_territoire(phase: int, periode: str, id_ti: str) -> TissuProductif:
     )
 
 
+def emploi_territoires(phase: int, periode: str) -> tuple[pd.DataFrame, str]:
+    """``emploi_secteurs`` of every TI of ``phase`` and of France at once (the fiches' industrial
+    sections: one pass for all territories), and the source of the sector table
+    (``emploi_communal.SOURCE_REPLI``: estimated from the zones d'emploi)."""
+    a38, weights, source, labels, _ = _inputs(phase, periode)
+    ids = [*weights.loc[weights["id_ti"].str.startswith("ti-"), "id_ti"].unique(), FRANCE]
+    return emploi_secteurs(a38, weights, ids, labels), source
+
+
+def annees(emploi: pd.DataFrame) -> tuple[int, int]:
+    """The first year of the sector changes (``shiftshare.START_YEAR``, 2019) and the latest
+    year of ``emploi``, as ``tissu_territoire`` takes them."""
+    return shiftshare.START_YEAR, int(emploi["year"].max())
+
+
 def parts_industrie(secteurs: pd.DataFrame) -> dict[str, float]:
     """Shares (%) of industry (A5 ``BE``), high-tech industry and high-tech services in the
     territory's estimated jobs of the last year, and the same for the reference."""

@@ -6,16 +6,17 @@ Method (stated once, used everywhere):
    count of imputed cells per indicator is reported) and turned into a z-score
    (population standard deviation).
 2. **Clustering.** k-means (scikit-learn, ``n_init=20``, fixed seed) for k = 3..7.
-3. **Choice of k.** Let ``s*`` be the best mean silhouette. The retained k is the k >= ``min_k``
-   (default 4) with the best silhouette, provided it is within ``tolerance`` (default 0.03,
-   absolute) of ``s*``; otherwise the k with the best silhouette. Four contrasting monographs
-   need at least four profiles, hence the preference for k >= 4 when the loss is small.
+3. **Choice of k.** The k of best mean silhouette, and nothing else: the number of
+   monographs does not constrain it (their choice allows two in one profile).
 4. **Stability.** ``n_boot`` bootstrap resamples of the territories; k-means is refitted on
    each resample (same k, seed + b), every territory is assigned to the nearest resampled
    centroid, and the adjusted Rand index with the reference partition is averaged.
-5. **Names.** Each profile is named in French from its standardised centroid on four key
-   dimensions (industry, dynamism, social difficulty, urban density), see ``name_profile``;
-   names are made unique by a qualifier on the dimension that best separates homonyms.
+5. **Names.** Each profile is named in French from its centroid on four key dimensions
+   (industry, dynamism, social difficulty, density), see ``name_profiles``: the words of its
+   most marked dimensions, each kept only when the profile's mean of the dimension's proof
+   indicators is on that side of the median of all territories (a profile called "urbain" is
+   denser than the median territory; one "en difficulté sociale" has an unemployment or a
+   poverty rate above the median); more words are added until names are unique.
 6. **Representative territory.** The member nearest to its cluster centroid (Euclidean
    distance in z-space); the reasons are the indicators on which the profile is most
    distinctive, with the territory's own value.
@@ -32,8 +33,6 @@ import pandas as pd
 from analysis.texte import nombre
 
 KS = tuple(range(3, 8))
-TOLERANCE = 0.03
-MIN_K = 4
 N_BOOT = 50
 SEED = 2019
 STRONG = 0.3  # |z| above which a centroid is "marked" on a dimension
@@ -45,13 +44,22 @@ class Roles:
 
     Every dimension is the mean of the standardised centroid over its columns that are
     present (a column prefixed with ``-`` counts negatively, e.g. income for social
-    difficulty). Absent columns are ignored; a dimension with no column is 0.
+    difficulty). Absent columns are ignored; a dimension with no column is 0. ``preuves``
+    gives, per dimension, the raw indicators a word must be true on (``name_profiles``).
     """
 
     industrie: tuple[str, ...] = ("part_industrie", "specialisation")
     dynamisme: tuple[str, ...] = ("croissance_emploi_2014_2018", "effet_local")
     difficulte: tuple[str, ...] = ("taux_chomage", "-revenu_median")
     densite: tuple[str, ...] = ("densite", "croissance_population")
+    preuves: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "industrie": ("part_industrie",),
+            "dynamisme": ("croissance_emploi_2014_2018",),
+            "difficulte": ("taux_chomage",),
+            "densite": ("densite",),
+        }
+    )
 
     def dimensions(self) -> dict[str, tuple[str, ...]]:
         return {
@@ -62,13 +70,14 @@ class Roles:
         }
 
 
-# French qualifiers used to tell two profiles with the same name apart: (above, below).
-_QUALIFIERS = {
-    "industrie": ("plus industriel", "moins industriel"),
-    "dynamisme": ("plus dynamique", "moins dynamique"),
-    "difficulte": ("socialement plus fragile", "socialement plus favorisé"),
-    "densite": ("plus dense", "moins dense"),
+# The word of each dimension for a profile above / below the territories: (above, below).
+MOTS = {
+    "densite": ("urbain", "rural"),
+    "industrie": ("industriel", "peu industriel"),
+    "dynamisme": ("dynamique", "en repli"),
+    "difficulte": ("en difficulté sociale", "socialement favorisé"),
 }
+STRUCTURE = ("densite", "industrie")  # their words come first, the others qualify them
 
 
 @dataclass(frozen=True)
@@ -143,19 +152,14 @@ def silhouette_table(z: pd.DataFrame, ks: Sequence[int] = KS, seed: int = SEED) 
     return pd.DataFrame(rows).astype({"k": "int64"})
 
 
-def choose_k(table: pd.DataFrame, tolerance: float = TOLERANCE, min_k: int = MIN_K) -> tuple[int, str]:
-    """Apply the k-choice rule of the module docstring; return (k, rule stated in French)."""
+def choose_k(table: pd.DataFrame) -> tuple[int, str]:
+    """The k of best mean silhouette; return (k, rule stated in French)."""
     best = table.loc[table["silhouette"].idxmax()]
-    large = table[table["k"] >= min_k]
+    ks = table["k"].astype(int)
     rule = (
-        f"k retenu : le k ≥ {min_k} de meilleure silhouette s'il est à moins de {nombre(tolerance, 2)} "
-        f"de la meilleure silhouette (k = {int(best['k'])} : {nombre(best['silhouette'], 3)}), "
-        "sinon le k de meilleure silhouette"
+        f"parmi k = {ks.min()} à {ks.max()}, le nombre de profils de meilleure silhouette moyenne "
+        f"(k = {int(best['k'])} : {nombre(best['silhouette'], 3)})"
     )
-    if not large.empty:
-        cand = large.loc[large["silhouette"].idxmax()]
-        if cand["silhouette"] >= best["silhouette"] - tolerance:
-            return int(cand["k"]), rule
     return int(best["k"]), rule
 
 
@@ -185,45 +189,63 @@ def _dimension_scores(centroids: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     return pd.DataFrame(scores, index=centroids.index)
 
 
-def name_profile(dims: Mapping[str, float], strong: float = STRONG) -> str:
-    """French name of a profile from its scores on the four key dimensions (z units).
+def verifies(raw: pd.DataFrame, labels: pd.Series, cluster: int, dim: str, above: bool, roles: Roles) -> bool:
+    """Whether the word of ``dim`` (above or below) is true of the profile ``cluster``: the
+    profile's mean of one of the proof indicators (``roles.preuves``) is above the median of all
+    territories ("urbain", "en difficulté sociale"), or all of them are below it ("rural",
+    "socialement favorisé"). A dimension without proof indicator in ``raw`` is never true."""
+    proofs = [c for c in roles.preuves.get(dim, ()) if c in raw.columns]
+    if not proofs:
+        return False
+    values = raw[proofs].astype("float64")
+    mean, median = values.loc[labels == cluster].mean(), values.median()
+    return bool((mean > median).any()) if above else bool((mean < median).all())
 
-    Rules, first match wins (``strong`` = 0.3 by default): industry ≥ strong →
-    "industriel dynamique" (dynamism ≥ 0) or "industriel en repli"; density ≥ strong →
-    "urbain en difficulté sociale" (social difficulty ≥ strong) or "urbain tertiarisé";
-    social difficulty ≥ strong → "en difficulté sociale"; density < 0 and industry ≥ 0 →
-    "rural productif"; density < 0 → "rural résidentiel" (dynamism ≥ 0) or "rural en
-    déprise"; otherwise "intermédiaire diversifié".
+
+def _nom(words: dict[str, str]) -> str:
+    """'industriel en repli', 'urbain peu industriel', 'en difficulté sociale et en repli'."""
+    first = [words[d] for d in STRUCTURE if d in words]
+    others = [w for d, w in words.items() if d not in STRUCTURE]
+    if not first:
+        return " et ".join(others)
+    return " ".join(first) + (" " + " et ".join(others) if others else "")
+
+
+def name_profiles(
+    dimensions: pd.DataFrame, raw: pd.DataFrame, labels: pd.Series, roles: Roles, strong: float = STRONG
+) -> pd.Series:
+    """Unique French names per cluster, from the centroid's dimension scores (``dimensions``).
+
+    A profile takes the words (``MOTS``) of its dimensions marked by at least ``strong`` (z
+    units), the most marked first, at most two, each kept only if ``verifies`` it on the raw
+    values; "intermédiaire" when none. Profiles left with the same name take their next true
+    word (the most marked first, whatever its strength) until names differ; a name still
+    shared gets its rank by size ("(2)").
     """
-    ind, dyn, soc, den = (dims["industrie"], dims["dynamisme"], dims["difficulte"], dims["densite"])
-    if ind >= strong:
-        return "industriel dynamique" if dyn >= 0 else "industriel en repli"
-    if den >= strong:
-        return "urbain en difficulté sociale" if soc >= strong else "urbain tertiarisé"
-    if soc >= strong:
-        return "en difficulté sociale"
-    if den < 0:
-        if ind >= 0:
-            return "rural productif"
-        return "rural résidentiel" if dyn >= 0 else "rural en déprise"
-    return "intermédiaire diversifié"
+    ordered = {c: row.abs().sort_values(ascending=False).index.tolist() for c, row in dimensions.iterrows()}
+    true = {
+        c: [d for d in ordered[c] if dimensions.loc[c, d] != 0 and verifies(raw, labels, c, d, dimensions.loc[c, d] > 0, roles)]
+        for c in dimensions.index
+    }
 
+    def words(c: int, n: int, min_strength: float) -> dict[str, str]:
+        kept = [d for d in true[c] if abs(dimensions.loc[c, d]) >= min_strength][:n]
+        order = [d for d in STRUCTURE if d in kept] + [d for d in kept if d not in STRUCTURE]  # then the most marked first
+        return {d: MOTS[d][0 if dimensions.loc[c, d] > 0 else 1] for d in order}
 
-def name_profiles(dimensions: pd.DataFrame, strong: float = STRONG) -> pd.Series:
-    """Unique French names per cluster: base names, then qualifiers for homonyms."""
-    names = pd.Series({c: name_profile(row, strong) for c, row in dimensions.iterrows()}, name="profil")
-    for base, group in names.groupby(names, sort=False):
-        if len(group) < 2:
-            continue
-        sub = dimensions.loc[group.index]
-        dim = (sub.max() - sub.min()).idxmax()
-        above, below = _QUALIFIERS[dim]
-        ranked = sub[dim].sort_values(ascending=False).index
-        for i, c in enumerate(ranked):
-            qualifier = above if i == 0 else below if i == len(ranked) - 1 else f"{below} ({i + 1}e)"
-            names[c] = f"{base}, {qualifier}"
-    if names.duplicated().any():  # cannot happen with distinct ranks; guard the invariant
-        raise AssertionError(f"noms de profils non uniques : {names.tolist()}")
+    chosen = {c: words(c, 2, strong) for c in dimensions.index}
+    names = pd.Series({c: _nom(w) or "intermédiaire" for c, w in chosen.items()}, name="profil")
+    for n_words in range(3, len(MOTS) + 1):
+        twins = names[names.duplicated(keep=False)].index
+        if twins.empty:
+            break
+        for c in twins:
+            names[c] = _nom(words(c, n_words, 0.0)) or "intermédiaire"
+    sizes = labels.value_counts()
+    for _, group in names.groupby(names, sort=False):
+        if len(group) > 1:
+            for rank, c in enumerate(sorted(group.index, key=lambda c: -sizes.get(c, 0)), start=1):
+                names[c] = f"{names[c]} ({rank})" if rank > 1 else names[c]
     return names
 
 
@@ -257,12 +279,13 @@ def representatives(
         top = centroids.loc[cluster].abs().sort_values(ascending=False).index[:n_reasons]
         texts = []
         for rank, col in enumerate(top, start=1):
-            sens = "au-dessus" if centroids.loc[cluster, col] > 0 else "en dessous"
             label = indicator_labels.get(col, col)
             value, mean_profile, mean_all = raw.loc[id_ti, col], raw.loc[members, col].mean(), raw[col].mean()
+            ecart = round(mean_profile, 1) - round(mean_all, 1)  # as printed
+            sens = "au-dessus de" if ecart > 0 else "en dessous de" if ecart < 0 else "égale à"
             text = (
-                f"{label} {sens} de la moyenne : {nombre(value, 1)} (moyenne du profil "
-                f"{nombre(mean_profile, 1)}, ensemble des territoires {nombre(mean_all, 1)})"
+                f"{label} : moyenne du profil {sens} celle de l'ensemble des territoires ({nombre(mean_profile, 1)} contre "
+                f"{nombre(mean_all, 1)}) ; {nombre(value, 1)} pour ce territoire"
             )
             texts.append(text)
             reason_rows.append(
@@ -298,8 +321,6 @@ def typology(
     indicators: pd.DataFrame,
     *,
     ks: Sequence[int] = KS,
-    tolerance: float = TOLERANCE,
-    min_k: int = MIN_K,
     n_boot: int = N_BOOT,
     seed: int = SEED,
     roles: Roles | None = None,
@@ -309,12 +330,12 @@ def typology(
     roles = roles or Roles()
     z, n_imputed = standardise(indicators)
     table = silhouette_table(z, ks, seed)
-    k, rule = choose_k(table, tolerance, min_k)
+    k, rule = choose_k(table)
     model = _kmeans(k, seed).fit(z.to_numpy())
     labels = pd.Series(model.labels_, index=z.index, name="cluster", dtype="int64")
     centroids = pd.DataFrame(model.cluster_centers_, columns=z.columns).rename_axis("cluster")
     dims = _dimension_scores(centroids, roles)
-    profiles = name_profiles(dims)
+    profiles = name_profiles(dims, indicators, labels, roles)
     reps, reasons = representatives(indicators.astype("float64"), z, labels, centroids, profiles, indicator_labels)
     return TypologyResult(
         raw=indicators,

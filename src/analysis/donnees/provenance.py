@@ -1,9 +1,12 @@
 """Provenance of a period's outputs: data files (sha256), parameters, period, code version, date.
 
 The run writes ``outputs/<periode>/provenance.json`` once, before executing any notebook: every
-declared file it obtained. Every document ends with ``bloc_markdown``, which shows the run's
-record and, among its files, exactly those the document's process read (``sources.files_read``:
-read directly, or through a cache or an indicator table computed from them).
+declared file it obtained. Every document ends with ``bloc_markdown``, in French: the period,
+the run's date and code version, the vintage of each dataset it read (``millesimes``: the
+latest period published by the end of the period) and, among the run's files, exactly those
+the document's process read (``sources.files_read``: read directly, or through a cache or an
+indicator table computed from them) with a short hash; the full table is in the methods page
+and in ``provenance.json``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,78 @@ from pathlib import Path
 from analysis import config
 from analysis.donnees import periodes, sources
 from analysis.fichiers import write_atomic
-from analysis.texte import nombre
+from analysis.texte import nombre, periode_fr
 
 FILE_NAME = "provenance.json"
 MAX_LIGNES_JEU = 10  # a dataset of more files read is shown as one line (France Relance: 101 files)
+EMPREINTE = 12  # characters of a sha256 shown in the documents
+
+# One French line per dataset (folder of data/sources.toml).
+JEUX_DONNEES = {
+    "urssaf-emploi": "URSSAF, emploi salarié privé par commune, par zone d'emploi et secteur, par commune et code APE (ODbL 1.0)",
+    "profil-epci": "INSEE, recensement de la population et Filosofi, profil des EPCI de l'Observatoire des territoires (Licence Ouverte 2.0)",
+    "chomage": "INSEE, taux de chômage localisés par zone d'emploi (Licence Ouverte 2.0)",
+    "demandeurs-emploi": "France Travail et DARES, demandeurs d'emploi par commune et par mois",
+    "dvf": "DGFiP, Demandes de valeurs foncières, prix et ventes de logements par EPCI (Licence Ouverte 2.0)",
+    "zones-emploi": "INSEE, zonage en zones d'emploi 2020 (Licence Ouverte 2.0)",
+    "cog-2019": "INSEE, Code officiel géographique 2019 (Licence Ouverte 2.0)",
+    "cog-2023": "INSEE, Code officiel géographique 2023 (Licence Ouverte 2.0)",
+    "cog-2025": "INSEE, Code officiel géographique 2025 (Licence Ouverte 2.0)",
+    "cog-mouvements": "INSEE, fusions et scissions de communes",
+    "ti-phase1": "ANCT, territoires d'industrie de la phase 1 (Licence Ouverte 2.0)",
+    "ti-phase2": "ANCT, territoires d'industrie de la phase 2 (Licence Ouverte 2.0)",
+    "acv": "ANCT, villes Action cœur de ville (Licence Ouverte 2.0)",
+    "pvd": "ANCT, communes Petites villes de demain (Licence Ouverte 2.0)",
+    "contours": "IGN et INSEE, contours des EPCI, départements et régions (Licence Ouverte 2.0)",
+    "france-relance": "Baromètre des résultats de l'action publique, France Relance par département (Licence Ouverte 2.0)",
+    "dispositifs-anct": "ANCT, croisement des dispositifs par commune (Licence Ouverte 2.0)",
+    "estel": "INSEE, estimations d'emploi localisées (Licence Ouverte 2.0)",
+    "flores": "INSEE, Flores, emploi salarié par secteur (Licence Ouverte 2.0)",
+    "typologies-communes": "ANCT, Observatoire des territoires, typologies de communes (Licence Ouverte 2.0)",
+}
+
+
+def nom_jeu(dataset: str) -> str:
+    """French name of a dataset (``JEUX_DONNEES``), its folder name when none is written."""
+    return JEUX_DONNEES.get(dataset, dataset)
+
+
+def _fin(period: str) -> dt.date:
+    """Last day of a published period: "2024" -> 31/12/2024, "2022-T2" -> 30/06/2022, "2024-12" -> 31/12/2024."""
+    if len(period) == 4:
+        return dt.date(int(period), 12, 31)
+    year, rest = period.split("-")
+    month = 3 * int(rest[1]) if rest.startswith("T") else int(rest)
+    return dt.date(int(year) + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _precedente(period: str) -> str:
+    if len(period) == 4:
+        return str(int(period) - 1)
+    year, rest = period.split("-")
+    if rest.startswith("T"):
+        q = int(rest[1]) - 1
+        return f"{int(year) - 1}-T4" if q == 0 else f"{year}-T{q}"
+    m = int(rest) - 1
+    return f"{int(year) - 1}-12" if m == 0 else f"{year}-{m:02d}"
+
+
+def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
+    """The latest period of ``dataset`` published by the end of ``periode``: the latest one its
+    files contain (``derniere``), moved back while its publication lag puts it after the period."""
+    if derniere is None or sources.dataset(dataset).frequency is None:
+        return derniere
+    period = derniere
+    for _ in range(240):  # twenty years of months at most
+        if sources.published_by(dataset, _fin(period), periode):
+            return period
+        period = _precedente(period)
+    return None
+
+
+def millesimes(record: dict) -> dict[str, str | None]:
+    """``millesime`` of every dataset of the run's record."""
+    return {name: millesime(name, jeu["derniere_periode"], record["periode"]) for name, jeu in record.get("jeux", {}).items()}
 
 
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
@@ -93,7 +164,7 @@ def _lignes(files: list[dict]) -> list[str]:
     rows = []
     for group in by_dataset.values():
         if len(group) <= MAX_LIGNES_JEU:
-            rows += [f"| {f['file']}{_copie(f)} | {f['publisher']} | {f['licence']} | `{f['sha256'][:16]}…` |" for f in group]
+            rows += [f"| {f['file']}{_copie(f)} | {f['publisher']} | {f['licence']} | `{f['sha256'][:EMPREINTE]}` |" for f in group]
             continue
         names = [f["file"] for f in group]
         start = os.path.commonprefix(names)
@@ -102,30 +173,52 @@ def _lignes(files: list[dict]) -> list[str]:
         publishers, licences = (" ; ".join(dict.fromkeys(f[k] for f in group)) for k in ("publisher", "licence"))
         rows.append(
             f"| {start}…{end} ({nombre(len(group))} fichiers) | {publishers} | {licences} | "
-            f"`{digest[:16]}…` (sha256 de leurs sha256 triés) |"
+            f"`{digest[:EMPREINTE]}` (empreinte de leurs empreintes triées) |"
         )
     return rows
 
 
+def _parametres(parametres: dict) -> str:
+    """The run's parameters in French: "phases 1 et 2 ; territoires : tous ; 2 processus"."""
+    phases = [str(p) for p in parametres.get("phases", [])]
+    territoires = parametres.get("territoires", "tous")
+    parts = []
+    if phases:
+        parts.append(("phase " if len(phases) == 1 else "phases ") + (" et ".join(phases)))
+    parts.append(f"territoires : {territoires if isinstance(territoires, str) else ', '.join(territoires)}")
+    if "jobs" in parametres:
+        parts.append(f"{nombre(parametres['jobs'])} processus")
+    return " ; ".join(parts)
+
+
 def bloc_markdown(periode: str) -> str:
-    """The French "Provenance" block of a document: the run's record of the period, and the
-    files this process read to produce the document (``fichiers_lus``)."""
+    """The French "Provenance" block of a document: the run's record of the period, the vintage
+    of each dataset the document read, and the files this process read (``fichiers_lus``)."""
     record = read(periode)
     files = fichiers_lus(record)
+    run = dt.datetime.fromisoformat(record["date_execution"])
     lines = [
         "## Provenance {.unnumbered}",
         "",
-        f"- Période : **{record['periode']}** (données publiées au {dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y})",
-        f"- Exécution : {record['date_execution'].replace('T', ' ').replace('+00:00', ' UTC')}",
+        f"- Période **{record['periode']}** : données publiées au plus tard le "
+        f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y} et disponibles à l'exécution",
+        f"- Exécution : le {run:%d/%m/%Y à %H:%M} UTC ({_parametres(record['parametres'])})",
         f"- Version du code : `{record['version_code']}`",
-        f"- Paramètres : {', '.join(f'{k} = {v}' for k, v in record['parametres'].items()) or 'aucun'}",
     ]
     if not files:
         return "\n".join([*lines, "- Fichiers de données : aucun"])
+    read_sets = list(dict.fromkeys(sources.source(f["id"]).dataset for f in files))
+    vintages = millesimes(record)
+    dated = [f"{nom_jeu(d).split(' (')[0]} : {periode_fr(vintages[d])}" for d in read_sets if vintages.get(d)]
+    undated = [d for d in read_sets if not vintages.get(d)]
     lines += [
-        f"- Fichiers de données ({nombre(len(files))}) :",
+        "- Millésimes : " + " ; ".join(dated) + (
+            f" ; {nombre(len(undated))} jeux de référence sans période (listes, géographie, recensement)" if undated else ""
+        ) + ".",
+        f"- Fichiers de données lus ({nombre(len(files))}), chacun vérifié par son empreinte sha256 (adresses et "
+        "empreintes complètes : page Méthodes et définitions et fichier provenance.json) :",
         "",
-        "| Fichier | Éditeur | Licence | sha256 |",
+        "| Fichier | Éditeur | Licence | Empreinte |",
         # the dashes set the columns' shares of the width (44, 22, 16, 18 %): the longest file
         # names, which cannot be broken at their underscores, fit in PDFs
         "|:" + "-" * 22 + "|:" + "-" * 11 + "|:" + "-" * 8 + "|:" + "-" * 9 + "|",
@@ -133,31 +226,11 @@ def bloc_markdown(periode: str) -> str:
     return "\n".join(lines + _lignes(files))
 
 
-# One French line per dataset (folder of data/sources.toml) for the short provenance block.
-JEUX_DONNEES = {
-    "urssaf-emploi": "URSSAF, emploi salarié privé par commune, par zone d'emploi et secteur, par commune et code APE (ODbL 1.0)",
-    "profil-epci": "INSEE, recensement de la population et Filosofi, profil des EPCI de l'Observatoire des territoires (Licence Ouverte 2.0)",
-    "chomage": "INSEE, taux de chômage localisés par zone d'emploi (Licence Ouverte 2.0)",
-    "demandeurs-emploi": "France Travail et DARES, demandeurs d'emploi par commune et par mois",
-    "dvf": "DGFiP, Demandes de valeurs foncières, prix et ventes de logements par EPCI (Licence Ouverte 2.0)",
-    "zones-emploi": "INSEE, zonage en zones d'emploi 2020 (Licence Ouverte 2.0)",
-    "cog-2019": "INSEE, Code officiel géographique 2019 (Licence Ouverte 2.0)",
-    "cog-2023": "INSEE, Code officiel géographique 2023 (Licence Ouverte 2.0)",
-    "cog-2025": "INSEE, Code officiel géographique 2025 (Licence Ouverte 2.0)",
-    "cog-mouvements": "INSEE, fusions et scissions de communes",
-    "ti-phase1": "ANCT, territoires d'industrie de la phase 1 (Licence Ouverte 2.0)",
-    "ti-phase2": "ANCT, territoires d'industrie de la phase 2 (Licence Ouverte 2.0)",
-    "acv": "ANCT, villes Action cœur de ville (Licence Ouverte 2.0)",
-    "pvd": "ANCT, communes Petites villes de demain (Licence Ouverte 2.0)",
-    "contours": "IGN et INSEE, contours des EPCI, départements et régions (Licence Ouverte 2.0)",
-    "france-relance": "Baromètre des résultats de l'action publique, France Relance par département (Licence Ouverte 2.0)",
-}
-
-
 def bloc_court(periode: str) -> str:
     """A short French "Provenance" block (a monograph's): period, run date, code version, the
     number of files this process read (``fichiers_lus``) and one line per dataset
-    (``JEUX_DONNEES``) with its number of files and the living copies among them."""
+    (``JEUX_DONNEES``) with its number of files, the living copies among them and its vintage
+    (``millesimes``)."""
     record = read(periode)
     files = fichiers_lus(record)
     by_dataset: dict[str, list[dict]] = {}
@@ -167,13 +240,16 @@ def bloc_court(periode: str) -> str:
     lines = [
         "## Provenance {.unnumbered}",
         "",
-        f"Période **{record['periode']}** (données publiées au {dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y}), "
+        f"Période **{record['periode']}** (données publiées au plus tard le "
+        f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y} et disponibles à l'exécution), "
         f"exécution du {run:%d/%m/%Y à %H:%M} UTC, version du code `{record['version_code']}`. "
         f"{nombre(len(files))} fichiers de données publics, chacun vérifié par son empreinte sha256 :",
         "",
     ]
+    vintages = millesimes(record)
     for dataset, group in by_dataset.items():
         living = sum(f.get("copie") == sources.LIVING for f in group)
         note = f", dont {nombre(living)} en copie vivante" if living else ""
-        lines.append(f"- {JEUX_DONNEES.get(dataset, dataset)} : {nombre(len(group))} fichier{'s' if len(group) > 1 else ''}{note}")
+        vintage = f" ; millésime {periode_fr(vintages[dataset])}" if vintages.get(dataset) else ""
+        lines.append(f"- {nom_jeu(dataset)} : {nombre(len(group))} fichier{'s' if len(group) > 1 else ''}{note}{vintage}")
     return "\n".join(lines)

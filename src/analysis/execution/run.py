@@ -42,11 +42,13 @@ from analysis.fichiers import describe_os_error, write_atomic
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
 CHANGEMENTS_TEMPLATE = config.NOTEBOOKS_DIR / "changements.ipynb"
+METHODES_TEMPLATE = config.NOTEBOOKS_DIR / "methodes.ipynb"
 MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
 ACCUEIL_TEMPLATE = config.NOTEBOOKS_DIR / "accueil.ipynb"
 SYNTHESE = "synthese/synthese.ipynb"  # executed notebooks, relative to the period's outputs
 CHANGEMENTS = "changements/changements.ipynb"
 ACCUEIL = "accueil/accueil.ipynb"
+METHODES = "methodes/methodes.ipynb"
 MONOGRAPHIES = "monographies"
 
 
@@ -223,6 +225,8 @@ def _run_periode(
         last.append(_job(CHANGEMENTS_TEMPLATE, out / CHANGEMENTS, "changements", periode=periode))
         # the home page reads the typology the synthesis stores, like the monographs
         last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
+        # the site shows it at methodes/methodes.html, where every document links
+        last.append(_job(METHODES_TEMPLATE, out / METHODES, "méthodes", periode=periode))
     documents = first + last
 
     t1 = time.perf_counter()
@@ -335,7 +339,9 @@ def render_published(periode: str, results: list[pipeline.JobResult], n_document
     return render_site(periode, docs, fiche_docs, accueil=accueil)
 
 
-PUBLICATION_FOLDERS = (Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name)
+PUBLICATION_FOLDERS = (
+    Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name, Path(METHODES).parent.name
+)
 
 
 def executed_notebooks(out: Path) -> list[Path]:

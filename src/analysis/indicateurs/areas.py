@@ -128,6 +128,32 @@ def weighted_mean(
     return pd.concat([means, cover], axis=1).rename_axis("id_ti").reset_index()
 
 
+# The coverage indicator of each geographic basis published by EPCI, and the unit it is computed on.
+COUVERTURES = {"couverture_epci": "unit_profil", "couverture_epci_sans_ept": "siren_epci"}
+
+
+def couverture(member: pd.DataFrame, period: str) -> pd.DataFrame:
+    """How much of the EPCI whose values an area receives the area holds, as long rows.
+
+    For each unit of ``COUVERTURES`` (the EPCI or EPT of the census profile; the EPCI alone for
+    DVF), the area's value is the mean over the units it touches of the share of the unit's
+    population living in the area, weighted by that population: the weights of
+    ``weighted_mean``. 100 for an area made of whole EPCI; 25 for an area holding a quarter of
+    its only EPCI. Returns id_ti, indicator, period, value (%).
+    """
+    unit_pop = {unit: member.loc[member["niveau"] == "france"].groupby(unit)["population"].sum() for unit in COUVERTURES.values()}
+    rows = []
+    for indicator, unit in COUVERTURES.items():
+        inside = member.groupby(["id_ti", unit], as_index=False)["population"].sum()
+        part = inside["population"] / inside[unit].map(unit_pop[unit]).where(lambda s: s > 0)
+        weighted = (inside["population"] * part).groupby(inside["id_ti"]).sum(min_count=1)
+        total = inside["population"].where(part.notna()).groupby(inside["id_ti"]).sum()
+        rows.append(
+            (100 * weighted / total.where(total > 0)).rename("value").rename_axis("id_ti").reset_index().assign(indicator=indicator, period=period)
+        )
+    return pd.concat(rows, ignore_index=True).astype({"value": "float64"}).dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+
+
 def long_format(wide: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """id_ti x columns -> long rows (id_ti, indicator, period, value); ``columns`` maps column -> (indicator, period)."""
     melted = wide.melt(id_vars="id_ti", value_vars=list(columns), var_name="column", value_name="value")

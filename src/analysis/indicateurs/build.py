@@ -95,11 +95,16 @@ def _inputs(periode: str | None, cog: int) -> tuple[dict[str, pd.DataFrame], str
 
 
 def compute(
-    member: pd.DataFrame, labels: pd.DataFrame, villes: pd.DataFrame, data: dict[str, pd.DataFrame], emploi_source: str = emploi_communal.SOURCE_REPLI
+    member: pd.DataFrame,
+    labels: pd.DataFrame,
+    villes: pd.DataFrame,
+    data: dict[str, pd.DataFrame],
+    emploi_source: str = emploi_communal.SOURCE_REPLI,
+    cog: int = config.DEFAULT_COG_YEAR,
 ) -> pd.DataFrame:
-    """All indicators for all areas of ``member``, long (id_ti, indicator, period, value).
-    Sectors are attributed to areas by zone d'emploi (the fallback) or summed over their
-    communes (``emploi_source`` is ``emploi_communal.SOURCE_COMMUNES``)."""
+    """All indicators for all areas of ``member`` (communes of the COG ``cog``), long (id_ti,
+    indicator, period, value). Sectors are attributed to areas by zone d'emploi (the fallback)
+    or summed over their communes (``emploi_source`` is ``emploi_communal.SOURCE_COMMUNES``)."""
     weights = poids_secteurs(member, data["serie"], data["communes_ze"], emploi_source)
     parts = [
         emploi.indicators(member, data["serie"], labels),
@@ -111,6 +116,7 @@ def compute(
         attractivite.profil(member, data["profil"]),
         attractivite.dvf(member, data["dvf"]),
         attractivite.programmes(member, villes),
+        areas.couverture(member, str(config.POPULATION_VINTAGE[cog])),
     ]
     out = pd.concat(parts, ignore_index=True)
     unknown = set(out["indicator"]) - set(INDICATORS)
@@ -139,7 +145,7 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
         labels = areas.labels(phase, cog)
         villes = referentiel.villes_programmes(phase, cog)
         data, emploi_source = _inputs(periode, cog)
-        values = compute(member, labels, villes, data, emploi_source)
+        values = compute(member, labels, villes, data, emploi_source, cog)
     long = (
         labels.merge(values, on="id_ti", how="inner", validate="one_to_many")
         .assign(phase=phase)

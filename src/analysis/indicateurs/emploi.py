@@ -75,6 +75,7 @@ def indicators(member: pd.DataFrame, serie: pd.DataFrame, labels: pd.DataFrame) 
     last = years[-1]
     index = lev.div(lev[BASE_YEAR].where(lev[BASE_YEAR] > 0), axis=0) * 100
     growth = lev.pct_change(axis=1).drop(columns=years[0]) * 100
+    growth.columns = [f"{y - 1}-{y}" for y in growth.columns]  # the change from one year to the next
     rates = pd.DataFrame(
         {
             f"{BASE_YEAR}-{BREAK_YEAR}": tcam(lev[BASE_YEAR], lev[BREAK_YEAR], BREAK_YEAR - BASE_YEAR),

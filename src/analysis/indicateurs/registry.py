@@ -210,9 +210,3 @@ def pillar_coverage() -> pd.DataFrame:
             "note": [REGISTRE.pillars[p] if n == 0 else "" for p, n in counts.items()],
         }
     )
-
-
-def missing_pillars() -> list[str]:
-    """Pillars without any indicator (simplification, with the open data available)."""
-    cov = pillar_coverage()
-    return cov.loc[cov["n_indicators"] == 0, "pillar"].tolist()

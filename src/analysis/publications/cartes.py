@@ -30,7 +30,7 @@ from analysis.donnees import referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
 from analysis.publications.figures import PRINCIPALE, STYLE, french_formatter, wrap
-from analysis.texte import nombre, pluriel
+from analysis.texte import nombre, pluriel, pourcent
 
 LAMBERT93 = 2154
 PROGRAMME_STYLE = {
@@ -73,6 +73,7 @@ def carte_territoire(
     divergente: bool = False,
     france: gpd.GeoDataFrame | None = None,
     echelle: bool = False,
+    partielles: str | None = None,
 ) -> Figure:
     """Map of the zones (EPCI, communes…) of one territory, with its outline and points.
 
@@ -82,7 +83,8 @@ def carte_territoire(
     blue over them. ``points`` need a ``programme`` column styled by ``PROGRAMME_STYLE`` (other
     values in grey); ``etiquettes`` / ``etiquettes_points`` name the columns written on zones
     / points (small font). ``france`` (régions of metropolitan France) adds a small inset
-    locating the territory; ``echelle`` a scale bar.
+    locating the territory; ``echelle`` a scale bar. ``partielles`` names a boolean column of
+    the zones only partly in the territory: hatched, with their own legend entry.
     """
     layers = [g for g in (zones, contour) if g is not None and not g.empty]
     if not layers:
@@ -102,10 +104,15 @@ def carte_territoire(
                     legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
                 )
             else:
-                z.plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
+                part = z[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=z.index)
+                z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
+                if part.any():
+                    z.loc[part].plot(ax=ax, color="#f2f2f2", edgecolor="#8fb0d3", hatch="///", linewidth=0.7)
             if etiquettes:
-                for geom, text in zip(z.geometry.representative_point(), z[etiquettes]):
-                    ax.annotate(wrap(str(text)), (geom.x, geom.y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
+                named = points.to_crs(crs) if points is not None and not points.empty and etiquettes_points else None
+                taken = [] if named is None else [(g.x, g.y) for g, s in zip(named.geometry, named[etiquettes_points]) if s]
+                for (x, y), text in zip(_places_etiquettes(z, taken), z[etiquettes]):
+                    ax.annotate(wrap(str(text)), (x, y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
                                 style="italic", path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
         if contour is not None and not contour.empty:
             contour.to_crs(crs).boundary.plot(ax=ax, color=PRINCIPALE, linewidth=1.6)
@@ -126,7 +133,11 @@ def carte_territoire(
         if contour is not None and not contour.empty:
             handles.insert(0, Patch(facecolor="none", edgecolor=PRINCIPALE, linewidth=1.6, label="Limite du territoire"))
         if zones is not None and not zones.empty and not colonne:
-            handles.insert(0, Patch(facecolor="#dbe7f3", edgecolor="#999999", label=label_zones))
+            part = zones[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=zones.index)
+            if part.any():
+                handles.insert(0, Patch(facecolor="#f2f2f2", edgecolor="#999999", hatch="///", label=f"{label_zones} en partie dans le territoire"))
+            if not part.all():
+                handles.insert(0, Patch(facecolor="#dbe7f3", edgecolor="#999999", label=label_zones))
         unique = {h.get_label(): h for h in handles}
         if unique:
             ax.legend(handles=list(unique.values()), loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(unique), fontsize=8)
@@ -136,6 +147,23 @@ def carte_territoire(
             _encart(ax, france, contour if contour is not None and not contour.empty else zones)
         _finish(fig, ax, titre, source)
     return fig
+
+
+def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Where to write each zone's label: inside the zone, moved down (at most three times a
+    twentieth of the map's height) while a labelled point is close to it, so that the names of
+    towns and of EPCI do not overlap."""
+    xmin, ymin, xmax, ymax = zones.total_bounds
+    width, height = xmax - xmin, ymax - ymin
+    places = []
+    for point in zones.geometry.representative_point():
+        x, y = point.x, point.y
+        for _ in range(3):
+            if not any(abs(px - x) < 0.15 * width and abs(py - y) < 0.04 * height for px, py in taken):
+                break
+            y -= 0.05 * height
+        places.append((x, y))
+    return places
 
 
 ECHELLES_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
@@ -208,7 +236,8 @@ class Carte:
     contour: gpd.GeoDataFrame
     points: gpd.GeoDataFrame
     note: str
-    colonne: str | None = None  # colour the EPCI by this column (set when some EPCI is only partly inside)
+    partielles: str = "partiel"  # boolean column of the zones: EPCI only partly inside the territory
+    situation: gpd.GeoDataFrame | None = None  # régions of metropolitan France for the inset (None overseas)
 
 
 def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
@@ -237,20 +266,26 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
         f"{pluriel(n_acv, 'ville', zero='aucune')} Action cœur de ville, "
         f"{pluriel(n_pvd, 'ville', zero='aucune')} Petites villes de demain"
     )
+    zones = zones.assign(
+        partiel=zones["part_population_ti"] < 1,
+        etiquette=[
+            lib if part >= 1 else f"{lib} ({pourcent(100 * part, 0)} de sa population dans le territoire)"
+            for lib, part in zip(zones["lib_epci"], zones["part_population_ti"])
+        ],
+    )
     if zones.empty:
         note = (
             "Les contours d'EPCI disponibles ne couvrent que la France métropolitaine : la carte montre le contour du "
             f"territoire publié par l'ANCT et ses villes des programmes ({towns})."
         )
     else:
-        partial = zones.loc[zones["part_population_ti"] < 1, "lib_epci"].tolist()
+        partial = zones.loc[zones["partiel"], "etiquette"].tolist()
         note = (
-            f"La carte montre les {nombre(len(zones))} EPCI du territoire (contours 2025), son contour publié par l'ANCT "
+            f"La carte montre {pluriel(len(zones), 'EPCI', 'EPCI')} du territoire (contours 2025), son contour publié par l'ANCT "
             f"et ses villes des programmes ({towns})."
-            + (f" EPCI en partie seulement dans le territoire : {', '.join(partial)} ; la teinte donne la part de leur "
-               "population située dans le territoire." if partial else "")
+            + (f" En partie seulement dans le territoire (hachurés) : {' ; '.join(partial)}." if partial else "")
         )
     if len(epci) > len(zones) and not zones.empty:
-        note += f" {nombre(len(epci) - len(zones))} EPCI du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
-    colonne = "part_population_ti" if (zones["part_population_ti"] < 1).any() else None
-    return Carte(zones=zones, contour=contour, points=points, note=note, colonne=colonne)
+        note += f" {pluriel(len(epci) - len(zones), 'EPCI', 'EPCI')} du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
+    situation = geo.contours_regions_metro() if not zones.empty else None
+    return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation)

@@ -1,43 +1,126 @@
-"""Headline facts of each phase, beside the figures published when the programme started.
+"""Headline facts of each phase, beside the figures published about the programme.
 
-Published references:
-- seed (dossier de presse du lancement, 2019): 141 TI, about 500 of 1,250 EPCI, 15,000
-  communes, 30 % of the area, half of French industrial employment;
-- data.gouv.fr "programme-territoires-dindustrie" (list as fixed end 2022): 149 TI, 16,186 communes.
+Every published figure (``PUBLIES``) cites a public source (publisher, date, address), and
+each comes with the sentence that explains how it differs from ours, or why no equivalent is
+computed, written from the facts computed here (``ecarts``). Figures we could not trace to a
+public source are not quoted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pandas as pd
 
-from analysis.config import DEFAULT_COG
+from analysis.analyses import industrie as ia
+from analysis.config import DEFAULT_COG, POPULATION_VINTAGE
 from analysis.donnees import referentiel
-from analysis.donnees.loaders import economie, geo, programmes
+from analysis.donnees.loaders import economie, geo, programmes, urssaf_ape
 from analysis.indicateurs import areas, emploi, shiftshare
+from analysis.texte import nombre, pourcent
 
 METRO_CRS = 2154  # Lambert-93, for areas of metropolitan France
 OVERSEAS_CRS = 6933  # WGS 84 / NSIDC EASE-Grid 2.0 Global, equal-area, for the DROM
 
-SEED = "Dossier de lancement (2019)"
-DATAGOUV = "data.gouv.fr (liste fin 2022)"
 
-# Published values: (fact key) -> (value, source). Only phase 1 was published at launch.
-PUBLISHED: dict[str, tuple[float, str]] = {
-    "n_ti": (141, SEED),
-    "n_epci": (500, SEED),
-    "n_communes": (15_000, SEED),
-    "part_surface_metro": (30.0, SEED),
-    "part_emploi_industriel": (50.0, SEED),
-}
-PUBLISHED_DATAGOUV: dict[str, tuple[float, str]] = {"n_ti": (149, DATAGOUV), "n_communes": (16_186, DATAGOUV)}
+@dataclass(frozen=True)
+class Publie:
+    """A figure published about the programme, with its public source."""
 
-EXPLANATIONS = {
-    "n_ti": "La liste de lancement (novembre 2018) comptait 141 territoires ; elle a été complétée jusqu'en 2022 (149).",
-    "n_epci": "Le dossier de lancement arrondit ; les fusions d'EPCI depuis 2019 et les ajouts de territoires jusqu'en 2022 font varier le compte.",
-    "n_communes": "Les communes nouvelles (fusions) réduisent le nombre de communes d'un COG à l'autre ; data.gouv.fr compte dans un COG antérieur à {cog}.",
-    "part_surface_metro": "Notre surface est celle des contours publiés par l'ANCT pour la liste finale (149 territoires, périmètres élargis) ; le chiffre de lancement portait sur 141 territoires.",
-    "part_emploi_industriel": "Estimation par zone d'emploi (voir la méthode) et non comptage direct ; le chiffre de lancement arrondit.",
-}
+    cle: str  # key of the fact of ``faits`` it compares with ("" when no fact of ours is comparable)
+    phase: int
+    valeur: float
+    unite: str
+    quoi: str  # what the figure counts, in French
+    date: str  # when it was published, in French
+    source: str  # who published it, in French
+    url: str
+    ecart: Callable[[pd.Series], str]  # French sentence from our facts (``valeur`` by key) on the difference
+
+
+def _signe(x: float) -> str:
+    return ("+" if round(x) > 0 else "") + nombre(x, 0)
+
+
+def _compte_ti(f: pd.Series) -> str:
+    return (
+        f"La liste de la phase 1 a été complétée après le lancement ; l'observatoire utilise la liste arrêtée fin 2022, "
+        f"soit {nombre(f['n_ti'])} territoires."
+    )
+
+
+PUBLIES: tuple[Publie, ...] = (
+    Publie("n_ti", 1, 124, "territoires", "Territoires d'industrie annoncés au lancement", "22 novembre 2018",
+           "Gouvernement (Conseil national de l'industrie)",
+           "https://www.gouvernement.fr/industrie-une-nouvelle-approche-pour-accelerer-le-developpement-des-territoires-industriels",
+           _compte_ti),
+    Publie("n_ti", 1, 136, "territoires", "Territoires d'industrie ciblés", "mars 2019", "La Tribune",
+           "https://www.latribune.fr/economie/france/les-territoires-d-industrie-l-autre-reponse-a-la-crise-des-gilets-jaunes-810858.html",
+           _compte_ti),
+    Publie("n_ti", 1, 144, "territoires", "Territoires d'industrie, un an après le lancement", "14 novembre 2019",
+           "La Tribune (édition Marseille), d'après le CGET",
+           "https://marseille.latribune.fr/entreprises-finance/2019-11-14/territoires-d-industrie-la-reconquete-des-espaces-et-des-emplois-832882.html",
+           _compte_ti),
+    Publie("n_ti", 1, 149, "territoires", "Territoires d'industrie de la liste arrêtée fin 2022", "liste fin 2022",
+           "data.gouv.fr, liste des territoires d'industrie et des communes concernées",
+           "https://www.data.gouv.fr/fr/datasets/liste-des-territoires-dindustrie-et-des-communes-concernees/",
+           lambda f: f"Même liste que l'observatoire : {nombre(f['n_ti'])} territoires."),
+    Publie("n_ti", 2, 183, "territoires", "Territoires d'industrie labellisés pour 2023-2027", "9 novembre 2023",
+           "La Gazette des communes",
+           "https://www.lagazettedescommunes.com/896440/le-nouveau-programme-territoires-dindustrie-integre-plus-de-la-moitie-des-epci/",
+           lambda f: f"Même liste que l'observatoire (liste ANCT de la phase 2) : {nombre(f['n_ti'])} territoires."),
+    Publie("n_communes", 1, 16_186, "communes", "Communes des 149 territoires", "liste fin 2022",
+           "data.gouv.fr, liste des territoires d'industrie et des communes concernées",
+           "https://www.data.gouv.fr/fr/datasets/liste-des-territoires-dindustrie-et-des-communes-concernees/",
+           lambda f: (
+               f"L'observatoire compte {nombre(f['n_communes'])} communes dans le COG {int(f['cog'])}. La liste publiée est "
+               "exprimée dans un code officiel géographique plus ancien : des communes ont fusionné depuis (communes "
+               "nouvelles), si bien que le même périmètre compte moins de communes dans un COG plus récent."
+           )),
+    Publie("n_epci", 1, 551, "EPCI", "Intercommunalités de la phase 1", "novembre 2023", "La Gazette des communes",
+           "https://www.lagazettedescommunes.com/896440/le-nouveau-programme-territoires-dindustrie-integre-plus-de-la-moitie-des-epci/",
+           lambda f: (
+               f"L'observatoire compte {nombre(f['n_epci'])} EPCI du COG {int(f['cog'])} ayant au moins une commune dans un "
+               "territoire : les EPCI ont fusionné ou changé de périmètre depuis 2018, et un EPCI dont une seule commune est "
+               "membre compte ici."
+           )),
+    Publie("n_epci", 2, 630, "EPCI", "Intercommunalités de la phase 2", "novembre 2023", "La Gazette des communes",
+           "https://www.lagazettedescommunes.com/896440/le-nouveau-programme-territoires-dindustrie-integre-plus-de-la-moitie-des-epci/",
+           lambda f: (
+               f"L'observatoire compte {nombre(f['n_epci'])} EPCI du COG {int(f['cog'])} ayant au moins une commune dans un "
+               "territoire ; un EPCI dont une seule commune est membre compte ici."
+           )),
+    Publie("part_emploi_industriel", 1, 50.0, "%", "Part des emplois industriels français dans les 124 territoires",
+           "novembre 2018", "Le Journal des entreprises",
+           "https://www.lejournaldesentreprises.com/france/article/letat-donne-un-coup-de-pouce-une-centaine-de-territoires-industriels-oublies-132914",
+           lambda f: (
+               f"Pour les {nombre(f['n_ti'])} territoires de la liste de fin 2022, l'observatoire estime la part de l'emploi "
+               f"salarié privé industriel à {pourcent(f['part_emploi_industriel'])} en {int(f['annee_industrie'])} (emploi de "
+               "chaque zone d'emploi attribué au prorata de la part du territoire) ; le chiffre de 2018 portait sur 124 "
+               "territoires et ne dit pas sa source."
+           )),
+    Publie("", 1, 48.0, "%", "Part des entreprises industrielles situées dans les territoires de la phase 1",
+           "21 novembre 2024", "Cour des comptes, « Le programme Territoires d'industrie » (chiffre cité par Maire info)",
+           "https://www.maire-info.com/emploi/territoires-d'industrie-un-bilan-mitig%C3%A9-pour-un-programme-qui-n'a-pas-su-enrayer-le-d%C3%A9clin-de-nombreuses-r%C3%A9gions-article-29159",
+           lambda f: (
+               "Pas d'équivalent calculé : aucune source de l'observatoire ne dénombre des entreprises ; le fichier URSSAF par "
+               f"commune et code APE compte des établissements{f['perimetre_ape']}. En emplois, la part des territoires de la "
+               f"phase 1 dans l'emploi salarié privé industriel est estimée à {pourcent(f['part_emploi_industriel'])} en "
+               f"{int(f['annee_industrie'])}."
+           )),
+    Publie("", 1, 71.0, "%", "Part des territoires de la phase 1 dans les destructions nettes d'emplois industriels, 2018-2022",
+           "21 novembre 2024", "Cour des comptes, plateforme des évaluations de politiques publiques",
+           "https://program-evaluation.ccomptes.fr/fr/plateformes-citoyennes/plateforme-evaluations-politique-publique/explorer-evaluations/le-7",
+           lambda f: (
+               "Pas d'équivalent calculé : la Cour porte sur 2018-2022, alors que les séries URSSAF par zone d'emploi et "
+               f"secteur commencent en {int(f['annee_debut_industrie'])}. Estimé de {int(f['annee_debut_industrie'])} à "
+               f"{int(f['annee_fin_industrie'])}, l'emploi salarié privé industriel des territoires de la phase 1 a varié de "
+               f"{_signe(f['variation_emploi_industriel'])} emplois (France : {_signe(f['variation_emploi_industriel_france'])}) ; "
+               f"les {nombre(f['n_ti_pertes_industrie'])} territoires où il a baissé en ont perdu "
+               f"{nombre(-f['pertes_emploi_industriel'], 0)}."
+           )),
+)
 
 
 def _row(phase: int, key: str, label: str, value: float, unit: str, note: str = "") -> dict:
@@ -71,7 +154,7 @@ def _population(phase: int, cog: int) -> list[dict]:
     com = referentiel.communes_ti(phase, cog)
     france = geo.communes(cog)["population"].sum()
     pop = com["population"].sum()
-    vintage = {2019: 2016, 2023: 2020, 2025: 2023}[cog]
+    vintage = POPULATION_VINTAGE[cog]
     return [
         _row(phase, "population", "Population", int(pop), "habitants", f"population municipale {vintage}"),
         _row(phase, "part_population", "Part de la population française", 100 * pop / france, "%", "France métropolitaine et DROM"),
@@ -103,6 +186,7 @@ def _areas(phase: int) -> list[dict]:
 
 
 INDUSTRY_A5 = "BE"  # URSSAF A5 "industrie" (B to E: extractive, manufacturing, energy, water)
+COUR_FIN = 2022  # last year of the Cour des comptes' 2018-2022 comparison
 INDUSTRY_METHOD = (
     "Estimation : emploi salarié privé industriel URSSAF (A5 BE) de chaque zone d'emploi, attribué "
     "au territoire au prorata de sa part dans l'emploi privé 2019 de la zone (mêmes poids que le shift-share)."
@@ -110,31 +194,50 @@ INDUSTRY_METHOD = (
 
 
 def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
-    """Private salaried employment (URSSAF, 2018 and latest) and the industrial estimate."""
+    """Private salaried employment (URSSAF, 2018 and latest) and the industrial estimate: its
+    latest level and share, and its change from 2019 to 2022 (the years closest to the Cour des
+    comptes' 2018-2022) for all TI, for France, and the losses of the TI where it fell."""
     member = areas.membership(phase, cog)
     serie = economie.urssaf_serie(periode)
     levels = emploi.levels(member, serie)
     last = int(levels.columns.max())
     ti, fr = levels.loc[areas.ENSEMBLE_TI], levels.loc[areas.FRANCE]
     a38 = economie.urssaf_ze_a38(periode)
-    year = int(a38["year"].max())
+    years = sorted(int(y) for y in a38["year"].unique())
+    year, start = years[-1], years[0]
+    end = max(y for y in years if y <= COUR_FIN) if any(y <= COUR_FIN and y > start for y in years) else year
     industry = (
-        a38.loc[(a38["a5"] == INDUSTRY_A5) & (a38["year"] == year)]
-        .groupby("code_ze", as_index=False)["eff"]
-        .sum()
-        .rename(columns={"eff": "industrie"})
+        a38.loc[a38["a5"] == INDUSTRY_A5]
+        .assign(colonne=lambda d: "y" + d["year"].astype(str))
+        .pivot_table(index="code_ze", columns="colonne", values="eff", aggfunc="sum", fill_value=0.0)
+        .reset_index()
     )
+    columns = [c for c in industry.columns if c != "code_ze"]
     weights = shiftshare.ze_weights(member, serie, economie.communes_ze())
-    attributed = shiftshare.attribute(weights, industry, ["industrie"]).set_index("id_ti")["industrie"]
-    ind_ti, ind_fr = attributed[areas.ENSEMBLE_TI], industry["industrie"].sum()
+    attributed = shiftshare.attribute(weights, industry, columns).set_index("id_ti")
+    national = industry[columns].sum()
+    ind_ti = attributed.loc[areas.ENSEMBLE_TI]
+    by_ti = attributed.loc[attributed.index.str.startswith("ti-")]
+    change = by_ti[f"y{end}"] - by_ti[f"y{start}"]
     source = "URSSAF, emploi salarié privé au 31 décembre, somme des communes"
     return [
         _row(phase, "emploi_2018", "Emploi salarié privé 2018", float(ti[2018]), "emplois", source),
         _row(phase, "part_emploi_2018", "Part de l'emploi salarié privé 2018", 100 * ti[2018] / fr[2018], "%", source),
         _row(phase, "emploi_dernier", f"Emploi salarié privé {last}", float(ti[last]), "emplois", source),
         _row(phase, "part_emploi_dernier", f"Part de l'emploi salarié privé {last}", 100 * ti[last] / fr[last], "%", source),
-        _row(phase, "emploi_industriel", f"Emploi industriel estimé {year}", float(ind_ti), "emplois", INDUSTRY_METHOD),
-        _row(phase, "part_emploi_industriel", f"Part de l'emploi industriel {year}", 100 * ind_ti / ind_fr, "%", INDUSTRY_METHOD),
+        _row(phase, "emploi_industriel", f"Emploi industriel estimé {year}", float(ind_ti[f"y{year}"]), "emplois", INDUSTRY_METHOD),
+        _row(phase, "part_emploi_industriel", f"Part de l'emploi industriel {year}", 100 * ind_ti[f"y{year}"] / national[f"y{year}"], "%", INDUSTRY_METHOD),
+        _row(phase, "variation_emploi_industriel", f"Variation de l'emploi industriel estimé {start}-{end}",
+             float(ind_ti[f"y{end}"] - ind_ti[f"y{start}"]), "emplois", INDUSTRY_METHOD),
+        _row(phase, "variation_emploi_industriel_france", f"Variation de l'emploi industriel en France {start}-{end}",
+             float(national[f"y{end}"] - national[f"y{start}"]), "emplois", "URSSAF, somme des zones d'emploi"),
+        _row(phase, "n_ti_pertes_industrie", f"Territoires dont l'emploi industriel estimé a baissé {start}-{end}",
+             int((change < 0).sum()), "territoires", INDUSTRY_METHOD),
+        _row(phase, "pertes_emploi_industriel", f"Emploi industriel estimé perdu par ces territoires {start}-{end}",
+             float(change[change < 0].sum()), "emplois", INDUSTRY_METHOD),
+        _row(phase, "annee_industrie", "Dernière année de l'emploi industriel", year, "année"),
+        _row(phase, "annee_debut_industrie", "Première année de l'emploi industriel par secteur", start, "année"),
+        _row(phase, "annee_fin_industrie", "Année de fin des variations de l'emploi industriel", end, "année"),
     ]
 
 
@@ -151,26 +254,30 @@ def _programmes(phase: int, cog: int) -> list[dict]:
     return rows
 
 
-def with_published(facts: pd.DataFrame, cog: int) -> pd.DataFrame:
-    """Add the published value, its source and a sentence explaining the difference (phase 1)."""
+def publies(facts: pd.DataFrame) -> pd.DataFrame:
+    """The published figures about the phase of ``facts`` (``faits``), one row each: quoi,
+    valeur, unite, date, source, url, cle, ici (our value of the same fact, NA when none is
+    comparable), explication (``Publie.ecart`` written from our facts)."""
+    phase = int(facts["phase"].iloc[0])
+    f = facts.set_index("cle")["valeur"]
+    f = pd.concat([f, pd.Series({"cog": facts["cog"].iloc[0], "perimetre_ape": _perimetre_ape()})])
+    rows = [
+        {"quoi": p.quoi, "valeur": p.valeur, "unite": p.unite, "date": p.date, "source": p.source, "url": p.url, "cle": p.cle,
+         "ici": float(f[p.cle]) if p.cle else float("nan"), "explication": p.ecart(f)}
+        for p in PUBLIES
+        if p.phase == phase
+    ]
+    return pd.DataFrame(rows, columns=["quoi", "valeur", "unite", "date", "source", "url", "cle", "ici", "explication"])
 
-    def published(row: pd.Series, table: dict) -> tuple[float | None, str | None]:
-        if row["phase"] != 1 or row["cle"] not in table:
-            return None, None
-        return table[row["cle"]]
 
-    out = facts.copy()
-    for suffix, table in (("", PUBLISHED), ("_datagouv", PUBLISHED_DATAGOUV)):
-        pairs = out.apply(published, axis=1, args=(table,), result_type="expand")
-        out[f"valeur_publiee{suffix}"] = pd.to_numeric(pairs[0], errors="coerce")
-        out[f"source_publiee{suffix}"] = pairs[1]
-    has_ref = out["valeur_publiee"].notna() | out["valeur_publiee_datagouv"].notna()
-    out["explication"] = out["cle"].map(EXPLANATIONS).where(has_ref).str.replace("{cog}", str(cog), regex=False)
-    return out
+def _perimetre_ape() -> str:
+    """What the commune × APE file at hand covers, as the end of a French sentence."""
+    perimetre = ia.PERIMETRE_APE.get(urssaf_ape.fichier())
+    return f", et celui dont dispose l'observatoire ne couvre que {perimetre}" if perimetre else ""
 
 
 def faits(phase: int, cog: int | None = None, periode: str | None = None) -> pd.DataFrame:
-    """The headline facts of a phase, one row per fact, with published values beside.
+    """The headline facts of a phase, one row per fact: phase, cle, fait, valeur, unite, note, cog.
 
     ``periode`` restricts the time series to what was published by then (default: everything).
     """
@@ -178,4 +285,4 @@ def faits(phase: int, cog: int | None = None, periode: str | None = None) -> pd.
     rows = (
         _counts(phase, cog) + _population(phase, cog) + _areas(phase) + _emploi(phase, cog, periode) + _programmes(phase, cog)
     )
-    return with_published(pd.DataFrame(rows), cog)
+    return pd.DataFrame(rows).assign(cog=cog)

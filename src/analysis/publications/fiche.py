@@ -1,68 +1,156 @@
 """What the per-territory fiche (``notebooks/fiche_territoire.ipynb``) says: the key figures
-with the territory's rank among the TI of its phase, the table and sentences of its forces and
-faiblesses, and the French sentences of each section with the numbers filled in. The numbers
-come from the indicator tables written by ``analysis.indicateurs.build`` and from
-``analysis.analyses.positions`` (ranks, stand-outs, series); the key figures
-(``CHIFFRES_CLES``) and the indicators quoted per pillar (``PILIERS_FICHE``) are the
-registry's (``data/indicateurs.toml``).
+with the territory's rank among the TI of its phase, its forces and faiblesses, and the French
+sentences of each section with the numbers filled in. The numbers come from the indicator
+tables written by ``analysis.indicateurs.build`` and from ``analysis.analyses.positions``
+(ranks, stand-outs, series); the key figures (``CHIFFRES_CLES``) and the indicators quoted per
+pillar (``PILIERS_FICHE``) are the registry's (``data/indicateurs.toml``).
+
+Conventions every sentence follows, so that a test can read them back over all territories:
+
+- a number is printed with its period, and a comparison says against what it compares, in the
+  form "<verdict> ... (<territoire> contre <référence>)": the verdict ("au-dessus",
+  "en dessous", "plus vite", "moins vite", "plus rapide", "moins rapide") is chosen by
+  ``texte.comparer`` on the two printed values;
+- a stand-out is listed as "<indicateur> (<période>) : <valeur> contre <France> pour la France
+  ; <rang> sur <n>, <position>", at most ``MAX_PAR_LECTURE`` per lecture, and a count that
+  exceeds the items listed says which are shown ("dont les 4 plus marquées");
+- a value published for EPCI the territory mostly does not hold (``positions.hors_perimetre``)
+  is printed as "valeur de l'EPCI entier" and never ranked;
+- a section without data says so in one sentence and draws nothing (``disponible``).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from analysis.analyses import industrie as ia
+from analysis.analyses import tissu_productif as tp
 from analysis.analyses.industrie import IndustrieAPE
-from analysis.analyses.positions import SENS, aires, comparaison, rangs
+from analysis.analyses.positions import SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
+from analysis.config import POPULATION_VINTAGE
 from analysis.donnees import referentiel
-from analysis.indicateurs.areas import FRANCE
-from analysis.indicateurs.registry import PILLARS, key_figures, pillar_coverage, pillar_indicators
-from analysis.texte import (
-    nombre,
-    periode_fr,
-    pluriel,
-    pourcent,
-    quand_fr,
-    rang_fr,
-    valeur,
-)
+from analysis.indicateurs import emploi_communal
+from analysis.indicateurs.areas import COUVERTURES, FRANCE
+from analysis.indicateurs.registry import INDICATORS, PILLARS, REGISTRE, key_figures, pillar_indicators
+from analysis.texte import comparer, nombre, periode_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
 
 CHIFFRES_CLES = key_figures()
 PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
 
 PHASE_PERIODE = {1: "2019-2022", 2: "2023-2027"}
-POPULATION_MILLESIME = {2019: 2016, 2023: 2020, 2025: 2023}
-MAX_LISTE = 6  # missing indicators listed by name up to this number
+MAX_LISTE = 6  # missing indicators listed by name up to this number, by source above it
+MAX_PAR_LECTURE = 4  # forces, faiblesses and traits listed per lecture, the most marked first
+EPCI_ENTIER = "valeur de l'EPCI entier"
 KINDS_FR = {"EPCI": ("EPCI", "EPCI"), "EPT": ("établissement public territorial", "établissements publics territoriaux"),
             "commune": ("commune membre à titre individuel", "communes membres à titre individuel")}
+LECTURES_FR = {  # lecture -> (title, noun singular, noun plural, feminine)
+    "force": ("Points forts", "force", "forces", True),
+    "faiblesse": ("Points faibles", "faiblesse", "faiblesses", True),
+    "trait": ("Traits distinctifs", "trait distinctif", "traits distinctifs", False),
+}
 
 
 def _registre(registre: pd.DataFrame) -> pd.DataFrame:
     return registre.set_index("name")
 
 
+def _minuscule(label: str) -> str:
+    return label[0].lower() + label[1:]
+
+
+def _position(table: pd.DataFrame, key: str, column: str = "id_ti") -> int:
+    """Row number of ``key`` in ``table[column]`` (a boolean mask per lookup is too slow for 332 fiches)."""
+    found = np.flatnonzero(table[column].to_numpy() == key)
+    if not found.size:
+        raise KeyError(f"{key!r} absent du tableau des indicateurs")
+    return int(found[0])
+
+
+def _ligne(wide: pd.DataFrame, area: str) -> pd.Series:
+    return wide.iloc[_position(wide, area)]
+
+
+def _v(wide: pd.DataFrame, area: str, indicator: str) -> float:
+    return float(wide[indicator].to_numpy()[_position(wide, area)])
+
+
+def _signale(wide: pd.DataFrame, id_ti: str) -> set[str]:
+    """Indicators whose value for ``id_ti`` is that of EPCI it mostly does not hold."""
+    flags = hors_perimetre(wide)
+    if id_ti not in flags.index:
+        return set()
+    row = flags.loc[id_ti]
+    return set(row.index[row.to_numpy(dtype=bool)])
+
+
+def disponible(wide: pd.DataFrame, id_ti: str, indicators: list[str] | tuple[str, ...]) -> bool:
+    """Whether the territory has a value on at least one of ``indicators`` (a chart of them is drawn only then)."""
+    row = _ligne(wide, id_ti)
+    return any(i in row.index and pd.notna(row[i]) for i in indicators)
+
+
+def _periode(periods: pd.DataFrame, indicator: str) -> str:
+    """The period of the indicator's value in the wide table, in French ("2023-2024", "2e trimestre 2022")."""
+    return periode_fr(periods["period"].to_numpy()[_position(periods, indicator, "indicator")])
+
+
 def chiffres_cles(
     wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=CHIFFRES_CLES
 ) -> pd.DataFrame:
-    """Key figures of the territory, formatted in French: value, région, France and rank among the TI."""
+    """Key figures of the territory, formatted in French: value, région, France and rank among the TI.
+
+    A value of EPCI the territory mostly does not hold is marked "(EPCI entier)" and has no
+    rank. Empty when the territory has no value at all (the fiche then says so in one sentence).
+    """
+    if not disponible(wide, id_ti, indicators):
+        return pd.DataFrame()
     comp = comparaison(wide, id_ti, indicators).pivot(index="indicator", columns="niveau", values="value").reindex(list(indicators))
     rk = rangs(wide, indicators).loc[lambda d: d["id_ti"] == id_ti].set_index("indicator").reindex(list(indicators))
     reg = _registre(registre)
     per = periods.set_index("indicator")["period"]
     units = reg.loc[list(indicators), "unit"]
+    flagged = _signale(wide, id_ti)
     return pd.DataFrame(
         {
             "Indicateur": reg.loc[list(indicators), "label"].to_numpy(),
             "Période": [periode_fr(per.get(i, ""), court=True) for i in indicators],
-            "Territoire": [valeur(comp.loc[i, "ti"], units[i]) for i in indicators],
+            "Territoire": [valeur(comp.loc[i, "ti"], units[i]) + (" (EPCI entier)" if i in flagged else "") for i in indicators],
             "Région": [valeur(comp.loc[i, "region"], units[i]) for i in indicators],
             "France": [valeur(comp.loc[i, "france"], units[i]) for i in indicators],
             "Rang parmi les TI": [
-                rang_fr(rk.loc[i, "rang"], int(rk.loc[i, "n"])) for i in indicators
+                "hors classement" if i in flagged else rang_fr(rk.loc[i, "rang"], int(rk.loc[i, "n"])) for i in indicators
             ],
         }
+    )
+
+
+# --- périmètre -------------------------------------------------------------------------------
+
+
+def texte_perimetre(wide: pd.DataFrame, registre: pd.DataFrame, phase: int, id_ti: str) -> str:
+    """A sentence naming the values that describe EPCI the territory mostly does not hold ("" if
+    none), with those EPCI and the share of their population inside it
+    (``referentiel.epci_territoire``)."""
+    flagged = _signale(wide, id_ti)
+    if not flagged:
+        return ""
+    epci = referentiel.epci_territoire(phase, id_ti)
+    reg = _registre(registre)
+    covers = [c for c in COUVERTURES if any(INDICATORS[i].geographic_basis == INDICATORS[c].geographic_basis for i in flagged)]
+    part = min(_v(wide, id_ti, c) for c in covers)
+    partial = epci.loc[epci["part_population_ti"] < SEUIL_COUVERTURE / 100].sort_values("part_population_ti")
+    names = " ; ".join(f"{r.lib_epci} : {pourcent(100 * r.part_population_ti, 0)} de sa population vit dans le territoire"
+                       for r in partial.itertuples())
+    sources = sorted(set(reg.loc[sorted(flagged), "source"].str.split(" (", regex=False).str[0]))
+    return (
+        f"Périmètre : les indicateurs publiés par EPCI ({' ; '.join(sources)}) ne décrivent pas ce territoire. "
+        f"Il ne réunit que {pourcent(part, 0)} de la population des EPCI dont proviennent ces valeurs"
+        + (f" ({names})" if names else "")
+        + f". Elles sont données comme « {EPCI_ENTIER} » et laissées hors des rangs, des forces et faiblesses et de "
+        f"la typologie (seuil : {pourcent(SEUIL_COUVERTURE, 0)} de la population des EPCI)."
     )
 
 
@@ -75,12 +163,24 @@ def _position_fr(position: str, critere: str) -> str:
     return "au-dessus de la France" if position == "haut" else "en dessous de la France"
 
 
-def _minuscule(label: str) -> str:
-    return label[0].lower() + label[1:]
+def _item(r, reg: pd.DataFrame, periods: pd.DataFrame) -> str:
+    unit = reg.loc[r.indicator, "unit"]
+    return (
+        f"{_minuscule(reg.loc[r.indicator, 'label'])} ({_periode(periods, r.indicator)}) : {valeur(r.value, unit)} contre "
+        f"{valeur(r.france, unit)} pour la France ; {rang_fr(r.rang, r.n)}, {_position_fr(r.position, r.critere)}"
+    )
+
+
+def _directions_fr(reg: pd.DataFrame) -> str:
+    lower = [_minuscule(reg.loc[i, "label"]) for i, s in SENS.items() if s < 0 and i in reg.index]
+    return (
+        f"Une valeur basse est favorable pour : {' ; '.join(lower)} ; une valeur haute pour les autres indicateurs, sauf "
+        "ceux qui décrivent sans juger (structure de l'emploi, prix des logements), lus comme traits distinctifs."
+    )
 
 
 def tableau_forces_faiblesses(
-    ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = 4, periods: pd.DataFrame | None = None
+    ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = MAX_PAR_LECTURE, periods: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """The stand-outs as a French table (at most ``n_max`` per lecture, the most marked first).
 
@@ -107,37 +207,53 @@ def tableau_forces_faiblesses(
     )
 
 
-def texte_forces_faiblesses(ff: pd.DataFrame, registre: pd.DataFrame, n_max: int = 3) -> str:
-    """French paragraph: the strongest forces, weaknesses and traits (at most ``n_max`` each)."""
+def texte_forces_faiblesses(
+    ff: pd.DataFrame, registre: pd.DataFrame, periods: pd.DataFrame, n_max: int = MAX_PAR_LECTURE, n_disponibles: int | None = None
+) -> str:
+    """French paragraph and lists: how many forces, faiblesses and traits, and the ``n_max`` most marked of each.
+
+    ``ff``: ``positions.forces_faiblesses``. A force is in the favourable quarter of the TI (or
+    far from France on the favourable side) and better than France; a faiblesse the opposite.
+    ``n_disponibles``: the number of compared indicators with a value for the territory, when
+    known (none: the section says so in one sentence).
+    """
+    reg = _registre(registre)
+    if n_disponibles == 0:
+        return "Aucun des indicateurs de comparaison n'est disponible pour ce territoire : pas de forces et faiblesses."
     if ff.empty:
         return (
-            "Le territoire ne se distingue nettement des autres territoires d'industrie sur aucun des indicateurs "
-            "disponibles : ni quart le plus élevé ou le plus bas, ni écart marqué à la France."
+            f"Comparé aux autres territoires d'industrie de la phase sur {len(SENS)} indicateurs, le territoire ne se "
+            "distingue nettement sur aucun de ceux dont il a une valeur : ni quart le plus élevé ou le plus bas des TI, "
+            "ni écart marqué à la France du même côté."
         )
-    reg = _registre(registre)
-    n_ti = int(ff["n"].max())
+    counts = ff["lecture"].value_counts()
+
+    def compte(lecture: str) -> str:
+        _, singular, plural, feminine = LECTURES_FR[lecture]
+        return pluriel(int(counts.get(lecture, 0)), singular, plural, zero="aucune" if feminine else "aucun")
+
     parts = []
-    for lecture, intro in (("force", "Points forts"), ("faiblesse", "Points faibles"), ("trait", "Traits distinctifs")):
-        rows = ff.loc[ff["lecture"] == lecture].head(n_max)
+    for lecture, (title, *_) in LECTURES_FR.items():
+        rows = ff.loc[ff["lecture"] == lecture]
         if rows.empty:
             continue
-        items = [
-            f"{_minuscule(reg.loc[r.indicator, 'label'])} : {valeur(r.value, reg.loc[r.indicator, 'unit'])} "
-            f"(France {valeur(r.france, reg.loc[r.indicator, 'unit'])} ; {rang_fr(r.rang, r.n)}, "
-            f"{_position_fr(r.position, r.critere)})"
-            for r in rows.itertuples()
-        ]
-        parts.append(f"- **{intro}** : " + " ; ".join(items) + ".")
-    counts = ff["lecture"].value_counts()
+        shown = rows.head(n_max)
+        note = f" ({nombre(len(rows))}, dont les {nombre(len(shown))} plus marqués)" if len(shown) < len(rows) else ""
+        parts.append(f"- **{title}**{note} :\n" + "\n".join(f"  - {_item(r, reg, periods)}" for r in shown.itertuples()))
     head = (
-        f"Sur {len(SENS)} indicateurs comparés aux {n_ti} territoires d'industrie de la phase, le territoire se "
-        f"distingue sur {len(ff)} : {pluriel(int(counts.get('force', 0)), 'force', zero='aucune')}, "
-        f"{pluriel(int(counts.get('faiblesse', 0)), 'faiblesse', zero='aucune')} et "
-        f"{pluriel(int(counts.get('trait', 0)), 'trait distinctif', 'traits distinctifs', zero='aucun')} (sans sens favorable établi). "
-        "Pour le chômage, la pauvreté et la part "
-        "des peu diplômés, une valeur basse est une force."
+        f"Comparé aux autres territoires d'industrie de la phase sur {len(SENS)} indicateurs, le territoire se distingue "
+        f"sur {nombre(len(ff))} : {compte('force')}, {compte('faiblesse')} et {compte('trait')}. Un indicateur est retenu "
+        "quand le territoire est dans le quart le plus élevé ou le plus bas des TI, ou à plus d'un écart-type des TI de la "
+        "France ; c'est une force s'il est aussi du côté favorable de la France, une faiblesse s'il est du côté "
+        f"défavorable. {_directions_fr(reg)}"
     )
     return head + "\n\n" + "\n".join(parts)
+
+
+def indicateurs_disponibles(wide: pd.DataFrame, id_ti: str, indicators=None) -> int:
+    """How many of ``indicators`` (``SENS`` by default) have a value for the territory."""
+    row = _ligne(wide, id_ti)
+    return sum(pd.notna(row.get(i)) for i in (SENS if indicators is None else indicators))
 
 
 # --- prose -----------------------------------------------------------------------------------
@@ -168,86 +284,110 @@ def texte_intro(territoire: pd.Series, membres: pd.DataFrame, communes: pd.DataF
     return (
         f"**{territoire['lib_ti']}** ({territoire['id_ti']}) est un territoire d'industrie de la phase {phase} du programme "
         f"({PHASE_PERIODE.get(phase, '')}), situé {where}. Il regroupe {listed}, soit {nombre(len(communes))} communes "
-        f"et {nombre(int(communes['population'].sum()))} habitants (population municipale {POPULATION_MILLESIME.get(cog, '')}, "
+        f"et {nombre(int(communes['population'].sum()))} habitants (population municipale {POPULATION_VINTAGE[cog]}, "
         f"COG {cog}).{note}"
     )
 
 
 def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=None) -> str:
-    """A sentence listing the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for the territory."""
+    """A sentence on the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for
+    the territory: named when few, else counted by source (the counts add up to the total)."""
     indicators = list(dict.fromkeys([*CHIFFRES_CLES, *SENS])) if indicators is None else list(indicators)
-    row = wide.loc[wide["id_ti"] == id_ti, indicators].iloc[0].astype("float64")
+    row = _ligne(wide, id_ti)[indicators].astype("float64")
     missing = row.index[row.isna()].tolist()
     if not missing:
         return ""
     reg = _registre(registre).loc[missing]
-    labels = f" ({'; '.join(reg['label'].map(_minuscule))})" if len(missing) <= MAX_LISTE else ""
-    sources = " ; ".join(sorted(set(reg["source"].str.split(" (", regex=False).str[0])))
-    verbe = "n'est pas disponible" if len(missing) == 1 else "ne sont pas disponibles"
-    return (
-        f"Sur les {len(indicators)} indicateurs de cette fiche, {nombre(len(missing))} {verbe} pour ce territoire"
-        f"{labels} : leurs sources ({sources}) ne le couvrent pas. Ils figurent comme « n.d. » et n'entrent pas dans les rangs."
-    )
+    source = reg["source"].str.split(" (", regex=False).str[0]
+    if len(missing) <= MAX_LISTE:
+        detail = " (" + " ; ".join(reg["label"].map(_minuscule)) + ")"
+    else:
+        by_source = source.value_counts().sort_index()
+        detail = " : " + " ; ".join(f"{nombre(n)} de la source {s}" for s, n in by_source.items())
+    if len(missing) == len(indicators):
+        head = f"Aucun des {nombre(len(indicators))} indicateurs de cette fiche n'est disponible pour ce territoire"
+    else:
+        verbe = "n'est pas disponible" if len(missing) == 1 else "ne sont pas disponibles"
+        head = f"Sur les {nombre(len(indicators))} indicateurs de cette fiche, {nombre(len(missing))} {verbe} pour ce territoire"
+    return f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."
 
 
-def _v(wide: pd.DataFrame, area: str, indicator: str) -> float:
-    return float(wide.loc[wide["id_ti"] == area, indicator].iloc[0])
+def _rythme(value: float, reference: float, unit: str, words: tuple[str, str, str]) -> str:
+    """The verdict of ``value`` against ``reference`` as printed: words = (above, below, equal)."""
+    return words[{1: 0, -1: 1, 0: 2}[comparer(value, reference, unit)]]
 
 
 def texte_emploi(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
-    """Private employment: level, index 2014 = 100 vs région and France, annual growth since 2018."""
+    """Private employment: level, index 2014 = 100 against France and the région, annual growth since 2018."""
+    if math.isnan(_v(wide, id_ti, "emploi_prive")):
+        return "La série URSSAF de l'emploi salarié privé ne couvre pas ce territoire : cette section est sans données."
     ids = aires(wide, id_ti)
     per = periods.set_index("indicator")["period"]
     year = per["emploi_prive"]
-    lib_region = wide.loc[wide["id_ti"] == ids["region"], "lib"].iloc[0]
+    lib_region = _ligne(wide, ids["region"])["lib"]
     idx = {k: _v(wide, ids[k], "emploi_prive_indice") for k in ("ti", "region", "france")}
     tcam = {k: _v(wide, ids[k], "emploi_prive_tcam") for k in ("ti", "france")}
-    if math.isnan(_v(wide, id_ti, "emploi_prive")):
-        return "La série URSSAF de l'emploi salarié privé n'est pas disponible pour ce territoire."
-    if idx["ti"] < 100:
-        lecture = "l'emploi y a reculé depuis 2014"
+    first, last = per["emploi_prive_tcam"].split("-")
+    if comparer(idx["ti"], 100, "indice") < 0:
+        lecture = "l'emploi y a reculé" + (", alors qu'il a progressé en France" if comparer(idx["france"], 100, "indice") > 0 else "")
     else:
-        lecture = f"l'emploi y a progressé {'plus' if idx['ti'] > idx['france'] else 'moins'} vite qu'en France"
+        lecture = "l'emploi y a progressé " + _rythme(idx["ti"], idx["france"], "indice", ("plus vite qu'en France", "moins vite qu'en France", "au même rythme qu'en France"))
+    rythme = _rythme(tcam["ti"], tcam["france"], "%/an", ("plus rapide qu'en France", "moins rapide qu'en France", "égale à celle de la France"))
     return (
         f"Fin {year}, le territoire compte {nombre(_v(wide, id_ti, 'emploi_prive'))} emplois salariés privés (URSSAF). "
-        f"Base 100 en 2014, l'indice atteint {nombre(idx['ti'], 1)}, contre {nombre(idx['region'], 1)} pour la région "
-        f"{lib_region} et {nombre(idx['france'], 1)} pour la France : {lecture}. "
-        f"{quand_fr(per['emploi_prive_tcam']).capitalize()}, sa croissance annuelle moyenne est de {valeur(tcam['ti'], '%/an')} "
-        f"(France {valeur(tcam['france'], '%/an')})."
+        f"De 2014 à {year}, {lecture} (indice {year}, base 100 en 2014 : {nombre(idx['ti'], 1)} contre {nombre(idx['france'], 1)} "
+        f"pour la France ; région {lib_region} : {nombre(idx['region'], 1)}). "
+        f"De {first} à {last}, sa croissance annuelle moyenne est {rythme} "
+        f"({valeur(tcam['ti'], '%/an')} contre {valeur(tcam['france'], '%/an')})."
     )
 
 
-def texte_shift_share(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
-    """Shift-share decomposition in jobs and in % of 2019 employment."""
+def texte_shift_share(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str, source: str = emploi_communal.SOURCE_REPLI) -> str:
+    """Shift-share decomposition in jobs and in % of 2019 employment, each effect read by its
+    sign; the employment is estimated from the zones d'emploi unless the sums of the communes
+    (``source``, ``build.source_emploi``) are used."""
     per = periods.set_index("indicator")["period"]["ss_variation"]
     v = {k: _v(wide, id_ti, k) for k in ("ss_variation", "ss_effet_national", "ss_effet_structurel", "ss_effet_local", "ss_variation_pct", "ss_effet_structurel_pct", "ss_effet_local_pct")}
     if math.isnan(v["ss_variation"]):
-        return "La décomposition structurelle-résiduelle n'est pas disponible pour ce territoire."
+        return "Les séries URSSAF par zone d'emploi et secteur ne couvrent pas ce territoire : la décomposition n'est pas disponible."
+
     def jobs(x: float) -> str:
-        return f"{'+' if x > 0 else ''}{nombre(x)} emplois"
-    mix = "favorable" if v["ss_effet_structurel"] > 0 else "défavorable"
-    local = "mieux" if v["ss_effet_local"] > 0 else "moins bien"
+        return f"{'+' if round(x) > 0 else ''}{nombre(x)} emplois"
+
+    def effet(jobs_value: float, words: tuple[str, str, str]) -> str:
+        return _rythme(round(jobs_value), 0.0, "emplois", words)  # the sign of the printed number of jobs
+
+    first, last = per.split("-")
+    estimate = (
+        "l'emploi salarié privé de ses communes"
+        if source == emploi_communal.SOURCE_COMMUNES
+        else f"l'emploi salarié privé estimé du territoire (celui de ses zones d'emploi, attribué au prorata de sa part dans "
+        f"leur emploi de {first})"
+    )
+    mix = effet(v["ss_effet_structurel"], ("favorable", "défavorable", "neutre"))
+    local = effet(v["ss_effet_local"], ("mieux", "moins bien", "aussi bien"))
     return (
-        f"{quand_fr(per).capitalize()}, l'emploi salarié privé attribué au territoire depuis ses zones d'emploi a varié de {jobs(v['ss_variation'])} "
-        f"({pourcent(v['ss_variation_pct'], 1, signed=True)}). La croissance nationale en explique {jobs(v['ss_effet_national'])} "
-        f"(effet national). Sa composition sectorielle lui est {mix} ({jobs(v['ss_effet_structurel'])}, "
-        f"{pourcent(v['ss_effet_structurel_pct'], 1, signed=True)} : effet structurel). À secteurs identiques, ses "
-        f"établissements ont fait {local} que la moyenne nationale ({jobs(v['ss_effet_local'])}, "
-        f"{pourcent(v['ss_effet_local_pct'], 1, signed=True)} : effet local)."
+        f"De {first} à {last}, {estimate} a varié de {jobs(v['ss_variation'])} "
+        f"({pourcent(v['ss_variation_pct'], 1, signed=True)}). La croissance nationale en explique "
+        f"{jobs(v['ss_effet_national'])} (effet national). Sa composition sectorielle lui est {mix} (effet structurel : "
+        f"{jobs(v['ss_effet_structurel'])}, {pourcent(v['ss_effet_structurel_pct'], 1, signed=True)}). À secteurs identiques, "
+        f"ses établissements ont fait {local} que la moyenne nationale (effet local : {jobs(v['ss_effet_local'])}, "
+        f"{pourcent(v['ss_effet_local_pct'], 1, signed=True)})."
     )
 
 
 def texte_chomage(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
-    """Latest quarterly unemployment rate vs région and France."""
+    """Latest quarterly unemployment rate against France (and the région when published)."""
     ids = aires(wide, id_ti)
     per = periods.set_index("indicator")["period"]["taux_chomage"]
     t = {k: _v(wide, ids[k], "taux_chomage") for k in ("ti", "region", "france")}
     if math.isnan(t["ti"]):
-        return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire."
+        return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire : cette partie est sans données."
     region = "non publié pour la région" if math.isnan(t["region"]) else f"région {pourcent(t['region'])}"
+    verdict = _rythme(t["ti"], t["france"], "%", ("au-dessus de celui de la France", "en dessous de celui de la France", "égal à celui de la France"))
     return (
-        f"{quand_fr(per).capitalize()} (dernier trimestre de la série disponible), le taux de chômage localisé du territoire "
-        f"est de {pourcent(t['ti'])} ({region}, France {pourcent(t['france'])})."
+        f"{quand_fr(per).capitalize()} (dernier trimestre publié), le taux de chômage localisé du territoire, estimé à partir "
+        f"de ses zones d'emploi, est {verdict} ({pourcent(t['ti'])} contre {pourcent(t['france'])} ; {region})."
     )
 
 
@@ -260,14 +400,18 @@ def texte_demandeurs(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> s
     if math.isnan(n):
         return (
             "Aucune commune du territoire ne figure dans la série des demandeurs d'emploi par commune "
-            "(seules les communes les plus peuplées y sont publiées) : la série n'est pas disponible."
+            "(seules les communes les plus peuplées y sont publiées) : cette partie est sans données."
         )
     evol = {k: _v(wide, ids[k], "demandeurs_emploi_evol") for k in ("ti", "france")}
     first, last = per["demandeurs_emploi_evol"].split("/")
+    couverture = (
+        f", qui regroupent {pourcent(cover, 0)} de sa population (la série ne publie pas les communes les moins peuplées)"
+        if round(cover) < 100
+        else ", soit toutes ses communes"
+    )
     return (
         f"En {periode_fr(per['demandeurs_emploi'])}, {nombre(n)} demandeurs d'emploi sont inscrits dans les communes du "
-        f"territoire publiées par France Travail, qui regroupent {pourcent(cover, 0)} de sa population : la série ne "
-        f"couvre pas les communes les moins peuplées. De {periode_fr(first)} à {periode_fr(last)}, leur nombre a varié "
+        f"territoire publiées par France Travail{couverture}. De {periode_fr(first)} à {periode_fr(last)}, leur nombre a varié "
         f"de {pourcent(evol['ti'], 1, signed=True)} (France, communes publiées : {pourcent(evol['france'], 1, signed=True)})."
     )
 
@@ -275,29 +419,92 @@ def texte_demandeurs(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> s
 def texte_piliers(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, id_ti: str) -> str:
     """The four pillars of the programme: what the data say, and the pillar no open data measures."""
     reg = _registre(registre)
-    per = periods.set_index("indicator")["period"]
     indicators = [i for p in PILLARS for i in PILIERS_FICHE[p]]
     rk = rangs(wide, indicators).loc[lambda d: d["id_ti"] == id_ti].set_index("indicator")
-    coverage = pillar_coverage().set_index("pillar")
+    flagged = _signale(wide, id_ti)
+    if not indicateurs_disponibles(wide, id_ti, indicators):
+        measured = [p for p in PILLARS if PILIERS_FICHE[p]]
+        notes = " ".join(REGISTRE.pillars[p] for p in PILLARS if not PILIERS_FICHE[p])
+        listed = measured[0] if len(measured) == 1 else ", ".join(measured[:-1]) + " et " + measured[-1]
+        return f"Aucun des indicateurs retenus pour les piliers {listed} n'est disponible pour ce territoire. {notes}".strip()
     lines = []
     for pillar in PILLARS:
-        n_ind = int(coverage.loc[pillar, "n_indicators"])
-        if n_ind == 0:
-            lines.append(f"- **{pillar.capitalize()}** : {coverage.loc[pillar, 'note']}")
+        if not PILIERS_FICHE[pillar]:
+            lines.append(f"- **{pillar.capitalize()}** : {REGISTRE.pillars[pillar]}")
             continue
         items = []
         for i in PILIERS_FICHE[pillar]:
             unit = reg.loc[i, "unit"]
             value = _v(wide, id_ti, i)
+            label = f"{_minuscule(reg.loc[i, 'label'])} ({_periode(periods, i)})"
             if math.isnan(value):
-                items.append(f"{_minuscule(reg.loc[i, 'label'])} : non disponible")
-                continue
-            items.append(
-                f"{_minuscule(reg.loc[i, 'label'])} : {valeur(value, unit)} {quand_fr(per[i])} "
-                f"(France {valeur(_v(wide, FRANCE, i), unit)} ; {rang_fr(rk.loc[i, 'rang'], int(rk.loc[i, 'n']))})"
-            )
-        lines.append(f"- **{pillar.capitalize()}** ({n_ind} indicateurs au registre) : " + " ; ".join(items) + ".")
+                items.append(f"{label} : non disponible")
+            elif i in flagged:
+                items.append(f"{label} : {valeur(value, unit)}, {EPCI_ENTIER}, hors classement")
+            else:
+                items.append(
+                    f"{label} : {valeur(value, unit)} contre {valeur(_v(wide, FRANCE, i), unit)} pour la France ; "
+                    f"{rang_fr(rk.loc[i, 'rang'], int(rk.loc[i, 'n']))}"
+                )
+        lines.append(f"- **{pillar.capitalize()}** : " + " ; ".join(items) + ".")
     return "\n".join(lines)
+
+
+N_SECTEURS = 3  # industrial sectors named in the text
+N_SECTEURS_FIGURE = 8  # and drawn in the figure
+
+
+def _industrie(secteurs: pd.DataFrame) -> pd.DataFrame:
+    return secteurs.loc[secteurs["a5"] == tp.INDUSTRIE_A5]
+
+
+def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int, source: str = emploi_communal.SOURCE_REPLI) -> str:
+    """Industrial employment of the territory by A38 sector (``tissu_productif.tableau_secteurs``):
+    total, change since ``debut``, weight against France and the largest sectors. Said to be an
+    estimate from the zones d'emploi unless the sums of the communes (``source``) are used."""
+    industry = _industrie(secteurs)
+    if secteurs.empty or not secteurs["emploi_fin"].sum():
+        return (
+            "Les séries URSSAF par zone d'emploi et secteur ne couvrent pas ce territoire : son emploi industriel n'est pas "
+            "estimé."
+        )
+    if source == emploi_communal.SOURCE_COMMUNES:
+        how, environ = "Somme de ses communes (fichier national URSSAF par commune et code APE)", ""
+    else:
+        how, environ = (
+            f"Estimation par zones d'emploi (l'emploi salarié privé de chaque zone et secteur A38 est attribué au territoire au "
+            f"prorata de sa part dans l'emploi {debut} de la zone)", "environ "
+        )
+    first, last = industry["emploi_debut"].sum(), industry["emploi_fin"].sum()
+    parts = tp.parts_industrie(secteurs)
+    poids = _rythme(parts["industrie"], parts["industrie_reference"], "%", ("au-dessus de", "en dessous de", "égal à"))
+    top = industry.loc[industry["emploi_fin"] > 0].head(N_SECTEURS)
+    listed = " ; ".join(f"{r.lib.lower()} ({environ}{nombre(r.emploi_fin)})" for r in top.itertuples())
+    evolution = f" ({pourcent(100 * (last / first - 1), 1, signed=True)})" if first > 0 else ""
+    avant = f", contre {environ}{nombre(first)} fin {debut}{evolution}" if debut < fin else ""
+    return (
+        f"{how} : l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) compte {environ}"
+        f"{nombre(last)} emplois salariés privés fin {fin}{avant}. Elle pèse "
+        f"{pourcent(parts['industrie'])} de l'emploi salarié privé du territoire fin {fin}, {poids} son poids en France "
+        f"({pourcent(parts['industrie'])} contre {pourcent(parts['industrie_reference'])})."
+        + (f" {'Son premier secteur industriel' if len(top) == 1 else f'Ses {nombre(len(top))} premiers secteurs industriels'} "
+           f"fin {fin} : {listed}." if len(top) else "")
+    )
+
+
+def secteurs_industriels(secteurs: pd.DataFrame, debut: int, fin: int, n: int = N_SECTEURS_FIGURE) -> pd.DataFrame:
+    """The ``n`` largest industrial sectors in ``fin``, jobs in ``debut`` and ``fin`` (``fin`` only
+    when they are the same year), for a bar chart: secteur, annee, emploi (empty without
+    industrial jobs)."""
+    top = _industrie(secteurs).loc[lambda d: d["emploi_fin"] > 0].head(n)
+    years = {debut: "emploi_debut", fin: "emploi_fin"}  # one year when the series has only one
+    return pd.DataFrame(
+        {
+            "secteur": [s for s in top["lib"] for _ in years],
+            "annee": [str(y) for _ in range(len(top)) for y in years],
+            "emploi": [r[c] for _, r in top.iterrows() for c in years.values()],
+        }
+    )
 
 
 def texte_industrie(ape: IndustrieAPE) -> str:

@@ -65,7 +65,8 @@ def _decimals(values: np.ndarray) -> int:
     return 0 if span >= 20 else 1
 
 
-def _source(fig: Figure, source: str | None) -> None:
+def ligne_source(fig: Figure, source: str | None) -> None:
+    """The "Source : ..." line at the bottom left of a figure (nothing without a source)."""
     if source:
         fig.text(0.01, 0.01, f"Source : {source}", fontsize=7.5, color="#555555", ha="left", va="bottom")
 
@@ -130,7 +131,7 @@ def lignes(
             ax.set_ylabel(ylabel)
         if len(names) > 1:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=_ncol(names))
-        _source(fig, source)
+        ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     return fig
 
@@ -207,7 +208,7 @@ def barres(
             # below the tick labels (and the value axis label of horizontal bars), in inches
             below = (0.55 if horizontal and label_valeur else 0.35) / ax.get_position().height / fig.get_figheight()
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=_ncol(names))
-        _source(fig, source)
+        ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     return fig
 

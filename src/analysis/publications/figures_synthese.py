@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.publications.figures import STYLE, wrap
+from analysis.publications.cartes import barre_echelle
+from analysis.publications.figures import STYLE, ligne_source, wrap
 from analysis.texte import nombre
 
 LAMBERT93 = 2154
@@ -28,7 +29,19 @@ BLUE = "#1f4e79"
 ORANGE = "#d9822b"
 GREY = "0.55"
 LIGHT = "0.93"
-PALETTE = ("#1f4e79", "#d9822b", "#5a9e4b", "#a23b72", "#6c6c6c", "#c9b22c", "#3fa7b5", "#8c564b")
+PALETTE = (
+    "#1f4e79", "#d9822b", "#5a9e4b", "#a23b72", "#6c6c6c", "#c9b22c", "#3fa7b5", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#9467bd", "#ff9896", "#98df8a",
+)  # fmt: skip
+
+
+def couleurs_categories(*categories: Sequence[str]) -> dict[str, str]:
+    """One colour per category name over several lists (the profiles of both phases): the same
+    name has the same colour on every map, in the alphabetical order of all the names."""
+    names = sorted({c for cats in categories for c in cats})
+    if len(names) > len(PALETTE):
+        raise ValueError(f"{len(names)} catégories pour {len(PALETTE)} couleurs")
+    return dict(zip(names, PALETTE))
 
 
 def _styled(grid: bool = True):
@@ -43,6 +56,14 @@ def _styled(grid: bool = True):
         return inner
 
     return wrap
+
+
+def _finir(fig: Figure, source: str | None, ax=None) -> None:
+    """Common end: a scale bar on a map (``ax``), the source line, a layout leaving room for it."""
+    if ax is not None:
+        barre_echelle(ax)
+    ligne_source(fig, source)
+    fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
 
 
 def _metro(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -63,7 +84,7 @@ def _frame(ax, regions: gpd.GeoDataFrame) -> None:
 
 
 @_styled(grid=False)
-def carte_phases(outlines: Mapping[str, gpd.GeoDataFrame], regions: gpd.GeoDataFrame) -> Figure:
+def carte_phases(outlines: Mapping[str, gpd.GeoDataFrame], regions: gpd.GeoDataFrame, source: str | None = None) -> Figure:
     """One panel per phase: the TI outlines over the régions; ``outlines``: {title: outlines}."""
     fig, axes = plt.subplots(1, len(outlines), figsize=(4.6 * len(outlines), 4.8))
     for ax, (title, gdf) in zip(np.atleast_1d(axes), outlines.items()):
@@ -71,18 +92,26 @@ def carte_phases(outlines: Mapping[str, gpd.GeoDataFrame], regions: gpd.GeoDataF
         _metro(gdf, regions).plot(ax=ax, color=BLUE, alpha=0.75, edgecolor="white", linewidth=0.2)
         _frame(ax, regions)
         ax.set_title(title, fontsize=11)
-    fig.tight_layout()
+        barre_echelle(ax)
+    _finir(fig, source)
     return fig
 
 
 @_styled(grid=False)
 def carte_categories(
-    outlines: gpd.GeoDataFrame, column: str, regions: gpd.GeoDataFrame, order: Sequence[str] | None = None, legend_title: str = ""
+    outlines: gpd.GeoDataFrame,
+    column: str,
+    regions: gpd.GeoDataFrame,
+    order: Sequence[str] | None = None,
+    legend_title: str = "",
+    colours: Mapping[str, str] | None = None,
+    source: str | None = None,
 ) -> Figure:
-    """TI outlines coloured by a categorical column (e.g. the typology profile)."""
+    """TI outlines coloured by a categorical column (e.g. the typology profile); ``colours``
+    (``couleurs_categories``) keeps one colour per category across maps."""
     gdf = _metro(outlines, regions)
     cats = list(order) if order is not None else sorted(gdf[column].dropna().unique())
-    colours = dict(zip(cats, PALETTE))
+    colours = dict(colours) if colours is not None else couleurs_categories(cats)
     fig, ax = plt.subplots(figsize=(7, 6.4))
     _base(ax, regions)
     for cat in cats:
@@ -93,7 +122,7 @@ def carte_categories(
     handles = [Patch(color=colours[c], label=c) for c in cats]
     ax.legend(handles=handles, title=legend_title or None, loc="lower left", fontsize=8, title_fontsize=8, frameon=False,
               bbox_to_anchor=(-0.02, -0.12), ncol=2)
-    fig.tight_layout()
+    _finir(fig, source, ax)
     return fig
 
 
@@ -108,6 +137,7 @@ def carte_classes(
     decimals: int = 0,
     overlay: gpd.GeoDataFrame | None = None,
     overlay_label: str | None = None,
+    source: str | None = None,
 ) -> Figure:
     """Choropleth of ``column`` in ``k`` mapclassify classes (``scheme``), optional outlines on top."""
     data = _metro(gdf, regions).dropna(subset=[column])
@@ -126,13 +156,19 @@ def carte_classes(
         handles.append(Line2D([], [], color=ORANGE, lw=1.2, label=overlay_label or ""))
     _frame(ax, regions)
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8, frameon=False, bbox_to_anchor=(-0.02, -0.05))
-    fig.tight_layout()
+    _finir(fig, source, ax)
     return fig
 
 
 @_styled(grid=False)
 def carte_points(
-    points: gpd.GeoDataFrame, flag: str, outlines: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, labels: tuple[str, str], outline_label: str
+    points: gpd.GeoDataFrame,
+    flag: str,
+    outlines: gpd.GeoDataFrame,
+    regions: gpd.GeoDataFrame,
+    labels: tuple[str, str],
+    outline_label: str,
+    source: str | None = None,
 ) -> Figure:
     """Points coloured by a boolean ``flag`` (``labels`` = (true, false)) over TI outlines."""
     fig, ax = plt.subplots(figsize=(7, 6.4))
@@ -148,14 +184,12 @@ def carte_points(
         Line2D([], [], color=ORANGE, marker="D", lw=0, label=labels[1]),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, bbox_to_anchor=(-0.02, -0.05))
-    fig.tight_layout()
+    _finir(fig, source, ax)
     return fig
 
 
 @_styled()
-
-
-def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mapping[str, str]) -> Figure:
+def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mapping[str, str], source: str | None = None) -> Figure:
     """Standardised centroids (z-scores) of each profile on each indicator, as a heat map."""
     z = centroids.rename(index=profiles)
     fig, ax = plt.subplots(figsize=(7.5, 0.36 * len(z.columns) + 1.9))
@@ -170,12 +204,14 @@ def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mappin
             ax.text(i, j, nombre(z.iloc[i, j], 1), ha="center", va="center", fontsize=7.5,
                     color="white" if abs(z.iloc[i, j]) > 0.6 * lim else "black")
     fig.colorbar(im, ax=ax, label="Écart à la moyenne des TI\n(écarts-types)", shrink=0.8)
-    fig.tight_layout()
+    _finir(fig, source)
     return fig
 
 
 @_styled()
-def nuage(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, label: str | None = None, n_labels: int = 5) -> Figure:
+def nuage(
+    df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, label: str | None = None, n_labels: int = 5, source: str | None = None
+) -> Figure:
     """Scatter with the OLS line; the ``n_labels`` highest values of ``y`` are named."""
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     ax.scatter(df[x], df[y], s=18, color=BLUE, alpha=0.75)
@@ -188,12 +224,12 @@ def nuage(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, label: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    _finir(fig, source)
     return fig
 
 
 @_styled()
-def coefficients(table: pd.DataFrame, labels: Mapping[str, str], xlabel: str) -> Figure:
+def coefficients(table: pd.DataFrame, labels: Mapping[str, str], xlabel: str, source: str | None = None) -> Figure:
     """Point estimates and 95 % intervals of a tidy regression table (constant left out)."""
     t = table.loc[table["term"] != "const"].iloc[::-1]
     fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(t) + 1.2))
@@ -203,12 +239,14 @@ def coefficients(table: pd.DataFrame, labels: Mapping[str, str], xlabel: str) ->
     ax.set_yticks(y, [labels.get(v, v) for v in t["term"]], fontsize=8)
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
+    _finir(fig, source)
     return fig
 
 
 @_styled()
-def positions(values: pd.DataFrame, labels: Mapping[str, str], columns: Sequence[str], names: Sequence[str]) -> Figure:
+def positions(
+    values: pd.DataFrame, labels: Mapping[str, str], columns: Sequence[str], names: Sequence[str], source: str | None = None
+) -> Figure:
     """Dot plot of z-scores per indicator (rows of ``values``) for several series (``columns``)."""
     fig, ax = plt.subplots(figsize=(7, 0.42 * len(values) + 1.4))
     y = np.arange(len(values))[::-1]
@@ -220,5 +258,5 @@ def positions(values: pd.DataFrame, labels: Mapping[str, str], columns: Sequence
     ax.set_xlabel("Écart à la moyenne des TI (écarts-types)")
     ax.grid(alpha=0.3, axis="x")
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(values), 1)), ncol=len(columns))
-    fig.tight_layout()
+    _finir(fig, source)
     return fig

@@ -41,32 +41,44 @@ def tableau_acv(recoupement: pd.DataFrame) -> pd.DataFrame:
 
 
 def chiffres_cles(faits_1: pd.DataFrame, faits_2: pd.DataFrame) -> pd.DataFrame:
-    """Headline facts of both phases side by side with the published values (French strings).
-
-    ``faits_*``: ``faits.faits(phase)``. Rows follow phase 1's order; a fact absent from a phase
-    shows "–".
-    """
+    """Headline facts of both phases side by side (French strings); ``faits_*``: ``faits.faits(phase)``.
+    Rows follow phase 1's order; a fact absent from a phase shows "–"; the years behind the
+    industrial facts are in their labels, not rows of their own."""
     two = faits_1.merge(faits_2[["cle", "valeur"]], on="cle", how="outer", suffixes=("_1", "_2"), sort=False)
     two = two.set_index("cle").reindex(list(dict.fromkeys([*faits_1["cle"], *faits_2["cle"]]))).reset_index()
+    two = two.loc[two["unite"] != "année"]
     units = two["unite"].fillna("")
     return pd.DataFrame(
         {
             "Fait": two["fait"].to_numpy(),
             "Phase 1": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_1"], units)],
             "Phase 2": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_2"], units)],
-            "Publié en 2019": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_publiee"], units)],
-            "data.gouv.fr": [valeur(v, u, manquant="–") for v, u in zip(two["valeur_publiee_datagouv"], units)],
         }
     )
 
 
-def ecarts_publies(faits_1: pd.DataFrame) -> str:
-    """French bullet list explaining each gap between our phase-1 count and the published one."""
-    rows = faits_1.loc[faits_1["explication"].notna()]
+def tableau_publies(*publies: pd.DataFrame) -> pd.DataFrame:
+    """Published figures (``faits.publies`` of each phase) beside ours: Chiffre publié, Valeur,
+    Date, Source, Ici (our value of the same fact, "–" when none is comparable); the addresses
+    of the sources are in ``ecarts_publies``."""
+    rows = pd.concat(publies, ignore_index=True)
+    return pd.DataFrame(
+        {
+            "Chiffre publié": rows["quoi"].to_numpy(),
+            "Valeur": [valeur(v, u) for v, u in zip(rows["valeur"], rows["unite"])],
+            "Date": rows["date"].to_numpy(),
+            "Source": rows["source"].to_numpy(),
+            "Ici": [valeur(v, u, manquant="–") for v, u in zip(rows["ici"], rows["unite"])],
+        }
+    )
+
+
+def ecarts_publies(*publies: pd.DataFrame) -> str:
+    """French bullet list: each published figure, its source and why ours differs (or why none is computed)."""
+    rows = pd.concat(publies, ignore_index=True)
     return "\n".join(
-        f"- **{r.fait}** : {texte.valeur(r.valeur, r.unite)} ici, {texte.valeur(r.valeur_publiee, r.unite)} publié. {r.explication}"
+        f"- **{r.quoi}** : {texte.valeur(r.valeur, r.unite)} ([{r.source}, {r.date}]({r.url})). {r.explication}"
         for r in rows.itertuples()
-        if pd.notna(r.valeur_publiee)
     )
 
 
@@ -78,30 +90,43 @@ def _stabilite(ari: float) -> str:
     return "fragile : une partie des territoires change de profil d'un échantillon à l'autre, les profils sont des repères plus que des classes nettes"
 
 
-def texte_typologie(result: TypologyResult, phase: int, exclus: pd.DataFrame) -> str:
-    """French paragraph: inputs, imputation, excluded TI, k rule and choice, stability."""
-    imputed = result.n_imputed[result.n_imputed > 0]
-    imputes = (
-        "aucune valeur manquante"
-        if imputed.empty
-        else "valeurs manquantes remplacées par la médiane : "
-        + ", ".join(f"{result.indicator_labels.get(c, c).lower()} ({nombre(n)})" for c, n in imputed.items())
+def _liste(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def texte_typologie(result: TypologyResult, phase: int, exclus: pd.DataFrame, imputes: pd.DataFrame) -> str:
+    """French paragraph: inputs, imputed values by name, excluded TI with their reason, k rule
+    and choice, stability. ``exclus``: ``profils.exclus_typologie``; ``imputes``: ``profils.imputes``."""
+    if imputes.empty:
+        imputation = "aucune valeur manquante"
+    else:
+        by_indicator = imputes.groupby("indicator", sort=False)["lib_ti"].agg(list)
+        imputation = "valeurs manquantes remplacées par la médiane des territoires : " + " ; ".join(
+            f"{result.indicator_labels.get(c, c).lower()} pour {_liste(names)}" for c, names in by_indicator.items()
+        )
+    reasons = {
+        "données manquantes": "plus d'un tiers des indicateurs manquent (le profil des EPCI du recensement et de Filosofi ne couvre pas l'outre-mer)",
+        "périmètre": "le territoire réunit moins de la moitié de la population des EPCI dont proviennent les valeurs du recensement et de Filosofi",
+    }
+    left_out = " ".join(
+        f"{_liste(group['lib'].tolist())} : hors de la typologie, car {reasons[reason]}."
+        for reason, group in exclus.groupby("raison", sort=True)
     )
     best = result.silhouettes.loc[result.silhouettes["retenu"]].iloc[0]
-    left_out = (
-        f" {nombre(len(exclus))} territoires d'outre-mer sont laissés hors de la typologie : le profil des EPCI "
-        f"(recensement, Filosofi) ne couvre que la France métropolitaine ({', '.join(exclus['lib'])})."
-        if len(exclus)
-        else ""
-    )
     return (
         f"La typologie de la phase {phase} porte sur {nombre(len(result.raw))} territoires et "
-        f"{nombre(result.raw.shape[1])} indicateurs centrés-réduits ({imputes}).{left_out} "
-        f"Les profils sont obtenus par k-moyennes (graine {result.seed}). Règle de choix : {result.rule}. "
-        f"Avec k = {result.k}, la silhouette moyenne vaut {nombre(best['silhouette'], 3)} : des silhouettes de cet ordre "
-        "indiquent des profils qui se recouvrent en partie plutôt que des groupes bien séparés. "
+        f"{nombre(result.raw.shape[1])} indicateurs centrés-réduits ({imputation}). {left_out} "
+        f"Les profils sont obtenus par k-moyennes. Nombre de profils retenu : {result.rule}. "
+        f"Une silhouette moyenne de {nombre(best['silhouette'], 3)} indique des profils qui se recouvrent en partie plutôt "
+        "que des groupes bien séparés. "
         f"Stabilité : l'indice de Rand ajusté moyen entre la partition retenue et {len(result.stability)} ré-estimations "
-        f"sur échantillons bootstrap est de {nombre(result.mean_ari, 2)} ; la typologie est {_stabilite(result.mean_ari)}."
+        f"sur échantillons bootstrap est de {nombre(result.mean_ari, 2)} ; la typologie est {_stabilite(result.mean_ari)}. "
+        "Un profil porte les mots de ses dimensions les plus marquées (industrie, dynamisme de l'emploi, difficulté "
+        "sociale, densité), chacun vérifié sur les moyennes du profil : « urbain » ou « rural », une densité au-dessus ou "
+        "en dessous de la médiane des territoires ; « industriel », une part de l'industrie au-dessus de la médiane ; "
+        "« dynamique » ou « en repli », une croissance de l'emploi salarié privé depuis 2018 au-dessus ou en dessous de la "
+        "médiane ; « en difficulté sociale », un taux de chômage ou de pauvreté au-dessus de la médiane, « socialement "
+        "favorisé », les deux en dessous."
     )
 
 
@@ -116,17 +141,25 @@ def tableau_silhouettes(result: TypologyResult) -> pd.DataFrame:
 
 PROFIL_COLUMNS = {
     "part_industrie": ("Industrie (% emploi)", 1),
-    "emploi_prive_tcam": ("Emploi privé (%/an)", 1),
+    "emploi_prive_tcam": ("Emploi privé depuis 2018 (%/an)", 2),
     "ss_effet_local_pct": ("Effet local (%)", 1),
     "taux_chomage_rp": ("Chômage (%)", 1),
+    "taux_pauvrete": ("Pauvreté (%)", 1),
     "revenu_median": ("Niveau de vie (€)", 0),
     DENSITE: ("Densité (hab./km²)", lambda v: nombre(10**v)),
 }
 
 
 def tableau_profils(result: TypologyResult) -> pd.DataFrame:
-    """One row per profile: name, number of TI and mean values of key indicators (French strings)."""
-    return tableau(profils(result), {"profil": ("Profil", None), "n_ti": ("TI", 0), **PROFIL_COLUMNS})
+    """One row per profile: name, number of TI and mean values of key indicators (French
+    strings), then the median of all the territories the profile names are checked against."""
+    table = profils(result)
+    median = result.raw.astype("float64").median()
+    rows = pd.concat(
+        [table, pd.DataFrame([{"profil": "Médiane des territoires", "n_ti": len(result.raw), **median.to_dict()}])],
+        ignore_index=True,
+    )
+    return tableau(rows, {"profil": ("Profil", None), "n_ti": ("TI", 0), **PROFIL_COLUMNS})
 
 
 def texte_monographies(choix: pd.DataFrame) -> str:
@@ -190,17 +223,28 @@ COMPARAISON_LABELS = {
 }
 
 
-def texte_comparaison(regressions: Mapping[str, pd.DataFrame], n_ti: int) -> str:
-    """French introduction of the cross-section regressions (sample, outcomes, reading)."""
+def texte_comparaison(regressions: Mapping[str, pd.DataFrame], coupe: pd.DataFrame) -> str:
+    """French introduction of the cross-section regressions (sample, outcomes, reading), naming
+    the territories left out and what they lack. ``coupe``: ``comparaison.comparaison_ti``."""
     n = int(next(iter(regressions.values()))["n_obs"].iloc[0])
+    variables = [c for c in COMPARAISON_LABELS if c in coupe.columns and c != "const"]
+    missing = coupe[variables].isna()
+    lacking = missing.apply(lambda row: tuple(c for c in variables if row[c]), axis=1)
+    groups = coupe.loc[missing.any(axis=1), "lib"].groupby(lacking[missing.any(axis=1)], sort=False).agg(list)
+    left_out = " ; ".join(
+        f"{_liste(names)} (sans {_liste([COMPARAISON_LABELS[c].lower() for c in cols])})" for cols, names in groups.items()
+    )
     return (
-        f"Pour {nombre(n)} des {nombre(n_ti)} territoires de la phase 1 (les autres, d'outre-mer, n'ont pas de données du "
-        "recensement par EPCI), on relie deux mesures de réussite — l'effet local de la décomposition structurelle-résiduelle "
-        "(la croissance de l'emploi que ni la conjoncture nationale ni la composition sectorielle n'expliquent) et l'écart de "
-        "croissance annuelle de l'emploi à la France depuis 2018 — à leurs caractéristiques, à région donnée (effets fixes "
-        "région). Les variables explicatives sont centrées-réduites : un coefficient se lit comme l'écart associé à un "
-        "écart-type de plus. Ce sont des associations, non des effets causaux ; un astérisque signale un coefficient "
-        "significatif au seuil de 5 %."
+        f"Pour {nombre(n)} des {nombre(len(coupe))} territoires de la phase 1, on relie deux mesures de réussite — l'effet "
+        "local de la décomposition structurelle-résiduelle (la croissance de l'emploi que ni la conjoncture nationale ni la "
+        "composition sectorielle n'expliquent) et l'écart de croissance annuelle de l'emploi à la France depuis 2018 — à "
+        "leurs caractéristiques, à région donnée (effets fixes région). "
+        + (f"Sont laissés de côté, faute d'une des variables : {left_out}. Le recensement par EPCI ne couvre pas l'outre-mer, "
+           "et ses valeurs ne décrivent pas un territoire qui réunit moins de la moitié de la population de ses EPCI. "
+           if left_out else "")
+        + "Les variables explicatives sont centrées-réduites : un coefficient se lit comme l'écart associé à un écart-type "
+        "de plus. Ce sont des associations, non des effets causaux ; un astérisque signale un coefficient significatif au "
+        "seuil de 5 %."
     )
 
 

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from analysis import texte
 from analysis.analyses import evaluation_industrie, impact
 from analysis.analyses import industrie as ia
+from analysis.publications.figures import ligne_source
 from analysis.texte import nombre, pourcent, tableau
 
 EPCI_LABELS = {
@@ -132,7 +133,8 @@ def texte_did_variantes(principal: impact.DidResult, pas_encore: impact.DidResul
         f"la phase 1 que des EPCI jamais retenus —, l'écart est de {_ecart(ny['estimate'])} sur "
         f"{pas_encore.years[0]}-{pas_encore.years[1]} ({_p_egal(ny['p_value'])}). La pondération ramène les "
         f"{nombre(principal.n_controls)} témoins à un effectif équivalent de {nombre(principal.weights.effective_controls)} "
-        "EPCI (effectif de Kish) ; le tableau suivant montre l'équilibre obtenu."
+        "EPCI : autant de témoins de même poids apporteraient la même précision (le carré de la somme des poids rapporté "
+        "à la somme des carrés des poids) ; le tableau suivant montre l'équilibre obtenu."
     )
 
 
@@ -205,6 +207,7 @@ def event_study_figure(
     title: str | None = None,
     percent: bool = True,
     xlabel: str = "Année relative au début du programme (référence : année précédente)",
+    source: str | None = None,
 ) -> Figure:
     """Event-study coefficients and 95 % CI by year relative to the start (French labels); several
     labelled series side by side (e.g. weighted and unweighted), slightly offset."""
@@ -229,7 +232,8 @@ def event_study_figure(
         ax.legend(frameon=False)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
+    ligne_source(fig, source)
+    fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     return fig
 
 
@@ -238,7 +242,7 @@ def _perimetre_ape(file_id: str) -> str:
     if file_id == evaluation_industrie.APE_NATIONAL:
         return "le fichier national publié par l'URSSAF"
     perimetre = ia.PERIMETRE_APE.get(file_id, "une partie du territoire national")
-    return f"l'extrait du miroir de données limité à {perimetre}, qui ne couvre qu'une partie de la France"
+    return f"un extrait limité à {perimetre}, qui ne couvre qu'une partie de la France"
 
 
 def texte_impact_industrie(ii: evaluation_industrie.ImpactIndustrie) -> str:

@@ -1,0 +1,78 @@
+"""The "Méthodes et définitions" page: every indicator of the registry, every declared dataset
+and file, in French, and the page executed as the run executes it."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import nbformat
+import papermill
+import pytest
+
+from analysis import config
+from analysis.donnees import provenance, sources
+from analysis.indicateurs.build import write_indicators
+from analysis.indicateurs.registry import INDICATORS
+from analysis.publications import methodes
+
+PERIODE = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory, indicateurs_periode):
+    folder = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "OUTPUTS_DIR", folder)
+        mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
+        for result in indicateurs_periode.values():
+            write_indicators(result, PERIODE)
+        pinned = [i for i, s in sources.sources().items() if not s.living]
+        provenance.write(PERIODE, provenance.collect(PERIODE, {"periode": PERIODE, "phases": [1, 2]}, "test", pinned))
+        yield folder
+
+
+def test_every_indicator_of_the_registry_is_defined(indicateurs_periode):
+    text = methodes.texte_indicateurs({p: r.wide_periods for p, r in indicateurs_periode.items()})
+    assert re.findall(r"\(`([a-z0-9_]+)`\)", text) == list(INDICATORS)
+    chomage = next(line for line in text.splitlines() if "(`taux_chomage`)" in line)
+    assert "Période : 2e trimestre 2022." in chomage and "Sens : une baisse est favorable." in chomage
+    assert "Base géographique : valeurs par zone d'emploi." in chomage
+    croissance = next(line for line in text.splitlines() if "(`emploi_prive_croissance`)" in line)
+    assert "Période : 2023-2024." in croissance
+
+
+def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
+    record = provenance.read(PERIODE)
+    jeux = methodes.tableau_jeux(record)
+    declared = list(dict.fromkeys(s.dataset for s in sources.sources().values()))
+    assert len(jeux) == len(declared) == 20
+    row = jeux.set_index("Jeu de données").loc[provenance.nom_jeu("urssaf-emploi").split(" (")[0]]
+    assert row["Millésime"] == "2024" and row["Publication"] == "annuelle, délai de 6 mois"
+    assert jeux.set_index("Jeu de données").loc[provenance.nom_jeu("chomage").split(" (")[0], "Millésime"] == "2e trimestre 2022"
+    fichiers = methodes.tableau_fichiers(record)
+    assert len(fichiers) == len(record["fichiers"]) and fichiers["Adresse"].str.startswith('<a href="http').all()
+    every = " ".join(jeux.astype(str).sum()) + " ".join(fichiers.astype(str).sum())
+    assert "repo has no licence" not in every and "chomage localises" not in every
+
+
+def test_documents_link_to_the_page_relatively():
+    assert methodes.lien(2) == "../../methodes/methodes.html" and methodes.lien(1) == "../methodes/methodes.html"
+    assert "[Méthodes et définitions](../../methodes/methodes.html)" in methodes.renvoi(2)
+
+
+def test_the_page_executes_with_its_sections_and_provenance(outputs):
+    target = outputs / "methodes.ipynb"
+    papermill.execute_notebook(
+        str(config.NOTEBOOKS_DIR / "methodes.ipynb"), str(target), parameters={"periode": PERIODE},
+        kernel_name=config.KERNEL_NAME, progress_bar=False, cwd=str(outputs),
+    )
+    nb = nbformat.read(target, as_version=4)
+    outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outs if o.output_type == "error"]
+    text = "\n".join("".join(o["data"]["text/markdown"]) for o in outs if "text/markdown" in o.get("data", {}))
+    assert text.startswith(f"# Méthodes et définitions ({PERIODE})")
+    assert "Seuil de couverture" in text and "(`couverture_epci`)" in text
+    block = text.split("## Provenance")[1]
+    assert "- Millésimes : " in block and "Exécution : le " in block
+    assert os.environ.get("OBSERVATOIRE_OUTPUTS") == str(outputs)
