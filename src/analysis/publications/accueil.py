@@ -50,6 +50,7 @@ from analysis.analyses import profils as typologies
 from analysis.donnees import provenance, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.indicateurs.build import read_indicators
+from analysis.publications import methodes
 from analysis.publications.cartes import LAMBERT93, projection
 from analysis.publications.figures import STYLE
 from analysis.publications.figures_synthese import PALETTE
@@ -515,6 +516,7 @@ def introduction(table: pd.DataFrame, periode: str) -> str:
     return (
         f"# Observatoire des Territoires d'industrie — {periode}\n\n"
         f"Indicateurs, fiches et analyses des territoires d'industrie pour la période **{periode}**, calculés à partir "
-        f"des données publiques telles que publiées au {date_donnees} : {phases}. Chaque territoire a une fiche (page et "
-        "PDF) ; on y accède par les cartes, par la liste par région et département ou par le tableau."
+        f"des données publiques publiées au plus tard le {date_donnees} et disponibles à l'exécution : {phases}. Chaque "
+        "territoire a une fiche (page et PDF) ; on y accède par les cartes, par la liste par région et département ou par le "
+        f"tableau. {methodes.renvoi(profondeur=0)}"
     )

@@ -93,7 +93,7 @@ def texte_portrait(terr: referentiel.Territoire, wide: pd.DataFrame, periods: pd
     partial = epci.loc[epci["part_population_ti"] < 100, "lib_epci"].tolist()
     partial_text = f" En partie seulement dans le territoire : {', '.join(partial)}." if partial else ""
     return (
-        f"Le territoire compte {nombre(pop)} habitants (population municipale {fiche.POPULATION_MILLESIME.get(terr.cog, '')}) "
+        f"Le territoire compte {nombre(pop)} habitants (population municipale {config.POPULATION_VINTAGE[terr.cog]}) "
         f"dans {pluriel(len(communes), 'commune')} et {pluriel(len(epci), 'EPCI', 'EPCI')} ; sa commune la plus peuplée est "
         f"{ville['lib_com']} ({nombre(ville['population'])} habitants). {texte.quand_fr(per).capitalize()}, sa population "
         f"{sens} de {pourcent(abs(growth), 2)} par an en moyenne (France {valeur(growth_fr, '%/an')}, recensement).{density}{partial_text}"
