@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.indicateurs import build
 from analysis.publications import changements
 
 
@@ -51,15 +50,3 @@ def test_a_territory_moving_to_another_profile_is_reported() -> None:
     apres = pd.Series({"a": "P", "b": "Q", "c": "Q", "d": "Q", "e": "Q"})
     moves, renames = changements.profils_changes(avant, apres)
     assert moves["id_ti"].tolist() == ["b"] and renames.empty
-
-
-def test_previous_periode_ignores_incomplete_folders(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(build.config, "OUTPUTS_DIR", tmp_path)
-    monkeypatch.setattr(build, "output_paths", lambda phase, p: {"long": tmp_path / p / f"l{phase}.parquet"})
-    for p in ("2025-01", "2025-02"):
-        (tmp_path / p).mkdir()
-    for phase in (1, 2):
-        (tmp_path / "2025-01" / f"l{phase}.parquet").touch()
-    (tmp_path / "2025-02" / "l1.parquet").touch()  # phase 2 missing: an interrupted run
-    assert build.previous_periode("2025-03") == "2025-01"
-    assert build.previous_periode("2025-01") is None

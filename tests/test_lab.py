@@ -78,9 +78,16 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
 
 
 def test_the_changes_page_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_path: Path) -> None:
+    from analysis import config
+    from analysis.texte import periode_fr
+
     text = _markdown(_execute(CHANGEMENTS_TEMPLATE, tmp_path))
-    assert f"# Ce qui a changé depuis le mois précédent ({CURRENT})" in text
-    assert f"{CURRENT} est la première exécutée sur cette machine" in text
+    # never empty on a new machine: the previous month is computed as of that month
+    previous = config.decaler(CURRENT, -1)
+    assert f"# Ce qui a changé entre {periode_fr(previous)} et {periode_fr(CURRENT)}" in text
+    faits = [line for line in text.splitlines() if line.startswith("- **")]  # the facts of the month
+    assert 4 <= len(faits) <= 5 and "source" in faits[0]
+    assert sorted(p.name for p in clean_outputs.iterdir()) == [CURRENT]  # nothing written into another month
 
 
 @pytest.mark.parametrize("template, phases", [(SYNTHESE_TEMPLATE, (1, 2)), (MONOGRAPHIE_TEMPLATE, (2,))])

@@ -101,7 +101,7 @@ def test_contract_violation_names_file_and_column(tmp_path, monkeypatch) -> None
     path = tmp_path / "urssaf_serie_indice100.parquet"
     bad.to_parquet(path)
     monkeypatch.setattr(sources, "fetch", lambda file_id: path)  # the reader's own file, replaced
-    economie.urssaf_serie.cache_clear()
+    economie._urssaf_serie.cache_clear()
     try:
         with pytest.raises(DataContractError, match="eff_total"):
             economie.urssaf_serie()
@@ -109,4 +109,4 @@ def test_contract_violation_names_file_and_column(tmp_path, monkeypatch) -> None
         with pytest.raises(DataContractError, match="eff_total"):
             economie.urssaf_serie()
     finally:
-        economie.urssaf_serie.cache_clear()
+        economie._urssaf_serie.cache_clear()

@@ -526,14 +526,15 @@ def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.
 
 
 def _small_period(root: Path) -> tuple[list[Path], list[Path], Path]:
-    """Executed notebooks of a small period: synthesis, a monograph, the changes page, three
-    fiches (Gard Rhodanien in both phases, Sologne Val de Cher) and the home page."""
+    """Executed notebooks of a small period: synthesis, a monograph, the changes page, the page
+    of Occitanie, three fiches (Gard Rhodanien in both phases, Sologne Val de Cher) and the home page."""
     from analysis.publications import accueil
 
     notebooks = [
         _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")),
         _write(root / "monographies" / "ti-2411.ipynb", _notebook("Sologne Val de Cher")),
         _write(root / "changements" / "changements.ipynb", _notebook("Ce qui a changé")),
+        _write(root / "regions" / "76.ipynb", _notebook("Occitanie : ses territoires d'industrie")),
     ]
     fiches = [
         _write(root / config.fiche_notebook(phase, id_ti), _notebook(f"Fiche {id_ti}"))
@@ -568,7 +569,7 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     body = index[index.index("Introduction."):]  # after the table of contents: the documents, then the home page's sections
     assert body.index("Synthèse, monographies et autres documents</h2>") < body.index("Cartes des territoires</h2>")
     assert 'href="monographies/ti-2411.html">Monographie : Sologne Val de Cher</a>' in index
-    assert len(report.pdfs) == 6 and all(p.stat().st_size > 1000 for p in report.pdfs)  # every page has its PDF
+    assert len(report.pdfs) == 7 and all(p.stat().st_size > 1000 for p in report.pdfs)  # every page has its PDF
 
     def nav(page: str) -> str:
         return re.search(r'<nav class="liens">(.*?)</nav>', (site / page).read_text(encoding="utf-8"))[1]
@@ -578,6 +579,9 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     assert 'href="../phase1/ti-7605.html">Même territoire en phase 1 : Gard Rhodanien-Pont du Gard (ti-7605)</a>' in gard2
     assert 'href="../../monographies/ti-2411.html">Monographie : Sologne Val de Cher</a>' in sologne
     assert "phase 1" not in sologne  # no territory of phase 1 has its communes
+    # a phase-2 fiche links to its région's page when that page is rendered (Occitanie here, not Centre-Val de Loire)
+    assert 'href="../../regions/76.html">Les territoires de la région Occitanie</a>' in gard2
+    assert "regions/" not in sologne and "regions/" not in gard1
     assert nav("monographies/ti-2411.html") == '<a href="../index.html">← Accueil de l’Observatoire</a> · <a href="ti-2411.pdf">Version PDF</a>'
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,13 @@ def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, mo
     assert max(years["2023-05"]) == "2021" and max(years["2024-07"]) == "2023"
     manifest = (outputs / "2024-07" / "manifest.json").read_text(encoding="utf-8")
     assert '"up-to-date": 1' in manifest and "sha256" in manifest
+
+    # a second partial run of the month keeps the first one's notebooks in the manifest
+    other = run_periode("2024-07", phases=(2,), territoires=["ti-8417"], jobs_n=1, render=False, progress=False)
+    assert [r.status for r in other.results] == ["executed"]
+    jobs = json.loads((outputs / "2024-07" / "manifest.json").read_text(encoding="utf-8"))["jobs"]
+    assert sorted(j["label"] for j in jobs) == ["phase 2 ti-2405", "phase 2 ti-8417"]
+    assert {j["label"]: j["status"] for j in jobs} == {"phase 2 ti-2405": "up-to-date", "phase 2 ti-8417": "executed"}
 
 
 def test_an_unknown_territory_lists_the_closest_ids(outputs: Path, capsys: pytest.CaptureFixture) -> None:

@@ -190,7 +190,10 @@ def test_imposed_territories_may_leave_criteria_unmet(result, data):
     assert monographies.criteres_manquants(mono) == ["croissance_haute", "industrie_haute", "densite_haute"]
 
 
-def test_too_few_territories_for_the_rule(result, data):
-    unknown_growth = _valeurs(data).assign(croissance=np.nan)
-    with pytest.raises(ValueError, match="impossible de choisir 4"):
-        monographies.choose_monographs(result, unknown_growth)
+def test_before_growth_is_published_its_roles_go_to_the_farthest_profiles(result, data):
+    unknown_growth = _valeurs(data).assign(croissance=np.nan)  # the months before mid-2020
+    mono = monographies.choose_monographs(result, unknown_growth)
+    assert len(mono) == 4 and mono["cluster"].is_unique
+    assert mono["raison"].str.startswith(monographies.PAS_ENCORE_FR).sum() == 2
+    assert monographies.inconnus_regle(mono) == {"croissance_haute", "croissance_basse"}
+    assert "densite_haute" not in monographies.criteres_manquants(mono)  # the dense role still holds

@@ -102,6 +102,27 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
 
 
+def _historique(args: argparse.Namespace) -> int:
+    import time
+
+    from analysis.execution import historique, pipeline
+
+    debut, _, fin = args.periodes.partition(":")
+    debut, fin = config.check_periode(debut), config.check_periode(fin or debut)  # nothing written for a bad range
+    if debut > fin:
+        raise config.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
+    log = pipeline.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
+    start = time.perf_counter()
+    months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
+    counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
+    print(f"{len(months)} mois de {months[0].periode} à {months[-1].periode} en {time.perf_counter() - start:.0f} s : "
+          + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    busy = [m.periode for m in months if m.statut == "en cours"]
+    if busy:
+        print(f"mois laissés de côté (un run les tient) : {', '.join(busy)}", file=sys.stderr)
+    return 1 if busy else 0
+
+
 def _render(args: argparse.Namespace) -> int:
     from analysis.execution.run import render_period
 
@@ -193,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actualiser", nargs="*", metavar="JEU",
                    help="télécharger la version courante des sources vivantes (toutes, ou les jeux nommés) et dire ce qui a changé")
     p.set_defaults(func=_donnees)
+    p = sub.add_parser("historique", help="les indicateurs de chaque mois d'une plage, sans notebook (l'historique de l'observatoire)")
+    p.add_argument("--periodes", default=f"{config.FIRST_PERIODE}:{config.default_periode()}",
+                   help=f"AAAA-MM:AAAA-MM, mois de début et de fin inclus ({config.FIRST_PERIODE} au mois courant par défaut) ; "
+                        "un mois déjà calculé par ce code est sauté")
+    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="mois calculés en parallèle")
+    p.set_defaults(func=_historique)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
@@ -219,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.execution.render import RenderError
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
-        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError)
+        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError,
+                 config.PeriodeError)
         if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2

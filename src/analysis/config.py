@@ -25,8 +25,10 @@ DEFAULT_COG = {1: DEFAULT_COG_YEAR, 2: DEFAULT_COG_YEAR}
 COG_YEARS = (2019, 2023, 2025)
 POPULATION_VINTAGE = {2019: 2016, 2023: 2020, 2025: 2023}  # municipal population year of each COG file
 PHASE_START = {1: 2019, 2: 2023}
+REGION_PHASE = 2  # the régions' pages show the territories of the current phase
 
 _PERIODE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+FIRST_PERIODE = "2019-01"  # the programme's first month: nothing is published for an earlier one
 
 
 def cache_dir() -> Path:
@@ -40,14 +42,37 @@ def default_periode(today: dt.date | None = None) -> str:
     return f"{today.year:04d}-{today.month:02d}"
 
 
-def check_periode(periode: str) -> str:
-    """Validate a YYYY-MM period string and return it; the French message says what is allowed."""
+class PeriodeError(ValueError):
+    """A period that is malformed or outside the months the observatory covers."""
+
+
+def check_periode(periode: str, today: dt.date | None = None) -> str:
+    """Validate a YYYY-MM period from the programme's first month (``FIRST_PERIODE``) to the
+    current month and return it; the French message says what is allowed."""
     if not _PERIODE.match(periode):
-        raise ValueError(
+        raise PeriodeError(
             f"période invalide {periode!r} : attendu AAAA-MM, une année sur quatre chiffres et un mois "
             "de 01 à 12, par exemple 2025-06"
         )
+    last = default_periode(today)
+    if not FIRST_PERIODE <= periode <= last:
+        why = "avant le début du programme" if periode < FIRST_PERIODE else "mois futur, dont les données ne sont pas encore publiées"
+        raise PeriodeError(
+            f"période {periode} hors de la plage couverte, de {FIRST_PERIODE} (début du programme) à {last} (mois courant) : {why}"
+        )
     return periode
+
+
+def decaler(periode: str, mois: int) -> str:
+    """The month ``mois`` months after ``periode`` (before it when negative), as YYYY-MM."""
+    n = int(periode[:4]) * 12 + int(periode[5:7]) - 1 + mois
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def mois_entre(debut: str, fin: str) -> list[str]:
+    """Every month from ``debut`` to ``fin`` included, in order."""
+    n = (int(fin[:4]) - int(debut[:4])) * 12 + int(fin[5:7]) - int(debut[5:7])
+    return [decaler(debut, i) for i in range(n + 1)]
 
 
 def periode_dir(periode: str) -> Path:

@@ -54,6 +54,11 @@ def periode_fr(period: str, court: bool = False) -> str:
     return period
 
 
+def minuscule(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case ("Part de l'industrie" -> "part de l'industrie")."""
+    return label[0].lower() + label[1:]
+
+
 def pluriel(n: int, singulier: str, pluriel_: str | None = None, zero: str | None = None) -> str:
     """'1 force', '3 forces'; ``zero`` for 0 ('aucune force'), else '0 force'."""
     if n == 0 and zero:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.analyses.positions import comparables
 from analysis.analyses.profils import DENSITE
+from analysis.indicateurs.build import non_publies
 
 # Why some territories do better: outcome and standardised covariates.
 COMPARAISON_OUTCOMES = ("ss_effet_local_pct", "emploi_prive_tcam_ecart_france")
@@ -16,12 +17,28 @@ COMPARAISON_OUTCOMES = ("ss_effet_local_pct", "emploi_prive_tcam_ecart_france")
 COMPARAISON_COVARIATES = ("part_industrie", "part_industrie_hautetech", "part_diplomes_superieur", DENSITE, "croissance_population")
 
 
-def comparaison_ti(wide: pd.DataFrame, density: pd.Series) -> pd.DataFrame:
-    """One row per TI: outcomes (``COMPARAISON_OUTCOMES``), covariates standardised to z-scores
+def depuis_2018(periods: pd.DataFrame) -> bool:
+    """Is the growth of employment in ``periods`` (``wide_periods``) measured since 2018? Until
+    the employment of 2019 is published (mid-2020) it covers 2014-2018, if anything."""
+    period = periods.set_index("indicator")["period"].get("emploi_prive_tcam", "")
+    return str(period).startswith("2018-")
+
+
+def variables_publiees(wide: pd.DataFrame, periods: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(outcomes, covariates) of the comparison that the month's data allow: published, and the
+    growth since 2018 only once it is measured since 2018 (``depuis_2018``)."""
+    missing = set(non_publies(wide, [*COMPARAISON_OUTCOMES, *COMPARAISON_COVARIATES]))
+    if not depuis_2018(periods):
+        missing.add("emploi_prive_tcam_ecart_france")
+    return [o for o in COMPARAISON_OUTCOMES if o not in missing], [c for c in COMPARAISON_COVARIATES if c not in missing]
+
+
+def comparaison_ti(wide: pd.DataFrame, density: pd.Series, covariates: list[str] | tuple[str, ...] = COMPARAISON_COVARIATES) -> pd.DataFrame:
+    """One row per TI: outcomes (``COMPARAISON_OUTCOMES``), ``covariates`` standardised to z-scores
     (one standard deviation = 1, so coefficients compare) and region; values of EPCI a
     territory mostly does not hold are missing (``positions.comparables``)."""
     ti = comparables(wide).loc[lambda d: d["niveau"] == "ti"].set_index("id_ti").join(density)
-    z = ti[list(COMPARAISON_COVARIATES)].astype("float64")
+    z = ti[list(covariates)].astype("float64")
     z = (z - z.mean()) / z.std(ddof=0)
     return ti[["lib", "region", *COMPARAISON_OUTCOMES]].join(z).reset_index()
 

@@ -74,6 +74,17 @@ def _emploi_epci(periode: str) -> pd.DataFrame:
     return serie.loc[serie["echelon"] == "epci", ["code", "year", "eff_total"]]
 
 
+def derniere_annee(periode: str) -> int:
+    """Last year of private employment (URSSAF) published by the end of ``periode``."""
+    return int(panel_epci(periode)[impact.TIME].max())
+
+
+def estimable(periode: str, cohort: int = 2019) -> bool:
+    """Can the DiD of ``cohort`` be estimated with the data of ``periode``: is the employment of
+    its entry year (the first year after the reference year ``cohort - 1``) published?"""
+    return derniere_annee(periode) >= cohort
+
+
 @stored
 def did(periode: str, cohort: int = 2019, control: str = "never", weighted: bool = True) -> impact.DidResult:
     """TWFE DiD of the EPCI entering in ``cohort``, entropy-balanced (``weighted``) or not
@@ -90,7 +101,7 @@ class Estimations:
     principal: impact.DidResult  # cohort 2019, never-treated controls, weighted
     non_pondere: impact.DidResult  # same, unweighted
     pas_encore: impact.DidResult  # cohort 2019 vs 2023 entrants, before 2023, weighted
-    phase2: impact.DidResult  # cohort 2023, never-treated controls, weighted
+    phase2: impact.DidResult | None  # cohort 2023, never-treated controls, weighted; None before 2023 is published
     placebo: pd.DataFrame  # tidy row, fake start PLACEBO_DEBUT, weighted
     placebo_non_pondere: pd.DataFrame  # same, unweighted
     regroupe: pd.DataFrame  # SUMMARY row: pooled staggered TWFE, both cohorts
@@ -101,7 +112,8 @@ class Estimations:
 
 @stored
 def estimations(periode: str) -> Estimations:
-    """Every design of the synthesis for ``periode``, computed once and stored."""
+    """Every design of the synthesis for ``periode``, computed once and stored (once the
+    employment of 2019 is published: ``estimable``)."""
     panel = panel_epci(periode)
     principal = did(periode)
     row = principal.estimate
@@ -109,7 +121,7 @@ def estimations(periode: str) -> Estimations:
         principal=principal,
         non_pondere=did(periode, weighted=False),
         pas_encore=did(periode, 2019, "not_yet"),
-        phase2=did(periode, 2023),
+        phase2=did(periode, 2023) if estimable(periode, 2023) else None,
         placebo=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=list(EPCI_COVARIATES)),
         placebo_non_pondere=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=None),
         regroupe=impact.twfe_pooled(panel),
@@ -232,24 +244,28 @@ class ImpactTerritoire:
 
     epci: pd.DataFrame  # siren_epci, lib_epci, part_population_ti, cohorte (first treated year, NA if absent)
     cohort: int | None  # entry year shared by most of its EPCI
-    result: impact.DidResult | None  # DiD of that cohort (phase-level context)
+    result: impact.DidResult | None  # DiD of that cohort (phase-level context); None before its entry year is published
     trajectoire: pd.DataFrame | None  # year, territoire, temoins, ecart (base 100 the year before entry)
+    derniere_annee: int  # last year of employment published by the period
 
 
 def impact_territoire(periode: str, phase: int, id_ti: str) -> ImpactTerritoire:
     """Employment path of the territory's treated EPCI against the reweighted control mean of the
     DiD of their cohort (``did``); the cohort is the entry year of most of its EPCI."""
     panel = panel_epci(periode)
+    last = int(panel[impact.TIME].max())
     cohorts = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[impact.COHORT]
     epci = referentiel.epci_territoire(phase, id_ti)[["siren_epci", "lib_epci", "part_population_ti"]]
     epci = epci.assign(cohorte=epci["siren_epci"].map(cohorts).astype("Int64"))
     treated = epci.dropna(subset=["cohorte"])
     if treated.empty:
-        return ImpactTerritoire(epci, None, None, None)
+        return ImpactTerritoire(epci, None, None, None, last)
     cohort = int(treated["cohorte"].value_counts().sort_index().idxmax())
+    if last < cohort:  # the entry year is not published yet
+        return ImpactTerritoire(epci, cohort, None, None, last)
     result = did(periode, cohort)
     sirens = treated.loc[treated["cohorte"] == cohort, "siren_epci"].tolist()
-    return ImpactTerritoire(epci, cohort, result, trajectoire(panel, result, sirens, base=cohort - 1))
+    return ImpactTerritoire(epci, cohort, result, trajectoire(panel, result, sirens, base=cohort - 1), last)
 
 
 # ----------------------------------------------------------------------------- synthetic control
@@ -302,13 +318,16 @@ def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> Con
     """Synthetic control of the EPCI of territory ``id_ti`` that entered in its most common entry
     year, taken as one unit (employment summed, index base 100 the year before entry), from the
     never-treated EPCI, fit on the years before entry; placebo-in-space rank among the donors.
-    None when none of its EPCI is in the panel."""
+    None when none of its EPCI is in the panel, or before the employment of their entry year is
+    published (``estimable``)."""
     panel = panel_epci(periode)
     cohorts = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[impact.COHORT]
     sirens = referentiel.epci_territoire(phase, id_ti).set_index("siren_epci").index.to_series().map(cohorts).dropna()
     if sirens.empty:
         return None
     cohort = int(sirens.value_counts().sort_index().idxmax())
+    if not estimable(periode, cohort):
+        return None
     epci = sorted(sirens.index[sirens == cohort])
     own = panel[panel[impact.UNIT].isin(epci)].groupby(impact.TIME)["emploi"].sum()
     treated = own / own[cohort - 1] * 100

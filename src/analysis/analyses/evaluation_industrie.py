@@ -76,14 +76,15 @@ class ImpactIndustrie:
     n_departements: int  # départements of those treated and control EPCI
     cohort: int  # entry year of the treated EPCI
     result: impact.DidResult | None  # None below the rule (``MIN_EPCI_INDUSTRIE``, ``MIN_DEPARTEMENTS_INDUSTRIE``)
+    derniere_annee: int  # last year of the file published by the period (no estimate before ``cohort``)
 
 
 def did_industrie(periode: str, cohort: int = 2019, control: str = "never", file_id: str | None = None) -> ImpactIndustrie:
     """Entropy-balanced TWFE DiD of industrial employment (``panel_industrie_epci``, 2014 to the
     last published year) for the EPCI entering in ``cohort``, estimated only when the covered
     EPCI give at least ``MIN_EPCI_INDUSTRIE`` treated and control EPCI in at least
-    ``MIN_DEPARTEMENTS_INDUSTRIE`` départements; otherwise ``result`` is None
-    (``texte_evaluation.texte_impact_industrie`` says why)."""
+    ``MIN_DEPARTEMENTS_INDUSTRIE`` départements and once the entry year is published; otherwise
+    ``result`` is None (``texte_evaluation.texte_impact_industrie`` says why)."""
     file_id = file_id or urssaf_ape.fichier()
     couverture = couverture_ape_epci(file_id)
     panel = panel_industrie_epci(periode, file_id)
@@ -93,8 +94,9 @@ def did_industrie(periode: str, cohort: int = 2019, control: str = "never", file
     n_t, n_c = int(treated.sum()), int(controls.sum())
     n_dep = int(units.loc[treated | controls, "departement"].nunique())
     n_couverts, n_epci = int((couverture["statut"] == ia.COUVERT).sum()), len(couverture)
-    if n_t < MIN_EPCI_INDUSTRIE or n_c < MIN_EPCI_INDUSTRIE or n_dep < MIN_DEPARTEMENTS_INDUSTRIE:
-        return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, cohort, None)
-    years = (max(INDUSTRIE_DEBUT, int(panel[impact.TIME].min())), int(panel[impact.TIME].max()))
+    last = int(panel[impact.TIME].max())
+    if n_t < MIN_EPCI_INDUSTRIE or n_c < MIN_EPCI_INDUSTRIE or n_dep < MIN_DEPARTEMENTS_INDUSTRIE or last < cohort:
+        return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, cohort, None, last)
+    years = (max(INDUSTRIE_DEBUT, int(panel[impact.TIME].min())), last)
     result = impact.estimate_did(panel, cohort=cohort, control=control, years=years, reweight_on=list(EPCI_COVARIATES))
-    return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, cohort, result)
+    return ImpactIndustrie(file_id, n_couverts, n_epci, n_t, n_c, n_dep, cohort, result, last)

@@ -49,8 +49,12 @@ def relance_mensuelle(entreprises: pd.DataFrame, par_departement: pd.DataFrame) 
 
 def suivi_relance(periode: str, phase: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(par_departement, mensuel)`` of France Relance industrial firms for the TI of ``phase``
-    (phase 1 covers 2020-2022)."""
+    (phase 1 covers 2020-2022); empty tables before the first month is published."""
     firms = relance.entreprises_industrielles(periode)
+    if firms.empty:  # before the first month is published (2020)
+        return (pd.DataFrame(columns=["departement", "lib_departement", "entreprises", "population", "population_ti",
+                                      "part_population_ti", "entreprises_100k", "groupe"]),
+                pd.DataFrame(columns=["mois", "groupe", "entreprises", "entreprises_100k"]))
     dep = relance_par_departement(firms, referentiel.communes(DEFAULT_COG[phase]), referentiel.communes_ti(phase))
     return dep, relance_mensuelle(firms, dep)
 

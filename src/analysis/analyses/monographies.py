@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
+from analysis.analyses.comparaison import depuis_2018
 from analysis.analyses.profils import densite, typologie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
@@ -61,6 +62,8 @@ def monographies(periode: str, override: Path | None = OVERRIDE_FILE) -> pd.Data
     """
     result = typologie(MONOGRAPHIE_PHASE, periode)
     valeurs = valeurs_regle(read_indicators(MONOGRAPHIE_PHASE, periode, "wide"), densite(MONOGRAPHIE_PHASE))
+    if not depuis_2018(read_indicators(MONOGRAPHIE_PHASE, periode, "wide_periods")):
+        valeurs = valeurs.assign(croissance=float("nan"))  # growth since 2018 not published yet (before mid-2020)
     chosen = choose_monographs(result, valeurs, N_MONOGRAPHIES, _override(override))
     names = referentiel.territoires(MONOGRAPHIE_PHASE)[["id_ti", "lib_ti"]]
     out = chosen.merge(names, on="id_ti", how="left", validate="one_to_one")
@@ -161,7 +164,9 @@ def choose_monographs(
     its profile's centre (the most typical). So the four meet, together: one territory in the
     top quartile and one in the bottom quartile of private employment growth since 2018, one
     in the top quartile of industrial weight (preferred for both growth roles), one in the
-    densest quartile, in as many distinct profiles as the typology allows.
+    densest quartile, in as many distinct profiles as the typology allows. A place a role leaves
+    free (its criteria met by a territory already chosen) goes to the profile farthest from those
+    taken; so does a role whose criteria are not published yet (growth, before mid-2020).
 
     ``valeurs`` (index id_ti): croissance (%/an since 2018), industrie (%), densite, for the TI
     of the phase. Returns rang, id_ti, cluster, profil, source ("typologie" or "choix de
@@ -175,13 +180,19 @@ def choose_monographs(
         raise ValueError(f"territoire(s) absent(s) de la typologie : {unknown}")
     flags = quartile_flags(valeurs)
     pool = result.membership().join(flags, how="left").fillna({c: False for c in CRITERES})
+    inconnus = inconnus_regle(valeurs)
     rows = [
         {"id_ti": i, "cluster": int(result.labels[i]), "source": "choix de l'équipe", "role": "choix de l'équipe", "raison": r}
         for i, r in itertools.islice(override.items(), n)
     ]
-    for role in ROLES:
+    # the places a role leaves free (its criteria already met) go to the farthest profiles
+    for role in (*ROLES, *(ROLES[-1],) * n):
         if len(rows) >= n:
             break
+        # a role whose criteria are not measured yet is held by the farthest profile instead
+        pas_encore = bool(role.exige) and set(role.exige) <= inconnus
+        if pas_encore:
+            role = Role(role.nom, (), tuple(c for c in role.prefere if c not in inconnus))
         chosen_ids = [r["id_ti"] for r in rows]
         if role.exige and pool.loc[chosen_ids, list(role.exige)].all(axis=1).any():
             continue  # already met by a territory chosen before
@@ -191,6 +202,7 @@ def choose_monographs(
         row = _pick(candidates, set(taken), role)
         if row is not None:
             met = [CRITERES_FR[c] for c in (*role.exige, *role.prefere) if row[c]]
+            met = [PAS_ENCORE_FR, *met] if pas_encore else met
             rows.append({"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": role.nom,
                          "raison": " ; ".join([*met, "le plus proche du centre de son profil parmi les candidats"])})
     if len(rows) < n:
@@ -202,7 +214,19 @@ def choose_monographs(
     ]
 
 
+PAS_ENCORE_FR = (
+    "croissance de l'emploi salarié privé depuis 2018 pas encore publiée : profil le plus éloigné des territoires déjà "
+    "retenus"
+)
+
+
+def inconnus_regle(valeurs: pd.DataFrame) -> set[str]:
+    """The criteria of the rule whose values are not published yet (no territory has one)."""
+    return {c for c, (column, _) in CRITERES.items() if valeurs[column].isna().all()}
+
+
 def criteres_manquants(choix: pd.DataFrame) -> list[str]:
     """The criteria of the rule that no chosen territory meets (possible when the team imposes
-    territories): empty when the four contrast as the rule asks."""
-    return [c for c in CRITERES if not choix[c].any()]
+    territories), among those measured: empty when the four contrast as the rule asks."""
+    inconnus = inconnus_regle(choix)
+    return [c for c in CRITERES if c not in inconnus and not choix[c].any()]

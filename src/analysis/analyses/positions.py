@@ -303,3 +303,19 @@ def valeurs_groupes(wide: pd.DataFrame, colonnes: Mapping[str, Sequence[str]], i
     return pd.DataFrame(
         {lib: table.loc[list(ids), list(indicators)].astype("float64").mean() for lib, ids in colonnes.items()}
     ).rename_axis("indicator")
+def mouvements_rangs(avant: pd.DataFrame, apres: pd.DataFrame, indicators: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Ranks among the TI that changed between two months' wide tables: id_ti, indicator,
+    rang_avant, rang_apres, gain (places climbed, positive = better placed on the value scale,
+    1 = highest), n (TI ranked now). A TI ranked in one month only is not a move."""
+    keys = ["id_ti", "indicator"]
+    before = rangs(avant, indicators)[[*keys, "rang"]].rename(columns={"rang": "rang_avant"})
+    after = rangs(apres, indicators)[[*keys, "rang", "n"]].rename(columns={"rang": "rang_apres"})
+    both = before.merge(after, on=keys).dropna(subset=["rang_avant", "rang_apres"])
+    both = both.assign(gain=(both["rang_avant"] - both["rang_apres"]).astype("int64"))
+    return (
+        both.loc[both["gain"] != 0]
+        .assign(_ampleur=lambda d: d["gain"].abs())
+        .sort_values(["_ampleur", "id_ti", "indicator"], ascending=[False, True, True])
+        .drop(columns="_ampleur")
+        .reset_index(drop=True)[["id_ti", "indicator", "rang_avant", "rang_apres", "gain", "n"]]
+    )

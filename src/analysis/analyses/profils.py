@@ -14,6 +14,7 @@ from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
 from analysis.fichiers import file_sha256
+from analysis.indicateurs import build
 from analysis.indicateurs.build import output_paths, read_indicators
 from analysis.indicateurs.registry import INDICATORS, typology_indicators
 
@@ -81,12 +82,19 @@ def typology_input(wide: pd.DataFrame, density: pd.Series, max_missing: float = 
     Values of EPCI a territory mostly does not hold are left out (``positions.comparables``);
     TI missing more than ``max_missing`` of the indicators are left out (the overseas TI: the
     census EPCI profile covers metropolitan France only; the territories holding a small part
-    of their EPCI); see ``exclus_typologie``.
+    of their EPCI); see ``exclus_typologie``. An indicator not yet published for any TI (an
+    early month, see ``non_publies``) is left out.
     """
     ti = comparables(wide).loc[lambda d: d["niveau"] == "ti"].set_index("id_ti")
     cols = [c for c in TYPOLOGY_INDICATORS if c != DENSITE]
     table = ti[cols].astype("float64").join(density.astype("float64"))[list(TYPOLOGY_INDICATORS)].sort_index()
+    table = table.drop(columns=non_publies(wide))
     return table.loc[table.isna().mean(axis=1) <= max_missing]
+
+
+def non_publies(wide: pd.DataFrame) -> list[str]:
+    """Typology indicators not yet published in the month of ``wide`` (left out of the typology)."""
+    return build.non_publies(wide, [c for c in TYPOLOGY_INDICATORS if c != DENSITE])
 
 
 def exclus_typologie(wide: pd.DataFrame, result: TypologyResult) -> pd.DataFrame:
@@ -121,6 +129,15 @@ def _typologie(phase: int, periode: str, wide_sha256: str) -> TypologyResult:
     """``typologie`` of the indicator table whose sha256 is ``wide_sha256`` (the key of the stored result)."""
     wide = read_indicators(phase, periode, "wide")
     return typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels())
+
+
+def appartenance(phase: int, wide: pd.DataFrame) -> pd.DataFrame:
+    """The profile of each TI in the typology of a month's ``wide`` table, without the bootstrap
+    of its stability (which changes no profile): id_ti, cluster, profil. What a month's tables
+    keep of the typology (``execution.historique``), for the changes of profile and the number
+    of TI per profile month after month."""
+    result = typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels(), n_boot=0)
+    return result.membership()[["cluster", "profil"]].rename_axis("id_ti").reset_index()
 
 
 def membres_profils(result: TypologyResult, phase: int) -> pd.DataFrame:

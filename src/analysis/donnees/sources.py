@@ -80,6 +80,7 @@ class Dataset:
     name: str
     frequency: str | None
     lag_months: int
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,12 @@ def source(file_id: str) -> Source:
 
 def dataset(name: str) -> Dataset:
     d = _declarations().get("datasets", {}).get(name, {})
-    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)))
+    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name))
+
+
+def series() -> list[Dataset]:
+    """The datasets published periodically (with a frequency), in declaration order."""
+    return [dataset(n) for n, d in _declarations().get("datasets", {}).items() if d.get("frequency")]
 
 
 _PINNED_COMMIT = re.compile(r"^(https://raw\.githubusercontent\.com/[^/]+/[^/]+/)[0-9a-f]{40}/")
@@ -470,9 +476,13 @@ def asof_date(periode: str) -> dt.date:
     return first_next - dt.timedelta(days=1)
 
 
+def publication_periode(dataset_name: str, obs_end: dt.date) -> str:
+    """The month (YYYY-MM) an observation ending on ``obs_end`` is published in: its month plus
+    the declared lag."""
+    months = obs_end.year * 12 + obs_end.month - 1 + dataset(dataset_name).lag_months
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
 def published_by(dataset_name: str, obs_end: dt.date, periode: str) -> bool:
     """Was an observation ending on ``obs_end`` published by the end of ``periode``?"""
-    lag = dataset(dataset_name).lag_months
-    months = obs_end.year * 12 + obs_end.month - 1 + lag
-    published = dt.date(months // 12, months % 12 + 1, 1)
-    return published <= asof_date(periode)
+    return publication_periode(dataset_name, obs_end) <= periode

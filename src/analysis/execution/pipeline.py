@@ -434,35 +434,49 @@ def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
 
 
 def write_manifest(path: Path, results: Sequence[JobResult], extra: dict) -> None:
-    """Write the run manifest as JSON (temporary file + rename).
+    """Write the month's manifest as JSON (temporary file + rename).
 
-    ``extra`` (input files with sha256, parameters, code version, period…) is merged at the
-    top level; ``generated_at``, ``counts`` and ``jobs`` are reserved.
+    The manifest accumulates the month's runs: the entries of the notebooks in ``results``
+    replace those of the same output, the entries of notebooks an earlier run executed and this
+    one did not (a run restricted to some territories) are kept, and ``counts`` covers them all.
+    ``extra`` (input files with sha256, parameters, code version, period…) describes this run
+    and is merged at the top level; ``generated_at``, ``counts`` and ``jobs`` are reserved.
     """
     reserved = {"generated_at", "counts", "jobs"} & extra.keys()
     if reserved:
         raise ValueError(f"clés réservées dans extra : {sorted(reserved)}")
-    counts = Counter(r.status for r in results)
+    path = Path(path)
+    entries = {
+        str(r.output): {
+            "label": r.label,
+            "status": r.status,
+            "output": str(r.output),
+            "notebook": str(r.notebook) if r.notebook else None,
+            "started_at": r.started_at,
+            "duration": round(r.duration, 3),
+            "digest": r.digest,
+            "error": r.error,
+        }
+        for r in results
+    }
+    jobs = [entries.pop(job["output"], job) for job in _previous_jobs(path)] + list(entries.values())
+    counts = Counter(job["status"] for job in jobs)
     manifest = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **extra,
-        "counts": {"total": len(results), **{s: counts[s] for s in STATUSES}},
-        "jobs": [
-            {
-                "label": r.label,
-                "status": r.status,
-                "output": str(r.output),
-                "notebook": str(r.notebook) if r.notebook else None,
-                "started_at": r.started_at,
-                "duration": round(r.duration, 3),
-                "digest": r.digest,
-                "error": r.error,
-            }
-            for r in results
-        ],
+        "counts": {"total": len(jobs), **{s: counts[s] for s in STATUSES}},
+        "jobs": jobs,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
     write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+def _previous_jobs(path: Path) -> list[dict]:
+    """The job entries of the manifest already at ``path`` (none if absent or unreadable)."""
+    try:
+        jobs = json.loads(path.read_text(encoding="utf-8")).get("jobs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [job for job in jobs if isinstance(job, dict) and "output" in job]
 
 
 class _RunLogFile(logging.FileHandler):
@@ -488,6 +502,8 @@ class _RunLogFile(logging.FileHandler):
             super().close()
         except OSError:  # the unwritten end of a log that could not be written
             pass
+
+
 
 
 class _TqdmConsoleHandler(logging.StreamHandler):

@@ -4,16 +4,19 @@
 
 0. obtains what is missing (``donnees.etat.preparer``: online, the living files with a
    progress bar; offline it goes on with what it has) and checks every pinned input;
-1. builds the indicator tables of each phase once (skipped when their inputs are unchanged);
+1. builds the indicator tables of each phase once (skipped when their inputs are unchanged),
+   and those of the eleven months before, which the changes page compares with, when they
+   were never built (``execution.historique``: kept under this month, ``precedent/``);
 2. executes the fiches of every territory of the chosen phases and the period's publications
    (the synthesis, the four monographs, the page "Ce qui a changé" and the home page, which
-   cover both phases) in one pool of papermill workers (a notebook whose inputs are
-   unchanged is not executed again; one failure never stops the others). A run restricted
-   to chosen territories executes their fiches only;
+   cover both phases, and one page per région) in one pool of papermill workers (a notebook
+   whose inputs are unchanged is not executed again; one failure never stops the others). A
+   run restricted to chosen territories executes their fiches only;
 3. renders the site (Quarto when present, otherwise pandoc + Typst): the home page notebook
    becomes the index, and each page links to its related pages (``documents``);
 4. writes the run manifest (input files with sha256, parameters, code version, timings,
-   status of each notebook).
+   status of each notebook); a run updates the entries of the notebooks it executed and keeps
+   those of the month's earlier runs (``pipeline.write_manifest``).
 
 Everything goes under ``outputs/<periode>/``; nothing outside that folder is written.
 """
@@ -35,7 +38,7 @@ except ImportError:  # Windows
 
 from analysis import config
 from analysis.donnees import cache, referentiel, sources
-from analysis.execution import pipeline
+from analysis.execution import historique, pipeline
 from analysis.execution.render import Document, RenderError, render_site
 from analysis.fichiers import describe_os_error, write_atomic
 
@@ -43,6 +46,7 @@ FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
 CHANGEMENTS_TEMPLATE = config.NOTEBOOKS_DIR / "changements.ipynb"
 METHODES_TEMPLATE = config.NOTEBOOKS_DIR / "methodes.ipynb"
+REGION_TEMPLATE = config.NOTEBOOKS_DIR / "region.ipynb"
 MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
 ACCUEIL_TEMPLATE = config.NOTEBOOKS_DIR / "accueil.ipynb"
 SYNTHESE = "synthese/synthese.ipynb"  # executed notebooks, relative to the period's outputs
@@ -50,6 +54,7 @@ CHANGEMENTS = "changements/changements.ipynb"
 ACCUEIL = "accueil/accueil.ipynb"
 METHODES = "methodes/methodes.ipynb"
 MONOGRAPHIES = "monographies"
+REGIONS = "regions"  # one page per région: regions/<code INSEE de la région>.ipynb
 
 
 @dataclass(frozen=True)
@@ -86,36 +91,23 @@ def fiche_jobs(periode: str, phase: int, territoires: list[str] | None = None) -
     ]
 
 
+def region_path(periode: str, region: str) -> Path:
+    """The page of a région: ``outputs/<periode>/regions/<code INSEE de la région>.ipynb``."""
+    return config.periode_dir(periode) / REGIONS / f"{region}.ipynb"
+
+
+def region_jobs(periode: str) -> list[pipeline.NotebookJob]:
+    """One page per région with territories of the current phase (``config.REGION_PHASE``)."""
+    regions = referentiel.territoires(config.REGION_PHASE)[["region", "lib_region"]].drop_duplicates().sort_values("region")
+    return [
+        pipeline.NotebookJob(template=REGION_TEMPLATE, output=region_path(periode, row.region),
+                             parameters={"region": row.region, "periode": periode}, label=f"région {row.lib_region}")
+        for row in regions.itertuples()
+    ]
+
+
 def _job(template: Path, output: Path, label: str, **parameters) -> pipeline.NotebookJob:
     return pipeline.NotebookJob(template=template, output=output, parameters=parameters, label=label)
-
-
-def build_indicators_once(periode: str, phases: tuple[int, ...], log) -> list[Path]:
-    """Build and write each phase's indicator tables unless their inputs (the code and the file
-    declarations, ``cache.generation``, and the period) are unchanged."""
-    from analysis.indicateurs.build import (
-        build_indicators,
-        output_paths,
-        write_indicators,
-    )
-
-    stamp = config.periode_dir(periode) / "indicateurs" / ".inputs.json"
-    digest = cache.generation() + periode
-    known = stamp.read_text(encoding="utf-8") if stamp.exists() else ""
-    paths = [p for phase in phases for p in output_paths(phase, periode).values()]
-    wanted = "\n".join(f"{phase}:{digest}" for phase in phases)
-    if known == wanted and all(p.exists() for p in paths):
-        log.info("Indicateurs à jour (entrées inchangées)")
-        return paths
-    stamp.unlink(missing_ok=True)
-    for phase in phases:
-        start = time.perf_counter()
-        result = build_indicators(phase, periode)
-        write_indicators(result, periode)
-        log.info("Indicateurs de la phase %d calculés en %.1f s ; emploi par commune et par secteur : %s",
-                 phase, time.perf_counter() - start, result.emploi)
-    write_atomic(stamp, lambda tmp: tmp.write_text(wanted, encoding="utf-8"))
-    return paths
 
 
 def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code: str, log) -> list[Path]:
@@ -124,13 +116,16 @@ def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code
     run goes on with what it has), every pinned input obtained and its sha256 checked (derived
     tables are cached, so this is where a damaged file is refused), the log saying once which
     datasets are read living and which pinned (``etat.preparer``), the provenance record, and
-    the indicator tables of ``phases``. Returns the indicator files."""
+    the indicator tables of ``phases`` (``historique.construire``: skipped when their inputs are
+    unchanged). Returns the indicator files."""
     from analysis.donnees import etat, provenance
+    from analysis.indicateurs.build import output_paths
 
     etat.preparer(log)
     cache.generation.cache_clear()  # a living copy obtained now changes what the outputs are made from
     provenance.write(periode, provenance.collect(periode, parameters, code))
-    return build_indicators_once(periode, phases, log)
+    historique.construire(periode, phases=phases, log=log)
+    return [p for phase in phases for p in output_paths(phase, periode).values()]
 
 
 class RunInProgressError(RuntimeError):
@@ -192,7 +187,7 @@ def _run_periode(
 ) -> RunOutcome:
     from analysis.analyses import monographies
     from analysis.donnees import provenance
-    from analysis.indicateurs.build import indicator_files, previous_periode
+    from analysis.indicateurs.build import PROFILS, dossier_du_mois, output_paths
 
     out = config.periode_dir(periode)
     started = dt.datetime.now()
@@ -206,6 +201,10 @@ def _run_periode(
     publications = not territoires
     # the publications compare both phases: their indicator tables are built whatever --phase
     built = prepare_inputs(periode, config.PHASES if publications else phases, parameters, code, log)
+    if publications:  # the months the changes page compares with, kept under this month if never built
+        earlier = historique.assurer(historique.precedents(periode), lambda m: dossier_du_mois(m, periode), own=False,
+                                     jobs_n=jobs_n, log=log, connus={periode: output_paths(1, periode)["long"].parent})
+        built += [output_paths(phase, m.periode, m.dossier)[t] for m in earlier for phase in config.PHASES for t in ("long", PROFILS)]
     timings["indicateurs"] = time.perf_counter() - t0
 
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
@@ -227,13 +226,11 @@ def _run_periode(
         last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
         # the site shows it at methodes/methodes.html, where every document links
         last.append(_job(METHODES_TEMPLATE, out / METHODES, "méthodes", periode=periode))
+        last += region_jobs(periode)
     documents = first + last
 
     t1 = time.perf_counter()
     context = [*built, *sorted(p for p in config.MONOGRAPHIES_DIR.rglob("*") if p.is_file())]
-    previous = previous_periode(periode)
-    if previous:
-        context += indicator_files(previous)
     # What a notebook is made from besides its template and parameters. The code enters by the
     # digest of the analysis sources, not by the git commit recorded in the provenance: a
     # commit that only touches the documentation executes nothing again.
@@ -292,7 +289,8 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
 
     A fiche links to the other phase's fiche of the territory with exactly the same
     communes (``portrait.memes_communes``, never the ``ti-`` code, which names another
-    territory in the other phase) and to its monograph. The synthesis and the monographs
+    territory in the other phase), to its monograph and (current phase) to its région's page.
+    The synthesis and the monographs
     link to each other and to the fiches in their own text (``publications.monographie``).
     """
     from analysis.analyses import portrait
@@ -304,6 +302,7 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
     notebooks = [p for p in notebooks if p.resolve() != accueil]
     pages = {p.resolve().relative_to(out).with_suffix(".html").as_posix() for p in notebooks + fiches}
     names = {phase: referentiel.territoires(phase).set_index("id_ti")["lib_ti"] for phase in config.PHASES}
+    regions = referentiel.territoires(config.REGION_PHASE).set_index("id_ti")[["region", "lib_region"]]
     monographs = {p.stem for p in notebooks if p.parent.name == MONOGRAPHIES}
 
     def monograph(id_ti: str) -> tuple[str, str]:
@@ -326,6 +325,9 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
             links.append((f"Même territoire en phase {o_phase} : {o_name} ({o_id})", config.fiche_page(o_phase, o_id)))
         if phase == MONOGRAPHIE_PHASE and id_ti in monographs:
             links.append(monograph(id_ti))
+        if phase == config.REGION_PHASE and id_ti in regions.index:
+            links.append((f"Les territoires de la région {regions.loc[id_ti, 'lib_region']}",
+                          f"{REGIONS}/{regions.loc[id_ti, 'region']}.html"))
         links = tuple((label, href) for label, href in links if href in pages)
         fiche_docs.append(Document(notebook=path, title=names[phase].get(id_ti), phase=phase, id_ti=id_ti, liens=links))
     return docs, fiche_docs, home
@@ -340,7 +342,8 @@ def render_published(periode: str, results: list[pipeline.JobResult], n_document
 
 
 PUBLICATION_FOLDERS = (
-    Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name, Path(METHODES).parent.name
+    Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name, Path(METHODES).parent.name,
+    REGIONS,
 )
 
 

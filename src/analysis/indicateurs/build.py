@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from analysis import config
 from analysis.config import DEFAULT_COG, periode_dir
-from analysis.donnees import referentiel, sources
+from analysis.donnees import cache, referentiel, sources
 from analysis.donnees.loaders import economie, urssaf_ape
 from analysis.fichiers import write_atomic
 from analysis.indicateurs import (
@@ -44,6 +44,9 @@ from analysis.indicateurs.registry import INDICATORS, registry
 OUTPUT_SUBDIR = "indicateurs"
 SOURCES_KEY = b"analysis.fichiers"  # parquet metadata: ids of the declared files a table comes from
 EMPLOI_KEY = b"analysis.emploi"  # parquet metadata: the source of employment by commune and sector
+PRECEDENT_SUBDIR = "precedent"
+STAMP = ".inputs.json"
+PROFILS = "profils"
 
 
 @dataclass(frozen=True)
@@ -126,15 +129,24 @@ def compute(
 
 
 def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One column per indicator of the registry, at its latest period; an indicator none of
+    whose periods is published yet (an early month) keeps its column, empty."""
     latest = long.groupby("indicator")["period"].max().rename("period").reset_index()
     wide = (
         long.merge(latest, on=["indicator", "period"])
         .pivot(index="id_ti", columns="indicator", values="value")
-        .reindex(columns=[i for i in INDICATORS if i in set(latest["indicator"])])
+        .reindex(columns=list(INDICATORS))
         .rename_axis(columns=None)
         .reset_index()
     )
     return labels.merge(wide, on="id_ti", how="left"), latest
+
+
+def non_publies(wide: pd.DataFrame, indicators: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """Indicators (default: the whole registry) without a value for any area of ``wide``: in
+    an early month, none of their periods was published yet (not a gap of coverage)."""
+    indicators = list(INDICATORS) if indicators is None else list(indicators)
+    return [i for i in indicators if i not in wide.columns or wide[i].isna().all()]
 
 
 def build_indicators(phase: int, periode: str | None = None, cog: int | None = None) -> Indicateurs:
@@ -166,32 +178,41 @@ def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], empl
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
-def output_paths(phase: int, periode: str) -> dict[str, Path]:
-    """Where ``write_indicators`` puts the tables of a phase and the registry."""
-    folder = periode_dir(periode) / OUTPUT_SUBDIR
+def output_paths(phase: int, periode: str, dossier: Path | None = None) -> dict[str, Path]:
+    """Where the tables of a phase of month ``periode`` are: the indicator tables and the registry
+    (``write_indicators``) and the profiles of its TI (``PROFILS``, written by the execution
+    layer), in ``dossier`` (default the month's own ``outputs/<periode>/indicateurs``)."""
+    folder = dossier or periode_dir(periode) / OUTPUT_SUBDIR
     return {
         "long": folder / f"indicateurs_phase{phase}.parquet",
         "wide": folder / f"tableau_phase{phase}.parquet",
         "wide_periods": folder / f"tableau_phase{phase}_periodes.parquet",
         "registre": folder / "registre.parquet",
+        PROFILS: folder / f"profils_phase{phase}.parquet",
     }
 
 
-def write_indicators(result: Indicateurs, periode: str) -> dict[str, Path]:
+def write_indicators(result: Indicateurs, periode: str, dossier: Path | None = None) -> dict[str, Path]:
     """Write the long and wide tables of ``result`` (with the ids of the files they come from)
-    and the registry (read from no data file), each by atomic replace."""
-    paths = output_paths(result.phase, periode)
+    and the registry (read from no data file), each by atomic replace, into ``dossier``
+    (default the month's own folder)."""
+    paths = output_paths(result.phase, periode, dossier)
     tables = {"long": result.long, "wide": result.wide, "wide_periods": result.wide_periods, "registre": registry()}
     return {
-        name: _write_parquet(tables[name], path, *(((), "") if name == "registre" else (result.fichiers, result.emploi)))
-        for name, path in paths.items()
+        name: _write_parquet(table, paths[name], *(((), "") if name == "registre" else (result.fichiers, result.emploi)))
+        for name, table in tables.items()
     }
 
 
-def read_indicators(phase: int, periode: str, table: str = "long") -> pd.DataFrame:
-    """Read a table written by ``write_indicators`` (``long``, ``wide``, ``wide_periods`` or
-    ``registre``), recording the declared files it was computed from as read."""
-    path = output_paths(phase, periode)[table]
+def write_table(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path:
+    """Write one more table beside the indicators (atomic replace), computed from ``fichiers``."""
+    return _write_parquet(df, path, fichiers)
+
+
+def read_indicators(phase: int, periode: str, table: str = "long", dossier: Path | None = None) -> pd.DataFrame:
+    """Read a table of ``output_paths`` (``long``, ``wide``, ``wide_periods``, ``registre`` or
+    ``profils``), recording the declared files it was computed from as read."""
+    path = output_paths(phase, periode, dossier)[table]
     df = pd.read_parquet(path)
     sources.record(json.loads((pq.read_schema(path).metadata or {}).get(SOURCES_KEY, b"[]")))
     return df
@@ -203,8 +224,40 @@ def source_emploi(phase: int, periode: str) -> str:
     return (pq.read_schema(output_paths(phase, periode)["long"]).metadata or {}).get(EMPLOI_KEY, b"").decode()
 
 
-def indicator_files(periode: str, phases: tuple[int, ...] = config.PHASES) -> list:
-    return [output_paths(phase, periode)["long"] for phase in phases]
+def stamp_text(periode: str, phases: tuple[int, ...] = config.PHASES) -> str:
+    """What the tables of ``periode`` are made from: the code and file declarations
+    (``cache.generation``) and the month, per phase."""
+    return "\n".join(f"{phase}:{cache.generation()}{periode}" for phase in phases)
+
+
+def stamp_path(periode: str, dossier: Path | None = None) -> Path:
+    return (dossier or periode_dir(periode) / OUTPUT_SUBDIR) / STAMP
+
+
+def stamp_lines(periode: str, dossier: Path | None = None) -> set[str]:
+    """The phases recorded as built in the stamp (one line per phase, ``stamp_text``)."""
+    path = stamp_path(periode, dossier)
+    return set(path.read_text(encoding="utf-8").splitlines()) if path.exists() else set()
+
+
+def est_construit(periode: str, dossier: Path | None = None, phases: tuple[int, ...] = config.PHASES) -> bool:
+    """Are the tables of ``phases`` of ``periode`` in ``dossier`` complete and made by this code
+    from these declarations?"""
+    paths = [p for phase in phases for p in output_paths(phase, periode, dossier).values()]
+    return set(stamp_text(periode, phases).splitlines()) <= stamp_lines(periode, dossier) and all(p.exists() for p in paths)
+
+
+def dossier_precedent(periode: str, courant: str) -> Path:
+    """Where month ``courant`` keeps the tables of an earlier month never built on its own."""
+    return periode_dir(courant) / PRECEDENT_SUBDIR / periode
+
+
+def dossier_du_mois(periode: str, courant: str) -> Path:
+    """The tables of ``periode`` as month ``courant`` reads them: the month's own folder when it
+    is built (``est_construit``), else ``dossier_precedent`` (nothing is written into another
+    month's folder unless asked)."""
+    own = periode_dir(periode) / OUTPUT_SUBDIR
+    return own if est_construit(periode, own) else dossier_precedent(periode, courant)
 
 
 def complete_periodes() -> list[str]:
@@ -214,14 +267,14 @@ def complete_periodes() -> list[str]:
     return sorted(
         p.name
         for p in config.OUTPUTS_DIR.iterdir()
-        if p.is_dir() and _is_periode(p.name) and all(f.exists() for f in indicator_files(p.name))
+        if p.is_dir() and _is_periode(p.name) and all(output_paths(phase, p.name)["long"].exists() for phase in config.PHASES)
     )
 
 
 def previous_periode(periode: str) -> str | None:
-    """Latest earlier period with complete indicator tables, or None."""
-    earlier = [p for p in complete_periodes() if p < periode]
-    return earlier[-1] if earlier else None
+    """The month before ``periode``, or None for the programme's first month."""
+    previous = config.decaler(periode, -1)
+    return previous if previous >= config.FIRST_PERIODE else None
 
 
 def _is_periode(name: str) -> bool:

@@ -76,11 +76,12 @@ def indicators(member: pd.DataFrame, serie: pd.DataFrame, labels: pd.DataFrame) 
     index = lev.div(lev[BASE_YEAR].where(lev[BASE_YEAR] > 0), axis=0) * 100
     growth = lev.pct_change(axis=1).drop(columns=years[0]) * 100
     growth.columns = [f"{y - 1}-{y}" for y in growth.columns]  # the change from one year to the next
+    # Each rate needs its end year published: before mid-2019 (2018 unknown) neither, until
+    # mid-2020 (2018 the last year) only 2014-2018.
+    spans = [(BASE_YEAR, BREAK_YEAR), (BREAK_YEAR, last)]
     rates = pd.DataFrame(
-        {
-            f"{BASE_YEAR}-{BREAK_YEAR}": tcam(lev[BASE_YEAR], lev[BREAK_YEAR], BREAK_YEAR - BASE_YEAR),
-            f"{BREAK_YEAR}-{last}": tcam(lev[BREAK_YEAR], lev[last], last - BREAK_YEAR),
-        }
+        {f"{a}-{b}": tcam(lev[a], lev[b], b - a) for a, b in spans if a < b <= last},
+        index=lev.index,
     )
     region_of = labels.set_index("id_ti")["region"].dropna()
     region_ids = (REGION_PREFIX + region_of).reindex(index.index)

@@ -37,7 +37,10 @@ def demandeurs(member: pd.DataFrame, demandeurs_emploi: pd.DataFrame) -> pd.Data
     ``demandeurs_emploi_couverture`` is the population of the communes present in the source
     (any month) over the area's population; the change compares the first and last months.
     """
+    columns = ["id_ti", "indicator", "period", "value"]
     com = demandeurs_emploi.loc[demandeurs_emploi["niveau"] == "commune", ["codgeo", "mois", "demandeurs"]]
+    if com.empty:  # no month published yet (the series starts in January 2020)
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else str) for c in columns})
     monthly = (
         member[["id_ti", "insee_com"]]
         .merge(com, left_on="insee_com", right_on="codgeo", how="inner")
@@ -58,5 +61,5 @@ def demandeurs(member: pd.DataFrame, demandeurs_emploi: pd.DataFrame) -> pd.Data
     return (
         pd.concat(parts, ignore_index=True)
         .astype({"value": "float64", "period": str})
-        .dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+        .dropna(subset=["value"])[columns]
     )

@@ -120,16 +120,25 @@ def high_tech(a38: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicators(weights: pd.DataFrame, a38: pd.DataFrame) -> pd.DataFrame:
-    """Long rows of the shift-share (2019 -> latest year) and high-tech share indicators."""
+    """Long rows of the shift-share (2019 -> latest year) and high-tech share indicators.
+
+    What the published years allow: nothing before the 2019 sectors are published (mid-2020),
+    the high-tech shares of 2019 alone until a later year is, then the decomposition too.
+    """
+    columns = ["id_ti", "indicator", "period", "value"]
+    if a38.empty or START_YEAR not in set(a38["year"]):
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else str) for c in columns})
     end = int(a38["year"].max())
-    period = f"{START_YEAR}-{end}"
-    effects = attribute(weights, shift_share(a38, START_YEAR, end), ["emploi_debut", *EFFECTS])
-    base = effects["emploi_debut"].where(effects["emploi_debut"] > 0)
-    pct = {f"{e}_pct": effects[e] / base * 100 for e in EFFECTS}
-    ss = effects.assign(**pct)
-    ss_long = ss.melt(id_vars="id_ti", value_vars=[*EFFECTS, *pct], var_name="indicator", value_name="value").assign(
-        indicator=lambda d: "ss_" + d["indicator"], period=period
-    )
+    parts = []
+    if end > START_YEAR:
+        effects = attribute(weights, shift_share(a38, START_YEAR, end), ["emploi_debut", *EFFECTS])
+        base = effects["emploi_debut"].where(effects["emploi_debut"] > 0)
+        pct = {f"{e}_pct": effects[e] / base * 100 for e in EFFECTS}
+        parts.append(
+            effects.assign(**pct)
+            .melt(id_vars="id_ti", value_vars=[*EFFECTS, *pct], var_name="indicator", value_name="value")
+            .assign(indicator=lambda d: "ss_" + d["indicator"], period=f"{START_YEAR}-{end}")
+        )
     ht_ze = high_tech(a38)
     years = list(dict.fromkeys([START_YEAR, end]))
     cols = [f"{g}_{y}" for g in ("total", "industrie_ht", "services_ht") for y in years]
@@ -141,5 +150,5 @@ def indicators(weights: pd.DataFrame, a38: pd.DataFrame) -> pd.DataFrame:
             pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_industrie_hautetech", "period": str(y), "value": ht[f"industrie_ht_{y}"] / total * 100}),
             pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_services_hautetech", "period": str(y), "value": ht[f"services_ht_{y}"] / total * 100}),
         ]
-    out = pd.concat([ss_long, *shares], ignore_index=True)
-    return out.astype({"value": "float64", "period": str}).dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+    out = pd.concat([*parts, *shares], ignore_index=True)
+    return out.astype({"value": "float64", "period": str}).dropna(subset=["value"])[columns]

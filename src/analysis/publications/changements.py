@@ -1,12 +1,22 @@
-"""What changed since the previous month: new data, indicators that moved, profiles that changed.
+"""What changed since the previous month, for the monthly meeting: the facts of the month in
+five lines at most, the data vintages (latest observation of each source, when it was published,
+which one comes next and when), the headline figures over twelve months, then the detailed
+tables (new data, revisions, profiles, ranks).
 
-The previous period is the latest earlier folder of ``outputs/`` whose indicator tables are
-complete (``indicateurs.build.previous_periode``). It is only read, never written.
+The previous month is the calendar month before (``indicateurs.build.previous_periode``); its
+tables are those computed as of that month (``analyses.mois.tables``: built by the run when they
+were not, never written into that month's folder), so the page is never empty because a machine
+is new.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+
+from analysis import config
+from analysis.analyses import mois
+from analysis.analyses.positions import SENS, mouvements_rangs
+from analysis.texte import minuscule, nombre, periode_fr, pluriel, pourcent, rang_fr, valeur
 
 # An indicator "moved" when its value for the same territory and period changed by more than
 # this many percent (relative), or appeared/disappeared.
@@ -56,3 +66,156 @@ def profils_changes(avant: pd.Series, apres: pd.Series) -> tuple[pd.DataFrame, p
     moves = both.loc[both["profil_avant"] != matched].rename_axis("id_ti").reset_index()
     renames = match.loc[match["profil_avant"] != match["profil_apres"], ["profil_avant", "profil_apres", "n_communs"]]
     return moves, renames.reset_index(drop=True)
+
+
+MAX_FAITS = 5
+PREMIER_MOIS = f"{periode_fr(config.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
+
+
+
+def titre(periode: str, precedente: str | None) -> str:
+    """The page title, naming the month and the previous one."""
+    if precedente is None:
+        return f"# Ce que montre {periode_fr(periode)}, premier mois de l'observatoire"
+    return f"# Ce qui a changé entre {periode_fr(precedente)} et {periode_fr(periode)}"
+
+
+def _nouvelles_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> pd.DataFrame:
+    """The sources whose latest observation changed since the previous month's vintages."""
+    if avant is None:
+        return vintages.iloc[0:0]
+    before = avant.set_index("dataset")["observation"]
+    return vintages.loc[vintages["observation"].fillna("") != vintages["dataset"].map(before).fillna("")]
+
+
+def fait_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> str:
+    """Which sources published a new period this month (against the vintages of the month
+    before, ``avant``), or when the last publication was."""
+    new = _nouvelles_sources(vintages, avant)
+    if len(new):
+        items = "; ".join(f"{r.libelle} : {periode_fr(r.observation)}" for r in new.itertuples())
+        return f"**Nouvelles données** ({pluriel(len(new), 'source')}) : {items}."
+    published = vintages.dropna(subset=["publiee"])
+    if published.empty:
+        return "**Aucune source périodique n'a encore publié de données.**"
+    month = published["publiee"].max()
+    last = published.loc[published["publiee"] == month]
+    return (
+        "**Aucune source n'a publié de nouvelle période ce mois-ci** ; les dernières publications datent de "
+        f"{periode_fr(month)} : " + " ; ".join(f"{r.libelle}, {periode_fr(r.observation)}" for r in last.itertuples()) + "."
+    )
+
+
+def rangs_bouges(avant: dict[int, pd.DataFrame], apres: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Rank moves among the TI of each phase (``positions.mouvements_rangs`` on the ``SENS``
+    indicators), with the phase and the territory's name, largest first."""
+    parts = [
+        mouvements_rangs(avant[phase], apres[phase], list(SENS)).assign(
+            phase=phase, lib=lambda d, phase=phase: d["id_ti"].map(apres[phase].set_index("id_ti")["lib"]))
+        for phase in apres
+    ]
+    moves = pd.concat(parts, ignore_index=True)
+    return moves.assign(_a=moves["gain"].abs()).sort_values("_a", ascending=False, kind="stable").drop(columns="_a").reset_index(drop=True)
+
+
+def fait_rangs(moves: pd.DataFrame, registre: pd.Series) -> str:
+    """The largest move in ranks (``rangs_bouges``), or that none moved."""
+    if moves.empty:
+        return "**Aucun rang n'a changé** parmi les territoires d'industrie des deux phases."
+    top = moves.iloc[0]
+    return (
+        f"**Plus fort mouvement de rang** : {top['lib']} (phase {top['phase']}), {minuscule(registre[top['indicator']])}, "
+        f"de {rang_fr(top['rang_avant'], top['n'])} à {rang_fr(top['rang_apres'], top['n'])} "
+        f"({pluriel(len(moves), 'rang')} {'a' if len(moves) == 1 else 'ont'} changé en tout)."
+    )
+
+
+def fait_revisions(revisions: pd.DataFrame, registre: pd.Series, seuil_pct: float = SEUIL_PCT) -> str:
+    """How many published values were revised beyond the threshold, and the largest."""
+    if revisions.empty:
+        return f"**Aucune valeur déjà publiée n'a été révisée** de plus de {pourcent(seuil_pct)}."
+    top = revisions.sort_values("ecart_pct", ascending=False, na_position="last").iloc[0]
+    return (
+        f"**{pluriel(len(revisions), 'valeur')} déjà {'publiée révisée' if len(revisions) == 1 else 'publiées révisées'}** "
+        f"de plus de {pourcent(seuil_pct)} ; la plus forte : {top['lib']}, {minuscule(registre[top['indicator']])} "
+        f"({top['period']}), {pourcent(top['ecart_pct'])}."
+    )
+
+
+def fait_profils(changes: dict[int, pd.DataFrame]) -> str:
+    """How many territories changed profile, per phase."""
+    n = {phase: len(c) for phase, c in changes.items()}
+    if not sum(n.values()):
+        return "**Aucun territoire ne change de profil** dans la typologie des deux phases."
+    detail = ", ".join(f"phase {phase} : {nombre(k)}" for phase, k in n.items())
+    return f"**{pluriel(sum(n.values()), 'territoire')} {'change' if sum(n.values()) == 1 else 'changent'} de profil** ({detail})."
+
+
+def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
+    """The share of France's private jobs in the TI of ``phase``, now and at the start of the
+    twelve months (``mois.serie_reperes``)."""
+    part = serie.loc[(serie["cle"] == mois.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
+    first, last = part.iloc[0], part.iloc[-1]
+    since = (
+        f", contre {pourcent(first['valeur'])} en {periode_fr(first['periode'])} (emploi {first['observation']})"
+        if first["periode"] != last["periode"] else ""
+    )
+    return (
+        f"**Part de l'emploi salarié privé de France dans les territoires de la phase {phase}** : "
+        f"{pourcent(last['valeur'])} (emploi {last['observation']}){since}."
+    )
+
+
+def faits_du_mois(lignes: list[str]) -> str:
+    """The facts of the month as a Markdown list, five lines at most."""
+    return "\n".join(f"- {line}" for line in lignes[:MAX_FAITS])
+
+
+def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
+    """The data vintages as a French table: source, latest observation available at the end of
+    the month, month of its publication, next observation and the month it is expected in."""
+    def attendue(row) -> str:
+        month = periode_fr(row.attendue)
+        return f"{month} (en retard : absente des données utilisées)" if row.en_retard else month
+
+    return pd.DataFrame({
+        "Source": vintages["libelle"].to_numpy(),
+        "Dernière observation disponible": [periode_fr(o) if isinstance(o, str) else "aucune encore" for o in vintages["observation"]],
+        "Publiée en": [periode_fr(p) if isinstance(p, str) else "–" for p in vintages["publiee"]],
+        "Prochaine observation": [periode_fr(p) for p in vintages["prochaine"]],
+        "Attendue en": [attendue(r) for r in vintages.itertuples()],
+    })
+
+
+def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
+    """Share of private jobs in the TI and median employment index, one row per month, one
+    column per figure and phase (French strings)."""
+    rows = serie.loc[serie["cle"].isin([mois.PART_EMPLOI_TI, mois.INDICE_MEDIAN])]
+    wide = rows.pivot_table(index="periode", columns=["cle", "phase"], values="valeur", aggfunc="first")
+    years = rows.groupby("periode")["observation"].first()
+    out = pd.DataFrame({"Mois": [periode_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
+    for phase in sorted(rows["phase"].unique()):
+        out[f"Part de l'emploi privé dans les TI, phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
+        out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
+    return out
+
+
+def tableau_profils_mois(serie: pd.DataFrame, phase: int) -> pd.DataFrame:
+    """Number of TI of each profile of ``phase``, one row per month (French strings; "–" when a
+    profile of that name does not exist that month: names follow the profiles' centres)."""
+    rows = serie.loc[(serie["cle"] == mois.N_TI_PROFIL) & (serie["phase"] == phase)]
+    wide = rows.pivot_table(index="periode", columns="profil", values="valeur", aggfunc="first")
+    wide = wide[wide.max().sort_values(ascending=False).index]
+    return pd.DataFrame({"Mois": [periode_fr(p) for p in wide.index],
+                         **{c.capitalize(): [valeur(v, "territoires", manquant="–") for v in wide[c]] for c in wide.columns}})
+
+
+def tableau_rangs(moves: pd.DataFrame, registre: pd.Series, precedente: str, periode: str) -> pd.DataFrame:
+    """Rank moves (``rangs_bouges``) as a French table naming both months."""
+    return pd.DataFrame({
+        "Territoire": moves["lib"].to_numpy(),
+        "Phase": moves["phase"].to_numpy(),
+        "Indicateur": moves["indicator"].map(registre).to_numpy(),
+        f"Rang en {periode_fr(precedente)}": [rang_fr(r, n) for r, n in zip(moves["rang_avant"], moves["n"])],
+        f"Rang en {periode_fr(periode)}": [rang_fr(r, n) for r, n in zip(moves["rang_apres"], moves["n"])],
+    })

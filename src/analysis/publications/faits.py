@@ -196,13 +196,27 @@ INDUSTRY_METHOD = (
 def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
     """Private salaried employment (URSSAF, 2018 and latest) and the industrial estimate: its
     latest level and share, and its change from 2019 to 2022 (the years closest to the Cour des
-    comptes' 2018-2022) for all TI, for France, and the losses of the TI where it fell."""
+    comptes' 2018-2022) for all TI, for France, and the losses of the TI where it fell; as far as
+    the years published by ``periode`` allow (2018 from mid-2019, sectors from mid-2020, their
+    change once a year after 2019 is published)."""
     member = areas.membership(phase, cog)
     serie = economie.urssaf_serie(periode)
     levels = emploi.levels(member, serie)
     last = int(levels.columns.max())
     ti, fr = levels.loc[areas.ENSEMBLE_TI], levels.loc[areas.FRANCE]
+    source = "URSSAF, emploi salarié privé au 31 décembre, somme des communes"
+    rows = [
+        _row(phase, "emploi_2018", "Emploi salarié privé 2018", float(ti[2018]), "emplois", source),
+        _row(phase, "part_emploi_2018", "Part de l'emploi salarié privé 2018", 100 * ti[2018] / fr[2018], "%", source),
+    ] if 2018 in levels.columns else []
+    if last != 2018:
+        rows += [
+            _row(phase, "emploi_dernier", f"Emploi salarié privé {last}", float(ti[last]), "emplois", source),
+            _row(phase, "part_emploi_dernier", f"Part de l'emploi salarié privé {last}", 100 * ti[last] / fr[last], "%", source),
+        ]
     a38 = economie.urssaf_ze_a38(periode)
+    if a38.empty:  # no sector published yet (before mid-2020)
+        return rows
     years = sorted(int(y) for y in a38["year"].unique())
     year, start = years[-1], years[0]
     end = max(y for y in years if y <= COUR_FIN) if any(y <= COUR_FIN and y > start for y in years) else year
@@ -219,14 +233,14 @@ def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
     ind_ti = attributed.loc[areas.ENSEMBLE_TI]
     by_ti = attributed.loc[attributed.index.str.startswith("ti-")]
     change = by_ti[f"y{end}"] - by_ti[f"y{start}"]
-    source = "URSSAF, emploi salarié privé au 31 décembre, somme des communes"
-    return [
-        _row(phase, "emploi_2018", "Emploi salarié privé 2018", float(ti[2018]), "emplois", source),
-        _row(phase, "part_emploi_2018", "Part de l'emploi salarié privé 2018", 100 * ti[2018] / fr[2018], "%", source),
-        _row(phase, "emploi_dernier", f"Emploi salarié privé {last}", float(ti[last]), "emplois", source),
-        _row(phase, "part_emploi_dernier", f"Part de l'emploi salarié privé {last}", 100 * ti[last] / fr[last], "%", source),
+    rows += [
         _row(phase, "emploi_industriel", f"Emploi industriel estimé {year}", float(ind_ti[f"y{year}"]), "emplois", INDUSTRY_METHOD),
         _row(phase, "part_emploi_industriel", f"Part de l'emploi industriel {year}", 100 * ind_ti[f"y{year}"] / national[f"y{year}"], "%", INDUSTRY_METHOD),
+        _row(phase, "annee_industrie", "Dernière année de l'emploi industriel", year, "année"),
+    ]
+    if end == start:  # only 2019 is published (mid-2020 to mid-2023): no change yet
+        return rows
+    return rows + [
         _row(phase, "variation_emploi_industriel", f"Variation de l'emploi industriel estimé {start}-{end}",
              float(ind_ti[f"y{end}"] - ind_ti[f"y{start}"]), "emplois", INDUSTRY_METHOD),
         _row(phase, "variation_emploi_industriel_france", f"Variation de l'emploi industriel en France {start}-{end}",
@@ -235,7 +249,6 @@ def _emploi(phase: int, cog: int, periode: str | None) -> list[dict]:
              int((change < 0).sum()), "territoires", INDUSTRY_METHOD),
         _row(phase, "pertes_emploi_industriel", f"Emploi industriel estimé perdu par ces territoires {start}-{end}",
              float(change[change < 0].sum()), "emplois", INDUSTRY_METHOD),
-        _row(phase, "annee_industrie", "Dernière année de l'emploi industriel", year, "année"),
         _row(phase, "annee_debut_industrie", "Première année de l'emploi industriel par secteur", start, "année"),
         _row(phase, "annee_fin_industrie", "Année de fin des variations de l'emploi industriel", end, "année"),
     ]
@@ -263,11 +276,25 @@ def publies(facts: pd.DataFrame) -> pd.DataFrame:
     f = pd.concat([f, pd.Series({"cog": facts["cog"].iloc[0], "perimetre_ape": _perimetre_ape()})])
     rows = [
         {"quoi": p.quoi, "valeur": p.valeur, "unite": p.unite, "date": p.date, "source": p.source, "url": p.url, "cle": p.cle,
-         "ici": float(f[p.cle]) if p.cle else float("nan"), "explication": p.ecart(f)}
+         "ici": float(f[p.cle]) if p.cle in f.index else float("nan"), "explication": _ecart(p, f)}
         for p in PUBLIES
         if p.phase == phase
     ]
     return pd.DataFrame(rows, columns=["quoi", "valeur", "unite", "date", "source", "url", "cle", "ici", "explication"])
+
+
+PAS_ENCORE = (
+    "Les données publiées à la fin du mois ne permettent pas encore de calculer le chiffre comparable de l'observatoire."
+)
+
+
+def _ecart(p: Publie, f: pd.Series) -> str:
+    """``p.ecart`` from our facts, or ``PAS_ENCORE`` when a fact it needs is not computed yet (an
+    early month: no sector before mid-2020, no change of industrial employment before mid-2023)."""
+    try:
+        return p.ecart(f)
+    except KeyError:
+        return PAS_ENCORE
 
 
 def _perimetre_ape() -> str:

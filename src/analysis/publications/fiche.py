@@ -34,8 +34,9 @@ from analysis.config import POPULATION_VINTAGE
 from analysis.donnees import referentiel
 from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
+from analysis.indicateurs.build import non_publies
 from analysis.indicateurs.registry import INDICATORS, PILLARS, REGISTRE, key_figures, pillar_indicators
-from analysis.texte import comparer, nombre, periode_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
+from analysis.texte import comparer, minuscule, nombre, periode_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
 
 CHIFFRES_CLES = key_figures()
 PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
@@ -55,10 +56,6 @@ LECTURES_FR = {  # lecture -> (title, noun singular, noun plural, feminine)
 
 def _registre(registre: pd.DataFrame) -> pd.DataFrame:
     return registre.set_index("name")
-
-
-def _minuscule(label: str) -> str:
-    return label[0].lower() + label[1:]
 
 
 def _position(table: pd.DataFrame, key: str, column: str = "id_ti") -> int:
@@ -166,13 +163,13 @@ def _position_fr(position: str, critere: str) -> str:
 def _item(r, reg: pd.DataFrame, periods: pd.DataFrame) -> str:
     unit = reg.loc[r.indicator, "unit"]
     return (
-        f"{_minuscule(reg.loc[r.indicator, 'label'])} ({_periode(periods, r.indicator)}) : {valeur(r.value, unit)} contre "
+        f"{minuscule(reg.loc[r.indicator, 'label'])} ({_periode(periods, r.indicator)}) : {valeur(r.value, unit)} contre "
         f"{valeur(r.france, unit)} pour la France ; {rang_fr(r.rang, r.n)}, {_position_fr(r.position, r.critere)}"
     )
 
 
 def _directions_fr(reg: pd.DataFrame) -> str:
-    lower = [_minuscule(reg.loc[i, "label"]) for i, s in SENS.items() if s < 0 and i in reg.index]
+    lower = [minuscule(reg.loc[i, "label"]) for i, s in SENS.items() if s < 0 and i in reg.index]
     return (
         f"Une valeur basse est favorable pour : {' ; '.join(lower)} ; une valeur haute pour les autres indicateurs, sauf "
         "ceux qui décrivent sans juger (structure de l'emploi, prix des logements), lus comme traits distinctifs."
@@ -289,14 +286,30 @@ def texte_intro(territoire: pd.Series, membres: pd.DataFrame, communes: pd.DataF
     )
 
 
-def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=None) -> str:
-    """A sentence on the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for
-    the territory: named when few, else counted by source (the counts add up to the total)."""
-    indicators = list(dict.fromkeys([*CHIFFRES_CLES, *SENS])) if indicators is None else list(indicators)
-    row = _ligne(wide, id_ti)[indicators].astype("float64")
-    missing = row.index[row.isna()].tolist()
-    if not missing:
+def texte_pas_encore(registre: pd.DataFrame, indicators: list[str], periode: str) -> str:
+    """One sentence naming the indicators that no data published by the end of ``periode`` allow
+    to compute yet ("" when there are none)."""
+    if not indicators:
         return ""
+    labels = _registre(registre).loc[list(indicators), "label"].map(minuscule)
+    return (
+        f"À la fin de {periode_fr(periode)}, les données publiées ne permettent pas encore de calculer : "
+        + " ; ".join(labels) + "."
+    )
+
+
+def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=None, periode: str | None = None) -> str:
+    """Sentences on the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for
+    the territory: those not published yet in the month (``periode``: ``texte_pas_encore``), then
+    those its sources do not cover, named when few, else counted by source (the counts add up to
+    their total)."""
+    indicators = list(dict.fromkeys([*CHIFFRES_CLES, *SENS])) if indicators is None else list(indicators)
+    pas_encore = non_publies(wide, indicators) if periode else []
+    debut = texte_pas_encore(registre, pas_encore, periode) if pas_encore else ""
+    row = _ligne(wide, id_ti)[indicators].astype("float64")
+    missing = [i for i in row.index[row.isna()] if i not in pas_encore]
+    if not missing:
+        return debut
     reg = _registre(registre).loc[missing]
     source = reg["source"].str.split(" (", regex=False).str[0]
     if len(missing) <= MAX_LISTE:
@@ -309,7 +322,7 @@ def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indi
     else:
         verbe = "n'est pas disponible" if len(missing) == 1 else "ne sont pas disponibles"
         head = f"Sur les {nombre(len(indicators))} indicateurs de cette fiche, {nombre(len(missing))} {verbe} pour ce territoire"
-    return f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."
+    return " ".join(filter(None, [debut, f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."]))
 
 
 def _rythme(value: float, reference: float, unit: str, words: tuple[str, str, str]) -> str:
@@ -327,18 +340,23 @@ def texte_emploi(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
     lib_region = _ligne(wide, ids["region"])["lib"]
     idx = {k: _v(wide, ids[k], "emploi_prive_indice") for k in ("ti", "region", "france")}
     tcam = {k: _v(wide, ids[k], "emploi_prive_tcam") for k in ("ti", "france")}
-    first, last = per["emploi_prive_tcam"].split("-")
     if comparer(idx["ti"], 100, "indice") < 0:
         lecture = "l'emploi y a reculé" + (", alors qu'il a progressé en France" if comparer(idx["france"], 100, "indice") > 0 else "")
     else:
         lecture = "l'emploi y a progressé " + _rythme(idx["ti"], idx["france"], "indice", ("plus vite qu'en France", "moins vite qu'en France", "au même rythme qu'en France"))
-    rythme = _rythme(tcam["ti"], tcam["france"], "%/an", ("plus rapide qu'en France", "moins rapide qu'en France", "égale à celle de la France"))
+    if "emploi_prive_tcam" in per:
+        first, last = per["emploi_prive_tcam"].split("-")
+        rythme = _rythme(tcam["ti"], tcam["france"], "%/an", ("plus rapide qu'en France", "moins rapide qu'en France", "égale à celle de la France"))
+        croissance = (
+            f"De {first} à {last}, sa croissance annuelle moyenne est {rythme} "
+            f"({valeur(tcam['ti'], '%/an')} contre {valeur(tcam['france'], '%/an')})."
+        )
+    else:  # before the employment of 2018 is published (mid-2019)
+        croissance = "Sa croissance annuelle moyenne de 2014 à 2018 ne pourra être calculée qu'une fois l'emploi de 2018 publié."
     return (
         f"Fin {year}, le territoire compte {nombre(_v(wide, id_ti, 'emploi_prive'))} emplois salariés privés (URSSAF). "
         f"De 2014 à {year}, {lecture} (indice {year}, base 100 en 2014 : {nombre(idx['ti'], 1)} contre {nombre(idx['france'], 1)} "
-        f"pour la France ; région {lib_region} : {nombre(idx['region'], 1)}). "
-        f"De {first} à {last}, sa croissance annuelle moyenne est {rythme} "
-        f"({valeur(tcam['ti'], '%/an')} contre {valeur(tcam['france'], '%/an')})."
+        f"pour la France ; région {lib_region} : {nombre(idx['region'], 1)}). " + croissance
     )
 
 
@@ -346,7 +364,13 @@ def texte_shift_share(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str, sou
     """Shift-share decomposition in jobs and in % of 2019 employment, each effect read by its
     sign; the employment is estimated from the zones d'emploi unless the sums of the communes
     (``source``, ``build.source_emploi``) are used."""
-    per = periods.set_index("indicator")["period"]["ss_variation"]
+    published = periods.set_index("indicator")["period"]
+    if "ss_variation" not in published:  # the sectors of 2019 and of a later year are not both published yet
+        return (
+            "La décomposition de la variation de l'emploi depuis 2019 n'est pas encore possible : l'emploi salarié privé "
+            "par secteur n'est pas encore publié pour 2019 et une année postérieure."
+        )
+    per = published["ss_variation"]
     v = {k: _v(wide, id_ti, k) for k in ("ss_variation", "ss_effet_national", "ss_effet_structurel", "ss_effet_local", "ss_variation_pct", "ss_effet_structurel_pct", "ss_effet_local_pct")}
     if math.isnan(v["ss_variation"]):
         return "Les séries URSSAF par zone d'emploi et secteur ne couvrent pas ce territoire : la décomposition n'est pas disponible."
@@ -397,6 +421,8 @@ def texte_demandeurs(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> s
     per = periods.set_index("indicator")["period"]
     n = _v(wide, id_ti, "demandeurs_emploi")
     cover = _v(wide, id_ti, "demandeurs_emploi_couverture")
+    if "demandeurs_emploi" not in per:
+        return "La série des demandeurs d'emploi par commune utilisée ici ne compte encore aucun mois publié."
     if math.isnan(n):
         return (
             "Aucune commune du territoire ne figure dans la série des demandeurs d'emploi par commune "
@@ -436,7 +462,10 @@ def texte_piliers(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFr
         for i in PILIERS_FICHE[pillar]:
             unit = reg.loc[i, "unit"]
             value = _v(wide, id_ti, i)
-            label = f"{_minuscule(reg.loc[i, 'label'])} ({_periode(periods, i)})"
+            if i not in set(periods["indicator"]):  # no period published yet (an early month)
+                items.append(f"{minuscule(reg.loc[i, 'label'])} : pas encore publié")
+                continue
+            label = f"{minuscule(reg.loc[i, 'label'])} ({_periode(periods, i)})"
             if math.isnan(value):
                 items.append(f"{label} : non disponible")
             elif i in flagged:

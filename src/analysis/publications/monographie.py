@@ -35,7 +35,7 @@ from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.tissu_productif import TissuProductif, parts_industrie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
-from analysis.publications import fiche
+from analysis.publications import fiche, texte_evaluation
 from analysis.texte import nombre, pluriel, pourcent, valeur
 
 LIEN_SYNTHESE = "../synthese/synthese.html"
@@ -430,7 +430,7 @@ def texte_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, nom: str, voisins
     bottom = [i for i in valeurs.index if pd.notna(group.loc[i, nom]) and group.loc[i, nom] == group.loc[i].min()]
 
     def names(items: list[str]) -> str:
-        return ", ".join(fiche._minuscule(reg.loc[i, "label"]) for i in items)
+        return ", ".join(texte.minuscule(reg.loc[i, "label"]) for i in items)
 
     parts = []
     if top:
@@ -611,11 +611,13 @@ def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) 
 def texte_impact_territoire(it: ImpactTerritoire) -> str:
     """French paragraph: the territory's EPCI path vs the reweighted controls, and why a single
     territory's effect is not identified."""
-    if it.result is None:
+    if it.cohort is None:
         return (
             "Aucun EPCI du territoire ne figure dans le panel d'évaluation (EPCI couverts à moins de 50 % ou hors de France "
             "métropolitaine) : la comparaison avec des EPCI témoins n'est pas possible."
         )
+    if it.result is None:  # the employment of the entry year is not published yet
+        return texte_evaluation.texte_pas_encore_did(it.cohort, it.derniere_annee)
     t = it.trajectoire.set_index(impact.TIME)
     base, last = it.cohort - 1, int(t.index.max())
     n = int((it.epci["cohorte"] == it.cohort).sum())

@@ -13,8 +13,8 @@ import pandas as pd
 
 from analysis import texte
 from analysis.analyses.france_relance import RELANCE_GROUPES
-from analysis.analyses.monographies import CRITERES_FR, criteres_manquants
-from analysis.analyses.profils import DENSITE, profils
+from analysis.analyses.monographies import CRITERES_FR, criteres_manquants, inconnus_regle
+from analysis.analyses.profils import DENSITE, TYPOLOGY_INDICATORS, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
 from analysis.indicateurs.registry import INDICATORS
@@ -113,9 +113,16 @@ def texte_typologie(result: TypologyResult, phase: int, exclus: pd.DataFrame, im
         for reason, group in exclus.groupby("raison", sort=True)
     )
     best = result.silhouettes.loc[result.silhouettes["retenu"]].iloc[0]
+    absents = [result.indicator_labels.get(c, c).lower() for c in TYPOLOGY_INDICATORS if c not in result.raw.columns]
+    pas_encore = (
+        f" Pas encore publiés à cette date, {'un indicateur est laissé' if len(absents) == 1 else 'des indicateurs sont laissés'} "
+        f"de côté : {', '.join(absents)}."
+        if absents
+        else ""
+    )
     return (
         f"La typologie de la phase {phase} porte sur {nombre(len(result.raw))} territoires et "
-        f"{nombre(result.raw.shape[1])} indicateurs centrés-réduits ({imputation}). {left_out} "
+        f"{nombre(result.raw.shape[1])} indicateurs centrés-réduits ({imputation}).{pas_encore} {left_out} "
         f"Les profils sont obtenus par k-moyennes. Nombre de profils retenu : {result.rule}. "
         f"Une silhouette moyenne de {nombre(best['silhouette'], 3)} indique des profils qui se recouvrent en partie plutôt "
         "que des groupes bien séparés. "
@@ -159,7 +166,8 @@ def tableau_profils(result: TypologyResult) -> pd.DataFrame:
         [table, pd.DataFrame([{"profil": "Médiane des territoires", "n_ti": len(result.raw), **median.to_dict()}])],
         ignore_index=True,
     )
-    return tableau(rows, {"profil": ("Profil", None), "n_ti": ("TI", 0), **PROFIL_COLUMNS})
+    shown = {c: f for c, f in PROFIL_COLUMNS.items() if c in result.raw.columns}  # not those unpublished yet
+    return tableau(rows, {"profil": ("Profil", None), "n_ti": ("TI", 0), **shown})
 
 
 def texte_monographies(choix: pd.DataFrame) -> str:
@@ -187,8 +195,13 @@ def texte_monographies(choix: pd.DataFrame) -> str:
     note = (
         ["", "Avec les choix de l'équipe, aucun des quatre territoires ne remplit : " + " ; ".join(CRITERES_FR[c] for c in manquants) + "."]
         if manquants
-        else []
+        else [""]
     )
+    if inconnus_regle(choix):
+        note.append(
+            "À cette date, la croissance de l'emploi salarié privé depuis 2018 n'est pas encore publiée : les rôles qui la "
+            "demandent sont tenus par les profils les plus éloignés des territoires déjà retenus."
+        )
     return "\n\n".join([regle, "\n".join(items), *note[1:]])
 
 
@@ -223,9 +236,23 @@ COMPARAISON_LABELS = {
 }
 
 
+MESURES_REUSSITE = {
+    "ss_effet_local_pct": "l'effet local de la décomposition structurelle-résiduelle (la croissance de l'emploi que ni la "
+    "conjoncture nationale ni la composition sectorielle n'expliquent)",
+    "emploi_prive_tcam_ecart_france": "l'écart de croissance annuelle de l'emploi à la France depuis 2018",
+}
+
+
 def texte_comparaison(regressions: Mapping[str, pd.DataFrame], coupe: pd.DataFrame) -> str:
     """French introduction of the cross-section regressions (sample, outcomes, reading), naming
-    the territories left out and what they lack. ``coupe``: ``comparaison.comparaison_ti``."""
+    the territories left out and what they lack. ``coupe``: ``comparaison.comparaison_ti``. In a
+    month where a measure of success is not published yet, only the other is related; without
+    either, one sentence says so."""
+    if not regressions:
+        return (
+            "Ni l'effet local de la décomposition structurelle-résiduelle ni la croissance de l'emploi depuis 2018 ne sont "
+            "encore publiés à cette date : la comparaison des territoires qui font mieux n'est pas encore possible."
+        )
     n = int(next(iter(regressions.values()))["n_obs"].iloc[0])
     variables = [c for c in COMPARAISON_LABELS if c in coupe.columns and c != "const"]
     missing = coupe[variables].isna()
@@ -234,11 +261,11 @@ def texte_comparaison(regressions: Mapping[str, pd.DataFrame], coupe: pd.DataFra
     left_out = " ; ".join(
         f"{_liste(names)} (sans {_liste([COMPARAISON_LABELS[c].lower() for c in cols])})" for cols, names in groups.items()
     )
+    mesures = [MESURES_REUSSITE[o] for o in regressions]
+    quoi = f"deux mesures de réussite — {mesures[0]} et {mesures[1]} —" if len(mesures) == 2 else f"une mesure de réussite, {mesures[0]},"
     return (
-        f"Pour {nombre(n)} des {nombre(len(coupe))} territoires de la phase 1, on relie deux mesures de réussite — l'effet "
-        "local de la décomposition structurelle-résiduelle (la croissance de l'emploi que ni la conjoncture nationale ni la "
-        "composition sectorielle n'expliquent) et l'écart de croissance annuelle de l'emploi à la France depuis 2018 — à "
-        "leurs caractéristiques, à région donnée (effets fixes région). "
+        f"Pour {nombre(n)} des {nombre(len(coupe))} territoires de la phase 1, on relie {quoi} à leurs caractéristiques, à "
+        "région donnée (effets fixes région). "
         + (f"Sont laissés de côté, faute d'une des variables : {left_out}. Le recensement par EPCI ne couvre pas l'outre-mer, "
            "et ses valeurs ne décrivent pas un territoire qui réunit moins de la moitié de la population de ses EPCI. "
            if left_out else "")
@@ -270,18 +297,35 @@ def tableau_regions_fr(regions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def texte_relance(par_departement: pd.DataFrame, mensuel: pd.DataFrame, ols: pd.DataFrame) -> str:
-    """French paragraph on France Relance industrial firms and the weight of TI by département."""
-    last = mensuel["mois"].max()
+RELANCE_REVISION = "2022-02"  # the month the cumulative series was revised downwards
+
+
+def texte_relance(par_departement: pd.DataFrame, mensuel: pd.DataFrame, ols: pd.DataFrame | None) -> str:
+    """French paragraph on France Relance industrial firms and the weight of TI by département
+    (the series published so far: it starts in 2020)."""
+    if par_departement.empty:
+        return (
+            "Le Baromètre des résultats de l'action publique n'a encore publié aucun mois du suivi des entreprises "
+            "industrielles aidées par France Relance : cette section sera remplie dès le premier mois publié."
+        )
+    first, last = mensuel["mois"].min(), mensuel["mois"].max()
+    intro = (
+        "Le Baromètre des résultats de l'action publique publie, par département et par mois "
+        f"(de {texte.periode_fr(first)} à {texte.periode_fr(last)} à cette date), le nombre d'entreprises industrielles "
+        "(PME comprises) bénéficiaires des aides à l'investissement de France Relance. On le rapproche du poids des "
+        "territoires d'industrie de la phase 1 dans chaque département (part de la population départementale vivant dans "
+        "un TI). "
+    )
+    revision = ", révisé à la baisse en février 2022" if last >= RELANCE_REVISION else ""
     total = par_departement["entreprises"].sum()
     peak = mensuel.groupby("mois")["entreprises"].sum()
     slope = ols.loc[ols["term"] == "part_population_ti"].iloc[0]
     corr = par_departement["part_population_ti"].corr(par_departement["entreprises_100k"])
     groups = par_departement.groupby("groupe").apply(lambda d: 1e5 * d["entreprises"].sum() / d["population"].sum())
-    return (
+    return intro + (
         f"Fin {texte.periode_fr(last)}, {nombre(total)} entreprises industrielles avaient bénéficié des aides à l'investissement de "
         f"France Relance dans les {nombre(len(par_departement))} départements (maximum {nombre(peak.max())} en {texte.periode_fr(peak.idxmax())} : "
-        "la série est un cumul, révisé à la baisse en février 2022). "
+        f"la série est un cumul{revision}). "
         f"Rapporté à la population, le soutien est de {nombre(groups.get(RELANCE_GROUPES[2], float('nan')), 1)} entreprises pour 100 000 habitants "
         f"dans le tiers des départements où les territoires d'industrie pèsent le plus, contre "
         f"{nombre(groups.get(RELANCE_GROUPES[0], float('nan')), 1)} dans le tiers où ils pèsent le moins. "

@@ -245,6 +245,14 @@ def _perimetre_ape(file_id: str) -> str:
     return f"un extrait limité à {perimetre}, qui ne couvre qu'une partie de la France"
 
 
+def texte_pas_encore_did(cohort: int, derniere_annee: int, outcome: str = "l'emploi salarié privé") -> str:
+    """One sentence: the DiD of ``cohort`` cannot be estimated yet (its entry year is not published)."""
+    return (
+        f"L'évaluation des EPCI entrés dans le programme en {cohort} n'est pas encore possible : elle compare {outcome} "
+        f"avant et après l'entrée, et celui de {cohort} n'est pas encore publié (dernière année publiée : {derniere_annee})."
+    )
+
+
 def texte_impact_industrie(ii: evaluation_industrie.ImpactIndustrie) -> str:
     """French paragraph: what the commune × APE file covers, the EPCI compared, and the estimate
     on industrial employment or why there is none (nothing is extrapolated)."""
@@ -257,6 +265,8 @@ def texte_impact_industrie(ii: evaluation_industrie.ImpactIndustrie) -> str:
         f"{nombre(n_c)} {'servent' if n_c > 1 else 'sert'} de témoin{'s' if n_c > 1 else ''} ({nombre(n_dep)} "
         f"département{'s' if n_dep > 1 else ''}). Les EPCI couverts en partie sont écartés et rien n'est extrapolé. "
     )
+    if ii.result is None and ii.derniere_annee < ii.cohort:
+        return intro + texte_pas_encore_did(ii.cohort, ii.derniere_annee, "l'emploi salarié industriel")
     if ii.result is None:
         return intro + (
             f"L'étude d'événement sur l'emploi industriel demande au moins {nombre(evaluation_industrie.MIN_EPCI_INDUSTRIE)} "

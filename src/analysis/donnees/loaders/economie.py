@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -136,19 +137,27 @@ COMMUNES_ZE_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _year_end(year: pd.Series) -> pd.Series:
-    return year.map(lambda y: dt.date(int(y), 12, 31))
+def _year_end(year: int) -> dt.date:
+    return dt.date(int(year), 12, 31)
 
 
-def _keep_published(df: pd.DataFrame, dataset_name: str, obs_end: pd.Series, periode: str | None) -> pd.DataFrame:
-    """Rows whose observation (ending on ``obs_end``) was published by the end of ``periode``."""
+def _month_end(mois: str) -> dt.date:
+    year, month = int(mois[:4]), int(mois[5:7])
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _keep_published(
+    df: pd.DataFrame, dataset_name: str, key: pd.Series, obs_end: Callable[[object], dt.date], periode: str | None
+) -> pd.DataFrame:
+    """Rows whose observation (``key``, ending on ``obs_end(key)``) was published by the end of
+    ``periode``. The full file is read once (the cached ``_*`` loaders); this filter, decided once
+    per distinct observation, is what a month costs."""
     if periode is None:
         return df
-    known = {d: sources.published_by(dataset_name, d, periode) for d in obs_end.unique()}
-    return df.loc[obs_end.map(known).to_numpy(dtype=bool)].reset_index(drop=True)
+    published = [k for k in key.unique() if sources.published_by(dataset_name, obs_end(k), periode)]
+    return df.loc[key.isin(published).to_numpy()].reset_index(drop=True)
 
 
-@cached
 def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     """URSSAF private salaried employment (all sectors), code x echelon x year 2014-2024.
 
@@ -156,6 +165,12 @@ def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     ``communes`` echelon gives Paris, Lyon and Marseille by arrondissement municipal; its
     sum equals the ``france`` row every year.
     """
+    df = _urssaf_serie()
+    return _keep_published(df, URSSAF_DATASET, df["year"], _year_end, periode)
+
+
+@cached
+def _urssaf_serie() -> pd.DataFrame:
     path = sources.fetch(SERIE_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, ["code", "echelon", "year", "eff_total"], path.name)
@@ -163,17 +178,21 @@ def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
         {"code": str, "echelon": str, "year": "int64", "eff_total": "int64"}
     )
     df = df.assign(code=df["code"].where(df["echelon"] != "reg", df["code"].str.zfill(2)))
-    df = validate(df, URSSAF_SERIE_SCHEMA, path.name)
-    return _keep_published(df, URSSAF_DATASET, _year_end(df["year"]), periode)
+    return validate(df, URSSAF_SERIE_SCHEMA, path.name)
 
 
-@cached
 def urssaf_ze_a38(periode: str | None = None) -> pd.DataFrame:
     """URSSAF private employment by zone d'emploi 2020 x A38 sector, long by year (2019, 2022-2024).
 
     ``eff`` is NA where the file has no value (no establishment or secret); the national
     totals of the file are the sums over zones d'emploi.
     """
+    df = _urssaf_ze_a38()
+    return _keep_published(df, URSSAF_DATASET, df["year"], _year_end, periode)
+
+
+@cached
+def _urssaf_ze_a38() -> pd.DataFrame:
     path = sources.fetch(A38_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, ["code_ze", "a38", "a21", "a5", "lib", *A38_YEARS], path.name)
@@ -183,8 +202,7 @@ def urssaf_ze_a38(periode: str | None = None) -> pd.DataFrame:
         .drop(columns="col")
         .astype({"code_ze": str, "a38": str, "a21": str, "a5": str, "lib": str})
     )
-    df = validate(df, URSSAF_A38_SCHEMA, path.name)
-    return _keep_published(df, URSSAF_DATASET, _year_end(df["year"]), periode)
+    return validate(df, URSSAF_A38_SCHEMA, path.name)
 
 
 @cached
@@ -215,12 +233,17 @@ def _quarter_end(trimestre: pd.Series) -> pd.Series:
     return (first_next - pd.Timedelta(days=1)).astype("datetime64[us]")
 
 
-@cached
 def chomage_ze(periode: str | None = None) -> pd.DataFrame:
     """INSEE localised unemployment rate (%, CVS) by zone d'emploi 2020 and quarter, long.
 
     Sheet ``txcho_ze``; the second header row holds the codes (ZE2020, LIBZE2020, ..., 2003-T1).
     """
+    df = _chomage_ze()
+    return _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"], lambda end: end.date(), periode)
+
+
+@cached
+def _chomage_ze() -> pd.DataFrame:
     path = sources.fetch(CHOMAGE_ID)
     raw = pd.read_excel(path, sheet_name="txcho_ze", header=5, dtype=str, engine="calamine")
     require_columns(raw, ["ZE2020", "LIBZE2020"], path.name)
@@ -238,11 +261,9 @@ def chomage_ze(periode: str | None = None) -> pd.DataFrame:
         .astype({"code_ze": str, "lib_ze": str, "trimestre": str})
         .reset_index(drop=True)[["code_ze", "lib_ze", "trimestre", "fin_trimestre", "taux_chomage"]]
     )
-    df = validate(df, CHOMAGE_SCHEMA, path.name)
-    return _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"].dt.date, periode)
+    return validate(df, CHOMAGE_SCHEMA, path.name)
 
 
-@cached
 def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
     """Job seekers registered at France Travail per month, by commune (2,357 larger ones),
     département and région (written ``reg84`` in the file, ``84`` here with ``niveau='region'``).
@@ -252,6 +273,12 @@ def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
     carry two different rows a month, one per former commune: they are summed under the code.
     ``mois`` is YYYY-MM.
     """
+    df = _demandeurs_emploi()
+    return _keep_published(df, DEMANDEURS_DATASET, df["mois"], _month_end, periode)
+
+
+@cached
+def _demandeurs_emploi() -> pd.DataFrame:
     path = sources.fetch(DEMANDEURS_ID)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     require_columns(raw, ["codgeo", "YEAR", "Demandeurs_Emploi"], path.name)
@@ -270,27 +297,29 @@ def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
         .sum()
         .astype({"codgeo": str, "niveau": str, "mois": str})
     )
-    df = validate(df, DEMANDEURS_SCHEMA, path.name)
-    month_end = pd.to_datetime(df["mois"] + "-01").dt.to_period("M").dt.end_time.dt.date
-    return _keep_published(df, DEMANDEURS_DATASET, month_end, periode)
+    return validate(df, DEMANDEURS_SCHEMA, path.name)
 
 
-@cached
 def dvf_epci(periode: str | None = None) -> pd.DataFrame:
     """DVF housing prices (€/m²) and numbers of transactions by EPCI x year 2010-2024.
 
     ``aggregation`` is ``annuelle`` or ``triannuelle`` (3-year window centred on ``annee``,
     so it ends on ``annee + 1``).
     """
+    df = _dvf_epci()
+    last_year = df["annee"] + np.where(df["aggregation"] == "triannuelle", 1, 0)
+    return _keep_published(df, DVF_DATASET, last_year, _year_end, periode)
+
+
+@cached
+def _dvf_epci() -> pd.DataFrame:
     path = sources.fetch(DVF_ID)
     raw = pd.read_parquet(path)
     require_columns(raw, list(DVF_SCHEMA.columns.keys() - {"siren_epci"}) + ["code", "libelle"], path.name)
     df = raw.rename(columns={"code": "siren_epci", "libelle": "lib_epci"}).astype(
         {"siren_epci": str, "lib_epci": str, "aggregation": str, "annee": "int64"}
     )
-    df = validate(df, DVF_SCHEMA, path.name)
-    last_year = df["annee"] + np.where(df["aggregation"] == "triannuelle", 1, 0)
-    return _keep_published(df, DVF_DATASET, _year_end(last_year), periode)
+    return validate(df, DVF_SCHEMA, path.name)
 
 
 @cached
