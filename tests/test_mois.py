@@ -106,7 +106,7 @@ def test_every_fiche_section_computes_or_says_what_is_not_yet_published(grille, 
     ind, reg = grille[periode], registry()
     for id_ti in TERRITOIRES:
         table = fiche.chiffres_cles(ind.wide, ind.wide_periods, reg, id_ti)
-        assert len(table) == len(fiche.CHIFFRES_CLES)
+        assert len(table) == len(fiche.CHIFFRES_CLES) or (id_ti == "ti-0601" and table.empty)  # Mayotte: no value at all
         emploi = fiche.texte_emploi(ind.wide, ind.wide_periods, id_ti)
         ss = fiche.texte_shift_share(ind.wide, ind.wide_periods, id_ti)
         demandeurs = fiche.texte_demandeurs(ind.wide, ind.wide_periods, id_ti)
@@ -117,7 +117,7 @@ def test_every_fiche_section_computes_or_says_what_is_not_yet_published(grille, 
         if periode == "2019-01":
             assert "ne pourra être calculée qu'une fois l'emploi de 2018 publié" in emploi or id_ti == "ti-0601"
             assert "À la fin de janvier 2019, les données publiées ne permettent pas encore de calculer" in manquants
-            assert "pas encore publié" in piliers
+            assert "pas encore publié" in piliers or id_ti == "ti-0601"
         if periode < "2023-06":
             assert ss.startswith("La décomposition de la variation de l'emploi depuis 2019 n'est pas encore possible")
         else:

@@ -195,10 +195,11 @@ def emploi_territoires(phase: int, periode: str) -> tuple[pd.DataFrame, str]:
     return emploi_secteurs(a38, weights, ids, labels), source
 
 
-def annees(emploi: pd.DataFrame) -> tuple[int, int]:
+def annees(emploi: pd.DataFrame) -> tuple[int, int | None]:
     """The first year of the sector changes (``shiftshare.START_YEAR``, 2019) and the latest
-    year of ``emploi``, as ``tissu_territoire`` takes them."""
-    return shiftshare.START_YEAR, int(emploi["year"].max())
+    year of ``emploi``, as ``tissu_territoire`` takes them; None before any sector is published
+    (mid-2020: ``emploi`` is then empty)."""
+    return shiftshare.START_YEAR, int(emploi["year"].max()) if len(emploi) else None
 
 
 def parts_industrie(secteurs: pd.DataFrame) -> dict[str, float]:

@@ -487,11 +487,16 @@ def _industrie(secteurs: pd.DataFrame) -> pd.DataFrame:
     return secteurs.loc[secteurs["a5"] == tp.INDUSTRIE_A5]
 
 
-def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int, source: str = emploi_communal.SOURCE_REPLI) -> str:
+def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int | None, source: str = emploi_communal.SOURCE_REPLI) -> str:
     """Industrial employment of the territory by A38 sector (``tissu_productif.tableau_secteurs``):
     total, change since ``debut``, weight against France and the largest sectors. Said to be an
     estimate from the zones d'emploi unless the sums of the communes (``source``) are used."""
     industry = _industrie(secteurs)
+    if fin is None:  # no sector published yet (``tissu_productif.annees``)
+        return (
+            f"L'emploi salarié privé par secteur n'est pas encore publié : sa première année, {debut}, ne l'est qu'au milieu "
+            f"de l'année suivante. Cette section attend sa publication."
+        )
     if secteurs.empty or not secteurs["emploi_fin"].sum():
         return (
             "Les séries URSSAF par zone d'emploi et secteur ne couvrent pas ce territoire : son emploi industriel n'est pas "

@@ -240,6 +240,22 @@ def texte_trajectoire(indices: pd.DataFrame, nom: str, profil: str, voisins: lis
     )
 
 
+# Before the employment of 2019 is published (mid-2020), the sections built on the paths since
+# 2018 and on the sectors since 2019 say so in one sentence.
+EMPLOI_PAS_ENCORE = (
+    "L'emploi salarié privé de 2019 n'est pas encore publié : les trajectoires des EPCI et des communes du territoire "
+    "depuis 2018 attendent sa publication."
+)
+SECTEURS_PAS_ENCORE = (
+    "L'emploi salarié privé par secteur n'est pas encore publié (sa première année, 2019, ne l'est qu'au milieu de "
+    "l'année suivante) : le tissu productif du territoire attend sa publication."
+)
+QUESTIONS_PAS_ENCORE = (
+    "Les questions pour le terrain partent des trajectoires de l'emploi depuis 2018 et du tissu productif depuis 2019, "
+    "qui ne sont pas encore publiés."
+)
+
+
 def texte_epci_emploi(table: pd.DataFrame) -> str:
     """French sentence on the EPCI parts: the largest, the fastest and slowest since 2018."""
     last = [c for c in table.columns if c.startswith("emploi_")][-1].removeprefix("emploi_")
