@@ -26,6 +26,10 @@ ACV = "acv/acv2_geom"
 ROUEN_SHA = "578e94b61c3d594a83e115232b7ed49212b788cb05412d53ba3d86ad63daeb1a"
 NATIONAL = urssaf_ape.NATIONAL_ID
 
+# two consecutive months up to the current one (a later month is refused)
+MOIS_COURANT = config.default_periode()
+MOIS_PRECEDENT = config.decaler(MOIS_COURANT, -1)
+
 
 class Serveur:
     """What the local server serves: path (with query) -> bytes; ``coupes``: paths whose
@@ -148,8 +152,8 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     assert failed == [] and len(done) == 1 and "jusqu'à 2022" in done[0]
     assert sources.living_state()[NATIONAL]["sha256"] == ROUEN_SHA
     assert urssaf_ape.fichier() == NATIONAL and sources.copy_in_use(NATIONAL) == sources.LIVING
-    provenance.write("2026-11", provenance.collect("2026-11", {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
-    before = (tmp_path / "outputs" / "2026-11" / provenance.FILE_NAME).read_bytes()
+    provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
+    before = (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes()
     recorded = json.loads(before)
     assert recorded["jeux"]["urssaf-emploi"] == {"copies": ["vivante", "épinglée"], "derniere_periode": "2022"}
 
@@ -159,10 +163,10 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     assert failed == [] and [(c.id, c.avant, c.apres, c.message) for c in changes] == [(NATIONAL, "2022", "2023", "nouvelle année : 2023")]
     new_sha = sources.living_state()[NATIONAL]["sha256"]
     assert new_sha == changes[0].sha_apres != ROUEN_SHA and sources.observed_sha256(NATIONAL) == new_sha
-    provenance.write("2026-12", provenance.collect("2026-12", {}, "test", [NATIONAL]))
-    assert (tmp_path / "outputs" / "2026-11" / provenance.FILE_NAME).read_bytes() == before  # last month untouched
-    december = {f["id"]: f for f in provenance.read("2026-12")["fichiers"]}
-    assert december[NATIONAL]["sha256"] == new_sha and december[NATIONAL]["derniere_periode"] == "2023"
+    provenance.write(MOIS_COURANT, provenance.collect(MOIS_COURANT, {}, "test", [NATIONAL]))
+    assert (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes() == before  # last month untouched
+    courant = {f["id"]: f for f in provenance.read(MOIS_COURANT)["fichiers"]}
+    assert courant[NATIONAL]["sha256"] == new_sha and courant[NATIONAL]["derniere_periode"] == "2023"
 
     # a refresh cut halfway keeps the copy in use
     serveur.sert(NATIONAL, suivant + b"76001;...\n")

@@ -63,8 +63,8 @@ def construire(periode: str, dossier: Path | None = None, phases: tuple[int, ...
         build.write_table(membres, build.output_paths(phase, periode, dossier)[build.PROFILS], tuple(sorted({*result.fichiers, *lus})))
         _write_stamp(periode, dossier, build.stamp_lines(periode, dossier) | {line})
         if log:
-            log.info("Indicateurs de la phase %d de %s calculés en %.1f s (%s)", phase, periode,
-                     time.perf_counter() - start, paths["long"].parent)
+            log.info("Indicateurs de la phase %d de %s calculés en %.1f s (%s) ; emploi par commune et par secteur : %s",
+                     phase, periode, time.perf_counter() - start, paths["long"].parent, result.emploi)
     return bool(missing)
 
 

@@ -40,7 +40,7 @@ from analysis import config
 from analysis.donnees import cache, referentiel, sources
 from analysis.execution import historique, pipeline
 from analysis.execution.render import Document, RenderError, render_site
-from analysis.fichiers import describe_os_error, write_atomic
+from analysis.fichiers import describe_os_error
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"

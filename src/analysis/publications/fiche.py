@@ -313,7 +313,7 @@ def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indi
     reg = _registre(registre).loc[missing]
     source = reg["source"].str.split(" (", regex=False).str[0]
     if len(missing) <= MAX_LISTE:
-        detail = " (" + " ; ".join(reg["label"].map(_minuscule)) + ")"
+        detail = " (" + " ; ".join(reg["label"].map(minuscule)) + ")"
     else:
         by_source = source.value_counts().sort_index()
         detail = " : " + " ; ".join(f"{nombre(n)} de la source {s}" for s, n in by_source.items())
