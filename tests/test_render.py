@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from pypdf import PdfReader
 
 from analysis import config
-from analysis.execution import render
+from analysis.execution import pages, render, render_fallback
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
@@ -86,15 +86,15 @@ def _pdf_text(path) -> tuple[int, str]:
 
 
 def test_cell_options_reads_quarto_comments():
-    assert render.cell_options(f'#| label: fig-x\n#| fig-cap: "{CAPTION}"\nplot()') == {
+    assert pages.cell_options(f'#| label: fig-x\n#| fig-cap: "{CAPTION}"\nplot()') == {
         "label": "fig-x",
         "fig-cap": CAPTION,
     }
-    assert render.cell_options("x = 1\n#| label: not-an-option") == {}
+    assert pages.cell_options("x = 1\n#| label: not-an-option") == {}
 
 
 def test_split_title_takes_the_first_heading_out_of_the_body():
-    title, nb = render.split_title(_notebook())
+    title, nb = pages.split_title(_notebook())
     assert title == TERRITOIRE
     assert nb.cells[2].source.startswith("\nLe territoire compte")
     markdown_title = new_notebook(
@@ -105,13 +105,13 @@ def test_split_title_takes_the_first_heading_out_of_the_body():
             )
         ]
     )
-    title, nb = render.split_title(markdown_title)
+    title, nb = pages.split_title(markdown_title)
     assert title == "Fiche Vallée de l'Arve"
     assert nb.cells[0].outputs[0].data["text/markdown"] == "\nTexte."
 
 
 def test_publishable_hides_cells_and_converts_tables():
-    nb = render.publishable(_notebook())
+    nb = pages.publishable(_notebook())
     sources = "".join(cell.source for cell in nb.cells)
     assert "PARAM-INJECTE" not in sources and "CELLULE-CACHEE" not in sources and "periode =" not in sources
     image, table, warning = (cell.outputs for cell in nb.cells[1:])
@@ -128,7 +128,7 @@ def test_render_notebook_html_and_pdf(tmp_path):
     nbformat.write(_notebook(), notebook)
     html, pdf = tmp_path / "site" / "synthese.html", tmp_path / "site" / "synthese.pdf"
 
-    assert render.render_notebook(notebook, html, pdf) == TERRITOIRE
+    assert render_fallback.render_notebook(notebook, html, pdf) == TERRITOIRE
 
     page = unescape(html.read_text(encoding="utf-8")).replace("’", "'")  # pandoc typesets apostrophes
     assert f"<title>{TERRITOIRE}</title>" in page
@@ -168,19 +168,19 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
     synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
     monographie = _write(root / "monographies" / "vallee-arve.ipynb", _notebook())
     fiches = [
-        render.Document(
+        pages.Document(
             _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche")), "Vallée de l'Arve", 1, "TI-74"
         ),
-        render.Document(
+        pages.Document(
             _write(root / "fiches" / "phase2" / "TI-18.ipynb", _notebook("Fiche")), "Cœur de France", 2, "TI-18"
         ),
-        render.Document(root / "fiches" / "phase2" / "TI-XX.ipynb", "Cassé", 2, "TI-XX"),
+        pages.Document(root / "fiches" / "phase2" / "TI-XX.ipynb", "Cassé", 2, "TI-XX"),
     ]
     (root / "fiches" / "phase2" / "TI-XX.ipynb").write_text("{pas du json", encoding="utf-8")  # a broken notebook
     (root / "site").mkdir(parents=True)
     (root / "site" / "ancienne-page.html").write_text("périmée", encoding="utf-8")
 
-    report = render.render_site(periode, [render.Document(synthese), render.Document(monographie)], fiches)
+    report = render.render_site(periode, [pages.Document(synthese), pages.Document(monographie)], fiches)
 
     site = root / "site"
     assert report.renderer == "pandoc+typst" and report.site == site
@@ -222,11 +222,11 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
     root = config.periode_dir(periode)
     notebook = _write(root / "fiches" / "phase2" / "TI-18.ipynb", _notebook("Fiche"))
-    fiche = render.Document(notebook, "Cœur de France", 2, "TI-18")
+    fiche = pages.Document(notebook, "Cœur de France", 2, "TI-18")
     render.render_site(periode, [], [fiche], renderer="pandoc+typst")
     before = {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
 
-    real = render._pandoc_html
+    real = render_fallback._pandoc_html
 
     def disk_full_at_the_index(markdown, output, **kwargs):
         if output.name.startswith(".index.html."):  # what pandoc says when the disk is full
@@ -236,8 +236,8 @@ def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
 
     _write(notebook, _notebook("Fiche révisée"))  # its page is rendered again, then the index fails
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "_pandoc_html", disk_full_at_the_index)
-        with pytest.raises(render.RenderError) as error:
+        patch.setattr(render_fallback, "_pandoc_html", disk_full_at_the_index)
+        with pytest.raises(pages.RenderError) as error:
             render.render_site(periode, [], [fiche], renderer="pandoc+typst")
     assert str(error.value).startswith('rendu interrompu (RuntimeError: Pandoc died with exitcode "1"')
     assert str(error.value).endswith("(No space left on device)) ; le site précédent est conservé")
@@ -248,7 +248,7 @@ def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
 def test_render_site_rejects_notebooks_outside_the_period(periode, tmp_path):
     stray = _write(tmp_path / "ailleurs.ipynb", _notebook())
     with pytest.raises(ValueError, match="n'est pas sous"):
-        render.render_site(periode, [render.Document(stray)], [], renderer="pandoc+typst")
+        render.render_site(periode, [pages.Document(stray)], [], renderer="pandoc+typst")
 
 
 FAKE_QUARTO = """#!/bin/sh
@@ -297,10 +297,10 @@ def fake_quarto(tmp_path, monkeypatch):
 def _quarto_period(root):
     synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
     (root / "synthese" / "carte.png").write_bytes(b"png")
-    fiche = render.Document(
+    fiche = pages.Document(
         _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche")), "Vallée de l'Arve", 1, "TI-74"
     )
-    return [render.Document(synthese)], [fiche]
+    return [pages.Document(synthese)], [fiche]
 
 
 def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(periode, tmp_path, fake_quarto):
@@ -355,7 +355,7 @@ def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode,
     before = {p: p.read_bytes() for p in (root / "site").rglob("*")  if p.is_file()}
 
     monkeypatch.setenv("MODE", mode)
-    with pytest.raises(render.RenderError, match=rf"rendu incomplet avec quarto : {re.escape(missing)} ou PDF absents ou vides .*synthese/synthese.pdf"):
+    with pytest.raises(pages.RenderError, match=rf"rendu incomplet avec quarto : {re.escape(missing)} ou PDF absents ou vides .*synthese/synthese.pdf"):
         render.render_site(periode, documents, fiches)
 
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before  # byte-identical
@@ -379,29 +379,29 @@ def test_a_period_under_a_hidden_folder_is_staged_outside_it(tmp_path, fake_quar
 
 def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch):
     root = config.periode_dir(periode)
-    synthese = render.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")))
+    synthese = pages.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")))
     fiches = [
-        render.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
+        pages.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
         for n in (18, 19)
     ]
     rendered: list[str] = []
-    real = render.render_notebook
+    real = render_fallback.render_notebook
 
     def counting(notebook, *args, **kwargs):
         rendered.append(notebook.name)
         return real(notebook, *args, **kwargs)
 
-    monkeypatch.setattr(render, "render_notebook", counting)
+    monkeypatch.setattr(render_fallback, "render_notebook", counting)
 
     first = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
     assert sorted(rendered) == ["TI-18.ipynb", "TI-19.ipynb", "synthese.ipynb"]
-    pages = {p: p.read_bytes() for p in first.pages[1:] + first.pdfs}
+    bytes_before = {p: p.read_bytes() for p in first.pages[1:] + first.pdfs}
 
     rendered.clear()
     again = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
     assert rendered == []  # nothing changed: every page and PDF carried over
     assert again.pages == first.pages and again.pdfs == first.pdfs and not again.failures
-    assert {p: p.read_bytes() for p in again.pages[1:] + again.pdfs} == pages
+    assert {p: p.read_bytes() for p in again.pages[1:] + again.pdfs} == bytes_before
     index = unescape(again.index.read_text(encoding="utf-8"))
     assert "Synthèse nationale" in index and "Territoire 18" in index and "Territoire 19" in index
 
@@ -410,7 +410,7 @@ def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch)
     third = render.render_site(periode, [synthese], fiches, renderer="pandoc+typst")
     assert rendered == ["TI-19.ipynb"]
     assert "Fiche modifiée" in unescape((root / "site" / "fiches" / "phase2" / "TI-19.html").read_text(encoding="utf-8"))
-    assert third.pdfs[0].read_bytes() == pages[first.pdfs[0]]
+    assert third.pdfs[0].read_bytes() == bytes_before[first.pdfs[0]]
 
 
 def _with_draft_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -427,23 +427,23 @@ def _with_draft_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def test_draft_cells_only_in_the_draft_site(periode, fake_quarto):
     root = config.periode_dir(periode)
     monographie = _write(root / "monographies" / "ti-0001.ipynb", _with_draft_cell(_notebook()))
-    assert "NOTES-DE-TERRAIN" not in _outputs_markdown(render.publishable(nbformat.read(monographie, as_version=4)))
-    assert "NOTES-DE-TERRAIN" in _outputs_markdown(render.publishable(nbformat.read(monographie, as_version=4), brouillon=True))
+    assert "NOTES-DE-TERRAIN" not in _outputs_markdown(pages.publishable(nbformat.read(monographie, as_version=4)))
+    assert "NOTES-DE-TERRAIN" in _outputs_markdown(pages.publishable(nbformat.read(monographie, as_version=4), brouillon=True))
     # Quarto: the staged copy of the published site has no draft cell, the draft site's has it
-    render.render_site(periode, [render.Document(monographie)], [])
+    render.render_site(periode, [pages.Document(monographie)], [])
     for project in fake_quarto.iterdir():  # the website and the PDFs' projects
         staged = nbformat.read(project / "monographies" / "ti-0001.ipynb", as_version=4)
         assert not [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
     published = sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*"))
     shutil.rmtree(fake_quarto)  # the stand-in copies the staged project there
-    report = render.render_site(periode, [render.Document(monographie)], [], brouillon=True)
+    report = render.render_site(periode, [pages.Document(monographie)], [], brouillon=True)
     for project in fake_quarto.iterdir():
         staged = nbformat.read(project / "monographies" / "ti-0001.ipynb", as_version=4)
         assert [c for c in staged.cells if "brouillon" in c.metadata.get("tags", [])]
     assert report.site == root / "brouillon" and (root / "brouillon" / "monographies" / "ti-0001.pdf").exists()
     assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*.*")) == published  # untouched
     # the fallback writes the draft's text into the draft site only
-    report = render.render_site(periode, [render.Document(monographie)], [], renderer="pandoc+typst", brouillon=True)
+    report = render.render_site(periode, [pages.Document(monographie)], [], renderer="pandoc+typst", brouillon=True)
     assert "NOTES-DE-TERRAIN-A-ECRIRE" in unescape(report.index.with_name("monographies").joinpath("ti-0001.html").read_text(encoding="utf-8"))
 
 
@@ -602,7 +602,7 @@ def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
     ]))
 
     report = render.render_site(
-        periode, [render.Document(synthese)], [render.Document(fiche, "Vallée de l'Arve", 1, "TI-74")], accueil=home,
+        periode, [pages.Document(synthese)], [pages.Document(fiche, "Vallée de l'Arve", 1, "TI-74")], accueil=home,
         renderer="quarto",
     )
 
@@ -615,9 +615,9 @@ def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
     assert '<a href="synthese.pdf">Version PDF</a>' in page and "Typst" not in page
     for hidden in ("CODE-SOURCE-SECRET", "PARAM-INJECTE", "CELLULE-CACHEE", "AVERTISSEMENT"):
         assert hidden not in page
-    pages, text = _pdf_text(site / "synthese" / "synthese.pdf")
+    n_pages, text = _pdf_text(site / "synthese" / "synthese.pdf")
     text = re.sub(r"\s+", " ", text)
-    assert pages >= 1 and "Synthèse nationale" in text and "Cœur de France" in text
+    assert n_pages >= 1 and "Synthèse nationale" in text and "Cœur de France" in text
     assert "Tableau 1. – Emploi par territoire" in text and f"Figure 1. – {CAPTION}" in text
     assert "Table 1" not in text and "CODE-SOURCE-SECRET" not in text
     index = (site / "index.html").read_text(encoding="utf-8")

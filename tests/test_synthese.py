@@ -30,7 +30,7 @@ from analysis.analyses.monographies import choose_monographs
 from analysis.analyses.typologie import typology
 from analysis.donnees import provenance, referentiel, sources
 from analysis.donnees.loaders import economie, geo, relance, urssaf_ape
-from analysis.execution import render
+from analysis.execution import pages
 from analysis.indicateurs.build import (
     build_indicators,
     output_paths,
@@ -450,7 +450,7 @@ def test_monographie_notebook_executes(outputs, tmp_path):
     )
     nb = nbformat.read(out, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    published = render.publishable(nb)
+    published = pages.publishable(nb)
     text = _outputs_text(published) + "\n".join(c.source for c in published.cells if c.cell_type == "markdown")
     for section in ("## Portrait", "## Trajectoire", "## Tissu productif", "## Marché du travail et population", "## Programmes",
                     "## Forces et faiblesses", "## Questions pour le terrain", "## Provenance"):
@@ -462,7 +462,7 @@ def test_monographie_notebook_executes(outputs, tmp_path):
     assert "(../fiches/phase2/ti-7605.html)" in text and "(../fiches/phase1/ti-7604.html)" in text and "(../synthese/synthese.html)" in text
     assert "« Gard Rhodanien-Pont du Gard »" in text and "Une estimation." in text
     assert "4. En phase 1, ses communes faisaient partie d'un territoire plus large (ti-7604" in text
-    draft = _outputs_text(render.publishable(nb, brouillon=True))
+    draft = _outputs_text(pages.publishable(nb, brouillon=True))
     assert "monographies/terrain/ti-7605.md" in draft
     template = nbformat.read(config.MONOGRAPHIES_DIR / "monographie.ipynb", as_version=4)
     assert template.metadata["kernelspec"]["name"] == config.KERNEL_NAME

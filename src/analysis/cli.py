@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.donnees.referentiel import UnknownTerritoryError
         from analysis.donnees.schemas import DataContractError
         from analysis.donnees.sources import SourceError
-        from analysis.execution.render import RenderError
+        from analysis.execution.pages import RenderError
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
         known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError,

@@ -39,7 +39,8 @@ except ImportError:  # Windows
 from analysis import config
 from analysis.donnees import cache, referentiel, sources
 from analysis.execution import historique, pipeline
-from analysis.execution.render import Document, RenderError, render_site
+from analysis.execution.pages import Document, RenderError
+from analysis.execution.render import render_site
 from analysis.fichiers import describe_os_error
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"

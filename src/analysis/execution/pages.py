@@ -1,0 +1,387 @@
+"""What both renderers share: the documents of a site, notebooks reduced to what is published,
+the line of links above a page and the index.
+
+Pure functions on notebook nodes and paths (see ``render`` for the conventions notebook
+authors follow); ``render_fallback`` and ``render_quarto`` turn their results into pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import nbformat
+import yaml
+from PIL import Image
+
+from analysis import config
+
+QUARTO = "quarto"
+
+
+PANDOC_TYPST = "pandoc+typst"
+
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
+
+
+HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
+
+
+DRAFT_TAG = "brouillon"  # cells shown in the draft site only
+
+
+SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
+
+
+HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
+
+
+HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+
+
+HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
+
+
+KEEP_AS_IS = re.compile(r"<table\b[^>]*\bdata-quarto-disable-processing=[\"']true", re.IGNORECASE)
+
+
+HEADING_1 = re.compile(r"^#[ \t]+(?P<text>.+?)(?:[ \t]+\{[^}]*\})?[ \t]*#*[ \t]*$")
+
+
+CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
+
+
+FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
+
+
+PIPE_TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.MULTILINE)
+
+
+INDEX_TITLE = "Observatoire des Territoires d'industrie"
+
+
+class RenderError(RuntimeError):
+    """The site could not be rendered completely; the previous site is kept as it was."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One executed notebook to publish (an HTML page and a PDF).
+
+    ``title`` labels it in the index (default: the notebook's own title); fiches carry their
+    ``phase`` (index grouping) and ``id_ti``. ``liens``: (label, page relative to the site
+    root) shown in the line of links above the page.
+    """
+
+    notebook: Path
+    title: str | None = None
+    phase: int | None = None
+    id_ti: str | None = None
+    liens: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What ``render_site`` produced: renderer used, pages, PDFs and per-notebook failures."""
+
+    renderer: str
+    site: Path
+    pages: tuple[Path, ...]
+    pdfs: tuple[Path, ...]
+    failures: dict[Path, str] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        return self.site / "index.html"
+
+
+def cell_options(source: str) -> dict:
+    """The Quarto ``#|`` options at the top of a code cell, as a dict."""
+    lines = []
+    for line in source.splitlines():
+        match = CELL_OPTION.match(line)
+        if not match:
+            break
+        lines.append(match["yaml"])
+    return (yaml.safe_load("\n".join(lines)) or {}) if lines else {}
+
+
+def front_matter(cell) -> dict:
+    """The YAML of a Quarto front-matter raw cell (``---`` ... ``---``), else {}."""
+    match = FRONT_MATTER.match(cell.source.strip()) if cell.cell_type == "raw" else None
+    return (yaml.safe_load(match["yaml"]) or {}) if match else {}
+
+
+def split_title(nb: nbformat.NotebookNode) -> tuple[str | None, nbformat.NotebookNode]:
+    """The notebook's title and a copy of it without the heading the title came from."""
+    nb = copy.deepcopy(nb)
+    title = nb.metadata.get("title") or next(
+        (front_matter(c).get("title") for c in nb.cells[:1] if front_matter(c).get("title")), None
+    )
+    if title:
+        return str(title), nb
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            holders = [(cell, "source")]
+        elif cell.cell_type == "code":
+            holders = [(o.data, "text/markdown") for o in cell.outputs if "text/markdown" in o.get("data", {})]
+        else:
+            holders = []
+        for holder, key in holders:
+            lines = _text(holder[key]).splitlines()
+            for i, line in enumerate(lines):
+                if match := HEADING_1.match(line):
+                    holder[key] = "\n".join(lines[:i] + lines[i + 1 :])
+                    return match["text"], nb
+    return None, nb
+
+
+def _raw_html_block(html: str) -> str:
+    """A Markdown raw HTML block: pandoc passes it to HTML as it is, and leaves it out of PDFs."""
+    return f"````{{=html}}\n{html.strip()}\n````\n"
+
+
+def _html_table_block(html: str, caption: str | None) -> str:
+    """A Markdown raw HTML block holding the table (captioned); ``html_tables.lua`` makes it native."""
+    if caption:
+        html = HTML_TABLE_TAG.sub(lambda tag: f"{tag[0]}\n<caption>{escape(caption)}</caption>", html, count=1)
+    return _raw_html_block(html)
+
+
+def _hidden_tags(brouillon: bool) -> frozenset[str]:
+    return HIDDEN_CELL_TAGS if brouillon else HIDDEN_CELL_TAGS | {DRAFT_TAG}
+
+
+def publishable(nb: nbformat.NotebookNode, brouillon: bool = False) -> nbformat.NotebookNode:
+    """A copy of the notebook reduced to what is published, ready for the Markdown export.
+
+    Drops hidden cells (and ``brouillon`` cells unless ``brouillon``) and outputs and stderr, carries ``fig-cap`` / ``label`` into the
+    image outputs' metadata (read by ``templates/notebook.md.j2``), turns HTML tables into
+    raw HTML blocks (captioned by ``tbl-cap``) that ``templates/html_tables.lua`` turns into
+    native pandoc tables, and other HTML outputs into raw HTML blocks kept as they are;
+    PNG figures get a palette (``compact_png``).
+    """
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        options = cell_options(cell.source) if cell.cell_type == "code" else {}
+        if tags & _hidden_tags(brouillon) or options.get("include") is False:
+            continue
+        if cell.cell_type == "code":
+            hide_outputs = tags & HIDDEN_OUTPUT_TAGS or options.get("output") is False
+            cell.outputs = [] if hide_outputs else _publishable_outputs(cell.outputs, options)
+        cells.append(cell)
+    nb.cells = cells
+    compact_images(nb)
+    return nb
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _publishable_outputs(outputs: list, options: dict) -> list:
+    captions = iter(_as_list(options.get("fig-cap")))
+    table_captions = iter(_as_list(options.get("tbl-cap")))
+    label = options.get("label")
+    kept = []
+    for output in outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            continue
+        data = output.get("data", {})
+        html = _text(data.get("text/html", ""))
+        if any(mime.startswith("image/") for mime in data):
+            output.metadata["caption"] = next(captions, "")
+            if label and str(label).startswith("fig-"):
+                output.metadata["label"] = label
+                label = None
+        elif HTML_TABLE.search(html) and not KEEP_AS_IS.search(html):
+            output.data = {"text/markdown": _html_table_block(html, next(table_captions, None))}
+        elif html:
+            output.data = {"text/markdown": _raw_html_block(html)}
+        kept.append(output)
+    return kept
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def compact_png(data: bytes) -> bytes:
+    """A PNG figure with at most 256 colours (the same picture to the eye, for a chart), or
+    the original when that is not smaller: pages and PDFs of the site become ~4 times lighter."""
+    with Image.open(io.BytesIO(data)) as image:
+        quantized = image.convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    quantized.save(out, "PNG", compress_level=6)
+    return out.getvalue() if out.tell() < len(data) else data
+
+
+def compact_images(nb: nbformat.NotebookNode) -> None:
+    """``compact_png`` on every PNG output of the notebook, in place."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                png = base64.b64decode(_text(data["image/png"]))
+                data["image/png"] = base64.b64encode(compact_png(png)).decode("ascii")
+
+
+def shows_table(cell) -> bool:
+    """Whether a code cell's outputs hold a table (HTML or a Markdown pipe table)."""
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        html = _text(data.get("text/html", ""))
+        if (HTML_TABLE.search(html) and not KEEP_AS_IS.search(html)) or PIPE_TABLE.search(_text(data.get("text/markdown", ""))):
+            return True
+    return False
+
+
+def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: bool = True) -> str:
+    """The line of links above a page (HTML): back to the index, its PDF, then ``liens``.
+
+    ``page`` and the hrefs of ``liens`` are paths from the site root; links are written
+    relative to the page.
+    """
+    here = Path(page).parent
+
+    def rel(target: str) -> str:
+        return Path(os.path.relpath(target, here)).as_posix()
+
+    links = [f'<a href="{rel("index.html")}">← Accueil de l’Observatoire</a>'] if home else []
+    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}">Version PDF</a>'] if pdf else []
+    links += [f'<a href="{escape(rel(href))}">{escape(label)}</a>' for label, href in liens]
+    return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
+
+
+def with_title(markdown: str, title: str) -> str:
+    """Markdown headed by a YAML block giving the title (parsed as Markdown, like a heading)."""
+    return "---\n" + yaml.safe_dump({"title": title}, allow_unicode=True) + "---\n\n" + markdown
+
+
+SECTION = re.compile(r"^## ", re.MULTILINE)
+
+
+def insert_before_sections(markdown: str, before: str) -> str:
+    """``markdown`` with ``before`` inserted before its first level-2 heading (at the end without one)."""
+    if not before:
+        return markdown
+    match = SECTION.search(markdown)
+    at = match.start() if match else len(markdown)
+    return f"{markdown[:at]}\n\n{before}\n\n{markdown[at:]}"
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~^$@])", r"\\\1", text)
+
+
+def _sort_key(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def documents_markdown(documents: list[tuple[str, str, bool]]) -> str:
+    """Markdown list of the documents (title, html path from the site root, has PDF)."""
+    lines = []
+    for title, href, has_pdf in documents:
+        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
+        lines.append(f"- [{_escape(title)}]({href}){pdf}")
+    return "\n".join(lines)
+
+
+def index_markdown(
+    periode: str, documents: list[tuple[str, str, bool]], fiches: list[tuple[int, str, str, str]]
+) -> str:
+    """Markdown of the index page when there is no home page notebook.
+
+    ``documents``: (title, html path, has PDF); ``fiches``: (phase, id_ti, territory, html path);
+    paths are relative to the site root.
+    """
+    lines = [f"Résultats de la période {periode}.", "", "## Synthèse et monographies", "", documents_markdown(documents)]
+    lines += ["", "## Fiches territoriales", ""]
+    for phase in sorted({f[0] for f in fiches}):
+        group = sorted((f for f in fiches if f[0] == phase), key=lambda f: _sort_key(f[2]))
+        start = config.PHASE_START.get(phase)
+        since = f", lancée en {start}" if start else ""
+        lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
+        lines += [
+            f"- [{_escape(name)}]({href}) ({_escape(id_ti)}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
+            for _, id_ti, name, href in group
+        ]
+        lines += [":::", ""]
+    return "\n".join(lines) + "\n"
+
+
+def accueil_before(documents: list[tuple[str, str, bool]]) -> str:
+    """What the renderer puts above the home page notebook: the documents of the period."""
+    return "## Synthèse, monographies et autres documents\n\n" + documents_markdown(documents) + "\n"
+
+
+def relative_to_root(notebook: Path, root: Path) -> Path:
+    try:
+        return notebook.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ValueError(
+            f"{notebook} n'est pas sous {root}: les notebooks exécutés d'une période y sont rangés"
+        ) from None
+
+
+def page_of(doc: Document, root: Path) -> str:
+    """The page of a document, from the site root."""
+    return relative_to_root(doc.notebook, root).with_suffix(".html").as_posix()
+
+
+def attachments(accueil: Path) -> list[Path]:
+    """Files the home page notebook wrote beside it (CSV...), relative to its folder: not the
+    notebooks, their stamps, nor hidden files."""
+    folder = accueil.parent
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not p.name.endswith((".ipynb", ".ipynb.json"))
+    )
+
+
+def copy_attachments(accueil: Path, target: Path) -> list[Path]:
+    files = attachments(accueil)
+    for relative in files:
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(accueil.parent / relative, target / relative)
+    return [target / f for f in files]
+
+
+def listing(
+    root: Path, documents: list[Document], fiches: list[Document], titles: dict[Path, str]
+) -> tuple[list[tuple[str, str, bool]], list[tuple[int, str, str, str]]]:
+    docs = [(d.title or titles[d.notebook], page_of(d, root), True) for d in documents if d.notebook in titles]
+    listed = [
+        (d.phase or 0, d.id_ti or d.notebook.stem, d.title or titles[d.notebook], page_of(d, root))
+        for d in fiches
+        if d.notebook in titles
+    ]
+    return docs, listed
+
+
+def cell_markdown(cell) -> str:
+    """The Markdown a cell publishes: its source, or its Markdown outputs."""
+    if cell.cell_type == "markdown":
+        return cell.source
+    if cell.cell_type == "code":
+        return "\n".join(_text(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", []))
+    return ""

@@ -1,0 +1,182 @@
+"""The Quarto renderer: the notebooks are copied into a staging Quarto project configured by
+``_quarto.yml`` (repository root) and rendered with ``quarto render <staging> --no-execute``.
+
+Each staged notebook gets a front-matter title, its line of links (a raw HTML cell), a
+``tbl-`` label on each cell that shows a captioned table (Quarto captions a table, with the
+prefix "Tableau", only when it is labelled) and, through a ``_metadata.yml`` in its folder,
+the Typst PDF format. ``templates/html_tables.lua`` (as a ``pre-ast`` filter) and
+``templates/composants.css`` are copied into the project, so tables and index look as in the
+fallback. Quarto does not support ``embed-resources`` in website projects, so its pages share
+the site's ``site_libs/`` and figure folders: publish ``site/`` as a whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from analysis import config
+from analysis.execution.pages import (
+    DRAFT_SITE,
+    DRAFT_TAG,
+    INDEX_TITLE,
+    QUARTO,
+    SECTION,
+    SITE,
+    TEMPLATES,
+    Document,
+    RenderError,
+    RenderReport,
+    accueil_before,
+    cell_markdown,
+    cell_options,
+    compact_images,
+    copy_attachments,
+    front_matter,
+    index_markdown,
+    listing,
+    nav,
+    page_of,
+    relative_to_root,
+    shows_table,
+    split_title,
+    with_title,
+)
+
+QUARTO_CONFIG = config.ROOT / "_quarto.yml"
+
+
+# copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
+QUARTO_FILES = ("html_tables.lua", "composants.css")
+
+
+# not copied into the Quarto staging project: documents it would render, published sites
+STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", SITE, DRAFT_SITE, ".*")
+
+
+def _quarto_notebook(
+    notebook: Path, title: str, nav_html: str = "", before: str = "", front: dict | None = None, brouillon: bool = False
+) -> nbformat.NotebookNode:
+    """The staged copy of a notebook: its title (and ``front`` options) in a Quarto
+    front-matter raw cell, then its line of links (HTML only); ``before`` (Markdown) is put
+    before the first level-2 heading;
+    each cell showing a captioned table gets a ``tbl-`` label (Quarto captions only
+    labelled tables); PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
+    dropped unless ``brouillon``."""
+    _, nb = split_title(nbformat.read(notebook, as_version=4))
+    if not brouillon:
+        nb.cells = [c for c in nb.cells if DRAFT_TAG not in c.metadata.get("tags", [])]
+    options = front_matter(nb.cells[0]) if nb.cells else {}
+    if options:
+        nb.cells = nb.cells[1:]
+    options = {**options, **(front or {}), "title": title}
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell_opts = cell_options(cell.source)
+        if cell_opts.get("tbl-cap") and not cell_opts.get("label") and shows_table(cell):
+            n += 1
+            cell.source = f"#| label: tbl-{n}\n{cell.source}"
+    compact_images(nb)
+    if before:
+        at = next((i for i, cell in enumerate(nb.cells) if SECTION.search(cell_markdown(cell))), len(nb.cells))
+        if at < len(nb.cells) and nb.cells[at].cell_type == "markdown":  # the heading within a Markdown cell
+            source = nb.cells[at].source
+            cut = SECTION.search(source).start()
+            nb.cells[at].source = source[cut:]
+            if cut:
+                nb.cells.insert(at, nbformat.v4.new_markdown_cell(source[:cut]))
+                at += 1
+        nb.cells.insert(at, nbformat.v4.new_markdown_cell(before))
+    header = "---\n" + yaml.safe_dump(options, allow_unicode=True, sort_keys=False) + "---"
+    top = [nbformat.v4.new_raw_cell(header)]
+    if nav_html:
+        top.append(nbformat.v4.new_raw_cell(nav_html, metadata={"raw_mimetype": "text/html"}))
+    nb.cells = top + nb.cells
+    return nb
+
+
+def _stage_notebook(project: Path, root: Path, doc: Document, nb: nbformat.NotebookNode, pdf: bool) -> None:
+    """Write a staged notebook into a Quarto project, with the figure files beside it and, for
+    a project of PDFs, the folder's Typst set-up (``quarto_pdf.yml``, ``report.typ``)."""
+    target = project / relative_to_root(doc.notebook, root)
+    if not target.parent.exists():
+        # figure files beside the notebooks; no other document Quarto would render
+        shutil.copytree(doc.notebook.parent, target.parent, ignore=shutil.ignore_patterns(*STAGING_IGNORE))
+        if pdf:
+            shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
+            shutil.copy2(TEMPLATES / "report.typ", target.parent / "report.typ")
+    nbformat.write(nb, target)
+
+
+def _new_project(parent: Path, prefix: str) -> Path:
+    project = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    shutil.copy2(QUARTO_CONFIG, project / "_quarto.yml")
+    for name in QUARTO_FILES:
+        shutil.copy2(TEMPLATES / name, project / name)
+    return project
+
+
+def render_quarto(
+    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
+) -> RenderReport:
+    """One Quarto website project renders the HTML pages; the PDFs are rendered at the same
+    time by ``os.cpu_count()`` other projects sharing out the notebooks (``--to typst``):
+    Quarto renders the documents of a project one after the other."""
+    root = config.periode_dir(periode)
+    site = root / (DRAFT_SITE if brouillon else SITE)
+    # Quarto skips every input under a folder whose name starts with "." (its project scan
+    # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
+    # the staging projects live beside the staging site, outside any hidden folder.
+    with tempfile.TemporaryDirectory(prefix="quarto-", dir=staging.parent) as tmp:
+        project = _new_project(Path(tmp), "site-")
+        n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
+        pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
+        titles = {}
+        for i, doc in enumerate(documents + fiches):
+            own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            titles[doc.notebook] = own or doc.title or doc.notebook.stem
+            nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page_of(doc, root), True, doc.liens, home=False),
+                                  brouillon=brouillon)
+            _stage_notebook(project, root, doc, nb, pdf=False)
+            _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
+        docs, listed = listing(root, documents, fiches, titles)
+        extra: list[Path] = []
+        if accueil is not None:
+            files = copy_attachments(accueil, project)
+            # files the page links to are published with it (Quarto does not see links in raw HTML)
+            front = {"resources": [f.relative_to(project).as_posix() for f in files], "toc": False, "page-layout": "full"}
+            own, _ = split_title(nbformat.read(accueil, as_version=4))
+            staged = _quarto_notebook(accueil, own or INDEX_TITLE, before=accueil_before(docs), front=front, brouillon=brouillon)
+            nbformat.write(staged, project / "index.ipynb")
+            extra = [site / f.relative_to(project) for f in files]
+        else:
+            index = with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+            (project / "index.qmd").write_text(index, encoding="utf-8")
+        outputs = [staging] + [Path(tmp) / f"pdf{i}" for i in range(n_pdf)]
+        commands = [["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)]] + [
+            ["quarto", "render", str(pdf), "--to", "typst", "--no-execute", "--output-dir", str(out)]
+            for pdf, out in zip(pdf_projects, outputs[1:])
+        ]
+        running = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in commands]
+        for process in running:
+            log, _ = process.communicate()
+            if process.returncode != 0:
+                for other in running:
+                    other.kill()
+                tail = "\n".join(log.strip().splitlines()[-15:])
+                raise RenderError(f"quarto render a échoué (code {process.returncode}) ; le site précédent est conservé.\n{tail}")
+        for out in outputs[1:]:
+            for pdf in out.rglob("*.pdf"):
+                (staging / pdf.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(pdf, staging / pdf.relative_to(out))
+    pages = [site / "index.html"] + [site / page_of(d, root) for d in documents + fiches] + extra
+    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in documents + fiches]
+    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
