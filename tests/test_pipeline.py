@@ -17,6 +17,7 @@ import pytest
 
 from analysis import config
 from analysis.donnees.cache import sources_digest
+from analysis.execution.journal import setup_run_logger
 from analysis.execution.pipeline import (
     JobResult,
     NotebookJob,
@@ -26,7 +27,6 @@ from analysis.execution.pipeline import (
     failed_path,
     is_up_to_date,
     job_digest,
-    setup_run_logger,
     stamp_path,
     summarize,
     write_manifest,

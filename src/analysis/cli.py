@@ -105,13 +105,13 @@ def _run(args: argparse.Namespace) -> int:
 def _historique(args: argparse.Namespace) -> int:
     import time
 
-    from analysis.execution import historique, pipeline
+    from analysis.execution import historique, journal
 
     debut, _, fin = args.periodes.partition(":")
     debut, fin = config.check_periode(debut), config.check_periode(fin or debut)  # nothing written for a bad range
     if debut > fin:
         raise config.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
-    log = pipeline.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
+    log = journal.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
     start = time.perf_counter()
     months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}

@@ -234,10 +234,39 @@ def _papermill_path(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
-    """Execute one job in a pool worker; never raises."""
+def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout: int) -> None:
+    """papermill: ``job``'s template executed with its parameters into ``target``, in the
+    folder of its output; a kernel that failed to start before any cell ran is started again
+    (``KERNEL_START_RETRIES`` times)."""
     import papermill
 
+    output = job.output.resolve()
+    for attempt in range(1 + KERNEL_START_RETRIES):
+        cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
+        try:
+            papermill.execute_notebook(
+                _papermill_path(job.template.resolve()),
+                _papermill_path(target),
+                parameters=job.parameters,
+                kernel_name=kernel,
+                cwd=str(output.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                start_timeout=start_timeout,
+                # The executed notebook is complete once the last cell replied: kill the kernel
+                # rather than wait for its graceful exit (~0.2 s per notebook).
+                shutdown_kernel="immediate",
+                on_cell_start=lambda cell_index, **_: cells_sent.append(cell_index),
+            )
+            break
+        except Exception:
+            if cells_sent or attempt == KERNEL_START_RETRIES:
+                raise
+
+
+def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
+    """Execute one job in a pool worker; never raises."""
     output = job.output.resolve()
     stamp, failed = stamp_path(output), failed_path(output)
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -248,28 +277,7 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         _clean_temps(output)
         stamp.unlink(missing_ok=True)
         failed.unlink(missing_ok=True)
-        for attempt in range(1 + KERNEL_START_RETRIES):
-            cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
-            try:
-                papermill.execute_notebook(
-                    _papermill_path(job.template.resolve()),
-                    _papermill_path(tmp),
-                    parameters=job.parameters,
-                    kernel_name=kernel,
-                    cwd=str(output.parent),
-                    progress_bar=False,
-                    log_output=False,
-                    request_save_on_cell_execute=False,
-                    start_timeout=start_timeout,
-                    # The executed notebook is complete once the last cell replied: kill the kernel
-                    # rather than wait for its graceful exit (~0.2 s per notebook).
-                    shutdown_kernel="immediate",
-                    on_cell_start=lambda cell_index, **_: cells_sent.append(cell_index),
-                )
-                break
-            except Exception:
-                if cells_sent or attempt == KERNEL_START_RETRIES:
-                    raise
+        _execute_notebook(job, tmp, kernel, start_timeout)
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
         record = {
@@ -479,59 +487,3 @@ def _previous_jobs(path: Path) -> list[dict]:
     return [job for job in jobs if isinstance(job, dict) and "output" in job]
 
 
-class _RunLogFile(logging.FileHandler):
-    """The run's log file. When it cannot be written (disk full, read-only), that is said once
-    on stderr and the messages go on to the console only, instead of a traceback per message."""
-
-    failure: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.failure is None:
-            super().emit(record)
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        error = sys.exc_info()[1]
-        if not isinstance(error, OSError):
-            super().handleError(record)
-        elif self.failure is None:
-            self.failure = describe_os_error(error, self.baseFilename)
-            sys.stderr.write(f"journal du run non écrit : {self.failure} ; la suite ne s'affiche qu'ici\n")
-
-    def close(self) -> None:
-        try:
-            super().close()
-        except OSError:  # the unwritten end of a log that could not be written
-            pass
-
-
-
-
-class _TqdmConsoleHandler(logging.StreamHandler):
-    """Console handler writing through tqdm, so that messages do not break the progress bar."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            tqdm.write(self.format(record), file=self.stream)
-        except Exception:
-            self.handleError(record)
-
-
-def setup_run_logger(log_path: Path) -> logging.Logger:
-    """Logger of one run: everything (with timestamps) to ``log_path``, INFO+ concise on stderr."""
-    log_path = Path(log_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger("analysis.run")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    file_handler = _RunLogFile(log_path, mode="w", encoding="utf-8")
-    file_handler.setLevel(logging.DEBUG)
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
-    console = _TqdmConsoleHandler(sys.stderr)
-    console.setLevel(logging.INFO)
-    console.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(file_handler)
-    logger.addHandler(console)
-    return logger

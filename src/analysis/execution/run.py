@@ -24,6 +24,7 @@ Everything goes under ``outputs/<periode>/``; nothing outside that folder is wri
 from __future__ import annotations
 
 import contextlib
+import logging
 import datetime as dt
 import os
 import time
@@ -38,7 +39,7 @@ except ImportError:  # Windows
 
 from analysis import config
 from analysis.donnees import cache, referentiel, sources
-from analysis.execution import historique, pipeline
+from analysis.execution import historique, journal, pipeline
 from analysis.execution.pages import Document, RenderError
 from analysis.execution.render import render_site
 from analysis.fichiers import describe_os_error
@@ -186,13 +187,11 @@ def run_periode(
 def _run_periode(
     periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool
 ) -> RunOutcome:
-    from analysis.analyses import monographies
     from analysis.donnees import provenance
-    from analysis.indicateurs.build import PROFILS, dossier_du_mois, output_paths
 
     out = config.periode_dir(periode)
     started = dt.datetime.now()
-    log = pipeline.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
+    log = journal.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
     log.info("Période %s (données publiées au %s), phases %s", periode, sources.asof_date(periode), phases)
 
     timings: dict[str, float] = {}
@@ -202,32 +201,12 @@ def _run_periode(
     publications = not territoires
     # the publications compare both phases: their indicator tables are built whatever --phase
     built = prepare_inputs(periode, config.PHASES if publications else phases, parameters, code, log)
-    if publications:  # the months the changes page compares with, kept under this month if never built
-        earlier = historique.assurer(historique.precedents(periode), lambda m: dossier_du_mois(m, periode), own=False,
-                                     jobs_n=jobs_n, log=log, connus={periode: output_paths(1, periode)["long"].parent})
-        built += [output_paths(phase, m.periode, m.dossier)[t] for m in earlier for phase in config.PHASES for t in ("long", PROFILS)]
+    if publications:
+        built += _previous_months(periode, jobs_n, log)
     timings["indicateurs"] = time.perf_counter() - t0
 
     fiches = [job for phase in phases for job in fiche_jobs(periode, phase, territoires)]
-    first: list[pipeline.NotebookJob] = []  # the longest notebook, started first
-    last: list[pipeline.NotebookJob] = []  # after the fiches: they read what the synthesis stored
-    if publications:
-
-        first.append(_job(SYNTHESE_TEMPLATE, out / SYNTHESE, "synthèse", periode=periode))
-        # computes and stores the phase-2 typology (cache.stored) that the monographs and the
-        # changes page read; the synthesis stores the phase-1 one and the DiD estimates
-        chosen = monographies.monographies(periode)
-        last += [
-            _job(MONOGRAPHIE_TEMPLATE, out / MONOGRAPHIES / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
-                 territoire=row.id_ti, phase=monographies.MONOGRAPHIE_PHASE, periode=periode)
-            for row in chosen.itertuples()
-        ]
-        last.append(_job(CHANGEMENTS_TEMPLATE, out / CHANGEMENTS, "changements", periode=periode))
-        # the home page reads the typology the synthesis stores, like the monographs
-        last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
-        # the site shows it at methodes/methodes.html, where every document links
-        last.append(_job(METHODES_TEMPLATE, out / METHODES, "méthodes", periode=periode))
-        last += region_jobs(periode)
+    first, last = publication_jobs(periode) if publications else ([], [])
     documents = first + last
 
     t1 = time.perf_counter()
@@ -244,37 +223,19 @@ def _run_periode(
     site = renderer = render_error = None
     if render:
         t2 = time.perf_counter()
-        try:
-            report = render_published(periode, results, len(documents))
-        except (RenderError, OSError) as error:  # the previous site is kept; the run reports the failure
-            render_error = describe_os_error(error) if isinstance(error, OSError) else str(error)
-            renderer = "échec"
-            log.error("Rendu du site en échec : %s", error)
-        else:
-            site, renderer = report.site, report.renderer
-            log.info("Site rendu avec %s : %s", renderer, report.index)
-            for path, error in report.failures.items():
-                log.error("Rendu en échec pour %s : %s", path, error)
+        site, renderer, render_error = _render_step(periode, results, len(documents), log)
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
-    manifest, manifest_error = out / "manifest.json", None
-    try:
-        pipeline.write_manifest(
-            manifest,
-            results,
-            {
-                "periode": periode,
-                "parametres": parameters,
-                "version_code": code,
-                "fichiers": provenance.read(periode)["fichiers"],
-                "rendu": renderer,
-                "durees_s": {k: round(v, 2) for k, v in timings.items()},
-            },
-        )
-    except OSError as error:  # the outcome is still reported; the previous manifest is left as it was
-        manifest_error = describe_os_error(error, manifest)
-        log.error("Manifeste non écrit : %s", manifest_error)
+    manifest = out / "manifest.json"
+    manifest_error = _write_run_manifest(manifest, results, {
+        "periode": periode,
+        "parametres": parameters,
+        "version_code": code,
+        "fichiers": provenance.read(periode)["fichiers"],
+        "rendu": renderer,
+        "durees_s": {k: round(v, 2) for k, v in timings.items()},
+    }, log)
     log.info(pipeline.summarize(results[len(documents):]))
     if documents:
         log.info(pipeline.summarize(results[: len(documents)], noun="publication"))
@@ -283,6 +244,63 @@ def _run_periode(
     return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer,
                       render_error=render_error, manifest_error=manifest_error)
 
+
+
+
+def _previous_months(periode: str, jobs_n: int, log: logging.Logger) -> list[Path]:
+    """The indicator tables of the months the changes page compares with (built, or kept under
+    this month's folder when never built: ``build.dossier_du_mois``)."""
+    from analysis.indicateurs.build import PROFILS, dossier_du_mois, output_paths
+
+    earlier = historique.assurer(historique.precedents(periode), lambda m: dossier_du_mois(m, periode), own=False,
+                                 jobs_n=jobs_n, log=log, connus={periode: output_paths(1, periode)["long"].parent})
+    return [output_paths(phase, m.periode, m.dossier)[t] for m in earlier for phase in config.PHASES for t in ("long", PROFILS)]
+
+def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pipeline.NotebookJob]]:
+    """The publications of a month: the synthesis, started first (the longest notebook), and what
+    runs after the fiches because it reads what the synthesis stored (the phase-2 typology):
+    the monographs, the changes page, the home page, the methods page and the régions' pages."""
+    from analysis.analyses import monographies
+
+    out = config.periode_dir(periode)
+    first = [_job(SYNTHESE_TEMPLATE, out / SYNTHESE, "synthèse", periode=periode)]
+    last = [
+        _job(MONOGRAPHIE_TEMPLATE, out / MONOGRAPHIES / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
+             territoire=row.id_ti, phase=monographies.MONOGRAPHIE_PHASE, periode=periode)
+        for row in monographies.monographies(periode).itertuples()
+    ]
+    last.append(_job(CHANGEMENTS_TEMPLATE, out / CHANGEMENTS, "changements", periode=periode))
+    last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
+    # the site shows it at methodes/methodes.html, where every document links
+    last.append(_job(METHODES_TEMPLATE, out / METHODES, "méthodes", periode=periode))
+    return first, last + region_jobs(periode)
+
+
+def _render_step(periode: str, results: list[pipeline.JobResult], n_documents: int,
+                 log: logging.Logger) -> tuple[Path | None, str | None, str | None]:
+    """Render the site of the run: (site, renderer, None), or (None, "échec", why) when it
+    failed; the previous site is then kept and the run reports the failure."""
+    try:
+        report = render_published(periode, results, n_documents)
+    except (RenderError, OSError) as error:
+        log.error("Rendu du site en échec : %s", error)
+        return None, "échec", describe_os_error(error) if isinstance(error, OSError) else str(error)
+    log.info("Site rendu avec %s : %s", report.renderer, report.index)
+    for path, error in report.failures.items():
+        log.error("Rendu en échec pour %s : %s", path, error)
+    return report.site, report.renderer, None
+
+
+def _write_run_manifest(manifest: Path, results: list[pipeline.JobResult], run: dict, log: logging.Logger) -> str | None:
+    """Write the month's manifest; the reason it could not be written, else None (the outcome
+    is still reported and the previous manifest left as it was)."""
+    try:
+        pipeline.write_manifest(manifest, results, run)
+    except OSError as error:
+        reason = describe_os_error(error, manifest)
+        log.error("Manifeste non écrit : %s", reason)
+        return reason
+    return None
 
 def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[list[Document], list[Document], Path | None]:
     """What to render: the publications, the fiches and the home page notebook (or None),
