@@ -71,28 +71,13 @@ def _tidy(estimates: np.ndarray, cov: np.ndarray, df: int) -> pd.DataFrame:
                          "ci_high": estimates + q * se, "p_value": p})
 
 
-def callaway_santanna(
-    panel: pd.DataFrame,
-    *,
-    outcome: str = "emploi",
-    control: Literal["never", "not_yet"] = "never",
-    cluster: str = CLUSTER,
-) -> CohortResult:
-    """Group-time ATTs of log ``outcome`` for every cohort of ``panel`` (one row per unit x year
-    with ``siren_epci, year, <outcome>, treated_cohort, departement``; balanced on the years
-    used), aggregated by cohort, by event time and overall (see the module docstring)."""
-    if control not in ("never", "not_yet"):
-        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
-    data = panel[panel[outcome] > 0]
-    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
-    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
-    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
-    clusters, labels = pd.factorize(units[cluster])
-    n_clusters = len(labels)
-    years = [int(v) for v in y.columns]
-    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
+def _group_time(y: pd.DataFrame, cohort: np.ndarray, cohorts: list[int],
+                control: Literal["never", "not_yet"]) -> tuple[pd.DataFrame, np.ndarray, dict[int, np.ndarray]]:
+    """The group-time ATTs of ``y`` (log outcome, units x years): one row per cohort x year
+    against the cohort's base year ``g - 1``; the influence function of each (units x cells);
+    per cohort, the controls used by at least one post-treatment cell."""
     never = np.isnan(cohort)
-
+    years = [int(v) for v in y.columns]
     rows, influence = [], []
     used = {g: np.zeros(len(y), dtype=bool) for g in cohorts}  # controls of at least one post-treatment cell
     for g in cohorts:
@@ -119,8 +104,30 @@ def callaway_santanna(
             psi[co] = -(delta[co] - m_c) / n_c
             rows.append({"cohort": g, "year": t, "rel_year": t - g, "estimate": m_t - m_c, "n_treated": n_t, "n_controls": n_c})
             influence.append(psi)
-    gt = pd.DataFrame(rows)
-    psi = np.column_stack(influence)
+    return pd.DataFrame(rows), np.column_stack(influence), used
+
+
+def callaway_santanna(
+    panel: pd.DataFrame,
+    *,
+    outcome: str = "emploi",
+    control: Literal["never", "not_yet"] = "never",
+    cluster: str = CLUSTER,
+) -> CohortResult:
+    """Group-time ATTs of log ``outcome`` for every cohort of ``panel`` (one row per unit x year
+    with ``siren_epci, year, <outcome>, treated_cohort, departement``; balanced on the years
+    used), aggregated by cohort, by event time and overall (see the module docstring)."""
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
+    data = panel[panel[outcome] > 0]
+    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
+    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
+    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
+    clusters, labels = pd.factorize(units[cluster])
+    n_clusters = len(labels)
+    years = [int(v) for v in y.columns]
+    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
+    gt, psi, used = _group_time(y, cohort, cohorts, control)
     df = n_clusters - 1
 
     def aggregate(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -273,6 +273,29 @@ def _design_sample(panel: pd.DataFrame, cohort: int, control: str, years: tuple[
     return panel[keep & panel[TIME].between(*years)].assign(traite=treated)
 
 
+def _event_study(data: pd.DataFrame, rel: pd.Series, cohort: int, weight_col: str | None,
+                 cluster: str) -> tuple[pd.DataFrame, WaldTest | None]:
+    """The event study of ``estimate_did``: one coefficient per year relative to ``cohort``
+    (``rel``; the year before treatment is the reference, shown at 0) and the joint test of
+    the leads (years -2 and before), None without a lead."""
+    ks = sorted(int(k) for k in rel.dropna().unique() if k != -1)
+    dummies = {f"rel_{k}": (rel == k).astype("float64") for k in ks}
+    data = data.assign(**dummies)
+    fit_es, g_es = _fit_twfe(data, "log_y", list(dummies), weight_col, cluster)
+    es = _tidy(fit_es, list(dummies), g_es).assign(rel_year=ks)
+    reference = pd.DataFrame([{"term": "rel_-1", "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0,
+                               "ci_high": 0.0, "p_value": np.nan, "n_obs": int(fit_es.nobs),
+                               "n_clusters": g_es, "rel_year": -1}])
+    es = (
+        pd.concat([es, reference.astype({"n_clusters": "Int64"})], ignore_index=True)
+        .sort_values("rel_year", ignore_index=True)
+        .assign(year=lambda d: d["rel_year"] + cohort, reference=lambda d: d["rel_year"] == -1)
+    )
+    leads = [f"rel_{k}" for k in ks if k <= -2]
+    pretrend = wald_test(fit_es, leads) if leads else None
+    return es, pretrend
+
+
 def estimate_did(
     panel: pd.DataFrame,
     *,
@@ -325,21 +348,7 @@ def estimate_did(
     if not event_study:
         return DidResult(design, cohort, years, coefficients, pd.DataFrame(), None, weights, n_treated, n_controls)
 
-    ks = sorted(int(k) for k in rel.dropna().unique() if k != -1)
-    dummies = {f"rel_{k}": (rel == k).astype("float64") for k in ks}
-    data = data.assign(**dummies)
-    fit_es, g_es = _fit_twfe(data, "log_y", list(dummies), weight_col, cluster)
-    es = _tidy(fit_es, list(dummies), g_es).assign(rel_year=ks)
-    reference = pd.DataFrame([{"term": "rel_-1", "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0,
-                               "ci_high": 0.0, "p_value": np.nan, "n_obs": int(fit_es.nobs),
-                               "n_clusters": g_es, "rel_year": -1}])
-    es = (
-        pd.concat([es, reference.astype({"n_clusters": "Int64"})], ignore_index=True)
-        .sort_values("rel_year", ignore_index=True)
-        .assign(year=lambda d: d["rel_year"] + cohort, reference=lambda d: d["rel_year"] == -1)
-    )
-    leads = [f"rel_{k}" for k in ks if k <= -2]
-    pretrend = wald_test(fit_es, leads) if leads else None
+    es, pretrend = _event_study(data, rel, cohort, weight_col, cluster)
     return DidResult(design, cohort, years, coefficients, es, pretrend, weights, n_treated, n_controls)
 
 
