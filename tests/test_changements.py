@@ -8,7 +8,7 @@ from analysis.publications import changements
 
 
 def _long(rows):
-    return pd.DataFrame(rows, columns=["id_ti", "lib", "indicator", "period", "value"])
+    return pd.DataFrame(rows, columns=["id_ti", "lib", "indicator", "observation", "value"])
 
 
 AVANT = _long([
@@ -33,7 +33,7 @@ def test_new_periods_are_listed_per_indicator() -> None:
 
 def test_only_moves_beyond_the_threshold_are_reported() -> None:
     moved = changements.mouvements(AVANT, APRES, seuil_pct=1.0)
-    assert moved[["id_ti", "period"]].values.tolist() == [["ti-0002", "2023"]]
+    assert moved[["id_ti", "observation"]].values.tolist() == [["ti-0002", "2023"]]
     assert round(moved.loc[0, "ecart_pct"], 6) == 10.0
 
 

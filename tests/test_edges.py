@@ -20,7 +20,7 @@ import pytest
 
 from analysis import config, fichiers
 from analysis.donnees import sources
-from analysis.execution import pipeline
+from analysis.execution import journal, pipeline
 from analysis.cli import main
 
 TERRITOIRE = "ti-2405"
@@ -177,7 +177,7 @@ def test_outputs_that_cannot_be_written_stop_the_run_with_a_french_message(
 
 
 def test_a_log_that_cannot_be_written_is_said_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    log = pipeline.setup_run_logger(tmp_path / "logs" / "run.log")
+    log = journal.setup_run_logger(tmp_path / "logs" / "run.log")
     [handler] = [h for h in log.handlers if isinstance(h, logging.FileHandler)]
 
     def full(text: str) -> int:

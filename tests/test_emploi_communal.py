@@ -29,7 +29,7 @@ def member() -> pd.DataFrame:
 def _emploi_prive(member: pd.DataFrame, serie: pd.DataFrame) -> pd.DataFrame:
     labels = pd.DataFrame({"id_ti": member["id_ti"].unique(), "region": None})
     long = emploi.indicators(member, serie, labels)
-    return long.loc[long["indicator"] == "emploi_prive"].pivot(index="id_ti", columns="period", values="value")
+    return long.loc[long["indicator"] == "emploi_prive"].pivot(index="id_ti", columns="observation", values="value")
 
 
 def test_the_indicator_pass_gives_the_same_private_employment_from_either_source(member):
@@ -53,7 +53,7 @@ def test_sectors_by_commune_replace_the_zone_d_emploi_attribution(member):
     na38 = emploi_communal.na38_communes(urssaf_ape.FILE_ID, None, COG)
     weights = emploi_communal.poids_communes(member)
     assert set(weights["poids"]) == {1.0}
-    out = shiftshare.indicators(weights, emploi_communal.a38(na38)).set_index(["id_ti", "indicator", "period"])["value"]
+    out = shiftshare.indicators(weights, emploi_communal.a38(na38)).set_index(["id_ti", "indicator", "observation"])["value"]
     # the three effects add up to the change of each area, summed over its own communes
     variation = out.xs("ss_variation", level="indicator")
     parts = sum(out.xs(f"ss_{e}", level="indicator") for e in ("effet_national", "effet_structurel", "effet_local"))

@@ -95,8 +95,8 @@ def test_french_formatting_of_values_and_periods():
     assert texte.valeur(-1.8e-15, "%") == f"0,0{NBSP}%"  # no "-0,0"
     assert texte.valeur(2191.4, "€/m²") == f"2\u202f191{NBSP}€/m²"
     assert texte.valeur(float("nan"), "%") == "n.d."
-    assert texte.periode_fr("2022-T2") == "2e trimestre 2022" and texte.periode_fr("2022-T1", court=True) == "T1 2022"
-    assert texte.periode_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
+    assert texte.observation_fr("2022-T2") == "2e trimestre 2022" and texte.observation_fr("2022-T1", court=True) == "T1 2022"
+    assert texte.observation_fr("2020-01/2024-12") == "janvier 2020 – décembre 2024"
     assert texte.quand_fr("2018-2024") == "entre 2018 et 2024" and texte.quand_fr("2024-12") == "en décembre 2024"
     assert texte.quand_fr("2022-T2") == "au 2e trimestre 2022"
     assert texte.rang_fr(1, 183) == "1er sur 183" and texte.rang_fr(12, 183) == "12e sur 183"
@@ -104,8 +104,8 @@ def test_french_formatting_of_values_and_periods():
 
 
 def test_key_figures_table_is_formatted_in_french_with_ranks():
-    periods = pd.DataFrame({"indicator": ["taux_chomage", "revenu_median"], "period": ["2022-T2", "2021"]})
-    table = fiche.chiffres_cles(_wide(), periods, registry(), "ti-0004", indicators=("taux_chomage", "revenu_median"))
+    observations = pd.DataFrame({"indicator": ["taux_chomage", "revenu_median"], "observation": ["2022-T2", "2021"]})
+    table = fiche.chiffres_cles(_wide(), observations, registry(), "ti-0004", indicators=("taux_chomage", "revenu_median"))
     assert table.columns.tolist() == ["Indicateur", "Période", "Territoire", "Région", "France", "Rang parmi les TI"]
     row = table.iloc[0]
     assert row["Territoire"] == f"8,0{NBSP}%" and row["France"] == f"7,5{NBSP}%" and row["Rang parmi les TI"] == "2e sur 5"
@@ -135,7 +135,7 @@ def test_figures_return_figures_with_french_ticks():
     bars = figures.barres(pd.DataFrame({"c": ["x", "y"], "v": [1.5, float("nan")]}), "c", "v", suffixe=" %")
     assert {t.get_text() for t in bars.axes[0].texts} == {"1,5 %", "n.d."}
     plt.close(bars)
-    assert positions.period_dates(pd.Series(["2022-T2", "2020-01", "2014"])).dt.month.tolist() == [4, 1, 1]
+    assert positions.observation_dates(pd.Series(["2022-T2", "2020-01", "2014"])).dt.month.tolist() == [4, 1, 1]
 
 
 def test_map_projects_metropolitan_areas_to_lambert93():

@@ -92,7 +92,7 @@ def test_employment_index_growth_and_gaps() -> None:
         [("ti-0001", "01001", 1), ("FRANCE", "01001", 1), ("FRANCE", "75056", 1), ("REG-84", "01001", 1), ("REG-84", "75056", 1)]
     )
     labels = pd.DataFrame({"id_ti": ["ti-0001", "FRANCE", "REG-84"], "region": ["84", None, "84"]})
-    out = emploi.indicators(member, serie, labels).set_index(["id_ti", "indicator", "period"])["value"]
+    out = emploi.indicators(member, serie, labels).set_index(["id_ti", "indicator", "observation"])["value"]
     assert out[("ti-0001", "emploi_prive_indice", "2014")] == 100.0
     assert out[("ti-0001", "emploi_prive_indice", "2020")] == pytest.approx(121.0)
     assert out[("FRANCE", "emploi_prive", "2020")] == 421
@@ -210,8 +210,8 @@ def phase2() -> build.Indicateurs:
     return build_indicators(2, "2025-09")
 
 
-def _values(res: build.Indicateurs, indicator: str, period: str) -> pd.Series:
-    sel = res.long.loc[(res.long["indicator"] == indicator) & (res.long["period"] == period)]
+def _values(res: build.Indicateurs, indicator: str, observation: str) -> pd.Series:
+    sel = res.long.loc[(res.long["indicator"] == indicator) & (res.long["observation"] == observation)]
     return sel.set_index("id_ti")["value"]
 
 
@@ -227,7 +227,7 @@ def test_every_indicator_computed_has_an_entry_and_every_entry_a_computation(pha
     assert sorted(computed - set(registry.INDICATORS)) == []  # computed, not declared
     assert sorted(set(registry.INDICATORS) - computed) == []  # declared, never computed
     assert list(phase2.wide.columns[4:-1]) == list(registry.INDICATORS)  # wide columns in registry order
-    years = phase2.long.groupby("indicator")["period"].unique()
+    years = phase2.long.groupby("indicator")["observation"].unique()
     assert {n: list(years[n]) for n in ("nb_villes_acv", "nb_villes_pvd")} == {"nb_villes_acv": ["2024"], "nb_villes_pvd": ["2021"]}
 
 
@@ -243,12 +243,12 @@ def test_phase2_employment_adds_up(phase2: build.Indicateurs) -> None:
 
 
 def test_phase2_shift_share(phase2: build.Indicateurs) -> None:
-    period = "2019-2024"
-    parts = sum(_values(phase2, f"ss_effet_{e}", period) for e in ("national", "structurel", "local"))
-    total = _values(phase2, "ss_variation", period)
+    observation = "2019-2024"
+    parts = sum(_values(phase2, f"ss_effet_{e}", observation) for e in ("national", "structurel", "local"))
+    total = _values(phase2, "ss_variation", observation)
     assert (parts - total).abs().max() < 1e-6
     assert total["FRANCE"] == pytest.approx(19_995_376 - 18_748_962)
-    assert _values(phase2, "ss_effet_structurel", period)["FRANCE"] == pytest.approx(0, abs=1e-6)
+    assert _values(phase2, "ss_effet_structurel", observation)["FRANCE"] == pytest.approx(0, abs=1e-6)
     assert total["ENSEMBLE-TI"] + total["HORS-TI"] == pytest.approx(total["FRANCE"])
 
 
@@ -269,8 +269,8 @@ def test_phase2_industry_and_labour_market(phase2: build.Indicateurs) -> None:
 
 def test_periode_filters_latest_year() -> None:
     early = build_indicators(2, "2025-03")
-    assert early.long.loc[early.long["indicator"] == "emploi_prive", "period"].max() == "2023"
-    assert set(early.long.loc[early.long["indicator"] == "ss_variation", "period"]) == {"2019-2023"}
+    assert early.long.loc[early.long["indicator"] == "emploi_prive", "observation"].max() == "2023"
+    assert set(early.long.loc[early.long["indicator"] == "ss_variation", "observation"]) == {"2019-2023"}
 
 
 def test_write_and_read(phase2: build.Indicateurs, tmp_path, monkeypatch) -> None:

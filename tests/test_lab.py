@@ -79,12 +79,12 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
 
 def test_the_changes_page_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_path: Path) -> None:
     from analysis import config
-    from analysis.texte import periode_fr
+    from analysis.texte import observation_fr
 
     text = _markdown(_execute(CHANGEMENTS_TEMPLATE, tmp_path))
     # never empty on a new machine: the previous month is computed as of that month
     previous = config.decaler(CURRENT, -1)
-    assert f"# Ce qui a changé entre {periode_fr(previous)} et {periode_fr(CURRENT)}" in text
+    assert f"# Ce qui a changé entre {observation_fr(previous)} et {observation_fr(CURRENT)}" in text
     faits = [line for line in text.splitlines() if line.startswith("- **")]  # the facts of the month
     assert 4 <= len(faits) <= 5 and "source" in faits[0]
     assert sorted(p.name for p in clean_outputs.iterdir()) == [CURRENT]  # nothing written into another month

@@ -33,7 +33,7 @@ def outputs(tmp_path_factory, indicateurs_periode):
 
 
 def test_every_indicator_of_the_registry_is_defined(indicateurs_periode):
-    text = methodes.texte_indicateurs({p: r.wide_periods for p, r in indicateurs_periode.items()})
+    text = methodes.texte_indicateurs({p: r.observations for p, r in indicateurs_periode.items()})
     assert re.findall(r"\(`([a-z0-9_]+)`\)", text) == list(INDICATORS)
     chomage = next(line for line in text.splitlines() if "(`taux_chomage`)" in line)
     assert "Période : 2e trimestre 2022." in chomage and "Sens : une baisse est favorable." in chomage

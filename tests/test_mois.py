@@ -83,7 +83,7 @@ def test_vintages_of_the_grid() -> None:
 
 
 def _periods(ind: build.Indicateurs) -> dict[str, str]:
-    return ind.wide_periods.set_index("indicator")["period"].to_dict()
+    return ind.observations.set_index("indicator")["observation"].to_dict()
 
 
 def test_indicators_of_each_month_hold_what_its_data_allow(grille: dict[str, build.Indicateurs]) -> None:
@@ -105,14 +105,14 @@ def test_indicators_of_each_month_hold_what_its_data_allow(grille: dict[str, bui
 def test_every_fiche_section_computes_or_says_what_is_not_yet_published(grille, periode: str) -> None:
     ind, reg = grille[periode], registry()
     for id_ti in TERRITOIRES:
-        table = fiche.chiffres_cles(ind.wide, ind.wide_periods, reg, id_ti)
+        table = fiche.chiffres_cles(ind.wide, ind.observations, reg, id_ti)
         assert len(table) == len(fiche.CHIFFRES_CLES) or (id_ti == "ti-0601" and table.empty)  # Mayotte: no value at all
-        emploi = fiche.texte_emploi(ind.wide, ind.wide_periods, id_ti)
-        ss = fiche.texte_shift_share(ind.wide, ind.wide_periods, id_ti)
-        demandeurs = fiche.texte_demandeurs(ind.wide, ind.wide_periods, id_ti)
-        piliers = fiche.texte_piliers(ind.wide, ind.wide_periods, reg, id_ti)
+        emploi = fiche.texte_emploi(ind.wide, ind.observations, id_ti)
+        ss = fiche.texte_shift_share(ind.wide, ind.observations, id_ti)
+        demandeurs = fiche.texte_demandeurs(ind.wide, ind.observations, id_ti)
+        piliers = fiche.texte_piliers(ind.wide, ind.observations, reg, id_ti)
         manquants = fiche.texte_manquants(ind.wide, reg, id_ti, periode=periode)
-        fiche.texte_chomage(ind.wide, ind.wide_periods, id_ti)
+        fiche.texte_chomage(ind.wide, ind.observations, id_ti)
         positions.forces_faiblesses(ind.wide, id_ti)
         if periode == "2019-01":
             assert "ne pourra être calculée qu'une fois l'emploi de 2018 publié" in emploi or id_ti == "ti-0601"
@@ -125,7 +125,7 @@ def test_every_fiche_section_computes_or_says_what_is_not_yet_published(grille, 
         if periode < "2020-02":
             assert demandeurs == "La série des demandeurs d'emploi par commune utilisée ici ne compte encore aucun mois publié."
     current = grille[COURANT]
-    assert "Fin 2024, le territoire compte" in fiche.texte_emploi(current.wide, current.wide_periods, "ti-2405")
+    assert "Fin 2024, le territoire compte" in fiche.texte_emploi(current.wide, current.observations, "ti-2405")
 
 
 def test_typology_of_the_first_month_leaves_out_what_is_not_published(grille) -> None:
@@ -184,7 +184,7 @@ def test_history_command_builds_each_month_in_its_own_folder(tmp_path: Path, mon
     for m in ("2025-04", "2025-05"):
         assert build.est_construit(m)
         assert build.read_indicators(1, m, build.PROFILS)["profil"].notna().all()
-    years = build.read_indicators(2, "2025-05", "wide_periods").set_index("indicator")["period"]
+    years = build.read_indicators(2, "2025-05", "observations").set_index("indicator")["observation"]
     assert years["emploi_prive"] == "2023"  # 2024 comes in June 2025
     assert main(["historique", "--periodes", "2025-04:2025-05"]) == 0
     assert "2 à jour" in capsys.readouterr().out
@@ -217,13 +217,13 @@ def test_region_page_sets_its_territories_side_by_side(grille) -> None:
     ti = page.territoires_region(ind.wide, "28")
     assert len(ti) == 9 and ti["id_ti"].str.startswith("ti-").all()
     members = pd.DataFrame({"id_ti": ti["id_ti"], "profil": "industriel dynamique"})
-    table = page.tableau(ind.wide, ind.wide_periods, reg, members, "28", 2)
+    table = page.tableau(ind.wide, ind.observations, reg, members, "28", 2)
     lines = table.splitlines()
     assert len(lines) == 2 + 9 + 2 and lines[-1].startswith("| France |") and lines[-2].startswith("| Région Normandie |")
     assert "[Axe Seine](../fiches/phase2/ti-2802.html)" in table and "Croissance de l'emploi (2018-2024)" in lines[0]
     bars = page.tendance(ind.wide, "28")
     assert bars["lib"].tolist()[-2:] == ["Région Normandie", "France"] and bars["value"].notna().all()
-    assert page.texte_tendance(ind.wide, ind.wide_periods, "28", "Normandie").startswith("Entre 2018 et 2024, l'emploi salarié privé a crû")
+    assert page.texte_tendance(ind.wide, ind.observations, "28", "Normandie").startswith("Entre 2018 et 2024, l'emploi salarié privé a crû")
     moved = page.rangs_du_mois(grille["2020-01"].wide, grille["2020-06"].wide, reg, "28")
     assert len(moved) and set(moved["Territoire"]) <= set(ti["lib"])
     assert page.texte_rangs(moved.iloc[0:0], "2020-06", "2020-05").startswith("Aucun rang des territoires de la région n'a changé")

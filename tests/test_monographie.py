@@ -83,7 +83,7 @@ def test_real_fabric_of_est_du_loiret():
     assert tissu.secteurs.set_index("a38").loc["CC", "specificite"] == pytest.approx(4.66, abs=0.01)
     # the sector effects add up to the shift-share indicators of the territory
     a38, weights, *_ = tissu_productif._inputs(2, PERIODE)
-    ind = shiftshare.indicators(weights, a38).loc[lambda d: (d["id_ti"] == "ti-2404") & (d["period"] != "2019")]
+    ind = shiftshare.indicators(weights, a38).loc[lambda d: (d["id_ti"] == "ti-2404") & (d["observation"] != "2019")]
     ind = ind.set_index("indicator")["value"]
     for effect in tissu_productif.EFFETS:
         assert tissu.effets[effect].sum() == pytest.approx(ind[f"ss_{effect}"])
@@ -167,11 +167,11 @@ def test_commune_and_epci_employment():
 
 def test_groups_of_areas():
     long = pd.DataFrame(
-        {"id_ti": ["a", "a", "b", "b", "c"], "indicator": "emploi_prive", "period": ["2014", "2015", "2014", "2015", "2015"],
+        {"id_ti": ["a", "a", "b", "b", "c"], "indicator": "emploi_prive", "observation": ["2014", "2015", "2014", "2015", "2015"],
          "value": [100.0, 110.0, 300.0, 270.0, 5.0]}
     )
     idx = positions.indices_groupes(long, {"A": ["a"], "A+B": ["a", "b"], "C": ["c"]}, "emploi_prive", base="2014")
-    got = idx.set_index(["lib", "period"])["value"]
+    got = idx.set_index(["lib", "observation"])["value"]
     assert got[("A", "2015")] == pytest.approx(110) and got[("A+B", "2015")] == pytest.approx(100 * 380 / 400)
     assert "C" not in set(idx["lib"])  # no value in the base period
     wide = pd.DataFrame({"id_ti": ["a", "b"], "x": [1.0, 3.0]})

@@ -55,7 +55,7 @@ def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, mo
     # so May 2023 knows 2021 (2022 comes in June 2023) and July 2024 knows 2023
     from analysis.indicateurs.build import read_indicators
 
-    years = {p: set(read_indicators(2, p).query("indicator == 'emploi_prive'")["period"]) for p in ("2023-05", "2024-07")}
+    years = {p: set(read_indicators(2, p).query("indicator == 'emploi_prive'")["observation"]) for p in ("2023-05", "2024-07")}
     assert max(years["2023-05"]) == "2021" and max(years["2024-07"]) == "2023"
     manifest = (outputs / "2024-07" / "manifest.json").read_text(encoding="utf-8")
     assert '"up-to-date": 1' in manifest and "sha256" in manifest

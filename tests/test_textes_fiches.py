@@ -75,23 +75,23 @@ def unites(text: str) -> Iterator[str]:
 
 
 def textes_fiche(
-    wide: pd.DataFrame, periods: pd.DataFrame, reg: pd.DataFrame, phase: int, id_ti: str, emploi: pd.DataFrame | None = None
+    wide: pd.DataFrame, observations: pd.DataFrame, reg: pd.DataFrame, phase: int, id_ti: str, emploi: pd.DataFrame | None = None
 ) -> dict[str, str]:
     """The texts of a fiche; ``emploi``: ``tissu_productif.emploi_territoires`` of the phase (industrial section)."""
     terr = referentiel.territoire(phase, id_ti)
     ff = positions.forces_faiblesses(wide, id_ti)
-    cles = fiche.chiffres_cles(wide, periods, reg, id_ti)
+    cles = fiche.chiffres_cles(wide, observations, reg, id_ti)
     return {
         "intro": fiche.texte_intro(terr.ligne, terr.membres, terr.communes, terr.cog),
         "perimetre": fiche.texte_perimetre(wide, reg, phase, id_ti),
         "manquants": fiche.texte_manquants(wide, reg, id_ti),
         "cles": "" if cles.empty else cles.to_csv(sep="|", index=False),
-        "emploi": fiche.texte_emploi(wide, periods, id_ti),
-        "shift_share": fiche.texte_shift_share(wide, periods, id_ti),
-        "chomage": fiche.texte_chomage(wide, periods, id_ti),
-        "demandeurs": fiche.texte_demandeurs(wide, periods, id_ti),
-        "forces": fiche.texte_forces_faiblesses(ff, reg, periods, n_disponibles=fiche.indicateurs_disponibles(wide, id_ti)),
-        "piliers": fiche.texte_piliers(wide, periods, reg, id_ti),
+        "emploi": fiche.texte_emploi(wide, observations, id_ti),
+        "shift_share": fiche.texte_shift_share(wide, observations, id_ti),
+        "chomage": fiche.texte_chomage(wide, observations, id_ti),
+        "demandeurs": fiche.texte_demandeurs(wide, observations, id_ti),
+        "forces": fiche.texte_forces_faiblesses(ff, reg, observations, n_disponibles=fiche.indicateurs_disponibles(wide, id_ti)),
+        "piliers": fiche.texte_piliers(wide, observations, reg, id_ti),
         **({} if emploi is None else {"tissu": fiche.texte_tissu(tissu_productif.tableau_secteurs(emploi, id_ti, *tissu_productif.annees(emploi)), *tissu_productif.annees(emploi))}),
     }
 
@@ -204,7 +204,7 @@ def fiches(indicateurs_periode) -> dict[tuple[int, str], dict[str, str]]:
     for phase, res in indicateurs_periode.items():
         emploi, _ = tissu_productif.emploi_territoires(phase, res.periode)
         for id_ti in res.wide.loc[res.wide["niveau"] == "ti", "id_ti"]:
-            out[(phase, id_ti)] = textes_fiche(res.wide, res.wide_periods, reg, phase, id_ti, emploi)
+            out[(phase, id_ti)] = textes_fiche(res.wide, res.observations, reg, phase, id_ti, emploi)
     return out
 
 
@@ -223,7 +223,7 @@ def test_the_checks_find_an_inverted_direction(indicateurs_periode, monkeypatch)
     monkeypatch.setitem(positions.SENS, "taux_chomage", 1)
     res = indicateurs_periode[2]
     reg = registry()
-    fiches = {(2, t): textes_fiche(res.wide, res.wide_periods, reg, 2, t) for t in ("ti-8419", "ti-2411")}
+    fiches = {(2, t): textes_fiche(res.wide, res.observations, reg, 2, t) for t in ("ti-8419", "ti-2411")}
     found = problemes(fiches)
     assert any("taux_chomage" in p and "faiblesse contredite" in p for p in found), found
 

@@ -159,7 +159,7 @@ def _donnees(args: argparse.Namespace) -> int:
             "État": [s.etat for s in states],
             "Copie": [s.copie for s in states],
             "Taille": [octets(s.octets) for s in states],
-            "Dernière période": [s.periode or "—" for s in states],
+            "Dernière période": [s.derniere_observation or "—" for s in states],
         }
     )
     print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {os.environ.get(config.MIRROR_ENV) or 'non défini'}\n")

@@ -38,20 +38,20 @@ def ordinal(n: int) -> str:
     return "1er" if n == 1 else f"{n}e"
 
 
-def periode_fr(period: str, court: bool = False) -> str:
+def observation_fr(observation: str, court: bool = False) -> str:
     """'2024-12' -> 'décembre 2024', '2022-T2' -> '2e trimestre 2022', 'a/b' -> 'a – b'; years unchanged.
 
     ``court`` (tables): 'déc. 2024', 'T2 2022'.
     """
-    period = str(period)
-    if "/" in period:
-        start, end = period.split("/", 1)
-        return f"{periode_fr(start, court)} – {periode_fr(end, court)}"
-    if len(period) == 7 and period[4] == "-" and period[5] == "T":
-        return f"T{period[6]} {period[:4]}" if court else f"{ordinal(int(period[6]))} trimestre {period[:4]}"
-    if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
-        return f"{(MOIS_COURTS if court else MOIS)[int(period[5:]) - 1]} {period[:4]}"
-    return period
+    observation = str(observation)
+    if "/" in observation:
+        start, end = observation.split("/", 1)
+        return f"{observation_fr(start, court)} – {observation_fr(end, court)}"
+    if len(observation) == 7 and observation[4] == "-" and observation[5] == "T":
+        return f"T{observation[6]} {observation[:4]}" if court else f"{ordinal(int(observation[6]))} trimestre {observation[:4]}"
+    if len(observation) == 7 and observation[4] == "-" and observation[5:].isdigit():
+        return f"{(MOIS_COURTS if court else MOIS)[int(observation[5:]) - 1]} {observation[:4]}"
+    return observation
 
 
 def minuscule(label: str) -> str:
@@ -115,17 +115,17 @@ def _sans_moins_zero(value: float, decimals: int) -> float:
     return 0.0 if round(value, decimals) == 0 else value
 
 
-def quand_fr(period: str) -> str:
+def quand_fr(observation: str) -> str:
     """The period with its preposition: 'en 2024', 'entre 2018 et 2024', 'au 2e trimestre 2022', 'en décembre 2024'."""
-    period = str(period)
-    if "/" in period:
-        start, end = period.split("/", 1)
-        return f"de {periode_fr(start)} à {periode_fr(end)}"
-    if len(period) == 9 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit():
-        return f"entre {period[:4]} et {period[5:]}"
-    if "trimestre" in periode_fr(period):
-        return f"au {periode_fr(period)}"
-    return f"en {periode_fr(period)}"
+    observation = str(observation)
+    if "/" in observation:
+        start, end = observation.split("/", 1)
+        return f"de {observation_fr(start)} à {observation_fr(end)}"
+    if len(observation) == 9 and observation[4] == "-" and observation[:4].isdigit() and observation[5:].isdigit():
+        return f"entre {observation[:4]} et {observation[5:]}"
+    if "trimestre" in observation_fr(observation):
+        return f"au {observation_fr(observation)}"
+    return f"en {observation_fr(observation)}"
 
 
 def rang_fr(rang: float, n: int) -> str:

@@ -17,18 +17,18 @@ COMPARAISON_OUTCOMES = ("ss_effet_local_pct", "emploi_prive_tcam_ecart_france")
 COMPARAISON_COVARIATES = ("part_industrie", "part_industrie_hautetech", "part_diplomes_superieur", DENSITE, "croissance_population")
 
 
-def depuis_2018(periods: pd.DataFrame) -> bool:
-    """Is the growth of employment in ``periods`` (``wide_periods``) measured since 2018? Until
+def depuis_2018(observations: pd.DataFrame) -> bool:
+    """Is the growth of employment in ``periods`` (``observations``) measured since 2018? Until
     the employment of 2019 is published (mid-2020) it covers 2014-2018, if anything."""
-    period = periods.set_index("indicator")["period"].get("emploi_prive_tcam", "")
-    return str(period).startswith("2018-")
+    observation = observations.set_index("indicator")["observation"].get("emploi_prive_tcam", "")
+    return str(observation).startswith("2018-")
 
 
-def variables_publiees(wide: pd.DataFrame, periods: pd.DataFrame) -> tuple[list[str], list[str]]:
+def variables_publiees(wide: pd.DataFrame, observations: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(outcomes, covariates) of the comparison that the month's data allow: published, and the
     growth since 2018 only once it is measured since 2018 (``depuis_2018``)."""
     missing = set(non_publies(wide, [*COMPARAISON_OUTCOMES, *COMPARAISON_COVARIATES]))
-    if not depuis_2018(periods):
+    if not depuis_2018(observations):
         missing.add("emploi_prive_tcam_ecart_france")
     return [o for o in COMPARAISON_OUTCOMES if o not in missing], [c for c in COMPARAISON_COVARIATES if c not in missing]
 

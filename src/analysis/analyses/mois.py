@@ -37,7 +37,7 @@ class Tables:
     periode: str
     long: pd.DataFrame
     wide: pd.DataFrame
-    periods: pd.DataFrame
+    observations: pd.DataFrame
     profils: pd.DataFrame  # id_ti, cluster, profil
 
 
@@ -60,7 +60,7 @@ def _lues(phase: int, periode: str, dossier: Path) -> Tables:
     def read(table: str) -> pd.DataFrame:
         return build.read_indicators(phase, periode, table, dossier)
 
-    return Tables(phase, periode, read("long"), read("wide"), read("wide_periods"), read(build.PROFILS))
+    return Tables(phase, periode, read("long"), read("wide"), read("observations"), read(build.PROFILS))
 
 
 _PAR_MILLESIME: dict[tuple, Tables] = {}
@@ -70,7 +70,7 @@ def _calculees(phase: int, cle: tuple, periode: str) -> Tables:
     """The tables of the first month computed with these vintages, for every month sharing them."""
     if (phase, cle) not in _PAR_MILLESIME:
         result = build.build_indicators(phase, periode)
-        _PAR_MILLESIME[phase, cle] = Tables(phase, periode, result.long, result.wide, result.wide_periods,
+        _PAR_MILLESIME[phase, cle] = Tables(phase, periode, result.long, result.wide, result.observations,
                                             profils.appartenance(phase, result.wide))
     return _PAR_MILLESIME[phase, cle]
 
@@ -79,7 +79,7 @@ def reperes(t: Tables) -> pd.DataFrame:
     """The headline figures of one month and phase: periode, phase, cle, profil (for
     ``n_ti_profil``), valeur, observation (the year of employment used; None for the profiles)."""
     values = t.wide.set_index("id_ti")
-    year = t.periods.set_index("indicator")["period"].get("emploi_prive")
+    year = t.observations.set_index("indicator")["observation"].get("emploi_prive")
     ti = t.wide.loc[t.wide["niveau"] == "ti", "emploi_prive_indice"]
     rows = [
         {"cle": PART_EMPLOI_TI, "profil": None, "observation": year,

@@ -62,7 +62,7 @@ def monographies(periode: str, override: Path | None = OVERRIDE_FILE) -> pd.Data
     """
     result = typologie(MONOGRAPHIE_PHASE, periode)
     valeurs = valeurs_regle(read_indicators(MONOGRAPHIE_PHASE, periode, "wide"), densite(MONOGRAPHIE_PHASE))
-    if not depuis_2018(read_indicators(MONOGRAPHIE_PHASE, periode, "wide_periods")):
+    if not depuis_2018(read_indicators(MONOGRAPHIE_PHASE, periode, "observations")):
         valeurs = valeurs.assign(croissance=float("nan"))  # growth since 2018 not published yet (before mid-2020)
     chosen = choose_monographs(result, valeurs, N_MONOGRAPHIES, _override(override))
     names = referentiel.territoires(MONOGRAPHIE_PHASE)[["id_ti", "lib_ti"]]

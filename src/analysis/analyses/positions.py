@@ -38,7 +38,7 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
 
 
-def period_dates(periods: pd.Series) -> pd.Series:
+def observation_dates(observations: pd.Series) -> pd.Series:
     """Published periods as dates: "2014" -> 2014-01-01, "2022-T2" -> 2022-04-01, "2020-01" -> 2020-01-01."""
 
     def one(p: str) -> pd.Timestamp:
@@ -48,7 +48,7 @@ def period_dates(periods: pd.Series) -> pd.Series:
             return pd.Timestamp(p)
         raise ValueError(f"période non reconnue : {p!r}")
 
-    return pd.Series([one(str(p)) for p in periods], index=periods.index, dtype="datetime64[ns]")
+    return pd.Series([one(str(p)) for p in observations], index=observations.index, dtype="datetime64[ns]")
 
 
 SEUIL_ECART = 1.0
@@ -245,12 +245,12 @@ def serie(long: pd.DataFrame, wide: pd.DataFrame, id_ti: str, indicator: str, ni
     """Time series of an indicator for the territory and its comparison areas: lib, niveau, period, date, value."""
     ids = aires(wide, id_ti)
     wanted = {ids[n]: n for n in niveaux}
-    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(wanted)), ["id_ti", "lib", "period", "value"]]
+    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(wanted)), ["id_ti", "lib", "observation", "value"]]
     return (
-        out.assign(niveau=out["id_ti"].map(wanted), date=period_dates(out["period"]))
+        out.assign(niveau=out["id_ti"].map(wanted), date=observation_dates(out["observation"]))
         .assign(lib=lambda d: _libelles(d["lib"], d["niveau"]))
-        .sort_values(["niveau", "period"], key=lambda s: s.map(list(niveaux).index) if s.name == "niveau" else s)
-        .reset_index(drop=True)[["lib", "niveau", "period", "date", "value"]]
+        .sort_values(["niveau", "observation"], key=lambda s: s.map(list(niveaux).index) if s.name == "niveau" else s)
+        .reset_index(drop=True)[["lib", "niveau", "observation", "date", "value"]]
     )
 
 
@@ -269,12 +269,12 @@ def structure_sectorielle(wide: pd.DataFrame, id_ti: str) -> pd.DataFrame:
 def series_aires(long: pd.DataFrame, aires_: Mapping[str, str], indicator: str) -> pd.DataFrame:
     """Time series of an indicator for chosen areas ({id_ti: legend label}), in that order:
     lib, id_ti, period, date, value."""
-    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(aires_)), ["id_ti", "period", "value"]]
+    out = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(aires_)), ["id_ti", "observation", "value"]]
     order = {a: i for i, a in enumerate(aires_)}
     return (
-        out.assign(lib=out["id_ti"].map(aires_), date=period_dates(out["period"]), _o=out["id_ti"].map(order))
-        .sort_values(["_o", "period"])
-        .reset_index(drop=True)[["lib", "id_ti", "period", "date", "value"]]
+        out.assign(lib=out["id_ti"].map(aires_), date=observation_dates(out["observation"]), _o=out["id_ti"].map(order))
+        .sort_values(["_o", "observation"])
+        .reset_index(drop=True)[["lib", "id_ti", "observation", "date", "value"]]
     )
 
 
@@ -286,14 +286,14 @@ def indices_groupes(long: pd.DataFrame, groupes: Mapping[str, Sequence[str]], in
     frames = []
     for lib, ids in groupes.items():
         rows = long.loc[(long["indicator"] == indicator) & long["id_ti"].isin(list(ids))]
-        complete = rows.groupby("period")["id_ti"].nunique() == rows["id_ti"].nunique()
-        total = rows.groupby("period")["value"].sum().loc[complete]
+        complete = rows.groupby("observation")["id_ti"].nunique() == rows["id_ti"].nunique()
+        total = rows.groupby("observation")["value"].sum().loc[complete]
         if total.empty or (base is not None and base not in total.index):
             continue
         start = total.loc[base] if base is not None else total.iloc[0]
-        frames.append(pd.DataFrame({"lib": lib, "period": total.index, "value": (100 * total / start).to_numpy()}))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"lib": [], "period": [], "value": []})
-    return out.assign(date=period_dates(out["period"]))[["lib", "period", "date", "value"]]
+        frames.append(pd.DataFrame({"lib": lib, "observation": total.index, "value": (100 * total / start).to_numpy()}))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"lib": [], "observation": [], "value": []})
+    return out.assign(date=observation_dates(out["observation"]))[["lib", "observation", "date", "value"]]
 
 
 def valeurs_groupes(wide: pd.DataFrame, colonnes: Mapping[str, Sequence[str]], indicators: Sequence[str]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import config
-from analysis.donnees import periodes, sources
+from analysis.donnees import observations, sources
 from analysis.texte import octets
 
 CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
@@ -33,7 +33,7 @@ class EtatFichier:
     etat: str  # CACHE, MIROIR, ABSENT, or IGNORE (a living file while living copies are ignored)
     copie: str  # sources.PINNED or sources.LIVING
     octets: int | None
-    periode: str | None  # latest period in the copy present
+    derniere_observation: str | None  # latest observation in the copy present
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,17 @@ def _where(src: sources.Source) -> tuple[str, Path | None]:
 def etat_fichier(file_id: str) -> EtatFichier:
     src = sources.source(file_id)
     etat, path = _where(src)
-    periode = None
+    derniere = None
     if path is not None:
         sha = None if sources.copy_in_use(file_id) == sources.LIVING else src.sha256
         try:
-            periode = periodes.latest_period(file_id, path, sha)
+            derniere = observations.latest_observation(file_id, path, sha)
         except ValueError:
-            periode = "format illisible"
+            derniere = "format illisible"
     return EtatFichier(
         id=file_id, dataset=src.dataset, file=src.file, etat=etat,
         copie=sources.LIVING if src.living else sources.copy_in_use(file_id),
-        octets=path.stat().st_size if path is not None else (src.bytes or None), periode=periode,
+        octets=path.stat().st_size if path is not None else (src.bytes or None), derniere_observation=derniere,
     )
 
 
@@ -90,8 +90,8 @@ def _obtain_own_living(file_id: str) -> sources.Vivant | None:
 
 def _fetch_living(file_id: str, url: str) -> dict:
     """Download and record a living copy, checked to be in its loader's format, with its latest period."""
-    entry = sources.obtain_living(file_id, url, check=periodes.checker(file_id))
-    latest = periodes.latest_period(file_id, sources.living_path(file_id), entry["sha256"])
+    entry = sources.obtain_living(file_id, url, check=observations.checker(file_id))
+    latest = observations.latest_observation(file_id, sources.living_path(file_id), entry["sha256"])
     sources.set_latest_period(file_id, latest)
     return {**entry, "derniere_periode": latest}
 
@@ -106,7 +106,7 @@ def obtenir() -> tuple[list[str], list[str]]:
         try:
             if src.living:
                 entry = _fetch_living(state.id, src.url)
-                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {periodes.nouveautes(None, entry['derniere_periode'])})")
+                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_periode'])})")
             else:
                 sources.fetch(state.id)
                 done.append(f"{src.file} : copie épinglée obtenue, sha256 vérifié")
@@ -124,7 +124,7 @@ def _before(file_id: str) -> tuple[str | None, str | None]:
     if src.living:
         return None, None
     state = etat_fichier(file_id)
-    return src.sha256, state.periode
+    return src.sha256, state.derniere_observation
 
 
 def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], list[str]]:
@@ -144,7 +144,7 @@ def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], lis
                 failed.append(str(exc))
                 continue
             apres, sha_apres = entry["derniere_periode"], entry["sha256"]
-            message = "inchangé" if sha_apres == sha_avant else periodes.nouveautes(avant, apres)
+            message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
             changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
     return changes, failed
 
@@ -181,7 +181,7 @@ def preparer(log) -> list[str]:
             log.info("Téléchargement de %s (source vivante)", src.file)
             try:
                 entry = _fetch_living(state.id, src.url)
-                lines.append(f"{src.file} obtenu ({octets(entry['octets'])}, {periodes.nouveautes(None, entry['derniere_periode'])}).")
+                lines.append(f"{src.file} obtenu ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_periode'])}).")
             except sources.SourceError as exc:
                 lines.append(
                     f"Hors ligne ou source injoignable : {src.file} n'a pas pu être obtenu ({exc}) ; "

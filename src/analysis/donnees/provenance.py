@@ -18,9 +18,9 @@ import os
 from pathlib import Path
 
 from analysis import config
-from analysis.donnees import periodes, sources
+from analysis.donnees import observations, sources
 from analysis.fichiers import write_atomic
-from analysis.texte import nombre, periode_fr
+from analysis.texte import nombre, observation_fr
 
 FILE_NAME = "provenance.json"
 MAX_LIGNES_JEU = 10  # a dataset of more files read is shown as one line (France Relance: 101 files)
@@ -56,19 +56,19 @@ def nom_jeu(dataset: str) -> str:
     return JEUX_DONNEES.get(dataset, dataset)
 
 
-def _fin(period: str) -> dt.date:
+def _fin(observation: str) -> dt.date:
     """Last day of a published period: "2024" -> 31/12/2024, "2022-T2" -> 30/06/2022, "2024-12" -> 31/12/2024."""
-    if len(period) == 4:
-        return dt.date(int(period), 12, 31)
-    year, rest = period.split("-")
+    if len(observation) == 4:
+        return dt.date(int(observation), 12, 31)
+    year, rest = observation.split("-")
     month = 3 * int(rest[1]) if rest.startswith("T") else int(rest)
     return dt.date(int(year) + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def _precedente(period: str) -> str:
-    if len(period) == 4:
-        return str(int(period) - 1)
-    year, rest = period.split("-")
+def _precedente(observation: str) -> str:
+    if len(observation) == 4:
+        return str(int(observation) - 1)
+    year, rest = observation.split("-")
     if rest.startswith("T"):
         q = int(rest[1]) - 1
         return f"{int(year) - 1}-T4" if q == 0 else f"{year}-T{q}"
@@ -81,11 +81,11 @@ def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
     files contain (``derniere``), moved back while its publication lag puts it after the period."""
     if derniere is None or sources.dataset(dataset).frequency is None:
         return derniere
-    period = derniere
+    observation = derniere
     for _ in range(240):  # twenty years of months at most
-        if sources.published_by(dataset, _fin(period), periode):
-            return period
-        period = _precedente(period)
+        if sources.published_by(dataset, _fin(observation), periode):
+            return observation
+        observation = _precedente(observation)
     return None
 
 
@@ -100,7 +100,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
     (``jeux``) whether it was read pinned or living and its latest period."""
     files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
     for f in files:
-        f["derniere_periode"] = periodes.latest_period(f["id"], sources.fetch(f["id"]), f["sha256"])
+        f["derniere_periode"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
     return {
         "periode": periode,
         "date_donnees": sources.asof_date(periode).isoformat(),
@@ -209,7 +209,7 @@ def bloc_markdown(periode: str) -> str:
         return "\n".join([*lines, "- Fichiers de données : aucun"])
     read_sets = list(dict.fromkeys(sources.source(f["id"]).dataset for f in files))
     vintages = millesimes(record)
-    dated = [f"{nom_jeu(d).split(' (')[0]} : {periode_fr(vintages[d])}" for d in read_sets if vintages.get(d)]
+    dated = [f"{nom_jeu(d).split(' (')[0]} : {observation_fr(vintages[d])}" for d in read_sets if vintages.get(d)]
     undated = [d for d in read_sets if not vintages.get(d)]
     lines += [
         "- Millésimes : " + " ; ".join(dated) + (
@@ -250,6 +250,6 @@ def bloc_court(periode: str) -> str:
     for dataset, group in by_dataset.items():
         living = sum(f.get("copie") == sources.LIVING for f in group)
         note = f", dont {nombre(living)} en copie vivante" if living else ""
-        vintage = f" ; millésime {periode_fr(vintages[dataset])}" if vintages.get(dataset) else ""
+        vintage = f" ; millésime {observation_fr(vintages[dataset])}" if vintages.get(dataset) else ""
         lines.append(f"- {nom_jeu(dataset)} : {nombre(len(group))} fichier{'s' if len(group) > 1 else ''}{note}{vintage}")
     return "\n".join(lines)

@@ -132,7 +132,7 @@ def weighted_mean(
 COUVERTURES = {"couverture_epci": "unit_profil", "couverture_epci_sans_ept": "siren_epci"}
 
 
-def couverture(member: pd.DataFrame, period: str) -> pd.DataFrame:
+def couverture(member: pd.DataFrame, observation: str) -> pd.DataFrame:
     """How much of the EPCI whose values an area receives the area holds, as long rows.
 
     For each unit of ``COUVERTURES`` (the EPCI or EPT of the census profile; the EPCI alone for
@@ -149,16 +149,16 @@ def couverture(member: pd.DataFrame, period: str) -> pd.DataFrame:
         weighted = (inside["population"] * part).groupby(inside["id_ti"]).sum(min_count=1)
         total = inside["population"].where(part.notna()).groupby(inside["id_ti"]).sum()
         rows.append(
-            (100 * weighted / total.where(total > 0)).rename("value").rename_axis("id_ti").reset_index().assign(indicator=indicator, period=period)
+            (100 * weighted / total.where(total > 0)).rename("value").rename_axis("id_ti").reset_index().assign(indicator=indicator, observation=observation)
         )
-    return pd.concat(rows, ignore_index=True).astype({"value": "float64"}).dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+    return pd.concat(rows, ignore_index=True).astype({"value": "float64"}).dropna(subset=["value"])[["id_ti", "indicator", "observation", "value"]]
 
 
 def long_format(wide: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """id_ti x columns -> long rows (id_ti, indicator, period, value); ``columns`` maps column -> (indicator, period)."""
     melted = wide.melt(id_vars="id_ti", value_vars=list(columns), var_name="column", value_name="value")
-    keys = pd.DataFrame([(c, i, p) for c, (i, p) in columns.items()], columns=["column", "indicator", "period"])
+    keys = pd.DataFrame([(c, i, p) for c, (i, p) in columns.items()], columns=["column", "indicator", "observation"])
     return (
         melted.merge(keys, on="column", validate="many_to_one")
-        .astype({"value": "float64", "indicator": str, "period": str})[["id_ti", "indicator", "period", "value"]]
+        .astype({"value": "float64", "indicator": str, "observation": str})[["id_ti", "indicator", "observation", "value"]]
     )

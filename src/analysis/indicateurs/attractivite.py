@@ -48,23 +48,23 @@ def dvf(member: pd.DataFrame, dvf_epci: pd.DataFrame) -> pd.DataFrame:
     g = pd.DataFrame(
         {
             "id_ti": d["id_ti"],
-            "period": d["annee"].astype(str),
+            "observation": d["annee"].astype(str),
             "num_mai": w_mai * d["pxm2_mai"].fillna(0),
             "w_mai": w_mai,
             "num_apt": w_apt * d["pxm2_apt"].fillna(0),
             "w_apt": w_apt,
             "trans": d["part"] * d["nbtrans_total"],
         }
-    ).groupby(["id_ti", "period"], as_index=False).sum()
+    ).groupby(["id_ti", "observation"], as_index=False).sum()
     wide = g.assign(
         dvf_prix_maison=g["num_mai"] / g["w_mai"].where(g["w_mai"] > 0),
         dvf_prix_appartement=g["num_apt"] / g["w_apt"].where(g["w_apt"] > 0),
         dvf_transactions=g["trans"],
     )
     return (
-        wide.melt(id_vars=["id_ti", "period"], value_vars=["dvf_prix_maison", "dvf_prix_appartement", "dvf_transactions"], var_name="indicator")
+        wide.melt(id_vars=["id_ti", "observation"], value_vars=["dvf_prix_maison", "dvf_prix_appartement", "dvf_transactions"], var_name="indicator")
         .astype({"value": "float64"})
-        .dropna(subset=["value"])[["id_ti", "indicator", "period", "value"]]
+        .dropna(subset=["value"])[["id_ti", "indicator", "observation", "value"]]
     )
 
 
@@ -85,6 +85,6 @@ def programmes(member: pd.DataFrame, villes: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     return counts.melt(id_vars="id_ti", var_name="indicator").assign(
-        period=lambda d: d["indicator"].map({name: INDICATORS[name].year for name in PROGRAMMES.values()}),
+        observation=lambda d: d["indicator"].map({name: INDICATORS[name].year for name in PROGRAMMES.values()}),
         value=lambda d: d["value"].astype("float64"),
-    )[["id_ti", "indicator", "period", "value"]]
+    )[["id_ti", "indicator", "observation", "value"]]

@@ -5,7 +5,7 @@ région, the set of the phase's TI, the communes outside TI):
 
 - ``long``: id_ti, niveau, lib, region, phase, indicator, period, value (every period);
 - ``wide``: one row per area, one column per indicator, at its latest period
-  (``wide_periods`` says which period each column holds).
+  (``observations`` says which period each column holds).
 
 ``write_indicators`` stores them, with the registry, in ``periode_dir(periode)/indicateurs``
 as parquet files written to a temporary name then renamed, so a half-written file never counts.
@@ -55,7 +55,7 @@ class Indicateurs:
     periode: str | None
     long: pd.DataFrame
     wide: pd.DataFrame
-    wide_periods: pd.DataFrame
+    observations: pd.DataFrame
     fichiers: tuple[str, ...] = ()  # ids of the declared files read to compute the tables
     emploi: str = ""  # French: the source of employment by commune and by sector (emploi_communal)
 
@@ -131,9 +131,9 @@ def compute(
 def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One column per indicator of the registry, at its latest period; an indicator none of
     whose periods is published yet (an early month) keeps its column, empty."""
-    latest = long.groupby("indicator")["period"].max().rename("period").reset_index()
+    latest = long.groupby("indicator")["observation"].max().rename("observation").reset_index()
     wide = (
-        long.merge(latest, on=["indicator", "period"])
+        long.merge(latest, on=["indicator", "observation"])
         .pivot(index="id_ti", columns="indicator", values="value")
         .reindex(columns=list(INDICATORS))
         .rename_axis(columns=None)
@@ -161,12 +161,12 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
     long = (
         labels.merge(values, on="id_ti", how="inner", validate="one_to_many")
         .assign(phase=phase)
-        .sort_values(["niveau", "id_ti", "indicator", "period"], key=lambda s: s.map(areas.NIVEAUX.index) if s.name == "niveau" else s)
-        .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "period", "value"]]
+        .sort_values(["niveau", "id_ti", "indicator", "observation"], key=lambda s: s.map(areas.NIVEAUX.index) if s.name == "niveau" else s)
+        .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "observation", "value"]]
     )
-    wide, periods = _wide(long, labels)
+    wide, observations = _wide(long, labels)
     return Indicateurs(
-        phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), wide_periods=periods, fichiers=tuple(sorted(fichiers)),
+        phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), observations=observations, fichiers=tuple(sorted(fichiers)),
         emploi=emploi_source,
     )
 
@@ -186,7 +186,7 @@ def output_paths(phase: int, periode: str, dossier: Path | None = None) -> dict[
     return {
         "long": folder / f"indicateurs_phase{phase}.parquet",
         "wide": folder / f"tableau_phase{phase}.parquet",
-        "wide_periods": folder / f"tableau_phase{phase}_periodes.parquet",
+        "observations": folder / f"tableau_phase{phase}_observations.parquet",
         "registre": folder / "registre.parquet",
         PROFILS: folder / f"profils_phase{phase}.parquet",
     }
@@ -197,7 +197,7 @@ def write_indicators(result: Indicateurs, periode: str, dossier: Path | None = N
     and the registry (read from no data file), each by atomic replace, into ``dossier``
     (default the month's own folder)."""
     paths = output_paths(result.phase, periode, dossier)
-    tables = {"long": result.long, "wide": result.wide, "wide_periods": result.wide_periods, "registre": registry()}
+    tables = {"long": result.long, "wide": result.wide, "observations": result.observations, "registre": registry()}
     return {
         name: _write_parquet(table, paths[name], *(((), "") if name == "registre" else (result.fichiers, result.emploi)))
         for name, table in tables.items()
@@ -210,7 +210,7 @@ def write_table(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path
 
 
 def read_indicators(phase: int, periode: str, table: str = "long", dossier: Path | None = None) -> pd.DataFrame:
-    """Read a table of ``output_paths`` (``long``, ``wide``, ``wide_periods``, ``registre`` or
+    """Read a table of ``output_paths`` (``long``, ``wide``, ``observations``, ``registre`` or
     ``profils``), recording the declared files it was computed from as read."""
     path = output_paths(phase, periode, dossier)[table]
     df = pd.read_parquet(path)

@@ -89,11 +89,11 @@ def indicators(member: pd.DataFrame, serie: pd.DataFrame, labels: pd.DataFrame) 
 
     def long(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         return (
-            frame.rename_axis(index="id_ti", columns="period")
+            frame.rename_axis(index="id_ti", columns="observation")
             .stack(future_stack=True)
             .rename("value")
             .reset_index()
-            .assign(indicator=name, period=lambda d: d["period"].astype(str), value=lambda d: d["value"].astype("float64"))
+            .assign(indicator=name, observation=lambda d: d["observation"].astype(str), value=lambda d: d["value"].astype("float64"))
         )
 
     parts = [
@@ -105,6 +105,6 @@ def indicators(member: pd.DataFrame, serie: pd.DataFrame, labels: pd.DataFrame) 
         long(index - index.loc[FRANCE], "emploi_prive_ecart_france"),
         long((index - region_index).loc[region_ids.notna() & ~index.index.str.startswith(REGION_PREFIX)], "emploi_prive_ecart_region"),
     ]
-    out = pd.concat(parts, ignore_index=True)[["id_ti", "indicator", "period", "value"]]
+    out = pd.concat(parts, ignore_index=True)[["id_ti", "indicator", "observation", "value"]]
     finite = out["value"].replace([np.inf, -np.inf], np.nan)
     return out.assign(value=finite).dropna(subset=["value"]).reset_index(drop=True)

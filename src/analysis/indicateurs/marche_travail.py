@@ -25,7 +25,7 @@ def chomage(member: pd.DataFrame, communes_ze: pd.DataFrame, taux: pd.DataFrame)
         {
             "id_ti": g["id_ti"],
             "indicator": "taux_chomage",
-            "period": g["trimestre"].astype(str),
+            "observation": g["trimestre"].astype(str),
             "value": (g["num"] / g["population"].where(g["population"] > 0)).astype("float64"),
         }
     ).dropna(subset=["value"])
@@ -37,7 +37,7 @@ def demandeurs(member: pd.DataFrame, demandeurs_emploi: pd.DataFrame) -> pd.Data
     ``demandeurs_emploi_couverture`` is the population of the communes present in the source
     (any month) over the area's population; the change compares the first and last months.
     """
-    columns = ["id_ti", "indicator", "period", "value"]
+    columns = ["id_ti", "indicator", "observation", "value"]
     com = demandeurs_emploi.loc[demandeurs_emploi["niveau"] == "commune", ["codgeo", "mois", "demandeurs"]]
     if com.empty:  # no month published yet (the series starts in January 2020)
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else str) for c in columns})
@@ -54,12 +54,12 @@ def demandeurs(member: pd.DataFrame, demandeurs_emploi: pd.DataFrame) -> pd.Data
     ends = monthly.loc[monthly["mois"].isin([first, last])].pivot(index="id_ti", columns="mois", values="demandeurs")
     evol = (ends[last] / ends[first] - 1) * 100 if first != last else pd.Series(dtype="float64")
     parts = [
-        monthly.rename(columns={"mois": "period", "demandeurs": "value"}).assign(indicator="demandeurs_emploi"),
-        coverage.rename("value").reset_index().assign(indicator="demandeurs_emploi_couverture", period=f"{first[:4]}-{last[:4]}"),
-        evol.rename("value").rename_axis("id_ti").reset_index().assign(indicator="demandeurs_emploi_evol", period=f"{first}/{last}"),
+        monthly.rename(columns={"mois": "observation", "demandeurs": "value"}).assign(indicator="demandeurs_emploi"),
+        coverage.rename("value").reset_index().assign(indicator="demandeurs_emploi_couverture", observation=f"{first[:4]}-{last[:4]}"),
+        evol.rename("value").rename_axis("id_ti").reset_index().assign(indicator="demandeurs_emploi_evol", observation=f"{first}/{last}"),
     ]
     return (
         pd.concat(parts, ignore_index=True)
-        .astype({"value": "float64", "period": str})
+        .astype({"value": "float64", "observation": str})
         .dropna(subset=["value"])[columns]
     )

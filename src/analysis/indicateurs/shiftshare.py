@@ -125,7 +125,7 @@ def indicators(weights: pd.DataFrame, a38: pd.DataFrame) -> pd.DataFrame:
     What the published years allow: nothing before the 2019 sectors are published (mid-2020),
     the high-tech shares of 2019 alone until a later year is, then the decomposition too.
     """
-    columns = ["id_ti", "indicator", "period", "value"]
+    columns = ["id_ti", "indicator", "observation", "value"]
     if a38.empty or START_YEAR not in set(a38["year"]):
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else str) for c in columns})
     end = int(a38["year"].max())
@@ -137,7 +137,7 @@ def indicators(weights: pd.DataFrame, a38: pd.DataFrame) -> pd.DataFrame:
         parts.append(
             effects.assign(**pct)
             .melt(id_vars="id_ti", value_vars=[*EFFECTS, *pct], var_name="indicator", value_name="value")
-            .assign(indicator=lambda d: "ss_" + d["indicator"], period=f"{START_YEAR}-{end}")
+            .assign(indicator=lambda d: "ss_" + d["indicator"], observation=f"{START_YEAR}-{end}")
         )
     ht_ze = high_tech(a38)
     years = list(dict.fromkeys([START_YEAR, end]))
@@ -147,8 +147,8 @@ def indicators(weights: pd.DataFrame, a38: pd.DataFrame) -> pd.DataFrame:
     for y in years:
         total = ht[f"total_{y}"].where(ht[f"total_{y}"] > 0)
         shares += [
-            pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_industrie_hautetech", "period": str(y), "value": ht[f"industrie_ht_{y}"] / total * 100}),
-            pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_services_hautetech", "period": str(y), "value": ht[f"services_ht_{y}"] / total * 100}),
+            pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_industrie_hautetech", "observation": str(y), "value": ht[f"industrie_ht_{y}"] / total * 100}),
+            pd.DataFrame({"id_ti": ht["id_ti"], "indicator": "part_services_hautetech", "observation": str(y), "value": ht[f"services_ht_{y}"] / total * 100}),
         ]
     out = pd.concat([*parts, *shares], ignore_index=True)
-    return out.astype({"value": "float64", "period": str}).dropna(subset=["value"])[columns]
+    return out.astype({"value": "float64", "observation": str}).dropna(subset=["value"])[columns]

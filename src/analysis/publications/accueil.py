@@ -312,21 +312,21 @@ def _cellule(value: float, decimals: int) -> str:
     return f'<td class="nombre" data-tri="{value:.6g}">{escape(nombre(value, decimals))}</td>'
 
 
-def periodes(periode: str) -> dict[str, str]:
+def observations(periode: str) -> dict[str, str]:
     """The period of the values of each of ``INDICATEURS`` (the same in both phases, else
     "dernière période")."""
-    by_phase = [read_indicators(p, periode, "wide_periods").set_index("indicator")["period"] for p in config.PHASES]
+    by_phase = [read_indicators(p, periode, "observations").set_index("indicator")["observation"] for p in config.PHASES]
     return {c: by_phase[0].get(c) if all(b.get(c) == by_phase[0].get(c) for b in by_phase) else "dernière période"
             for c in INDICATEURS}
 
 
-def tableau_html(table: pd.DataFrame, periodes: Mapping[str, str]) -> str:
+def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
     """All territories of both phases, one row each, sortable by any column (click a heading);
-    ``periodes``: the period of each of ``INDICATEURS``, shown in its heading.
+    ``observations``: the period of each of ``INDICATEURS``, shown in its heading.
 
     Marked ``data-quarto-disable-processing`` so that neither renderer turns it into a static
     table."""
-    indicators = [f"{h} ({periodes[c]})" for c, (h, _) in INDICATEURS.items()]
+    indicators = [f"{h} ({observations[c]})" for c, (h, _) in INDICATEURS.items()]
     headings = ["Territoire", "Phase", "Région", "Département", "Population", *indicators, "Profil"]
     numeric = {"Phase", "Population", *indicators}
     head = "".join(

@@ -94,42 +94,12 @@ def carte_territoire(
         fig, ax = plt.subplots(figsize=(7.0, 6.0))
         if zones is not None and not zones.empty:
             z = zones.to_crs(crs)
-            if colonne:
-                colours = {"cmap": "Blues", "vmin": 0}
-                if divergente:
-                    span = float(np.nanmax(np.abs(z[colonne].to_numpy(dtype="float64")))) or 1.0
-                    colours = {"cmap": "RdBu", "norm": TwoSlopeNorm(0.0, -span, span)}
-                z.plot(
-                    ax=ax, column=colonne, **colours, edgecolor="white", linewidth=0.8, legend=True,
-                    legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
-                )
-            else:
-                part = z[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=z.index)
-                z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
-                if part.any():
-                    z.loc[part].plot(ax=ax, color="#f2f2f2", edgecolor="#8fb0d3", hatch="///", linewidth=0.7)
+            _zones(ax, z, colonne, label_colonne, divergente, partielles)
             if etiquettes:
-                named = points.to_crs(crs) if points is not None and not points.empty and etiquettes_points else None
-                taken = [] if named is None else [(g.x, g.y) for g, s in zip(named.geometry, named[etiquettes_points]) if s]
-                for (x, y), text in zip(_places_etiquettes(z, taken), z[etiquettes]):
-                    ax.annotate(wrap(str(text)), (x, y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
-                                style="italic", path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+                _etiquettes_zones(ax, z, etiquettes, points, etiquettes_points, crs)
         if contour is not None and not contour.empty:
             contour.to_crs(crs).boundary.plot(ax=ax, color=PRINCIPALE, linewidth=1.6)
-        handles = []
-        if points is not None and not points.empty:
-            p = points.to_crs(crs)
-            for programme, part in p.groupby("programme", sort=True):
-                style = PROGRAMME_STYLE.get(programme, {"marker": "s", "color": "#555555", "size": 20, "label": programme})
-                ax.scatter(part.geometry.x, part.geometry.y, marker=style["marker"], s=style["size"], color=style["color"],
-                           edgecolor="white", linewidth=0.6, zorder=4)
-                handles.append(Line2D([], [], marker=style["marker"], color="none", markerfacecolor=style["color"],
-                                      markersize=7, label=style["label"]))
-            if etiquettes_points:
-                for geom, text in zip(p.geometry, p[etiquettes_points]):
-                    if text:
-                        ax.annotate(str(text), (geom.x, geom.y), xytext=(4, 3), textcoords="offset points", fontsize=7,
-                                    fontweight="bold", zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})
+        handles = _points(ax, points.to_crs(crs), etiquettes_points) if points is not None and not points.empty else []
         if contour is not None and not contour.empty:
             handles.insert(0, Patch(facecolor="none", edgecolor=PRINCIPALE, linewidth=1.6, label="Limite du territoire"))
         if zones is not None and not zones.empty and not colonne:
@@ -148,6 +118,54 @@ def carte_territoire(
         _finish(fig, ax, titre, source)
     return fig
 
+
+
+def _zones(ax, z: gpd.GeoDataFrame, colonne: str | None, label_colonne: str | None, divergente: bool,
+           partielles: str | None) -> None:
+    """The zones of ``carte_territoire``: coloured by ``colonne`` with a colour bar, else light
+    blue (hatched where only partly in the territory)."""
+    if colonne:
+        colours = {"cmap": "Blues", "vmin": 0}
+        if divergente:
+            span = float(np.nanmax(np.abs(z[colonne].to_numpy(dtype="float64")))) or 1.0
+            colours = {"cmap": "RdBu", "norm": TwoSlopeNorm(0.0, -span, span)}
+        z.plot(
+            ax=ax, column=colonne, **colours, edgecolor="white", linewidth=0.8, legend=True,
+            legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
+        )
+        return
+    part = z[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=z.index)
+    z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
+    if part.any():
+        z.loc[part].plot(ax=ax, color="#f2f2f2", edgecolor="#8fb0d3", hatch="///", linewidth=0.7)
+
+
+def _etiquettes_zones(ax, z: gpd.GeoDataFrame, etiquettes: str, points: gpd.GeoDataFrame | None,
+                      etiquettes_points: str | None, crs) -> None:
+    """The zones' names (column ``etiquettes``), placed away from the named points."""
+    named = points.to_crs(crs) if points is not None and not points.empty and etiquettes_points else None
+    taken = [] if named is None else [(g.x, g.y) for g, s in zip(named.geometry, named[etiquettes_points]) if s]
+    for (x, y), text in zip(_places_etiquettes(z, taken), z[etiquettes]):
+        ax.annotate(wrap(str(text)), (x, y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
+                    style="italic", path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+
+
+def _points(ax, p: gpd.GeoDataFrame, etiquettes_points: str | None) -> list:
+    """The programme points (styled by ``PROGRAMME_STYLE``), named by ``etiquettes_points``;
+    their legend handles."""
+    handles = []
+    for programme, part in p.groupby("programme", sort=True):
+        style = PROGRAMME_STYLE.get(programme, {"marker": "s", "color": "#555555", "size": 20, "label": programme})
+        ax.scatter(part.geometry.x, part.geometry.y, marker=style["marker"], s=style["size"], color=style["color"],
+                   edgecolor="white", linewidth=0.6, zorder=4)
+        handles.append(Line2D([], [], marker=style["marker"], color="none", markerfacecolor=style["color"],
+                              markersize=7, label=style["label"]))
+    if etiquettes_points:
+        for geom, text in zip(p.geometry, p[etiquettes_points]):
+            if text:
+                ax.annotate(str(text), (geom.x, geom.y), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                            fontweight="bold", zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})
+    return handles
 
 def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Where to write each zone's label: inside the zone, moved down (at most three times a

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import config
 from analysis.analyses import mois
 from analysis.analyses.positions import SENS, mouvements_rangs
-from analysis.texte import minuscule, nombre, periode_fr, pluriel, pourcent, rang_fr, valeur
+from analysis.texte import minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
 
 # An indicator "moved" when its value for the same territory and period changed by more than
 # this many percent (relative), or appeared/disappeared.
@@ -25,10 +25,10 @@ SEUIL_PCT = 1.0
 
 def nouvelles_donnees(avant: pd.DataFrame, apres: pd.DataFrame) -> pd.DataFrame:
     """Per indicator, the periods present now that were absent before (new data published)."""
-    def periods(df: pd.DataFrame) -> pd.Series:
-        return df.groupby("indicator")["period"].agg(lambda s: set(s.unique()))
+    def observations(df: pd.DataFrame) -> pd.Series:
+        return df.groupby("indicator")["observation"].agg(lambda s: set(s.unique()))
 
-    before, after = periods(avant), periods(apres)
+    before, after = observations(avant), observations(apres)
     rows = [
         {"indicator": ind, "nouvelles_periodes": sorted(now - before.get(ind, set()))}
         for ind, now in after.items()
@@ -42,7 +42,7 @@ def mouvements(avant: pd.DataFrame, apres: pd.DataFrame, seuil_pct: float = SEUI
 
     Revisions of already published periods show here (e.g. URSSAF revising a year).
     """
-    keys = ["id_ti", "indicator", "period"]
+    keys = ["id_ti", "indicator", "observation"]
     merged = avant[[*keys, "value"]].merge(apres[[*keys, "lib", "value"]], on=keys, suffixes=("_avant", "_apres"))
     change = (merged["value_apres"] - merged["value_avant"]).abs()
     rel = 100 * change / merged["value_avant"].abs().where(merged["value_avant"] != 0)
@@ -69,15 +69,15 @@ def profils_changes(avant: pd.Series, apres: pd.Series) -> tuple[pd.DataFrame, p
 
 
 MAX_FAITS = 5
-PREMIER_MOIS = f"{periode_fr(config.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
+PREMIER_MOIS = f"{observation_fr(config.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
 
 
 
 def titre(periode: str, precedente: str | None) -> str:
     """The page title, naming the month and the previous one."""
     if precedente is None:
-        return f"# Ce que montre {periode_fr(periode)}, premier mois de l'observatoire"
-    return f"# Ce qui a changé entre {periode_fr(precedente)} et {periode_fr(periode)}"
+        return f"# Ce que montre {observation_fr(periode)}, premier mois de l'observatoire"
+    return f"# Ce qui a changé entre {observation_fr(precedente)} et {observation_fr(periode)}"
 
 
 def _nouvelles_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> pd.DataFrame:
@@ -93,7 +93,7 @@ def fait_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> str:
     before, ``avant``), or when the last publication was."""
     new = _nouvelles_sources(vintages, avant)
     if len(new):
-        items = "; ".join(f"{r.libelle} : {periode_fr(r.observation)}" for r in new.itertuples())
+        items = "; ".join(f"{r.libelle} : {observation_fr(r.observation)}" for r in new.itertuples())
         return f"**Nouvelles données** ({pluriel(len(new), 'source')}) : {items}."
     published = vintages.dropna(subset=["publiee"])
     if published.empty:
@@ -102,7 +102,7 @@ def fait_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> str:
     last = published.loc[published["publiee"] == month]
     return (
         "**Aucune source n'a publié de nouvelle période ce mois-ci** ; les dernières publications datent de "
-        f"{periode_fr(month)} : " + " ; ".join(f"{r.libelle}, {periode_fr(r.observation)}" for r in last.itertuples()) + "."
+        f"{observation_fr(month)} : " + " ; ".join(f"{r.libelle}, {observation_fr(r.observation)}" for r in last.itertuples()) + "."
     )
 
 
@@ -138,7 +138,7 @@ def fait_revisions(revisions: pd.DataFrame, registre: pd.Series, seuil_pct: floa
     return (
         f"**{pluriel(len(revisions), 'valeur')} déjà {'publiée révisée' if len(revisions) == 1 else 'publiées révisées'}** "
         f"de plus de {pourcent(seuil_pct)} ; la plus forte : {top['lib']}, {minuscule(registre[top['indicator']])} "
-        f"({top['period']}), {pourcent(top['ecart_pct'])}."
+        f"({top['observation']}), {pourcent(top['ecart_pct'])}."
     )
 
 
@@ -157,7 +157,7 @@ def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
     part = serie.loc[(serie["cle"] == mois.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
     first, last = part.iloc[0], part.iloc[-1]
     since = (
-        f", contre {pourcent(first['valeur'])} en {periode_fr(first['periode'])} (emploi {first['observation']})"
+        f", contre {pourcent(first['valeur'])} en {observation_fr(first['periode'])} (emploi {first['observation']})"
         if first["periode"] != last["periode"] else ""
     )
     return (
@@ -175,14 +175,14 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
     """The data vintages as a French table: source, latest observation available at the end of
     the month, month of its publication, next observation and the month it is expected in."""
     def attendue(row) -> str:
-        month = periode_fr(row.attendue)
+        month = observation_fr(row.attendue)
         return f"{month} (en retard : absente des données utilisées)" if row.en_retard else month
 
     return pd.DataFrame({
         "Source": vintages["libelle"].to_numpy(),
-        "Dernière observation disponible": [periode_fr(o) if isinstance(o, str) else "aucune encore" for o in vintages["observation"]],
-        "Publiée en": [periode_fr(p) if isinstance(p, str) else "–" for p in vintages["publiee"]],
-        "Prochaine observation": [periode_fr(p) for p in vintages["prochaine"]],
+        "Dernière observation disponible": [observation_fr(o) if isinstance(o, str) else "aucune encore" for o in vintages["observation"]],
+        "Publiée en": [observation_fr(p) if isinstance(p, str) else "–" for p in vintages["publiee"]],
+        "Prochaine observation": [observation_fr(p) for p in vintages["prochaine"]],
         "Attendue en": [attendue(r) for r in vintages.itertuples()],
     })
 
@@ -193,7 +193,7 @@ def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
     rows = serie.loc[serie["cle"].isin([mois.PART_EMPLOI_TI, mois.INDICE_MEDIAN])]
     wide = rows.pivot_table(index="periode", columns=["cle", "phase"], values="valeur", aggfunc="first")
     years = rows.groupby("periode")["observation"].first()
-    out = pd.DataFrame({"Mois": [periode_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
+    out = pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
     for phase in sorted(rows["phase"].unique()):
         out[f"Part de l'emploi privé dans les TI, phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
         out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
@@ -206,7 +206,7 @@ def tableau_profils_mois(serie: pd.DataFrame, phase: int) -> pd.DataFrame:
     rows = serie.loc[(serie["cle"] == mois.N_TI_PROFIL) & (serie["phase"] == phase)]
     wide = rows.pivot_table(index="periode", columns="profil", values="valeur", aggfunc="first")
     wide = wide[wide.max().sort_values(ascending=False).index]
-    return pd.DataFrame({"Mois": [periode_fr(p) for p in wide.index],
+    return pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index],
                          **{c.capitalize(): [valeur(v, "territoires", manquant="–") for v in wide[c]] for c in wide.columns}})
 
 
@@ -216,6 +216,6 @@ def tableau_rangs(moves: pd.DataFrame, registre: pd.Series, precedente: str, per
         "Territoire": moves["lib"].to_numpy(),
         "Phase": moves["phase"].to_numpy(),
         "Indicateur": moves["indicator"].map(registre).to_numpy(),
-        f"Rang en {periode_fr(precedente)}": [rang_fr(r, n) for r, n in zip(moves["rang_avant"], moves["n"])],
-        f"Rang en {periode_fr(periode)}": [rang_fr(r, n) for r, n in zip(moves["rang_apres"], moves["n"])],
+        f"Rang en {observation_fr(precedente)}": [rang_fr(r, n) for r, n in zip(moves["rang_avant"], moves["n"])],
+        f"Rang en {observation_fr(periode)}": [rang_fr(r, n) for r, n in zip(moves["rang_apres"], moves["n"])],
     })

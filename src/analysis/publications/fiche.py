@@ -36,7 +36,7 @@ from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
 from analysis.indicateurs.build import non_publies
 from analysis.indicateurs.registry import INDICATORS, PILLARS, REGISTRE, key_figures, pillar_indicators
-from analysis.texte import comparer, minuscule, nombre, periode_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
+from analysis.texte import comparer, minuscule, nombre, observation_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
 
 CHIFFRES_CLES = key_figures()
 PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
@@ -89,13 +89,13 @@ def disponible(wide: pd.DataFrame, id_ti: str, indicators: list[str] | tuple[str
     return any(i in row.index and pd.notna(row[i]) for i in indicators)
 
 
-def _periode(periods: pd.DataFrame, indicator: str) -> str:
+def _periode(observations: pd.DataFrame, indicator: str) -> str:
     """The period of the indicator's value in the wide table, in French ("2023-2024", "2e trimestre 2022")."""
-    return periode_fr(periods["period"].to_numpy()[_position(periods, indicator, "indicator")])
+    return observation_fr(observations["observation"].to_numpy()[_position(observations, indicator, "indicator")])
 
 
 def chiffres_cles(
-    wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=CHIFFRES_CLES
+    wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=CHIFFRES_CLES
 ) -> pd.DataFrame:
     """Key figures of the territory, formatted in French: value, région, France and rank among the TI.
 
@@ -107,13 +107,13 @@ def chiffres_cles(
     comp = comparaison(wide, id_ti, indicators).pivot(index="indicator", columns="niveau", values="value").reindex(list(indicators))
     rk = rangs(wide, indicators).loc[lambda d: d["id_ti"] == id_ti].set_index("indicator").reindex(list(indicators))
     reg = _registre(registre)
-    per = periods.set_index("indicator")["period"]
+    per = observations.set_index("indicator")["observation"]
     units = reg.loc[list(indicators), "unit"]
     flagged = _signale(wide, id_ti)
     return pd.DataFrame(
         {
             "Indicateur": reg.loc[list(indicators), "label"].to_numpy(),
-            "Période": [periode_fr(per.get(i, ""), court=True) for i in indicators],
+            "Période": [observation_fr(per.get(i, ""), court=True) for i in indicators],
             "Territoire": [valeur(comp.loc[i, "ti"], units[i]) + (" (EPCI entier)" if i in flagged else "") for i in indicators],
             "Région": [valeur(comp.loc[i, "region"], units[i]) for i in indicators],
             "France": [valeur(comp.loc[i, "france"], units[i]) for i in indicators],
@@ -160,10 +160,10 @@ def _position_fr(position: str, critere: str) -> str:
     return "au-dessus de la France" if position == "haut" else "en dessous de la France"
 
 
-def _item(r, reg: pd.DataFrame, periods: pd.DataFrame) -> str:
+def _item(r, reg: pd.DataFrame, observations: pd.DataFrame) -> str:
     unit = reg.loc[r.indicator, "unit"]
     return (
-        f"{minuscule(reg.loc[r.indicator, 'label'])} ({_periode(periods, r.indicator)}) : {valeur(r.value, unit)} contre "
+        f"{minuscule(reg.loc[r.indicator, 'label'])} ({_periode(observations, r.indicator)}) : {valeur(r.value, unit)} contre "
         f"{valeur(r.france, unit)} pour la France ; {rang_fr(r.rang, r.n)}, {_position_fr(r.position, r.critere)}"
     )
 
@@ -177,19 +177,19 @@ def _directions_fr(reg: pd.DataFrame) -> str:
 
 
 def tableau_forces_faiblesses(
-    ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = MAX_PAR_LECTURE, periods: pd.DataFrame | None = None
+    ff: pd.DataFrame, registre: pd.DataFrame, n_max: int | None = MAX_PAR_LECTURE, observations: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """The stand-outs as a French table (at most ``n_max`` per lecture, the most marked first).
 
-    Columns: Lecture, Indicateur, [Période, when ``periods`` (``wide_periods``) is given],
+    Columns: Lecture, Indicateur, [Période, when ``periods`` (``observations``) is given],
     Territoire, France, Rang parmi les TI, Position.
     """
     reg = _registre(registre)
     if n_max is not None:
         ff = ff.groupby("lecture", sort=False).head(n_max)
     units = reg.loc[ff["indicator"], "unit"].to_numpy()
-    per = {} if periods is None else {
-        "Période": [periode_fr(p, court=True) for p in periods.set_index("indicator")["period"].reindex(ff["indicator"]).fillna("")]
+    per = {} if observations is None else {
+        "Période": [observation_fr(p, court=True) for p in observations.set_index("indicator")["observation"].reindex(ff["indicator"]).fillna("")]
     }
     return pd.DataFrame(
         {
@@ -205,7 +205,7 @@ def tableau_forces_faiblesses(
 
 
 def texte_forces_faiblesses(
-    ff: pd.DataFrame, registre: pd.DataFrame, periods: pd.DataFrame, n_max: int = MAX_PAR_LECTURE, n_disponibles: int | None = None
+    ff: pd.DataFrame, registre: pd.DataFrame, observations: pd.DataFrame, n_max: int = MAX_PAR_LECTURE, n_disponibles: int | None = None
 ) -> str:
     """French paragraph and lists: how many forces, faiblesses and traits, and the ``n_max`` most marked of each.
 
@@ -236,7 +236,7 @@ def texte_forces_faiblesses(
             continue
         shown = rows.head(n_max)
         note = f" ({nombre(len(rows))}, dont les {nombre(len(shown))} plus marqués)" if len(shown) < len(rows) else ""
-        parts.append(f"- **{title}**{note} :\n" + "\n".join(f"  - {_item(r, reg, periods)}" for r in shown.itertuples()))
+        parts.append(f"- **{title}**{note} :\n" + "\n".join(f"  - {_item(r, reg, observations)}" for r in shown.itertuples()))
     head = (
         f"Comparé aux autres territoires d'industrie de la phase sur {len(SENS)} indicateurs, le territoire se distingue "
         f"sur {nombre(len(ff))} : {compte('force')}, {compte('faiblesse')} et {compte('trait')}. Un indicateur est retenu "
@@ -293,7 +293,7 @@ def texte_pas_encore(registre: pd.DataFrame, indicators: list[str], periode: str
         return ""
     labels = _registre(registre).loc[list(indicators), "label"].map(minuscule)
     return (
-        f"À la fin de {periode_fr(periode)}, les données publiées ne permettent pas encore de calculer : "
+        f"À la fin de {observation_fr(periode)}, les données publiées ne permettent pas encore de calculer : "
         + " ; ".join(labels) + "."
     )
 
@@ -330,12 +330,12 @@ def _rythme(value: float, reference: float, unit: str, words: tuple[str, str, st
     return words[{1: 0, -1: 1, 0: 2}[comparer(value, reference, unit)]]
 
 
-def texte_emploi(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
+def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
     """Private employment: level, index 2014 = 100 against France and the région, annual growth since 2018."""
     if math.isnan(_v(wide, id_ti, "emploi_prive")):
         return "La série URSSAF de l'emploi salarié privé ne couvre pas ce territoire : cette section est sans données."
     ids = aires(wide, id_ti)
-    per = periods.set_index("indicator")["period"]
+    per = observations.set_index("indicator")["observation"]
     year = per["emploi_prive"]
     lib_region = _ligne(wide, ids["region"])["lib"]
     idx = {k: _v(wide, ids[k], "emploi_prive_indice") for k in ("ti", "region", "france")}
@@ -360,11 +360,11 @@ def texte_emploi(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
     )
 
 
-def texte_shift_share(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str, source: str = emploi_communal.SOURCE_REPLI) -> str:
+def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, source: str = emploi_communal.SOURCE_REPLI) -> str:
     """Shift-share decomposition in jobs and in % of 2019 employment, each effect read by its
     sign; the employment is estimated from the zones d'emploi unless the sums of the communes
     (``source``, ``build.source_emploi``) are used."""
-    published = periods.set_index("indicator")["period"]
+    published = observations.set_index("indicator")["observation"]
     if "ss_variation" not in published:  # the sectors of 2019 and of a later year are not both published yet
         return (
             "La décomposition de la variation de l'emploi depuis 2019 n'est pas encore possible : l'emploi salarié privé "
@@ -400,10 +400,10 @@ def texte_shift_share(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str, sou
     )
 
 
-def texte_chomage(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
+def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
     """Latest quarterly unemployment rate against France (and the région when published)."""
     ids = aires(wide, id_ti)
-    per = periods.set_index("indicator")["period"]["taux_chomage"]
+    per = observations.set_index("indicator")["observation"]["taux_chomage"]
     t = {k: _v(wide, ids[k], "taux_chomage") for k in ("ti", "region", "france")}
     if math.isnan(t["ti"]):
         return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire : cette partie est sans données."
@@ -415,10 +415,10 @@ def texte_chomage(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
     )
 
 
-def texte_demandeurs(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> str:
+def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
     """Latest job seekers, coverage of the series and change since the first month."""
     ids = aires(wide, id_ti)
-    per = periods.set_index("indicator")["period"]
+    per = observations.set_index("indicator")["observation"]
     n = _v(wide, id_ti, "demandeurs_emploi")
     cover = _v(wide, id_ti, "demandeurs_emploi_couverture")
     if "demandeurs_emploi" not in per:
@@ -436,13 +436,13 @@ def texte_demandeurs(wide: pd.DataFrame, periods: pd.DataFrame, id_ti: str) -> s
         else ", soit toutes ses communes"
     )
     return (
-        f"En {periode_fr(per['demandeurs_emploi'])}, {nombre(n)} demandeurs d'emploi sont inscrits dans les communes du "
-        f"territoire publiées par France Travail{couverture}. De {periode_fr(first)} à {periode_fr(last)}, leur nombre a varié "
+        f"En {observation_fr(per['demandeurs_emploi'])}, {nombre(n)} demandeurs d'emploi sont inscrits dans les communes du "
+        f"territoire publiées par France Travail{couverture}. De {observation_fr(first)} à {observation_fr(last)}, leur nombre a varié "
         f"de {pourcent(evol['ti'], 1, signed=True)} (France, communes publiées : {pourcent(evol['france'], 1, signed=True)})."
     )
 
 
-def texte_piliers(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, id_ti: str) -> str:
+def texte_piliers(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.DataFrame, id_ti: str) -> str:
     """The four pillars of the programme: what the data say, and the pillar no open data measures."""
     reg = _registre(registre)
     indicators = [i for p in PILLARS for i in PILIERS_FICHE[p]]
@@ -462,10 +462,10 @@ def texte_piliers(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFr
         for i in PILIERS_FICHE[pillar]:
             unit = reg.loc[i, "unit"]
             value = _v(wide, id_ti, i)
-            if i not in set(periods["indicator"]):  # no period published yet (an early month)
+            if i not in set(observations["indicator"]):  # no period published yet (an early month)
                 items.append(f"{minuscule(reg.loc[i, 'label'])} : pas encore publié")
                 continue
-            label = f"{minuscule(reg.loc[i, 'label'])} ({_periode(periods, i)})"
+            label = f"{minuscule(reg.loc[i, 'label'])} ({_periode(observations, i)})"
             if math.isnan(value):
                 items.append(f"{label} : non disponible")
             elif i in flagged:

@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
-from analysis.texte import nombre, periode_fr, pourcent
+from analysis.texte import nombre, observation_fr, pourcent
 
 PAGE = "methodes/methodes.html"  # the page in the site, from the site's root
 
@@ -79,19 +79,19 @@ def texte_methodes() -> str:
     )
 
 
-def texte_indicateurs(periodes: Mapping[int, pd.DataFrame]) -> str:
+def texte_indicateurs(observations: Mapping[int, pd.DataFrame]) -> str:
     """Every indicator of the registry, grouped by theme: label, name, definition, unit, period
-    of the tables of each phase (``periodes``: ``wide_periods`` by phase), source, geographic
+    of the tables of each phase (``observations``: that table by phase), source, geographic
     basis, direction, method."""
-    per = {phase: table.set_index("indicator")["period"] for phase, table in periodes.items()}
+    per = {phase: table.set_index("indicator")["observation"] for phase, table in observations.items()}
     blocks = []
     for theme in dict.fromkeys(i.theme for i in INDICATORS.values()):
         items = []
         for ind in (i for i in INDICATORS.values() if i.theme == theme):
-            periods = {periode_fr(p[ind.name]) for p in per.values() if ind.name in p.index}
+            observations = {observation_fr(p[ind.name]) for p in per.values() if ind.name in p.index}
             items.append(
                 f"- **{ind.label}** (`{ind.name}`). {ind.definition} Unité : {ind.unit}. Période : "
-                f"{' ; '.join(sorted(periods)) or ind.year}. Source : {ind.source}. Base géographique : "
+                f"{' ; '.join(sorted(observations)) or ind.year}. Source : {ind.source}. Base géographique : "
                 f"{BASES_FR[ind.geographic_basis]}. Sens : {SENS_FR[ind.direction]}."
                 + (f" Méthode : {ind.method}" if ind.method else "")
             )
@@ -125,7 +125,7 @@ def tableau_jeux(record: dict) -> pd.DataFrame:
                 "Jeu de données": provenance.nom_jeu(name).split(" (")[0],
                 "Éditeur": " ; ".join(dict.fromkeys(s.publisher for s in files)),
                 "Fichiers": nombre(len(files)),
-                "Millésime": periode_fr(millesimes[name]) if millesimes.get(name) else "sans période",
+                "Millésime": observation_fr(millesimes[name]) if millesimes.get(name) else "sans période",
                 "Publication": publication,
                 "Licence": " ; ".join(dict.fromkeys(s.licence for s in files)),
                 "Adresse": _lien(pages.get(name, files[0].url)),
@@ -145,6 +145,6 @@ def tableau_fichiers(record: dict) -> pd.DataFrame:
             "Licence": [f["licence"] for f in record["fichiers"]],
             "Adresse": [_lien(f["url"]) for f in record["fichiers"]],
             "Empreinte sha256": [f["sha256"][: provenance.EMPREINTE] for f in record["fichiers"]],
-            "Dernière période": [periode_fr(f["derniere_periode"]) if f.get("derniere_periode") else "–" for f in record["fichiers"]],
+            "Dernière période": [observation_fr(f["derniere_periode"]) if f.get("derniere_periode") else "–" for f in record["fichiers"]],
         }
     )

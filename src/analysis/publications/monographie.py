@@ -68,7 +68,7 @@ def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phas
     )
 
 
-def texte_portrait(terr: referentiel.Territoire, wide: pd.DataFrame, periods: pd.DataFrame, densites: pd.Series, epci: pd.DataFrame) -> str:
+def texte_portrait(terr: referentiel.Territoire, wide: pd.DataFrame, observations: pd.DataFrame, densites: pd.Series, epci: pd.DataFrame) -> str:
     """Population, its change against France, density and rank, members and the largest town.
 
     ``densites``: ``profils.densite`` of the phase (log10 of inhabitants per km²);
@@ -79,7 +79,7 @@ def texte_portrait(terr: referentiel.Territoire, wide: pd.DataFrame, periods: pd
     pop = int(communes["population"].fillna(0).sum())
     ville = communes.loc[communes["population"].idxmax()]
     table = wide.set_index("id_ti")
-    per = periods.set_index("indicator")["period"]["croissance_population"]
+    per = observations.set_index("indicator")["observation"]["croissance_population"]
     growth, growth_fr = table.loc[id_ti, "croissance_population"], table.loc["FRANCE", "croissance_population"]
     sens = "a augmenté" if growth > 0 else "a diminué"
     dens = densites.dropna()
@@ -224,8 +224,8 @@ def texte_trajectoire(indices: pd.DataFrame, nom: str, profil: str, voisins: lis
     ``indices``: ``positions.indices_groupes`` (lib, period, value) holding ``nom``, ``profil``
     and the ``voisins`` labels.
     """
-    last = indices["period"].max()
-    at = indices.loc[indices["period"] == last].set_index("lib")["value"]
+    last = indices["observation"].max()
+    at = indices.loc[indices["observation"] == last].set_index("lib")["value"]
     own, peers = at[nom], at.reindex(voisins).dropna()
     higher = int((peers > own).sum())
     place = (
@@ -234,7 +234,7 @@ def texte_trajectoire(indices: pd.DataFrame, nom: str, profil: str, voisins: lis
         else f"au {texte.ordinal(higher + 1)} rang parmi lui et ses {pluriel(len(peers), 'voisin')}"
     )
     return (
-        f"En {last}, l'indice de l'emploi salarié privé du territoire (base 100 en {indices['period'].min()}) atteint "
+        f"En {last}, l'indice de l'emploi salarié privé du territoire (base 100 en {indices['observation'].min()}) atteint "
         f"{nombre(own, 1)} : {place} (de {nombre(peers.min(), 1)} à {nombre(peers.max(), 1)}), contre {nombre(at[profil], 1)} "
         f"pour l'ensemble des territoires de son profil (emplois additionnés)."
     )
@@ -420,14 +420,14 @@ PAIRS_INDICATEURS = {
 DECIMALES = {"%": 1, "%/an": 2, "€/an": 0, "€/m²": 0, "points": 1}
 
 
-def tableau_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+def tableau_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """``positions.valeurs_groupes`` (indicator × territory, peers, profile, France) in French:
     one row per indicator labelled with its unit and period, bare numbers in the cells."""
     reg = registre.set_index("name")
-    per = periods.set_index("indicator")["period"]
+    per = observations.set_index("indicator")["observation"]
     units = {i: reg.loc[i, "unit"].removesuffix("/an") if reg.loc[i, "unit"] == "€/an" else reg.loc[i, "unit"] for i in valeurs.index}
     out = pd.DataFrame(
-        {"Indicateur": [f"{PAIRS_INDICATEURS.get(i, reg.loc[i, 'label'])} ({units[i]}, {texte.periode_fr(per.get(i, ''), court=True)})"
+        {"Indicateur": [f"{PAIRS_INDICATEURS.get(i, reg.loc[i, 'label'])} ({units[i]}, {texte.observation_fr(per.get(i, ''), court=True)})"
                         for i in valeurs.index]}
     )
     for column in valeurs.columns:
@@ -506,7 +506,7 @@ def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_popula
     ]
     return (
         "France Relance (2020-2022) n'est suivi que par département : on ne sait pas combien des entreprises aidées sont "
-        f"dans le territoire lui-même. Fin {texte.periode_fr(last)}, les entreprises industrielles aidées par ses aides à "
+        f"dans le territoire lui-même. Fin {texte.observation_fr(last)}, les entreprises industrielles aidées par ses aides à "
         f"l'investissement étaient, dans {'ses départements' if len(items) > 1 else 'son département'} : "
         + " ; ".join(items)
         + f". En France, {nombre(france, 1)} pour 100 000 habitants."

@@ -12,7 +12,7 @@ from analysis import config
 from analysis.analyses.positions import mouvements_rangs, rangs
 from analysis.indicateurs.areas import FRANCE, REGION_PREFIX
 from analysis.publications.fiche import PHASE_PERIODE
-from analysis.texte import nombre, ordinal, periode_fr, pluriel, quand_fr, rang_fr, valeur
+from analysis.texte import nombre, ordinal, observation_fr, pluriel, quand_fr, rang_fr, valeur
 
 # The key indicators of the side-by-side table, and those whose ranks are followed month to month.
 INDICATEURS_REGION = {
@@ -57,13 +57,13 @@ def _pipe(df: pd.DataFrame, texte: int = 1) -> str:
     return "\n".join(lines)
 
 
-def tableau(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, profils: pd.DataFrame, region: str,
+def tableau(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.DataFrame, profils: pd.DataFrame, region: str,
             phase: int, indicators: dict[str, str] = INDICATEURS_REGION) -> str:
     """The TI of the région side by side, then the région and France (Markdown table with a link
     to each fiche): profile, key indicators (short labels: ``indicators``, with the period of
     each) and, for growth since 2018, the rank among the TI of the phase."""
     reg = registre.set_index("name")
-    per = periods.set_index("indicator")["period"]
+    per = observations.set_index("indicator")["observation"]
     ti = territoires_region(wide, region)
     profil = profils.set_index("id_ti")["profil"]
     rk = rangs(wide, [TENDANCE]).set_index("id_ti")
@@ -71,7 +71,7 @@ def tableau(wide: pd.DataFrame, periods: pd.DataFrame, registre: pd.DataFrame, p
     rows = pd.concat([ti, others], ignore_index=True)
 
     def header(i: str) -> str:
-        return f"{indicators[i]} ({periode_fr(per[i], court=True)})" if i in per else indicators[i]
+        return f"{indicators[i]} ({observation_fr(per[i], court=True)})" if i in per else indicators[i]
 
     table = pd.DataFrame({
         "Territoire": [f"[{lib}]({fiche_href(phase, i)})" if n == "ti" else (f"Région {lib}" if n == "region" else lib)
@@ -94,9 +94,9 @@ def tendance(wide: pd.DataFrame, region: str) -> pd.DataFrame:
     return pd.concat([ti.sort_values(TENDANCE, ascending=False), others], ignore_index=True).rename(columns={TENDANCE: "value"})
 
 
-def texte_tendance(wide: pd.DataFrame, periods: pd.DataFrame, region: str, lib_region: str) -> str:
+def texte_tendance(wide: pd.DataFrame, observations: pd.DataFrame, region: str, lib_region: str) -> str:
     """How the TI of the région grew since 2018 against the région and France."""
-    per = periods.set_index("indicator")["period"].get(TENDANCE, "")
+    per = observations.set_index("indicator")["observation"].get(TENDANCE, "")
     ti = territoires_region(wide, region)[TENDANCE].dropna()
     values = wide.set_index("id_ti")[TENDANCE]
     reg, fr = values[REGION_PREFIX + region], values[FRANCE]
@@ -128,14 +128,14 @@ def rangs_du_mois(avant: pd.DataFrame, apres: pd.DataFrame, registre: pd.DataFra
 def texte_rangs(mouvements: pd.DataFrame | None, periode: str, precedente: str | None) -> str:
     """One sentence on the ranks that moved this month (or why none is compared)."""
     if precedente is None:
-        return f"{periode_fr(periode).capitalize()} est le premier mois de l'observatoire : aucun rang n'est encore comparé."
+        return f"{observation_fr(periode).capitalize()} est le premier mois de l'observatoire : aucun rang n'est encore comparé."
     if mouvements.empty:
         return (
-            f"Aucun rang des territoires de la région n'a changé entre {periode_fr(precedente)} et {periode_fr(periode)} "
+            f"Aucun rang des territoires de la région n'a changé entre {observation_fr(precedente)} et {observation_fr(periode)} "
             "sur ces indicateurs."
         )
     return (
-        f"Entre {periode_fr(precedente)} et {periode_fr(periode)}, {pluriel(len(mouvements), 'rang')} des territoires de "
+        f"Entre {observation_fr(precedente)} et {observation_fr(periode)}, {pluriel(len(mouvements), 'rang')} des territoires de "
         "la région {} changé (rang parmi les territoires d'industrie de la phase, 1 = valeur la plus élevée) :".format(
             "a" if len(mouvements) == 1 else "ont")
     )

@@ -311,7 +311,7 @@ def texte_relance(par_departement: pd.DataFrame, mensuel: pd.DataFrame, ols: pd.
     first, last = mensuel["mois"].min(), mensuel["mois"].max()
     intro = (
         "Le Baromètre des résultats de l'action publique publie, par département et par mois "
-        f"(de {texte.periode_fr(first)} à {texte.periode_fr(last)} à cette date), le nombre d'entreprises industrielles "
+        f"(de {texte.observation_fr(first)} à {texte.observation_fr(last)} à cette date), le nombre d'entreprises industrielles "
         "(PME comprises) bénéficiaires des aides à l'investissement de France Relance. On le rapproche du poids des "
         "territoires d'industrie de la phase 1 dans chaque département (part de la population départementale vivant dans "
         "un TI). "
@@ -323,8 +323,8 @@ def texte_relance(par_departement: pd.DataFrame, mensuel: pd.DataFrame, ols: pd.
     corr = par_departement["part_population_ti"].corr(par_departement["entreprises_100k"])
     groups = par_departement.groupby("groupe").apply(lambda d: 1e5 * d["entreprises"].sum() / d["population"].sum())
     return intro + (
-        f"Fin {texte.periode_fr(last)}, {nombre(total)} entreprises industrielles avaient bénéficié des aides à l'investissement de "
-        f"France Relance dans les {nombre(len(par_departement))} départements (maximum {nombre(peak.max())} en {texte.periode_fr(peak.idxmax())} : "
+        f"Fin {texte.observation_fr(last)}, {nombre(total)} entreprises industrielles avaient bénéficié des aides à l'investissement de "
+        f"France Relance dans les {nombre(len(par_departement))} départements (maximum {nombre(peak.max())} en {texte.observation_fr(peak.idxmax())} : "
         f"la série est un cumul{revision}). "
         f"Rapporté à la population, le soutien est de {nombre(groups.get(RELANCE_GROUPES[2], float('nan')), 1)} entreprises pour 100 000 habitants "
         f"dans le tiers des départements où les territoires d'industrie pèsent le plus, contre "

@@ -151,9 +151,9 @@ def tableau_equilibre(weights: impact.Weights) -> pd.DataFrame:
 def tableau_long_difference(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Long-difference estimates (points of census share) for each period and model."""
     rows = []
-    for period, t in tables.items():
+    for observation, t in tables.items():
         for r in t.itertuples():
-            rows.append({"Période": period, "Modèle": r.modele, "Écart TI − hors TI (points)": nombre(r.estimate, 2),
+            rows.append({"Période": observation, "Modèle": r.modele, "Écart TI − hors TI (points)": nombre(r.estimate, 2),
                          "IC à 95 %": _ic(r.ci_low, r.ci_high, lambda b: b, 2), "p": _p(r.p_value), "EPCI": nombre(r.n_obs)})
     return pd.DataFrame(rows)
 
@@ -161,12 +161,12 @@ def tableau_long_difference(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def texte_long_difference(tables: Mapping[str, pd.DataFrame]) -> str:
     """One French sentence per period on the change of the agriculture + industry share."""
     parts = []
-    for period, t in tables.items():
+    for observation, t in tables.items():
         fe = t.loc[t["modele"] == "avec effets fixes région"].iloc[0]
         sens = "plus" if fe["estimate"] > 0 else "moins"
         sig = "significatif" if fe["p_value"] < 0.05 else "non significatif au seuil de 5 %"
         parts.append(
-            f"Sur {period}, la part de l'agriculture et de l'industrie dans l'emploi a évolué de {nombre(abs(fe['estimate']), 2)} point "
+            f"Sur {observation}, la part de l'agriculture et de l'industrie dans l'emploi a évolué de {nombre(abs(fe['estimate']), 2)} point "
             f"{'de plus' if sens == 'plus' else 'de moins'} dans les EPCI des territoires d'industrie de la phase 1 que dans les EPCI "
             f"jamais couverts, à région donnée (IC à 95 % {_ic(fe['ci_low'], fe['ci_high'], lambda b: b, 2)}, {sig})."
         )

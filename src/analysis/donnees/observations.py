@@ -1,4 +1,4 @@
-"""The latest period a data file contains: what ``observatoire donnees`` lists, what a run
+"""The latest observation a data file contains (its latest period): what ``observatoire donnees`` lists, what a run
 records for each dataset, and how a refreshed living copy says what it brings.
 
 A period is written as the dataset counts time: a year ``"2024"``, a quarter ``"2022-T2"``,
@@ -89,7 +89,7 @@ def _memo_path() -> Path:
     return config.cache_dir() / MEMO_FILE
 
 
-def latest_period(file_id: str, path: Path, sha256: str | None = None) -> str | None:
+def latest_observation(file_id: str, path: Path, sha256: str | None = None) -> str | None:
     """The latest period in the file at ``path`` (a copy of ``file_id``), None for a reference
     file or a file without data (a licence text); ``ValueError`` when it is not in the format
     its loader reads."""
@@ -111,7 +111,7 @@ def latest_period(file_id: str, path: Path, sha256: str | None = None) -> str | 
 
 def checker(file_id: str) -> Callable[[Path], str | None]:
     """A ``sources.download`` check: the file must be readable as ``file_id``'s format."""
-    return lambda path: latest_period(file_id, path)
+    return lambda path: latest_observation(file_id, path)
 
 
 def nouveautes(avant: str | None, apres: str | None) -> str:
