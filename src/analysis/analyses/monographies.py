@@ -120,7 +120,7 @@ ROLES = (
 ROLE_ELOIGNE = ROLES[-1].nom
 ROLE_TYPIQUE = "le plus typique des territoires restants"
 TYPIQUE_FR = (
-    "tous les profils de la typologie sont déjà représentés : le plus proche du centre de son profil parmi les "
+    "tous les profils de la typologie étant déjà représentés, le plus proche du centre de son profil parmi les "
     "territoires non retenus"
 )
 
