@@ -46,7 +46,7 @@ def test_the_repertoire_places_each_territory_and_links_its_fiches(repertoire):
 
 def test_the_map_links_every_territory_to_its_fiche(repertoire):
     table = repertoire.assign(profil=accueil.NON_CLASSE)
-    svg = accueil.carte_phase(table, 1, accueil.couleurs_profils([]))
+    svg = accueil.carte_phase(table, 1, {})
 
     links = set(re.findall(r'<a href="([^"]+)"><title>([^<]+)</title>', svg))
     assert {href for href, _ in links} == set(table.loc[table["phase"] == 1, "href"])  # all 149, overseas included

@@ -28,8 +28,11 @@ def test_published_figures_cite_a_public_source_and_explain_the_gap(table1) -> N
     assert all(p.url.startswith("https://") and p.source and p.date for p in PUBLIES)
     published = publies(table1)
     counts = published.loc[published["cle"] == "n_ti"]
-    assert counts["valeur"].tolist() == [124, 136, 144, 149]  # the launch list grew to the list of end 2022
+    assert counts["valeur"].tolist() == [124, 136, 141, 144, 149]  # the launch list grew to the list of end 2022
     assert counts["date"].iloc[0] == "22 novembre 2018" and "gouvernement.fr" in counts["url"].iloc[0]
+    # 141 at the installation of the observatory (press coverage of July 2019)
+    assert counts.set_index("valeur").loc[141, "date"] == "juillet 2019"
+    assert "banquedesterritoires.fr" in counts.set_index("valeur").loc[141, "url"]
     assert (counts["ici"] == 149).all()
     communes = published.set_index("cle").loc["n_communes"]
     assert communes["valeur"] == 16_186 and communes["ici"] == 16_177

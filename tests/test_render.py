@@ -500,6 +500,7 @@ def broken_links(site: Path) -> tuple[int, list[str]]:
 def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.NotebookNode:
     """The home page notebook as papermill leaves it, its outputs made by ``analysis.accueil``."""
     from analysis.publications import accueil
+    from analysis.publications.figures_synthese import couleurs_categories
 
     def html(text):
         return new_code_cell("", outputs=[new_output("display_data", data={"text/html": text, "text/plain": "<HTML>"})])
@@ -515,7 +516,7 @@ def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.
         new_code_cell(f"periode = '{periode}'", metadata={"tags": ["parameters"]}),
         markdown(f"# Observatoire des Territoires d'industrie — {periode}\n\nIntroduction."),
         new_markdown_cell("## Cartes des territoires"),
-        html("".join(accueil.carte_phase(table, p, accueil.couleurs_profils(["industriel en repli"])) for p in (1, 2))),
+        html("".join(accueil.carte_phase(table, p, couleurs_categories(["industriel en repli"])) for p in (1, 2))),
         new_markdown_cell("## Trouver un territoire"),
         markdown(accueil.texte_codes(table)),
         html(accueil.recherche_html(table)),

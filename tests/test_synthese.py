@@ -4,6 +4,7 @@ end-to-end execution of the synthesis notebook on indicator tables built here.""
 from __future__ import annotations
 
 import os
+import re
 
 import nbformat
 import numpy as np
@@ -228,6 +229,11 @@ def test_monographies_four_contrasting(outputs):
     assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
     assert monographies.criteres_manquants(chosen) == []  # growth top and bottom, industry, density
     assert chosen.loc[chosen["croissance_basse"], "croissance"].max() < chosen.loc[chosen["croissance_haute"], "croissance"].min()
+    # the three profiles are taken by the first three roles: the fourth is no "farthest profile",
+    # but the remaining territory nearest to its profile's centre, and its role says so
+    assert chosen["role"].tolist() == ["industriel en repli", "industriel dynamique", "territoire dense", monographies.ROLE_TYPIQUE]
+    rest = profils.typologie(2, PERIODE).membership().drop(index=chosen["id_ti"][:3])
+    assert chosen["id_ti"].iloc[3] == rest["distance_centre"].idxmin() == "ti-2710"  # Yonne Industrielle
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
@@ -239,6 +245,23 @@ def test_monographies_four_contrasting(outputs):
     assert all(f"**{name}**" in text for name in chosen["lib_ti"]) and "Fouqueray, 2020" in text
     table = synthese.tableau_monographies(chosen)
     assert table["Emploi privé depuis 2018"].str.endswith("▲").sum() >= 1 and table["Emploi privé depuis 2018"].str.endswith("▼").sum() >= 1
+
+
+def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
+    from analysis.publications import accueil
+    from analysis.publications import figures_synthese as sf
+
+    couleurs = sf.couleurs_profils(PERIODE)  # what the synthesis notebook passes to its maps of both phases
+    assert "sf.couleurs_profils(periode)" in (config.NOTEBOOKS_DIR / "synthese.ipynb").read_text(encoding="utf-8")
+    noms = {phase: set(profils.typologie(phase, PERIODE).profiles) for phase in config.PHASES}
+    assert set(couleurs) == noms[1] | noms[2] and len(set(couleurs.values())) == len(couleurs)
+    assert not {sf.GRIS_PALETTE, accueil.NON_CLASSE_COULEUR} & set(couleurs.values())  # grey: outside the typology
+    # every territory of the home page's maps (both phases) is filled with its profile's colour
+    svg = accueil.cartes_html(accueil.territoires(PERIODE), PERIODE)
+    fills = re.findall(r'<a href="fiches/phase(\d)/[^"]+"><title>[^<]+ — ([^<]+)</title>\s*<path [^>]*fill: (#[0-9a-f]{6})', svg)
+    assert {int(p) for p, _, _ in fills} == {1, 2} and len({(p, n) for p, n, _ in fills}) >= len(noms[1]) + len(noms[2])
+    for _, nom, fill in fills:
+        assert fill == couleurs.get(nom, accueil.NON_CLASSE_COULEUR), nom
 
 
 def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):

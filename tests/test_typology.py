@@ -170,6 +170,23 @@ def test_choose_monographs_meets_the_rule(result, data):
     assert flags["densite_haute"].sum() == 30 and flags["croissance_basse"].sum() == 30
 
 
+def test_the_last_role_names_the_criterion_that_chose_it(result, data):
+    # four profiles: the fourth place goes to the untaken profile, farthest from the three taken
+    four = monographies.choose_monographs(result, _valeurs(data))
+    assert four["role"].iloc[3] == monographies.ROLE_ELOIGNE and four["cluster"].iloc[3] not in set(four["cluster"][:3])
+    # three profiles, all taken by the first three roles: no profile is "farthest"; the fourth
+    # is the remaining territory nearest to its profile's centre, and its role says so
+    three_profiles = data[0].loc[data[1] != list(CENTRES).index("social")]
+    three = typology.typology(three_profiles, n_boot=10)
+    assert three.k == 3
+    mono = monographies.choose_monographs(three, _valeurs((three_profiles,)))
+    assert mono["cluster"][:3].nunique() == 3
+    assert mono["role"].iloc[3] == monographies.ROLE_TYPIQUE != monographies.ROLE_ELOIGNE
+    assert mono["raison"].iloc[3] == monographies.TYPIQUE_FR
+    rest = three.membership().drop(index=mono["id_ti"][:3])
+    assert mono["id_ti"].iloc[3] == rest["distance_centre"].idxmin()
+
+
 def test_choose_monographs_override(result, data, tmp_path):
     urbain = result.labels.index[result.labels.map(result.profiles) == "urbain socialement favorisé"][-1]
     toml = tmp_path / "monographies.toml"

@@ -8,7 +8,7 @@ control (``controle_synthetique``).
 
 Treatment dates: an EPCI is treated from 2019 when at least half of its population is in a
 phase-1 territory of the list closed at the end of 2022, although that list grew from 124
-territories (November 2018) to 149; from 2023 when it is only in a phase-2 territory.
+territories (November 2018) through 141 (July 2019) to 149; from 2023 when it is only in a phase-2 territory.
 """
 
 from __future__ import annotations

@@ -113,6 +113,16 @@ ROLES = (
     Role("territoire dense", ("densite_haute",)),
     Role("profil le plus éloigné des précédents", ()),
 )
+# What a role without criteria (``ROLES[-1]``, or a role whose criteria are not published yet)
+# is called by the criterion that actually chose its territory: the untaken profile farthest
+# from the profiles already taken, or, when no profile is left untaken (or none is taken yet),
+# the territory nearest to its profile's centre among those not chosen yet.
+ROLE_ELOIGNE = ROLES[-1].nom
+ROLE_TYPIQUE = "le plus typique des territoires restants"
+TYPIQUE_FR = (
+    "tous les profils de la typologie étant déjà représentés, le plus proche du centre de son profil parmi les "
+    "territoires non retenus"
+)
 
 
 def quartile_flags(valeurs: pd.DataFrame) -> pd.DataFrame:
@@ -139,11 +149,12 @@ def _pick(pool: pd.DataFrame, taken_profiles: set[int], role: Role) -> pd.Series
     return ordered.iloc[0]
 
 
-def _farthest_profile_pool(pool: pd.DataFrame, result: TypologyResult, taken: list[int]) -> pd.DataFrame:
-    """The territories of the untaken profile farthest (in centroid space) from the taken ones."""
+def _farthest_profile_pool(pool: pd.DataFrame, result: TypologyResult, taken: list[int]) -> pd.DataFrame | None:
+    """The territories of the untaken profile farthest (in centroid space) from the taken ones;
+    None when there is no such profile (none taken yet, or every profile taken)."""
     others = [c for c in result.centroids.index if c not in taken and (pool["cluster"] == c).any()]
     if not others or not taken:
-        return pool
+        return None
     cents = result.centroids
     gap = {c: min(np.linalg.norm(cents.loc[c] - cents.loc[t]) for t in taken) for c in others}
     return pool.loc[pool["cluster"] == max(gap, key=gap.get)]
@@ -166,7 +177,9 @@ def choose_monographs(
     in the top quartile of industrial weight (preferred for both growth roles), one in the
     densest quartile, in as many distinct profiles as the typology allows. A place a role leaves
     free (its criteria met by a territory already chosen) goes to the profile farthest from those
-    taken; so does a role whose criteria are not published yet (growth, before mid-2020).
+    taken, or, when every profile is taken, to the remaining territory nearest to its profile's
+    centre (role ``ROLE_TYPIQUE``); so does a role whose criteria are not published yet (growth,
+    before mid-2020). The role of each row names the criterion that chose it.
 
     ``valeurs`` (index id_ti): croissance (%/an since 2018), industrie (%), densite, for the TI
     of the phase. Returns rang, id_ti, cluster, profil, source ("typologie" or "choix de
@@ -198,13 +211,19 @@ def choose_monographs(
             continue  # already met by a territory chosen before
         remaining = pool.drop(index=chosen_ids)
         taken = [r["cluster"] for r in rows]
-        candidates = remaining if role.exige else _farthest_profile_pool(remaining, result, taken)
+        candidates, nom, typique = remaining, role.nom, "le plus proche du centre de son profil parmi les candidats"
+        if not role.exige:  # the farthest untaken profile; without one, the most typical of the rest
+            farthest = _farthest_profile_pool(remaining, result, taken)
+            if farthest is not None:
+                candidates, nom = farthest, ROLE_ELOIGNE
+            else:
+                nom, typique = ROLE_TYPIQUE, TYPIQUE_FR if taken else "le plus proche du centre de son profil"
         row = _pick(candidates, set(taken), role)
         if row is not None:
             met = [CRITERES_FR[c] for c in (*role.exige, *role.prefere) if row[c]]
             met = [PAS_ENCORE_FR, *met] if pas_encore else met
-            rows.append({"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": role.nom,
-                         "raison": " ; ".join([*met, "le plus proche du centre de son profil parmi les candidats"])})
+            rows.append({"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": nom,
+                         "raison": " ; ".join([*met, typique])})
     if len(rows) < n:
         raise ValueError(f"impossible de choisir {n} monographies : {len(rows)} territoires seulement satisfont la règle")
     out = pd.DataFrame(rows).set_index("id_ti")
@@ -214,10 +233,7 @@ def choose_monographs(
     ]
 
 
-PAS_ENCORE_FR = (
-    "croissance de l'emploi salarié privé depuis 2018 pas encore publiée : profil le plus éloigné des territoires déjà "
-    "retenus"
-)
+PAS_ENCORE_FR = "croissance de l'emploi salarié privé depuis 2018 pas encore publiée"
 
 
 def inconnus_regle(valeurs: pd.DataFrame) -> set[str]:

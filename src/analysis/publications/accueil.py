@@ -53,7 +53,7 @@ from analysis.indicateurs.build import read_indicators
 from analysis.publications import methodes
 from analysis.publications.cartes import LAMBERT93, projection
 from analysis.publications.figures import STYLE
-from analysis.publications.figures_synthese import PALETTE
+from analysis.publications.figures_synthese import couleurs_profils
 from analysis.texte import nombre, octets
 
 DONNEES = "donnees"  # folder of the CSV files, beside the notebook and in the site
@@ -88,10 +88,9 @@ def departements_principaux(phase: int) -> pd.DataFrame:
     ]
 
 
-def profils(phase: int, periode: str) -> tuple[pd.Series, list[str]]:
-    """Profile of each territory of the typology (index id_ti) and the profiles in the synthesis' order."""
-    typo = typologies.typologie(phase, periode)
-    return typo.membership()["profil"], typologies.profils(typo)["profil"].tolist()
+def profils(phase: int, periode: str) -> pd.Series:
+    """Profile of each territory of the typology (index id_ti)."""
+    return typologies.typologie(phase, periode).membership()["profil"]
 
 
 def repertoire(phases: tuple[int, ...] = config.PHASES) -> pd.DataFrame:
@@ -122,7 +121,7 @@ def territoires(periode: str, phases: tuple[int, ...] = config.PHASES) -> pd.Dat
     frames = []
     for phase, rows in repertoire(phases).groupby("phase", sort=True):
         wide = read_indicators(int(phase), periode, "wide").loc[lambda d: d["niveau"] == "ti", ["id_ti", *INDICATEURS]]
-        profil, _ = profils(int(phase), periode)
+        profil = profils(int(phase), periode)
         frames.append(rows.merge(wide, on="id_ti", how="left").assign(profil=lambda d: d["id_ti"].map(profil).fillna(NON_CLASSE)))
     return pd.concat(frames, ignore_index=True)
 
@@ -230,15 +229,10 @@ def _compact_path(d: str) -> str:
     return re.sub(r"\s+", " ", rounded).strip()
 
 
-def couleurs_profils(ordre: list[str]) -> dict[str, str]:
-    """Profile -> colour from the synthesis' palette (its grey left out: grey is for the
-    territories outside the typology)."""
-    palette = [c for c in PALETTE if c != "#6c6c6c"]
-    return {**dict(zip(ordre, palette)), NON_CLASSE: NON_CLASSE_COULEUR}
-
-
 def carte_phase(table: pd.DataFrame, phase: int, couleurs: Mapping[str, str]) -> str:
-    """Inline SVG map of the territories of ``phase`` (rows of ``territoires``), coloured by profile."""
+    """Inline SVG map of the territories of ``phase`` (rows of ``territoires``), coloured by
+    profile (``couleurs``: ``figures_synthese.couleurs_profils``; grey for ``NON_CLASSE``)."""
+    couleurs = {**couleurs, NON_CLASSE: NON_CLASSE_COULEUR}
     rows = table.loc[table["phase"] == phase]
     outlines = programmes.ti_geometries(phase)[["id_ti", "geometry"]].merge(
         rows[["id_ti", "href", "profil", "region", "lib_ti"]], on="id_ti", how="inner"
@@ -489,12 +483,9 @@ def texte_donnees(fichiers: pd.DataFrame) -> str:
 
 def cartes_html(table: pd.DataFrame, periode: str) -> str:
     """The map of each phase, side by side, with their captions; a profile has the same colour
-    on both maps."""
+    on both maps and on the synthesis' maps (``figures_synthese.couleurs_profils``)."""
     phases = [int(p) for p in sorted(table["phase"].unique())]
-    ordre: list[str] = []
-    for phase in sorted(phases, reverse=True):  # the current phase's profiles first
-        ordre += [p for p in profils(phase, periode)[1] if p not in ordre]
-    couleurs = couleurs_profils(ordre)
+    couleurs = couleurs_profils(periode)
     figures = []
     for phase in phases:
         n = int((table["phase"] == phase).sum())

@@ -256,6 +256,7 @@ class Carte:
     note: str
     partielles: str = "partiel"  # boolean column of the zones: EPCI only partly inside the territory
     situation: gpd.GeoDataFrame | None = None  # régions of metropolitan France for the inset (None overseas)
+    source: str = "ANCT"  # the source line: the publishers of the layers drawn
 
 
 def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
@@ -277,9 +278,10 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
         programme=points["programme"].replace({"ACV 2": "ACV"}),
     ).drop_duplicates(subset=["geometry"])
     label = points["lib_programme"].where((len(points) <= MAX_ETIQUETTES) | (points["programme"] == "ACV"), "")
-    points = points.assign(etiquette=label)
-    n_acv = int((points["programme"] == "ACV").sum())
-    n_pvd = int((points["programme"] == "PVD").sum())
+    # a town of the programme may hold several communes (Dzaoudzi - Pamandzi): one label, counted once
+    points = points.assign(etiquette=label.where(~points.duplicated(["programme", "lib_programme"]), ""))
+    n_acv = int(points.loc[points["programme"] == "ACV", "lib_programme"].nunique())
+    n_pvd = int(points.loc[points["programme"] == "PVD", "lib_programme"].nunique())
     towns = (
         f"{pluriel(n_acv, 'ville', zero='aucune')} Action cœur de ville, "
         f"{pluriel(n_pvd, 'ville', zero='aucune')} Petites villes de demain"
@@ -306,4 +308,5 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
     if len(epci) > len(zones) and not zones.empty:
         note += f" {pluriel(len(epci) - len(zones), 'EPCI', 'EPCI')} du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
     situation = geo.contours_regions_metro() if not zones.empty else None
-    return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation)
+    source = "ANCT" if zones.empty else "IGN / INSEE (EPCI 2025), ANCT"
+    return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation, source=source)

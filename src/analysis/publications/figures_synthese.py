@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from analysis import config
+from analysis.analyses import profils
 from analysis.publications.cartes import barre_echelle
 from analysis.publications.figures import STYLE, ligne_source, wrap
 from analysis.texte import nombre
@@ -35,13 +37,23 @@ PALETTE = (
 )  # fmt: skip
 
 
+GRIS_PALETTE = "#6c6c6c"  # left out of the categories: grey is for the territories outside them
+
+
 def couleurs_categories(*categories: Sequence[str]) -> dict[str, str]:
     """One colour per category name over several lists (the profiles of both phases): the same
     name has the same colour on every map, in the alphabetical order of all the names."""
     names = sorted({c for cats in categories for c in cats})
-    if len(names) > len(PALETTE):
-        raise ValueError(f"{len(names)} catégories pour {len(PALETTE)} couleurs")
-    return dict(zip(names, PALETTE))
+    palette = [c for c in PALETTE if c != GRIS_PALETTE]
+    if len(names) > len(palette):
+        raise ValueError(f"{len(names)} catégories pour {len(palette)} couleurs")
+    return dict(zip(names, palette))
+
+
+def couleurs_profils(periode: str) -> dict[str, str]:
+    """Profile name -> colour on every map of ``periode`` (the synthesis' maps of both phases and
+    the home page): ``couleurs_categories`` over the profiles of the typologies of both phases."""
+    return couleurs_categories(*(profils.profils(profils.typologie(phase, periode))["profil"] for phase in config.PHASES))
 
 
 def _styled(grid: bool = True):

@@ -179,7 +179,8 @@ def texte_monographies(choix: pd.DataFrame) -> str:
         "le programme traite, et non seulement sur les profils : un territoire industriel dont l'emploi salarié privé a "
         "le moins progressé depuis 2018 (quart le plus bas des territoires de la phase, de préférence parmi le quart le "
         "plus industriel), un territoire industriel parmi les plus dynamiques (quart le plus haut), un territoire parmi "
-        "le quart le plus dense, puis le profil de la typologie le plus éloigné des trois premiers ; chaque fois dans un "
+        "le quart le plus dense, puis le profil de la typologie le plus éloigné des trois premiers (quand tous les profils "
+        "sont déjà représentés, le territoire restant le plus proche du centre de son profil) ; chaque fois dans un "
         "profil différent quand un candidat le permet, et le territoire le plus proche du centre de son profil. "
         "La Fabrique de l'industrie avait choisi ses terrains d'enquête de façon comparable, parmi des zones d'emploi "
         "très industrielles à la croissance éloignée de la moyenne (Fouqueray, 2020). L'équipe peut imposer des "
@@ -200,7 +201,8 @@ def texte_monographies(choix: pd.DataFrame) -> str:
     if inconnus_regle(choix):
         note.append(
             "À cette date, la croissance de l'emploi salarié privé depuis 2018 n'est pas encore publiée : les rôles qui la "
-            "demandent sont tenus par les profils les plus éloignés des territoires déjà retenus."
+            "demandent sont tenus comme la dernière place : par le profil le plus éloigné des territoires déjà retenus, ou, "
+            "faute de profil libre, par le territoire restant le plus proche du centre de son profil."
         )
     return "\n\n".join([regle, "\n".join(items), *note[1:]])
 

@@ -31,8 +31,9 @@ MISES_EN_GARDE = (
 # Sources of the statements on programme dates and data (cited in the section's method note).
 SOURCES = (
     "**Hypothèses et sources.** Le programme a été lancé le 22 novembre 2018 avec 124 territoires (CGET, dossier "
-    "« Territoires d'industrie », cget.gouv.fr) ; la liste de la phase 1 utilisée ici est celle arrêtée fin 2022, qui "
-    "compte 149 territoires (jeu de données « Liste des territoires d'industrie et des communes concernées », "
+    "« Territoires d'industrie », cget.gouv.fr) ; la liste s'est allongée en 2019 (141 territoires en juillet 2019, à "
+    "l'installation de l'observatoire des Territoires d'industrie, selon la Banque des Territoires) ; la liste de la phase 1 "
+    "utilisée ici est celle arrêtée fin 2022, qui compte 149 territoires (jeu de données « Liste des territoires d'industrie et des communes concernées », "
     "data.gouv.fr). Tout EPCI de cette liste est compté comme traité dès 2019, y compris ceux des territoires ajoutés "
     "après 2018 : pour eux, les premières années comptées comme traitées ne le sont pas encore, ce qui rapproche de zéro "
     "les écarts des premières années après 2019 si le programme a un effet ; la liste ne donnant pas la date d'entrée de "
