@@ -80,9 +80,9 @@ def test_the_table_holds_every_territory_with_sort_keys(repertoire):
         taux_chomage=7.25,
         revenu_median=21500.0,
     )
-    periodes = {"emploi_prive_tcam": "2018-2024", "part_industrie": "2022", "taux_chomage": "2022-T2", "revenu_median": "2021"}
+    observations = {"emploi_prive_tcam": "2018-2024", "part_industrie": "2022", "taux_chomage": "2022-T2", "revenu_median": "2021"}
 
-    html = accueil.tableau_html(table, periodes)
+    html = accueil.tableau_html(table, observations)
 
     assert 'data-quarto-disable-processing="true"' in html and html.count("<tr data-filtre=") == 332
     assert "Emploi salarié privé, %/an (2018-2024)</button>" in html and "Chômage, % (2022-T2)</button>" in html

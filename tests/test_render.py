@@ -511,7 +511,7 @@ def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.
     csv.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(csv, index=False)
     files = pd.DataFrame({"fichier": [f"{accueil.DONNEES}/{csv.name}"], "description": ["Territoires"], "taille": [csv.stat().st_size]})
-    periodes = dict.fromkeys(accueil.INDICATEURS, "2022")
+    observations = dict.fromkeys(accueil.INDICATEURS, "2022")
     return new_notebook(cells=[
         new_code_cell(f"periode = '{periode}'", metadata={"tags": ["parameters"]}),
         markdown(f"# Observatoire des Territoires d'industrie — {periode}\n\nIntroduction."),
@@ -520,7 +520,7 @@ def _accueil_notebook(periode: str, table: pd.DataFrame, csv: Path) -> nbformat.
         new_markdown_cell("## Trouver un territoire"),
         markdown(accueil.texte_codes(table)),
         html(accueil.recherche_html(table)),
-        html(accueil.tableau_html(table, periodes)),
+        html(accueil.tableau_html(table, observations)),
         new_markdown_cell("## Données"),
         markdown(accueil.texte_donnees(files)),
     ])
