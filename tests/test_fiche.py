@@ -20,7 +20,7 @@ from analysis.donnees import provenance, sources
 from analysis.donnees.loaders import programmes
 from analysis.indicateurs.build import write_indicators
 from analysis.indicateurs.registry import registry
-from analysis.publications import cartes, fiche, figures
+from analysis.publications import cartes, fiche, fiche_secteurs, figures
 from analysis.texte import nombre
 
 NBSP = "\u00a0"
@@ -273,8 +273,8 @@ def test_industrial_sectors_of_a_single_published_year():
          "emploi_debut": [120.0, 80.0, 500.0], "emploi_fin": [120.0, 80.0, 500.0], "part": [17.1, 11.4, 71.4],
          "part_reference": [3.0, 2.0, 95.0], "haute_technologie": ["", "", ""]}
     )
-    bars = fiche.secteurs_industriels(secteurs, 2019, 2019)
+    bars = fiche_secteurs.secteurs_industriels(secteurs, 2019, 2019)
     assert bars.values.tolist() == [["Ind. alimentaires", "2019", 120.0], ["Métallurgie", "2019", 80.0]]
-    text = fiche.texte_tissu(secteurs, 2019, 2019)
+    text = fiche_secteurs.texte_tissu(secteurs, 2019, 2019)
     assert "compte environ 200 emplois salariés privés fin 2019. Elle pèse 28,5\u00a0%" in text and "contre environ" not in text
     assert "au-dessus de son poids en France (28,5\u00a0% contre 5,0\u00a0%)" in text

@@ -12,7 +12,7 @@ from analysis.analyses import portrait, positions, questions_terrain, tissu_prod
 from analysis.analyses.questions_terrain import Constat
 from analysis.donnees import referentiel
 from analysis.indicateurs import shiftshare
-from analysis.publications import cartes, monographie
+from analysis.publications import cartes, monographie, monographie_terrain
 
 PERIODE = "2026-11"
 
@@ -209,7 +209,7 @@ def test_questions_fire_on_their_thresholds():
     assert found == [Constat("epci_divergents", {"haut": "CC A", "tcam_haut": 1.0, "bas": "CC B", "tcam_bas": -0.6})]  # CC C too small
     both = questions_terrain.constats(_wide(emploi_prive_tcam=0.5, croissance_population=-0.2, demandeurs_emploi_evol=5.0), "ti-1", **EMPTY)
     assert [c.regle for c in both] == ["emploi_population"]  # jobs 0.9 point/an below France: seekers rising is no puzzle
-    text = monographie.texte_questions(local + found, "Vallée", 1)
+    text = monographie_terrain.texte_questions(local + found, "Vallée", 1)
     assert "1. Sa composition sectorielle lui était favorable (+0,4\u00a0%" in text and "2. Depuis 2018" in text
 
 
@@ -234,10 +234,10 @@ def test_scale_bar_is_a_round_length():
 
 
 def test_fieldwork_section_only_when_written(tmp_path):
-    assert monographie.section_terrain("ti-0000", tmp_path) == ""
+    assert monographie_terrain.section_terrain("ti-0000", tmp_path) == ""
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
-    assert monographie.section_terrain("ti-0001", tmp_path) == ""
-    assert "monographies/terrain/ti-0001.md" in monographie.texte_brouillon("ti-0001", [], tmp_path)
+    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == ""
+    assert "monographies/terrain/ti-0001.md" in monographie_terrain.texte_brouillon("ti-0001", [], tmp_path)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
-    assert monographie.section_terrain("ti-0001", tmp_path) == "## Travail de terrain\n\n### Entretiens\nMaire, 3 mars."
-    assert monographie.texte_brouillon("ti-0001", [], tmp_path) == "> **Brouillon.** Rien ne manque à cette monographie."
+    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == "## Travail de terrain\n\n### Entretiens\nMaire, 3 mars."
+    assert monographie_terrain.texte_brouillon("ti-0001", [], tmp_path) == "> **Brouillon.** Rien ne manque à cette monographie."

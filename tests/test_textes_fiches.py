@@ -28,7 +28,7 @@ import pytest
 from analysis.analyses import positions, tissu_productif
 from analysis.donnees import referentiel
 from analysis.indicateurs.registry import INDICATORS, registry
-from analysis.publications import fiche
+from analysis.publications import fiche, fiche_secteurs
 
 # What a higher value means, for the indicators compared in the forces et faiblesses:
 # +1 better, -1 worse, 0 neither (structure, prices). Written here from the definitions, on
@@ -92,7 +92,7 @@ def textes_fiche(
         "demandeurs": fiche.texte_demandeurs(wide, observations, id_ti),
         "forces": fiche.texte_forces_faiblesses(ff, reg, observations, n_disponibles=fiche.indicateurs_disponibles(wide, id_ti)),
         "piliers": fiche.texte_piliers(wide, observations, reg, id_ti),
-        **({} if emploi is None else {"tissu": fiche.texte_tissu(tissu_productif.tableau_secteurs(emploi, id_ti, *tissu_productif.annees(emploi)), *tissu_productif.annees(emploi))}),
+        **({} if emploi is None else {"tissu": fiche_secteurs.texte_tissu(tissu_productif.tableau_secteurs(emploi, id_ti, *tissu_productif.annees(emploi)), *tissu_productif.annees(emploi))}),
     }
 
 

@@ -110,6 +110,16 @@ def comparer(value: float, reference: float, unit: str) -> int:
     return (a > b) - (a < b)
 
 
+def verdict(value: float, reference: float, unit: str, words: tuple[str, str, str]) -> str:
+    """The words of ``value`` against ``reference`` as printed (``comparer``): words = (above,
+    below, equal).
+
+    >>> verdict(1.04, 1.0, "%", ("au-dessus", "en dessous", "égal"))
+    'égal'
+    """
+    return words[{1: 0, -1: 1, 0: 2}[comparer(value, reference, unit)]]
+
+
 def _sans_moins_zero(value: float, decimals: int) -> float:
     """-0.004 -> 0.0: a value that rounds to zero is printed without a sign."""
     return 0.0 if round(value, decimals) == 0 else value

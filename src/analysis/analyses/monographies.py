@@ -160,6 +160,36 @@ def _farthest_profile_pool(pool: pd.DataFrame, result: TypologyResult, taken: li
     return pool.loc[pool["cluster"] == max(gap, key=gap.get)]
 
 
+def _choose_for_role(role: Role, rows: list[dict], pool: pd.DataFrame, result: TypologyResult,
+                     inconnus: set[str]) -> dict | None:
+    """The territory ``role`` adds to the monographs already chosen (``rows``), as a row of
+    ``choose_monographs``; None when a territory chosen before already meets its criteria or
+    none qualifies. A role whose criteria are not measured yet (``inconnus``) is held by the
+    farthest profile instead."""
+    pas_encore = bool(role.exige) and set(role.exige) <= inconnus
+    if pas_encore:
+        role = Role(role.nom, (), tuple(c for c in role.prefere if c not in inconnus))
+    chosen_ids = [r["id_ti"] for r in rows]
+    if role.exige and pool.loc[chosen_ids, list(role.exige)].all(axis=1).any():
+        return None  # already met by a territory chosen before
+    remaining = pool.drop(index=chosen_ids)
+    taken = [r["cluster"] for r in rows]
+    candidates, nom, typique = remaining, role.nom, "le plus proche du centre de son profil parmi les candidats"
+    if not role.exige:  # the farthest untaken profile; without one, the most typical of the rest
+        farthest = _farthest_profile_pool(remaining, result, taken)
+        if farthest is not None:
+            candidates, nom = farthest, ROLE_ELOIGNE
+        else:
+            nom, typique = ROLE_TYPIQUE, TYPIQUE_FR if taken else "le plus proche du centre de son profil"
+    row = _pick(candidates, set(taken), role)
+    if row is None:
+        return None
+    met = [CRITERES_FR[c] for c in (*role.exige, *role.prefere) if row[c]]
+    met = [PAS_ENCORE_FR, *met] if pas_encore else met
+    return {"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": nom,
+            "raison": " ; ".join([*met, typique])}
+
+
 def choose_monographs(
     result: TypologyResult,
     valeurs: pd.DataFrame,
@@ -202,28 +232,9 @@ def choose_monographs(
     for role in (*ROLES, *(ROLES[-1],) * n):
         if len(rows) >= n:
             break
-        # a role whose criteria are not measured yet is held by the farthest profile instead
-        pas_encore = bool(role.exige) and set(role.exige) <= inconnus
-        if pas_encore:
-            role = Role(role.nom, (), tuple(c for c in role.prefere if c not in inconnus))
-        chosen_ids = [r["id_ti"] for r in rows]
-        if role.exige and pool.loc[chosen_ids, list(role.exige)].all(axis=1).any():
-            continue  # already met by a territory chosen before
-        remaining = pool.drop(index=chosen_ids)
-        taken = [r["cluster"] for r in rows]
-        candidates, nom, typique = remaining, role.nom, "le plus proche du centre de son profil parmi les candidats"
-        if not role.exige:  # the farthest untaken profile; without one, the most typical of the rest
-            farthest = _farthest_profile_pool(remaining, result, taken)
-            if farthest is not None:
-                candidates, nom = farthest, ROLE_ELOIGNE
-            else:
-                nom, typique = ROLE_TYPIQUE, TYPIQUE_FR if taken else "le plus proche du centre de son profil"
-        row = _pick(candidates, set(taken), role)
+        row = _choose_for_role(role, rows, pool, result, inconnus)
         if row is not None:
-            met = [CRITERES_FR[c] for c in (*role.exige, *role.prefere) if row[c]]
-            met = [PAS_ENCORE_FR, *met] if pas_encore else met
-            rows.append({"id_ti": row.name, "cluster": int(row["cluster"]), "source": "typologie", "role": nom,
-                         "raison": " ; ".join([*met, typique])})
+            rows.append(row)
     if len(rows) < n:
         raise ValueError(f"impossible de choisir {n} monographies : {len(rows)} territoires seulement satisfont la règle")
     out = pd.DataFrame(rows).set_index("id_ti")

@@ -10,7 +10,7 @@ Conventions every sentence follows, so that a test can read them back over all t
 - a number is printed with its period, and a comparison says against what it compares, in the
   form "<verdict> ... (<territoire> contre <référence>)": the verdict ("au-dessus",
   "en dessous", "plus vite", "moins vite", "plus rapide", "moins rapide") is chosen by
-  ``texte.comparer`` on the two printed values;
+  ``texte.comparer`` on the two printed values (``texte.verdict``);
 - a stand-out is listed as "<indicateur> (<période>) : <valeur> contre <France> pour la France
   ; <rang> sur <n>, <position>", at most ``MAX_PAR_LECTURE`` per lecture, and a count that
   exceeds the items listed says which are shown ("dont les 4 plus marquées");
@@ -26,9 +26,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import industrie as ia
-from analysis.analyses import tissu_productif as tp
-from analysis.analyses.industrie import IndustrieAPE
 from analysis.analyses.positions import SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
 from analysis.config import POPULATION_VINTAGE
 from analysis.donnees import referentiel
@@ -36,7 +33,7 @@ from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
 from analysis.indicateurs.build import non_publies
 from analysis.indicateurs.registry import INDICATORS, PILLARS, REGISTRE, key_figures, pillar_indicators
-from analysis.texte import comparer, minuscule, nombre, observation_fr, pluriel, pourcent, quand_fr, rang_fr, valeur
+from analysis.texte import comparer, minuscule, nombre, observation_fr, pluriel, pourcent, quand_fr, rang_fr, valeur, verdict
 
 CHIFFRES_CLES = key_figures()
 PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
@@ -325,11 +322,6 @@ def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indi
     return " ".join(filter(None, [debut, f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."]))
 
 
-def _rythme(value: float, reference: float, unit: str, words: tuple[str, str, str]) -> str:
-    """The verdict of ``value`` against ``reference`` as printed: words = (above, below, equal)."""
-    return words[{1: 0, -1: 1, 0: 2}[comparer(value, reference, unit)]]
-
-
 def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
     """Private employment: level, index 2014 = 100 against France and the région, annual growth since 2018."""
     if math.isnan(_v(wide, id_ti, "emploi_prive")):
@@ -343,10 +335,10 @@ def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> 
     if comparer(idx["ti"], 100, "indice") < 0:
         lecture = "l'emploi y a reculé" + (", alors qu'il a progressé en France" if comparer(idx["france"], 100, "indice") > 0 else "")
     else:
-        lecture = "l'emploi y a progressé " + _rythme(idx["ti"], idx["france"], "indice", ("plus vite qu'en France", "moins vite qu'en France", "au même rythme qu'en France"))
+        lecture = "l'emploi y a progressé " + verdict(idx["ti"], idx["france"], "indice", ("plus vite qu'en France", "moins vite qu'en France", "au même rythme qu'en France"))
     if "emploi_prive_tcam" in per:
         first, last = per["emploi_prive_tcam"].split("-")
-        rythme = _rythme(tcam["ti"], tcam["france"], "%/an", ("plus rapide qu'en France", "moins rapide qu'en France", "égale à celle de la France"))
+        rythme = verdict(tcam["ti"], tcam["france"], "%/an", ("plus rapide qu'en France", "moins rapide qu'en France", "égale à celle de la France"))
         croissance = (
             f"De {first} à {last}, sa croissance annuelle moyenne est {rythme} "
             f"({valeur(tcam['ti'], '%/an')} contre {valeur(tcam['france'], '%/an')})."
@@ -379,7 +371,7 @@ def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str
         return f"{'+' if round(x) > 0 else ''}{nombre(x)} emplois"
 
     def effet(jobs_value: float, words: tuple[str, str, str]) -> str:
-        return _rythme(round(jobs_value), 0.0, "emplois", words)  # the sign of the printed number of jobs
+        return verdict(round(jobs_value), 0.0, "emplois", words)  # the sign of the printed number of jobs
 
     first, last = per.split("-")
     estimate = (
@@ -408,10 +400,10 @@ def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) ->
     if math.isnan(t["ti"]):
         return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire : cette partie est sans données."
     region = "non publié pour la région" if math.isnan(t["region"]) else f"région {pourcent(t['region'])}"
-    verdict = _rythme(t["ti"], t["france"], "%", ("au-dessus de celui de la France", "en dessous de celui de la France", "égal à celui de la France"))
+    niveau = verdict(t["ti"], t["france"], "%", ("au-dessus de celui de la France", "en dessous de celui de la France", "égal à celui de la France"))
     return (
         f"{quand_fr(per).capitalize()} (dernier trimestre publié), le taux de chômage localisé du territoire, estimé à partir "
-        f"de ses zones d'emploi, est {verdict} ({pourcent(t['ti'])} contre {pourcent(t['france'])} ; {region})."
+        f"de ses zones d'emploi, est {niveau} ({pourcent(t['ti'])} contre {pourcent(t['france'])} ; {region})."
     )
 
 
@@ -479,80 +471,3 @@ def texte_piliers(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.D
     return "\n".join(lines)
 
 
-N_SECTEURS = 3  # industrial sectors named in the text
-N_SECTEURS_FIGURE = 8  # and drawn in the figure
-
-
-def _industrie(secteurs: pd.DataFrame) -> pd.DataFrame:
-    return secteurs.loc[secteurs["a5"] == tp.INDUSTRIE_A5]
-
-
-def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int | None, source: str = emploi_communal.SOURCE_REPLI) -> str:
-    """Industrial employment of the territory by A38 sector (``tissu_productif.tableau_secteurs``):
-    total, change since ``debut``, weight against France and the largest sectors. Said to be an
-    estimate from the zones d'emploi unless the sums of the communes (``source``) are used."""
-    industry = _industrie(secteurs)
-    if fin is None:  # no sector published yet (``tissu_productif.annees``)
-        return (
-            f"L'emploi salarié privé par secteur n'est pas encore publié : sa première année, {debut}, ne l'est qu'au milieu "
-            f"de l'année suivante. Cette section attend sa publication."
-        )
-    if secteurs.empty or not secteurs["emploi_fin"].sum():
-        return (
-            "Les séries URSSAF par zone d'emploi et secteur ne couvrent pas ce territoire : son emploi industriel n'est pas "
-            "estimé."
-        )
-    if source == emploi_communal.SOURCE_COMMUNES:
-        how, environ = "Somme de ses communes (fichier national URSSAF par commune et code APE)", ""
-    else:
-        how, environ = (
-            f"Estimation par zones d'emploi (l'emploi salarié privé de chaque zone et secteur A38 est attribué au territoire au "
-            f"prorata de sa part dans l'emploi {debut} de la zone)", "environ "
-        )
-    first, last = industry["emploi_debut"].sum(), industry["emploi_fin"].sum()
-    parts = tp.parts_industrie(secteurs)
-    poids = _rythme(parts["industrie"], parts["industrie_reference"], "%", ("au-dessus de", "en dessous de", "égal à"))
-    top = industry.loc[industry["emploi_fin"] > 0].head(N_SECTEURS)
-    listed = " ; ".join(f"{r.lib.lower()} ({environ}{nombre(r.emploi_fin)})" for r in top.itertuples())
-    evolution = f" ({pourcent(100 * (last / first - 1), 1, signed=True)})" if first > 0 else ""
-    avant = f", contre {environ}{nombre(first)} fin {debut}{evolution}" if debut < fin else ""
-    return (
-        f"{how} : l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) compte {environ}"
-        f"{nombre(last)} emplois salariés privés fin {fin}{avant}. Elle pèse "
-        f"{pourcent(parts['industrie'])} de l'emploi salarié privé du territoire fin {fin}, {poids} son poids en France "
-        f"({pourcent(parts['industrie'])} contre {pourcent(parts['industrie_reference'])})."
-        + (f" {'Son premier secteur industriel' if len(top) == 1 else f'Ses {nombre(len(top))} premiers secteurs industriels'} "
-           f"fin {fin} : {listed}." if len(top) else "")
-    )
-
-
-def secteurs_industriels(secteurs: pd.DataFrame, debut: int, fin: int, n: int = N_SECTEURS_FIGURE) -> pd.DataFrame:
-    """The ``n`` largest industrial sectors in ``fin``, jobs in ``debut`` and ``fin`` (``fin`` only
-    when they are the same year), for a bar chart: secteur, annee, emploi (empty without
-    industrial jobs)."""
-    top = _industrie(secteurs).loc[lambda d: d["emploi_fin"] > 0].head(n)
-    years = {debut: "emploi_debut", fin: "emploi_fin"}  # one year when the series has only one
-    return pd.DataFrame(
-        {
-            "secteur": [s for s in top["lib"] for _ in years],
-            "annee": [str(y) for _ in range(len(top)) for y in years],
-            "emploi": [r[c] for _, r in top.iterrows() for c in years.values()],
-        }
-    )
-
-
-def texte_industrie(ape: IndustrieAPE) -> str:
-    """The coverage mention and, when there is a panel, the industrial jobs of the first and last years."""
-    if ape.panel.empty:
-        return ape.mention
-    total = ape.panel.loc[ape.panel["secteur"] == ia.SECTEUR_INDUSTRIE].sort_values("year")
-    first, last = total.iloc[0], total.iloc[-1]
-    secret = int(total["cellules_secretes"].sum())
-    return (
-        f"{ape.mention} Dans ces communes, l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) "
-        f"compte {nombre(last['effectifs'])} emplois salariés fin {last['year']} dans {nombre(last['etablissements'])} "
-        f"établissements, contre {nombre(first['effectifs'])} fin {first['year']} "
-        f"({pourcent((last['effectifs'] / first['effectifs'] - 1) * 100, 1, signed=True)})."
-        + (f" {'Une cellule commune × APE secrète est comptée' if secret == 1 else f'{nombre(secret)} cellules commune × APE secrètes sont comptées'}"
-           " pour zéro." if secret else "")
-    )

@@ -5,14 +5,13 @@ section, as French sentences and tables with the numbers filled in:
   territory's counterpart in the other phase (matched by membership), its profile and peers;
 - *Trajectoire*: private employment against France, its région, its profile and its four
   nearest peers; each EPCI part and the communes that move most;
-- *Tissu productif*: the A38 sectors estimated from the zones d'emploi
-  (``analyses.tissu_productif``), the shift-share sector by sector, high technology;
+- *Tissu productif*: in ``monographie_tissu``;
 - *Marché du travail et population*: the territory against its peers, its profile and France;
 - *Programmes*: Action cœur de ville, Petites villes de demain, France Relance in its départements;
 - *Ses EPCI face à des EPCI témoins*, the counterfactual of the evaluation work (reweighted
   control EPCI, ``texte_impact_territoire``, and synthetic control, ``texte_controle_synthetique``);
-- *Forces et faiblesses* (the fiche's functions), *Questions pour le terrain*
-  (``analyses.questions_terrain``), *Travail de terrain* (only once written) and a short
+- *Forces et faiblesses* (the fiche's functions); *Questions pour le terrain*, *Travail de
+  terrain* (only once written) and the draft box in ``monographie_terrain``; a short
   provenance block.
 
 The fiche's sentences (employment, shift-share, unemployment, job seekers, industry, forces
@@ -22,17 +21,12 @@ Links are relative to the monograph's page (``monographies/<id>.html`` in the si
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pandas as pd
 
 from analysis import config, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
-from analysis.analyses.questions_terrain import Constat
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
-from analysis.analyses.tissu_productif import TissuProductif, parts_industrie
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.publications import fiche, texte_evaluation
@@ -246,14 +240,6 @@ EMPLOI_PAS_ENCORE = (
     "L'emploi salarié privé de 2019 n'est pas encore publié : les trajectoires des EPCI et des communes du territoire "
     "depuis 2018 attendent sa publication."
 )
-SECTEURS_PAS_ENCORE = (
-    "L'emploi salarié privé par secteur n'est pas encore publié (sa première année, 2019, ne l'est qu'au milieu de "
-    "l'année suivante) : le tissu productif du territoire attend sa publication."
-)
-QUESTIONS_PAS_ENCORE = (
-    "Les questions pour le terrain partent des trajectoires de l'emploi depuis 2018 et du tissu productif depuis 2019, "
-    "qui ne sont pas encore publiés."
-)
 
 
 def texte_epci_emploi(table: pd.DataFrame) -> str:
@@ -296,106 +282,6 @@ def texte_communes(variations: pd.DataFrame, debut: int, fin: int, n: int) -> st
 
 
 # --- Tissu productif ------------------------------------------------------------------------
-
-
-def texte_tissu(tissu: TissuProductif, nom: str) -> str:
-    """Method (an estimate, the zones d'emploi and their weights), the largest sectors, their
-    change since 2019, the most specific ones and the weight of industry."""
-    zones = tissu.poids.loc[tissu.poids["poids"] >= 0.01]
-    listed = ", ".join(f"{z.lib_ze} ({pourcent(100 * z.poids, 0)})" for z in zones.itertuples())
-    s = tissu.secteurs
-    top = s.head(3)
-    biggest = " ; ".join(f"{r.lib} ({pourcent(r.part, 1)} des emplois, France {pourcent(r.part_reference, 1)})" for r in top.itertuples())
-    specific = s.loc[s["part"] >= 1].nlargest(3, "specificite")
-    specs = ", ".join(f"{r.lib} ({nombre(r.specificite, 1)} fois son poids en France)" for r in specific.itertuples())
-    gains = s.nlargest(1, "variation").iloc[0]
-    losses = s.nsmallest(1, "variation").iloc[0]
-    shares = parts_industrie(s)
-    methode = (
-        "**Une estimation.** L'URSSAF ne publie l'emploi salarié privé par secteur (38 secteurs) que par zone d'emploi. "
-        f"{nom} en reçoit une part égale à son poids dans l'emploi salarié privé de 2019 de chaque zone : {listed}. "
-        "Les chiffres de cette section supposent donc que, dans chaque zone, les communes du territoire ont la même "
-        "composition sectorielle que la zone entière ; ils sont exacts seulement pour une zone entièrement comprise dans le territoire."
-        if tissu.estimation
-        else "L'emploi salarié privé par secteur (38 secteurs) est ici la somme des communes du territoire, d'après le fichier "
-        "national de l'URSSAF des effectifs par commune et code d'activité."
-    )
-    return (
-        f"{methode}\n\n"
-        f"En {tissu.fin}, les trois premiers secteurs sont : {biggest}. L'industrie (extraction, industrie manufacturière, "
-        f"énergie, eau et déchets) y pèse {pourcent(shares['industrie'], 1)} des emplois salariés privés, contre "
-        f"{pourcent(shares['industrie_reference'], 1)} en France. Les secteurs les plus spécifiques du territoire sont : {specs}. "
-        f"Depuis {tissu.debut}, le secteur qui a le plus gagné d'emplois est {gains['lib'].lower()} "
-        f"({'+' if gains['variation'] > 0 else ''}{nombre(gains['variation'])}), celui qui en a le plus perdu "
-        f"{losses['lib'].lower()} ({nombre(losses['variation'])})."
-    )
-
-
-def tableau_secteurs(tissu: TissuProductif, n: int = 12) -> pd.DataFrame:
-    """The ``n`` largest sectors as a French table."""
-    return texte.tableau(
-        tissu.secteurs.head(n),
-        {
-            "lib": ("Secteur (A38)", None),
-            "emploi_fin": (f"Emplois {tissu.fin}" + (" (estimation)" if tissu.estimation else ""), 0),
-            "part": ("Part (%)", 1),
-            "part_reference": ("Part en France (%)", 1),
-            "specificite": ("Spécificité", lambda v: nombre(v, 2)),
-            "variation_pct": ("Évolution depuis 2019 (%)", lambda v: pourcent(v, 1, signed=True) if pd.notna(v) else "–"),
-        },
-    )
-
-
-def evolutions_secteurs(secteurs: pd.DataFrame, nom: str, n: int = 10) -> pd.DataFrame:
-    """Long table for grouped bars: the change (%) since the first year of the ``n`` largest
-    sectors, in the territory and in France (secteur, lib, value)."""
-    top = secteurs.head(n)
-    return pd.concat(
-        [pd.DataFrame({"secteur": top["lib"], "lib": nom, "value": top["variation_pct"]}),
-         pd.DataFrame({"secteur": top["lib"], "lib": "France", "value": top["variation_pct_reference"]})],
-        ignore_index=True,
-    )
-
-
-def effets_marquants(effets: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The ``n`` sectors with the largest local gains and the ``n`` with the largest local
-    losses (jobs beyond or below their national trend): secteur, value."""
-    gains = effets.loc[effets["effet_local"] > 0].head(n)
-    losses = effets.loc[effets["effet_local"] < 0].tail(n)
-    both = pd.concat([gains, losses])
-    return pd.DataFrame({"secteur": both["lib"].to_numpy(), "value": both["effet_local"].to_numpy()})
-
-
-def texte_effets_secteurs(tissu: TissuProductif) -> str:
-    """Which sectors carry the local effect of the shift-share."""
-    effets, debut, fin = tissu.effets, tissu.debut, tissu.fin
-    note = ", estimation par zone d'emploi" if tissu.estimation else ""
-    gains, losses = effets.loc[effets["effet_local"] > 0].head(2), effets.loc[effets["effet_local"] < 0].tail(2).iloc[::-1]
-
-    def items(rows: pd.DataFrame) -> str:
-        return " et ".join(f"{r.lib.lower()} ({'+' if r.effet_local > 0 else ''}{nombre(r.effet_local)})" for r in rows.itertuples())
-
-    parts = []
-    if len(gains):
-        parts.append(f"les secteurs qui ont le plus dépassé leur tendance nationale sont {items(gains)}")
-    if len(losses):
-        parts.append(f"ceux qui sont le plus restés en deçà sont {items(losses)}")
-    return (
-        f"Secteur par secteur, entre {debut} et {fin}, l'effet local compare les emplois gagnés ou perdus à ce qu'aurait donné "
-        f"la croissance nationale de chaque secteur : {' ; '.join(parts)} (emplois{note})."
-    )
-
-
-def texte_haute_technologie(tissu: TissuProductif) -> str:
-    """High-technology industry and services against France (same estimate)."""
-    p = parts_industrie(tissu.secteurs)
-    return (
-        f"Les secteurs de haute et moyenne-haute technologie (chimie, pharmacie, informatique et électronique, équipements "
-        f"électriques, machines, matériels de transport) réunissent {pourcent(p['industrie_hautetech'], 1)} des emplois salariés "
-        f"privés du territoire en {tissu.fin} (France {pourcent(p['industrie_hautetech_reference'], 1)}) ; les services de haute "
-        f"technologie (télécommunications, informatique, recherche), {pourcent(p['services_hautetech'], 1)} "
-        f"(France {pourcent(p['services_hautetech_reference'], 1)})."
-    )
 
 
 # --- Marché du travail et population --------------------------------------------------------
@@ -514,111 +400,6 @@ def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_popula
 
 
 # --- Questions, terrain, brouillon ----------------------------------------------------------
-
-
-def _signe(x: float) -> str:
-    return f"{'+' if x > 0 else ''}{nombre(x)}"
-
-
-def _question(c: Constat, autre_phase: int) -> str:
-    v = c.valeurs
-    if c.regle == "local_contre_structure":
-        mix = "favorable" if v["structurel_pct"] > 0 else "défavorable"
-        local = "mieux" if v["local_pct"] > 0 else "moins bien"
-        return (f"Sa composition sectorielle lui était {mix} ({pourcent(v['structurel_pct'], 1, signed=True)} d'emplois depuis 2019), "
-                f"mais ses établissements ont fait {local} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
-                f"{_signe(v['local'])} emplois). Qu'est-ce qui, localement, a fait la différence ?")
-    if c.regle == "specialite":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
-        return (f"Son secteur le plus spécifique, {v['secteur'].lower()} ({nombre(v['specificite'], 1)} fois son poids en France, "
-                f"{pourcent(v['part'], 1)} des emplois), a {sens} {nombre(abs(v['effet_local']))} emplois de plus que ne le voudrait "
-                f"sa tendance nationale (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
-                "établissements, quelles décisions d'investissement ou de fermeture l'expliquent ?")
-    if c.regle == "epci_divergents":
-        return (f"Depuis 2018, l'emploi salarié privé progresse de {valeur(v['tcam_haut'], '%/an')} dans {v['haut']} mais de "
-                f"{valeur(v['tcam_bas'], '%/an')} dans {v['bas']}. Les deux parties du territoire vivent-elles des mêmes "
-                "activités, et le programme les touche-t-il de la même façon ?")
-    if c.regle == "commune_decisive":
-        sens = "gagné" if v["variation"] > 0 else "perdu"
-        return (f"À elle seule, {v['commune']} a {sens} {nombre(abs(v['variation']))} emplois depuis 2018 "
-                f"({pourcent(v['variation_pct'], 1, signed=True)}), pour une variation de {_signe(v['total'])} dans tout le "
-                "territoire. S'agit-il d'un ou deux établissements, d'une zone d'activité, d'un transfert depuis une commune voisine ?")
-    if c.regle == "perimetre":
-        if v["relation"] == portrait.INCLUS:
-            what = (f"En phase {autre_phase}, ses communes faisaient partie d'un territoire plus large ({v['id_autre']}, "
-                    f"{nombre(v['n_communes_autre'])} communes), dont elles ne regroupaient que {pourcent(v['part_autre'], 0)} "
-                    "de la population")
-        elif v["relation"] == portrait.ENGLOBE:
-            what = (f"En phase {autre_phase}, le territoire ({v['id_autre']}) ne comptait que {nombre(v['communes_communes'])} "
-                    f"de ses {nombre(v['n_communes'])} communes ; les autres, {pourcent(100 - v['part_ici'], 1)} de sa population, "
-                    "l'ont rejoint depuis")
-        else:
-            what = (f"En phase {autre_phase}, {v['id_autre']} ne partageait avec lui que {nombre(v['communes_communes'])} de ses "
-                    f"{nombre(v['n_communes'])} communes ({pourcent(v['part_ici'], 0)} de sa population)")
-        return f"{what}. Pourquoi ce changement de périmètre, et qu'a-t-il changé au projet industriel et à sa gouvernance ?"
-    if c.regle == "demandeurs_contre_emploi":
-        return (f"Les demandeurs d'emploi ont varié de {pourcent(v['demandeurs'], 1, signed=True)} (France "
-                f"{pourcent(v['demandeurs_france'], 1, signed=True)}) alors que l'emploi salarié privé croît de "
-                f"{valeur(v['emploi_tcam'], '%/an')} (France {valeur(v['emploi_tcam_france'], '%/an')}). Les emplois créés "
-                "vont-ils à des actifs venus d'ailleurs, ou les inscriptions reflètent-elles autre chose ?")
-    if c.regle == "emploi_population":
-        return (f"L'emploi salarié privé {'progresse' if v['emploi_tcam'] > 0 else 'recule'} ({valeur(v['emploi_tcam'], '%/an')} "
-                f"depuis 2018) quand la population {'diminue' if v['population_tcam'] < 0 else 'augmente'} "
-                f"({valeur(v['population_tcam'], '%/an')} entre 2016 et 2022). Où habitent ceux qui occupent les emplois du territoire ?")
-    if c.regle == "secteur_local":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
-        return (f"Le secteur {v['secteur'].lower()} porte à lui seul {pourcent(100 * v['part'], 0)} des écarts à la tendance "
-                f"nationale : il a {sens} {nombre(abs(v['effet_local']))} emplois de plus que sa tendance. Pourquoi ?")
-    if c.regle == "emploi_chomage":
-        return (f"L'emploi salarié privé croît plus vite qu'en France ({valeur(v['emploi_tcam'], '%/an')} contre "
-                f"{valeur(v['emploi_tcam_france'], '%/an')}) mais le chômage y reste plus élevé ({pourcent(v['chomage'])} contre "
-                f"{pourcent(v['chomage_france'])}). Les emplois créés correspondent-ils aux qualifications des chômeurs ?")
-    if c.regle == "industrie_sans_haute_technologie":
-        return (f"L'industrie pèse {pourcent(v['industrie'])} de l'emploi (France {pourcent(v['industrie_france'])}), mais la haute "
-                f"technologie seulement {pourcent(v['hautetech'])} (France {pourcent(v['hautetech_france'])}). Quels projets de "
-                "montée en gamme les entreprises portent-elles ?")
-    raise ValueError(f"règle inconnue : {c.regle}")
-
-
-def texte_questions(constats: list[Constat], nom: str, autre_phase: int) -> str:
-    """The facts the numbers do not explain, each followed by a question for the interviews
-    (``autre_phase``: the phase the perimeter is compared with)."""
-    if not constats:
-        return f"Aucune des règles de repérage ne signale de fait inexpliqué pour {nom}."
-    intro = (
-        "Les faits suivants ressortent des chiffres de cette monographie sans que ceux-ci suffisent à les expliquer ; ils sont "
-        "repérés par des règles explicites (écarts de signe, concentration, divergence) et proposés comme points de départ "
-        "des entretiens."
-    )
-    return intro + "\n\n" + "\n".join(f"{i}. {_question(c, autre_phase)}" for i, c in enumerate(constats, 1))
-
-
-TERRAIN_DIR = config.MONOGRAPHIES_DIR / "terrain"
-HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
-def terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
-    """The researchers' fieldwork notes (``monographies/terrain/<id_ti>.md``) without HTML
-    comments (the template's instructions); "" while nothing else is written."""
-    path = Path(folder) / f"{id_ti}.md"
-    return HTML_COMMENT.sub("", path.read_text(encoding="utf-8")).strip() if path.exists() else ""
-
-
-def section_terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
-    """The "Travail de terrain" section when the notes are written, else "" (no section at all)."""
-    notes = terrain(id_ti, folder)
-    return f"## Travail de terrain\n\n{notes}" if notes else ""
-
-
-def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) -> str:
-    """For the team only (shown by ``observatoire render --brouillon``): what the monograph still lacks."""
-    items = list(manques)
-    if not terrain(id_ti, folder):
-        items.insert(0, f"les notes de terrain : écrire sous le commentaire de `monographies/terrain/{id_ti}.md` "
-                        "(entretiens, bonnes pratiques, projets phares, ce que les données ne disent pas)")
-    if not items:
-        return "> **Brouillon.** Rien ne manque à cette monographie."
-    return "> **Brouillon — ce qui manque à cette monographie (visible de l'équipe seulement)**\n>\n" + "\n".join(f"> - {m}" for m in items)
 
 
 # --- Ses EPCI face à des EPCI témoins (the evaluation's counterfactual) ------------------------
