@@ -28,7 +28,7 @@ APRES = _long([
 
 def test_new_periods_are_listed_per_indicator() -> None:
     new = changements.nouvelles_donnees(AVANT, APRES)
-    assert new.to_dict("records") == [{"indicator": "emploi_prive", "nouvelles_periodes": ["2024"]}]
+    assert new.to_dict("records") == [{"indicator": "emploi_prive", "nouvelles_observations": ["2024"]}]
 
 
 def test_only_moves_beyond_the_threshold_are_reported() -> None:

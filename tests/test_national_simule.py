@@ -39,7 +39,7 @@ def test_a_run_reads_the_living_national_file_for_the_industrial_section(
     by_id = {f["id"]: f for f in record["fichiers"]}
     assert by_id[urssaf_ape.NATIONAL_ID]["copie"] == "vivante"
     assert by_id[urssaf_ape.NATIONAL_ID]["sha256"] == sources.source(urssaf_ape.FILE_ID).sha256
-    assert by_id[urssaf_ape.NATIONAL_ID]["derniere_periode"] == "2022"
+    assert by_id[urssaf_ape.NATIONAL_ID]["derniere_observation"] == "2022"
     assert record["jeux"]["urssaf-emploi"]["copies"] == ["vivante", "épinglée"]
 
     fiche = nbformat.read(fiche_path(PERIODE, 2, TERRITOIRE), as_version=4)

@@ -155,7 +155,7 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
     before = (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes()
     recorded = json.loads(before)
-    assert recorded["jeux"]["urssaf-emploi"] == {"copies": ["vivante", "épinglée"], "derniere_periode": "2022"}
+    assert recorded["jeux"]["urssaf-emploi"] == {"copies": ["vivante", "épinglée"], "derniere_observation": "2022"}
 
     suivant = _annee_de_plus(rouen)
     serveur.sert(NATIONAL, suivant)
@@ -166,7 +166,7 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     provenance.write(MOIS_COURANT, provenance.collect(MOIS_COURANT, {}, "test", [NATIONAL]))
     assert (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes() == before  # last month untouched
     courant = {f["id"]: f for f in provenance.read(MOIS_COURANT)["fichiers"]}
-    assert courant[NATIONAL]["sha256"] == new_sha and courant[NATIONAL]["derniere_periode"] == "2023"
+    assert courant[NATIONAL]["sha256"] == new_sha and courant[NATIONAL]["derniere_observation"] == "2023"
 
     # a refresh cut halfway keeps the copy in use
     serveur.sert(NATIONAL, suivant + b"76001;...\n")

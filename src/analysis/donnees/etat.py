@@ -93,7 +93,7 @@ def _fetch_living(file_id: str, url: str) -> dict:
     entry = sources.obtain_living(file_id, url, check=observations.checker(file_id))
     latest = observations.latest_observation(file_id, sources.living_path(file_id), entry["sha256"])
     sources.set_latest_period(file_id, latest)
-    return {**entry, "derniere_periode": latest}
+    return {**entry, "derniere_observation": latest}
 
 
 def obtenir() -> tuple[list[str], list[str]]:
@@ -106,7 +106,7 @@ def obtenir() -> tuple[list[str], list[str]]:
         try:
             if src.living:
                 entry = _fetch_living(state.id, src.url)
-                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_periode'])})")
+                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_observation'])})")
             else:
                 sources.fetch(state.id)
                 done.append(f"{src.file} : copie épinglée obtenue, sha256 vérifié")
@@ -119,7 +119,7 @@ def _before(file_id: str) -> tuple[str | None, str | None]:
     """sha256 and latest period of the copy a refresh replaces (the living one, else the pinned one)."""
     entry = sources.living_state().get(file_id)
     if entry and sources.living_path(file_id).exists():
-        return entry["sha256"], entry.get("derniere_periode")
+        return entry["sha256"], entry.get("derniere_observation")
     src = sources.source(file_id)
     if src.living:
         return None, None
@@ -143,7 +143,7 @@ def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], lis
             except sources.SourceError as exc:
                 failed.append(str(exc))
                 continue
-            apres, sha_apres = entry["derniere_periode"], entry["sha256"]
+            apres, sha_apres = entry["derniere_observation"], entry["sha256"]
             message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
             changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
     return changes, failed
@@ -181,7 +181,7 @@ def preparer(log) -> list[str]:
             log.info("Téléchargement de %s (source vivante)", src.file)
             try:
                 entry = _fetch_living(state.id, src.url)
-                lines.append(f"{src.file} obtenu ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_periode'])}).")
+                lines.append(f"{src.file} obtenu ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_observation'])}).")
             except sources.SourceError as exc:
                 lines.append(
                     f"Hors ligne ou source injoignable : {src.file} n'a pas pu être obtenu ({exc}) ; "

@@ -6,7 +6,7 @@ a month ``"2024-12"``. Reference files (lists, geography, census cross-sections)
 Each reader looks at the least it can (a header, one column) in the format the dataset's
 loader reads; a file of another format raises ``ValueError``, so a living copy that is not
 what the loaders read is refused (``sources.download`` ``check``). Results are kept by sha256
-in ``<cache>/periodes.json``: a file's latest period is computed once.
+in ``<cache>/observations.json``: a file's latest observation is computed once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from analysis.donnees import sources
 from analysis.donnees.loaders import economie, urssaf_ape
 from analysis.fichiers import file_sha256, write_atomic
 
-MEMO_FILE = "periodes.json"
+MEMO_FILE = "observations.json"
 _QUARTER = re.compile(r"^\d{4}-T[1-4]$")
 
 

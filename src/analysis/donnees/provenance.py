@@ -91,7 +91,7 @@ def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
 
 def millesimes(record: dict) -> dict[str, str | None]:
     """``millesime`` of every dataset of the run's record."""
-    return {name: millesime(name, jeu["derniere_periode"], record["periode"]) for name, jeu in record.get("jeux", {}).items()}
+    return {name: millesime(name, jeu["derniere_observation"], record["periode"]) for name, jeu in record.get("jeux", {}).items()}
 
 
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
@@ -100,7 +100,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
     (``jeux``) whether it was read pinned or living and its latest period."""
     files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
     for f in files:
-        f["derniere_periode"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
+        f["derniere_observation"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
     return {
         "periode": periode,
         "date_donnees": sources.asof_date(periode).isoformat(),
@@ -117,11 +117,11 @@ def jeux(files: list[dict]) -> dict[str, dict]:
     of its files."""
     out: dict[str, dict] = {}
     for f in files:
-        d = out.setdefault(sources.source(f["id"]).dataset, {"copies": [], "derniere_periode": None})
+        d = out.setdefault(sources.source(f["id"]).dataset, {"copies": [], "derniere_observation": None})
         if f["copie"] not in d["copies"]:
             d["copies"] = sorted([*d["copies"], f["copie"]])
-        if f["derniere_periode"] and (d["derniere_periode"] is None or f["derniere_periode"] > d["derniere_periode"]):
-            d["derniere_periode"] = f["derniere_periode"]
+        if f["derniere_observation"] and (d["derniere_observation"] is None or f["derniere_observation"] > d["derniere_observation"]):
+            d["derniere_observation"] = f["derniere_observation"]
     return dict(sorted(out.items()))
 
 

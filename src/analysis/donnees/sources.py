@@ -360,7 +360,7 @@ def _state_path() -> Path:
 
 def living_state() -> dict[str, dict]:
     """What is recorded of each living copy obtained, by file id: sha256, octets, obtenu_le
-    (UTC, ISO), url, derniere_periode, mtime_ns."""
+    (UTC, ISO), url, derniere_observation, mtime_ns."""
     path = _state_path()
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -381,7 +381,7 @@ def _record_living(file_id: str, path: Path, url: str, latest: str | None = None
         "mtime_ns": stat.st_mtime_ns,
         "obtenu_le": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "url": url,
-        "derniere_periode": latest,
+        "derniere_observation": latest,
     }
     state[file_id] = entry
     text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True)
@@ -392,8 +392,8 @@ def _record_living(file_id: str, path: Path, url: str, latest: str | None = None
 def set_latest_period(file_id: str, latest: str | None) -> None:
     """Record the latest period found in the living copy of ``file_id`` (``observations``)."""
     state = living_state()
-    if file_id in state and state[file_id].get("derniere_periode") != latest:
-        state[file_id]["derniere_periode"] = latest
+    if file_id in state and state[file_id].get("derniere_observation") != latest:
+        state[file_id]["derniere_observation"] = latest
         text = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True)
         write_atomic(_state_path(), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -30,11 +30,11 @@ def nouvelles_donnees(avant: pd.DataFrame, apres: pd.DataFrame) -> pd.DataFrame:
 
     before, after = observations(avant), observations(apres)
     rows = [
-        {"indicator": ind, "nouvelles_periodes": sorted(now - before.get(ind, set()))}
+        {"indicator": ind, "nouvelles_observations": sorted(now - before.get(ind, set()))}
         for ind, now in after.items()
         if now - before.get(ind, set())
     ]
-    return pd.DataFrame(rows, columns=["indicator", "nouvelles_periodes"])
+    return pd.DataFrame(rows, columns=["indicator", "nouvelles_observations"])
 
 
 def mouvements(avant: pd.DataFrame, apres: pd.DataFrame, seuil_pct: float = SEUIL_PCT) -> pd.DataFrame:

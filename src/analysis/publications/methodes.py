@@ -145,6 +145,6 @@ def tableau_fichiers(record: dict) -> pd.DataFrame:
             "Licence": [f["licence"] for f in record["fichiers"]],
             "Adresse": [_lien(f["url"]) for f in record["fichiers"]],
             "Empreinte sha256": [f["sha256"][: provenance.EMPREINTE] for f in record["fichiers"]],
-            "Dernière période": [observation_fr(f["derniere_periode"]) if f.get("derniere_periode") else "–" for f in record["fichiers"]],
+            "Dernière période": [observation_fr(f["derniere_observation"]) if f.get("derniere_observation") else "–" for f in record["fichiers"]],
         }
     )
