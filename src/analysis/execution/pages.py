@@ -25,50 +25,20 @@ from PIL import Image
 from analysis import config
 
 QUARTO = "quarto"
-
-
 PANDOC_TYPST = "pandoc+typst"
-
-
 TEMPLATES = Path(__file__).with_name("templates")
-
-
 PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
-
-
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
-
-
 DRAFT_TAG = "brouillon"  # cells shown in the draft site only
-
-
 SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
-
-
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
-
-
 HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
-
-
 HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
-
-
 KEEP_AS_IS = re.compile(r"<table\b[^>]*\bdata-quarto-disable-processing=[\"']true", re.IGNORECASE)
-
-
 HEADING_1 = re.compile(r"^#[ \t]+(?P<text>.+?)(?:[ \t]+\{[^}]*\})?[ \t]*#*[ \t]*$")
-
-
 CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
-
-
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
-
-
 PIPE_TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.MULTILINE)
-
-
 INDEX_TITLE = "Observatoire des Territoires d'industrie"
 
 

@@ -50,14 +50,8 @@ from analysis.execution.pages import (
 from analysis.fichiers import write_atomic
 
 MARKDOWN_IN = "markdown-citations"  # '@' stays text: no bibliography in the reports
-
-
 TABLE_FILTER = f"--lua-filter={TEMPLATES / 'html_tables.lua'}"
-
-
 RENDER_STAMPS = ".rendu.json"  # in the site: digest and title of each fallback page
-
-
 _exporters = threading.local()
 
 

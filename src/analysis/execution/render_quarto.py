@@ -50,12 +50,8 @@ from analysis.execution.pages import (
 )
 
 QUARTO_CONFIG = config.ROOT / "_quarto.yml"
-
-
 # copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
 QUARTO_FILES = ("html_tables.lua", "composants.css")
-
-
 # not copied into the Quarto staging project: documents it would render, published sites
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", SITE, DRAFT_SITE, ".*")
 

@@ -281,9 +281,6 @@ def texte_communes(variations: pd.DataFrame, debut: int, fin: int, n: int) -> st
     )
 
 
-# --- Tissu productif ------------------------------------------------------------------------
-
-
 # --- Marché du travail et population --------------------------------------------------------
 
 # Indicators of the table against the peers, with their short French labels.
@@ -397,9 +394,6 @@ def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_popula
         + " ; ".join(items)
         + f". En France, {nombre(france, 1)} pour 100 000 habitants."
     )
-
-
-# --- Questions, terrain, brouillon ----------------------------------------------------------
 
 
 # --- Ses EPCI face à des EPCI témoins (the evaluation's counterfactual) ------------------------

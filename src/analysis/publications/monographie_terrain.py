@@ -96,8 +96,6 @@ def texte_questions(constats: list[Constat], nom: str, autre_phase: int) -> str:
 
 
 TERRAIN_DIR = config.MONOGRAPHIES_DIR / "terrain"
-
-
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
