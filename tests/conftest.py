@@ -24,6 +24,18 @@ def mirror() -> Path:
     return path
 
 
+@pytest.fixture
+def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty outputs folder for the test, also exported to the papermill kernels (modules
+    that need the real tables of a period define their own)."""
+    from analysis import config
+
+    folder = tmp_path / "outputs"
+    monkeypatch.setattr(config, "OUTPUTS_DIR", folder)
+    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(folder))  # the kernels inherit it
+    return folder
+
+
 PERIODE_TESTS = "2026-11"  # the period whose real indicator tables several test modules compute
 
 

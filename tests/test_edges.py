@@ -28,14 +28,6 @@ RUN = ["run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIR
 
 
 @pytest.fixture
-def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "outputs"
-    monkeypatch.setattr(config, "OUTPUTS_DIR", folder)
-    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(folder))  # the kernels inherit it
-    return folder
-
-
-@pytest.fixture
 def umask_022():
     """The usual umask, whatever the shell running the tests has."""
     previous = os.umask(0o022)

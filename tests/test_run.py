@@ -25,14 +25,6 @@ def _snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "outputs"
-    monkeypatch.setattr(config, "OUTPUTS_DIR", folder)
-    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(folder))  # the kernels inherit it
-    return folder
-
-
 def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = run_periode("2023-05", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
     assert [r.status for r in first.results] == ["executed"]
