@@ -359,8 +359,8 @@ def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str
     published = observations.set_index("indicator")["observation"]
     if "ss_variation" not in published:  # the sectors of 2019 and of a later year are not both published yet
         return (
-            "La décomposition de la variation de l'emploi depuis 2019 n'est pas encore possible : l'emploi salarié privé "
-            "par secteur n'est pas encore publié pour 2019 et une année postérieure."
+            "La décomposition de la variation de l'emploi depuis 2019 n'est pas encore possible : la série d'emploi salarié "
+            "privé par secteur et zone d'emploi qu'utilise l'observatoire ne compte pas encore, à cette date, l'année 2019 et une année postérieure."
         )
     per = published["ss_variation"]
     v = {k: _v(wide, id_ti, k) for k in ("ss_variation", "ss_effet_national", "ss_effet_structurel", "ss_effet_local", "ss_variation_pct", "ss_effet_structurel_pct", "ss_effet_local_pct")}
