@@ -43,6 +43,8 @@ JEUX_DONNEES = {
     "acv": "ANCT, villes Action cœur de ville (Licence Ouverte 2.0)",
     "pvd": "ANCT, communes Petites villes de demain (Licence Ouverte 2.0)",
     "contours": "IGN et INSEE, contours des EPCI, départements et régions (Licence Ouverte 2.0)",
+    "contours-communes": "IGN, Admin Express, contours des communes au 1er janvier 2018 (Licence Ouverte)",
+    "fonds-vert": "Ministère de la Transition écologique, Fonds vert, projets financés en 2023 (Licence Ouverte 2.0)",
     "france-relance": "Baromètre des résultats de l'action publique, France Relance par département (Licence Ouverte 2.0)",
     "dispositifs-anct": "ANCT, croisement des dispositifs par commune (Licence Ouverte 2.0)",
     "estel": "INSEE, estimations d'emploi localisées (Licence Ouverte 2.0)",
