@@ -1,24 +1,30 @@
 # The README's two commands: `make run` (the monthly pipeline) and `make test` (the tests).
 # Each creates the environment on first use: a venv with pip from PyPI, and a Jupyter
 # kernel named observatoire-ti registered inside it (used by papermill and JupyterLab).
+# The venv is installed from requirements.lock (exact versions, sha256 of every wheel), which
+# `make lock` writes from pyproject.toml with pip-tools (LOCK_ARGS=--upgrade: newest versions).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+LOCK_VENV ?= .venv-lock
+LOCK_ARGS ?=
 PERIODE ?= $(shell date +%Y-%m)
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # e.g. LAB_ARGS="--no-browser --allow-root --port 8899" (root needs --allow-root)
 LAB_ARGS ?=
 
-.PHONY: run test env lab clean
+.PHONY: run test env lab lock clean
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name observatoire-ti --display-name "Observatoire TI (Python)"
 	touch $(STAMP)
 
@@ -31,5 +37,10 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
+lock: pyproject.toml
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet "pip-tools==7.*")
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links $(LOCK_ARGS) --output-file $(LOCK) pyproject.toml
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) build src/*.egg-info

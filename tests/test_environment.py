@@ -22,3 +22,38 @@ def test_environment_yml_and_pyproject_list_the_same_packages() -> None:
     conda = {_name(item) for item in items if not item.endswith(":")}
     assert "quarto" in conda
     assert conda - CONDA_ONLY == pip
+
+
+LOCK = ROOT / "requirements.lock"
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock_entries() -> dict[str, tuple[str, str]]:
+    """Each pinned package of the lock: normalised name -> (version, its entry's text)."""
+    entries = re.split(r"\n(?=[a-z0-9])", LOCK.read_text())
+    out = {}
+    for entry in entries:
+        pin = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", entry)
+        if pin:
+            out[_normalize(pin.group(1))] = (pin.group(2), entry)
+    return out
+
+
+def test_the_lock_pins_exactly_the_dependencies_of_pyproject_with_hashes() -> None:
+    declared = {_normalize(_name(d)) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    entries = _lock_entries()
+    direct = {name for name, (_, text) in entries.items() if "observatoire-ti (pyproject.toml)" in text}
+    assert direct == declared, f"pyproject.toml et requirements.lock diffèrent ({sorted(direct ^ declared)}) : lancez « make lock »"
+    assert all("--hash=sha256:" in text for _, text in entries.values())
+    assert "--find-links" not in LOCK.read_text() and "--extra-index-url" not in LOCK.read_text()  # nothing of this machine
+
+
+def test_environment_yml_pins_the_locked_versions() -> None:
+    locked = {name: version for name, (version, _) in _lock_entries().items()}
+    text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+    items = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ") and not line.strip().endswith(":")]
+    pins = {_normalize(_name(item)): item.split("==", 1)[1] if "==" in item else None for item in items}
+    assert {name: pins[name] for name in pins.keys() - CONDA_ONLY} == {name: locked[name] for name in pins.keys() - CONDA_ONLY}

@@ -133,6 +133,31 @@ def _render(args: argparse.Namespace) -> int:
     return 1 if report.failures else 0
 
 
+def _verifier(args: argparse.Namespace) -> int:
+    from analysis.execution.verification import verifier
+
+    print(f"Vérification de {args.periode} : le mois est recalculé dans un dossier temporaire (sans le site), puis comparé.")
+    try:
+        rapport = verifier(args.periode, garder=args.garder)
+    except RuntimeError as error:
+        print(f"erreur : {error}", file=sys.stderr)
+        return 1
+    print(f"{rapport.tables} tableaux et {rapport.notebooks} notebooks comparés en {rapport.duree_s:.0f} s.")
+    if rapport.dossier:
+        print(f"Mois recalculé gardé dans {rapport.dossier}")
+    if rapport.non_verifies:
+        print(f"Non vérifiés ({len(rapport.non_verifies)}) :")
+        for line in rapport.non_verifies:
+            print(f"  {line}")
+    if rapport.identique:
+        print("Aucune différence : le mois publié est reproduit à l'identique.")
+        return 0
+    print(f"{len(rapport.differences)} différence(s) :", file=sys.stderr)
+    for line in rapport.differences:
+        print(f"  {line}", file=sys.stderr)
+    return 1
+
+
 def _donnees(args: argparse.Namespace) -> int:
     from analysis.donnees import etat, sources
     from analysis.texte import octets
@@ -228,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
                         "monographies (notes de terrain…) ; le site publié n'est pas modifié")
     p.set_defaults(func=_render)
+
+    p = sub.add_parser("verifier", help="recalculer un mois publié dans un dossier temporaire et dire ce qui diffère "
+                                        "(tableaux valeur par valeur, sorties des notebooks exécutés)")
+    p.add_argument("--periode", type=_periode, default=config.default_periode(),
+                   help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
+    p.add_argument("--garder", action="store_true", help="garder le mois recalculé (son dossier est affiché)")
+    p.set_defaults(func=_verifier)
     return parser
 
 

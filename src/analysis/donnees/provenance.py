@@ -1,12 +1,14 @@
-"""Provenance of a period's outputs: data files (sha256), parameters, period, code version, date.
+"""Provenance of a period's outputs: data files (sha256), parameters, period, code version, date,
+software environment (``analysis.environnement``).
 
 The run writes ``outputs/<periode>/provenance.json`` once, before executing any notebook: every
 declared file it obtained. Every document ends with ``bloc_markdown``, in French: the period,
 the run's date and code version, the vintage of each dataset it read (``millesimes``: the
 latest period published by the end of the period) and, among the run's files, exactly those
 the document's process read (``sources.files_read``: read directly, or through a cache or an
-indicator table computed from them) with a short hash; the full table is in the methods page
-and in ``provenance.json``.
+indicator table computed from them) with a short hash, and one line on the software (Python,
+the main libraries, the renderer, agreement with the lock); the full tables are in the methods
+page and in ``provenance.json``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import os
 from pathlib import Path
 
-from analysis import config
+from analysis import config, environnement
 from analysis.donnees import observations, sources
 from analysis.fichiers import write_atomic
 from analysis.texte import nombre, observation_fr
@@ -99,7 +101,8 @@ def millesimes(record: dict) -> dict[str, str | None]:
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
     """Everything a reader needs to reproduce the period's outputs: for each file the copy read
     (pinned or living), its sha256 and the latest period it contains; for each dataset
-    (``jeux``) whether it was read pinned or living and its latest period."""
+    (``jeux``) whether it was read pinned or living and its latest period; the software
+    environment (``environnement.capture``)."""
     files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
     for f in files:
         f["derniere_observation"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
@@ -111,6 +114,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
         "parametres": parameters,
         "jeux": jeux(files),
         "fichiers": files,
+        "environnement": environnement.capture(),
     }
 
 
@@ -193,6 +197,13 @@ def _parametres(parametres: dict) -> str:
     return " ; ".join(parts)
 
 
+def _environnement(record: dict) -> str:
+    """The block's sentence on the software ("Environnement : Python 3.11.7 …", from
+    ``environnement.resume``); empty for a record written before the environment was recorded."""
+    env = record.get("environnement")
+    return f"Environnement : {environnement.resume(env)}." if env else ""
+
+
 def bloc_markdown(periode: str) -> str:
     """The French "Provenance" block of a document: the run's record of the period, the vintage
     of each dataset the document read, and the files this process read (``fichiers_lus``)."""
@@ -206,6 +217,7 @@ def bloc_markdown(periode: str) -> str:
         f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y} et disponibles à l'exécution",
         f"- Exécution : le {run:%d/%m/%Y à %H:%M} UTC ({_parametres(record['parametres'])})",
         f"- Version du code : `{record['version_code']}`",
+        *([f"- {_environnement(record)}"] if _environnement(record) else []),
     ]
     if not files:
         return "\n".join([*lines, "- Fichiers de données : aucun"])
@@ -245,7 +257,7 @@ def bloc_court(periode: str) -> str:
         f"Période **{record['periode']}** (données publiées au plus tard le "
         f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y} et disponibles à l'exécution), "
         f"exécution du {run:%d/%m/%Y à %H:%M} UTC, version du code `{record['version_code']}`. "
-        f"{nombre(len(files))} fichiers de données publics, chacun vérifié par son empreinte sha256 :",
+        f"{_environnement(record) + ' ' if _environnement(record) else ''}{nombre(len(files))} fichiers de données publics, chacun vérifié par son empreinte sha256 :",
         "",
     ]
     vintages = millesimes(record)

@@ -470,10 +470,12 @@ def provenance(file_ids: list[str] | None = None) -> list[dict]:
 
 
 def asof_date(periode: str) -> dt.date:
-    """Last day of the period's month: "as known at the end of that month"."""
+    """Last day of the period's month, "as known at the end of that month"; for the current month,
+    which is not over, today. ``published_by`` stays a matter of months: an observation due in the
+    current month counts when the files obtained today contain it (it is then published)."""
     year, month = map(int, config.check_periode(periode).split("-"))
     first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
+    return min(first_next - dt.timedelta(days=1), dt.date.today())
 
 
 def publication_periode(dataset_name: str, obs_end: dt.date) -> str:

@@ -1,7 +1,7 @@
 """The "Méthodes et définitions" page (``notebooks/methodes.ipynb``): how territories' values are
 obtained (geographic bases, coverage threshold, estimates by zone d'emploi, ranks and forces),
-every indicator of the registry (``data/indicateurs.toml``) and every dataset and file declared
-in ``data/sources.toml``, as French text and tables, and the link every other document gives
+every indicator of the registry (``data/indicateurs.toml``), every dataset and file declared
+in ``data/sources.toml`` and the software environment of the run, as French text and tables, and the link every other document gives
 to it.
 
 The page is executed by the run into ``outputs/<periode>/methodes/methodes.ipynb``, so the
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from analysis import environnement
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
@@ -147,4 +148,20 @@ def tableau_fichiers(record: dict) -> pd.DataFrame:
             "Empreinte sha256": [f["sha256"][: provenance.EMPREINTE] for f in record["fichiers"]],
             "Dernière période": [observation_fr(f["derniere_observation"]) if f.get("derniere_observation") else "–" for f in record["fichiers"]],
         }
+    )
+
+
+def texte_environnement(record: dict) -> str:
+    """French paragraphs on the software of the run (``provenance.json``, key ``environnement``):
+    Python, platform, renderer, agreement with the lock, and every installed distribution with
+    its version; a sentence saying it was not recorded for an older record."""
+    env = record.get("environnement")
+    if env is None:
+        return "L'environnement logiciel de cette période n'a pas été enregistré (période produite avant son enregistrement)."
+    paquets = ", ".join(f"{name} {version}" for name, version in env["distributions"].items())
+    return (
+        f"{environnement.resume(env)}. Plateforme : {env['plateforme']} ({env['implementation']}). Les versions "
+        "installées viennent du fichier de verrou `requirements.lock` du dépôt (versions exactes et empreintes, "
+        "`make lock` le met à jour) ; `provenance.json` les enregistre pour chaque période.\n\n"
+        f"**Paquets installés ({nombre(len(env['distributions']))}).** {paquets}."
     )

@@ -1,0 +1,137 @@
+"""Reproducible down to the library: the as-of date of the current month, the software
+environment in the provenance, and ``observatoire verifier`` rebuilding a month identically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import config, environnement
+from analysis.cli import main
+from analysis.donnees import provenance, sources
+from analysis.execution import verification
+from analysis.execution.run import fiche_path, run_periode
+
+PETIT = "cog-2019/regions"  # a small declared file
+TERRITOIRE = "ti-2405"
+PERIODE = "2024-07"
+
+
+class _Le7Decembre2026(dt.date):
+    @classmethod
+    def today(cls) -> dt.date:
+        return cls(2026, 12, 7)
+
+
+def test_the_as_of_date_of_the_current_month_is_today(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "_READ", set())  # this test's reads only
+    monkeypatch.setattr(dt, "date", _Le7Decembre2026)
+    assert sources.asof_date("2026-12").isoformat() == "2026-12-07"
+    assert sources.asof_date("2026-11").isoformat() == "2026-11-30"
+    provenance.write("2026-12", provenance.collect("2026-12", {"phases": [2]}, "test", [PETIT]))
+    assert provenance.read("2026-12")["date_donnees"] == "2026-12-07"
+    assert "publiées au plus tard le 07/12/2026" in provenance.bloc_markdown("2026-12")
+
+
+def test_the_environment_is_recorded_and_summarised(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "_READ", set())
+    provenance.write(PERIODE, provenance.collect(PERIODE, {"phases": [2]}, "test", [PETIT]))
+    env = provenance.read(PERIODE)["environnement"]
+    assert env["python"] == platform.python_version() and env["machine"] == platform.machine()
+    assert env["distributions"]["pandas"] == pd.__version__ and env["distributions"]["observatoire-ti"] == "0.1.0"
+    assert env["rendu"]["outil"] == environnement.renderer()
+    if env["rendu"]["outil"] == environnement.PANDOC_TYPST:
+        assert env["rendu"]["typst"] == env["distributions"]["typst"] and env["rendu"]["pandoc"].count(".") >= 1
+    assert env["verrou"]["fichier"] == "requirements.lock" and len(env["verrou"]["sha256"]) == 64
+    bloc = provenance.bloc_markdown(PERIODE)
+    line = next(line for line in bloc.splitlines() if line.startswith("- Environnement : "))
+    assert f"Python {platform.python_version()}" in line and f"pandas {pd.__version__}" in line
+    assert f"Typst {env['distributions']['typst']}" in line or "Quarto" in line
+    assert "Environnement : Python" in provenance.bloc_court(PERIODE)
+
+
+def test_differences_with_the_lock_are_named() -> None:
+    locked = {"pandas": "3.1.1", "numpy": "2.4.6", "xlrd": "2.0.2"}
+    assert environnement.ecarts({"pandas": "3.1.1", "numpy": "2.4.5", "pip": "25.0"}, locked) == [
+        "numpy 2.4.5 au lieu de 2.4.6", "xlrd 2.0.2 absent"]
+    assert environnement.ecarts(dict(locked), locked) == []
+    assert environnement.lock_versions()["xlrd"] == "2.0.2"  # issue 24's reader, in the lock already
+
+
+def test_quarto_versions_are_those_it_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "quarto"
+    fake.write_text('#!/bin/sh\ncase "$1" in pandoc) echo "pandoc 3.4";; typst) echo "typst 0.11.0 (2bf9f95d)";; *) echo 1.6.39;; esac\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    assert environnement.renderer() == environnement.QUARTO
+    assert environnement.renderer_versions(environnement.QUARTO) == {"quarto": "1.6.39", "pandoc": "3.4", "typst": "0.11.0"}
+
+
+def test_tables_are_compared_value_by_value() -> None:
+    a = pd.DataFrame({"id_ti": ["ti-2405", "ti-8417"], "value": [1.5, float("nan")], "n": [3, 4]})
+    assert verification.compare_tables("t.parquet", a, a.copy()) == []
+    b = a.assign(value=[1.5000001, float("nan")])
+    assert verification.compare_tables("t.parquet", a, b) == [
+        "t.parquet : 1 valeur(s) différente(s) sur 6",
+        "  ligne 0 (id_ti = ti-2405), colonne value : 1.5 publiée, 1.5000001 recalculée",
+    ]
+    assert verification.compare_tables("t.parquet", a, a.iloc[:1]) == ["t.parquet : 2 lignes publiées, 1 recalculées"]
+
+
+@pytest.fixture(scope="module")
+def mois_publie(tmp_path_factory) -> Path:
+    """A small published month: one phase-2 fiche of ``PERIODE``, without the site."""
+    folder = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "OUTPUTS_DIR", folder)
+        mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
+        outcome = run_periode(PERIODE, phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
+        assert not outcome.failed
+        yield folder
+
+
+def test_a_month_just_built_is_verified_identical_and_an_altered_value_is_reported(
+    mois_publie: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(config, "OUTPUTS_DIR", mois_publie)
+    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(mois_publie))
+    assert main(["verifier", "--periode", PERIODE, "--garder"]) == 0
+    out = capsys.readouterr().out
+    assert "Aucune différence : le mois publié est reproduit à l'identique." in out
+    tables, notebooks = (int(n) for n in out.split(" comparés")[0].split("\n")[-1].split()[::3][:2])
+    assert tables >= 2 and notebooks == 1
+    refait = Path(out.split("Mois recalculé gardé dans ")[1].splitlines()[0]) / PERIODE
+    publie = mois_publie / PERIODE
+
+    # one indicator value altered in the published table
+    long = next((publie / "indicateurs").rglob("*long*.parquet"))
+    table = pd.read_parquet(long)
+    row = table.index[table["value"].notna()][0]
+    table.loc[row, "value"] = table.loc[row, "value"] + 1
+    table.to_parquet(long)
+    # and one text output of the published fiche
+    fiche = fiche_path(PERIODE, 2, TERRITOIRE)
+    nb = nbformat.read(fiche, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and any(o.get("data", {}).get("text/markdown") for o in c.outputs))
+    output = next(o for o in cell.outputs if o.get("data", {}).get("text/markdown"))
+    output["data"]["text/markdown"] = output["data"]["text/markdown"] + "\nune phrase ajoutée"
+    nbformat.write(nb, fiche)
+
+    differences, non_verifies, _, _ = verification.compare_dossiers(publie, refait)
+    assert non_verifies == []
+    assert any(line.startswith(f"{long.relative_to(publie)} : 1 valeur(s) différente(s)") for line in differences), differences
+    assert any(line.startswith(f"{fiche.relative_to(publie)}, cellule ") and "une phrase ajoutée" in line for line in differences)
+    shutil.rmtree(refait.parent)
+
+
+def test_verifier_refuses_a_month_never_run(outputs: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["verifier", "--periode", "2024-03"]) == 2
+    assert "la période 2024-03 n'a pas de run publié à vérifier" in capsys.readouterr().err
+    assert not (outputs / "2024-03").exists()
