@@ -46,7 +46,7 @@ def umask_022():
         (["run", "--phase", "3"], "phase invalide '3' : 1 (2019-2022) ou 2 (2023-2027)"),
         (["faits", "--cog", "2020"], "millésime du COG invalide '2020' : 2019, 2023 ou 2025"),
         (["run", "--jobs", "0"], "nombre de processus invalide '0' : un entier supérieur ou égal à 1"),
-        (["rapport"], "choix invalide 'rapport' (possibles : 'faits', 'run', 'donnees', 'historique', 'render')"),
+        (["rapport"], "choix invalide 'rapport' (possibles : 'faits', 'run', 'donnees', 'historique', 'render', 'verifier')"),
         (["run", "--periode"], "argument --periode : une valeur est attendue"),
     ],
 )

@@ -134,12 +134,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _verifier(args: argparse.Namespace) -> int:
-    from analysis.execution.verification import verifier
+    from analysis.execution.verification import RerunError, verifier
 
     print(f"Vérification de {args.periode} : le mois est recalculé dans un dossier temporaire (sans le site), puis comparé.")
     try:
         rapport = verifier(args.periode, garder=args.garder)
-    except RuntimeError as error:
+    except RerunError as error:
         print(f"erreur : {error}", file=sys.stderr)
         return 1
     print(f"{rapport.tables} tableaux et {rapport.notebooks} notebooks comparés en {rapport.duree_s:.0f} s.")

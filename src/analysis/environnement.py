@@ -4,24 +4,31 @@ renderer and the lock file (``requirements.lock``) the environment was installed
 ``capture`` is recorded in ``provenance.json`` (key ``environnement``) and summarised in French
 by ``resume`` in each document's provenance block and on the methods page. ``lock_versions``
 reads the lock (``make lock`` writes it with pip-compile), ``ecarts`` compares an environment
-with it.
+with it. ``date_fixe`` sets ``SOURCE_DATE_EPOCH`` while a month's site is rendered, so that its
+PDFs carry the same date at every render (the Typst of Quarto reads the variable; the ``typst``
+package does not, and ``typst_date`` gives the line the fallback's Typst sources start with).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import importlib.metadata
+import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from analysis import config
 from analysis.texte import nombre
 
 LOCK_FILE = config.ROOT / "requirements.lock"
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"  # the reproducible-builds convention, read by Typst, pandoc, matplotlib
 QUARTO = "quarto"
 PANDOC_TYPST = "pandoc+typst"
 # the libraries a document's provenance block names (the others are on the methods page)
@@ -136,3 +143,32 @@ def resume(env: dict) -> str:
 def platform_short(env: dict) -> str:
     """"Linux x86_64" from the recorded platform and machine."""
     return f"{env['plateforme'].split('-')[0]} {env['machine']}"
+
+
+def epoch(periode: str) -> int:
+    """The date a month's rendered files carry: its first day, midnight UTC, in seconds since 1970."""
+    year, month = map(int, periode.split("-"))
+    return int(dt.datetime(year, month, 1, tzinfo=dt.timezone.utc).timestamp())
+
+
+@contextlib.contextmanager
+def date_fixe(periode: str) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to ``epoch(periode)`` inside the block (a value already set by
+    the user is kept), restored after."""
+    before = os.environ.get(SOURCE_DATE_EPOCH)
+    os.environ[SOURCE_DATE_EPOCH] = before or str(epoch(periode))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[SOURCE_DATE_EPOCH]
+
+
+def typst_date() -> str:
+    """The Typst line fixing a document's date to ``SOURCE_DATE_EPOCH`` (empty when it is not
+    set: Typst then writes the current time into the PDF)."""
+    value = os.environ.get(SOURCE_DATE_EPOCH)
+    if not value:
+        return ""
+    when = dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
+    return f"#set document(date: datetime(year: {when.year}, month: {when.month}, day: {when.day}))\n"

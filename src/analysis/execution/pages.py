@@ -23,9 +23,7 @@ import yaml
 from PIL import Image
 
 from analysis import config
-
-QUARTO = "quarto"
-PANDOC_TYPST = "pandoc+typst"
+from analysis.environnement import PANDOC_TYPST, QUARTO  # the renderers' names, recorded in the provenance
 TEMPLATES = Path(__file__).with_name("templates")
 PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})

@@ -68,7 +68,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from analysis import config
+from analysis import config, environnement
 from analysis.execution.pages import PANDOC_TYPST, QUARTO, Document, RenderError, RenderReport
 from analysis.execution.render_fallback import render_fallback
 from analysis.execution.render_quarto import render_quarto
@@ -76,8 +76,9 @@ from analysis.fichiers import describe_os_error
 
 
 def available_renderer() -> str:
-    """``"quarto"`` when the Quarto CLI is on PATH, else ``"pandoc+typst"``."""
-    return QUARTO if shutil.which("quarto") else PANDOC_TYPST
+    """``"quarto"`` when the Quarto CLI is on PATH, else ``"pandoc+typst"`` (``environnement.renderer``,
+    which the provenance records)."""
+    return environnement.renderer()
 
 
 
@@ -168,7 +169,8 @@ def render_site(
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = render_quarto if renderer == QUARTO else render_fallback
-        report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
+        with environnement.date_fixe(periode):  # the same PDFs at every render of the month
+            report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
         check_site(report, staging)
         _swap_in(staging, report.site)
     except RenderError:

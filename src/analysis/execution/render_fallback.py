@@ -26,7 +26,7 @@ import nbformat
 import pypandoc
 import typst
 
-from analysis import config
+from analysis import config, environnement
 from analysis.execution.pages import (
     DRAFT_SITE,
     INDEX_TITLE,
@@ -120,7 +120,7 @@ def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
         ],
     )
     main = workdir / "document.typ"
-    main.write_text(source, encoding="utf-8")
+    main.write_text(environnement.typst_date() + source, encoding="utf-8")  # no clock time in the PDF
     # Only the fonts bundled with typst (Libertinus Serif...): the same PDF on every machine.
     typst.compile(str(main), output=str(output), root=str(workdir), ignore_system_fonts=True)
 

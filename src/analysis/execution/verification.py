@@ -41,6 +41,10 @@ MAX_VALEURS = 5  # differing values shown per table
 RTOL = 1e-12  # two floats are equal within this relative tolerance (and NaN equals NaN)
 
 
+class RerunError(RuntimeError):
+    """The rerun of the month failed (its log is kept)."""
+
+
 @dataclasses.dataclass
 class Rapport:
     """What ``verifier`` compared and found (French lines)."""
@@ -79,7 +83,11 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def _show(value: object) -> str:
-    return "vide" if value is None or (isinstance(value, float) and np.isnan(value)) else repr(value)
+    """A cell's value as the report writes it: numbers as Python writes them, text quoted."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "vide"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def compare_tables(name: str, publiee: pd.DataFrame, refaite: pd.DataFrame) -> list[str]:
@@ -230,7 +238,7 @@ def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], 
 def verifier(periode: str, *, garder: bool = False) -> Rapport:
     """Rerun a published month in a temporary folder and compare it with the published one (see
     the module docstring). A month without an executed notebook and manifest raises
-    ``PeriodNotRunError``; a rerun that fails raises ``RuntimeError`` naming its log."""
+    ``PeriodNotRunError``; a rerun that fails raises ``RerunError`` naming its log."""
     publie = config.periode_dir(periode)
     manifest = publie / "manifest.json"
     if not executed_notebooks(publie) or not manifest.exists():
@@ -248,7 +256,7 @@ def verifier(periode: str, *, garder: bool = False) -> Rapport:
             log = folder / "verifier-run.log"
             log.write_text(done.stdout + done.stderr, encoding="utf-8")
             garder = True
-            raise RuntimeError(f"le run recalculé de {periode} a échoué (code {done.returncode}) : journal {log}")
+            raise RerunError(f"le run recalculé de {periode} a échoué (code {done.returncode}) : journal {log}")
         with period_lock(publie, "vérification"):
             differences, non_verifies, tables, notebooks = compare_dossiers(publie, folder / periode)
     finally:
