@@ -85,6 +85,39 @@ def test_tables_are_compared_value_by_value() -> None:
     assert verification.compare_tables("t.parquet", a, a.iloc[:1]) == ["t.parquet : 2 lignes publiées, 1 recalculées"]
 
 
+def test_stored_analyses_are_compared_item_by_item() -> None:
+    table = pd.DataFrame({"id_ti": ["ti-2405"], "coef": [0.25]})
+    publie = {"did": table, "n": 183, "rangs": pd.Series([1.0, 2.0]), "notes": ["a", "b"]}
+    assert verification.compare_objects("analyses/x.pickle", publie, {**publie}) == []
+    refait = {"did": table.assign(coef=0.5), "n": 182, "rangs": pd.Series([1.0, 3.0]), "notes": ["a", "c"]}
+    assert verification.compare_objects("analyses/x.pickle", publie, refait) == [
+        "analyses/x.pickle['did'] : 1 valeur(s) différente(s) sur 2",
+        "  ligne 0 (id_ti = ti-2405), colonne coef : 0.25 publiée, 0.5 recalculée",
+        "analyses/x.pickle['n'] : 183 publié, 182 recalculé",
+        "analyses/x.pickle['rangs'] : 1 valeur(s) différente(s) sur 4",
+        "  ligne 1 (index = 1), colonne 0 : 2.0 publiée, 3.0 recalculée",
+        "analyses/x.pickle['notes'][1] : 'b' publié, 'c' recalculé",
+    ]
+
+
+def test_a_pdf_rendered_twice_is_the_same_file(tmp_path: Path) -> None:
+    import time
+
+    from analysis.execution import render_fallback
+
+    notebook = tmp_path / "page.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Une page\n\n## Section\n\nUn paragraphe.")])
+    nbformat.write(nb, notebook)
+    pdfs = []
+    for i in range(2):
+        with environnement.date_fixe("2026-11"):
+            render_fallback.render_notebook(notebook, tmp_path / f"{i}.html", tmp_path / f"{i}.pdf")
+        pdfs.append((tmp_path / f"{i}.pdf").read_bytes())
+        time.sleep(1.1)  # a clock time in the PDF would differ
+    assert pdfs[0] == pdfs[1] and b"CreationDate(D:20261101000000Z)" in pdfs[0]
+    assert environnement.SOURCE_DATE_EPOCH not in __import__("os").environ  # restored after the block
+
+
 @pytest.fixture(scope="module")
 def mois_publie(tmp_path_factory) -> Path:
     """A small published month: one phase-2 fiche of ``PERIODE``, without the site."""
@@ -111,7 +144,7 @@ def test_a_month_just_built_is_verified_identical_and_an_altered_value_is_report
     publie = mois_publie / PERIODE
 
     # one indicator value altered in the published table
-    long = next((publie / "indicateurs").rglob("*long*.parquet"))
+    long = publie / "indicateurs" / "indicateurs_phase2.parquet"
     table = pd.read_parquet(long)
     row = table.index[table["value"].notna()][0]
     table.loc[row, "value"] = table.loc[row, "value"] + 1

@@ -6,12 +6,14 @@ outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in Frenc
 
 * the data files read (sha256 and copy of each file of ``provenance.json``) and the software
   environment (``environnement``: Python, renderer, each distribution's version);
-* every table (``.parquet``, ``.csv``) of the month's folder, value by value;
+* every table (``.parquet``, ``.csv``) of the month's folder, value by value, and every stored
+  analysis result (``analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
 * every executed notebook both runs made, output by output: text, HTML (table cells) and
   Markdown line by line, images by their bytes (the figures carry no date).
 
-What legitimately differs between two runs is set aside before comparing: the run's date and
-time (provenance blocks), the outputs folder's path. A published notebook the rerun did not
+What legitimately differs between two runs is set aside before comparing (``VARIABLE``): the
+run's date and time (provenance blocks), the outputs folder's path, the random identifier pandas
+gives each styled table (``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook the rerun did not
 make (executed by an earlier, partial run of the month) is listed as not verified.
 """
 
@@ -21,6 +23,8 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -35,10 +39,14 @@ import pandas as pd
 from analysis import config
 from analysis.execution.run import PeriodNotRunError, executed_notebooks, period_lock
 
-TABLES = (".parquet", ".csv")
+TABLES = (".parquet", ".csv", ".pickle")
 SKIPPED = ("site", "brouillon", "logs")  # rendered pages and logs, not results
 MAX_VALEURS = 5  # differing values shown per table
 RTOL = 1e-12  # two floats are equal within this relative tolerance (and NaN equals NaN)
+VARIABLE = (  # what differs between two executions of the same code on the same data, and its stand-in
+    (re.compile(r"\bT_[0-9a-f]{5}(?=[_\"\s])"), "T_styler"),  # pandas Styler's table id (uuid4)
+    (re.compile(r" at 0x[0-9a-f]+>"), " at 0x…>"),  # an object's address in its repr
+)
 
 
 class RerunError(RuntimeError):
@@ -76,9 +84,11 @@ def rerun_command(periode: str, parametres: dict) -> list[str]:
     return command
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path) -> object:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
+    if path.suffix == ".pickle":  # written by this project's runs (``cache.stored``)
+        return pickle.loads(path.read_bytes())
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
@@ -118,6 +128,34 @@ def compare_tables(name: str, publiee: pd.DataFrame, refaite: pd.DataFrame) -> l
     return lines
 
 
+def compare_objects(name: str, publie: object, refait: object) -> list[str]:
+    """French lines for each difference of two stored results: tables value by value
+    (``compare_tables``), series as one-column tables, dictionaries key by key, lists and tuples
+    item by item, dataclasses field by field, numbers within ``RTOL``, anything else by equality."""
+    if isinstance(publie, pd.Series) and isinstance(refait, pd.Series):
+        publie, refait = publie.to_frame().reset_index(), refait.to_frame().reset_index()
+    if isinstance(publie, pd.DataFrame) and isinstance(refait, pd.DataFrame):
+        return compare_tables(name, publie, refait)
+    if dataclasses.is_dataclass(publie) and dataclasses.is_dataclass(refait) and type(publie) is type(refait):
+        publie, refait = vars(publie), vars(refait)
+    if isinstance(publie, dict) and isinstance(refait, dict):
+        if list(publie) != list(refait):
+            return [f"{name} : clés {sorted(map(str, publie))} publiées, {sorted(map(str, refait))} recalculées"]
+        return [line for key in publie for line in compare_objects(f"{name}[{key!r}]", publie[key], refait[key])]
+    if isinstance(publie, (list, tuple)) and isinstance(refait, (list, tuple)):
+        if len(publie) != len(refait):
+            return [f"{name} : {len(publie)} éléments publiés, {len(refait)} recalculés"]
+        return [line for i, (x, y) in enumerate(zip(publie, refait)) for line in compare_objects(f"{name}[{i}]", x, y)]
+    if isinstance(publie, (float, np.floating)) and isinstance(refait, (float, np.floating)):
+        same = bool(np.isclose(publie, refait, rtol=RTOL, atol=0.0, equal_nan=True))
+    else:
+        try:
+            same = bool(publie == refait)
+        except (TypeError, ValueError):  # an object without a plain equality: compared by its text
+            same = repr(publie) == repr(refait)
+    return [] if same else [f"{name} : {_show(publie)} publié, {_show(refait)} recalculé"]
+
+
 def _outputs(cell: nbformat.NotebookNode) -> list[tuple[str, str]]:
     """The outputs of a code cell as (kind, content): stream text, then each MIME type of a
     display or result (errors by their name and value)."""
@@ -131,6 +169,13 @@ def _outputs(cell: nbformat.NotebookNode) -> list[tuple[str, str]]:
             for mime, data in sorted(output.get("data", {}).items()):
                 out.append((mime, data if isinstance(data, str) else json.dumps(data, sort_keys=True)))
     return out
+
+
+def _stable(text: str) -> str:
+    """``text`` with what varies from one execution to the next replaced (``VARIABLE``)."""
+    for pattern, stand_in in VARIABLE:
+        text = pattern.sub(stand_in, text)
+    return text
 
 
 def _first_difference(a: str, b: str) -> str:
@@ -157,6 +202,7 @@ def compare_notebooks(name: str, publie: nbformat.NotebookNode, refait: nbformat
         oa, ob = _outputs(ca), _outputs(cb)
         for old, new in remplacements.items():
             ob = [(kind, content.replace(old, new)) for kind, content in ob]
+        oa, ob = ([(kind, _stable(content)) for kind, content in outputs] for outputs in (oa, ob))
         if [k for k, _ in oa] != [k for k, _ in ob]:
             lines.append(f"{name}, cellule {index} : sorties {', '.join(k for k, _ in oa) or 'aucune'} publiées, "
                          f"{', '.join(k for k, _ in ob) or 'aucune'} recalculées")
@@ -222,7 +268,7 @@ def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], 
         differences.append(f"{rel} : tableau recalculé absent du mois publié")
     tables = sorted(tables_a & tables_b)
     for rel in tables:
-        differences += compare_tables(str(rel), _read_table(publie / rel), _read_table(refait / rel))
+        differences += compare_objects(str(rel), _read_table(publie / rel), _read_table(refait / rel))
     remplacements = {_run_date(rec_b): _run_date(rec_a), str(refait.resolve()): str(publie.resolve()), str(refait): str(publie)}
     notebooks_a = {p.relative_to(publie) for p in executed_notebooks(publie)}
     notebooks_b = {p.relative_to(refait) for p in executed_notebooks(refait)}
