@@ -12,7 +12,8 @@ outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in Frenc
   Markdown line by line, images by their bytes (the figures carry no date).
 
 What legitimately differs between two runs is set aside before comparing (``VARIABLE``): the
-run's date and time (provenance blocks), the outputs folder's path, the random identifier pandas
+run's date and time and the as-of date (a current month's is the day of its run) in the
+provenance blocks, the outputs folder's path, the random identifier pandas
 gives each styled table (``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook the rerun did not
 make (executed by an earlier, partial run of the month) is listed as not verified.
 """
@@ -220,6 +221,12 @@ def _run_date(record: dict) -> str:
     return f"{dt.datetime.fromisoformat(record['date_execution']):%d/%m/%Y à %H:%M}"
 
 
+def _asof(record: dict) -> str:
+    """The as-of date as the documents write it: a current month verified on a later day has a
+    later one, with the same files (compared by their sha256)."""
+    return f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y}"
+
+
 def compare_provenance(publiee: dict, refaite: dict) -> list[str]:
     """French lines: data files whose sha256 or copy differ, files read by one run only, and the
     environment's differences (Python, renderer, distributions)."""
@@ -269,7 +276,8 @@ def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], 
     tables = sorted(tables_a & tables_b)
     for rel in tables:
         differences += compare_objects(str(rel), _read_table(publie / rel), _read_table(refait / rel))
-    remplacements = {_run_date(rec_b): _run_date(rec_a), str(refait.resolve()): str(publie.resolve()), str(refait): str(publie)}
+    remplacements = {_run_date(rec_b): _run_date(rec_a), _asof(rec_b): _asof(rec_a),
+                     str(refait.resolve()): str(publie.resolve()), str(refait): str(publie)}
     notebooks_a = {p.relative_to(publie) for p in executed_notebooks(publie)}
     notebooks_b = {p.relative_to(refait) for p in executed_notebooks(refait)}
     non_verifies += [f"{rel} (exécuté par un run antérieur du mois)" for rel in sorted(notebooks_a - notebooks_b)]
