@@ -118,6 +118,34 @@ def test_a_pdf_rendered_twice_is_the_same_file(tmp_path: Path) -> None:
     assert environnement.SOURCE_DATE_EPOCH not in __import__("os").environ  # restored after the block
 
 
+def test_environment_differences_are_listed_apart() -> None:
+    env = {"python": "3.11.7", "plateforme": "Linux-6.18-x86_64", "rendu": {"outil": "pandoc+typst", "typst": "0.15.2"},
+           "distributions": {"pandas": "3.1.1", "numpy": "2.4.6"}}
+    other = {**env, "python": "3.12.1", "distributions": {"pandas": "3.1.2"}}
+    assert verification.compare_environnement({"environnement": env}, {"environnement": other}) == [
+        "environnement : python 3.11.7 publié, 3.12.1 recalculé",
+        "environnement : numpy 2.4.6 publié, absent recalculé",
+        "environnement : pandas 3.1.1 publié, 3.1.2 recalculé",
+    ]
+    assert verification.compare_environnement({"environnement": env}, {"environnement": env}) == []
+
+
+def test_the_same_map_gives_the_same_svg() -> None:
+    """The home page's maps: clip paths named from a fixed salt (a random one per run before,
+    found by comparing two executions of the home page)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publications import accueil
+
+    def svg() -> str:
+        fig, ax = plt.subplots()
+        ax.fill([0, 1, 1], [0, 0, 1], color="#5a9e4b")
+        return accueil.svg_en_ligne(fig, {})
+
+    first = svg()
+    assert "clip-path" in first and svg() == first
+
+
 @pytest.fixture(scope="module")
 def mois_publie(tmp_path_factory) -> Path:
     """A small published month: one phase-2 fiche of ``PERIODE``, without the site."""
@@ -157,8 +185,8 @@ def test_a_month_just_built_is_verified_identical_and_an_altered_value_is_report
     output["data"]["text/markdown"] = output["data"]["text/markdown"] + "\nune phrase ajoutée"
     nbformat.write(nb, fiche)
 
-    differences, non_verifies, _, _ = verification.compare_dossiers(publie, refait)
-    assert non_verifies == []
+    differences, environnement_, non_verifies, _, _ = verification.compare_dossiers(publie, refait)
+    assert non_verifies == [] and environnement_ == []
     assert any(line.startswith(f"{long.relative_to(publie)} : 1 valeur(s) différente(s)") for line in differences), differences
     assert any(line.startswith(f"{fiche.relative_to(publie)}, cellule ") and "une phrase ajoutée" in line for line in differences)
     shutil.rmtree(refait.parent)

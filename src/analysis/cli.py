@@ -145,6 +145,10 @@ def _verifier(args: argparse.Namespace) -> int:
     print(f"{rapport.tables} tableaux et {rapport.notebooks} notebooks comparés en {rapport.duree_s:.0f} s.")
     if rapport.dossier:
         print(f"Mois recalculé gardé dans {rapport.dossier}")
+    if rapport.environnement:
+        print(f"Environnement logiciel différent de celui du mois publié ({len(rapport.environnement)}) :")
+        for line in rapport.environnement:
+            print(f"  {line}")
     if rapport.non_verifies:
         print(f"Non vérifiés ({len(rapport.non_verifies)}) :")
         for line in rapport.non_verifies:

@@ -4,12 +4,14 @@
 territories, processes; always without the site, which is made from the notebooks) in a fresh
 outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in French:
 
-* the data files read (sha256 and copy of each file of ``provenance.json``) and the software
-  environment (``environnement``: Python, renderer, each distribution's version);
+* the data files read (sha256 and copy of each file of ``provenance.json``), and, for
+  information (not counted as differences), the software environment (``environnement``:
+  Python, platform, renderer, each distribution's version);
 * every table (``.parquet``, ``.csv``) of the month's folder, value by value, and every stored
   analysis result (``analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
-* every executed notebook both runs made, output by output: text, HTML (table cells) and
-  Markdown line by line, images by their bytes (the figures carry no date).
+* every executed notebook both runs made, output by output: text, HTML (table cells, SVG maps)
+  and Markdown line by line, images by their bytes (the figures carry no date); the standard
+  error (the log) is left out.
 
 What legitimately differs between two runs is set aside before comparing (``VARIABLE``): the
 run's date and time and the as-of date (a current month's is the day of its run) in the
@@ -60,6 +62,7 @@ class Rapport:
 
     periode: str
     differences: list[str]
+    environnement: list[str]  # differences of the software environment, for information
     non_verifies: list[str]
     tables: int
     notebooks: int
@@ -158,10 +161,13 @@ def compare_objects(name: str, publie: object, refait: object) -> list[str]:
 
 
 def _outputs(cell: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """The outputs of a code cell as (kind, content): stream text, then each MIME type of a
-    display or result (errors by their name and value)."""
+    """The outputs of a code cell as (kind, content): standard output text, then each MIME type
+    of a display or result (errors by their name and value). The standard error holds the log
+    (what was built or found already, with durations), not results: it is left out."""
     out = []
     for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stderr":
+            continue
         if output.output_type == "stream":
             out.append((f"texte ({output.name})", output.text))
         elif output.output_type == "error":
@@ -227,9 +233,8 @@ def _asof(record: dict) -> str:
     return f"{dt.date.fromisoformat(record['date_donnees']):%d/%m/%Y}"
 
 
-def compare_provenance(publiee: dict, refaite: dict) -> list[str]:
-    """French lines: data files whose sha256 or copy differ, files read by one run only, and the
-    environment's differences (Python, renderer, distributions)."""
+def compare_fichiers(publiee: dict, refaite: dict) -> list[str]:
+    """French lines: data files whose sha256 or copy differ, files read by one run only."""
     lines = []
     a = {f["id"]: f for f in publiee.get("fichiers", [])}
     b = {f["id"]: f for f in refaite.get("fichiers", [])}
@@ -239,9 +244,16 @@ def compare_provenance(publiee: dict, refaite: dict) -> list[str]:
         elif (a[file_id]["sha256"], a[file_id]["copie"]) != (b[file_id]["sha256"], b[file_id]["copie"]):
             lines.append(f"fichier de données {file_id} : copie {a[file_id]['copie']} {a[file_id]['sha256'][:12]} publiée, "
                          f"copie {b[file_id]['copie']} {b[file_id]['sha256'][:12]} recalculée")
+    return lines
+
+
+def compare_environnement(publiee: dict, refaite: dict) -> list[str]:
+    """French lines for the software environment's differences (Python, platform, renderer,
+    distributions): what may explain a difference, not one of the results."""
     ea, eb = publiee.get("environnement"), refaite.get("environnement")
     if ea is None:
-        return [*lines, "environnement logiciel non enregistré dans la provenance publiée (mois produit avant son enregistrement)"]
+        return ["environnement logiciel non enregistré dans la provenance publiée (mois produit avant son enregistrement)"]
+    lines = []
     for key in ("python", "plateforme"):
         if ea[key] != eb[key]:
             lines.append(f"environnement : {key} {ea[key]} publié, {eb[key]} recalculé")
@@ -259,14 +271,14 @@ def _relative_files(folder: Path, suffixes: tuple[str, ...]) -> set[Path]:
             and p.relative_to(folder).parts[0] not in SKIPPED and not p.name.startswith(".")}
 
 
-def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], int, int]:
-    """Compare a month's folder with its rerun: (differences, published files not verified,
-    number of tables compared, number of notebooks compared)."""
+def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], list[str], int, int]:
+    """Compare a month's folder with its rerun: (differences, environment's differences,
+    published files not verified, number of tables compared, number of notebooks compared)."""
     from analysis.donnees.provenance import FILE_NAME
 
     rec_a = json.loads((publie / FILE_NAME).read_text(encoding="utf-8"))
     rec_b = json.loads((refait / FILE_NAME).read_text(encoding="utf-8"))
-    differences = compare_provenance(rec_a, rec_b)
+    differences = compare_fichiers(rec_a, rec_b)
     non_verifies = []
     tables_a, tables_b = _relative_files(publie, TABLES), _relative_files(refait, TABLES)
     for rel in sorted(tables_a - tables_b):
@@ -286,7 +298,7 @@ def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], 
     for rel in notebooks:
         differences += compare_notebooks(str(rel), nbformat.read(publie / rel, as_version=4),
                                          nbformat.read(refait / rel, as_version=4), remplacements)
-    return differences, non_verifies, len(tables), len(notebooks)
+    return differences, compare_environnement(rec_a, rec_b), non_verifies, len(tables), len(notebooks)
 
 
 def verifier(periode: str, *, garder: bool = False) -> Rapport:
@@ -312,9 +324,9 @@ def verifier(periode: str, *, garder: bool = False) -> Rapport:
             garder = True
             raise RerunError(f"le run recalculé de {periode} a échoué (code {done.returncode}) : journal {log}")
         with period_lock(publie, "vérification"):
-            differences, non_verifies, tables, notebooks = compare_dossiers(publie, folder / periode)
+            differences, environnement, non_verifies, tables, notebooks = compare_dossiers(publie, folder / periode)
     finally:
         if not garder:
             shutil.rmtree(folder, ignore_errors=True)
-    return Rapport(periode=periode, differences=differences, non_verifies=non_verifies, tables=tables,
+    return Rapport(periode=periode, differences=differences, environnement=environnement, non_verifies=non_verifies, tables=tables,
                    notebooks=notebooks, duree_s=time.perf_counter() - start, dossier=folder if garder else None)

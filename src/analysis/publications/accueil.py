@@ -62,6 +62,7 @@ OUTRE_MER = {"01": "Guadeloupe", "02": "Martinique", "03": "Guyane", "04": "La R
 NON_CLASSE = "Non classé"
 NON_CLASSE_COULEUR = "#b8b8b8"
 SIMPLIFICATION_M = 1200  # outlines simplified to this tolerance (metres), ~half a point on the map
+SVG_SALT = "observatoire"  # svg.hashsalt: the ids of the SVG clip paths, the same at every run
 SVG_DECIMALES = 1  # coordinates in the SVG, in points (1/72 inch): a tenth is finer than the screen
 # Key indicators of the table: column of the indicator table -> (heading, decimals); the
 # heading is followed by the period the values are from.
@@ -171,7 +172,7 @@ def carte(
     link to ``href`` in the SVG output, coloured by ``categorie`` (``couleurs``, in legend order)."""
     contours = contours.assign(couleur=contours["categorie"].map(couleurs))
     outre_mer = [code for code in OUTRE_MER if (contours["region"] == code).any()]
-    with mpl.rc_context({**STYLE, "axes.grid": False, "svg.fonttype": "none", "svg.hashsalt": "observatoire"}):
+    with mpl.rc_context({**STYLE, "axes.grid": False, "svg.fonttype": "none", "svg.hashsalt": SVG_SALT}):
         fig = plt.figure(figsize=(7.4, 6.6))
         ax = fig.add_axes((0.2, 0.12, 0.8, 0.86))
         metro = contours.loc[~contours["region"].isin(list(OUTRE_MER))].to_crs(LAMBERT93)
@@ -207,7 +208,10 @@ def svg_en_ligne(fig: Figure, titres: Mapping[str, str]) -> str:
     """The figure as an SVG element to put inside an HTML page: links open in the same tab
     (``href``, SVG 2), each with its tooltip (``titres``: {href: text}), scalable width."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    # the clip paths' ids come from the salt in force when the figure is saved: fixed, the same
+    # map gives the same SVG at every run (without it, a random salt per run)
+    with mpl.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
