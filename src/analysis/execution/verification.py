@@ -13,11 +13,13 @@ outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in Frenc
   and Markdown line by line, images by their bytes (the figures carry no date); the standard
   error (the log) is left out.
 
-What legitimately differs between two runs is set aside before comparing (``VARIABLE``): the
-run's date and time and the as-of date (a current month's is the day of its run) in the
-provenance blocks, the outputs folder's path, the random identifier pandas
-gives each styled table (``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook the rerun did not
-make (executed by an earlier, partial run of the month) is listed as not verified.
+What legitimately differs between two runs is set aside before comparing: the run's date and
+time and the as-of date (a current month's is the day of its run) in the provenance blocks, the
+outputs folder's path, and (``VARIABLE``) the random identifier pandas gives each styled table
+(``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook
+the rerun did not make (executed by an earlier, partial run of the month) is listed as not
+verified. The derived tables' cache (``data/raw/derived``, keyed by the files' sha256) is shared
+with the published run; the stored analyses (``analyses/``) are computed again.
 """
 
 from __future__ import annotations
