@@ -57,3 +57,13 @@ def test_environment_yml_pins_the_locked_versions() -> None:
     items = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ") and not line.strip().endswith(":")]
     pins = {_normalize(_name(item)): item.split("==", 1)[1] if "==" in item else None for item in items}
     assert {name: pins[name] for name in pins.keys() - CONDA_ONLY} == {name: locked[name] for name in pins.keys() - CONDA_ONLY}
+
+
+def test_make_installs_the_venv_from_the_lock() -> None:
+    """`make run` / `make test` (and CI, which calls `make test`) install the locked versions
+    with their hashes, then the project without resolving anything else."""
+    makefile = (ROOT / "Makefile").read_text()
+    rule = makefile.split("$(STAMP): ", 1)[1].split("\n\n", 1)[0]
+    assert rule.startswith("$(LOCK)") and "LOCK   := requirements.lock" in makefile
+    assert "pip install --quiet --require-hashes -r $(LOCK)" in rule and "pip install --quiet --no-deps -e ." in rule
+    assert "pip-compile --quiet --generate-hashes" in makefile.split("\nlock:", 1)[1]
