@@ -62,6 +62,52 @@ def test_a_bad_argument_is_refused_in_french_with_what_is_allowed(
     assert not outputs.exists()
 
 
+@pytest.mark.parametrize("liste", [",", "", "ti-2405,,ti-8417", " , "])
+def test_an_empty_list_of_territories_is_refused_before_anything_is_written(
+    outputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, liste: str
+) -> None:
+    from analysis.execution import run
+
+    def prepare_inputs(*args, **kwargs):
+        raise AssertionError("une liste vide ne doit rien préparer (elle lançait le mois entier)")
+
+    monkeypatch.setattr(run, "prepare_inputs", prepare_inputs)
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", liste, "--sans-rendu"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --territoires : liste de territoires invalide {liste!r} : un ou plusieurs identifiants de la phase " \
+           "choisie, séparés par des virgules et sans élément vide, par exemple ti-2405 ou ti-2405,ti-8417" in err
+    assert not outputs.exists()
+
+
+def test_repeated_territories_count_once_and_none_is_refused() -> None:
+    from analysis.donnees import referentiel
+
+    assert referentiel.check_territoires(2, ["ti-2405", "ti-8417", "ti-2405"]) == ["ti-2405", "ti-8417"]
+    with pytest.raises(referentiel.UnknownTerritoryError, match="aucun territoire donné : un ou plusieurs identifiants de la phase 2"):
+        referentiel.check_territoires(2, [])
+
+
+@pytest.mark.parametrize("commande", [None, "faits", "run", "donnees", "historique", "render"])
+def test_the_help_is_in_french_with_examples_defaults_and_ranges(capsys: pytest.CaptureFixture, commande: str | None) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([commande, "--help"] if commande else ["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"utilisation : observatoire {commande or ''}".rstrip())
+    assert re.search(r"\noptions :\n  -h, --help +afficher cette aide et quitter\n", out)
+    assert re.search(r"\nexemples :\n  observatoire ", out)
+    for english in ("usage:", "options:", "positional arguments", "show this help", "default:"):
+        assert english not in out
+    if commande in ("run", "historique"):
+        assert f"(par défaut : le nombre de cœurs, {os.cpu_count()} ici)" in " ".join(out.split())
+    if commande in ("run", "render"):
+        assert f"de 2019-01 (début du programme) au mois courant ({config.default_periode()})" in " ".join(out.split())
+    if commande is None:
+        assert "\ncommandes :\n" in out
+
+
 def test_the_facts_of_phase_2_in_the_2019_cog(capsys: pytest.CaptureFixture) -> None:
     # five phase-2 territories have no commune in the 2019 COG (their EPCI were created later):
     # their ANCT outlines still count, split between metropolitan France and DROM by latitude

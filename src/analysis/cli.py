@@ -23,8 +23,27 @@ _ARGPARSE_FR = (
 )
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help with French headings (« utilisation : », « options : »); the examples
+    of the epilog are printed as written."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(f"{heading} " if heading else heading)  # "options :", French spacing
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are French sentences saying what is allowed (exit 2)."""
+    """argparse in French: headings and help (``_Formatter``), and errors that are French
+    sentences saying what is allowed (exit 2)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "arguments positionnels"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message: str) -> NoReturn:
         for pattern, french in _ARGPARSE_FR:
@@ -49,6 +68,16 @@ def _one_of(values: tuple[int, ...], what: str, allowed: str) -> Callable[[str],
         raise argparse.ArgumentTypeError(f"{what} invalide {text!r} : {allowed}")
 
     return parse
+
+
+def _territoires(text: str) -> list[str]:
+    ids = [t.strip() for t in text.split(",")]
+    if not all(ids):
+        raise argparse.ArgumentTypeError(
+            f"liste de territoires invalide {text!r} : un ou plusieurs identifiants de la phase choisie, séparés par "
+            "des virgules et sans élément vide, par exemple ti-2405 ou ti-2405,ti-8417"
+        )
+    return ids
 
 
 def _jobs(text: str) -> int:
@@ -89,8 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
         return 2
     phases = (args.phase,) if args.phase else config.PHASES
-    territoires = [t.strip() for t in args.territoires.split(",") if t.strip()] if args.territoires else None
-    outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
+    outcome = run_periode(args.periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs, render=not args.sans_rendu)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
     if outcome.manifest_error:
@@ -184,6 +212,39 @@ def _donnees(args: argparse.Namespace) -> int:
 
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
 _COG_ALLOWED = ", ".join(map(str, config.COG_YEARS[:-1])) + f" ou {config.COG_YEARS[-1]}"
+_CORES = os.cpu_count() or 2
+_PLAGE = f"de {config.FIRST_PERIODE} (début du programme) au mois courant ({config.default_periode()})"
+
+# the "exemples" section of each command's help (argparse epilog, printed as written)
+_EXEMPLES = {
+    None: """exemples :
+  observatoire run --periode 2025-06                 le mois complet : indicateurs, fiches, publications, site
+  observatoire run --help                            les options d'une commande""",
+    "faits": """exemples :
+  observatoire faits                     les deux phases, COG 2023
+  observatoire faits --phase 1 --cog 2019""",
+    "run": """exemples :
+  observatoire run --periode 2025-06 --jobs 4                                  le mois complet
+  observatoire run --periode 2025-06 --phase 2                                 les fiches de la phase 2 et les publications
+  observatoire run --periode 2025-06 --phase 2 --territoires ti-2405,ti-8419   ces deux fiches seulement
+  observatoire run --periode 2025-06 --sans-rendu                              tout sauf le site, à rendre plus tard
+
+Ctrl-C arrête le run (code 130) ; les fichiers déjà écrits sont complets et la même commande reprend.""",
+    "donnees": """exemples :
+  observatoire donnees                              l'état de chaque fichier déclaré
+  observatoire donnees --obtenir                    obtenir ce qui manque
+  observatoire donnees --actualiser urssaf-emploi   actualiser un seul jeu vivant""",
+    "historique": """exemples :
+  observatoire historique                              tous les mois, de 2019-01 au mois courant
+  observatoire historique --periodes 2024-01:2024-12 --jobs 2""",
+    "render": """exemples :
+  observatoire render --periode 2025-06               rendre à nouveau le site publié
+  observatoire render --periode 2025-06 --brouillon   le site de travail de l'équipe""",
+}
+
+
+INTERRUPTION = ("interrompu (Ctrl-C) : arrêt demandé ; chaque fichier déjà écrit est complet, la version précédente "
+                "des autres reste en place : relancez la même commande pour reprendre")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="observatoire",
         description="Observatoire des Territoires d'industrie : données, indicateurs, fiches et publications.",
     )
-    sub = parser.add_subparsers(dest="commande", required=True)
+    sub = parser.add_subparsers(dest="commande", required=True, title="commandes")
 
     p = sub.add_parser("faits", help="chiffres clés d'une phase, à côté des chiffres publiés")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
@@ -201,11 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
-                   help="AAAA-MM : les données telles que publiées à la fin de ce mois (mois courant par défaut)")
+                   help=f"AAAA-MM : les données telles que publiées à la fin de ce mois, {_PLAGE} ; mois courant par défaut")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
                         "dans tous les cas, sauf avec --territoires")
-    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="processus papermill en parallèle")
-    p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) : leurs fiches seulement ; tous par défaut")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"processus papermill en parallèle (par défaut : le nombre de cœurs, {_CORES} ici)")
+    p.add_argument("--territoires", type=_territoires,
+                   help="identifiants séparés par des virgules (ti-2405,ti-8417), avec --phase : leurs fiches seulement ; "
+                        "un identifiant répété compte une fois ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
 
@@ -218,16 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--periodes", default=f"{config.FIRST_PERIODE}:{config.default_periode()}",
                    help=f"AAAA-MM:AAAA-MM, mois de début et de fin inclus ({config.FIRST_PERIODE} au mois courant par défaut) ; "
                         "un mois déjà calculé par ce code est sauté")
-    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="mois calculés en parallèle")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"mois calculés en parallèle (par défaut : le nombre de cœurs, {_CORES} ici)")
     p.set_defaults(func=_historique)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
-                   help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
+                   help=f"AAAA-MM, une période déjà exécutée par « observatoire run », {_PLAGE} ; mois courant par défaut")
     p.add_argument("--brouillon", action="store_true",
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
                         "monographies (notes de terrain…) ; le site publié n'est pas modifié")
     p.set_defaults(func=_render)
+    parser.epilog = _EXEMPLES[None]
+    for name, command in sub.choices.items():
+        command.epilog = _EXEMPLES[name]
     return parser
 
 
@@ -239,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT
+        print(f"\n{INTERRUPTION}", file=sys.stderr)
+        return 130
     except Exception as exc:  # a readable message, not a traceback, for known failures
         from analysis.donnees.referentiel import UnknownTerritoryError
         from analysis.donnees.schemas import DataContractError

@@ -178,8 +178,9 @@ def run_periode(
     """The whole monthly pipeline for one period (see the module docstring), one run of a
     period at a time (``period_lock``)."""
     config.check_periode(periode)
-    for phase in phases if territoires else ():  # a bad id is refused before anything is written
-        referentiel.check_territoires(phase, territoires)
+    if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
+        for phase in phases:
+            territoires = referentiel.check_territoires(phase, territoires)
     with period_lock(config.periode_dir(periode)):
         return _run_periode(periode, phases, territoires, jobs_n, render, progress)
 
