@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import logging
 import os
 import re
@@ -269,6 +270,48 @@ def test_a_disk_full_at_the_manifest_ends_with_the_summary_and_keeps_the_outputs
     changed = {p.relative_to(folder).as_posix() for p in after if after[p] != before.get(p)}
     assert changed <= {"provenance.json", ".run.lock"}  # rewritten by every run; the manifest is the previous one
     assert not [p for p in folder.rglob(".*.tmp*")]
+
+
+def test_a_disk_full_at_a_fiche_keeps_the_previous_one_whole(
+    outputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, notebook_disk_full
+) -> None:
+    folder = outputs / "2024-07"
+    fiche = folder / "fiches" / "phase2" / f"{TERRITOIRE}.ipynb"
+    # the id given twice counts once (it was a ValueError traceback, after provenance.json was rewritten)
+    assert main([*RUN[:-2], f"{TERRITOIRE},{TERRITOIRE}", "--sans-rendu"]) == 0
+    assert [j["label"] for j in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["jobs"]] == [
+        f"phase 2 {TERRITOIRE}"]
+    before = {p: p.read_bytes() for p in (fiche, pipeline.stamp_path(fiche))}
+    capsys.readouterr()
+
+    monkeypatch.setattr(pipeline, "is_up_to_date", lambda output, digest: False)  # executed again
+    notebook_disk_full(4096)  # a fiche, with its figures, is far larger
+    assert main(RUN) == 1
+    err = capsys.readouterr().err
+    assert (f"phase 2 {TERRITOIRE} → aucun notebook écrit ; le précédent reste en place ({fiche}) — "
+            f"plus de place sur le disque ({fiche})") in err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in before} == before  # the good fiche and its stamp, as they were
+    nbformat.validate(nbformat.read(fiche, as_version=4))
+    assert not pipeline.failed_path(fiche).exists()  # a .failed.ipynb is whole or absent
+    assert not list(folder.rglob(".*.tmp*"))
+
+
+def test_outputs_named_by_a_file_are_said_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    fichier = tmp_path / "sorties"
+    fichier.write_text("pas un dossier", encoding="utf-8")
+    monkeypatch.setattr(config, "OUTPUTS_DIR", fichier)
+    assert main(RUN) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"erreur : un élément du chemin est un fichier, un dossier est attendu ({fichier / '2024-07'})"
+
+
+def test_an_unlisted_system_error_is_named_by_its_code_not_in_english() -> None:
+    error = OSError(errno.ENOLINK, os.strerror(errno.ENOLINK), "/srv/partage/manifest.json")
+    assert fichiers.describe_os_error(error) == "erreur système ENOLINK (/srv/partage/manifest.json)"
+    moved = OSError(errno.EISDIR, os.strerror(errno.EISDIR), "/o/.manifest.json.x.tmp.json", None, "/o/manifest.json")
+    assert fichiers.describe_os_error(moved) == "c'est un dossier, un fichier est attendu (/o/manifest.json)"
 
 
 def test_cached_data_are_readable_by_the_group(

@@ -175,6 +175,47 @@ def test_interrupted_run_leftovers_never_count_as_done(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_disk_full_at_the_notebook_write_keeps_the_previous_one_and_leaves_nothing_half_written(
+    tmp_path, monkeypatch, notebook_disk_full
+):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    out = tmp_path / "out"
+    good, bad = out / "ti-3.ipynb", out / "ti-4.ipynb"
+    first = run([NotebookJob(template, good, {"x": 3}, "ti-3"), NotebookJob(template, bad, {"x": 4, "fail": True}, "ti-4")])
+    assert [r.status for r in first] == ["executed", "failed"]
+    previous = {p: p.read_bytes() for p in (good, stamp_path(good))}
+
+    notebook_disk_full(200)
+    results = run([NotebookJob(template, good, {"x": 5}, "ti-3"), NotebookJob(template, bad, {"x": 6, "fail": True}, "ti-4")])
+
+    assert [r.status for r in results] == ["failed", "failed"]
+    assert {p: p.read_bytes() for p in previous} == previous  # the previous notebook and its stamp, as they were
+    assert [r.notebook for r in results] == [None, None]
+    # a .failed.ipynb is a whole notebook or absent; no temporary is left
+    assert sorted(p.name for p in out.iterdir()) == ["carre_3.txt", "carre_4.txt", "carre_5.txt", "carre_6.txt",
+                                                     "ti-3.ipynb", "ti-3.ipynb.json"]
+    assert results[0].error == f"plus de place sur le disque ({good.resolve()})"
+    assert summarize(results) == (
+        f"2 fiches : 0 exécutée, 0 à jour, 2 en échec : ti-3 → aucun notebook écrit ; le précédent reste en place "
+        f"({good.resolve()}) ; ti-4 → aucun notebook écrit"
+    )
+
+    monkeypatch.undo()  # space again: the next run executes it, the previous notebook never counted for the new one
+    assert [r.status for r in run([NotebookJob(template, good, {"x": 5}, "ti-3")])] == ["executed"]
+    assert stdout_of(good).strip() == "25"
+
+
+def test_an_output_that_is_a_folder_is_said_in_french(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    folder = tmp_path / "out" / "ti-7.ipynb"
+    folder.mkdir(parents=True)
+    (result,) = run([NotebookJob(template, folder, {"x": 7}, "ti-7")])
+    assert result.status == "failed"
+    assert result.error == f"c'est un dossier, un fichier est attendu ({folder.resolve()})"  # not "IsADirectoryError: Is a directory"
+    assert stdout_of(result.notebook).strip() == "49"  # the executed notebook is kept whole, to be opened
+    assert summarize([result]) == f"1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-7 → {failed_path(folder.resolve())}"
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()

@@ -124,9 +124,12 @@ def _run(args: argparse.Namespace) -> int:
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
     if outcome.failed:
+        from analysis.execution.pipeline import describe_failure
+
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
-            print(f"  {result.label} → {result.notebook or 'aucun notebook écrit'} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
+            cause = (result.error or "").splitlines()[:1]
+            print(f"  {describe_failure(result)}{f' — {cause[0]}' if cause else ''}", file=sys.stderr)
     return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
 
 

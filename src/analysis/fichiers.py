@@ -24,6 +24,20 @@ _CAUSES = {
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EACCES: "permission refusée",
     errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, un fichier est attendu",
+    errno.ENOTDIR: "un élément du chemin est un fichier, un dossier est attendu",
+    errno.ENOENT: "fichier ou dossier absent",
+    errno.EEXIST: "existe déjà",
+    errno.ENOTEMPTY: "dossier non vide",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.EBUSY: "fichier ou dossier occupé",
+    errno.ETXTBSY: "fichier occupé",
+    errno.ELOOP: "trop de liens symboliques",
+    errno.EFBIG: "fichier trop gros",
+    errno.ENOMEM: "mémoire insuffisante",
+    errno.EXDEV: "déplacement entre deux systèmes de fichiers",
 }
 
 
@@ -60,8 +74,14 @@ def file_sha256(path: Path) -> str:
 
 
 def describe_os_error(error: OSError, path: Path | None = None) -> str:
-    """A French sentence for a failed file operation: its cause and the path (the error's, else
-    ``path``), e.g. ``plus de place sur le disque (outputs/2026-11/manifest.json)``."""
-    cause = _CAUSES.get(error.errno) or error.strerror or str(error)
-    where = error.filename or path
+    """A French sentence for a failed file operation: its cause and the path (the error's, the
+    destination of a move rather than its temporary source, else ``path``), e.g.
+    ``plus de place sur le disque (outputs/2026-11/manifest.json)``; never the system's English text."""
+    if error.errno in _CAUSES:
+        cause = _CAUSES[error.errno]
+    elif error.errno is not None:  # the system's text is English: its code is what can be looked up
+        cause = f"erreur système {errno.errorcode.get(error.errno, error.errno)}"
+    else:
+        cause = error.strerror or str(error)
+    where = error.filename2 or error.filename or path
     return f"{cause} ({where})" if where else cause

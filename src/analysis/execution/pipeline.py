@@ -5,14 +5,16 @@ notebook. :func:`execute_jobs` runs the jobs in parallel, skips those already up
 isolates failures and never leaves a half-written notebook that would count as done:
 
 - papermill writes to a temporary file beside the output (``.<name>.<pid>.tmp.ipynb``),
-  which is renamed onto the output once complete; a job first removes the temporaries a
-  killed run may have left;
+  which is renamed onto the output once it holds a whole notebook; a job first removes the
+  temporaries a killed run may have left;
 - a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (``fichiers.write_atomic``); a job is up to
   date when its output exists and its stamp records the same digest of (template bytes,
   parameters, inputs digest);
 - a failed notebook (with the traceback papermill wrote into it) is kept at
-  ``<stem>.failed.ipynb``; the output and stamp of a previous run are removed so that nothing
-  stale is published;
+  ``<stem>.failed.ipynb``, a whole notebook or nothing; the output and stamp of a previous run
+  are removed so that nothing stale is published;
+- a job that could not write its notebook (disk full, read-only, permission denied) or was
+  interrupted (Ctrl-C) leaves the previous output and its stamp as they were;
 - a notebook whose kernel ran no cell (died or did not answer at start) is executed once more
   (``KERNEL_START_RETRIES``).
 
@@ -221,8 +223,8 @@ def _error_summary(exc: BaseException) -> str:
         text = f"{ename}: {getattr(exc, 'evalue', '')}"
         cell = getattr(exc, "exec_count", None)
         text = f"[cellule {cell}] {text}" if cell is not None else text
-    elif isinstance(exc, OSError) and exc.errno is not None:  # disk full, read-only, permission denied
-        text = f"{type(exc).__name__}: {describe_os_error(exc)}"
+    elif isinstance(exc, OSError) and exc.errno is not None:  # disk full, read-only, permission denied: in French
+        text = describe_os_error(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
     lines = [line.rstrip() for line in _ANSI.sub("", text).strip().splitlines() if line.strip()]
@@ -265,8 +267,26 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
                 raise
 
 
+def _is_notebook(path: Path) -> bool:
+    """True when ``path`` holds a whole notebook (a write cut short is not valid JSON)."""
+    import nbformat
+
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception:  # absent, truncated, not a notebook
+        return False
+    return True
+
+
 def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
-    """Execute one job in a pool worker; never raises."""
+    """Execute one job in a pool worker; never raises.
+
+    papermill writes the executed notebook once, at the end, into a temporary file, which is
+    then moved onto the output (success) or onto ``<stem>.failed.ipynb`` (the notebook raised),
+    and only when it is a whole notebook: a write cut short (disk full) is removed. When the
+    job could not write (``OSError``) or was interrupted, the previous output and its stamp stay
+    as they were; when the notebook itself failed, they are removed, being made from other inputs.
+    """
     output = job.output.resolve()
     stamp, failed = stamp_path(output), failed_path(output)
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -275,9 +295,9 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clean_temps(output)
-        stamp.unlink(missing_ok=True)
         failed.unlink(missing_ok=True)
         _execute_notebook(job, tmp, kernel, start_timeout)
+        stamp.unlink(missing_ok=True)  # from here on the output is the new one: no stamp until it is written
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
         record = {
@@ -293,15 +313,18 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         write_atomic(stamp, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return JobResult(job.label, "executed", output, output, duration, started_at, None, digest)
     except (Exception, KeyboardInterrupt) as exc:  # one notebook never stops the others
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, str(tmp)):
+            exc.filename = str(output)  # a failed write() names no file; the user knows the output, not its temporary
         notebook = None
-        if tmp.exists() and tmp.stat().st_size == 0:  # nothing written (disk full): nothing to open
-            tmp.unlink()
-        elif tmp.exists():
+        if _is_notebook(tmp):
             os.replace(tmp, failed)
             notebook = failed
-        # A previous output was made from other inputs: never leave it to be published.
-        output.unlink(missing_ok=True)
-        stamp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # a write cut short: nothing to open
+        if not isinstance(exc, (OSError, KeyboardInterrupt)):
+            # The notebook failed: a previous output was made from other inputs, never leave it
+            # to be published. A failed write or an interruption leaves it in place.
+            output.unlink(missing_ok=True)
+            stamp.unlink(missing_ok=True)
         duration = time.perf_counter() - t0
         return JobResult(
             job.label, "failed", output, notebook, duration, started_at, _error_summary(exc), digest
@@ -404,8 +427,7 @@ def _execute_pool(
                 if result.status == "failed":
                     n_failed += 1
                     bar.set_postfix_str(f"{n_failed} en échec")
-                    log.error("%s en échec → %s\n%s", result.label,
-                              result.notebook or "aucun notebook écrit", result.error)
+                    log.error("En échec : %s\n%s", describe_failure(result), result.error)
                 else:
                     log.debug("%s exécuté en %.1f s", result.label, result.duration)
                 bar.update()
@@ -423,6 +445,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
+def describe_failure(result: JobResult) -> str:
+    """What a failed job left, in French: ``label → notebook to open``, else that none was
+    written and whether the previous one is still in place (a write that failed leaves it)."""
+    if result.notebook is not None:
+        return f"{result.label} → {result.notebook}"
+    kept = f" ; le précédent reste en place ({result.output})" if result.output.is_file() else ""
+    return f"{result.label} → aucun notebook écrit{kept}"
+
+
 def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
     """One French line, e.g. ``183 fiches : 180 exécutées, 2 à jour, 1 en échec : ti-0042 → chemin``.
 
@@ -435,9 +466,7 @@ def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
     )
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        text += " : " + " ; ".join(
-            f"{r.label} → {r.notebook or 'aucun notebook écrit'}" for r in failed
-        )
+        text += " : " + " ; ".join(describe_failure(r) for r in failed)
     return text
 
 
