@@ -12,7 +12,11 @@ import logging
 import os
 import re
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -312,6 +316,29 @@ def test_an_unlisted_system_error_is_named_by_its_code_not_in_english() -> None:
     assert fichiers.describe_os_error(error) == "erreur système ENOLINK (/srv/partage/manifest.json)"
     moved = OSError(errno.EISDIR, os.strerror(errno.EISDIR), "/o/.manifest.json.x.tmp.json", None, "/o/manifest.json")
     assert fichiers.describe_os_error(moved) == "c'est un dossier, un fichier est attendu (/o/manifest.json)"
+
+
+def test_ctrl_c_ends_with_one_french_line_and_code_130(tmp_path: Path) -> None:
+    from analysis.cli import INTERRUPTION
+
+    outputs, temp = tmp_path / "outputs", tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, config.OUTPUTS_ENV: str(outputs), "TMPDIR": str(temp)}
+    run = subprocess.Popen([sys.executable, "-m", "analysis.cli", *RUN], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (outputs / "2024-07" / "fiches").exists():  # the fiche's worker has started
+            assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() else "trop long"
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        _, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.strip().splitlines()[-1] == INTERRUPTION
+    assert not list(outputs.rglob(".*.tmp*")) and not list(temp.rglob("*.json"))  # no temporary, no kernel connection file
 
 
 def test_cached_data_are_readable_by_the_group(

@@ -271,6 +271,54 @@ def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="relies on /proc and SIGKILL")
+def _connection_files(folder: Path) -> list[Path]:
+    """Kernel connection files under ``folder`` (JSON with the kernel's ports)."""
+    def is_connection(path: Path) -> bool:
+        try:
+            return "shell_port" in json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError):
+            return False
+
+    return [p for p in folder.rglob("*.json") if is_connection(p)]
+
+
+def test_a_killed_run_leaves_no_kernel_connection_file(tmp_path):
+    temp, runtime = tmp_path / "tmp", tmp_path / "runtime"  # where jupyter_client writes them (mkstemp, or runtime)
+    temp.mkdir()
+    started = tmp_path / "demarre"
+    template = write_template(tmp_path / "attente.ipynb", f"""
+        import os, pathlib, time
+        pathlib.Path({str(started)!r}).write_text(str(os.getpid()))
+        time.sleep(60)
+        """)
+    script = textwrap.dedent(f"""
+        from analysis.execution.pipeline import NotebookJob, execute_jobs
+        execute_jobs([NotebookJob({str(template)!r}, {str(tmp_path / "ti-1.ipynb")!r}, {{"x": 1}})], jobs_n=1,
+                     kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(temp), "JUPYTER_RUNTIME_DIR": str(runtime)})
+    try:
+        deadline = time.monotonic() + 40
+        while not started.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "run did not progress"
+            time.sleep(0.05)
+        kernel = int(started.read_text())
+        worker = int(Path(f"/proc/{kernel}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert len(_connection_files(tmp_path)) == 1  # the kernel's, while it runs
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _alive(worker) or _alive(kernel):
+            assert time.monotonic() < deadline, "worker or kernel still running"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+    assert _connection_files(tmp_path) == []  # removed by the worker that created it
+    assert not list(temp.glob("observatoire-noyaux-*"))
+
+
 def test_duplicate_outputs_and_bad_worker_count_are_refused(tmp_path):
     job = NotebookJob(tmp_path / "t.ipynb", tmp_path / "o.ipynb", {})
     with pytest.raises(ValueError, match="même notebook"):

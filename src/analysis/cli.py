@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     # this command's process only, like in the papermill workers (pipeline._init_worker).
     sys.modules.setdefault("rfc3987_syntax", None)
     args = build_parser().parse_args(argv)
+    config.absolute_folders()  # before anything reads a folder, and for the notebooks, which run elsewhere
     try:
         return args.func(args)
     except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT

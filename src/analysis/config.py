@@ -7,16 +7,19 @@ import os
 import re
 from pathlib import Path
 
-ROOT = Path(os.environ.get("OBSERVATOIRE_ROOT", Path(__file__).resolve().parents[2]))
+ROOT_ENV = "OBSERVATOIRE_ROOT"
+OUTPUTS_ENV = "OBSERVATOIRE_OUTPUTS"
+MIRROR_ENV = "OBSERVATOIRE_MIRROR"
+CACHE_ENV = "OBSERVATOIRE_CACHE"
+
+ROOT = Path(os.environ.get(ROOT_ENV, Path(__file__).resolve().parents[2]))
 DATA_DIR = ROOT / "data"
 SOURCES_FILE = DATA_DIR / "sources.toml"
 INDICATEURS_FILE = DATA_DIR / "indicateurs.toml"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 MONOGRAPHIES_DIR = ROOT / "monographies"
-OUTPUTS_DIR = Path(os.environ.get("OBSERVATOIRE_OUTPUTS", ROOT / "outputs"))
+OUTPUTS_DIR = Path(os.environ.get(OUTPUTS_ENV, ROOT / "outputs"))
 
-MIRROR_ENV = "OBSERVATOIRE_MIRROR"
-CACHE_ENV = "OBSERVATOIRE_CACHE"
 KERNEL_NAME = "observatoire-ti"
 
 PHASES = (1, 2)
@@ -29,6 +32,18 @@ REGION_PHASE = 2  # the régions' pages show the territories of the current phas
 
 _PERIODE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FIRST_PERIODE = "2019-01"  # the programme's first month: nothing is published for an earlier one
+
+
+def absolute_folders() -> None:
+    """Make the folder variables (``OBSERVATOIRE_OUTPUTS``, ``_CACHE``, ``_MIRROR``, ``_ROOT``)
+    absolute paths, once, at the start of a command (``cli.main``), and ``OUTPUTS_DIR`` with
+    them. The notebooks run with their own folder as working directory and inherit these
+    variables: a relative ``OBSERVATOIRE_OUTPUTS=sorties`` would name another folder in each."""
+    global OUTPUTS_DIR
+    for name in (OUTPUTS_ENV, CACHE_ENV, MIRROR_ENV, ROOT_ENV):
+        if os.environ.get(name):
+            os.environ[name] = str(Path(os.environ[name]).absolute())
+    OUTPUTS_DIR = OUTPUTS_DIR.absolute()
 
 
 def cache_dir() -> Path:

@@ -33,9 +33,11 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -194,17 +196,46 @@ def is_up_to_date(output: Path, digest: str) -> bool:
 # --------------------------------------------------------------------------- worker side
 
 
+RUNTIME_PREFIX = "observatoire-noyaux-"  # a worker's folder of kernel connection files: <tmp>/<prefix><pid>
+
+
+def _own_runtime_dir() -> Path:
+    """Give this worker a folder of its own for its kernels' connection files, removed when the
+    worker ends: normally (a multiprocessing finalizer) or on SIGTERM (``_init_worker``).
+
+    jupyter_client writes a kernel's connection file with ``tempfile.mkstemp`` (other versions
+    in the Jupyter runtime folder): both point to ``<system tmp>/observatoire-noyaux-<pid>``.
+    """
+    from multiprocessing.util import Finalize
+
+    folder = Path(tempfile.gettempdir()) / f"{RUNTIME_PREFIX}{os.getpid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    tempfile.tempdir = str(folder)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
+    Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=0)
+    return folder
+
+
 def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
-    """Prepare a pool worker once: die with the parent, quiet kernels, import papermill."""
+    """Prepare a pool worker once: die with the parent, leaving no kernel connection file,
+    quiet kernels, import papermill."""
     # A non-interactive MPLBACKEND (e.g. Agg in a CI shell) would reach the kernels and stop
     # ipykernel from showing figures inline: the notebooks would come out without figures.
     os.environ.pop("MPLBACKEND", None)
+    runtime = _own_runtime_dir()
+
+    def end(signum: int, frame: object) -> None:
+        shutil.rmtree(runtime, ignore_errors=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, end)
     if sys.platform.startswith("linux"):
-        # A killed run must not leave workers finishing jobs behind a rerun's back; the
-        # kernels exit by themselves when their worker dies (ipykernel's parent poller).
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        # A killed run must not leave workers finishing jobs behind a rerun's back: the worker
+        # gets SIGTERM when its parent dies, removes its connection files and exits at once;
+        # the kernels exit by themselves when their worker dies (ipykernel's parent poller).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         if os.getppid() != parent_pid:
-            os._exit(1)
+            end(signal.SIGTERM, None)
     # Kernels inherit the worker's stdout/stderr: keep their chatter off the progress bar.
     fd = os.open(kernel_log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
