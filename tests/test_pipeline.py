@@ -334,6 +334,16 @@ def test_missing_template_is_a_failure_without_notebook(tmp_path):
     assert summarize([result]) == "1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-x → aucun notebook écrit"
 
 
+def test_a_failure_without_notebook_names_what_is_on_disk(tmp_path):
+    output = tmp_path / "ti-9.ipynb"
+    failed_path(output).write_text("{}")  # left by an earlier run, when a worker died before the job began
+    result = JobResult("ti-9", "failed", output, None, 0.0, None, "BrokenProcessPool: un processus est mort", "")
+    assert summarize([result]) == (
+        f"1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-9 → aucun notebook écrit ; celui d'un run précédent en échec "
+        f"reste ({failed_path(output)})"
+    )
+
+
 def test_summarize_counts_in_french():
     results = [
         JobResult("ti-0001", "executed", Path("/o/ti-0001.ipynb"), Path("/o/ti-0001.ipynb"), 2.0),

@@ -478,11 +478,16 @@ def _plural(n: int, word: str) -> str:
 
 def describe_failure(result: JobResult) -> str:
     """What a failed job left, in French: ``label → notebook to open``, else that none was
-    written and whether the previous one is still in place (a write that failed leaves it)."""
+    written and what is on disk: the previous notebook still in place (a write that failed
+    leaves it), a failed notebook of an earlier run (a worker that died before the job began)."""
     if result.notebook is not None:
         return f"{result.label} → {result.notebook}"
-    kept = f" ; le précédent reste en place ({result.output})" if result.output.is_file() else ""
-    return f"{result.label} → aucun notebook écrit{kept}"
+    text = f"{result.label} → aucun notebook écrit"
+    if result.output.is_file():
+        text += f" ; le précédent reste en place ({result.output})"
+    if failed_path(result.output).is_file():
+        text += f" ; celui d'un run précédent en échec reste ({failed_path(result.output)})"
+    return text
 
 
 def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
