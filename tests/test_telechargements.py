@@ -321,9 +321,8 @@ def test_the_temporary_files_of_a_killed_process_are_removed_by_the_next_downloa
     os.utime(old, (time.time() - 2 * 3600, time.time() - 2 * 3600))
     serveur.sert(NATIONAL, (mirror / sources.source(urssaf_ape.FILE_ID).file).read_bytes())
     bilan = etat.actualiser(["urssaf-emploi"])
-    assert bilan.echecs == [] and len(bilan.faits) == 1
-    assert sorted(bilan.temporaires) == sorted([killed, old])
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (working, recent, other))
+    assert sorted(bilan.temporaires) == sorted([killed, old]) and bilan.echecs == [] and len(bilan.faits) == 1
 
 
 @pytest.mark.parametrize(
