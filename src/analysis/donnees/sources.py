@@ -384,7 +384,6 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
     import pooch
     import requests
     from tqdm import tqdm
-
     from urllib3.exceptions import ReadTimeoutError
 
     class Barre(tqdm):
