@@ -137,19 +137,24 @@ def _donnees(args: argparse.Namespace) -> int:
     from analysis.donnees import etat, sources
     from analysis.texte import octets
 
-    failed: list[str] = []
+    if args.obtenir or args.actualiser is not None:
+        etat.verifier(args.actualiser or None)  # a bad mirror, time limit or dataset name: nothing done (exit 2)
+    bilans: list[etat.Bilan] = []
     if args.obtenir:
-        done, errors = etat.obtenir()
-        print("Obtenu :" if done else "Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
-        for line in done:
+        bilan = etat.obtenir()
+        if bilan.faits:
+            print(f"Obtenu ({len(bilan.faits)}) :")
+        elif not bilan.echecs and not bilan.non_tentes:
+            print("Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
+        for line in bilan.faits:
             print(f"  {line}")
-        failed += errors
+        bilans.append(bilan)
     if args.actualiser is not None:
-        changes, errors = etat.actualiser(args.actualiser or None)
-        print("Copies vivantes actualisées :" if changes else "Aucune copie vivante actualisée.")
-        for c in changes:
+        bilan = etat.actualiser(args.actualiser or None)
+        print(f"Copies vivantes actualisées ({len(bilan.faits)}) :" if bilan.faits else "Aucune copie vivante actualisée.")
+        for c in bilan.faits:
             print(f"  {c.id} : {c.message} (sha256 {(c.sha_apres or '')[:12]}…)")
-        failed += errors
+        bilans.append(bilan)
         if sources.pinned_only():
             print(f"Attention : {sources.MODE_ENV}={sources.PINNED_ONLY} ; les runs de ce terminal lisent les copies épinglées.")
     states = etat.etat_fichiers()
@@ -162,7 +167,12 @@ def _donnees(args: argparse.Namespace) -> int:
             "Dernière période": [s.derniere_observation or "—" for s in states],
         }
     )
-    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {os.environ.get(config.MIRROR_ENV) or 'non défini'}\n")
+    mirror = os.environ.get(config.MIRROR_ENV)
+    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {mirror or 'non défini'}\n")
+    try:
+        sources.check_mirror()
+    except sources.SourceError as exc:
+        print(f"Attention : {exc}", file=sys.stderr)
     widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
     print(table.to_string(index=False, justify="left", formatters={c: f"{{:<{w}}}".format for c, w in widths.items()}))
     print("\nSources vivantes déclarées :")
@@ -177,9 +187,20 @@ def _donnees(args: argparse.Namespace) -> int:
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
-    for message in failed:
-        print(f"échec : {message}", file=sys.stderr)
-    return 1 if failed else 0
+    removed = [path for bilan in bilans for path in bilan.temporaires]
+    if removed:
+        print(etat.temporaires_retires(removed))
+    # what was not obtained, counted and named, last (the details on stderr)
+    echecs = [echec for bilan in bilans for echec in bilan.echecs]
+    for echec in echecs:
+        print(f"échec : {echec.message}", file=sys.stderr)
+    if echecs:
+        print(f"\n{len(echecs)} fichier(s) en échec : {', '.join(e.file for e in echecs)}", file=sys.stderr)
+    for bilan in bilans:
+        if bilan.arret:
+            print(f"Arrêt avant la fin : {bilan.arret} ; {len(bilan.non_tentes)} fichier(s) non tenté(s) : "
+                  f"{', '.join(bilan.non_tentes) or 'aucun'}", file=sys.stderr)
+    return 1 if echecs or any(bilan.arret for bilan in bilans) else 0
 
 
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
