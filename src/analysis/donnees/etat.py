@@ -6,8 +6,9 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
-  what changed (new years, new months), the previous copy kept until the new one is complete,
-  in the format the loaders read, and recorded;
+  what changed (new years, new months, and for a copy assembled from an official format the
+  values it revises), the previous copy kept until the new one is complete, in the format the
+  loaders read, and recorded;
 - ``preparer``: the first step of a run (obtain what is missing, go on offline with what is
   there) and the one French sentence saying which datasets are living and which pinned.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import config
-from analysis.donnees import observations, sources
+from analysis.donnees import observations, officiels, sources
 from analysis.texte import octets
 
 CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
@@ -139,12 +140,15 @@ def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], lis
         for file_id, url in sorted(vivant.urls.items()):
             sha_avant, avant = _before(file_id)
             try:
-                entry = _fetch_living(file_id, url)
+                if vivant.reader:
+                    entry, revised = officiels.refresh(vivant.reader, file_id, url)
+                else:
+                    entry, revised = _fetch_living(file_id, url), ""
             except sources.SourceError as exc:
                 failed.append(str(exc))
                 continue
             apres, sha_apres = entry["derniere_observation"], entry["sha256"]
-            message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
+            message = "inchangé" if sha_apres == sha_avant else "".join([observations.nouveautes(avant, apres), revised and f" ; {revised}"])
             changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
     return changes, failed
 
