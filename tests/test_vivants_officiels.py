@@ -1,13 +1,19 @@
 """Living copies assembled from an official endpoint in another format (``analysis.donnees.officiels``),
 against an HTTP server on 127.0.0.1 (``OBSERVATOIRE_URL_BASE``, fixture of test_telechargements):
-the DVF table refreshed from Cerema's DV3F price indicators (paginated JSON), a new year and a
-revised value reported by ``observatoire donnees --actualiser dvf`` and read by the loader; a
-page in another format refused with the copy in use kept; the DARES and census endpoints
-declared but not read, for the reasons their notes give.
+- the DVF table refreshed from Cerema's DV3F price indicators (paginated JSON), a new year and a
+  revised value reported by ``observatoire donnees --actualiser dvf`` and read by the loader; a
+  page in another format refused with the copy in use kept;
+- the sector shares of the EPCI profile refreshed from INSEE's Melodi (census employment at
+  place of work), a new census and a revised share reported and read by the loader, the rest of
+  the profile unchanged;
+- the DARES endpoint declared but not read, for the reason its note gives.
 
-The served pages are hand-written in the API's schema; their values are the pinned file's own
-(two EPCI of Haute-Savoie, 2023-2024). The next edition's 2025 values are 2024's, copied, and
-its revision adds 10 €/m² to one 2024 median: test values, not published ones.
+The served pages are hand-written in the APIs' schemas. DVF: the values are the pinned file's
+own (two EPCI of Haute-Savoie, 2023-2024); the next edition's 2025 values are 2024's, copied,
+and its revision adds 10 €/m² to one 2024 median. Melodi: the mirror holds no census counts, so
+each EPCI is served 10 000 jobs split by section as the pinned shares say (the counts are
+built, the shares they give are the pinned file's); the 2023 census is 2022's, copied, and the
+revision moves 1.00 point of jobs from services to industry. Test values, not published ones.
 """
 
 from __future__ import annotations
@@ -142,13 +148,91 @@ def test_a_dv3f_page_in_another_format_is_refused_and_the_copy_in_use_kept(
     assert not [p for p in (config.cache_dir() / sources.LIVING_DIR).iterdir() if p.is_dir() and p.name.startswith("tmp")]
 
 
-def test_the_dares_and_census_endpoints_are_declared_but_not_read(serveur: Serveur) -> None:
+PROFIL = economie.PROFIL_ID
+MELODI = "https://api.insee.fr/melodi/data/DS_RP_EMPLOI_LT_COMP?GEO=EPCI&RP_MEASURE=NBEMP&SEX=_T&EMPFORM=_T&PCS=_T&maxResult=10000"
+MELODI_2 = MELODI + "&page=2"
+SECTIONS = {v: k for k, v in officiels.RP_SECTIONS.items()}  # agri -> AZ
+
+
+def _observations(code: str, year: int, shares: dict[str, float]) -> list[dict]:
+    """Melodi observations of one EPCI and census: 10 000 jobs, and each section's share of them."""
+    def obs(section: str, value: float) -> dict:
+        dims = {"GEO": f"2024-EPCI-{code}", "FREQ": "A", "TIME_PERIOD": str(year), "RP_MEASURE": "NBEMP",
+                "EMP_ACTIVITY": section, "SEX": "_T", "EMPFORM": "_T", "PCS": "_T"}
+        return {"dimensions": dims, "measures": {"OBS_VALUE_NIVEAU": {"value": value}}}
+    return [obs("_T", 10000.0)] + [obs(SECTIONS[s], round(100 * p, 2)) for s, p in shares.items()]
+
+
+def _melodi(serveur: Serveur, pages: list[list[dict]]) -> None:
+    urls = [MELODI, MELODI_2][: len(pages)]
+    for i, (url, observations) in enumerate(zip(urls, pages)):
+        last = i == len(pages) - 1
+        paging = {} if len(pages) == 1 else {"next": None if last else urls[i + 1], "isLast": last}
+        body = {"identifier": "DS_RP_EMPLOI_LT_COMP", "observations": observations, "paging": paging}
+        serveur.sert(PROFIL, json.dumps(body).encode(), url)
+
+
+def _shares_2022(mirror: Path) -> dict[str, dict[str, float]]:
+    records = json.loads((mirror / sources.source(PROFIL).file).read_text(encoding="utf-8"))
+    return {r["code"]: {s: r[f"eco_sect{s}_pct_22"] for s in SECTIONS} for r in records if r["code"] in EPCI}
+
+
+def _profil_now() -> pd.DataFrame:
+    economie.profil_epci.cache_clear()
+    return economie.profil_epci().set_index("code")
+
+
+def test_melodi_observations_give_the_profile_shares(mirror: Path) -> None:
+    shares = _shares_2022(mirror)
+    noise = {"dimensions": {"GEO": "2024-COM-74010", "TIME_PERIOD": "2022", "RP_MEASURE": "NBEMP", "EMP_ACTIVITY": "BE", "SEX": "_T"},
+             "measures": {"OBS_VALUE_NIVEAU": {"value": 12.0}}}  # a commune: left out
+    table = officiels.melodi_emploi_secteurs([*_observations("200000172", 2022, shares["200000172"]), noise])
+    assert dict(zip(table["secteur"], table["part"])) == shares["200000172"] == {
+        "agri": 1.03, "indus": 26.92, "const": 5.46, "servi": 32.96, "admin": 33.63}
+    assert set(table["code"]) == {"200000172"} and set(table["annee"]) == {2022}
+    with pytest.raises(ValueError, match="sections absentes : OQ"):
+        officiels.melodi_emploi_secteurs([o for o in _observations("200000172", 2022, shares["200000172"]) if o["dimensions"]["EMP_ACTIVITY"] != "OQ"])
+
+
+def test_profile_shares_refreshed_from_melodi_report_a_new_census_and_a_revision(
+    serveur: Serveur, mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(config.MIRROR_ENV, str(mirror))  # the pinned profile the living copy is built on
+    shares = _shares_2022(mirror)
+    pinned = _profil_now()
+    _melodi(serveur, [_observations(c, 2022, shares[c]) for c in EPCI])  # two pages, one EPCI each
+
+    changes, failed = etat.actualiser(["profil-epci"])
+    assert failed == []
+    assert [(c.id, c.avant, c.apres, c.message) for c in changes] == [
+        (PROFIL, "2022", "2022", "pas de période nouvelle (jusqu'à 2022) ; aucune valeur révisée")
+    ]
+    assert sources.copy_in_use(PROFIL) == sources.LIVING
+    pd.testing.assert_frame_equal(_profil_now(), pinned)  # the same shares: the same profile
+
+    # the next edition: the 2023 census (2022's shares, copied) and a revised 2022 share
+    revised = {c: dict(s) for c, s in shares.items()}
+    revised["200066793"]["indus"] += 1.0
+    revised["200066793"]["servi"] -= 1.0
+    _melodi(serveur, [[o for c in EPCI for y in (2022, 2023) for o in _observations(c, y, (revised if y == 2022 else shares)[c])]])  # one page
+    changes, failed = etat.actualiser(["profil-epci"])
+    assert failed == [] and [c.message for c in changes] == ["nouvelle année : 2023 ; 2 valeurs révisées (2022)"]
+    profil = _profil_now()
+    assert profil.loc["200066793", "eco_sectindus_pct_22"] == 13.65 and profil.loc["200066793", "eco_sectservi_pct_22"] == 48.84
+    assert profil.loc["200000172", "eco_sectindus_pct_23"] == 26.92
+    assert pd.isna(profil.loc["00FR", "eco_sectindus_pct_23"])  # France and the rows Melodi does not serve: kept, no 2023
+    assert profil.loc["00FR", "eco_sectindus_pct_22"] == pinned.loc["00FR", "eco_sectindus_pct_22"] == 11.62
+    unchanged = [c for c in pinned.columns if not economie.PROFIL_SHARE_COLUMN.match(c)]
+    pd.testing.assert_frame_equal(profil[unchanged], pinned[unchanged])
+
+
+def test_the_dares_endpoint_is_declared_but_not_read(serveur: Serveur) -> None:
     vivants = sources.vivants()
     dares, profil, dvf = vivants["demandeurs-emploi"], vivants["profil-epci"], vivants["dvf"]
     assert dares.urls == {
         "demandeurs-emploi/emploi_demandeur": "https://data.dares.travail-emploi.gouv.fr/api/explore/v2.1/catalog/datasets/dares_defm_communales-brutes/exports/csv?use_labels=true"
     }
     assert not dares.obtainable and "aucune série mensuelle par commune" in dares.note
-    assert profil.urls == {} and not profil.obtainable and "codes de dimension" in profil.note
+    assert profil.obtainable and profil.reader in officiels.READERS and profil.urls == {PROFIL: MELODI}
     assert dvf.obtainable and dvf.reader in officiels.READERS and dvf.urls == {DVF: ANNUEL}
-    assert etat.actualiser(["demandeurs-emploi", "profil-epci"]) == ([], []) and serveur.requetes == []
+    assert etat.actualiser(["demandeurs-emploi"]) == ([], []) and serveur.requetes == []

@@ -15,11 +15,18 @@ Readers
   ``/indicateurs/dv3f/prix/annuel/`` and ``/indicateurs/dv3f/prix/triennal/``, JSON pages
   ``{"count", "next", "previous", "results": [...]}``, one result per territory × year),
   into the pinned ``dvf/dvf_prix_volumes_epci_2010_2024`` table (Parquet).
+- ``insee-melodi-emploi-secteurs``: INSEE's census employment at place of work by sector
+  (Melodi ``DS_RP_EMPLOI_LT_COMP``, JSON pages ``{"observations": [{"dimensions", "measures"}],
+  "paging"}``), into the sector shares of the pinned EPCI profile ``profil-epci/agg_epci``
+  (``eco_sect<secteur>_pct_<AA>`` = jobs of the A5 section / all jobs × 100, rounded to 0.01
+  as there, the formula its data dictionary gives): the shares of every EPCI and census year
+  served replace or extend the profile's, its other columns and rows are kept as they are.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +36,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.donnees import observations, sources
+from analysis.donnees.loaders import economie
 from analysis.fichiers import write_atomic
 
 MAX_PAGES = 1000  # a chain of "next" links longer than this is refused (a loop upstream)
@@ -66,33 +74,46 @@ def dv3f_prix_table(results: list[dict], aggregation: str) -> pd.DataFrame:
     return out.assign(nbtrans_total=out["nbtrans_mai"] + out["nbtrans_apt"])
 
 
-def _pages(url: str, workdir: Path, what: str) -> list[dict]:
-    """Every page of a paginated JSON answer (``results`` and a ``next`` link), in order."""
-    pages, next_url = [], url
+def _next_drf(page: dict) -> str | None:
+    """Next page of a Django REST framework answer (Cerema): ``next``, null on the last."""
+    return page["next"]
+
+
+def _next_melodi(page: dict) -> str | None:
+    """Next page of a Melodi answer: ``paging.next`` unless ``paging.isLast`` (an answer in one
+    page has an empty ``paging``)."""
+    paging = page.get("paging") or {}
+    return None if paging.get("isLast", True) else paging.get("next")
+
+
+def _pages(url: str, workdir: Path, what: str, results: str, next_page: Callable[[dict], str | None]) -> list[dict]:
+    """The ``results`` rows of every page of a paginated JSON answer, in order."""
+    rows: list[dict] = []
+    next_url, n = url, 0
     while next_url:
-        if len(pages) == MAX_PAGES:
+        if n == MAX_PAGES:
             raise sources.SourceError(f"{what} : plus de {MAX_PAGES} pages depuis {url}, lecture abandonnée")
-        target = workdir / f"page-{len(pages):04d}.json"
+        target = workdir / f"page-{n:04d}.json"
         sources.download(next_url, target, None, what)
+        n += 1
         try:
             page = json.loads(target.read_text(encoding="utf-8"))
-            next_url = page.get("next")
-            pages.append(page)
-            page["results"]  # noqa: B018 (a page without results is not this format)
-        except (ValueError, KeyError, AttributeError) as exc:
-            raise sources.SourceError(f"{what} : fichier refusé, format inattendu (page {len(pages) + 1} : {exc!r})") from exc
-    return pages
+            rows += page[results]
+            next_url = next_page(page)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise sources.SourceError(f"{what} : fichier refusé, format inattendu (page {n} : {exc!r})") from exc
+    return rows
 
 
-def _dv3f_prix(url: str, workdir: Path, what: str) -> pd.DataFrame:
+def _dv3f_prix(file_id: str, url: str, workdir: Path) -> pd.DataFrame:
     """The annual indicators at ``url`` and the 3-year ones at the same address under
     ``/triennal/`` (the API's two price endpoints), in the pinned DVF table."""
+    what = sources.source(file_id).file
     if "/annuel/" not in url:
         raise sources.SourceError(f"{what} : l'adresse déclarée doit être celle des indicateurs annuels (/annuel/) : {url}")
     tables = []
     for endpoint, aggregation in DV3F_AGGREGATIONS.items():
-        pages = _pages(url.replace("/annuel/", f"/{endpoint}/"), workdir / endpoint, what)
-        results = [row for page in pages for row in page["results"]]
+        results = _pages(url.replace("/annuel/", f"/{endpoint}/"), workdir / endpoint, what, "results", _next_drf)
         try:
             tables.append(dv3f_prix_table(results, aggregation))
         except (ValueError, TypeError) as exc:
@@ -103,16 +124,103 @@ def _dv3f_prix(url: str, workdir: Path, what: str) -> pd.DataFrame:
     return table
 
 
+# Melodi: sector shares of the census employment at place of work --------------------------
+# A5 section of the census (dimension EMP_ACTIVITY) -> name in the profile's columns
+RP_SECTIONS = {"AZ": "agri", "BE": "indus", "FZ": "const", "GU": "servi", "OQ": "admin"}
+RP_TOTAL = "_T"
+RP_MEASURE = "NBEMP"  # number of jobs
+_GEO_EPCI = re.compile(r"^(?:\d{4}-)?EPCI-(\d{9})$")  # "2024-EPCI-200000172"
+PROFILE_KEYS = ["code", "annee", "secteur"]
+
+
+def melodi_emploi_secteurs(observations: list[dict]) -> pd.DataFrame:
+    """Melodi observations of DS_RP_EMPLOI_LT_COMP -> code (EPCI SIREN), annee, secteur
+    (``agri``…``admin``), part (% of the EPCI's jobs, rounded to 0.01). Only the jobs counts
+    (RP_MEASURE NBEMP) totalled over every other dimension (sex, status, PCS: ``_T``) are read;
+    geographies other than EPCI are left out. A share needs the total and its section."""
+    rows = []
+    for obs in observations:
+        dims, value = obs["dimensions"], obs["measures"]["OBS_VALUE_NIVEAU"]["value"]
+        geo = _GEO_EPCI.match(dims["GEO"])
+        others = {k: v for k, v in dims.items() if k not in {"GEO", "TIME_PERIOD", "RP_MEASURE", "EMP_ACTIVITY", "FREQ"}}
+        if geo and dims["RP_MEASURE"] == RP_MEASURE and all(v == RP_TOTAL for v in others.values()):
+            rows.append({"code": geo[1], "annee": int(dims["TIME_PERIOD"]), "section": dims["EMP_ACTIVITY"], "emplois": float(value)})
+    if not rows:
+        raise ValueError("aucun nombre d'emplois (NBEMP) par EPCI, total des autres dimensions")
+    counts = pd.DataFrame(rows)
+    if counts.duplicated(["code", "annee", "section"]).any():
+        raise ValueError("plusieurs nombres d'emplois pour un même EPCI, une même année et une même section")
+    wide = counts.pivot(index=["code", "annee"], columns="section", values="emplois")
+    missing = [c for c in [RP_TOTAL, *RP_SECTIONS] if c not in wide.columns]
+    if missing:
+        raise ValueError(f"sections absentes : {', '.join(missing)}")
+    shares = (wide[list(RP_SECTIONS)].div(wide[RP_TOTAL].where(wide[RP_TOTAL] > 0), axis=0) * 100).round(2)
+    return (
+        shares.rename(columns=RP_SECTIONS).reset_index()
+        .melt(id_vars=["code", "annee"], var_name="secteur", value_name="part").dropna(subset=["part"])
+        .astype({"code": str, "annee": "int64", "secteur": str, "part": "float64"}).reset_index(drop=True)
+    )
+
+
+def profile_shares(path: Path) -> pd.DataFrame:
+    """The sector shares of an EPCI profile (pinned or living copy), long: code, annee, secteur, part."""
+    profile = pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+    columns = {c: m for c in profile.columns if (m := economie.PROFIL_SHARE_COLUMN.match(c))}
+    long = profile.melt(id_vars="code", value_vars=list(columns), var_name="colonne", value_name="part").dropna(subset=["part"])
+    return pd.DataFrame({
+        "code": long["code"].astype(str),
+        "annee": long["colonne"].map(lambda c: 2000 + int(columns[c][2])).astype("int64"),
+        "secteur": long["colonne"].map(lambda c: columns[c][1]),
+        "part": pd.to_numeric(long["part"]).astype("float64"),
+    }).reset_index(drop=True)
+
+
+def _copy_in_use(file_id: str) -> Path | None:
+    """Path of the copy ``fetch`` serves (living, else pinned), when it needs no download."""
+    if sources.copy_in_use(file_id) == sources.PINNED and not sources.available(file_id):
+        return None
+    with sources.not_recorded():
+        return sources.fetch(file_id)
+
+
+def _melodi_profile(file_id: str, url: str, workdir: Path) -> list[dict]:
+    """The profile in use with the sector shares of every EPCI and census year Melodi serves
+    (columns ``eco_sect<secteur>_pct_<AA>`` replaced, or added for a new census year: empty
+    for the rows Melodi does not serve); its other columns and rows unchanged."""
+    what = sources.source(file_id).file
+    current = _copy_in_use(file_id)
+    if current is None:
+        raise sources.SourceError(f"{what} : la copie en usage (épinglée) est nécessaire pour assembler la copie vivante, elle n'est ni dans le cache ni dans le miroir")
+    rows = _pages(url, workdir, what, "observations", _next_melodi)
+    try:
+        shares = melodi_emploi_secteurs(rows)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise sources.SourceError(f"{what} : fichier refusé, format inattendu ({exc!r})") from exc
+    records = json.loads(current.read_text(encoding="utf-8"))
+    by_code = {(r.code, r.annee, r.secteur): r.part for r in shares.itertuples()}
+    columns = {(a, s): f"eco_sect{s}_pct_{a % 100:02d}" for a, s in shares[["annee", "secteur"]].drop_duplicates().itertuples(index=False)}
+    for record in records:
+        for (annee, secteur), column in columns.items():
+            value = by_code.get((str(record["code"]), annee, secteur))
+            if value is not None or column not in record:
+                record[column] = value
+    return records
+
+
 @dataclass(frozen=True)
 class Reader:
-    """How a living copy is assembled from an official endpoint, and how its values compare."""
+    """How a living copy is assembled from an official endpoint, and how copies compare."""
 
-    read: Callable[[str, Path, str], pd.DataFrame]  # (declared URL, working folder, file name) -> table
-    write: Callable[[pd.DataFrame, Path], None]  # table -> a file in the pinned file's format
-    load: Callable[[Path], pd.DataFrame]  # a copy (pinned or living) -> table, to compare
+    read: Callable[[str, str, Path], object]  # (file id, declared URL, working folder) -> content in the pinned format
+    write: Callable[[object, Path], None]  # that content -> a file in the pinned file's format
+    load: Callable[[Path], pd.DataFrame]  # a copy (pinned or living) -> the table its values are compared in
     keys: list[str]
     values: list[str]
     period: str  # key column that dates a value, named in the revisions sentence
+
+
+def _write_json(records: object, path: Path) -> None:
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
 
 
 READERS: dict[str, Reader] = {
@@ -122,6 +230,14 @@ READERS: dict[str, Reader] = {
         load=pd.read_parquet,
         keys=DVF_KEYS,
         values=DVF_VALUES,
+        period="annee",
+    ),
+    "insee-melodi-emploi-secteurs": Reader(
+        read=_melodi_profile,
+        write=_write_json,
+        load=profile_shares,
+        keys=PROFILE_KEYS,
+        values=["part"],
         period="annee",
     ),
 }
@@ -148,29 +264,21 @@ def revisions_fr(revised: pd.DataFrame, period: str) -> str:
     return f"{n} valeur{'s' if n > 1 else ''} révisée{'s' if n > 1 else ''} ({periods})"
 
 
-def _current(file_id: str, reader: Reader) -> pd.DataFrame | None:
-    """The table of the copy in use before a refresh, when it can be read without downloading."""
-    if sources.copy_in_use(file_id) == sources.PINNED and not sources.available(file_id):
-        return None
-    with sources.not_recorded():
-        return reader.load(sources.fetch(file_id))
-
-
 def refresh(reader_name: str, file_id: str, url: str) -> tuple[dict, str]:
     """Assemble the living copy of ``file_id`` from the official endpoint at ``url`` with the
     reader ``reader_name``, record it (``sources.record_living``) with its latest period;
     returns the recorded entry and the French sentence of the values it revises."""
     reader = READERS[reader_name]
-    what = sources.source(file_id).file
-    before = _current(file_id, reader)
+    current = _copy_in_use(file_id)
+    before = None if current is None else reader.load(current)
     workdir = config.cache_dir() / sources.LIVING_DIR
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        table = reader.read(url, Path(tmp), what)
+        content = reader.read(file_id, url, Path(tmp))
     target = sources.living_path(file_id)
-    write_atomic(target, lambda tmp: reader.write(table, tmp))
+    write_atomic(target, lambda tmp: reader.write(content, tmp))
     entry = sources.record_living(file_id, url)
     latest = observations.latest_observation(file_id, target, entry["sha256"])
     sources.set_latest_period(file_id, latest)
-    revised = "" if before is None else revisions_fr(revisions(before, table, reader.keys, reader.values), reader.period)
+    revised = "" if before is None else revisions_fr(revisions(before, reader.load(target), reader.keys, reader.values), reader.period)
     return {**entry, "derniere_observation": latest}, revised
