@@ -2,8 +2,8 @@
 
 A ``[vivants.<dataset>]`` declaration with ``lecteur = "<name>"`` names one of the ``READERS``
 below: ``observatoire donnees --actualiser`` then downloads what the official endpoint serves
-(all its pages), turns it into the table the pinned file holds (same columns, same
-definitions, same file format), and keeps that table as the living copy of the pinned file
+(all its pages), turns it into the pinned file's format (the columns the loaders read, with
+the pinned file's definitions), and keeps it as the living copy of the pinned file
 (``sources.living_path``). The loaders read it as they read the pinned file. Nothing is kept
 unless every page arrived and was read: a refused or failed refresh leaves the previous copy.
 
@@ -41,7 +41,7 @@ from analysis.fichiers import write_atomic
 
 MAX_PAGES = 1000  # a chain of "next" links longer than this is refused (a loop upstream)
 
-# DV3F property types (codtypbien): 111 a single house sold alone, 121 a single flat sold alone.
+# DV3F property types (codtypbien) of the price indicators: 111 houses, 121 flats.
 DV3F_TYPES = {"mai": "cod111", "apt": "cod121"}
 DV3F_STATISTICS = {"pxm2": "pxm2_median", "pxm2_q25": "pxm2_q25", "pxm2_q75": "pxm2_q75"}
 # endpoint path -> value of the pinned file's ``aggregation`` (a 3-year window is dated by its
@@ -186,7 +186,8 @@ def _copy_in_use(file_id: str) -> Path | None:
 def _melodi_profile(file_id: str, url: str, workdir: Path) -> list[dict]:
     """The profile in use with the sector shares of every EPCI and census year Melodi serves
     (columns ``eco_sect<secteur>_pct_<AA>`` replaced, or added for a new census year: empty
-    for the rows Melodi does not serve); its other columns and rows unchanged."""
+    for the rows Melodi does not serve); its other columns and rows unchanged, and so are the
+    shares of a census year Melodi no longer serves."""
     what = sources.source(file_id).file
     current = _copy_in_use(file_id)
     if current is None:
