@@ -6,7 +6,8 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
-  what changed (new years, new months), the previous copy kept until the new one is complete,
+  what changed (new years, new months, and for a copy assembled from an official format the
+  values it revises), the previous copy kept until the new one is complete,
   in the format the loaders read, and recorded;
 - both first check what they are given (``verifier``: the mirror folder, the time limits, the
   datasets named), remove the temporary files a killed process left in the cache, stop when
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from analysis import config
-from analysis.donnees import observations, sources
+from analysis.donnees import observations, officiels, sources
 from analysis.fichiers import describe_os_error, remove_orphan_temporaries
 from analysis.texte import octets
 
@@ -214,9 +215,12 @@ def _before(file_id: str) -> tuple[str | None, str | None]:
 
 def _actualiser_un(vivant: sources.Vivant, file_id: str, url: str) -> Changement:
     sha_avant, avant = _before(file_id)
-    entry = _fetch_living(file_id, url)
+    if vivant.reader:
+        entry, revised = officiels.refresh(vivant.reader, file_id, url)
+    else:
+        entry, revised = _fetch_living(file_id, url), ""
     apres, sha_apres = entry["derniere_observation"], entry["sha256"]
-    message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
+    message = "inchangé" if sha_apres == sha_avant else "".join([observations.nouveautes(avant, apres), revised and f" ; {revised}"])
     return Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message)
 
 

@@ -121,6 +121,7 @@ class Vivant:
     format: str
     page: str  # the publisher's page documenting it
     note: str  # French: what is declared, and what is not and why
+    reader: str = ""  # name of the reader assembling the pinned file's table from another format (``officiels.READERS``)
 
     @property
     def obtainable(self) -> bool:
@@ -180,7 +181,9 @@ def vivants() -> dict[str, Vivant]:
     A declaration gives ``fichier`` (the id of the living file of its own), ``branche`` (the
     pinned files are GitHub files of the publisher's repository at a commit: their living
     version is the same path on that branch), or ``url`` with ``remplace`` (the living
-    version of one pinned file); without any of them the endpoint is not confirmed.
+    version of one pinned file); without any of them the endpoint is not confirmed. With
+    ``lecteur``, the endpoint serves another format, which that reader turns into the pinned
+    file's table (``analysis.donnees.officiels``).
     """
     out = {}
     files = sources()
@@ -196,7 +199,7 @@ def vivants() -> dict[str, Vivant]:
             urls = {}
         out[name] = Vivant(
             dataset=name, urls=urls, own_file="fichier" in d, readable=bool(d.get("lu", False)),
-            format=d.get("format", ""), page=d.get("page", ""), note=d.get("note", ""),
+            format=d.get("format", ""), page=d.get("page", ""), note=d.get("note", ""), reader=d.get("lecteur", ""),
         )
     return out
 
@@ -570,6 +573,12 @@ def obtain_living(file_id: str, url: str, check: Callable[[Path], object] | None
     target = living_path(file_id)
     sha = download(url, target, None, source(file_id).file, check)
     return _record_living(file_id, target, url, sha256=sha)
+
+
+def record_living(file_id: str, url: str) -> dict:
+    """Record the living copy written at ``living_path(file_id)`` (assembled from ``url`` by a
+    reader of ``analysis.donnees.officiels``); returns the recorded entry."""
+    return _record_living(file_id, living_path(file_id), url)
 
 
 def copy_in_use(file_id: str) -> str:
