@@ -46,7 +46,7 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     record = provenance.read(PERIODE)
     jeux = methodes.tableau_jeux(record)
     declared = list(dict.fromkeys(s.dataset for s in sources.sources().values()))
-    assert len(jeux) == len(declared) == 20
+    assert len(jeux) == len(declared) == 22
     row = jeux.set_index("Jeu de données").loc[provenance.nom_jeu("urssaf-emploi").split(" (")[0]]
     assert row["Millésime"] == "2024" and row["Publication"] == "annuelle, délai de 6 mois"
     assert jeux.set_index("Jeu de données").loc[provenance.nom_jeu("chomage").split(" (")[0], "Millésime"] == "2e trimestre 2022"

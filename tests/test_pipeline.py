@@ -216,6 +216,21 @@ def test_an_output_that_is_a_folder_is_said_in_french(tmp_path):
     assert summarize([result]) == f"1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-7 → {failed_path(folder.resolve())}"
 
 
+def test_a_truncated_notebook_with_its_stamp_is_executed_again(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    job = NotebookJob(template, tmp_path / "ti-7.ipynb", {"x": 7})
+    (result,) = run([job])
+    text = job.output.read_bytes()
+    job.output.write_bytes(text[: len(text) // 2])  # a full disk or a kill: the stamp stays
+    assert stamp_path(job.output).exists()
+
+    (again,) = run([job])
+
+    assert again.status == "executed"
+    assert stdout_of(job.output).strip() == "49"
+    assert [r.status for r in run([job])] == ["up-to-date"]
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
