@@ -231,6 +231,17 @@ def test_a_truncated_notebook_with_its_stamp_is_executed_again(tmp_path):
     assert [r.status for r in run([job])] == ["up-to-date"]
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(stat.parent.name))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -256,15 +267,26 @@ def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
         jobs = [NotebookJob(*spec) for spec in {specs!r}]
         execute_jobs(jobs, jobs_n=2, kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
         """)
+    temp = tmp_path / "tmp"  # where the kernels' connection files go
+    temp.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(temp)})
     try:
         deadline = time.monotonic() + 40
         while not (stamp_path(out / "ti-0.ipynb").exists() and (out / "demarre_1").exists()):
             assert proc.poll() is None and time.monotonic() < deadline, "run did not progress"
             time.sleep(0.05)
+        # killed as the first worker starts the kernel of its second notebook: a kernel still
+        # starting wrote its connection file again after its worker had removed it
+        workers = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers):
+            assert time.monotonic() < deadline, "worker still running"
+            time.sleep(0.1)
+        time.sleep(1)  # what a kernel still starting would write meanwhile
+        assert _connection_files(temp) == [] and list(temp.iterdir()) == []
 
         # the kernel of the notebook in progress does not outlive the run (it could not
         # finish its job behind the rerun's back)

@@ -213,8 +213,35 @@ def _own_runtime_dir() -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     tempfile.tempdir = str(folder)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
-    Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=0)
+    Finalize(None, _remove_runtime_dir, args=(folder,), exitpriority=0)
     return folder
+
+
+def _remove_runtime_dir(folder: Path) -> None:
+    """Remove a worker's folder of connection files. It is renamed first: jupyter_client starts
+    kernels in a thread of its own, which may be writing a connection file at that moment;
+    after the rename, a file is either inside the renamed folder or never created."""
+    doomed = folder.with_name(folder.name + ".fin")
+    try:
+        folder.rename(doomed)
+    except OSError:  # already gone
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _kill_children() -> None:
+    """SIGKILL this process's children (its kernels) and wait for their end: a kernel still
+    starting would otherwise write its connection file again once the folder is removed
+    (ipykernel creates it when missing) and never remove it."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        try:
+            ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1] if entry.isdigit() else None
+            if ppid == me:
+                os.kill(int(entry), signal.SIGKILL)
+                os.waitpid(int(entry), 0)
+        except (OSError, IndexError):  # gone meanwhile, or not a child to wait for
+            continue
 
 
 def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
@@ -226,7 +253,9 @@ def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
     runtime = _own_runtime_dir()
 
     def end(signum: int, frame: object) -> None:
-        shutil.rmtree(runtime, ignore_errors=True)
+        if sys.platform.startswith("linux"):
+            _kill_children()
+        _remove_runtime_dir(runtime)
         os._exit(1)
 
     signal.signal(signal.SIGTERM, end)
