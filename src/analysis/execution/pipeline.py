@@ -218,9 +218,12 @@ def _own_runtime_dir() -> Path:
 
 
 def _remove_runtime_dir(folder: Path) -> None:
-    """Remove a worker's folder of connection files. It is renamed first: jupyter_client starts
-    kernels in a thread of its own, which may be writing a connection file at that moment;
-    after the rename, a file is either inside the renamed folder or never created."""
+    """Stop the worker's kernels (``_kill_children``, on Linux), then remove its folder of
+    connection files. The folder is renamed first: jupyter_client starts kernels in a thread of
+    its own, which may be writing a connection file at that moment; after the rename, a file is
+    either inside the renamed folder or never created."""
+    if sys.platform.startswith("linux"):
+        _kill_children()
     doomed = folder.with_name(folder.name + ".fin")
     try:
         folder.rename(doomed)
@@ -253,16 +256,14 @@ def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
     runtime = _own_runtime_dir()
 
     def end(signum: int, frame: object) -> None:
-        if sys.platform.startswith("linux"):
-            _kill_children()
         _remove_runtime_dir(runtime)
         os._exit(1)
 
     signal.signal(signal.SIGTERM, end)
     if sys.platform.startswith("linux"):
         # A killed run must not leave workers finishing jobs behind a rerun's back: the worker
-        # gets SIGTERM when its parent dies, removes its connection files and exits at once;
-        # the kernels exit by themselves when their worker dies (ipykernel's parent poller).
+        # gets SIGTERM when its parent dies, stops its kernels, removes their connection files
+        # and exits at once.
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         if os.getppid() != parent_pid:
             end(signal.SIGTERM, None)
