@@ -12,7 +12,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import config
+from analysis import config, texte
 from analysis.analyses import (
     comparaison,
     evaluation,
@@ -434,7 +434,7 @@ def test_synthetic_control_of_a_monograph(outputs):
     assert res.path.set_index("year").loc[sc.cohort - 1, ["traite", "synthetique"]].tolist() == pytest.approx([100, 100], abs=0.5)
     assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
     text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
-    assert f"au {res.rank}e rang sur {sc.n_donneurs + 1}" in text
+    assert f"au {texte.ordinal(int(res.rank))} rang sur {sc.n_donneurs + 1}" in text
     assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
 
 
