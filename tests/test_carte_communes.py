@@ -101,6 +101,9 @@ def test_map_of_a_territory_colours_every_commune_and_names_those_that_carry_the
     assert carte.emploi and (carte.debut, carte.fin) == (2018, 2024)
     assert len(carte.zones) == est_du_loiret["insee_com"].nunique() == 145
     named = carte.zones.loc[carte.zones["etiquette"] != ""]
+    # names keep their hyphens, signs are minus signs
+    assert named.set_index("lib_com").loc["Châlette-sur-Loing", ["etiquette", "etiquette_pct"]].tolist() == [
+        "Châlette-sur-Loing −455", "Châlette-sur-Loing −12\u00a0%"]
     gains, pertes = cartes.communes_porteuses(portrait.variations_communes(est_du_loiret, 2018, 2024))
     assert set(named["insee_com"]) == set(gains["insee_com"]) | set(pertes["insee_com"]) and len(named) == 6
     assert carte.note.startswith("Carte des communes : variation de l'emploi salarié privé de chacune des 145 communes du territoire")

@@ -437,7 +437,8 @@ def carte_communes(phase: int, id_ti: str, emplois: pd.DataFrame, cog: int | Non
     gains, pertes = communes_porteuses(variations, n)
     porteuses = pd.concat([gains, pertes])
     named = {r.insee_com: f"{r.lib_com} {'+' if r.variation > 0 else '−'}{nombre(abs(r.variation))}" for r in porteuses.itertuples()}
-    named_pct = {r.insee_com: f"{r.lib_com} {pourcent(r.variation_pct, 0, signed=True)}".replace("-", "−")
+    named_pct = {r.insee_com: f"{r.lib_com} {'+' if r.variation_pct > 0 else '−' if r.variation_pct < 0 else ''}"
+                              f"{pourcent(abs(r.variation_pct), 0)}"
                  for r in porteuses.itertuples() if pd.notna(r.variation_pct)}
     zones = zones.assign(
         variation_pct_carte=zones["variation_pct"].where(zones["emploi_debut"] >= SEUIL_POURCENT),
