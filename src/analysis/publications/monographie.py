@@ -26,6 +26,7 @@ import pandas as pd
 from analysis import config, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
+from analysis.analyses.fonds_vert import FondsVert
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
@@ -396,6 +397,45 @@ def texte_recoupement(villes: pd.DataFrame, communes: pd.DataFrame) -> str:
     return (
         f"Ces communes regroupent {pourcent(share, 0)} des habitants du territoire : la part de sa population où Territoires "
         f"d'industrie et {' ou '.join(present)} se superposent."
+    )
+
+
+FONDS_VERT_SIEGE = (
+    "la liste nationale situe chaque projet dans une commune qui est souvent le siège du bénéficiaire (un syndicat "
+    "intercommunal, un département), non le lieu des travaux"
+)
+FONDS_VERT_PAS_ENCORE = "La liste des projets du Fonds vert 2023 n'est pas encore publiée à cette date."
+
+
+def texte_fonds_vert(fv: FondsVert | None, id_ti: str, lib_ti: str) -> str:
+    """French sentence: the Fonds vert 2023 projects located in the territory's communes, their
+    amount per inhabitant against the median of the phase's territories, and the caveat on the
+    commune. ``fv``: ``fonds_vert.fonds_vert`` (None before the list is published)."""
+    if fv is None:
+        return FONDS_VERT_PAS_ENCORE
+    row = fv.totaux.set_index("id_ti").loc[id_ti]
+    n = int(row["n_projets"])
+    if n == 0:
+        return f"Aucun projet du Fonds vert 2023 n'est situé dans une commune {texte.de(lib_ti)} ; {FONDS_VERT_SIEGE}."
+    own = fv.projets.loc[fv.projets["id_ti"] == id_ti]
+    mesure = own.groupby("mesure")["montant"].sum().sort_values(ascending=False)
+    compare = texte.verdict(row["montant_par_habitant"], fv.mediane, "€", ("plus", "moins", "autant"))
+    return (
+        f"En 2023, le Fonds vert a engagé {nombre(row['montant'] / 1e6, 1)} millions d'euros pour {pluriel(n, 'projet')} "
+        f"situés dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
+        f"{compare} que la médiane des territoires de la phase ({nombre(fv.mediane)} € par habitant). La première mesure en "
+        f"montant est « {mesure.index[0]} » ({pourcent(100 * mesure.iloc[0] / row['montant'], 0)} du total). Prudence : "
+        f"{FONDS_VERT_SIEGE}."
+    )
+
+
+def tableau_fonds_vert(fv: FondsVert, id_ti: str, n: int = 12) -> pd.DataFrame:
+    """The ``n`` largest Fonds vert 2023 projects located in the territory, as a French table."""
+    own = fv.projets.loc[fv.projets["id_ti"] == id_ti].sort_values(["montant", "projet"], ascending=[False, True]).head(n)
+    return texte.tableau(
+        own,
+        {"lib_com": ("Commune", None), "beneficiaire": ("Bénéficiaire", None), "mesure": ("Mesure", None),
+         "projet": ("Projet", None), "montant": ("Montant engagé (€)", 0)},
     )
 
 
