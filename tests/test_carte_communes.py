@@ -133,3 +133,15 @@ def test_before_2019_is_published_the_map_says_it_waits():
         {"year": "int64", "eff_total": "int64"})
     carte = cartes.carte_communes(2, "ti-2405", portrait.emploi_communes(serie, terr.communes))
     assert not carte.emploi and carte.note.startswith("L'emploi salarié privé de 2019 n'est pas encore publié")
+
+
+def test_labels_of_neighbouring_communes_do_not_overlap():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    # two small neighbours side by side (1 km each) on a 20 km map; the third label is empty
+    zones = gpd.GeoDataFrame({"etiquette": ["Nazelles-Négron −364", "Chargé +405", ""]},
+                             geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(0, -20_000, 20_000, -19_000)], crs=2154)
+    places = cartes._places_etiquettes(zones, [], zones["etiquette"])
+    first = zones.geometry.iloc[0].representative_point()
+    assert places[0] == (first.x, first.y) and places[1][1] < places[0][1] - 800  # moved down, below the first

@@ -196,15 +196,13 @@ def _points(ax, p: gpd.GeoDataFrame, etiquettes_points: str | None) -> list:
                             fontweight="bold", zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})
     return handles
 
-def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]],
-                       labels: pd.Series | None = None) -> list[tuple[float, float]]:
+def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]], labels: pd.Series) -> list[tuple[float, float]]:
     """Where to write each zone's label: inside the zone, moved down (at most three times a
     twentieth of the map's height) while a labelled point or a label already placed (``labels``,
     its width estimated from its longest line) is close to it, so that the names of towns, of
     EPCI and of neighbouring communes do not overlap. Zones whose label is empty take no room."""
     xmin, ymin, xmax, ymax = zones.total_bounds
     width, height = xmax - xmin, ymax - ymin
-    texts = labels if labels is not None else pd.Series("", index=zones.index)
     placed: list[tuple[float, float, float]] = []  # x, y, half width of the labels written
 
     def close(x: float, y: float, half: float) -> bool:
@@ -212,7 +210,7 @@ def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]]
         return near_point or any(abs(px - x) < h + half and abs(py - y) < 0.04 * height for px, py, h in placed)
 
     places = []
-    for point, text in zip(zones.geometry.representative_point(), texts):
+    for point, text in zip(zones.geometry.representative_point(), labels):
         half = CARACTERE * width * max((len(line) for line in wrap(str(text)).splitlines()), default=0) / 2
         x, y = point.x, point.y
         for _ in range(3):
