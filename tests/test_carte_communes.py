@@ -79,7 +79,7 @@ def test_the_communes_that_carry_the_change_are_named_with_their_share():
     assert gains["lib_com"].tolist() == ["Ain", "Bey"] and pertes["lib_com"].tolist() == ["Cey"]
     assert cartes.texte_porteuses(variations, 2018, 2024, 2) == (
         "Entre 2018 et 2024, les gains se concentrent à Ain (+300) et Bey (+100), soit 98\u00a0% des 410 emplois gagnés par "
-        "les communes en hausse ; les pertes à Cey (−100), soit 100\u00a0% des 100 emplois perdus par les communes en baisse."
+        "les communes en hausse ; les pertes à Cey (−100), seule commune en baisse."
     )
     still = _variations({"01001": ("Ain", 10, 10)})
     assert cartes.texte_porteuses(still, 2018, 2024) == "Entre 2018 et 2024, l'emploi salarié privé d'aucune commune du territoire n'a varié."

@@ -393,22 +393,21 @@ def _liste(rows: pd.DataFrame) -> str:
 
 def texte_porteuses(variations: pd.DataFrame, debut: int, fin: int, n: int = N_NOMMEES) -> str:
     """French sentence naming the communes that carry the change in private jobs between
-    ``debut`` and ``fin``, and their share of the jobs gained (lost) by the communes that gained
-    (lost) some."""
+    ``debut`` and ``fin``, and their share of the jobs gained (lost) by all the communes that
+    gained (lost) some, or that they are the only ones."""
     gains, pertes = communes_porteuses(variations, n)
-    up = variations.loc[variations["variation"] > 0, "variation"].sum()
-    down = -variations.loc[variations["variation"] < 0, "variation"].sum()
     parts = []
-    if len(gains):
-        parts.append(
-            f"les gains se concentrent à {_liste(gains)}, soit {pourcent(100 * gains['variation'].sum() / up, 0)} "
-            f"des {nombre(up)} emplois gagnés par les communes en hausse"
+    for named, side, verbe, sens in ((gains, variations["variation"] > 0, "gagnés", "hausse"),
+                                     (pertes, variations["variation"] < 0, "perdus", "baisse")):
+        if named.empty:
+            continue
+        total = abs(variations.loc[side, "variation"].sum())
+        share = (
+            f"soit {pourcent(100 * abs(named['variation'].sum()) / total, 0)} des {nombre(total)} emplois {verbe} par les "
+            f"communes en {sens}" if int(side.sum()) > len(named)
+            else f"{'seule commune' if len(named) == 1 else 'seules communes'} en {sens}"
         )
-    if len(pertes):
-        parts.append(
-            f"les pertes à {_liste(pertes)}, soit {pourcent(100 * -pertes['variation'].sum() / down, 0)} "
-            f"des {nombre(down)} emplois perdus par les communes en baisse"
-        )
+        parts.append(f"{'les gains se concentrent à' if sens == 'hausse' else 'les pertes à'} {_liste(named)}, {share}")
     if not parts:
         return f"Entre {debut} et {fin}, l'emploi salarié privé d'aucune commune du territoire n'a varié."
     return f"Entre {debut} et {fin}, " + " ; ".join(parts) + "."
