@@ -120,3 +120,19 @@ def test_profile_changes_agree_with_their_counts():
     assert changements.texte_profils(1, 0, 149, 2, "2026-10", "2026-11") == (
         "Phase 1 : aucun des 149 territoires ne change de profil entre octobre 2026 et novembre 2026 ; 2 profils gardent "
         "l'essentiel de leurs territoires mais changent de nom (leur centre s'est déplacé).")
+
+
+def test_programme_towns_carry_the_signature_date_of_their_convention():
+    from analysis.donnees.loaders import programmes
+
+    dates = programmes.acv_signatures()
+    assert len(dates) == 232 and int(dates["date_signature"].isna().sum()) == 5
+    villes = referentiel.villes_programmes(2)
+    valence = recoupements.signatures(villes, "ti-8421")
+    # Romans-sur-Isère and Bourg-de-Péage share one programme, hence one convention
+    assert valence.set_index("lib_com")["date_signature"].to_dict() == {
+        "Bourg-de-Péage": "2018-09-18", "Romans-sur-Isère": "2018-09-18", "Valence": "2018-09-21"}
+    loiret = monographie.tableau_signatures(recoupements.signatures(villes, "ti-2404"))
+    assert loiret.iloc[0].tolist() == ["Action cœur de ville (liste actuelle)", "Gien", "Gien", "11 juillet 2018"]
+    assert (loiret["Programme"] == "Petites villes de demain").sum() == 6  # the count of the programmes sentence
+    assert texte.date_fr("2018-09-01") == "1er septembre 2018"

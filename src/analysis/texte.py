@@ -33,6 +33,14 @@ MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août
 MOIS_COURTS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
+def date_fr(iso: str | None) -> str:
+    """'2018-09-01' -> '1er septembre 2018'; missing -> 'n.d.'."""
+    if iso is None or pd.isna(iso):
+        return "n.d."
+    year, month, day = (int(x) for x in str(iso).split("-"))
+    return f"{ordinal(day) if day == 1 else day} {MOIS[month - 1]} {year}"
+
+
 def ordinal(n: int) -> str:
     """1 -> '1er', 12 -> '12e'."""
     return "1er" if n == 1 else f"{n}e"

@@ -382,6 +382,16 @@ def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     )
 
 
+def tableau_signatures(signatures: pd.DataFrame) -> pd.DataFrame:
+    """``recoupements.signatures_territoire`` as a French table: programme, town of the
+    programme, commune, signature date of the convention."""
+    return texte.tableau(
+        signatures,
+        {"programme": ("Programme", None), "lib_programme": ("Ville du programme", None), "lib_com": ("Commune", None),
+         "date_signature": ("Convention signée le", texte.date_fr)},
+    )
+
+
 def texte_recoupement(villes: pd.DataFrame, communes: pd.DataFrame) -> str:
     """Share of the territory's inhabitants living in a commune of Action cœur de ville or
     Petites villes de demain, naming the programmes present.
