@@ -136,3 +136,22 @@ def test_programme_towns_carry_the_signature_date_of_their_convention():
     assert loiret.iloc[0].tolist() == ["Action cœur de ville (liste actuelle)", "Gien", "Gien", "11 juillet 2018"]
     assert (loiret["Programme"] == "Petites villes de demain").sum() == 6  # the count of the programmes sentence
     assert texte.date_fr("2018-09-01") == "1er septembre 2018"
+
+
+def test_epci_membership_changes_since_2019_agree_with_their_table():
+    from analysis.analyses import portrait
+    from analysis.donnees import harmonisation
+    from analysis.donnees.loaders import geo
+
+    def changes(id_ti: str) -> pd.DataFrame:
+        terr = referentiel.territoire(2, id_ti)
+        return portrait.changements_epci(geo.epci(2019), geo.epci(2023), harmonisation.passage(2023), terr.communes)
+
+    jura = changes("ti-2706")
+    text = monographie.texte_changements_epci(jura, 2019, 2023)
+    counts = [int(n) for n in re.findall(r"(\d+) communes?(?: \([^)]*\))? de ", text)]
+    assert len(jura) == 95 and sum(counts) == 95 and text.startswith("Entre le 1er janvier 2019 et le 1er janvier 2023, 95 communes")
+    assert "3 communes (Le Frasnois, Marigny, Saffloz) de CC du Pays des Lacs à CC Champagnole Nozeroy Jura" in text
+    one = monographie.texte_changements_epci(changes("ti-2709"), 2019, 2023)
+    assert "1 commune du territoire a changé d'EPCI" in one and "(Malbouhans) de CC du Pays de Lure à CC des 1000 étangs" in one
+    assert monographie.texte_changements_epci(changes("ti-2404"), 2019, 2023).endswith("aucune commune du territoire n'a changé d'EPCI.")

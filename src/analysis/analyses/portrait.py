@@ -157,6 +157,18 @@ def serie_communes(periode: str, cog: int) -> pd.DataFrame:
     return serie_au_cog(entrees_emploi(periode, cog)[0], harmonisation.passage(cog))
 
 
+def changements_epci(avant: pd.DataFrame, apres: pd.DataFrame, passage: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """The communes of the territory (``communes``: insee_com, lib_com, of the COG of ``apres``)
+    whose EPCI changed between two COG years (``avant``, ``apres``: ``geo.epci``; ``passage``
+    carries the codes of ``avant`` to the later COG). Returns insee_com, lib_com, siren_avant,
+    lib_avant, siren_apres, lib_apres, by EPCI then commune."""
+    old = avant.assign(insee_com=harmonisation.code_cog(avant["insee_com"], passage))[["insee_com", "siren", "lib_groupement"]]
+    old = old.drop_duplicates().rename(columns={"siren": "siren_avant", "lib_groupement": "lib_avant"})
+    new = apres[["insee_com", "siren", "lib_groupement"]].rename(columns={"siren": "siren_apres", "lib_groupement": "lib_apres"})
+    both = communes[["insee_com", "lib_com"]].merge(old, on="insee_com").merge(new, on="insee_com")
+    return both.loc[both["siren_avant"] != both["siren_apres"]].sort_values(["lib_avant", "lib_apres", "lib_com"], ignore_index=True)
+
+
 def emploi_communes(serie: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """Private employment of each commune of the territory and year (URSSAF commune series).
 

@@ -111,6 +111,22 @@ def tableau_epci(epci: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def texte_changements_epci(changements: pd.DataFrame, avant: int, apres: int, n_noms: int = 5) -> str:
+    """French sentence: the territory's communes that changed EPCI between 1 January ``avant``
+    and 1 January ``apres`` (``portrait.changements_epci``), grouped by former and new EPCI
+    (communes named when there are at most ``n_noms``)."""
+    quand = f"Entre le 1er janvier {avant} et le 1er janvier {apres}"
+    if changements.empty:
+        return f"{quand}, aucune commune du territoire n'a changé d'EPCI."
+    parts = []
+    for (old, new), group in changements.groupby(["lib_avant", "lib_apres"], sort=True):
+        noms = f" ({', '.join(group['lib_com'])})" if len(group) <= n_noms else ""
+        parts.append(f"{pluriel(len(group), 'commune')}{noms} de {old} à {new}")
+    n = len(changements)
+    return (f"{quand}, {pluriel(n, 'commune')} du territoire {'a' if n == 1 else 'ont'} changé d'EPCI (fusions, "
+            f"départs ou extensions d'EPCI) : " + " ; ".join(parts) + ".")
+
+
 def _epci_listes(communes: pd.DataFrame) -> str:
     counts = communes.groupby("lib_epci")["insee_com"].size().sort_values(ascending=False)
     return ", ".join(f"{lib} ({pluriel(int(n), 'commune')})" for lib, n in counts.items())
