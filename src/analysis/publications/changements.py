@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import config
 from analysis.analyses import mois
 from analysis.analyses.positions import SENS, mouvements_rangs
-from analysis.texte import minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
+from analysis.texte import accord, minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
 
 # An indicator "moved" when its value for the same territory and period changed by more than
 # this many percent (relative), or appeared/disappeared.
@@ -219,3 +219,21 @@ def tableau_rangs(moves: pd.DataFrame, registre: pd.Series, precedente: str, per
         f"Rang en {observation_fr(precedente)}": [rang_fr(r, n) for r, n in zip(moves["rang_avant"], moves["n"])],
         f"Rang en {observation_fr(periode)}": [rang_fr(r, n) for r, n in zip(moves["rang_apres"], moves["n"])],
     })
+
+
+def texte_profils(phase: int, n_change: int, n_territoires: int, n_renommes: int, precedente: str, periode: str) -> str:
+    """French sentence: how many territories of the phase change profile between two months,
+    and how many profiles keep most of their territories under a new name."""
+    quand = f"entre {observation_fr(precedente)} et {observation_fr(periode)}"
+    head = (
+        f"Phase {phase} : aucun des {nombre(n_territoires)} territoires ne change de profil {quand}" if n_change == 0
+        else f"Phase {phase} : {pluriel(n_change, 'territoire')} sur {nombre(n_territoires)} {accord(n_change, 'change', 'changent')} "
+             f"de profil {quand}"
+    )
+    if not n_renommes:
+        return head + "."
+    return (
+        f"{head} ; {pluriel(n_renommes, 'profil')} {accord(n_renommes, 'garde', 'gardent')} l'essentiel de "
+        f"{accord(n_renommes, 'ses', 'leurs')} territoires mais {accord(n_renommes, 'change', 'changent')} de nom "
+        f"({accord(n_renommes, 'son', 'leur')} centre s'est déplacé)."
+    )

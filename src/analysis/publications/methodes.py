@@ -75,8 +75,21 @@ def texte_methodes() -> str:
         f"{nombre(SEUIL_ECART, 0)} écart-type des territoires de la valeur de la France. C'est une force si le sens de "
         "l'indicateur le rend favorable et que le territoire est aussi du côté favorable de la France, une faiblesse dans "
         "le cas contraire ; un indicateur sans sens favorable donne un trait distinctif.\n\n"
-        f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}"
+        f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
+        f"{MONOGRAPHIES_SOURCES}"
     )
+
+
+# What the monographs' maps and funding sections rest on, said once here rather than in each monograph.
+MONOGRAPHIES_SOURCES = (
+    "**Cartes des communes et financements des monographies.** Les cartes des communes des fiches et des monographies "
+    "utilisent les contours des communes au 1er janvier 2018 (IGN, Admin Express simplifié), ramenés au COG 2023 : les "
+    "communes fusionnées depuis sont réunies dans leur commune nouvelle ; une commune créée depuis par scission n'a pas de "
+    "contour. Les projets du Fonds vert 2023 sont situés par la commune que donne la liste nationale, souvent le siège du "
+    "bénéficiaire. France Relance n'est suivi que par département (baromètre des résultats) : aucune liste des projets "
+    "aidés, projet par projet, n'est disponible hors ligne (la liste « Plan de relance – Projets industriels » de la DGE "
+    "n'existe qu'en ligne), si bien que les monographies ne disent pas quelles entreprises du territoire ont été aidées."
+)
 
 
 def texte_indicateurs(observations: Mapping[int, pd.DataFrame]) -> str:
