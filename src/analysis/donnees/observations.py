@@ -58,11 +58,20 @@ def _urssaf(path: Path) -> str:
 
 
 def _chomage(path: Path) -> str:
-    header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
-    quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.match(c))
-    if not quarters:
-        raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
-    return quarters[-1]
+    """The zone d'emploi workbook (header of sheet ``txcho_ze``), its third-party JSON
+    (``quarters``), the département workbook (.xls) or INSEE's BDM SDMX-ML."""
+    if path.suffix == ".xlsx":
+        header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
+        quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.match(c))
+        if not quarters:
+            raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
+        return quarters[-1]
+    if path.suffix == ".json":
+        quarters = json.loads(path.read_text(encoding="utf-8"))["quarters"]
+        if not quarters or not all(_QUARTER.match(q) for q in quarters):
+            raise ValueError(f"{path.name}: liste « quarters » vide ou mal formée")
+        return max(quarters)
+    return str(economie.CHOMAGE_READERS[economie.CHOMAGE_DEP](path)["trimestre"].max())
 
 
 def _demandeurs(path: Path) -> str:

@@ -102,6 +102,7 @@ class Dataset:
     editeur: str = ""  # the official publisher, the dataset's official title and page
     titre: str = ""
     page: str = ""
+    cloture: str | None = None  # the last period of a series its publisher has closed
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def source(file_id: str) -> Source:
 def dataset(name: str) -> Dataset:
     d = _declarations().get("datasets", {}).get(name, {})
     return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name),
-                   editeur=d.get("editeur", ""), titre=d.get("titre", ""), page=d.get("page", ""))
+                   editeur=d.get("editeur", ""), titre=d.get("titre", ""), page=d.get("page", ""), cloture=d.get("cloture"))
 
 
 def series() -> list[Dataset]:
