@@ -99,34 +99,38 @@ def millesimes(periode: str) -> pd.DataFrame:
     has published more than the data used hold), calendrier (the latest observation published
     according to the calendar), edition and nature (for a dataset held in editions: the edition
     read for the latest observation, ``sources.EXACT``, ``DERIVED``...; None otherwise)."""
-    rows = []
-    for ds in sources.series():
-        end, after = _END[ds.frequency], _NEXT[ds.frequency]
-        known, table = _held(ds.name, periode)
-        last = known[-1] if known else None
-        prochaine = after(last) if last else observations(ds.name)[0]
-        edition = nature = None
-        publiee = sources.publication_periode(ds.name, end(last)) if last else None
-        if table is not None and last:
-            row = table.loc[table["trimestre"] == last].iloc[0]
-            edition, nature = row["edition"], row["nature"]
-            released = _release(ds.name, edition, nature)
-            publiee = max(publiee, released) if released and released <= periode else publiee
-        latest = calendrier(ds.name, periode, last)
-        rows.append({
-            "dataset": ds.name,
-            "libelle": ds.label,
-            "observation": last,
-            "publiee": publiee,
-            "prochaine": prochaine,
-            "attendue": sources.publication_periode(ds.name, end(prochaine)),
-            "en_retard": latest is not None and latest != last,
-            "calendrier": latest,
-            "edition": edition,
-            "nature": nature,
-        })
+    rows = [ligne(ds.name, periode) for ds in sources.series()]
     # object columns: an observation not published yet stays None (not NaN, which equals nothing)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object).astype({"en_retard": bool})
+
+
+def ligne(dataset_name: str, periode: str) -> dict:
+    """The row of ``millesimes`` of one periodic dataset (reads that dataset's files only)."""
+    ds = sources.dataset(dataset_name)
+    end, after = _END[ds.frequency], _NEXT[ds.frequency]
+    known, table = _held(ds.name, periode)
+    last = known[-1] if known else None
+    prochaine = after(last) if last else observations(ds.name)[0]
+    edition = nature = None
+    publiee = sources.publication_periode(ds.name, end(last)) if last else None
+    if table is not None and last:
+        row = table.loc[table["trimestre"] == last].iloc[0]
+        edition, nature = row["edition"], row["nature"]
+        released = _release(ds.name, edition, nature)
+        publiee = max(publiee, released) if released and released <= periode else publiee
+    latest = calendrier(ds.name, periode, last)
+    return {
+        "dataset": ds.name,
+        "libelle": ds.label,
+        "observation": last,
+        "publiee": publiee,
+        "prochaine": prochaine,
+        "attendue": sources.publication_periode(ds.name, end(prochaine)),
+        "en_retard": latest is not None and latest != last,
+        "calendrier": latest,
+        "edition": edition,
+        "nature": nature,
+    }
 
 
 def _release(dataset_name: str, edition: str, nature: str) -> str | None:

@@ -142,6 +142,16 @@ def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     return labels.merge(wide, on="id_ti", how="left"), latest
 
 
+def natures(observations: pd.DataFrame, chomage: pd.DataFrame) -> pd.Series:
+    """Per row of the latest-period table: what the copy read for that period is
+    (``sources.NATURES_FR`` key; " ; "-joined when several) for the unemployment rate, whose
+    quarters may come from a third party's derived file (``economie.chomage_ze``); None for the
+    other indicators."""
+    by_quarter = chomage.groupby("trimestre")["nature"].agg(lambda s: " ; ".join(sorted(set(s))))
+    is_chomage = observations["indicator"] == "taux_chomage"
+    return observations["observation"].map(by_quarter).where(is_chomage, None)
+
+
 def non_publies(wide: pd.DataFrame, indicators: list[str] | tuple[str, ...] | None = None) -> list[str]:
     """Indicators (default: the whole registry) without a value for any area of ``wide``: in
     an early month, none of their periods was published yet (not a gap of coverage)."""
@@ -165,6 +175,7 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
         .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "observation", "value"]]
     )
     wide, observations = _wide(long, labels)
+    observations = observations.assign(nature=natures(observations, data["chomage"]))
     return Indicateurs(
         phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), observations=observations, fichiers=tuple(sorted(fichiers)),
         emploi=emploi_source,

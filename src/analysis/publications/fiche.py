@@ -28,7 +28,8 @@ import pandas as pd
 
 from analysis.analyses.positions import SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
 from analysis.config import POPULATION_VINTAGE
-from analysis.donnees import referentiel
+from analysis.donnees import millesimes, referentiel
+from analysis.donnees.loaders.economie import CHOMAGE_DATASET
 from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
 from analysis.indicateurs.build import non_publies
@@ -392,8 +393,10 @@ def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str
     )
 
 
-def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
-    """Latest quarterly unemployment rate against France (and the région when published)."""
+def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, periode: str | None = None) -> str:
+    """Latest quarterly unemployment rate against France (and the région when published) and,
+    for a month ``periode``, the age of the data: the edition read, whether it is a third
+    party's derived file, and whether INSEE has published later quarters since (``millesimes.age``)."""
     ids = aires(wide, id_ti)
     per = observations.set_index("indicator")["observation"]["taux_chomage"]
     t = {k: _v(wide, ids[k], "taux_chomage") for k in ("ti", "region", "france")}
@@ -401,10 +404,14 @@ def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) ->
         return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire : cette partie est sans données."
     region = "non publié pour la région" if math.isnan(t["region"]) else f"région {pourcent(t['region'])}"
     niveau = verdict(t["ti"], t["france"], "%", ("au-dessus de celui de la France", "en dessous de celui de la France", "égal à celui de la France"))
-    return (
-        f"{quand_fr(per).capitalize()} (dernier trimestre publié), le taux de chômage localisé du territoire, estimé à partir "
+    text = (
+        f"{quand_fr(per).capitalize()}, le taux de chômage localisé du territoire, estimé à partir "
         f"de ses zones d'emploi, est {niveau} ({pourcent(t['ti'])} contre {pourcent(t['france'])} ; {region})."
     )
+    if periode is None:
+        return text
+    age = millesimes.age(millesimes.ligne(CHOMAGE_DATASET, periode))
+    return f"{text} Âge des données : {age}."
 
 
 def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:

@@ -276,6 +276,12 @@ def _chomage(serie: str, periode: str | None, schema: pa.DataFrameSchema) -> pd.
     return validate(df.reset_index(drop=True), schema, serie)
 
 
+def chomage_ze_edition(file_id: str) -> pd.DataFrame:
+    """One declared edition of the zone d'emploi series, whole (its pinned copy), with the
+    columns of ``chomage_ze``: what ``controles`` compares."""
+    return _edition_table(file_id, False)
+
+
 @cached
 def _edition_table(file_id: str, vivante: bool) -> pd.DataFrame:
     """One edition of a series, long, with its ``edition`` and ``nature`` columns."""
