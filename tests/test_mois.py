@@ -206,10 +206,16 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     new = changements.fait_sources(millesimes.millesimes("2020-06"), millesimes.millesimes("2020-05"))
     assert new.startswith("**Nouvelles données** (5 sources)") and "Emploi salarié privé (URSSAF) : 2019" in new
     none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(config.decaler(COURANT, -1)))
-    assert none == ("**Aucune source n'a publié de nouvelle période ce mois-ci** ; les dernières publications datent de "
-                    "juin 2025 : Emploi salarié privé (URSSAF), 2024 ; Prix et transactions immobilières (DVF, DGFiP), 2024.")
+    # nothing new in the data read, which is not to say the sources published nothing: the calendar says they did
+    assert none == ("**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent d'avril 2026 : "
+                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 4 sources ont pourtant publié "
+                    "depuis des périodes absentes des données lues (voir l'âge des données).")
     table = changements.tableau_millesimes(millesimes.millesimes("2019-06"))
-    assert table.loc[2].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020"]
+    assert table.loc[2].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020", "–"]
+    late = changements.tableau_millesimes(millesimes.millesimes(COURANT)).loc[1].tolist()
+    assert late[1] == "4e trimestre 2025" and late[-1] == "3e trimestre 2026"
+    ages = changements.age_des_sources(millesimes.millesimes(COURANT))
+    assert ages.count("\n- **") == 5 and "dernière période de la série (close)" in ages
     assert changements.titre("2026-11", "2026-10") == "# Ce qui a changé entre octobre 2026 et novembre 2026"
 
 

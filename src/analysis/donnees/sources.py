@@ -61,7 +61,7 @@ EXACT, DERIVED, RESAVED = "exacte", "derivee", "reenregistree"  # ``nature`` of 
 NATURES_FR = {
     EXACT: "copie exacte du fichier officiel",
     DERIVED: "fichier dérivé par un tiers",
-    RESAVED: "ré-enregistré par un tiers (valeurs officielles)",
+    RESAVED: "ré-enregistré par un tiers",
 }
 
 
