@@ -88,7 +88,7 @@ def test_the_page_executes_with_its_sections_and_provenance(outputs):
     text = "\n".join("".join(o["data"]["text/markdown"]) for o in outs if "text/markdown" in o.get("data", {}))
     assert text.startswith(f"# Méthodes et définitions ({PERIODE})")
     assert "Seuil de couverture" in text and "(`couverture_epci`)" in text
-    assert "Sur les 3 322 valeurs (302 zones d'emploi, 1er trimestre 2021 – 3e trimestre 2023)" in text
+    assert "Sur les 3\u202f322 valeurs (302 zones d'emploi, 1er trimestre 2021 – 3e trimestre 2023)" in text
     block = text.split("## Provenance")[1]
     assert "- Millésimes : " in block and "Exécution : le " in block
     assert os.environ.get("OBSERVATOIRE_OUTPUTS") == str(outputs)
