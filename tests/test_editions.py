@@ -41,7 +41,7 @@ def test_the_derived_file_gives_only_the_quarters_no_official_edition_covers() -
     by_nature = taux.groupby("nature")["trimestre"].agg(["min", "max"]).to_dict("index")
     assert by_nature == {"derivee": {"min": "2023-T4", "max": "2025-T4"}, "exacte": {"min": "2003-T1", "max": "2023-T3"}}
     assert set(taux.loc[taux["nature"] == "exacte", "edition"]) == {"2023-T3"}
-    # a quarter both cover is read from the official workbook (Alençon, 2023-T3: official 6.6, derived 6.7)
+    # a quarter both cover is read from the official workbook
     official = economie.chomage_ze_edition("chomage/chomage-zone-t1-2003-t3-2023")
     row = taux.loc[(taux["code_ze"] == "0051") & (taux["trimestre"] == "2023-T3")].iloc[0]
     assert row["nature"] == "exacte"

@@ -93,3 +93,49 @@ def en_vigueur(dataset: str, serie: str, periode: str | None) -> Vigueur:
 def lues(vigueur: Vigueur) -> list[Edition]:
     """The editions of ``vigueur`` in reading order: each gives the periods after the previous ones."""
     return ([vigueur.officielle] if vigueur.officielle else []) + list(vigueur.complements)
+
+
+# Living editions ---------------------------------------------------------------------------
+# A publisher that names each edition after its latest period (INSEE's zone d'emploi workbook,
+# chomage-zone-t1-2003-tN-AAAA.xlsx) is declared with a URL model; ``candidats`` lists the names
+# to try, newest first, and the first one the server has is the current edition.
+MODELE = ("{annee}", "{trimestre}")
+MAX_CANDIDATS = 16
+
+
+def est_modele(url: str) -> bool:
+    return all(m in url for m in MODELE)
+
+
+def _suivant(trimestre: str) -> str:
+    year, q = int(trimestre[:4]), int(trimestre[-1])
+    return f"{year + q // 4}-T{q % 4 + 1}"
+
+
+def candidats(modele: str, apres: str, jusqua: str) -> list[tuple[str, str]]:
+    """(quarter, URL) of the editions after ``apres`` up to ``jusqua`` included, newest first
+    (at most ``MAX_CANDIDATS``)."""
+    out, q = [], _suivant(apres)
+    while q <= jusqua and len(out) < MAX_CANDIDATS:
+        out.append((q, modele.format(annee=q[:4], trimestre=q[-1])))
+        q = _suivant(q)
+    return out[::-1]
+
+
+def revisions(avant, apres, keys: list[str], value: str = "taux_chomage") -> str:
+    """French: what a new edition brings against the previous copy: new periods and the values
+    of periods both hold that changed (revisions), with the largest change."""
+    m = avant[[*keys, value]].merge(apres[[*keys, value]], on=keys, suffixes=("_avant", "_apres"))
+    gap = (m[f"{value}_apres"] - m[f"{value}_avant"]).abs().round(6)
+    changed = gap > 0
+    nouveaux = sorted(set(apres["trimestre"]) - set(avant["trimestre"]))
+    parts = [f"{len(nouveaux)} trimestre{'s' if len(nouveaux) > 1 else ''} nouveau{'x' if len(nouveaux) > 1 else ''} "
+             f"({', '.join(nouveaux)})" if nouveaux else "aucun trimestre nouveau"]
+    if changed.any():
+        top = m.loc[gap.idxmax()]
+        parts.append(f"{int(changed.sum())} valeur{'s' if changed.sum() > 1 else ''} révisée{'s' if changed.sum() > 1 else ''} "
+                     f"(la plus forte : {top[keys[0]]}, {top['trimestre']}, de {top[f'{value}_avant']:.1f} à {top[f'{value}_apres']:.1f})"
+                     .replace(".", ","))
+    else:
+        parts.append("aucune valeur révisée")
+    return " ; ".join(parts)

@@ -6,8 +6,9 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
-  what changed (new years, new months), the previous copy kept until the new one is complete,
-  in the format the loaders read, and recorded;
+  what changed (new years, new months; for a file of an edition, new quarters and revised
+  values, the newest edition found by trying its names), the previous copy kept until the new
+  one is complete, in the format the loaders read, and recorded;
 - ``preparer``: the first step of a run (obtain what is missing, go on offline with what is
   there) and the one French sentence saying which datasets are living and which pinned.
 """
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import config
-from analysis.donnees import observations, sources
+from analysis.donnees import editions, millesimes, observations, sources
+from analysis.donnees.loaders import economie
 from analysis.texte import octets
 
 CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
@@ -96,6 +98,33 @@ def _fetch_living(file_id: str, url: str) -> dict:
     return {**entry, "derniere_observation": latest}
 
 
+def _fetch_edition(file_id: str, url: str, avant: str | None) -> tuple[dict, str]:
+    """The living copy of a file of an edition (``editions``): from a URL model, the newest
+    edition name the server has (tried newest first, from one quarter past the declared
+    calendar down to the one after the copy held); and, against the copy it replaces, what it
+    brings (new quarters, revised values: ``editions.revisions``)."""
+    src = sources.source(file_id)
+    read = economie.CHOMAGE_READERS[src.serie]
+    before = read(sources.living_path(file_id) if file_id in sources.living_state() and sources.living_path(file_id).exists()
+                  else sources.fetch_pinned(file_id))
+    if editions.est_modele(url):
+        latest = millesimes.calendrier(src.dataset, config.default_periode(), avant) or avant
+        tried = editions.candidats(url, avant or src.edition, editions._suivant(latest))
+        entry, refused = None, []
+        for _, candidate in tried:
+            try:
+                entry = _fetch_living(file_id, candidate)
+                break
+            except sources.SourceError as exc:
+                refused.append(str(exc))
+        if entry is None:
+            names = ", ".join(u.rsplit("/", 1)[-1] for _, u in tried) or "aucun"
+            raise sources.SourceError(f"{src.file}: aucune édition plus récente trouvée (noms essayés : {names})")
+    else:
+        entry = _fetch_living(file_id, url)
+    return entry, editions.revisions(before, read(sources.living_path(file_id)), [c for c in before.columns if c.startswith("code_")] + ["trimestre"])
+
+
 def obtenir() -> tuple[list[str], list[str]]:
     """Obtain every missing file; returns (French lines of what was obtained, of what failed)."""
     done, failed = [], []
@@ -139,12 +168,12 @@ def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], lis
         for file_id, url in sorted(vivant.urls.items()):
             sha_avant, avant = _before(file_id)
             try:
-                entry = _fetch_living(file_id, url)
+                entry, bilan = _fetch_edition(file_id, url, avant) if sources.source(file_id).serie else (_fetch_living(file_id, url), "")
             except sources.SourceError as exc:
                 failed.append(str(exc))
                 continue
             apres, sha_apres = entry["derniere_observation"], entry["sha256"]
-            message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
+            message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres) + (f" ; {bilan}" if bilan else "")
             changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
     return changes, failed
 

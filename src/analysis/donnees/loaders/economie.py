@@ -268,7 +268,7 @@ def _chomage(serie: str, periode: str | None, schema: pa.DataFrameSchema) -> pd.
     vigueur = editions.en_vigueur(CHOMAGE_DATASET, serie, periode)
     parts: list[pd.DataFrame] = []
     for e in editions.lues(vigueur):
-        table = _edition_table(e.file_id, e.vivante)
+        table = _edition_table(e.file_id, e.vivante, sources.observed_sha256(e.file_id) if e.vivante else "")
         parts.append(table.loc[table["trimestre"] > parts[-1]["trimestre"].max()] if parts else table)
     df = pd.concat(parts, ignore_index=True)
     if vigueur.regle == editions.AVANT_PREMIERE:
@@ -279,12 +279,14 @@ def _chomage(serie: str, periode: str | None, schema: pa.DataFrameSchema) -> pd.
 def chomage_ze_edition(file_id: str) -> pd.DataFrame:
     """One declared edition of the zone d'emploi series, whole (its pinned copy), with the
     columns of ``chomage_ze``: what ``controles`` compares."""
-    return _edition_table(file_id, False)
+    return _edition_table(file_id, False, "")
 
 
 @cached
-def _edition_table(file_id: str, vivante: bool) -> pd.DataFrame:
-    """One edition of a series, long, with its ``edition`` and ``nature`` columns."""
+def _edition_table(file_id: str, vivante: bool, sha256: str) -> pd.DataFrame:
+    """One edition of a series, long, with its ``edition`` and ``nature`` columns: the pinned
+    copy of ``file_id``, or its living copy (``vivante``) of that sha256 (a refreshed copy is
+    another table)."""
     src = sources.source(file_id)
     path = sources.fetch(file_id) if vivante else sources.fetch_pinned(file_id)
     df = CHOMAGE_READERS[src.serie](path)
