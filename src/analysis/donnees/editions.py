@@ -24,6 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from analysis.donnees import sources
+from analysis.texte import nombre
 
 AVANT_PREMIERE = "antérieure"  # ``Vigueur.regle`` of a month before the first official edition held
 
@@ -133,7 +134,7 @@ def revisions(avant, apres, keys: list[str], value: str = "taux_chomage") -> str
              f"({', '.join(nouveaux)})" if nouveaux else "aucun trimestre nouveau"]
     if changed.any():
         top = m.loc[gap.idxmax()]
-        parts.append(f"{int(changed.sum())} valeur{'s' if changed.sum() > 1 else ''} révisée{'s' if changed.sum() > 1 else ''} "
+        parts.append(f"{nombre(int(changed.sum()))} valeur{'s' if changed.sum() > 1 else ''} révisée{'s' if changed.sum() > 1 else ''} "
                      f"(la plus forte : {top[keys[0]]}, {top['trimestre']}, de {top[f'{value}_avant']:.1f} à {top[f'{value}_apres']:.1f})"
                      .replace(".", ","))
     else:
