@@ -6,7 +6,9 @@ then reads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import openpyxl
@@ -87,6 +89,10 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
             "1 valeur révisée (la plus forte : 0051, 2023-T3, de 6,5 à 7,5)") in out
     assert (f"{DEP_ID} : nouvelles périodes : de 2025-T3 à 2025-T4 ; 1 trimestre nouveau (2025-T4) ; "
             "1 valeur révisée (la plus forte : 01, 2025-T3, de 5,7 à 5,9)") in out
+    today = dt.date.today()
+    assert ("ze : éditions détenues 2022-T2 (publiée le 07/10/2022, copie exacte du fichier officiel), 2023-T3 (publiée le "
+            "04/01/2024, copie exacte du fichier officiel), 2025-T4 (publiée le 09/04/2026, fichier dérivé par un tiers), "
+            f"2023-T4 (obtenue le {today:%d/%m/%Y}, copie exacte du fichier officiel) ; dernière observation 2025-T4") in out
     # the names were tried newest first, from one quarter past the calendar down to the one found
     tried = [p.rsplit("/", 1)[-1] for p in insee.requetes if "chomage-zone" in p]
     assert tried[-1] == "chomage-zone-t1-2003-t4-2023.xlsx" and len(tried) == len(set(tried)) >= 2
@@ -107,7 +113,7 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
     assert [(e.edition, e.vivante) for e in held][-1] == ("2023-T4", True)
 
     # the next refresh: an edition one quarter later, with a revision; an unchanged endpoint says so
-    insee.sert(ZE_ID, _classeur(Path(__import__("os").environ[config.MIRROR_ENV]), {"2023-T4": 0.1, "2024-T1": 0.3},
+    insee.sert(ZE_ID, _classeur(Path(os.environ[config.MIRROR_ENV]), {"2023-T4": 0.1, "2024-T1": 0.3},
                                 ("0051", "2023-T3", 7.4)), _url(ZE_ID, "2024-T1"))
     changes, failed = etat.actualiser(["chomage"])
     assert failed == []

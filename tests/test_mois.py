@@ -157,12 +157,15 @@ def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_
     assert months[0] == "2025-07" and months[-1] == "2026-05"
     own = build.output_paths(1, courant)["long"].parent
     done = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2, connus={courant: own})
-    # URSSAF and DVF published 2024 in June 2025: from then on every month sees what June 2026
-    # sees, so the eleven months are copies of it, kept under June 2026
-    assert [m.statut for m in done] == ["copié"] * 11
+    # URSSAF and DVF published 2024 in June 2025, and the unemployment edition read changes in
+    # April 2026 (INSEE's 2025-T4 edition, through a derived file): July 2025 is built and copied
+    # to the eight months after it, April and May 2026 are copies of June 2026
+    statut = {m.periode: m.statut for m in done}
+    assert statut["2025-07"] == "construit" and sorted(statut.values()).count("copié") == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == [courant]  # nothing written into another month's folder
     assert all(m.dossier == tmp_path / courant / "precedent" / m.periode for m in done)
-    pd.testing.assert_frame_equal(build.read_indicators(2, "2025-07", "wide", done[0].dossier), build.read_indicators(2, courant, "wide"))
+    april = next(m for m in done if m.periode == "2026-04")
+    pd.testing.assert_frame_equal(build.read_indicators(2, "2026-04", "wide", april.dossier), build.read_indicators(2, courant, "wide"))
     again = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2)
     assert {m.statut for m in again} == {"à jour"}
 
@@ -174,6 +177,8 @@ def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_
     assert len(counts) == 12 and counts.nunique() == 1 and counts.iloc[0] > 170
     table = changements.tableau_reperes(serie)
     assert table["Mois"].tolist()[0] == "juillet 2025" and set(table["Emploi de l'année"]) == {"2024"}
+    chomage = table["Chômage médian des TI, phase 2"]  # moves when the edition read changes (April 2026)
+    assert chomage.str.endswith("(T3 2023)").sum() == 9 and chomage.str.endswith("(T4 2025)").sum() == 3
 
 
 def test_history_command_builds_each_month_in_its_own_folder(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -176,6 +176,8 @@ def _donnees(args: argparse.Namespace) -> int:
         else:
             status = "point d'accès non confirmé"
         print(f"- {v.dataset} : {status}. {v.note}")
+        for line in etat.editions_detenues(v.dataset):
+            print(f"  {line}")
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")

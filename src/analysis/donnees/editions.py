@@ -108,7 +108,7 @@ def est_modele(url: str) -> bool:
     return all(m in url for m in MODELE)
 
 
-def _suivant(trimestre: str) -> str:
+def suivant(trimestre: str) -> str:
     year, q = int(trimestre[:4]), int(trimestre[-1])
     return f"{year + q // 4}-T{q % 4 + 1}"
 
@@ -116,10 +116,10 @@ def _suivant(trimestre: str) -> str:
 def candidats(modele: str, apres: str, jusqua: str) -> list[tuple[str, str]]:
     """(quarter, URL) of the editions after ``apres`` up to ``jusqua`` included, newest first
     (at most ``MAX_CANDIDATS``)."""
-    out, q = [], _suivant(apres)
+    out, q = [], suivant(apres)
     while q <= jusqua and len(out) < MAX_CANDIDATS:
         out.append((q, modele.format(annee=q[:4], trimestre=q[-1])))
-        q = _suivant(q)
+        q = suivant(q)
     return out[::-1]
 
 

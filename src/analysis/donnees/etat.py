@@ -109,7 +109,7 @@ def _fetch_edition(file_id: str, url: str, avant: str | None) -> tuple[dict, str
                   else sources.fetch_pinned(file_id))
     if editions.est_modele(url):
         latest = millesimes.calendrier(src.dataset, config.default_periode(), avant) or avant
-        tried = editions.candidats(url, avant or src.edition, editions._suivant(latest))
+        tried = editions.candidats(url, avant or src.edition, editions.suivant(latest))
         entry, refused = None, []
         for _, candidate in tried:
             try:
@@ -176,6 +176,22 @@ def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], lis
             message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres) + (f" ; {bilan}" if bilan else "")
             changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
     return changes, failed
+
+
+def editions_detenues(dataset: str) -> list[str]:
+    """French lines, one per series of a dataset held in editions: the editions held (pinned and
+    living) with their release dates and natures, the latest observation they hold, and the
+    next quarter expected according to the declared calendar."""
+    lines = []
+    for serie in sorted({s.serie for s in sources.sources().values() if s.dataset == dataset and s.serie}):
+        held = editions.editions(dataset, serie)
+        items = ", ".join(
+            f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})" for e in held)
+        latest = max(e.edition for e in held)
+        prochaine = editions.suivant(latest)
+        lines.append(f"{serie} : éditions détenues {items} ; dernière observation {latest} ; "
+                     f"prochaine ({prochaine}) attendue en {millesimes.attendue(dataset, prochaine)} d'après le calendrier déclaré")
+    return lines
 
 
 def resume_copies(file_ids: list[str] | None = None) -> str:

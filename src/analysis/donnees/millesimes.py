@@ -104,6 +104,11 @@ def millesimes(periode: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object).astype({"en_retard": bool})
 
 
+def attendue(dataset_name: str, observation: str) -> str:
+    """The month (YYYY-MM) an observation of a periodic dataset is expected in, from the declared lag."""
+    return sources.publication_periode(dataset_name, _END[sources.dataset(dataset_name).frequency](observation))
+
+
 def ligne(dataset_name: str, periode: str) -> dict:
     """The row of ``millesimes`` of one periodic dataset (reads that dataset's files only)."""
     ds = sources.dataset(dataset_name)
@@ -125,7 +130,7 @@ def ligne(dataset_name: str, periode: str) -> dict:
         "observation": last,
         "publiee": publiee,
         "prochaine": prochaine,
-        "attendue": sources.publication_periode(ds.name, end(prochaine)),
+        "attendue": attendue(ds.name, prochaine),
         "en_retard": latest is not None and latest != last,
         "calendrier": latest,
         "edition": edition,

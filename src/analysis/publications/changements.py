@@ -204,8 +204,8 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
 
 
 def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
-    """Share of private jobs in the TI and median employment index, one row per month, one
-    column per figure and phase (French strings)."""
+    """Share of private jobs in the TI, median employment index and median unemployment rate of
+    the TI (with its quarter), one row per month, one column per figure and phase (French strings)."""
     rows = serie.loc[serie["cle"].isin([mois.PART_EMPLOI_TI, mois.INDICE_MEDIAN])]
     wide = rows.pivot_table(index="periode", columns=["cle", "phase"], values="valeur", aggfunc="first")
     years = rows.groupby("periode")["observation"].first()
@@ -213,6 +213,11 @@ def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
     for phase in sorted(rows["phase"].unique()):
         out[f"Part de l'emploi privé dans les TI, phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
         out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
+    chomage = serie.loc[serie["cle"] == mois.CHOMAGE_MEDIAN]
+    for phase in sorted(chomage["phase"].unique()):  # the quarter read moves when INSEE publishes an edition
+        c = chomage.loc[chomage["phase"] == phase].set_index("periode").reindex(wide.index)
+        out[f"Chômage médian des TI, phase {phase}"] = [
+            f"{pourcent(v)} ({observation_fr(o, court=True)})" if isinstance(o, str) else "–" for v, o in zip(c["valeur"], c["observation"])]
     return out
 
 
