@@ -155,7 +155,9 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
     before = (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes()
     recorded = json.loads(before)
-    assert recorded["jeux"]["urssaf-emploi"] == {"copies": ["vivante", "épinglée"], "derniere_observation": "2022"}
+    jeu = recorded["jeux"]["urssaf-emploi"]
+    assert (jeu["copies"], jeu["derniere_observation"], jeu["editeur"]) == (["vivante", "épinglée"], "2022", "URSSAF")
+    assert jeu["natures"] == ["derivee", "exacte"]  # the official national export, and the extract filtered by a third party
 
     suivant = _annee_de_plus(rouen)
     serveur.sert(NATIONAL, suivant)
