@@ -4,7 +4,9 @@ job seekers, DVF housing market, commune -> zone d'emploi.
 Each function reads its own declared file (``*_ID``, obtained by ``sources.fetch``, which
 records the read), keeps codes as strings from the first read and validates the result with a
 pandera schema. Time series take an optional ``periode`` (YYYY-MM) and keep only the
-observations published by the end of that month (lags declared in ``data/sources.toml``).
+observations published by the end of that month (lags declared in ``data/sources.toml``); the
+unemployment series, held in dated editions, read the edition out at that date
+(``donnees.editions``), each row saying which edition and what copy it comes from.
 """
 
 from __future__ import annotations
