@@ -161,6 +161,14 @@ def _jusqua(observation: str) -> str:
     return f"jusqu'au {text}" if "trimestre" in text else f"jusqu'à {text}"
 
 
+def age_de(dataset_name: str, periode: str, observation: str | None, edition: str | None = None, nature: str | None = None) -> str:
+    """``age`` of the data a table holds (its latest ``observation``, and for a dataset held in
+    editions the ``edition`` and ``nature`` read), from the declared calendar only: no file read."""
+    latest = calendrier(dataset_name, periode, observation)
+    return age({"dataset": dataset_name, "observation": observation, "edition": edition, "nature": nature,
+                "calendrier": latest, "en_retard": latest is not None and latest != observation})
+
+
 def age(vintage: pd.Series | dict) -> str:
     """French: what the data used hold for one source (a row of ``millesimes``) and, from its
     declared calendar, whether it has published more since."""

@@ -410,8 +410,9 @@ def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, pe
     )
     if periode is None:
         return text
-    age = millesimes.age(millesimes.ligne(CHOMAGE_DATASET, periode))
-    return f"{text} Âge des données : {age}."
+    row = observations.set_index("indicator").loc["taux_chomage"]
+    edition, nature = (row.get(c) if isinstance(row.get(c), str) else None for c in ("edition", "nature"))
+    return f"{text} Âge des données : {millesimes.age_de(CHOMAGE_DATASET, periode, per, edition, nature)}."
 
 
 def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
