@@ -93,6 +93,13 @@ def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition) -> None:
     assert text.startswith("Au 4e trimestre 2025, le taux de chômage localisé du territoire")
     assert ("données au 4e trimestre 2025 (édition du 4e trimestre 2025, fichier dérivé par un tiers) ; d'après son calendrier, "
             "l'INSEE a publié depuis jusqu'au 3e trimestre 2026 : lancer `observatoire donnees --actualiser chomage`") in text
+    # every sentence about the latest period says the age of its data
+    assert fiche.texte_emploi(ind.wide, ind.observations, "ti-2405", "2026-12").endswith(
+        "Âge des données : données de 2024 ; d'après son calendrier, l'URSSAF a publié depuis jusqu'à 2025 : "
+        "lancer `observatoire donnees --actualiser urssaf-emploi`.")
+    assert fiche.texte_demandeurs(ind.wide, ind.observations, "ti-2405", "2026-12").endswith(
+        "Âge des données : données de décembre 2024 ; d'après son calendrier, France Travail a publié depuis jusqu'à "
+        "novembre 2026 : lancer `observatoire donnees --actualiser demandeurs-emploi`.")
     jan = mois_edition["2024-01"]
     assert fiche.texte_chomage(jan.wide, jan.observations, "ti-2405", "2024-01").endswith(
         "données au 3e trimestre 2023, dernière période publiée d'après le calendrier de la source.")
