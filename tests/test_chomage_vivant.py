@@ -115,9 +115,9 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
     # the next refresh: an edition one quarter later, with a revision; an unchanged endpoint says so
     insee.sert(ZE_ID, _classeur(Path(os.environ[config.MIRROR_ENV]), {"2023-T4": 0.1, "2024-T1": 0.3},
                                 ("0051", "2023-T3", 7.4)), _url(ZE_ID, "2024-T1"))
-    changes, failed = etat.actualiser(["chomage"])
-    assert failed == []
-    messages = {c.id: c.message for c in changes}
+    bilan = etat.actualiser(["chomage"])
+    assert bilan.echecs == []
+    messages = {c.id: c.message for c in bilan.faits}
     assert messages[ZE_ID] == ("nouvelles périodes : de 2023-T4 à 2024-T1 ; 1 trimestre nouveau (2024-T1) ; "
                                "1 valeur révisée (la plus forte : 0051, 2023-T3, de 7,5 à 7,4)")
     assert messages[DEP_ID] == "inchangé"
@@ -126,8 +126,8 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
 
 def test_no_new_edition_online_is_an_error_naming_the_names_tried(serveur: Serveur, mirror: Path, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setenv(config.MIRROR_ENV, str(mirror))
-    changes, failed = etat.actualiser(["chomage"])
-    assert changes == [] and len(failed) == 2
-    assert "aucune édition plus récente trouvée (noms essayés : " in failed[0] and "chomage-zone-t1-2003-t4-2023.xlsx" in failed[0]
-    assert "404" in failed[1]
+    bilan = etat.actualiser(["chomage"])
+    assert bilan.faits == [] and [e.file for e in bilan.echecs] == [sources.source(ZE_ID).file, sources.source(DEP_ID).file]
+    assert "aucune édition plus récente trouvée (noms essayés : " in bilan.echecs[0].message
+    assert "chomage-zone-t1-2003-t4-2023.xlsx" in bilan.echecs[0].message and "404" in bilan.echecs[1].message
     assert economie.chomage_ze(COURANT)["trimestre"].max() == "2025-T4"  # nothing changed: pinned editions

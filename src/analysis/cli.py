@@ -93,13 +93,15 @@ def _run(args: argparse.Namespace) -> int:
     outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
+    for path, error in outcome.render_failures.items():
+        print(f"rendu en échec : {path} : {error}", file=sys.stderr)
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
     if outcome.failed:
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
             print(f"  {result.label} → {result.notebook or 'aucun notebook écrit'} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
-    return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
+    return 1 if outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error else 0
 
 
 def _historique(args: argparse.Namespace) -> int:
@@ -139,19 +141,24 @@ def _donnees(args: argparse.Namespace) -> int:
     from analysis.donnees import etat, sources
     from analysis.texte import octets
 
-    failed: list[str] = []
+    if args.obtenir or args.actualiser is not None:
+        etat.verifier(args.actualiser or None)  # a bad mirror, time limit or dataset name: nothing done (exit 2)
+    bilans: list[etat.Bilan] = []
     if args.obtenir:
-        done, errors = etat.obtenir()
-        print("Obtenu :" if done else "Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
-        for line in done:
+        bilan = etat.obtenir()
+        if bilan.faits:
+            print(f"Obtenu ({len(bilan.faits)}) :")
+        elif not bilan.echecs and not bilan.non_tentes:
+            print("Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
+        for line in bilan.faits:
             print(f"  {line}")
-        failed += errors
+        bilans.append(bilan)
     if args.actualiser is not None:
-        changes, errors = etat.actualiser(args.actualiser or None)
-        print("Copies vivantes actualisées :" if changes else "Aucune copie vivante actualisée.")
-        for c in changes:
+        bilan = etat.actualiser(args.actualiser or None)
+        print(f"Copies vivantes actualisées ({len(bilan.faits)}) :" if bilan.faits else "Aucune copie vivante actualisée.")
+        for c in bilan.faits:
             print(f"  {c.id} : {c.message} (sha256 {(c.sha_apres or '')[:12]}…)")
-        failed += errors
+        bilans.append(bilan)
         if sources.pinned_only():
             print(f"Attention : {sources.MODE_ENV}={sources.PINNED_ONLY} ; les runs de ce terminal lisent les copies épinglées.")
     states = etat.etat_fichiers()
@@ -164,7 +171,12 @@ def _donnees(args: argparse.Namespace) -> int:
             "Dernière période": [s.derniere_observation or "—" for s in states],
         }
     )
-    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {os.environ.get(config.MIRROR_ENV) or 'non défini'}\n")
+    mirror = os.environ.get(config.MIRROR_ENV)
+    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {mirror or 'non défini'}\n")
+    try:
+        sources.check_mirror()
+    except sources.SourceError as exc:
+        print(f"Attention : {exc}", file=sys.stderr)
     widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
     print(table.to_string(index=False, justify="left", formatters={c: f"{{:<{w}}}".format for c, w in widths.items()}))
     print("\nSources vivantes déclarées :")
@@ -181,9 +193,20 @@ def _donnees(args: argparse.Namespace) -> int:
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
-    for message in failed:
-        print(f"échec : {message}", file=sys.stderr)
-    return 1 if failed else 0
+    removed = [path for bilan in bilans for path in bilan.temporaires]
+    if removed:
+        print(etat.temporaires_retires(removed))
+    # what was not obtained, counted and named, last (the details on stderr)
+    echecs = [echec for bilan in bilans for echec in bilan.echecs]
+    for echec in echecs:
+        print(f"échec : {echec.message}", file=sys.stderr)
+    if echecs:
+        print(f"\n{len(echecs)} fichier(s) en échec : {', '.join(e.file for e in echecs)}", file=sys.stderr)
+    for bilan in bilans:
+        if bilan.arret:
+            print(f"Arrêt avant la fin : {bilan.arret} ; {len(bilan.non_tentes)} fichier(s) non tenté(s) : "
+                  f"{', '.join(bilan.non_tentes) or 'aucun'}", file=sys.stderr)
+    return 1 if echecs or any(bilan.arret for bilan in bilans) else 0
 
 
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
@@ -250,11 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.execution.pages import RenderError
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
-        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError,
+        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
                  config.PeriodeError)
         if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, RenderError):  # a failure while working (disk full...): the previous site is kept
+            print(f"erreur de rendu : {exc}", file=sys.stderr)
+            return 1
         if isinstance(exc, OSError):  # disk full, read-only, permission denied: every write is all or nothing
             from analysis.fichiers import describe_os_error
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,14 +32,15 @@ _CAUSES = {
 def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then move it onto ``path``.
 
-    The temporary file is ``.<name>.<random>.tmp<suffix>`` in the same folder (created if
-    needed), so the final rename never crosses file systems and a writer that looks at the
-    suffix sees the right one. The file gets mode 0644; the temporary file is removed
-    whatever happens.
+    The temporary file is ``.<name>.<pid>.<random>.tmp<suffix>`` in the same folder (created
+    if needed), so the final rename never crosses file systems, a writer that looks at the
+    suffix sees the right one, and the temporary file of a killed process is recognisable
+    (``remove_orphan_temporaries``). The file gets mode 0644; the temporary file is removed
+    whatever happens, short of a kill.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     tmp = Path(name)
     try:
@@ -51,6 +54,43 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+# a temporary file of ``write_atomic`` (mkstemp's random part: 8 of [a-z0-9_]), with the
+# writer's pid, or without it (written before the pid was part of the name)
+_TEMPORARY = re.compile(r"^\..+?(?:\.(?P<pid>\d+))?\.[a-z0-9_]{8}\.tmp(?:\.[^.]+)?$")
+UNNAMED_WRITER_S = 3600  # a temporary file without pid, untouched for this long, is abandoned
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_orphan_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files ``write_atomic`` left under ``folder`` (recursively) when
+    its process was killed, and return them: those whose writer (the pid in the name) is no
+    longer running, and those without pid untouched for ``UNNAMED_WRITER_S``. The temporary
+    file of a writer still at work is kept."""
+    removed = []
+    for path in Path(folder).rglob(".*.tmp*"):
+        match = _TEMPORARY.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        pid = match["pid"]
+        try:
+            orphan = not _running(int(pid)) if pid else time.time() - path.stat().st_mtime > UNNAMED_WRITER_S
+            if orphan:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # its writer finished meanwhile
+            continue
+    return removed
 
 
 def file_sha256(path: Path) -> str:

@@ -79,6 +79,16 @@ def _demandeurs(path: Path) -> str:
     return max(f"{a}-{economie.MOIS[n]:02d}" for n, a in zip(months["nom"], months["annee"]))
 
 
+def _profil(path: Path) -> str | None:
+    """EPCI profile: the latest census year of its sector shares (None for a profile without them)."""
+    with open(path, encoding="utf-8") as fh:
+        records = json.load(fh)
+    if not isinstance(records, list):
+        raise ValueError(f"{path.name}: une liste d'EPCI attendue")
+    years = {m[2] for record in records for c in record if (m := economie.PROFIL_SHARE_COLUMN.match(c))}
+    return f"20{max(years)}" if years else None
+
+
 def _relance(path: Path) -> str:
     if path.suffix != ".csv":
         raise ValueError(f"{path.name}: pas un fichier de données")
@@ -90,6 +100,7 @@ READERS: dict[str, Callable[[Path], str]] = {
     economie.CHOMAGE_DATASET: _chomage,
     economie.DEMANDEURS_DATASET: _demandeurs,
     economie.DVF_DATASET: _parquet_max("annee"),
+    economie.PROFIL_DATASET: _profil,
     "france-relance": _relance,
 }
 

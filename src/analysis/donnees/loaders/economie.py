@@ -32,6 +32,7 @@ DVF_DATASET = "dvf"
 
 SERIE_ID = "urssaf-emploi/urssaf_serie_indice100"
 A38_ID = "urssaf-emploi/exdeco_pivot_urssaf_a38"
+PROFIL_DATASET = "profil-epci"
 PROFIL_ID = "profil-epci/agg_epci"
 DEMANDEURS_ID = "demandeurs-emploi/emploi_demandeur"
 DVF_ID = "dvf/dvf_prix_volumes_epci_2010_2024"
@@ -40,6 +41,8 @@ COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
 URSSAF_ECHELONS = ("communes", "epci", "ze", "dep", "reg", "france", "uu", "bv", "aav")
 A38_YEARS = {"eff_19": 2019, "eff_22": 2022, "eff_23": 2023, "eff_24": 2024}
 FRANCE_PROFIL = "00FR"
+# share of a sector in the jobs at place of work, census of 20AA (column of the EPCI profile)
+PROFIL_SHARE_COLUMN = re.compile(r"^eco_sect(agri|indus|const|servi|admin)_pct_(\d{2})$")
 
 MOIS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
