@@ -150,6 +150,8 @@ def _historique(args: argparse.Namespace) -> int:
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
     print(f"{len(months)} mois de {months[0].periode} à {months[-1].periode} en {time.perf_counter() - start:.0f} s : "
           + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    for line in historique.editions_du_chomage(debut, fin):
+        print(line)
     busy = [m.periode for m in months if m.statut == "en cours"]
     if busy:
         print(f"mois laissés de côté (un run les tient) : {', '.join(busy)}", file=sys.stderr)
@@ -217,6 +219,8 @@ def _donnees(args: argparse.Namespace) -> int:
         else:
             status = "point d'accès non confirmé"
         print(f"- {v.dataset} : {status}. {v.note}")
+        for line in etat.editions_detenues(v.dataset):
+            print(f"  {line}")
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
