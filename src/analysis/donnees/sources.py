@@ -467,8 +467,24 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
             raise SourceError(
                 f"{what}: aucune réponse du serveur pendant {reading:g} s ({READ_TIMEOUT_ENV}), téléchargement abandonné ({real})"
             ) from exc
-        raise SourceError(f"{what}: téléchargement interrompu ou impossible depuis {real} ({type(exc).__name__}: {exc})") from exc
+        raise SourceError(f"{what}: téléchargement interrompu ou impossible depuis {real} ({_network_cause(exc)})") from exc
     return observed[0]
+
+
+def _network_cause(exc: Exception) -> str:
+    """French cause of a failed transfer (requests' own messages are English): the kind of
+    failure, and the exception's name as its code."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        cause = "connexion coupée pendant le transfert"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        cause = "échec de la connexion chiffrée (certificat ou protocole)"
+    elif isinstance(exc, requests.ConnectionError):
+        cause = "serveur injoignable : hors ligne, nom d'hôte inconnu ou connexion refusée"
+    else:
+        cause = "erreur réseau"
+    return f"{cause} ; code {type(exc).__name__}"
 
 
 def fetch(file_id: str, *, refresh: bool = False) -> Path:
