@@ -107,6 +107,43 @@ def _group_time(y: pd.DataFrame, cohort: np.ndarray, cohorts: list[int],
     return pd.DataFrame(rows), np.column_stack(influence), used
 
 
+def _prepare(panel: pd.DataFrame, outcome: str, control: str,
+             cluster: str) -> tuple[pd.DataFrame, np.ndarray, list[int], np.ndarray, int]:
+    """Log ``outcome`` (units x years), each unit's cohort (NaN: never treated), the cohorts whose
+    base year is observed, the units' cluster codes and the number of clusters."""
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
+    data = panel[panel[outcome] > 0]
+    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
+    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
+    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
+    clusters, labels = pd.factorize(units[cluster])
+    years = [int(v) for v in y.columns]
+    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
+    return y, cohort, cohorts, clusters, len(labels)
+
+
+def cohort_event_study(
+    panel: pd.DataFrame,
+    cohort: int,
+    *,
+    outcome: str = "emploi",
+    control: Literal["never", "not_yet"] = "never",
+    cluster: str = CLUSTER,
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The group-time ATTs of one ``cohort`` (``COLUMNS``, one row per year other than the base
+    year ``cohort - 1``), their cluster-robust covariance (same order) and the number of clusters:
+    the event study of that cohort in the design of ``callaway_santanna``."""
+    y, cohorts_of, cohorts, clusters, n_clusters = _prepare(panel, outcome, control, cluster)
+    if cohort not in cohorts:
+        raise ValueError(f"cohorte absente du panel ou sans année de base : {cohort} (cohortes : {cohorts})")
+    gt, psi, _ = _group_time(y, cohorts_of, [cohort], control)
+    cov = _cluster_se(psi, clusters, n_clusters)
+    tidy = _tidy(gt["estimate"].to_numpy(), cov, n_clusters - 1)
+    gt = pd.concat([gt[["cohort", "year", "rel_year"]], tidy, gt[["n_treated", "n_controls"]]], axis=1)[COLUMNS]
+    return gt, cov, n_clusters
+
+
 def callaway_santanna(
     panel: pd.DataFrame,
     *,
@@ -117,16 +154,8 @@ def callaway_santanna(
     """Group-time ATTs of log ``outcome`` for every cohort of ``panel`` (one row per unit x year
     with ``siren_epci, year, <outcome>, treated_cohort, departement``; balanced on the years
     used), aggregated by cohort, by event time and overall (see the module docstring)."""
-    if control not in ("never", "not_yet"):
-        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
-    data = panel[panel[outcome] > 0]
-    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
-    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
-    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
-    clusters, labels = pd.factorize(units[cluster])
-    n_clusters = len(labels)
+    y, cohort, cohorts, clusters, n_clusters = _prepare(panel, outcome, control, cluster)
     years = [int(v) for v in y.columns]
-    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
     gt, psi, used = _group_time(y, cohort, cohorts, control)
     df = n_clusters - 1
 

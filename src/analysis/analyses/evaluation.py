@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import cohortes, controle_synthetique, impact
+from analysis.analyses import cohortes, controle_synthetique, impact, tendances
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie
 from analysis.donnees import referentiel
@@ -102,6 +102,7 @@ class Estimations:
     non_pondere: impact.DidResult  # same, unweighted
     pas_encore: impact.DidResult  # cohort 2019 vs 2023 entrants, before 2023, weighted
     phase2: impact.DidResult | None  # cohort 2023, never-treated controls, weighted; None before 2023 is published
+    phase2_non_pondere: impact.DidResult | None  # same, unweighted
     placebo: pd.DataFrame  # tidy row, fake start PLACEBO_DEBUT, weighted
     placebo_non_pondere: pd.DataFrame  # same, unweighted
     regroupe: pd.DataFrame  # SUMMARY row: pooled staggered TWFE, both cohorts
@@ -122,6 +123,7 @@ def estimations(periode: str) -> Estimations:
         non_pondere=did(periode, weighted=False),
         pas_encore=did(periode, 2019, "not_yet"),
         phase2=did(periode, 2023) if estimable(periode, 2023) else None,
+        phase2_non_pondere=did(periode, 2023, weighted=False) if estimable(periode, 2023) else None,
         placebo=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=list(EPCI_COVARIATES)),
         placebo_non_pondere=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=None),
         regroupe=impact.twfe_pooled(panel),
@@ -354,3 +356,70 @@ def controles_monographies(periode: str) -> pd.DataFrame:
                      "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
                      "p_value": res.p_value})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- headline and sensitivity
+
+# The rule that chooses the headline, fixed before the numbers (methods page): the cohort-robust
+# estimator (Callaway & Sant'Anna), never-treated controls, no weights, all cohorts together.
+# Every other design is a robustness line (``LIGNES``), shown beside it.
+PRINCIPALE = "principale"
+
+
+def lignes_principales(est: Estimations) -> pd.DataFrame:
+    """The headline and its robustness lines, one row each: ligne (key of the row: ``PRINCIPALE``,
+    then twfe_pondere, twfe_non_pondere, pas_encore, cs_pas_encore, regroupe, cohorte_2019,
+    cohorte_2023, phase2 when estimable) and the ``SUMMARY`` columns."""
+    cs = est.cohortes.by_cohort.set_index("cohort")
+
+    def cohort_row(g: int) -> pd.DataFrame:
+        r = cs.loc[[g]].reset_index()
+        return impact.summary_row(r.assign(n_obs=pd.NA, n_clusters=est.cohortes.n_clusters),
+                                  f"Callaway et Sant'Anna, cohorte {g}", int(r["n_treated"].iloc[0]), int(r["n_controls"].iloc[0]))
+
+    rows = {
+        PRINCIPALE: est.cohortes.overall,
+        "twfe_pondere": est.principal.summary,
+        "twfe_non_pondere": est.non_pondere.summary,
+        "pas_encore": est.pas_encore.summary,
+        "cs_pas_encore": est.cohortes_pas_encore.overall,
+        "regroupe": est.regroupe,
+        **{f"cohorte_{g}": cohort_row(g) for g in cs.index},
+    }
+    if est.phase2 is not None:
+        rows["phase2"] = est.phase2.summary
+    return pd.concat([r.assign(ligne=k) for k, r in rows.items()], ignore_index=True)[["ligne", *impact.SUMMARY]]
+
+
+# Rambachan-Roth: the cohort whose event study is bounded (the only one with pre- and post-entry
+# years enough), and the M̄ and M at which each event year is bounded in the figure.
+COHORTE_SENSIBILITE = 2019
+M_ANNEE = {"relative_magnitude": 1.0, "smoothness": 0.0005}
+
+
+@dataclass(frozen=True)
+class SensibiliteTendances:
+    """Sensitivity of the headline design's event study (one cohort) to non-parallel trends."""
+
+    cohorte: int
+    event_study: tendances.EventStudy
+    bornes: pd.DataFrame  # tendances.BORNES, target the mean post-entry gap, each method over its grid
+    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE
+    ruptures: dict[str, float | None]  # breakdown value per method (None: above the grid)
+    lineaire: pd.DataFrame  # tendances.tendance_lineaire
+    pente: float  # slope of the pre-entry linear trend (log points a year)
+
+
+@stored
+def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> SensibiliteTendances:
+    """Rambachan-Roth bounds and the linear-trend extrapolation on the event study of ``cohorte``
+    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted)."""
+    gt, cov, g = cohortes.cohort_event_study(panel_epci(periode), cohorte)
+    es = tendances.from_cohort(gt, cov, g)
+    methods = tuple(tendances.GRILLES)
+    bornes = pd.concat([tendances.bornes(es, m) for m in methods], ignore_index=True)
+    par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in methods for k in es.post_years],
+                          ignore_index=True)
+    lineaire, pente = tendances.tendance_lineaire(es)
+    return SensibiliteTendances(cohorte, es, bornes, par_annee, {m: tendances.point_de_rupture(es, m) for m in methods},
+                                lineaire, pente)
