@@ -4,12 +4,14 @@ and figures)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import texte
-from analysis.analyses import cohortes, evaluation, impact
+from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import lignes
+from analysis.publications.methodes import REGLE_EVALUATION
 from analysis.publications.texte_evaluation import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
@@ -164,12 +166,13 @@ def texte_selection(sel: evaluation.Selection, est: evaluation.Estimations) -> s
     )
     if pre_ok and gaps:
         return text + (
-            "Aucune de ces différences n'est significative au seuil de 5 %, alors qu'un écart négatif s'ouvre à l'entrée dans "
-            f"les deux cohortes ({_ecart(by.loc[2019, 'estimate'])} pour 2019, {_ecart(by.loc[2023, 'estimate'])} pour 2023, "
-            "estimateur par cohortes). Les chiffres vont donc dans le sens d'un écart qui s'ouvre à l'entrée ; ils ne permettent "
-            "pas d'exclure que les territoires aient été retenus sur des difficultés que l'emploi annuel ne montre qu'ensuite "
-            "(annonces de fermeture, pertes de marchés), et l'étude d'événement pondérée montre que les EPCI de la phase 1 "
-            "perdaient déjà un peu de terrain sur des témoins de même taille avant 2019."
+            "Aucune de ces différences sur quatre ans n'est significative au seuil de 5 %, et un écart négatif apparaît après "
+            f"l'entrée dans les deux cohortes ({_ecart(by.loc[2019, 'estimate'])} pour 2019, {_ecart(by.loc[2023, 'estimate'])} "
+            "pour 2023, estimation par cohortes). Ces différences non significatives ne prouvent pas des tendances parallèles : "
+            "année par année, les EPCI de la phase 1 perdaient déjà un peu de terrain avant 2019, et une partie de l'écart "
+            "d'après peut prolonger cette pente (voir la sensibilité aux tendances ci-dessus). Les chiffres ne permettent pas "
+            "non plus d'exclure que les territoires aient été retenus sur des difficultés que l'emploi annuel ne montre "
+            "qu'ensuite (annonces de fermeture, pertes de marchés)."
         )
     if not pre_ok:
         return text + (
@@ -188,3 +191,169 @@ def figure_selection(sel: evaluation.Selection) -> Figure:
     return lignes(data, "year", "indice", "groupe", principale=GROUPES["phase 1"], reference=100,
                   ylabel=f"Indice (base 100 en {int(data['year'].min())})", source="URSSAF ; calculs de l'observatoire",
                   ordre=list(GROUPES.values()))
+
+
+# ----------------------------------------------------------------------------- headline and sensitivity to trends
+
+# Robustness lines of ``evaluation.lignes_principales``: label and why each differs from the headline.
+LIGNES = {
+    evaluation.PRINCIPALE: ("Principale : par cohortes, témoins jamais retenus", "—"),
+    "twfe_pondere": ("Double différence, cohorte 2019, pondérée",
+                     "cohorte 2019 seule ; référence : moyenne des années d'avant l'entrée et non 2018 seule ; témoins "
+                     "repondérés (emploi 2014, recensement, densité)"),
+    "twfe_non_pondere": ("Double différence, cohorte 2019, sans pondération",
+                         "cohorte 2019 seule ; référence : moyenne des années d'avant l'entrée et non 2018 seule"),
+    "pas_encore": ("Double différence, cohorte 2019, témoins pas encore traités (pondérée)",
+                   "témoins : EPCI entrés en 2023, sur les années 2014-2022 seulement"),
+    "cs_pas_encore": ("Par cohortes, témoins jamais ou pas encore traités",
+                      "les entrants de 2023 servent aussi de témoins avant leur entrée"),
+    "regroupe": ("Double différence, cohortes regroupées",
+                 "une seule indicatrice pour les deux cohortes : compare aussi les entrants de 2023 aux EPCI traités depuis 2019"),
+    "cohorte_2019": ("Par cohortes, cohorte 2019", "une cohorte : la principale en est la moyenne pondérée par le nombre d'EPCI"),
+    "cohorte_2023": ("Par cohortes, cohorte 2023", "une cohorte, observée un petit nombre d'années après son entrée"),
+    "phase2": ("Double différence, cohorte 2023, pondérée",
+               "cohorte 2023 seule ; référence : moyenne des années d'avant 2023 ; témoins repondérés"),
+}
+
+
+def tableau_principal(lignes_: pd.DataFrame) -> pd.DataFrame:
+    """The headline and its robustness lines (``evaluation.lignes_principales``): gap, 95 % CI, p,
+    EPCI treated / controls, départements, and why each line differs from the headline."""
+    rows = []
+    for r in lignes_.to_dict("records"):
+        label, raison = LIGNES[r["ligne"]]
+        cells = _ligne(label, r)
+        cells.pop("Années")
+        rows.append({**cells, "Départements": nombre(r["n_clusters"]), "Pourquoi elle diffère": raison})
+    return pd.DataFrame(rows)
+
+
+def _pct_abs(b: float) -> str:
+    """A log-point gap as an unsigned percentage, one decimal."""
+    return texte.pourcent(abs(impact.pct(b)))
+
+
+def texte_principal(lignes_: pd.DataFrame) -> str:
+    """The opening sentences of the evaluation: the headline by the rule and the range of the robustness lines."""
+    rows = lignes_.set_index("ligne")
+    h = rows.loc[evaluation.PRINCIPALE]
+    others = rows.drop(index=evaluation.PRINCIPALE)
+    sig = "significatif" if h["p_value"] < 0.05 else "non significatif"
+    lo, hi = others["estimate"].idxmin(), others["estimate"].idxmax()
+    return (
+        f"**Estimation principale.** Après leur entrée dans le programme, l'emploi salarié privé des {nombre(h['n_treated'])} "
+        f"EPCI traités a évolué de {_ecart(h['estimate'])} par rapport aux {nombre(h['n_controls'])} EPCI jamais retenus "
+        f"(écart estimé par cohortes ; IC à 95 % {_ic(h['ci_low'], h['ci_high'])}, {_p_egal(h['p_value'])} ; {sig} au seuil de "
+        f"5 %). Les {nombre(len(others))} lignes de robustesse vont de {_ecart(rows.loc[lo, 'estimate'])} "
+        f"({LIGNES[lo][0][0].lower() + LIGNES[lo][0][1:]}) à {_ecart(rows.loc[hi, 'estimate'])} "
+        f"({LIGNES[hi][0][0].lower() + LIGNES[hi][0][1:]}) ; le tableau suivant dit pourquoi chacune diffère."
+    )
+
+
+def texte_reconciliation(est: evaluation.Estimations) -> str:
+    """One sentence with numbers on why the phase-2 TWFE and the 2023 cohort of the headline differ:
+    the weights, then the reference (mean of the pre-entry gaps rather than the year before entry)."""
+    w, u = est.phase2, est.phase2_non_pondere
+    cs = est.cohortes.by_cohort.set_index("cohort").loc[w.cohort, "estimate"]
+    leads = u.event_study.loc[u.event_study["rel_year"] < 0, "estimate"]  # reference year included (0)
+    return (
+        f"La double différence de la cohorte {w.cohort} ({_ecart2(w.estimate['estimate'])}) est plus grande que l'estimation par "
+        f"cohortes de la même cohorte ({_ecart2(cs)}) pour deux raisons : la pondération (sans elle, la double différence donne "
+        f"{_ecart2(u.estimate['estimate'])}) et la référence : la double différence compare les années {w.cohort}-{u.years[1]} "
+        f"à la moyenne de {u.years[0]}-{w.cohort - 1}, l'estimation par cohortes à la seule année {w.cohort - 1}, et les EPCI "
+        f"de cette cohorte étaient en moyenne {'au-dessus' if leads.mean() > 0 else 'au-dessous'} de cette année-là avant leur "
+        f"entrée (écart moyen {_ecart2(leads.mean())} sur {u.years[0]}-{w.cohort - 1})."
+    )
+
+
+METHODES_FR = {"relative_magnitude": "ampleurs relatives (M̄)", "smoothness": "régularité (M)"}
+
+
+def _m(methode: str, m: float) -> str:
+    return f"M̄ = {nombre(m, 2)}" if methode == "relative_magnitude" else f"M = {nombre(100 * m, 2)} point par an²"
+
+
+def texte_tendances_paralleles(sens: evaluation.SensibiliteTendances) -> str:
+    """French paragraph: the Rambachan-Roth bounds on the mean post-entry gap of the cohort, the
+    breakdown values and the linear-trend extrapolation."""
+    b = sens.bornes
+    mean = sens.lineaire.set_index("cible").loc[tendances.MOYENNE]
+    rm1 = b[(b["methode"] == "relative_magnitude") & (b["M"] == 1.0)].iloc[0]
+    sd0 = b[(b["methode"] == "smoothness") & (b["M"] == 0.0)].iloc[0]
+    rupture_rm, rupture_sd = sens.ruptures["relative_magnitude"], sens.ruptures["smoothness"]
+    years = sens.event_study.post_years
+    g = sens.cohorte
+
+    def rupture(methode: str, value: float | None) -> str:
+        if value is None:
+            return f"au-delà de {_m(methode, tendances.GRILLES[methode][-1])}"
+        return _m(methode, value)
+
+    part = 100 * mean["tendance"] / mean["estimate"]
+    explique = f"en explique {nombre(part, 0)} %" if part > 0 else "ne l'explique pas (elle va en sens inverse)"
+    return (
+        f"Les écarts d'avant l'entrée ne sont pas nuls : une tendance qui ne serait pas la même pour les EPCI traités et leurs "
+        f"témoins pourrait expliquer tout ou partie de l'écart d'après. Pour la cohorte {g}, l'écart moyen des années "
+        f"{g + years[0]}-{g + years[-1]} est de {_ecart(mean['estimate'])}. Prolonger la droite ajustée sur les écarts de "
+        f"{g + sens.event_study.rel_year[0]}-{g - 1} (pente {nombre(100 * sens.pente, 2)} point par an) {explique} : "
+        f"corrigé de cette tendance, l'écart est de {_ecart(mean['corrige'])} (IC à 95 % "
+        f"{_ic(mean['ci_low'], mean['ci_high'])}). La méthode de Rambachan et Roth (2023) borne l'écart sans supposer les "
+        f"tendances parallèles. Si, après l'entrée, la différence de tendance ne change pas d'une année sur l'autre plus que "
+        f"la plus grande variation observée avant ({_m('relative_magnitude', 1.0)}), l'écart moyen est compris entre "
+        f"{_ecart(rm1['borne_basse'])} et {_ecart(rm1['borne_haute'])}, avec un intervalle de confiance à 95 % de "
+        f"{_ic(rm1['ci_low'], rm1['ci_high'])} ; l'intervalle inclut 0 dès {rupture('relative_magnitude', rupture_rm)} "
+        f"(valeur de rupture). Si la différence de tendance d'avant se prolonge en ligne droite ({_m('smoothness', 0.0)}), "
+        f"l'intervalle est {_ic(sd0['ci_low'], sd0['ci_high'])} ; "
+        + (f"il inclut 0 dès que sa pente peut changer de {nombre(100 * rupture_sd, 3)} point par an chaque année. "
+           if rupture_sd is not None else "il exclut 0 sur toute la grille de M. ")
+        + ("L'écart résiste donc à une violation des tendances parallèles de l'ampleur de celles observées avant l'entrée."
+           if rupture_rm is None or rupture_rm >= 1 else
+           "L'écart ne résiste donc pas à une violation des tendances parallèles de l'ampleur de celles observées avant "
+           "l'entrée : il ne peut être attribué au programme sans supposer que la tendance d'avant s'est infléchie.")
+    )
+
+
+def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
+    """Two panels: the 95 % intervals of the mean post-entry gap over the grid of M̄ (relative
+    magnitudes) beside the usual one; the gap of each year after entry, usual interval and
+    interval at ``evaluation.M_ANNEE`` for each restriction (% of employment)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publications.figures import ligne_source
+    from analysis.publications.texte_evaluation import SERIES_COULEURS
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.3]})
+    rm = sens.bornes[sens.bornes["methode"] == "relative_magnitude"]
+    for ax in (left, right):
+        ax.axhline(0, color="0.4", lw=0.8)
+    lo, hi = impact.pct(rm["ci_low"].to_numpy()), impact.pct(rm["ci_high"].to_numpy())
+    left.vlines(rm["M"], lo, hi, color=SERIES_COULEURS[0], lw=3)
+    left.set_xticks(rm["M"], [nombre(m, 2) for m in rm["M"]])
+    left.set_xlabel("M̄ (ampleurs relatives)")
+    left.set_ylabel("Écart moyen après l'entrée (%), IC à 95 %")
+    rupture = sens.ruptures["relative_magnitude"]
+    if rupture is not None:
+        left.axvline(rupture, color=SERIES_COULEURS[1], ls="--", lw=1)
+        left.annotate(f"rupture : {nombre(rupture, 2)}", (rupture, hi.max()), xytext=(4, -10), textcoords="offset points",
+                      color=SERIES_COULEURS[1], fontsize=8)
+    es = sens.event_study
+    post = ~es.pre
+    k = np.asarray(es.rel_year)[post]
+    se = np.sqrt(np.diag(es.cov))[post]
+    est = es.estimate[post]
+    series = [("Intervalle usuel", est - 1.96 * se, est + 1.96 * se)]
+    for methode, m in evaluation.M_ANNEE.items():
+        part = sens.par_annee[sens.par_annee["methode"] == methode]
+        series.append((f"{METHODES_FR[methode].split(' (')[0].capitalize()}, {_m(methode, m)}", part["ci_low"].to_numpy(),
+                       part["ci_high"].to_numpy()))
+    for i, (label, a, b) in enumerate(series):
+        x = k + (i - 1) * 0.2
+        right.vlines(x, impact.pct(a), impact.pct(b), color=SERIES_COULEURS[i], lw=2.5, label=label)
+    right.plot(k, impact.pct(est), "o", color="black", ms=4, label="Écart estimé")
+    right.set_xticks(k)
+    right.set_xlabel(f"Année relative à l'entrée de la cohorte {sens.cohorte}")
+    right.set_ylabel("Écart (%), IC à 95 %")
+    right.legend(frameon=False, fontsize=8, loc="lower left")
+    ligne_source(fig, "URSSAF ; ANCT ; calculs de l'observatoire (Rambachan et Roth, 2023, avec diff-diff)")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
