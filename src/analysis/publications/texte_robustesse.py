@@ -341,14 +341,13 @@ def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
     k = np.asarray(es.rel_year)[post]
     se = np.sqrt(np.diag(es.cov))[post]
     est = es.estimate[post]
-    series = [("Intervalle usuel", est - 1.96 * se, est + 1.96 * se)]
+    series = [("Intervalle usuel", k, est - 1.96 * se, est + 1.96 * se)]
     for methode, m in evaluation.M_ANNEE.items():
         part = sens.par_annee[sens.par_annee["methode"] == methode]
-        series.append((f"{METHODES_FR[methode].split(' (')[0].capitalize()}, {_m(methode, m)}", part["ci_low"].to_numpy(),
-                       part["ci_high"].to_numpy()))
-    for i, (label, a, b) in enumerate(series):
-        x = k + (i - 1) * 0.2
-        right.vlines(x, impact.pct(a), impact.pct(b), color=SERIES_COULEURS[i], lw=2.5, label=label)
+        series.append((f"{METHODES_FR[methode].split(' (')[0].capitalize()}, {_m(methode, m)}", part["cible"].astype(int).to_numpy(),
+                       part["ci_low"].to_numpy(), part["ci_high"].to_numpy()))
+    for i, (label, x, a, b) in enumerate(series):
+        right.vlines(x + (i - 1) * 0.2, impact.pct(a), impact.pct(b), color=SERIES_COULEURS[i], lw=2.5, label=label)
     right.plot(k, impact.pct(est), "o", color="black", ms=4, label="Écart estimé")
     right.set_xticks(k)
     right.set_xlabel(f"Année relative à l'entrée de la cohorte {sens.cohorte}")

@@ -1,0 +1,102 @@
+"""The headline of the evaluation and its robustness lines, the Rambachan-Roth paragraph and the
+reconciliation sentence state the numbers of the tables they come with (simulated panel)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.analyses import cohortes, evaluation, impact, tendances
+from analysis.publications import texte_robustesse as tr
+from test_impact import simulate
+
+COVS = ["part_industrie", "densite"]
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return simulate(effect=-0.03, effect_2023=-0.02, seed=3)
+
+
+@pytest.fixture(scope="module")
+def est(panel) -> evaluation.Estimations:
+    def did(cohort: int, control: str = "never", weighted: bool = True) -> impact.DidResult:
+        return impact.estimate_did(panel, cohort=cohort, control=control, reweight_on=COVS if weighted else None)
+
+    principal = did(2019)
+    return evaluation.Estimations(
+        principal=principal, non_pondere=did(2019, weighted=False), pas_encore=did(2019, "not_yet"),
+        phase2=did(2023), phase2_non_pondere=did(2023, weighted=False),
+        placebo=impact.placebo(panel, reweight_on=COVS), placebo_non_pondere=impact.placebo(panel, reweight_on=None),
+        regroupe=impact.twfe_pooled(panel), cohortes=cohortes.callaway_santanna(panel),
+        cohortes_pas_encore=cohortes.callaway_santanna(panel, control="not_yet"),
+        mde=impact.mde(principal.estimate["std_error"], 39),
+    )
+
+
+def _pcts(text: str) -> list[str]:
+    return re.findall(r"[-+−]?\d+,\d+\s%", text)
+
+
+def test_headline_is_the_cohort_estimator_with_never_treated_controls(est):
+    lignes = evaluation.lignes_principales(est)
+    assert list(lignes["ligne"]) == [evaluation.PRINCIPALE, "twfe_pondere", "twfe_non_pondere", "pas_encore", "cs_pas_encore",
+                                     "regroupe", "cohorte_2019", "cohorte_2023", "phase2"]
+    head = lignes.iloc[0]
+    assert head["estimate"] == pytest.approx(est.cohortes.overall.iloc[0]["estimate"])
+    truth = (100 * -0.03 + 50 * -0.02) / 150  # cohort sizes of ``simulate``: 100 and 50
+    assert head["ci_low"] < truth < head["ci_high"] and head["n_treated"] == 150
+    assert lignes.set_index("ligne").loc["cohorte_2023", "n_treated"] == 50
+    table = tr.tableau_principal(lignes)
+    assert len(table) == 9 and table["Pourquoi elle diffère"].iloc[1:].str.len().min() > 20
+    assert table.loc[0, "Écart estimé"] == tr._ecart(head["estimate"])
+    text = tr.texte_principal(lignes)
+    assert tr._ecart(head["estimate"]) in text and "effet" not in text.replace("effectif", "")
+    low = lignes["estimate"].iloc[1:].min()
+    assert f"vont de {tr._ecart(low)}" in text
+
+
+def test_reconciliation_adds_up(est):
+    text = tr.texte_reconciliation(est)
+    numbers = [float(x.replace(",", ".").replace("−", "-")[:-2]) for x in _pcts(text)]
+    twfe_w, cs, twfe_u, leads = numbers
+    assert twfe_w == pytest.approx(impact.pct(est.phase2.estimate["estimate"]), abs=0.006)
+    # unweighted TWFE on a balanced panel = cohort estimate - mean pre-entry gap (reference included)
+    assert twfe_u == pytest.approx(cs - leads, abs=0.03)
+
+
+def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
+                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
+    es = tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019))
+    lineaire, pente = tendances.tendance_lineaire(es)
+    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}  # a short grid: fast
+    bornes = pd.concat([tendances.bornes(es, m, grids[m]) for m in grids], ignore_index=True)
+    par_annee = pd.concat([tendances.bornes(es, m, (evaluation.M_ANNEE[m],), cible=k) for m in grids
+                           for k in es.post_years[:2]], ignore_index=True)
+    ruptures = {m: tendances.point_de_rupture(es, m, grille=grids[m], iterations=3) for m in grids}
+    sens = evaluation.SensibiliteTendances(2019, es, bornes, par_annee, ruptures, lineaire, pente)
+    text = tr.texte_tendances_paralleles(sens)
+    rm1 = bornes[(bornes["methode"] == "relative_magnitude") & (bornes["M"] == 1.0)].iloc[0]
+    assert f"entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
+    assert f"pente {tr.nombre(100 * pente, 2)} point par an" in text
+    if ruptures["relative_magnitude"] is not None:
+        assert f"M̄ = {tr.nombre(ruptures['relative_magnitude'], 2)} (valeur de rupture)" in text
+    mean = lineaire.set_index("cible").loc[tendances.MOYENNE]
+    assert f"en explique {tr.nombre(100 * mean['tendance'] / mean['estimate'], 0)} %" in text
+    fig = tr.figure_tendances(sens)
+    assert len(fig.axes) == 2
+
+
+def test_selection_paragraph_does_not_contradict_the_pretrend(est):
+    croissance = pd.DataFrame([
+        {"periode": p, "groupe": g, "n": 10, "mean": 0.0, "estimate": -0.004, "std_error": 0.005, "ci_low": -0.01,
+         "ci_high": 0.006, "p_value": 0.5}
+        for p, g in (("2014-2018", "phase 1"), ("2014-2018", "phase 2 seule"), ("2018-2022", "phase 2 seule"))
+    ])
+    text = tr.texte_selection(evaluation.Selection(croissance, pd.DataFrame()), est)
+    assert "s'ouvre à l'entrée" not in text and "perdaient déjà" in text
+    assert "ne prouvent pas des tendances parallèles" in text
