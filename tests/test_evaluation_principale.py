@@ -100,3 +100,22 @@ def test_selection_paragraph_does_not_contradict_the_pretrend(est):
     text = tr.texte_selection(evaluation.Selection(croissance, pd.DataFrame()), est)
     assert "s'ouvre à l'entrée" not in text and "perdaient déjà" in text
     assert "ne prouvent pas des tendances parallèles" in text
+
+
+def test_no_regional_estimate_below_thirty_departements():
+    def row(dimension, modalite, estimate, n_clusters, p=0.01):
+        return {"dimension": dimension, "modalite": modalite, "design": "d", "estimate": estimate, "std_error": 0.01,
+                "ci_low": estimate - 0.02, "ci_high": estimate + 0.02, "p_value": p, "n_treated": 50, "n_controls": 60,
+                "n_obs": 1000, "n_clusters": n_clusters}
+
+    sens = pd.DataFrame([
+        row("principale", "", -0.02, 92), row("couverture", "80", -0.021, 92), row("couverture", "100", -0.022, 90),
+        row("annees", "2020-2021", -0.018, 92), row("ponderation", "non pondérée", -0.017, 92),
+        row("profil", "A", -0.01, 92), row("profil", "B", -0.03, 92),
+        row("region", "Bretagne", np.nan, 4), row("region", "Grand Est", np.nan, 10), row("region", "Occitanie", np.nan, 13),
+    ])
+    text = tr.texte_sensibilite(sens, 0.017)
+    assert "3 régions sur 3 comptent de 4 à 13 départements" in text and "aucun écart n'y est publié" in text
+    table = tr.tableau_sensibilite(sens)
+    assert list(table.loc[table["Variante"] == "Région", "Départements"]) == ["4", "10", "13"]
+    assert (table.loc[table["Variante"] == "Région", "Écart estimé"] == "non estimé").all()

@@ -133,8 +133,11 @@ def estimations(periode: str) -> Estimations:
     )
 
 
-# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate.
+# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate, and of
+# départements (clusters): below about 30 clusters, clustered standard errors understate the
+# uncertainty (Cameron, Gelbach & Miller 2008), and no estimate is published.
 MIN_EPCI_SOUS_GROUPE = 10
+MIN_DEPARTEMENTS = 30
 
 
 @stored
@@ -143,16 +146,18 @@ def sensibilite(periode: str) -> pd.DataFrame:
     dimension (principale, couverture, annees, ponderation, profil, region), modalite (threshold,
     profile name, région name...) and the ``SUMMARY`` columns. Subgroups keep every control
     (profile) or the controls of the same région (région); subgroups with fewer than
-    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, or whose controls cannot be balanced, are
-    not estimated (estimate NaN)."""
+    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, spread over fewer than ``MIN_DEPARTEMENTS``
+    départements (every région), or whose controls cannot be balanced, are not estimated
+    (estimate NaN; n_clusters gives the départements)."""
     panel = panel_epci(periode)
     covs = list(EPCI_COVARIATES)
 
     def row(dimension: str, modalite: str, data: pd.DataFrame) -> pd.DataFrame:
         units = data.drop_duplicates(impact.UNIT)[impact.COHORT]
         n_t, n_c = int(units.eq(2019).sum()), int(units.isna().sum())
-        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c}])
-        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE:
+        n_dep = int(data[impact.CLUSTER].nunique())
+        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c, "n_clusters": n_dep}])
+        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE or n_dep < MIN_DEPARTEMENTS:
             return missing.assign(dimension=dimension, modalite=modalite)
         try:
             res = impact.estimate_did(data, reweight_on=covs, event_study=False)

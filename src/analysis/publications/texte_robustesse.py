@@ -89,7 +89,8 @@ def tableau_sensibilite(sens: pd.DataFrame) -> pd.DataFrame:
     for the subgroups too small or impossible to balance)."""
     def cells(r: pd.Series) -> dict:
         if pd.isna(r["estimate"]):
-            return {"Écart estimé": "non estimé", "IC à 95 % (%)": "–", "p": "–", "Départements": "–"}
+            return {"Écart estimé": "non estimé", "IC à 95 % (%)": "–", "p": "–",
+                    "Départements": "–" if pd.isna(r["n_clusters"]) else nombre(r["n_clusters"])}
         return {"Écart estimé": _ecart(r["estimate"]), "IC à 95 % (%)": _ic(r["ci_low"], r["ci_high"]), "p": _p(r["p_value"]),
                 "Départements": nombre(r["n_clusters"])}
 
@@ -111,6 +112,21 @@ def _etendue(part: pd.DataFrame) -> str:
             f"au seuil de 5 % dans {nombre(n_sig)} cas sur {nombre(len(est))}{non_estime}")
 
 
+def _texte_regions(regions: pd.DataFrame) -> str:
+    """The sentence on the estimates by région: none is published below ``evaluation.MIN_DEPARTEMENTS``
+    départements."""
+    few = regions["n_clusters"] < evaluation.MIN_DEPARTEMENTS
+    text = (f"Par région, avec les seuls témoins de la région, {texte.pluriel(int(few.sum()), 'région')} sur "
+            f"{nombre(len(regions))} {'compte' if few.sum() == 1 else 'comptent'} de {nombre(regions.loc[few, 'n_clusters'].min())} "
+            f"à {nombre(regions.loc[few, 'n_clusters'].max())} départements, moins que les {nombre(evaluation.MIN_DEPARTEMENTS)} "
+            "grappes au-dessous desquelles les écarts-types groupés sous-estiment l'incertitude : aucun écart n'y est publié."
+            if few.any() else "Par région, avec les seuls témoins de la région,")
+    rest = regions.loc[~few]
+    if rest["estimate"].notna().any():
+        text += (" Dans les autres, " if few.any() else " ") + f"l'écart va {_etendue(rest)}."
+    return text
+
+
 def texte_sensibilite(sens: pd.DataFrame, mde: float) -> str:
     """One French sentence per dimension of the sensitivity table, and the minimal detectable effect."""
     d = {k: g for k, g in sens.groupby("dimension")}
@@ -124,9 +140,7 @@ def texte_sensibilite(sens: pd.DataFrame, mde: float) -> str:
         f"({_p_egal(d['annees'].iloc[0]['p_value'])}).",
         f"Sans pondération, il est de {_ecart(d['ponderation'].iloc[0]['estimate'])} ({_p_egal(d['ponderation'].iloc[0]['p_value'])}).",
         f"Selon le profil du territoire dans la typologie de la phase 1 (tous les témoins gardés), l'écart va {_etendue(d['profil'])}.",
-        f"Par région, avec les seuls témoins de la région, il va {_etendue(d['region'])} ; ces estimations reposent sur "
-        f"{nombre(d['region']['n_clusters'].min())} à {nombre(d['region']['n_clusters'].max())} départements et leurs intervalles "
-        "sont larges.",
+        _texte_regions(d["region"]),
         f"Avec la précision de la comparaison principale, l'écart minimal détectable à 80 % de puissance (test bilatéral à 5 %) "
         f"est de {texte.pourcent(impact.pct(mde))} en valeur absolue : un effet réel plus petit aurait moins de quatre chances sur "
         "cinq d'être détecté.",
