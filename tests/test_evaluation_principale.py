@@ -119,3 +119,50 @@ def test_no_regional_estimate_below_thirty_departements():
     table = tr.tableau_sensibilite(sens)
     assert list(table.loc[table["Variante"] == "Région", "Départements"]) == ["4", "10", "13"]
     assert (table.loc[table["Variante"] == "Région", "Écart estimé"] == "non estimé").all()
+
+
+def test_border_controls_and_spillover_group_remove_a_displacement():
+    """The programme moves jobs: treated +2 %, their never-treated neighbours -2 % from 2019. With
+    the neighbours among the controls the gap is inflated; without them it is the truth, and the
+    neighbours' own gap against distant controls is the displacement."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from analysis.analyses import voisinage
+
+    panel = simulate(effect=0.02, seed=5)
+    panel = panel[panel["treated_cohort"].ne(2023).fillna(True)]
+    units = panel.drop_duplicates("siren_epci").sort_values("treated_cohort", na_position="last").reset_index(drop=True)
+    # units on a 50-column grid: the 100 treated units fill rows 0-1, their 50 neighbours row 2, 100 distant units rows 3-4
+    contours = gpd.GeoDataFrame({"siren_epci": units["siren_epci"]},
+                                geometry=[box(i % 50, i // 50, i % 50 + 1, i // 50 + 1) for i in range(len(units))])
+    cohorts = units.set_index("siren_epci")["treated_cohort"]
+    near = voisinage.voisins(contours, cohorts)
+    assert len(near) == 50 and set(near.unique()) == {2019}
+    assert not cohorts.reindex(near.index).notna().any()  # only never-treated units
+    moved = panel["siren_epci"].isin(near.index).to_numpy() & (panel["year"] >= 2019).to_numpy()
+    panel = panel.assign(emploi=panel["emploi"] * np.exp(-0.02 * moved))
+    naive = cohortes.callaway_santanna(panel).overall.iloc[0]
+    clean = cohortes.callaway_santanna(voisinage.sans_unites(panel, near.index)).overall.iloc[0]
+    spill = cohortes.callaway_santanna(voisinage.groupe_voisins(panel, near)).overall.iloc[0]
+    assert naive["estimate"] > 0.025  # the displacement counted twice (about 0.029)
+    assert clean["ci_low"] < 0.02 < clean["ci_high"] and abs(clean["estimate"] - 0.02) < 0.004
+    assert spill["ci_low"] < -0.02 < spill["ci_high"] and spill["n_treated"] == len(near)
+
+
+def test_context_lines_are_stated_and_the_spillover_line_is_not_a_robustness_line(est):
+    base = evaluation.lignes_principales(est)
+
+    def line(key: str, estimate: float, n_treated: int, n_controls: int, p: float) -> dict:
+        return {**base.iloc[0].to_dict(), "ligne": key, "estimate": estimate, "ci_low": estimate - 0.01,
+                "ci_high": estimate + 0.01, "p_value": p, "n_treated": n_treated, "n_controls": n_controls}
+
+    head = base.iloc[0]
+    lignes = pd.concat([base, pd.DataFrame([line("sans_acv", -0.02, 140, 140, 0.01), line("sans_voisins", -0.03, 150, 40, 0.02),
+                                            line("voisins", -0.25, 110, 40, 0.5)])], ignore_index=True)
+    text = tr.texte_contexte(lignes)
+    assert f"Sans les {int(head['n_treated'] + head['n_controls'] - 280)} EPCI qui comptent une ville" in text
+    assert "110 des 150 EPCI jamais retenus" in text and "il ne reste que 40 témoins" in text
+    assert "ne montrent pas de déplacement" in text  # p = 0.5
+    assert tr._ecart(-0.25) not in tr.texte_principal(lignes)  # another question: not in the range of the robustness lines
+    assert len(tr.tableau_principal(lignes)) == 12

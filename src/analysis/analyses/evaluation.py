@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import cohortes, controle_synthetique, impact, tendances
+from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
-from analysis.donnees.loaders import economie, geo
+from analysis.donnees.loaders import economie, geo, programmes
 from analysis.indicateurs.industrie import profil_units
 
 # EPCI panel: unit-level pre-programme covariates balanced by the weights, besides the 2014
@@ -428,3 +428,37 @@ def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> S
     lineaire, pente = tendances.tendance_lineaire(es)
     return SensibiliteTendances(cohorte, es, bornes, par_annee, {m: tendances.point_de_rupture(es, m) for m in methods},
                                 lineaire, pente)
+
+
+def epci_acv() -> set[str]:
+    """EPCI holding a town of the original Action cœur de ville list (October 2018, chosen with the
+    first territoires d'industrie), in the COG of the panel."""
+    towns = programmes.acv_2018()["insee_com"]
+    communes = referentiel.communes(config.DEFAULT_COG_YEAR)
+    return set(communes.loc[communes["insee_com"].isin(towns), "siren_epci"].dropna())
+
+
+@stored
+def epci_voisins(periode: str) -> pd.Series:
+    """Never-treated EPCI of the panel sharing a border with a treated one (EPCI outlines 2025),
+    with the earliest entry year of their treated neighbours (``voisinage.voisins``)."""
+    cohorts = panel_epci(periode).drop_duplicates(impact.UNIT).set_index(impact.UNIT)[impact.COHORT]
+    return voisinage.voisins(geo.contours_epci_metro(), cohorts)
+
+
+@stored
+def lignes_contexte(periode: str) -> pd.DataFrame:
+    """The headline design (Callaway & Sant'Anna, never-treated controls) on samples that set apart
+    co-located programmes and spillovers, one row each (columns of ``lignes_principales``):
+    sans_acv (EPCI holding an Action cœur de ville town left out, treated and controls),
+    sans_voisins (never-treated EPCI bordering a treated one left out of the controls), voisins
+    (those bordering EPCI as their own group, from their neighbours' entry, against the others)."""
+    panel = panel_epci(periode)
+    near = epci_voisins(periode)
+    samples = {
+        "sans_acv": voisinage.sans_unites(panel, epci_acv()),
+        "sans_voisins": voisinage.sans_unites(panel, near.index),
+        "voisins": voisinage.groupe_voisins(panel, near),
+    }
+    return pd.concat([cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()],
+                     ignore_index=True)[["ligne", *impact.SUMMARY]]

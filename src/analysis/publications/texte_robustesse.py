@@ -227,7 +227,16 @@ LIGNES = {
     "cohorte_2023": ("Par cohortes, cohorte 2023", "une cohorte, observée un petit nombre d'années après son entrée"),
     "phase2": ("Double différence, cohorte 2023, pondérée",
                "cohorte 2023 seule ; référence : moyenne des années d'avant 2023 ; témoins repondérés"),
+    "sans_acv": ("Par cohortes, sans les EPCI Action cœur de ville",
+                 "EPCI qui comptent une ville Action cœur de ville (liste de 2018) écartés, traités comme témoins"),
+    "sans_voisins": ("Par cohortes, sans les témoins voisins",
+                     "témoins : les seuls EPCI jamais retenus sans frontière commune avec un EPCI traité"),
+    "voisins": ("Voisins des EPCI traités contre EPCI éloignés",
+                "autre question : écart des EPCI jamais retenus voisins d'un EPCI traité, depuis l'entrée de leurs voisins, "
+                "contre les EPCI jamais retenus éloignés (un déplacement d'emplois vers les traités le rendrait négatif)"),
 }
+# Lines that estimate another quantity than the headline (left out of the range of the robustness lines).
+AUTRES_QUESTIONS = ("voisins",)
 
 
 def tableau_principal(lignes_: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +260,7 @@ def texte_principal(lignes_: pd.DataFrame) -> str:
     """The opening sentences of the evaluation: the headline by the rule and the range of the robustness lines."""
     rows = lignes_.set_index("ligne")
     h = rows.loc[evaluation.PRINCIPALE]
-    others = rows.drop(index=evaluation.PRINCIPALE)
+    others = rows.drop(index=[evaluation.PRINCIPALE, *(k for k in AUTRES_QUESTIONS if k in rows.index)])
     sig = "significatif" if h["p_value"] < 0.05 else "non significatif"
     lo, hi = others["estimate"].idxmin(), others["estimate"].idxmax()
     return (
@@ -261,6 +270,29 @@ def texte_principal(lignes_: pd.DataFrame) -> str:
         f"5 %). Les {nombre(len(others))} lignes de robustesse vont de {_ecart(rows.loc[lo, 'estimate'])} "
         f"({LIGNES[lo][0][0].lower() + LIGNES[lo][0][1:]}) à {_ecart(rows.loc[hi, 'estimate'])} "
         f"({LIGNES[hi][0][0].lower() + LIGNES[hi][0][1:]}) ; le tableau suivant dit pourquoi chacune diffère."
+    )
+
+
+def texte_contexte(lignes_: pd.DataFrame) -> str:
+    """French sentences on the lines that set apart Action cœur de ville and the neighbours of the
+    treated EPCI (``evaluation.lignes_contexte``), against the headline."""
+    rows = lignes_.set_index("ligne")
+    h, acv, sv, v = (rows.loc[k] for k in (evaluation.PRINCIPALE, "sans_acv", "sans_voisins", "voisins"))
+    n_acv = int(h["n_treated"] + h["n_controls"] - acv["n_treated"] - acv["n_controls"])
+    n_v = int(v["n_treated"])
+    sig = "significatif" if v["p_value"] < 0.05 else "non significatif au seuil de 5 %"
+    return (
+        f"Sans les {nombre(n_acv)} EPCI qui comptent une ville Action cœur de ville, programme lancé en même temps, l'écart "
+        f"est de {_ecart(acv['estimate'])} (IC à 95 % {_ic(acv['ci_low'], acv['ci_high'])}), contre {_ecart(h['estimate'])} "
+        f"pour l'estimation principale. {nombre(n_v)} des {nombre(h['n_controls'])} EPCI jamais retenus ont une frontière "
+        f"commune avec un EPCI traité : si le programme déplaçait des emplois de part et d'autre de ces frontières, ces témoins "
+        f"perdraient ce que les traités gagnent. Sans eux, il ne reste que {nombre(sv['n_controls'])} témoins et l'écart est de "
+        f"{_ecart(sv['estimate'])} (IC à 95 % {_ic(sv['ci_low'], sv['ci_high'])}). Comparés aux EPCI éloignés depuis l'entrée "
+        f"de leurs voisins, les EPCI voisins ont un écart de {_ecart(v['estimate'])} (IC à 95 % {_ic(v['ci_low'], v['ci_high'])}, "
+        f"{sig}) : "
+        + ("les chiffres ne montrent pas de déplacement d'emplois mesurable vers les EPCI traités."
+           if v["p_value"] >= 0.05 or v["estimate"] > 0 else
+           "un déplacement d'emplois vers les EPCI traités ne peut être exclu, et l'écart principal le compterait deux fois.")
     )
 
 
