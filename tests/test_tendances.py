@@ -93,3 +93,13 @@ def test_cohort_event_study_matches_callaway_santanna():
     full = full[full["cohort"] == 2019].reset_index(drop=True)
     pd.testing.assert_frame_equal(gt, full[gt.columns], check_dtype=False)
     assert np.sqrt(np.diag(cov)) == pytest.approx(gt["std_error"].to_numpy())
+
+
+def test_callaway_santanna_agrees_with_diff_diff():
+    table = cohortes.verification(simulate(effect=-0.03, effect_2023=-0.02)).set_index("cible")
+    assert table["ecart"].max() < 1e-9  # same point estimates, cell by cell
+    assert table.loc["cohorte 2019", "projet"] == pytest.approx(-0.03, abs=0.006)
+    ratio = table["se_projet"] / table["se_diff_diff"]
+    assert ratio.dropna().between(0.9, 1.1).all()  # clustered standard errors within 10 %
+    not_yet = cohortes.verification(simulate(effect=-0.03, effect_2023=-0.02), control="not_yet")
+    assert not_yet["ecart"].max() < 1e-9

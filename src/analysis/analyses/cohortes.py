@@ -202,3 +202,39 @@ def _wald(b: np.ndarray, cov: np.ndarray, df: int) -> WaldTest:
     k = len(b)
     stat = float(b @ np.linalg.pinv(cov) @ b) / k
     return WaldTest(stat, k, float(df), float(f.sf(stat, k, df)))
+
+
+VERIFICATION = ["cible", "projet", "diff_diff", "ecart", "se_projet", "se_diff_diff"]
+
+
+def verification(panel: pd.DataFrame, *, outcome: str = "emploi", control: Literal["never", "not_yet"] = "never",
+                 cluster: str = CLUSTER) -> pd.DataFrame:
+    """``callaway_santanna`` beside the maintained implementation of ``diff-diff``
+    (``CallawaySantAnna``, outcome regression without covariates, universal base period,
+    clustered by ``cluster``): one row per cohort, the overall estimate (cohort effects weighted
+    by cohort size, from diff-diff's cohort effects) and the largest gap over the group-time ATTs
+    (``VERIFICATION`` columns: cible, the two estimates, their absolute gap, the two standard
+    errors; log points)."""
+    from diff_diff import CallawaySantAnna
+
+    ours = callaway_santanna(panel, outcome=outcome, control=control, cluster=cluster)
+    data = panel[panel[outcome] > 0]
+    data = data.assign(_log_y=np.log(data[outcome]), _first=data[COHORT].fillna(0).astype("int64"))
+    group = {"never": "never_treated", "not_yet": "not_yet_treated"}[control]
+    theirs = CallawaySantAnna(control_group=group, estimation_method="reg", base_period="universal", cluster=cluster,
+                              cband=False).fit(data, "_log_y", UNIT, TIME, "_first")
+    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()}
+    gt = ours.group_time.assign(diff_diff=[cells[(g, t)]["effect"] for g, t in zip(ours.group_time["cohort"], ours.group_time["year"])])
+    by = theirs.aggregate("group").to_dataframe().assign(cohort=lambda d: d["label"].astype(int)).set_index("cohort")
+    own = ours.by_cohort.set_index("cohort")
+    rows = [{"cible": f"cohorte {g}", "projet": own.loc[g, "estimate"], "diff_diff": by.loc[g, "att"],
+             "se_projet": own.loc[g, "std_error"], "se_diff_diff": by.loc[g, "se"]} for g in own.index]
+    size = own["n_treated"].astype("float64")
+    rows.append({"cible": "ensemble", "projet": ours.overall["estimate"].iloc[0],
+                 "diff_diff": float((by.loc[own.index, "att"] * size).sum() / size.sum()),
+                 "se_projet": ours.overall["std_error"].iloc[0], "se_diff_diff": np.nan})
+    worst = (gt["estimate"] - gt["diff_diff"]).abs().idxmax()
+    rows.append({"cible": "ATT(g, t) : plus grand écart", "projet": gt.loc[worst, "estimate"], "diff_diff": gt.loc[worst, "diff_diff"],
+                 "se_projet": gt.loc[worst, "std_error"], "se_diff_diff": cells[(int(gt.loc[worst, "cohort"]), int(gt.loc[worst, "year"]))]["se"]})
+    out = pd.DataFrame(rows)
+    return out.assign(ecart=(out["projet"] - out["diff_diff"]).abs())[VERIFICATION]

@@ -108,7 +108,7 @@ class Estimations:
     regroupe: pd.DataFrame  # SUMMARY row: pooled staggered TWFE, both cohorts
     cohortes: cohortes.CohortResult  # Callaway & Sant'Anna, never-treated controls
     cohortes_pas_encore: cohortes.CohortResult  # same, never- and not-yet-treated controls
-    mde: float  # minimal detectable effect of the main design at 80 % power (log points)
+    mde: float  # minimal detectable effect of the headline (cohorts, never-treated controls) at 80 % power (log points)
 
 
 @stored
@@ -117,7 +117,8 @@ def estimations(periode: str) -> Estimations:
     employment of 2019 is published: ``estimable``)."""
     panel = panel_epci(periode)
     principal = did(periode)
-    row = principal.estimate
+    cs = cohortes.callaway_santanna(panel, control="never")
+    headline = cs.overall.iloc[0]
     return Estimations(
         principal=principal,
         non_pondere=did(periode, weighted=False),
@@ -127,9 +128,9 @@ def estimations(periode: str) -> Estimations:
         placebo=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=list(EPCI_COVARIATES)),
         placebo_non_pondere=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=None),
         regroupe=impact.twfe_pooled(panel),
-        cohortes=cohortes.callaway_santanna(panel, control="never"),
+        cohortes=cs,
         cohortes_pas_encore=cohortes.callaway_santanna(panel, control="not_yet"),
-        mde=impact.mde(row["std_error"], int(row["n_clusters"]) - 1),
+        mde=impact.mde(headline["std_error"], int(headline["n_clusters"]) - 1),
     )
 
 

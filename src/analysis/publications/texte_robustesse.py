@@ -70,13 +70,13 @@ def figure_cohortes(cs: cohortes.CohortResult) -> Figure:
     return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)")
 
 
-DIMENSIONS = {"principale": "Principale", "couverture": "Seuil de couverture", "annees": "Années",
+DIMENSIONS = {"principale": "Référence du tableau", "couverture": "Seuil de couverture", "annees": "Années",
               "ponderation": "Pondération", "profil": "Profil (phase 1)", "region": "Région"}
 
 
 def _modalite(r: pd.Series) -> str:
     if r["dimension"] == "principale":
-        return "seuil 50 %, 2014 à la dernière année, pondérée"
+        return "double différence de la cohorte 2019, seuil 50 %, 2014 à la dernière année, pondérée"
     if r["dimension"] == "couverture":
         return f"{r['modalite']} % de la population au moins"
     if r["dimension"] == "annees":
@@ -141,7 +141,7 @@ def texte_sensibilite(sens: pd.DataFrame, mde: float) -> str:
         f"Sans pondération, il est de {_ecart(d['ponderation'].iloc[0]['estimate'])} ({_p_egal(d['ponderation'].iloc[0]['p_value'])}).",
         f"Selon le profil du territoire dans la typologie de la phase 1 (tous les témoins gardés), l'écart va {_etendue(d['profil'])}.",
         _texte_regions(d["region"]),
-        f"Avec la précision de la comparaison principale, l'écart minimal détectable à 80 % de puissance (test bilatéral à 5 %) "
+        f"Avec la précision de l'estimation principale (par cohortes), l'écart minimal détectable à 80 % de puissance (test bilatéral à 5 %) "
         f"est de {texte.pourcent(impact.pct(mde))} en valeur absolue : un effet réel plus petit aurait moins de quatre chances sur "
         "cinq d'être détecté.",
     ]
