@@ -463,3 +463,10 @@ def lignes_contexte(periode: str) -> pd.DataFrame:
     }
     return pd.concat([cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()],
                      ignore_index=True)[["ligne", *impact.SUMMARY]]
+
+
+@stored
+def verification_cohortes(periode: str) -> pd.DataFrame:
+    """The headline estimator of the project beside the maintained implementation of diff-diff on
+    the period's panel (``cohortes.verification``)."""
+    return cohortes.verification(panel_epci(periode))

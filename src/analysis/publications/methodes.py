@@ -34,7 +34,9 @@ REGLE_EVALUATION = (
     "l'étude d'événement de la cohorte 2019 dans ce même dispositif : bornes de l'écart moyen d'après l'entrée et de chaque "
     "année sous les restrictions d'ampleurs relatives (M̄) et de régularité (M), valeur de rupture (le plus petit M̄ ou M "
     "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff ; et, plus simple, le prolongement de la "
-    "droite ajustée sur les écarts d'avant l'entrée."
+    "droite ajustée sur les écarts d'avant l'entrée. L'estimateur par cohortes du projet est recalculé à chaque période "
+    "avec l'implémentation maintenue de diff-diff (CallawaySantAnna) sur le même panel : la synthèse affiche l'écart "
+    "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
 )
 
 PAGE = "methodes/methodes.html"  # the page in the site, from the site's root

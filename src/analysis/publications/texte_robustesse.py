@@ -296,6 +296,19 @@ def texte_contexte(lignes_: pd.DataFrame) -> str:
     )
 
 
+def texte_verification(table: pd.DataFrame) -> str:
+    """One French sentence: the project's Callaway & Sant'Anna beside diff-diff's (``cohortes.verification``)."""
+    t = table.set_index("cible")
+    se = t["se_projet"] / t["se_diff_diff"]
+    accord = "les mêmes estimations" if t["ecart"].max() < 1e-6 else f"des estimations qui diffèrent au plus de {nombre(100 * t['ecart'].max(), 3)} point"
+    return (
+        "Recalculée avec le paquet maintenu diff-diff (CallawaySantAnna, sans covariables, même année de référence, écarts-types "
+        f"groupés par département), l'estimation par cohortes donne {accord} (écart maximal sur les ATT(g, t) : "
+        f"{nombre(100 * t['ecart'].max(), 6)} point ; ensemble : {_ecart2(t.loc['ensemble', 'diff_diff'])}) et des écarts-types qui "
+        f"diffèrent au plus de {nombre(100 * (se.dropna() - 1).abs().max(), 1)} %."
+    )
+
+
 def texte_reconciliation(est: evaluation.Estimations) -> str:
     """One sentence with numbers on why the phase-2 TWFE and the 2023 cohort of the headline differ:
     the weights, then the reference (mean of the pre-entry gaps rather than the year before entry)."""
