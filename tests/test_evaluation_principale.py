@@ -166,3 +166,26 @@ def test_context_lines_are_stated_and_the_spillover_line_is_not_a_robustness_lin
     assert "ne montrent pas de déplacement" in text  # p = 0.5
     assert tr._ecart(-0.25) not in tr.texte_principal(lignes)  # another question: not in the range of the robustness lines
     assert len(tr.tableau_principal(lignes)) == 12
+
+
+def test_exposure_paragraph_states_the_share_of_the_2021_gap_it_explains(est, panel):
+    base = evaluation.lignes_principales(est)
+    brut = est.cohortes
+    ajuste = cohortes.callaway_santanna(panel, covariates=["part_industrie"])
+    rows = [ajuste.overall.assign(ligne="exposition"), brut.overall.assign(ligne="exposition_haute", estimate=-0.05),
+            brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
+    lignes = pd.concat([base, *[r[["ligne", *impact.SUMMARY]] for r in rows]], ignore_index=True)
+    text = tr.texte_exposition(lignes, brut, ajuste)
+    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0] for k, r in (("b", brut), ("a", ajuste))}
+    assert f"passe de {tr._ecart2(cell['b'])} à {tr._ecart2(cell['a'])}" in text
+    assert f"en explique {tr.nombre(100 * (cell['b'] - cell['a']) / cell['b'], 0)} %" in text
+    assert f"l'écart est de {tr._ecart(ajuste.overall['estimate'].iloc[0])}" in text
+    assert "se concentre là où l'exposition" in text  # -5 % for the most industrial half, -1 % for the other
+
+
+def test_verification_sentence():
+    table = cohortes.verification(simulate(effect=-0.03, effect_2023=-0.02))
+    text = tr.texte_verification(table)
+    assert "donne les mêmes estimations" in text and "diffèrent au plus de" in text
+    off = table.assign(ecart=table["ecart"] + 1e-4)
+    assert "le calcul du projet est à revoir" in tr.texte_verification(off)

@@ -447,22 +447,49 @@ def epci_voisins(periode: str) -> pd.Series:
     return voisinage.voisins(geo.contours_epci_metro(), cohorts)
 
 
+# Sector exposure: the census sector structure before entry (share of agriculture and industry in
+# employment, 2011 and 2016); parallel trends conditional on it remove a sector shock that scales
+# with the industrial share (the national sector series by year that a shift-share prediction
+# needs are not read by the project).
+EXPOSITION = ("part_agri_industrie_2011", "part_agri_industrie_2016")
+
+
+@stored
+def exposition_sectorielle(periode: str) -> cohortes.CohortResult:
+    """The headline design with parallel trends conditional on the sector structure ``EXPOSITION``."""
+    return cohortes.callaway_santanna(panel_epci(periode), covariates=list(EXPOSITION))
+
+
+def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The treated EPCI above (``exposition_haute``) and at or below (``exposition_basse``) the treated
+    EPCI's median 2016 agriculture + industry share, each with every never-treated EPCI."""
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    share, treated = units[EXPOSITION[-1]], units[impact.COHORT].notna()
+    high = share > share[treated].median()
+    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | ~high}
+    return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
+
+
 @stored
 def lignes_contexte(periode: str) -> pd.DataFrame:
-    """The headline design (Callaway & Sant'Anna, never-treated controls) on samples that set apart
-    co-located programmes and spillovers, one row each (columns of ``lignes_principales``):
-    sans_acv (EPCI holding an Action cœur de ville town left out, treated and controls),
-    sans_voisins (never-treated EPCI bordering a treated one left out of the controls), voisins
-    (those bordering EPCI as their own group, from their neighbours' entry, against the others)."""
+    """The headline design (Callaway & Sant'Anna, never-treated controls) with a control or a split
+    for sector exposure, co-located programmes and spillovers, one row each (columns of
+    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_haute /
+    exposition_basse (treated EPCI above / at or below the median share), sans_acv (EPCI holding an
+    Action cœur de ville town left out, treated and controls), sans_voisins (never-treated EPCI
+    bordering a treated one left out of the controls), voisins (those bordering EPCI as their own
+    group, from their neighbours' entry, against the others)."""
     panel = panel_epci(periode)
     near = epci_voisins(periode)
     samples = {
+        **_exposition_split(panel),
         "sans_acv": voisinage.sans_unites(panel, epci_acv()),
         "sans_voisins": voisinage.sans_unites(panel, near.index),
         "voisins": voisinage.groupe_voisins(panel, near),
     }
-    return pd.concat([cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()],
-                     ignore_index=True)[["ligne", *impact.SUMMARY]]
+    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition")]
+    rows += [cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()]
+    return pd.concat(rows, ignore_index=True)[["ligne", *impact.SUMMARY]]
 
 
 @stored

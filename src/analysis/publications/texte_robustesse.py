@@ -227,6 +227,13 @@ LIGNES = {
     "cohorte_2023": ("Par cohortes, cohorte 2023", "une cohorte, observée un petit nombre d'années après son entrée"),
     "phase2": ("Double différence, cohorte 2023, pondérée",
                "cohorte 2023 seule ; référence : moyenne des années d'avant 2023 ; témoins repondérés"),
+    "exposition": ("Par cohortes, à structure sectorielle égale",
+                   "tendances parallèles à part de l'agriculture et de l'industrie égale (recensements 2011 et 2016) : "
+                   "retire un choc qui frappe l'emploi en proportion de cette part"),
+    "exposition_haute": ("Par cohortes, EPCI traités les plus industriels",
+                         "EPCI traités au-dessus de la médiane des traités pour la part de l'agriculture et de l'industrie en 2016"),
+    "exposition_basse": ("Par cohortes, EPCI traités les moins industriels",
+                         "EPCI traités à la médiane des traités ou au-dessous pour la part de l'agriculture et de l'industrie en 2016"),
     "sans_acv": ("Par cohortes, sans les EPCI Action cœur de ville",
                  "EPCI qui comptent une ville Action cœur de ville (liste de 2018) écartés, traités comme témoins"),
     "sans_voisins": ("Par cohortes, sans les témoins voisins",
@@ -236,7 +243,7 @@ LIGNES = {
                 "contre les EPCI jamais retenus éloignés (un déplacement d'emplois vers les traités le rendrait négatif)"),
 }
 # Lines that estimate another quantity than the headline (left out of the range of the robustness lines).
-AUTRES_QUESTIONS = ("voisins",)
+AUTRES_QUESTIONS = ("voisins", "exposition_haute", "exposition_basse")
 
 
 def tableau_principal(lignes_: pd.DataFrame) -> pd.DataFrame:
@@ -290,9 +297,37 @@ def texte_contexte(lignes_: pd.DataFrame) -> str:
         f"{_ecart(sv['estimate'])} (IC à 95 % {_ic(sv['ci_low'], sv['ci_high'])}). Comparés aux EPCI éloignés depuis l'entrée "
         f"de leurs voisins, les EPCI voisins ont un écart de {_ecart(v['estimate'])} (IC à 95 % {_ic(v['ci_low'], v['ci_high'])}, "
         f"{sig}) : "
-        + ("les chiffres ne montrent pas de déplacement d'emplois mesurable vers les EPCI traités."
+        + (("les chiffres ne montrent pas de déplacement d'emplois mesurable"
+            + (", mais l'intervalle est trop large pour exclure un déplacement de l'ampleur de l'écart principal."
+               if v["ci_low"] <= -abs(h["estimate"]) or v["ci_high"] >= abs(h["estimate"]) else "."))
            if v["p_value"] >= 0.05 or v["estimate"] > 0 else
            "un déplacement d'emplois vers les EPCI traités ne peut être exclu, et l'écart principal le compterait deux fois.")
+    )
+
+
+def texte_exposition(lignes_: pd.DataFrame, brut: cohortes.CohortResult, ajuste: cohortes.CohortResult, cohorte: int = 2019) -> str:
+    """French sentences on sector exposure: the headline at equal sector structure, the share of the
+    gap of the cohort's third year (2021 for 2019) it explains, and the split by industrial share."""
+    rows = lignes_.set_index("ligne")
+    h, e, hi, lo = (rows.loc[k] for k in (evaluation.PRINCIPALE, "exposition", "exposition_haute", "exposition_basse"))
+
+    def cell(res: cohortes.CohortResult) -> float:
+        gt = res.group_time
+        return float(gt.loc[(gt["cohort"] == cohorte) & (gt["rel_year"] == 2), "estimate"].iloc[0])
+
+    b, a = cell(brut), cell(ajuste)
+    part = 100 * (b - a) / b
+    lecture = ("l'écart se concentre là où l'exposition aux chocs industriels est la plus forte, ce qui ne permet pas de "
+               "départager un effet du programme d'un choc sectoriel" if hi["estimate"] < lo["estimate"] else
+               "l'écart n'est pas plus marqué là où l'exposition aux chocs industriels est la plus forte")
+    return (
+        f"Les EPCI de la phase 1 sont plus industriels que les témoins : un choc qui frappe l'industrie en 2020-2021 peut passer "
+        f"pour un écart. À part de l'agriculture et de l'industrie égale (recensements 2011 et 2016), l'écart est de "
+        f"{_ecart(e['estimate'])} (IC à 95 % {_ic(e['ci_low'], e['ci_high'])}), contre {_ecart(h['estimate'])}. L'écart de "
+        f"{cohorte + 2} des EPCI entrés en {cohorte}, l'année où il se creuse, passe de {_ecart2(b)} à {_ecart2(a)} : la structure "
+        f"sectorielle en explique {nombre(part, 0)} %. Sur toutes les années, l'écart est de {_ecart(hi['estimate'])} (IC à 95 % {_ic(hi['ci_low'], hi['ci_high'])}) "
+        f"pour la moitié la plus industrielle des EPCI traités et de {_ecart(lo['estimate'])} (IC à 95 % "
+        f"{_ic(lo['ci_low'], lo['ci_high'])}) pour l'autre : {lecture}."
     )
 
 
@@ -300,11 +335,14 @@ def texte_verification(table: pd.DataFrame) -> str:
     """One French sentence: the project's Callaway & Sant'Anna beside diff-diff's (``cohortes.verification``)."""
     t = table.set_index("cible")
     se = t["se_projet"] / t["se_diff_diff"]
-    accord = "les mêmes estimations" if t["ecart"].max() < 1e-6 else f"des estimations qui diffèrent au plus de {nombre(100 * t['ecart'].max(), 3)} point"
+    if t["ecart"].max() >= 1e-8:  # 10⁻⁶ point
+        return (f"Recalculée avec le paquet maintenu diff-diff, l'estimation par cohortes en diffère de jusqu'à "
+                f"{nombre(100 * t['ecart'].max(), 3)} point sur un ATT(g, t) : le calcul du projet est à revoir.")
+    accord = "les mêmes estimations"
     return (
         "Recalculée avec le paquet maintenu diff-diff (CallawaySantAnna, sans covariables, même année de référence, écarts-types "
-        f"groupés par département), l'estimation par cohortes donne {accord} (écart maximal sur les ATT(g, t) : "
-        f"{nombre(100 * t['ecart'].max(), 6)} point ; ensemble : {_ecart2(t.loc['ensemble', 'diff_diff'])}) et des écarts-types qui "
+        f"groupés par département), l'estimation par cohortes donne {accord} (ATT(g, t) égaux à 10⁻⁶ point près ; ensemble : "
+        f"{_ecart2(t.loc['ensemble', 'diff_diff'])}) et des écarts-types qui "
         f"diffèrent au plus de {nombre(100 * (se.dropna() - 1).abs().max(), 1)} %."
     )
 
