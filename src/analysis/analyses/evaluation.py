@@ -319,6 +319,14 @@ class ControleTerritoire:
     n_donneurs: int
     resultat: controle_synthetique.SyntheticControl
     donneurs: pd.DataFrame  # siren_epci, lib_epci, departement, poids (positive weights only)
+    sans_un_donneur: pd.DataFrame  # controle_synthetique.leave_one_out, the N_SANS_UN_DONNEUR largest weights
+    placebo_temps: controle_synthetique.SyntheticControl  # false entry PLACEBO_AVANCE years before the cohort
+
+
+# In-time placebo of the synthetic controls: a false entry this many years before the real one;
+# leave-one-out: the donors of largest weight left out in turn.
+PLACEBO_AVANCE = 3
+N_SANS_UN_DONNEUR = 10
 
 
 @stored
@@ -343,13 +351,17 @@ def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> Con
     result = controle_synthetique.synthetic_control(treated, donors, cohort, placebos_synthetiques(periode, cohort))
     libs = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[["lib_epci", "departement"]]
     donneurs = libs.loc[result.weights.index].assign(poids=result.weights).rename_axis(impact.UNIT).reset_index()
-    return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs)
+    return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs,
+                              controle_synthetique.leave_one_out(treated, donors, cohort, result, N_SANS_UN_DONNEUR),
+                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE))
 
 
 def controles_monographies(periode: str) -> pd.DataFrame:
     """One row per monograph territory with a synthetic control: id_ti, lib_ti, cohort, n_epci,
     n_donneurs, n_poids (donors with a positive weight), rmspe_pre, ecart_post (mean post gap,
-    points), ecart_dernier (last year), ratio, rank, p_value."""
+    points), ecart_dernier (last year), ratio, rank, p_value, loo_min / loo_max (range of the mean
+    post gap when each donor of positive weight leaves in turn), placebo_debut, placebo_ecart (mean
+    gap after the false entry of the in-time placebo), placebo_rmspe_pre."""
     rows = []
     for r in monographies(periode).itertuples():
         sc = controle_synthetique_territoire(periode, MONOGRAPHIE_PHASE, r.id_ti)
@@ -360,7 +372,9 @@ def controles_monographies(periode: str) -> pd.DataFrame:
                      "n_donneurs": sc.n_donneurs, "n_poids": len(res.weights), "rmspe_pre": res.rmspe_pre,
                      "ecart_post": res.ecart_post, "ecart_dernier": float(res.path["ecart"].iloc[-1]),
                      "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
-                     "p_value": res.p_value})
+                     "p_value": res.p_value, "loo_min": float(sc.sans_un_donneur["ecart_post"].min()),
+                     "loo_max": float(sc.sans_un_donneur["ecart_post"].max()), "placebo_debut": sc.placebo_temps.start,
+                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre})
     return pd.DataFrame(rows)
 
 
