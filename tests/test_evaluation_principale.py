@@ -102,7 +102,7 @@ def test_selection_paragraph_does_not_contradict_the_pretrend(est):
     assert "ne prouvent pas des tendances parallèles" in text
 
 
-def test_no_regional_estimate_below_thirty_departements():
+def test_regional_estimates_below_thirty_departements_use_the_wild_bootstrap():
     def row(dimension, modalite, estimate, n_clusters, p=0.01):
         return {"dimension": dimension, "modalite": modalite, "design": "d", "estimate": estimate, "std_error": 0.01,
                 "ci_low": estimate - 0.02, "ci_high": estimate + 0.02, "p_value": p, "n_treated": 50, "n_controls": 60,
@@ -112,13 +112,33 @@ def test_no_regional_estimate_below_thirty_departements():
         row("principale", "", -0.02, 92), row("couverture", "80", -0.021, 92), row("couverture", "100", -0.022, 90),
         row("annees", "2020-2021", -0.018, 92), row("ponderation", "non pondérée", -0.017, 92),
         row("profil", "A", -0.01, 92), row("profil", "B", -0.03, 92),
-        row("region", "Bretagne", np.nan, 4), row("region", "Grand Est", np.nan, 10), row("region", "Occitanie", np.nan, 13),
+        row("region", "Corse", np.nan, 2), row("region", "Grand Est", -0.04, 10), row("region", "Occitanie", 0.01, 13, 0.4),
     ])
     text = tr.texte_sensibilite(sens, 0.017)
-    assert "3 régions sur 3 comptent de 4 à 13 départements" in text and "aucun écart n'y est publié" in text
+    assert "2 estimations régionales sur 2 reposent sur moins de 30 départements (10 à 13)" in text
+    assert "bootstrap sauvage par grappes" in text and "Corse : non estimée" in text
     table = tr.tableau_sensibilite(sens)
-    assert list(table.loc[table["Variante"] == "Région", "Départements"]) == ["4", "10", "13"]
-    assert (table.loc[table["Variante"] == "Région", "Écart estimé"] == "non estimé").all()
+    assert list(table.loc[table["Variante"] == "Région", "Départements"]) == ["2", "10", "13"]
+    assert list(table.loc[table["Variante"] == "Région", "Écart estimé"])[0] == "non estimé"
+
+
+def test_wild_cluster_bootstrap_size_and_did_option():
+    rng = np.random.default_rng(1)
+    rejections = 0
+    for s in range(150):  # 8 clusters, no effect: the bootstrap test rejects about 5 % of the time
+        cl = np.repeat(np.arange(8), 30)
+        x = rng.normal(0, 1, 240) + rng.normal(0, 1, 8)[cl]
+        y = rng.normal(0, 1, 8)[cl] + rng.normal(0, 1, 240)
+        x, y = x - x.mean(), y - y.mean()
+        rejections += impact.wild_cluster_bootstrap(y, x, np.ones(240), cl, reps=399, seed=s)["p_value"] < 0.05
+    assert 0.01 <= rejections / 150 <= 0.1
+    few = simulate(effect=0.05, seed=4)
+    few = few[few["departement"].astype(int) <= 8]  # 8 départements
+    usual = impact.estimate_did(few, reweight_on=None, event_study=False)
+    boot = impact.estimate_did(few, reweight_on=None, event_study=False, bootstrap=999)
+    assert boot.estimate["estimate"] == pytest.approx(usual.estimate["estimate"])
+    assert boot.estimate["ci_low"] < 0.05 < boot.estimate["ci_high"] and boot.estimate["p_value"] < 0.01
+    assert "bootstrap sauvage" in boot.design and boot.estimate["n_clusters"] == 8
 
 
 def test_border_controls_and_spillover_group_remove_a_displacement():

@@ -134,11 +134,14 @@ def estimations(periode: str) -> Estimations:
     )
 
 
-# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate, and of
-# départements (clusters): below about 30 clusters, clustered standard errors understate the
-# uncertainty (Cameron, Gelbach & Miller 2008), and no estimate is published.
+# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate. Below about 30
+# départements (clusters), clustered standard errors understate the uncertainty (Cameron, Gelbach
+# & Miller 2008): the interval and p-value come from the wild cluster bootstrap (BOOTSTRAP draws);
+# below MIN_DEPARTEMENTS_BOOTSTRAP, whose bootstrap distribution is too coarse, no estimate.
 MIN_EPCI_SOUS_GROUPE = 10
 MIN_DEPARTEMENTS = 30
+MIN_DEPARTEMENTS_BOOTSTRAP = 6
+BOOTSTRAP = 9999
 
 
 @stored
@@ -147,9 +150,10 @@ def sensibilite(periode: str) -> pd.DataFrame:
     dimension (principale, couverture, annees, ponderation, profil, region), modalite (threshold,
     profile name, région name...) and the ``SUMMARY`` columns. Subgroups keep every control
     (profile) or the controls of the same région (région); subgroups with fewer than
-    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, spread over fewer than ``MIN_DEPARTEMENTS``
-    départements (every région), or whose controls cannot be balanced, are not estimated
-    (estimate NaN; n_clusters gives the départements)."""
+    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, spread over fewer than
+    ``MIN_DEPARTEMENTS_BOOTSTRAP`` départements, or whose controls cannot be balanced, are not
+    estimated (estimate NaN; n_clusters gives the départements); those over fewer than
+    ``MIN_DEPARTEMENTS`` départements get wild cluster bootstrap intervals."""
     panel = panel_epci(periode)
     covs = list(EPCI_COVARIATES)
 
@@ -158,10 +162,11 @@ def sensibilite(periode: str) -> pd.DataFrame:
         n_t, n_c = int(units.eq(2019).sum()), int(units.isna().sum())
         n_dep = int(data[impact.CLUSTER].nunique())
         missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c, "n_clusters": n_dep}])
-        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE or n_dep < MIN_DEPARTEMENTS:
+        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE or n_dep < MIN_DEPARTEMENTS_BOOTSTRAP:
             return missing.assign(dimension=dimension, modalite=modalite)
         try:
-            res = impact.estimate_did(data, reweight_on=covs, event_study=False)
+            res = impact.estimate_did(data, reweight_on=covs, event_study=False,
+                                      bootstrap=BOOTSTRAP if n_dep < MIN_DEPARTEMENTS else 0)
         except RuntimeError:  # entropy balancing impossible on a small subgroup
             return missing.assign(dimension=dimension, modalite=modalite)
         return res.summary.assign(dimension=dimension, modalite=modalite)

@@ -95,7 +95,8 @@ def tableau_sensibilite(sens: pd.DataFrame) -> pd.DataFrame:
                 "Départements": nombre(r["n_clusters"])}
 
     return pd.DataFrame([
-        {"Variante": DIMENSIONS[r["dimension"]], "Modalité": _modalite(r), **cells(r),
+        {"Variante": DIMENSIONS[r["dimension"]],
+         "Modalité": _modalite(r) + (" (IC par bootstrap)" if "bootstrap" in str(r["design"]) else ""), **cells(r),
          "EPCI traités / témoins": f"{nombre(r['n_treated'])} / {nombre(r['n_controls'])}"}
         for _, r in sens.iterrows()
     ])
@@ -106,24 +107,24 @@ def _etendue(part: pd.DataFrame) -> str:
     lo, hi = est.loc[est["estimate"].idxmin()], est.loc[est["estimate"].idxmax()]
     n_sig = int((est["p_value"] < 0.05).sum())
     absent = part.loc[part["estimate"].isna(), "modalite"].tolist()
-    non_estime = (f" ({', '.join(absent)} : non {'estimée' if len(absent) == 1 else 'estimées'}, trop peu d'EPCI ou équilibrage "
-                  "impossible)") if absent else ""
+    non_estime = (f" ({', '.join(absent)} : non {'estimée' if len(absent) == 1 else 'estimées'}, trop peu d'EPCI ou de "
+                  "départements, ou équilibrage impossible)") if absent else ""
     return (f"de {_ecart(lo['estimate'])} ({lo['modalite']}) à {_ecart(hi['estimate'])} ({hi['modalite']}) ; il est significatif "
             f"au seuil de 5 % dans {nombre(n_sig)} cas sur {nombre(len(est))}{non_estime}")
 
 
 def _texte_regions(regions: pd.DataFrame) -> str:
-    """The sentence on the estimates by région: none is published below ``evaluation.MIN_DEPARTEMENTS``
-    départements."""
-    few = regions["n_clusters"] < evaluation.MIN_DEPARTEMENTS
-    text = (f"Par région, avec les seuls témoins de la région, {texte.pluriel(int(few.sum()), 'région')} sur "
-            f"{nombre(len(regions))} {'compte' if few.sum() == 1 else 'comptent'} de {nombre(regions.loc[few, 'n_clusters'].min())} "
-            f"à {nombre(regions.loc[few, 'n_clusters'].max())} départements, moins que les {nombre(evaluation.MIN_DEPARTEMENTS)} "
-            "grappes au-dessous desquelles les écarts-types groupés sous-estiment l'incertitude : aucun écart n'y est publié."
-            if few.any() else "Par région, avec les seuls témoins de la région,")
-    rest = regions.loc[~few]
-    if rest["estimate"].notna().any():
-        text += (" Dans les autres, " if few.any() else " ") + f"l'écart va {_etendue(rest)}."
+    """The sentence on the estimates by région: wild cluster bootstrap intervals below
+    ``evaluation.MIN_DEPARTEMENTS`` départements, no estimate below ``evaluation.MIN_DEPARTEMENTS_BOOTSTRAP``."""
+    est = regions.dropna(subset=["estimate"])
+    few = est["n_clusters"] < evaluation.MIN_DEPARTEMENTS
+    text = "Par région, avec les seuls témoins de la région, " + (f"l'écart va {_etendue(regions)}." if len(est) else "aucun écart n'est estimé.")
+    if few.any():
+        text += (f" {texte.pluriel(int(few.sum()), 'estimation régionale', 'estimations régionales')} sur {nombre(len(est))} "
+                 f"{'repose' if few.sum() == 1 else 'reposent'} sur moins de {nombre(evaluation.MIN_DEPARTEMENTS)} départements "
+                 f"({nombre(est.loc[few, 'n_clusters'].min())} à {nombre(est.loc[few, 'n_clusters'].max())}) : trop peu de grappes "
+                 "pour des écarts-types groupés, leurs intervalles et leurs p viennent d'un bootstrap sauvage par grappes "
+                 "(restreint, poids de Webb), plus large.")
     return text
 
 
