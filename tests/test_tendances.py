@@ -130,3 +130,9 @@ def test_covariate_adjusted_estimator_agrees_with_diff_diff():
     table = cohortes.verification(_sector_shock(), covariates=["part_industrie"]).set_index("cible")
     assert table["ecart"].max() < 1e-8
     assert (table["se_projet"] / table["se_diff_diff"]).dropna().between(0.9, 1.1).all()
+
+
+def test_breakdown_reuses_the_grid_and_agrees(moderate):
+    grid = tendances.bornes(moderate, "relative_magnitude")
+    assert tendances.point_de_rupture(moderate, "relative_magnitude", deja=grid) == tendances.point_de_rupture(
+        moderate, "relative_magnitude")

@@ -441,13 +441,12 @@ def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> S
     in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted)."""
     gt, cov, g = cohortes.cohort_event_study(panel_epci(periode), cohorte)
     es = tendances.from_cohort(gt, cov, g)
-    methods = tuple(tendances.GRILLES)
-    bornes = pd.concat([tendances.bornes(es, m) for m in methods], ignore_index=True)
-    par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in methods for k in es.post_years],
+    grids = {m: tendances.bornes(es, m) for m in tendances.GRILLES}
+    par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in grids for k in es.post_years],
                           ignore_index=True)
     lineaire, pente = tendances.tendance_lineaire(es)
-    return SensibiliteTendances(cohorte, es, bornes, par_annee, {m: tendances.point_de_rupture(es, m) for m in methods},
-                                lineaire, pente)
+    ruptures = {m: tendances.point_de_rupture(es, m, deja=g) for m, g in grids.items()}
+    return SensibiliteTendances(cohorte, es, pd.concat(grids.values(), ignore_index=True), par_annee, ruptures, lineaire, pente)
 
 
 def epci_acv() -> set[str]:

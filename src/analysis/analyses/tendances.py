@@ -115,18 +115,22 @@ def bornes(es: EventStudy, methode: Methode, grille: tuple[float, ...] | None = 
 
 
 def point_de_rupture(es: EventStudy, methode: Methode, cible: int | str = MOYENNE, *,
-                     grille: tuple[float, ...] | None = None, iterations: int = 6) -> float | None:
+                     grille: tuple[float, ...] | None = None, iterations: int = 5,
+                     deja: pd.DataFrame | None = None) -> float | None:
     """The breakdown value: the smallest M̄ (or M) whose 95 % interval on ``cible`` includes 0,
     found by bisection between the last value of ``grille`` whose interval excludes 0 and the
     next (``iterations`` halvings); 0 when the usual interval already includes 0, None when
-    every value of the grid excludes 0 (the breakdown value is then above the grid)."""
+    every value of the grid excludes 0 (the breakdown value is then above the grid). ``deja``:
+    the output of ``bornes`` for the same method, target and grid, whose intervals are then
+    not computed again."""
     from diff_diff import HonestDiD
 
     honest, res = HonestDiD(method=methode, l_vec=_l_vec(es, cible)), _results(es)
+    known = {} if deja is None else {float(r.M): (r.ci_low, r.ci_high) for r in deja.itertuples()}
 
     def covers(m: float) -> bool:
-        r = honest.fit(res, M=m)
-        return not (np.isfinite(r.ci_lb) and np.isfinite(r.ci_ub)) or r.ci_lb <= 0 <= r.ci_ub
+        lo_, hi_ = known[float(m)] if float(m) in known else (lambda r: (r.ci_lb, r.ci_ub))(honest.fit(res, M=m))
+        return not (np.isfinite(lo_) and np.isfinite(hi_)) or lo_ <= 0 <= hi_
 
     grid = grille if grille is not None else GRILLES[methode]
     lo = None
