@@ -224,7 +224,8 @@ def test_fiche_executes_with_title_figures_and_provenance(executed):
 
 
 # What a phase-2 fiche is made from: the indicator inputs, the referential of COG 2023 and the
-# ANCT lists (through the indicator table), the map layers, and the URSSAF commune × APE panel
+# ANCT lists (through the indicator table), the map layers (the commune outlines of its one
+# département), and the URSSAF commune × APE panel
 # with the commune mergers. Not France Relance, not the other COG years, not the files no
 # reader uses (the URSSAF A5/A21 pivots, the ANCT phase-1 outline).
 FICHE_FILES = {
@@ -233,7 +234,7 @@ FICHE_FILES = {
     "profil-epci/agg_epci", "urssaf-emploi/urssaf_serie_indice100", "urssaf-emploi/exdeco_pivot_urssaf_a38",
     "zones-emploi/Communes_to_ZE_2022", "contours/nodom_region_2025",
     "cog-2023/communes", "cog-2023/epci", "cog-2023/ept", "cog-2023/regions", "ti-phase2/ti_geom",
-    "contours/nodom_epci_2025",
+    "contours/nodom_epci_2025", "contours/communes-2018/communes-37-indre-et-loire",
     "urssaf-emploi/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last", "cog-mouvements/fusions",
 }  # fmt: skip
 

@@ -175,6 +175,21 @@ def test_interrupted_run_leftovers_never_count_as_done(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_truncated_notebook_with_its_stamp_is_executed_again(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    job = NotebookJob(template, tmp_path / "ti-7.ipynb", {"x": 7})
+    (result,) = run([job])
+    text = job.output.read_bytes()
+    job.output.write_bytes(text[: len(text) // 2])  # a full disk or a kill: the stamp stays
+    assert stamp_path(job.output).exists()
+
+    (again,) = run([job])
+
+    assert again.status == "executed"
+    assert stdout_of(job.output).strip() == "49"
+    assert [r.status for r in run([job])] == ["up-to-date"]
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()

@@ -239,8 +239,8 @@ def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
         patch.setattr(render_fallback, "_pandoc_html", disk_full_at_the_index)
         with pytest.raises(pages.RenderError) as error:
             render.render_site(periode, [], [fiche], renderer="pandoc+typst")
-    assert str(error.value).startswith('rendu interrompu (RuntimeError: Pandoc died with exitcode "1"')
-    assert str(error.value).endswith("(No space left on device)) ; le site précédent est conservé")
+    # one French line, never pandoc's own text and backtrace
+    assert str(error.value) == "rendu interrompu (plus de place sur le disque) ; le site précédent est conservé"
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in root.iterdir()) == ["fiches", "site"]  # no staging left behind
 
@@ -626,3 +626,170 @@ def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
     assert (site / "donnees" / "territoires.csv").read_text(encoding="utf-8") == "id_ti\nTI-74\n"
     checked, broken = broken_links(site)  # the navigation bar's links too
     assert broken == [] and checked > 10
+
+
+# --- a page that fails keeps its previous version; a full disk stops the render (code 1) -----------
+
+
+def _stamped(path: Path, nb: nbformat.NotebookNode) -> Path:
+    """An executed notebook as a run leaves it: with its stamp (what ``observatoire render`` publishes)."""
+    _write(path, nb)
+    path.with_name(path.name + ".json").write_text("{}", encoding="utf-8")
+    return path
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+def _fiches(root: Path) -> list[pages.Document]:
+    return [
+        pages.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
+        for n in (18, 19)
+    ]
+
+
+@pytest.mark.parametrize("renderer", ["pandoc+typst", "quarto"])
+def test_a_damaged_notebook_keeps_its_previous_page(periode, renderer, request):
+    if renderer == "quarto":
+        request.getfixturevalue("fake_quarto")
+    root = config.periode_dir(periode)
+    synthese, fiches = pages.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))), _fiches(root)
+    render.render_site(periode, [synthese], fiches, renderer=renderer)
+    before = _files(root / "site")
+    damaged = fiches[1].notebook
+    damaged.write_bytes(damaged.read_bytes()[:-300])  # truncated JSON (NotJSONError)
+
+    report = render.render_site(periode, [synthese], fiches, renderer=renderer)
+
+    assert report.failures == {damaged: "notebook exécuté illisible (JSON tronqué ou invalide) : exécutez-le à nouveau ; "
+                                        "la page précédente est conservée"}
+    after = _files(root / "site")
+    assert after.keys() == before.keys()
+    for kept in ("fiches/phase2/TI-19.html", "fiches/phase2/TI-19.pdf"):
+        assert after[kept] == before[kept]
+    index = report.index.read_text(encoding="utf-8")
+    if renderer == "pandoc+typst":  # the stand-in Quarto writes no real index
+        assert 'href="fiches/phase2/TI-19.html"' in index and "Territoire 19" in index
+    else:
+        staged_index = next(request.getfixturevalue("fake_quarto").glob("html-*/index.qmd")).read_text(encoding="utf-8")
+        assert "(fiches/phase2/TI-19.html)" in staged_index
+    assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]
+
+
+PANDOC_BACKTRACE = ("\nHasCallStack backtrace:\n  collectBacktraces, called at libraries/ghc-internal/src/GHC/Internal/Exception.hs:92:13 "
+                    "in ghc-internal:GHC.Internal.Exception\n  toExceptionWithBacktrace, called at ...")
+
+
+def _stamped_period(root: Path) -> Path:
+    """A month as ``observatoire render`` finds it: the synthesis and a fiche, executed; returns the fiche."""
+    _stamped(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    return _stamped(root / config.fiche_notebook(2, "ti-2405"), _notebook("Fiche"))
+
+
+@pytest.mark.parametrize("brouillon", [False, True])
+@pytest.mark.parametrize("where", ["ti-2405.html", "index.html"])
+def test_render_on_a_full_disk_exits_1_and_keeps_the_previous_site(periode, monkeypatch, capsys, where, brouillon):
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    fiche = _stamped_period(root)
+    args = ["render", "--periode", periode] + (["--brouillon"] if brouillon else [])
+    assert main(args) == 0
+    site = root / ("brouillon" if brouillon else "site")
+    before = _files(site)
+    _write(fiche, _notebook("Fiche révisée"))  # its page is rendered again
+    real = render_fallback._pandoc_html
+
+    def disk_full(markdown, output, **kwargs):
+        if output.name.startswith(f".{where}."):  # pandoc's words when the disk is full
+            raise RuntimeError(f'Pandoc died with exitcode "1" during conversion: pandoc: {output}: withFile: '
+                               f"resource exhausted (No space left on device){PANDOC_BACKTRACE}")
+        real(markdown, output, **kwargs)
+
+    monkeypatch.setattr(render_fallback, "_pandoc_html", disk_full)
+    capsys.readouterr()
+
+    assert main(args) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("erreur de rendu : rendu interrompu (plus de place sur le disque")
+    assert err.endswith(") ; le site précédent est conservé\n") and err.count("\n") == 1
+    assert _files(site) == before
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == sorted(["fiches", "synthese", site.name])
+
+
+def test_a_page_failing_in_the_draft_site_keeps_its_previous_version(periode, monkeypatch, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    fiche = _stamped_period(root)
+    assert main(["render", "--periode", periode, "--brouillon"]) == 0
+    before = _files(root / "brouillon")
+    _write(fiche, _notebook("Fiche révisée"))
+    real = render_fallback._pandoc_html
+
+    def pandoc_fails(markdown, output, **kwargs):
+        if output.name.startswith(".ti-2405.html."):
+            raise RuntimeError(f'Pandoc died with exitcode "64" during conversion: Could not parse YAML metadata{PANDOC_BACKTRACE}')
+        real(markdown, output, **kwargs)
+
+    monkeypatch.setattr(render_fallback, "_pandoc_html", pandoc_fails)
+    capsys.readouterr()
+
+    assert main(["render", "--periode", periode, "--brouillon"]) == 1
+
+    out, err = capsys.readouterr()
+    assert err == (f"rendu en échec : {fiche} : pandoc a échoué (code 64) : Could not parse YAML metadata ; "
+                   "la page précédente est conservée\n")
+    assert _files(root / "brouillon") == before  # the draft site keeps the page as it was
+    assert "Site rendu avec pandoc+typst" in out
+
+
+KILLED_RENDER = """
+import sys, time
+from pathlib import Path
+from analysis import config
+from analysis.execution import render_fallback, run
+
+config.OUTPUTS_DIR = Path(sys.argv[1])
+real = render_fallback.render_notebook
+
+def slow(notebook, html, *args, **kwargs):
+    title = real(notebook, html, *args, **kwargs)
+    if notebook.stem == "ti-2405":
+        time.sleep(120)  # killed here, its page written in the staging site
+    return title
+
+render_fallback.render_notebook = slow
+run.render_period(sys.argv[2])
+"""
+
+
+def test_a_render_killed_leaves_its_staging_site_to_the_next_render(periode, tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    _stamped_period(root)
+    script = tmp_path / "rendu_tue.py"
+    script.write_text(KILLED_RENDER, encoding="utf-8")
+    killed = subprocess.Popen([sys.executable, str(script), str(config.OUTPUTS_DIR), periode], env={**os.environ, "PATH": ""})
+    deadline = time.monotonic() + 60
+    while not list(root.glob("site-en-cours-*/fiches/phase2/ti-2405.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert list(root.glob("site-en-cours-*/fiches/phase2/ti-2405.pdf"))  # what the kill left
+
+    assert main(["render", "--periode", periode]) == 0
+
+    assert not list(root.glob("site-en-cours-*"))
+    assert (root / "site" / "fiches" / "phase2" / "ti-2405.pdf").is_file()

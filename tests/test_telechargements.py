@@ -163,7 +163,9 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
     before = (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes()
     recorded = json.loads(before)
-    assert recorded["jeux"]["urssaf-emploi"] == {"copies": ["vivante", "épinglée"], "derniere_observation": "2022"}
+    jeu = recorded["jeux"]["urssaf-emploi"]
+    assert (jeu["copies"], jeu["derniere_observation"], jeu["editeur"]) == (["vivante", "épinglée"], "2022", "URSSAF")
+    assert jeu["natures"] == ["derivee", "exacte"]  # the official national export, and the extract filtered by a third party
 
     suivant = _annee_de_plus(rouen)
     serveur.sert(NATIONAL, suivant)
@@ -326,14 +328,14 @@ def test_the_temporary_files_of_a_killed_process_are_removed_by_the_next_downloa
 
 
 @pytest.mark.parametrize(
-    ("jeu", "raison"), [("inexistant", "jeu non déclaré"), ("chomage", "point d'accès non confirmé")]
+    ("jeu", "raison"), [("inexistant", "jeu non déclaré"), ("demandeurs-emploi", "format non lu par le chargeur")]
 )
 def test_refreshing_a_dataset_without_living_copy_is_refused(
     hors_ligne: Serveur, tmp_path: Path, capsys: pytest.CaptureFixture, jeu: str, raison: str
 ) -> None:
     assert main(["donnees", "--obtenir", "--actualiser", "urssaf-emploi", jeu]) == 2
     err = capsys.readouterr().err
-    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : dvf, france-relance, profil-epci, urssaf-emploi" in err
+    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : chomage, dvf, france-relance, profil-epci, urssaf-emploi" in err
     assert hors_ligne.requetes == [] and not (tmp_path / "cache").exists()  # nothing done
 
 

@@ -93,13 +93,15 @@ def _run(args: argparse.Namespace) -> int:
     outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
+    for path, error in outcome.render_failures.items():
+        print(f"rendu en échec : {path} : {error}", file=sys.stderr)
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
     if outcome.failed:
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
             print(f"  {result.label} → {result.notebook or 'aucun notebook écrit'} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
-    return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
+    return 1 if outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error else 0
 
 
 def _historique(args: argparse.Namespace) -> int:
@@ -117,6 +119,8 @@ def _historique(args: argparse.Namespace) -> int:
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
     print(f"{len(months)} mois de {months[0].periode} à {months[-1].periode} en {time.perf_counter() - start:.0f} s : "
           + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    for line in historique.editions_du_chomage(debut, fin):
+        print(line)
     busy = [m.periode for m in months if m.statut == "en cours"]
     if busy:
         print(f"mois laissés de côté (un run les tient) : {', '.join(busy)}", file=sys.stderr)
@@ -184,6 +188,8 @@ def _donnees(args: argparse.Namespace) -> int:
         else:
             status = "point d'accès non confirmé"
         print(f"- {v.dataset} : {status}. {v.note}")
+        for line in etat.editions_detenues(v.dataset):
+            print(f"  {line}")
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
@@ -267,11 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.execution.pages import RenderError
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
-        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError,
+        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
                  config.PeriodeError)
         if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, RenderError):  # a failure while working (disk full...): the previous site is kept
+            print(f"erreur de rendu : {exc}", file=sys.stderr)
+            return 1
         if isinstance(exc, OSError):  # disk full, read-only, permission denied: every write is all or nothing
             from analysis.fichiers import describe_os_error
 

@@ -6,8 +6,9 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
-  what changed (new years, new months, and for a copy assembled from an official format the
-  values it revises), the previous copy kept until the new one is complete,
+  what changed (new years, new months, and for a copy assembled from an official format or a
+  file of an edition the values it revises; the newest edition of a file named after its
+  edition found by trying its names), the previous copy kept until the new one is complete,
   in the format the loaders read, and recorded;
 - both first check what they are given (``verifier``: the mirror folder, the time limits, the
   datasets named), remove the temporary files a killed process left in the cache, stop when
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from analysis import config
-from analysis.donnees import observations, officiels, sources
+from analysis.donnees import editions, millesimes, observations, officiels, sources
+from analysis.donnees.loaders import economie
 from analysis.fichiers import describe_os_error, remove_orphan_temporaries
 from analysis.texte import octets
 
@@ -123,6 +125,33 @@ def _fetch_living(file_id: str, url: str) -> dict:
     return {**entry, "derniere_observation": latest}
 
 
+def _fetch_edition(file_id: str, url: str, avant: str | None) -> tuple[dict, str]:
+    """The living copy of a file of an edition (``editions``): from a URL model, the newest
+    edition name the server has (tried newest first, from one quarter past the declared
+    calendar down to the one after the copy held); and, against the copy it replaces, what it
+    brings (new quarters, revised values: ``editions.revisions``)."""
+    src = sources.source(file_id)
+    read = economie.CHOMAGE_READERS[src.serie]
+    before = read(sources.living_path(file_id) if file_id in sources.living_state() and sources.living_path(file_id).exists()
+                  else sources.fetch_pinned(file_id))
+    if editions.est_modele(url):
+        latest = millesimes.calendrier(src.dataset, config.default_periode(), avant) or avant
+        tried = editions.candidats(url, avant or src.edition, editions.suivant(latest))
+        entry = None
+        for _, candidate in tried:
+            try:
+                entry = _fetch_living(file_id, candidate)
+                break
+            except sources.SourceError:
+                continue  # not published under that name (yet): the next older name is tried
+        if entry is None:
+            names = ", ".join(u.rsplit("/", 1)[-1] for _, u in tried) or "aucun"
+            raise sources.SourceError(f"{src.file}: aucune édition plus récente trouvée (noms essayés : {names})")
+    else:
+        entry = _fetch_living(file_id, url)
+    return entry, editions.revisions(before, read(sources.living_path(file_id)), [c for c in before.columns if c.startswith("code_")] + ["trimestre"])
+
+
 def actualisables() -> list[str]:
     """The datasets whose living copies can be refreshed (a confirmed endpoint the loaders read)."""
     return sorted(v.dataset for v in sources.vivants().values() if v.obtainable)
@@ -217,6 +246,8 @@ def _actualiser_un(vivant: sources.Vivant, file_id: str, url: str) -> Changement
     sha_avant, avant = _before(file_id)
     if vivant.reader:
         entry, revised = officiels.refresh(vivant.reader, file_id, url)
+    elif sources.source(file_id).serie:  # a file of an edition (``editions``)
+        entry, revised = _fetch_edition(file_id, url, avant)
     else:
         entry, revised = _fetch_living(file_id, url), ""
     apres, sha_apres = entry["derniere_observation"], entry["sha256"]
@@ -236,6 +267,22 @@ def actualiser(datasets: list[str] | None = None) -> Bilan[Changement]:
         for file_id, url in sorted(vivant.urls.items())
     ]
     return _parcourir(steps)
+
+
+def editions_detenues(dataset: str) -> list[str]:
+    """French lines, one per series of a dataset held in editions: the editions held (pinned and
+    living) with their release dates and natures, the latest observation they hold, and the
+    next quarter expected according to the declared calendar."""
+    lines = []
+    for serie in sorted({s.serie for s in sources.sources().values() if s.dataset == dataset and s.serie}):
+        held = editions.editions(dataset, serie)
+        items = ", ".join(
+            f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})" for e in held)
+        latest = max(e.edition for e in held)
+        prochaine = editions.suivant(latest)
+        lines.append(f"{serie} : éditions détenues {items} ; dernière observation {latest} ; "
+                     f"prochaine ({prochaine}) attendue en {millesimes.attendue(dataset, prochaine)} d'après le calendrier déclaré")
+    return lines
 
 
 def resume_copies(file_ids: list[str] | None = None) -> str:

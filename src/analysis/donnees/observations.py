@@ -58,19 +58,20 @@ def _urssaf(path: Path) -> str:
 
 
 def _chomage(path: Path) -> str:
-    """The INSEE zone d'emploi workbook (sheet txcho_ze, columns ``AAAA-TN``), the département
-    workbook (sheet Département, columns ``TN_AAAA``) or the derived zone series (JSON, ``quarters``)."""
-    if path.suffix == ".json":
-        quarters = sorted(q for q in json.loads(path.read_text(encoding="utf-8")).get("quarters", []) if _QUARTER.match(q))
-    elif path.suffix == ".xls":
-        header = pd.read_excel(path, sheet_name="Département", header=3, nrows=0, engine="calamine").columns
-        quarters = sorted(f"{m[2]}-T{m[1]}" for c in header if (m := re.fullmatch(r"T([1-4])_(\d{4})", str(c))))
-    else:
+    """The zone d'emploi workbook (header of sheet ``txcho_ze``), its third-party JSON
+    (``quarters``), the département workbook (.xls) or INSEE's BDM SDMX-ML."""
+    if path.suffix == ".xlsx":
         header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
         quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.match(c))
-    if not quarters:
-        raise ValueError(f"{path.name}: aucun trimestre AAAA-TN (feuille txcho_ze, feuille Département ou clé quarters)")
-    return quarters[-1]
+        if not quarters:
+            raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
+        return quarters[-1]
+    if path.suffix == ".json":
+        quarters = json.loads(path.read_text(encoding="utf-8"))["quarters"]
+        if not quarters or not all(_QUARTER.match(q) for q in quarters):
+            raise ValueError(f"{path.name}: liste « quarters » vide ou mal formée")
+        return max(quarters)
+    return str(economie.CHOMAGE_READERS[economie.CHOMAGE_DEP](path)["trimestre"].max())
 
 
 def _demandeurs(path: Path) -> str:

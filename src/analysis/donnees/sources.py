@@ -76,6 +76,14 @@ CHUNK_BYTES = 1 << 16
 log = logging.getLogger(__name__)
 
 
+EXACT, DERIVED, RESAVED = "exacte", "derivee", "reenregistree"  # ``nature`` of a declared file
+NATURES_FR = {
+    EXACT: "copie exacte du fichier officiel",
+    DERIVED: "fichier dérivé par un tiers",
+    RESAVED: "ré-enregistré par un tiers",
+}
+
+
 class SourceError(RuntimeError):
     """A declared file cannot be obtained or does not match its declaration."""
 
@@ -100,6 +108,16 @@ class Source:
     description: str
     living: bool = False  # a public export replaced upstream: no pinned sha256
     bytes: int = 0  # declared size (0 for a living file)
+    nature: str = EXACT  # EXACT, DERIVED or RESAVED: what the copy is, against the publisher's file
+    edition: str | None = None  # the latest period of the edition the file holds ("2023-T3")
+    publie_le: dt.date | None = None  # the publisher's release date of that edition
+    serie: str | None = None  # the series of the dataset the file is an edition of ("ze", "departements")
+    titre: str = ""  # official title and page of the file, when they differ from its dataset's
+    page: str = ""
+
+    @property
+    def nature_fr(self) -> str:
+        return NATURES_FR[self.nature]
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,10 @@ class Dataset:
     frequency: str | None
     lag_months: int
     label: str = ""
+    editeur: str = ""  # the official publisher, the dataset's official title and page
+    titre: str = ""
+    page: str = ""
+    cloture: str | None = None  # the last period of a series its publisher has closed
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,12 @@ def sources() -> dict[str, Source]:
             description=d["description"],
             living=bool(d.get("living", False)),
             bytes=int(d.get("bytes", 0)),
+            nature=d.get("nature", EXACT),
+            edition=d.get("edition"),
+            publie_le=dt.date.fromisoformat(d["publie_le"]) if "publie_le" in d else None,
+            serie=d.get("serie"),
+            titre=d.get("titre", ""),
+            page=d.get("page", ""),
         )
         for fid, d in files.items()
     }
@@ -164,7 +192,8 @@ def source(file_id: str) -> Source:
 
 def dataset(name: str) -> Dataset:
     d = _declarations().get("datasets", {}).get(name, {})
-    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name))
+    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name),
+                   editeur=d.get("editeur", ""), titre=d.get("titre", ""), page=d.get("page", ""), cloture=d.get("cloture"))
 
 
 def series() -> list[Dataset]:
@@ -180,10 +209,12 @@ def vivants() -> dict[str, Vivant]:
 
     A declaration gives ``fichier`` (the id of the living file of its own), ``branche`` (the
     pinned files are GitHub files of the publisher's repository at a commit: their living
-    version is the same path on that branch), or ``url`` with ``remplace`` (the living
-    version of one pinned file); without any of them the endpoint is not confirmed. With
-    ``lecteur``, the endpoint serves another format, which that reader turns into the pinned
-    file's table (``analysis.donnees.officiels``).
+    version is the same path on that branch), ``url`` with ``remplace`` (the living
+    version of one pinned file) or ``fichiers`` (pinned file id -> URL of its current version;
+    a URL with ``{annee}`` and ``{trimestre}`` names each edition, and ``etat.actualiser`` tries
+    the next ones); without any of them the endpoint is not confirmed. With ``lecteur``, the
+    endpoint serves another format, which that reader turns into the pinned file's table
+    (``analysis.donnees.officiels``).
     """
     out = {}
     files = sources()
@@ -195,6 +226,8 @@ def vivants() -> dict[str, Vivant]:
             urls = {s.id: _PINNED_COMMIT.sub(rf"\g<1>{d['branche']}/", s.url) for s in pinned if _PINNED_COMMIT.match(s.url)}
         elif "url" in d:
             urls = {d["remplace"]: d["url"]}
+        elif "fichiers" in d:  # several pinned files, each with the URL of its current version
+            urls = dict(d["fichiers"])
         else:
             urls = {}
         out[name] = Vivant(
@@ -449,6 +482,14 @@ def fetch(file_id: str, *, refresh: bool = False) -> Path:
     """
     living = None if refresh else _living_copy(file_id)
     path = living or _obtain(file_id, refresh)
+    record([file_id])
+    return path
+
+
+def fetch_pinned(file_id: str) -> Path:
+    """Like ``fetch``, the pinned copy even when a living one is in use: an as-of run reads the
+    edition that was out at its date (``editions``), and the living copy is a later edition."""
+    path = _obtain(file_id, False)
     record([file_id])
     return path
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import errno
 import io
 import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import nbformat
@@ -23,6 +25,7 @@ import yaml
 from PIL import Image
 
 from analysis import config
+from analysis.fichiers import describe_os_error
 
 QUARTO = "quarto"
 PANDOC_TYPST = "pandoc+typst"
@@ -31,6 +34,7 @@ PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
 DRAFT_TAG = "brouillon"  # cells shown in the draft site only
 SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
+STAGING_PREFIX = "site-en-cours-"  # a site being rendered, in the month's folder (and its Quarto projects)
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
 HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
@@ -40,6 +44,8 @@ CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
 PIPE_TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.MULTILINE)
 INDEX_TITLE = "Observatoire des Territoires d'industrie"
+HTML_TITLE = re.compile(r"<title>(?P<text>.*?)</title>", re.DOTALL)
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)  # a page failing with these stops the whole render
 
 
 class RenderError(RuntimeError):
@@ -355,3 +361,65 @@ def cell_markdown(cell) -> str:
     if cell.cell_type == "code":
         return "\n".join(_text(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", []))
     return ""
+
+
+def disk_error(error: BaseException) -> OSError | None:
+    """The full-disk error behind a failed page, else None: an ``OSError`` (ENOSPC, EDQUOT),
+    or a renderer's message holding the system's text for it (pandoc and Typst report a failed
+    write as text: ``withFile: resource exhausted (No space left on device)``)."""
+    if isinstance(error, OSError):
+        return error if error.errno in DISK_ERRORS else None
+    text = str(error)
+    code = next((code for code in DISK_ERRORS if os.strerror(code) in text), None)
+    return OSError(code, os.strerror(code)) if code is not None else None
+
+
+def page_error(error: BaseException) -> str:
+    """Why a page could not be rendered, in one French line (never a renderer's backtrace)."""
+    if isinstance(error, nbformat.reader.NotJSONError) or isinstance(error, nbformat.ValidationError):
+        return "notebook exécuté illisible (JSON tronqué ou invalide) : exécutez-le à nouveau"
+    if isinstance(error, OSError):
+        return describe_os_error(error)
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    pandoc = re.match(r'Pandoc died with exitcode "(?P<code>-?\d+)" during conversion: (?P<why>.*)', first)
+    if pandoc:
+        return f"pandoc a échoué (code {pandoc['code']}) : {pandoc['why']}"
+    return f"{type(error).__name__} : {first}" if first else type(error).__name__
+
+
+def carry_over(source: Path, target: Path) -> None:
+    """Put a file of the current site into the staging site (a hard link when possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def page_title(html: Path) -> str | None:
+    """The ``<title>`` of a rendered page, else None."""
+    match = HTML_TITLE.search(html.read_text(encoding="utf-8", errors="replace"))
+    return unescape(match["text"]).strip() or None if match else None
+
+
+def keep_previous(
+    failures: dict[Path, str], documents: Iterable[Document], root: Path, site: Path, staging: Path
+) -> dict[Path, str]:
+    """The rule for a page that could not be rendered (damaged notebook, renderer error): its
+    page and PDF of the current ``site`` are carried over into ``staging``, and ``failures``
+    says so; a page the site never had stays out of it. Returns the titles of the pages kept
+    ({notebook: title}, the document's title, else the previous page's), for the index."""
+    kept = {}
+    for doc in documents:
+        if doc.notebook not in failures:
+            continue
+        page = Path(page_of(doc, root))
+        previous = [site / page, site / page.with_suffix(".pdf")]
+        if all(p.is_file() and p.stat().st_size for p in previous):
+            for p in previous:
+                carry_over(p, staging / p.relative_to(site))
+            kept[doc.notebook] = doc.title or page_title(previous[0]) or doc.notebook.stem
+            failures[doc.notebook] += " ; la page précédente est conservée"
+        else:
+            failures[doc.notebook] += " ; la page n'est pas publiée (le site n'en avait pas de version précédente)"
+    return kept

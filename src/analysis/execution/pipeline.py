@@ -8,8 +8,9 @@ isolates failures and never leaves a half-written notebook that would count as d
   which is renamed onto the output once complete; a job first removes the temporaries a
   killed run may have left;
 - a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (``fichiers.write_atomic``); a job is up to
-  date when its output exists and its stamp records the same digest of (template bytes,
-  parameters, inputs digest);
+  date when its stamp records the same digest of (template bytes, parameters, inputs digest)
+  and the sha256 of the output as it is (a notebook truncated or altered since is executed
+  again);
 - a failed notebook (with the traceback papermill wrote into it) is kept at
   ``<stem>.failed.ipynb``; the output and stamp of a previous run are removed so that nothing
   stale is published;
@@ -179,14 +180,14 @@ def _clean_temps(output: Path) -> None:
 
 
 def is_up_to_date(output: Path, digest: str) -> bool:
-    """True when the output exists and its stamp records ``digest``."""
+    """True when the output exists and its stamp records ``digest`` and the output's sha256."""
     if not output.is_file():
         return False
     try:
         stamp = json.loads(stamp_path(output).read_text(encoding="utf-8"))
+        return isinstance(stamp, dict) and stamp.get("digest") == digest and stamp.get("sha256") == file_sha256(output)
     except (OSError, ValueError):
         return False
-    return isinstance(stamp, dict) and stamp.get("digest") == digest
 
 
 # --------------------------------------------------------------------------- worker side
@@ -282,6 +283,7 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         duration = time.perf_counter() - t0
         record = {
             "digest": digest,
+            "sha256": file_sha256(output),
             "label": job.label,
             "template": str(job.template),
             "parameters": job.parameters,

@@ -37,11 +37,15 @@ from analysis.execution.pages import (
     RenderError,
     RenderReport,
     accueil_before,
+    carry_over,
     copy_attachments,
+    disk_error,
     index_markdown,
     insert_before_sections,
+    keep_previous,
     listing,
     nav,
+    page_error,
     page_of,
     publishable,
     split_title,
@@ -167,13 +171,18 @@ class _Task:
 
 
 def _render_task(task: _Task) -> tuple[Path, str | None, str | None]:
+    """Render one page: (notebook, title, None), or (notebook, None, why in one French line).
+    A full disk is raised (``OSError``): it stops the whole render, not one page."""
     try:
         title = render_notebook(
             task.notebook, task.html, task.pdf, title=task.title, nav=task.nav, before=task.before, brouillon=task.brouillon
         )
         return task.notebook, title, None
     except Exception as error:  # one failed notebook must not stop the others
-        return task.notebook, None, f"{type(error).__name__}: {error}"
+        if (full := disk_error(error)) is not None:
+            full.filename = full.filename or str(task.html)
+            raise full from error
+        return task.notebook, None, page_error(error)
 
 
 def _renderer_digest() -> str:
@@ -206,15 +215,6 @@ def _read_stamps(site: Path) -> dict[str, dict]:
     return stamps if isinstance(stamps, dict) else {}
 
 
-def _carry_over(source: Path, target: Path) -> None:
-    """Put a page of the current site into the staging site (a hard link when possible)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
     """The title of the unchanged page carried over from the current site, else None."""
     if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
@@ -223,7 +223,7 @@ def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Pa
     if not all((site / p.relative_to(staging)).is_file() for p in outputs):
         return None
     for p in outputs:
-        _carry_over(site / p.relative_to(staging), p)
+        carry_over(site / p.relative_to(staging), p)
     return stamp["title"]
 
 
@@ -273,6 +273,7 @@ def render_fallback(
         pdf = staging / Path(page).with_suffix(".pdf")
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens), brouillon=brouillon))
     titles, failures = _render_tasks(tasks, site, staging)
+    titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)
     index = staging / "index.html"
     extra: list[Path] = []

@@ -29,6 +29,7 @@ from analysis.execution.pages import (
     QUARTO,
     SECTION,
     SITE,
+    STAGING_PREFIX,
     TEMPLATES,
     Document,
     RenderError,
@@ -38,10 +39,13 @@ from analysis.execution.pages import (
     cell_options,
     compact_images,
     copy_attachments,
+    disk_error,
     front_matter,
     index_markdown,
+    keep_previous,
     listing,
     nav,
+    page_error,
     page_of,
     relative_to_root,
     shows_table,
@@ -131,18 +135,27 @@ def render_quarto(
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
     # the staging projects live beside the staging site, outside any hidden folder.
-    with tempfile.TemporaryDirectory(prefix="quarto-", dir=staging.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}quarto-", dir=staging.parent) as tmp:
         project = _new_project(Path(tmp), "site-")
         n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
         pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
-        titles = {}
+        titles, failures = {}, {}
         for i, doc in enumerate(documents + fiches):
-            own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            try:
+                own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            except Exception as error:  # a damaged notebook: its previous page is kept (keep_previous)
+                if disk_error(error) is not None:
+                    raise
+                failures[doc.notebook] = page_error(error)
+                continue
             titles[doc.notebook] = own or doc.title or doc.notebook.stem
             nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page_of(doc, root), True, doc.liens, home=False),
                                   brouillon=brouillon)
             _stage_notebook(project, root, doc, nb, pdf=False)
             _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
+        # Quarto empties its output folder: the pages kept wait beside it until it is done
+        kept = Path(tmp) / "pages-conservees"
+        titles |= keep_previous(failures, documents + fiches, root, site, kept)
         docs, listed = listing(root, documents, fiches, titles)
         extra: list[Path] = []
         if accueil is not None:
@@ -173,6 +186,9 @@ def render_quarto(
             for pdf in out.rglob("*.pdf"):
                 (staging / pdf.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(pdf, staging / pdf.relative_to(out))
-    pages = [site / "index.html"] + [site / page_of(d, root) for d in documents + fiches] + extra
-    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in documents + fiches]
-    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
+        if kept.exists():
+            shutil.copytree(kept, staging, dirs_exist_ok=True)
+    published = [d for d in documents + fiches if d.notebook in titles]
+    pages = [site / "index.html"] + [site / page_of(d, root) for d in published] + extra
+    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in published]
+    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs), failures=failures)

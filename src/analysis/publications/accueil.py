@@ -373,7 +373,7 @@ SCRIPT = """<script>
       document.querySelectorAll(".accueil-groupes .departement, .accueil-groupes .region").forEach(function (group) {
         group.hidden = !group.querySelector("li:not([hidden])");
       });
-      count.textContent = words.length ? shown + " territoire(s)" : "";
+      count.textContent = words.length ? shown + (shown > 1 ? " territoires" : " territoire") : "";
     });
   }
   document.querySelectorAll("table.triable").forEach(function (table) {

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from analysis.analyses.evaluation import MIN_EMPLOI_DONNEUR, ControleTerritoire
 from analysis.publications.figures import lignes
-from analysis.texte import nombre, pluriel
+from analysis.texte import accord, article, de, nombre, ordinal, pluriel
 
 N_DONNEURS_AFFICHES = 10
 
@@ -25,7 +25,7 @@ def _points(v: float) -> str:
 def figure_controle_synthetique(ct: ControleTerritoire, nom: str) -> Figure:
     """Employment index of the territory's EPCI and of their synthetic control (base 100 the year before entry)."""
     path = ct.resultat.path.melt(id_vars="year", value_vars=["traite", "synthetique"], var_name="serie", value_name="indice")
-    labels = {"traite": f"EPCI de {nom}", "synthetique": "Contrôle synthétique"}
+    labels = {"traite": f"EPCI {de(nom)}", "synthetique": "Contrôle synthétique"}
     return lignes(path.assign(serie=path["serie"].map(labels)), "year", "indice", "serie", principale=labels["traite"],
                   reference=100, ylabel=f"Indice (base 100 en {ct.cohort - 1})", source="URSSAF ; calculs de l'observatoire")
 
@@ -60,12 +60,12 @@ def texte_controle_synthetique(ct: ControleTerritoire | None, nom: str) -> str:
     return (
         f"Le contrôle synthétique combine, avec des poids positifs de somme 1, les EPCI jamais retenus dans un territoire "
         f"d'industrie qui comptaient au moins {nombre(MIN_EMPLOI_DONNEUR)} emplois salariés privés en {ct.cohort - 1} "
-        f"({nombre(ct.n_donneurs)} EPCI), de façon à reproduire l'indice d'emploi des {pluriel(len(ct.epci), 'EPCI', 'EPCI')} de {nom} "
-        f"entrés en {ct.cohort} sur les années {int(r.path['year'].min())}-{ct.cohort - 1} ; une pénalité sur la concentration des "
+        f"({nombre(ct.n_donneurs)} EPCI), de façon à reproduire l'indice d'emploi {article(len(ct.epci), 'EPCI', 'EPCI', defini='des')} "
+        f"{de(nom)} {accord(len(ct.epci), 'entré')} en {ct.cohort} sur les années {int(r.path['year'].min())}-{ct.cohort - 1} ; une pénalité sur la concentration des "
         f"poids évite qu'il ne repose sur quelques EPCI très volatils ({pluriel(len(r.weights), 'EPCI', 'EPCI')} y {'contribue' if len(r.weights) == 1 else 'contribuent'}). L'écart "
-        f"quadratique moyen avant l'entrée est de {nombre(r.rmspe_pre, 2)} point. Après l'entrée, l'écart moyen est de "
+        f"quadratique moyen avant l'entrée est de {nombre(r.rmspe_pre, 2)} point{'s' if r.rmspe_pre >= 2 else ''}. Après l'entrée, l'écart moyen est de "
         f"{_points(r.ecart_post)} et de {_points(last['ecart'])} en {int(last['year'])}. Rapporté à la qualité de l'ajustement "
-        f"avant l'entrée, cet écart se classe au {nombre(r.rank)}e rang sur {nombre(len(r.placebo) + 1)} (le territoire et "
+        f"avant l'entrée, cet écart se classe au {ordinal(int(r.rank))} rang sur {nombre(len(r.placebo) + 1)} (le territoire et "
         f"chacun des EPCI donneurs traité à son tour comme s'il était entré en {ct.cohort}) : un écart au moins aussi grand "
         f"s'observe dans {nombre(100 * r.p_value, 0)} % des cas sans programme. "
         + ("Il se distingue donc de ce que donnent des EPCI sans programme." if r.p_value <= 0.1 else
