@@ -448,6 +448,8 @@ def test_synthetic_control_of_a_monograph(outputs):
     assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
     text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
     assert f"au {texte.ordinal(int(res.rank))} rang sur {sc.n_donneurs + 1}" in text
+    assert list(sc.sans_un_donneur["donneur"]) == list(res.weights.index[:evaluation.N_SANS_UN_DONNEUR]) and sc.placebo_temps.start == sc.cohort - 3
+    assert f"fausse entrée en {sc.cohort - 3}" in text and "années avant l'entrée pour" in text
     assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
 
 

@@ -21,6 +21,24 @@ from analysis.donnees import controles, editions, provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
 from analysis.texte import nombre, observation_fr, pourcent
 
+REGLE_EVALUATION = (
+    "**Règle de l'estimation principale, fixée avant les chiffres.** L'estimation principale est celle de Callaway et "
+    "Sant'Anna (2021) : chaque cohorte d'entrée (2019, 2023) est comparée aux seuls EPCI jamais retenus, année par année, "
+    "par rapport à l'année qui précède son entrée, sans pondération, et les cohortes sont réunies en proportion de leurs "
+    "EPCI. Elle est choisie parce qu'elle ne compare jamais des EPCI traités entre eux (la double différence à effets fixes "
+    "le fait quand les entrées sont échelonnées), qu'elle ne dépend d'aucun choix de covariables ni de pondération, et que "
+    "ses témoins ne sont touchés par le programme à aucune date. Toute autre estimation est une ligne de robustesse, "
+    "présentée à côté avec la raison pour laquelle elle diffère ; aucune n'est retenue parce qu'elle est plus grande ou "
+    "plus significative. Le mot « écart » est employé plutôt qu'« effet » : le dispositif ne garantit pas que l'écart soit "
+    "causé par le programme. La sensibilité à une violation des tendances parallèles suit Rambachan et Roth (2023) sur "
+    "l'étude d'événement de la cohorte 2019 dans ce même dispositif : bornes de l'écart moyen d'après l'entrée et de chaque "
+    "année sous les restrictions d'ampleurs relatives (M̄) et de régularité (M), valeur de rupture (le plus petit M̄ ou M "
+    "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff ; et, plus simple, le prolongement de la "
+    "droite ajustée sur les écarts d'avant l'entrée. L'estimateur par cohortes du projet est recalculé à chaque période "
+    "avec l'implémentation maintenue de diff-diff (CallawaySantAnna) sur le même panel : la synthèse affiche l'écart "
+    "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
+)
+
 PAGE = "methodes/methodes.html"  # the page in the site, from the site's root
 
 BASES_FR = {  # short French name of each geographic basis of the registry
@@ -76,7 +94,8 @@ def texte_methodes() -> str:
         "l'indicateur le rend favorable et que le territoire est aussi du côté favorable de la France, une faiblesse dans "
         "le cas contraire ; un indicateur sans sens favorable donne un trait distinctif.\n\n"
         f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
-        f"{MONOGRAPHIES_SOURCES}"
+        f"{MONOGRAPHIES_SOURCES}\n\n"
+        + REGLE_EVALUATION
     )
 
 
