@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from analysis import config
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
 from analysis.texte import nombre, observation_fr, pourcent
 
-PAGE = "methodes/methodes.html"  # the page in the site, from the site's root
+PAGE = config.METHODES_PAGE  # the page in the site, from the site's root
 
 BASES_FR = {  # short French name of each geographic basis of the registry
     "somme_communes": "somme des communes",
