@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from pypdf import PdfReader
 
 from analysis import config
-from analysis.execution import pages, render, render_fallback
+from analysis.execution import pages, pipeline, render, render_fallback
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
@@ -209,14 +209,28 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
         assert f'href="{link}"' in index
     assert "Synthèse nationale" in index and "Cœur de France" in index and "TI-XX" not in index
     positions = [
-        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74, ", "Phase 2", ">Cœur de France</a> (TI-18, ")
+        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74 (phase 1), ", "Phase 2", ">Cœur de France</a> (TI-18 (phase 2), ")
     ]
     assert positions == sorted(positions)  # fiches grouped by phase, with their territory names
     assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
     fiche = unescape((site / "fiches" / "phase1" / "TI-74.html").read_text(encoding="utf-8"))
-    assert '<nav class="liens"><a href="../../index.html">' in fiche and '<a href="TI-74.pdf">Version PDF</a>' in fiche
+    assert '<nav class="liens"><a href="../../index.html">' in fiche
+    assert '<a href="TI-74.pdf" download="TI-74-phase1.pdf">Version PDF</a>' in fiche  # saved with its phase
     fiche_pdf = _pdf_text(site / "fiches" / "phase1" / "TI-74.pdf")[1]
     assert "Fiche\nTable des matières" in fiche_pdf and "Cœur de France" in fiche_pdf and "Version PDF" not in fiche_pdf
+    # every page ends with how to cite it and the licence of what it publishes
+    version = pipeline.code_version()  # no provenance.json in this period: the current code's version
+    fiche = fiche.replace("’", "'")
+    for page in (fiche, index, unescape((site / "synthese" / "synthese.html").read_text(encoding="utf-8")).replace("’", "'")):
+        assert page.count(">Citer cette page</h2>") == 1 and "Licence Ouverte 2.0 (Etalab)" in page
+        assert f"Observatoire des Territoires d'industrie, période 2025-06, version du code <code>{version}</code>." in page
+        assert "(consulté le JJ/MM/AAAA)" in page
+    assert "Contributeurs de l'Observatoire des Territoires d'industrie (2025). <em>Fiche</em>." in fiche
+    # this site has no methods page: the data licences are not a broken link
+    assert "rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période." in fiche
+    assert "Citer cette page" in fiche_pdf and "Licence Ouverte 2.0" in fiche_pdf
+    # a table scrolls inside its own box on a 400 px screen: a focusable region named by its caption
+    assert re.search(r'<div class="tableau-large" role="region" aria-label="Emploi par territoire" tabindex="0">\s*<table', fiche)
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
