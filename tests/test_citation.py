@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -35,10 +36,10 @@ def test_citation_cff_validates_against_its_schema():
 def test_every_page_says_how_to_cite_it_and_its_licence():
     citation = pages.Citation.of("2026-11", "3f2a9c1+src.5d41402abc4b")
 
-    text = pages.citer_markdown("Grand Est Touraine — ti-2405 (phase 2)", "fiches/phase2/ti-2405.html", citation)
+    text = pages.citer_markdown("Grand Est Touraine", "fiches/phase2/ti-2405.html", citation, "ti-2405 (phase 2)")
 
     assert text.startswith("## Citer cette page\n\n")
-    assert ("Contributeurs de l'Observatoire des Territoires d'industrie (2026). *Grand Est Touraine — ti-2405 \\(phase 2\\)*. "
+    assert ("Contributeurs de l'Observatoire des Territoires d'industrie (2026). *Grand Est Touraine*, ti-2405 \\(phase 2\\). "
             "Observatoire des Territoires d'industrie, période 2026-11, version du code `3f2a9c1+src.5d41402abc4b`. "
             "Page `fiches/phase2/ti-2405.html` du site de la période (consulté le JJ/MM/AAAA).") in text
     assert "[Licence Ouverte 2.0 (Etalab)](https://www.etalab.gouv.fr/licence-ouverte-open-licence/)" in text
@@ -60,6 +61,8 @@ def test_a_fiche_pdf_is_saved_under_a_name_with_its_phase():
     assert pages.nav("synthese/synthese.html", True) == '<nav class="liens"><a href="../index.html">← Accueil de l’Observatoire</a> · <a href="synthese.pdf">Version PDF</a></nav>'
 
     assert config.identifiant("ti-2405", 2) == "ti-2405 (phase 2)"
+    fiche = pages.Document(Path("fiches/phase2/ti-2405.ipynb"), "Grand Est Touraine", 2, "ti-2405")
+    assert (pages.territoire_cite(fiche), pages.territoire_cite(pages.Document(Path("synthese/synthese.ipynb")))) == ("ti-2405 (phase 2)", "")
 
 
 def test_the_methods_page_is_linked_only_when_the_site_has_it(tmp_path):

@@ -227,12 +227,12 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
         assert page.count(">Citer cette page</h2>") == 1 and "Licence Ouverte 2.0 (Etalab)" in page
         assert f"Observatoire des Territoires d'industrie, période 2025-06, version du code <code>{version}</code>." in page
         assert "(consulté le JJ/MM/AAAA)" in page
-    assert "Contributeurs de l'Observatoire des Territoires d'industrie (2025). <em>Fiche</em>." in fiche
+    assert "Contributeurs de l'Observatoire des Territoires d'industrie (2025). <em>Fiche</em>, TI-74 (phase 1)." in fiche
     # this site has no methods page: the data licences are not a broken link
     assert "rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période." in fiche
     assert "Citer cette page" in fiche_pdf and "Licence Ouverte 2.0" in fiche_pdf
     # a table scrolls inside its own box on a 400 px screen: a focusable region named by its caption
-    assert re.search(r'<div class="tableau-large" role="region" aria-label="Emploi par territoire" tabindex="0">\s*<table', fiche)
+    assert re.search(r'<div class="tableau-large" tabindex="0" role="region" aria-label="Emploi par territoire">\s*<table', fiche)
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):

@@ -297,15 +297,21 @@ class Citation:
         return cls(periode, version, authors_text(cff), str(cff["title"]), str(cff.get("license", "")), methodes)
 
 
+def territoire_cite(doc: Document) -> str:
+    """What a fiche's citation adds to its title: its code with its phase ("" for other pages)."""
+    return config.identifiant(doc.id_ti, doc.phase) if doc.id_ti and doc.phase else ""
+
+
 def site_citation(periode: str, root: Path, documents: Iterable[Document]) -> Citation:
     """The citation of the pages of a site rendering ``documents``."""
     return Citation.of(periode, methodes=any(page_of(d, root) == config.METHODES_PAGE for d in documents))
 
 
-def citer_markdown(title: str, page: str, citation: Citation) -> str:
+def citer_markdown(title: str, page: str, citation: Citation, territoire: str = "") -> str:
     """The « Citer cette page » section put at the end of every page (HTML and PDF): the
     citation (authors, the page's title, the observatory, the month, the code version, the
-    page's path in the site, an access date for the reader to fill in) and the licence of what
+    page's path in the site, an access date for the reader to fill in; a fiche's ``territoire``,
+    its code with its phase, follows its title) and the licence of what
     the page publishes, the data's own licences being recalled on the methods page (linked,
     relative to ``page``, when the site has it)."""
     methods = Path(os.path.relpath(config.METHODES_PAGE, Path(page).parent)).as_posix()
@@ -313,7 +319,9 @@ def citer_markdown(title: str, page: str, citation: Citation) -> str:
     code = f" ; le code est sous licence {_escape(citation.licence)}" if citation.licence else ""
     return (
         "## Citer cette page\n\n"
-        f"{_escape(citation.authors)} ({citation.periode[:4]}). *{_escape(title)}*. {_escape(citation.title)}, "
+        f"{_escape(citation.authors)} ({citation.periode[:4]}). *{_escape(title)}*"
+        + (f", {_escape(territoire)}" if territoire else "")
+        + f". {_escape(citation.title)}, "
         f"période {citation.periode}, version du code `{citation.version}`. Page `{page}` du site de la période "
         "(consulté le JJ/MM/AAAA).\n\n"
         "Licence : les tableaux, chiffres et textes de cette page sont publiés sous la "

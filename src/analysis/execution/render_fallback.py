@@ -52,6 +52,7 @@ from analysis.execution.pages import (
     publishable,
     site_citation,
     split_title,
+    territoire_cite,
     with_title,
 )
 from analysis.fichiers import write_atomic
@@ -134,20 +135,21 @@ def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
 
 def render_notebook(
     notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, nav: str = "", before: str = "",
-    brouillon: bool = False, citation: Citation | None = None, page: str = "",
+    brouillon: bool = False, citation: Citation | None = None, page: str = "", territoire: str = "",
 ) -> str:
     """Render one executed notebook to a self-contained HTML page (and a PDF); return its title.
 
     ``title`` is used when the notebook has none of its own (see the module docstring);
     ``nav`` is the line of links above the HTML page (``nav()``), ``before`` Markdown put
     before the page's first section (its first level-2 heading); ``citation``: the « Citer cette
-    page » section put at its end (``citer_markdown``, ``page`` its path from the site root).
+    page » section put at its end (``citer_markdown``, ``page`` its path from the site root,
+    ``territoire`` a fiche's code and phase).
     """
     own_title, nb = split_title(nbformat.read(notebook, as_version=4))
     title = own_title or title or notebook.stem
     markdown, figures = notebook_markdown(publishable(nb, brouillon))
     if citation is not None:
-        markdown += "\n\n" + citer_markdown(title, page, citation)
+        markdown += "\n\n" + citer_markdown(title, page, citation, territoire)
     markdown = with_title(insert_before_sections(markdown, before), title)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         workdir = Path(tmp)
@@ -176,6 +178,7 @@ class _Task:
     brouillon: bool = False
     citation: Citation | None = None
     page: str = ""
+    territoire: str = ""
 
 
 def _render_task(task: _Task) -> tuple[Path, str | None, str | None]:
@@ -184,7 +187,7 @@ def _render_task(task: _Task) -> tuple[Path, str | None, str | None]:
     try:
         title = render_notebook(
             task.notebook, task.html, task.pdf, title=task.title, nav=task.nav, before=task.before, brouillon=task.brouillon,
-            citation=task.citation, page=task.page,
+            citation=task.citation, page=task.page, territoire=task.territoire,
         )
         return task.notebook, title, None
     except Exception as error:  # one failed notebook must not stop the others
@@ -207,7 +210,7 @@ def _renderer_digest() -> str:
 
 def _page_digest(task: _Task, renderer: str) -> str:
     """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
-    h = hashlib.sha256(f"{renderer}\0{task.title}\0{task.nav}\0{task.before}\0{task.pdf is not None}\0{task.brouillon}\0{task.citation}\0{task.page}\0".encode())
+    h = hashlib.sha256(f"{renderer}\0{task.title}\0{task.nav}\0{task.before}\0{task.pdf is not None}\0{task.brouillon}\0{task.citation}\0{task.page}\0{task.territoire}\0".encode())
     h.update(task.notebook.read_bytes())
     if task.pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
         for extra in sorted(task.notebook.parent.iterdir()):
@@ -282,7 +285,7 @@ def render_fallback(
         page = page_of(doc, root)
         pdf = staging / Path(page).with_suffix(".pdf")
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
-                           brouillon=brouillon, citation=citation, page=page))
+                           brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
     titles, failures = _render_tasks(tasks, site, staging)
     titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)

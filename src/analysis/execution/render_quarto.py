@@ -52,6 +52,7 @@ from analysis.execution.pages import (
     shows_table,
     site_citation,
     split_title,
+    territoire_cite,
     with_title,
 )
 
@@ -158,7 +159,7 @@ def render_quarto(
             titles[doc.notebook] = own or doc.title or doc.notebook.stem
             page = page_of(doc, root)
             nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page, True, doc.liens, home=False, phase=doc.phase),
-                                  brouillon=brouillon, after=citer_markdown(titles[doc.notebook], page, citation))
+                                  brouillon=brouillon, after=citer_markdown(titles[doc.notebook], page, citation, territoire_cite(doc)))
             _stage_notebook(project, root, doc, nb, pdf=False)
             _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
         # Quarto empties its output folder: the pages kept wait beside it until it is done

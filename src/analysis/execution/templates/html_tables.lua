@@ -72,7 +72,8 @@ local function scrollable(tbl)
   if not FORMAT:match("html") then return tbl end
   local caption = stringify(tbl.caption.long)
   local name = caption ~= "" and caption or "Tableau"
-  return pandoc.Div({ tbl }, pandoc.Attr("", { "tableau-large" }, { tabindex = "0", role = "region", ["aria-label"] = name }))
+  -- attributes as a list of pairs: their order in the page does not change from one render to the next
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "tableau-large" }, { { "tabindex", "0" }, { "role", "region" }, { "aria-label", name } }))
 end
 
 -- A table marked data-quarto-disable-processing="true" (interactive, sortable) stays raw HTML.
