@@ -103,6 +103,8 @@ def test_the_table_holds_every_territory_with_sort_keys(repertoire):
     assert '<td class="nombre" data-tri="21500">21\u202f500</td>' in first
     assert html.count('data-tri="">n.d.</td>') == len(table) - 1
     assert '<th class="nombre"><button type="button">Population</button></th>' in html
+    # the code as a reader copies it, with its phase; sorted by phase, then code
+    assert '<td data-tri="1 ti-7605">ti-7605 (phase 1)</td>' in html and '<td data-tri="2 ti-7605">ti-7605 (phase 2)</td>' in html
 
 
 def test_the_codes_and_the_matching_are_explained_once(repertoire):

@@ -361,8 +361,8 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
     Marked ``data-quarto-disable-processing`` so that neither renderer turns it into a static
     table."""
     indicators = [f"{h} ({observations[c]})" for c, (h, _) in INDICATEURS.items()]
-    headings = ["Territoire", "Phase", "Région", "Département", "Population", *indicators, "Profil"]
-    numeric = {"Phase", "Population", *indicators}
+    headings = ["Territoire", "Code (phase)", "Région", "Département", "Population", *indicators, "Profil"]
+    numeric = {"Population", *indicators}
     head = "".join(
         f'<th{" class=" + chr(34) + "nombre" + chr(34) if h in numeric else ""}><button type="button">{escape(h)}</button></th>'
         for h in headings
@@ -373,7 +373,7 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
         filtre = " ".join(mots(f"{r.lib_ti} {r.id_ti} {r.lib_departement} {r.lib_region} {r.profil}"))
         cells = [
             f'<td data-tri="{escape(r.cle)}"><a href="{escape(r.href)}">{escape(r.lib_ti)}</a></td>',
-            f'<td class="nombre" data-tri="{r.phase}">{r.phase}</td>',
+            f'<td data-tri="{r.phase} {escape(r.id_ti)}">{escape(config.identifiant(r.id_ti, r.phase))}</td>',
             f'<td data-tri="{escape(_sans_accents(r.lib_region))}">{escape(r.lib_region)}</td>',
             f'<td data-tri="{escape(_sans_accents(str(r.lib_departement)))}">{escape(str(r.lib_departement))}</td>',
             _cellule(r.population, 0),
