@@ -354,6 +354,16 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert table_cell.source.startswith("#| label: tbl-1\n")  # Quarto captions labelled tables only
     index = (site_project / "index.qmd").read_text(encoding="utf-8")
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
+    # Quarto's pages end with how to cite them too, a fiche with its code and phase
+    assert staged.cells[-1].cell_type == "markdown" and staged.cells[-1].source.startswith("## Citer cette page\n\n")
+    assert "*Synthèse nationale*. Observatoire des Territoires d'industrie, période 2025-06" in staged.cells[-1].source
+    fiche = nbformat.read(site_project / "fiches" / "phase1" / "TI-74.ipynb", as_version=4)
+    assert "*Fiche*, TI-74 \\(phase 1\\). Observatoire" in fiche.cells[-1].source
+    assert 'download="TI-74-phase1.pdf"' in fiche.cells[1].source
+    assert index.rstrip().endswith("(consulté le JJ/MM/AAAA).\n\nLicence : les tableaux, chiffres et textes de cette page "
+                                   "sont publiés sous la [Licence Ouverte 2.0 (Etalab)](https://www.etalab.gouv.fr/licence-ouverte-open-licence/), "
+                                   "qui demande d'en mentionner la source ; le code est sous licence MIT. Les données utilisées gardent leurs "
+                                   "licences, rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période.")
     site = root / "site"
     assert (site / "index.html").read_text() == "<html>accueil</html>\n"
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.*")) == [
