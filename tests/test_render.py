@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
+import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from pypdf import PdfReader
 
 from analysis import config
-from analysis.execution import pages, render, render_fallback
+from analysis.execution import pages, pipeline, render, render_fallback
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
@@ -209,14 +211,28 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
         assert f'href="{link}"' in index
     assert "Synthèse nationale" in index and "Cœur de France" in index and "TI-XX" not in index
     positions = [
-        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74, ", "Phase 2", ">Cœur de France</a> (TI-18, ")
+        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74 (phase 1), ", "Phase 2", ">Cœur de France</a> (TI-18 (phase 2), ")
     ]
     assert positions == sorted(positions)  # fiches grouped by phase, with their territory names
     assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
     fiche = unescape((site / "fiches" / "phase1" / "TI-74.html").read_text(encoding="utf-8"))
-    assert '<nav class="liens"><a href="../../index.html">' in fiche and '<a href="TI-74.pdf">Version PDF</a>' in fiche
+    assert '<nav class="liens"><a href="../../index.html">' in fiche
+    assert '<a href="TI-74.pdf" download="TI-74-phase1.pdf">Version PDF</a>' in fiche  # saved with its phase
     fiche_pdf = _pdf_text(site / "fiches" / "phase1" / "TI-74.pdf")[1]
     assert "Fiche\nTable des matières" in fiche_pdf and "Cœur de France" in fiche_pdf and "Version PDF" not in fiche_pdf
+    # every page ends with how to cite it and the licence of what it publishes
+    version = pipeline.code_version()  # no provenance.json in this period: the current code's version
+    fiche = fiche.replace("’", "'")
+    for page in (fiche, index, unescape((site / "synthese" / "synthese.html").read_text(encoding="utf-8")).replace("’", "'")):
+        assert page.count(">Citer cette page</h2>") == 1 and "Licence Ouverte 2.0 (Etalab)" in page
+        assert f"Observatoire des Territoires d'industrie, période 2025-06, version du code <code>{version}</code>." in page
+        assert "(consulté le JJ/MM/AAAA)" in page
+    assert "Contributeurs de l'Observatoire des Territoires d'industrie (2025). <em>Fiche</em>, TI-74 (phase 1)." in fiche
+    # this site has no methods page: the data licences are not a broken link
+    assert "rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période." in fiche
+    assert "Citer cette page" in fiche_pdf and "Licence Ouverte 2.0" in fiche_pdf
+    # a table scrolls inside its own box on a 400 px screen: a focusable region named by its caption
+    assert re.search(r'<div class="tableau-large" tabindex="0" role="region" aria-label="Emploi par territoire">\s*<table', fiche)
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
@@ -338,6 +354,16 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert table_cell.source.startswith("#| label: tbl-1\n")  # Quarto captions labelled tables only
     index = (site_project / "index.qmd").read_text(encoding="utf-8")
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
+    # Quarto's pages end with how to cite them too, a fiche with its code and phase
+    assert staged.cells[-1].cell_type == "markdown" and staged.cells[-1].source.startswith("## Citer cette page\n\n")
+    assert "*Synthèse nationale*. Observatoire des Territoires d'industrie, période 2025-06" in staged.cells[-1].source
+    fiche = nbformat.read(site_project / "fiches" / "phase1" / "TI-74.ipynb", as_version=4)
+    assert "*Fiche*, TI-74 \\(phase 1\\). Observatoire" in fiche.cells[-1].source
+    assert 'download="TI-74-phase1.pdf"' in fiche.cells[1].source
+    assert index.rstrip().endswith("(consulté le JJ/MM/AAAA).\n\nLicence : les tableaux, chiffres et textes de cette page "
+                                   "sont publiés sous la [Licence Ouverte 2.0 (Etalab)](https://www.etalab.gouv.fr/licence-ouverte-open-licence/), "
+                                   "qui demande d'en mentionner la source ; le code est sous licence MIT. Les données utilisées gardent leurs "
+                                   "licences, rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période.")
     site = root / "site"
     assert (site / "index.html").read_text() == "<html>accueil</html>\n"
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.*")) == [
@@ -584,6 +610,45 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     assert 'href="../../regions/76.html">Les territoires de la région Occitanie</a>' in gard2
     assert "regions/" not in sologne and "regions/" not in gard1
     assert nav("monographies/ti-2411.html") == '<a href="../index.html">← Accueil de l’Observatoire</a> · <a href="ti-2411.pdf">Version PDF</a>'
+
+
+AXE_SCRIPT = Path(__file__).with_name("outils") / "axe_audit.js"
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+def _axe_absent() -> str | None:
+    """Why the axe-core audit cannot run here, else None."""
+    if CHROMIUM is None or shutil.which("node") is None:
+        return "Chromium ou node absent : l'audit d'accessibilité axe-core n'est pas fait (apt-get install chromium nodejs)"
+    found = subprocess.run(["node", "-e", "require.resolve('axe-core'); require.resolve('puppeteer-core')"],
+                           capture_output=True, check=False)
+    if found.returncode:
+        return ("modules axe-core et puppeteer-core introuvables : l'audit d'accessibilité n'est pas fait "
+                "(npm install axe-core puppeteer-core, puis NODE_PATH=<dossier>/node_modules)")
+    return None
+
+
+def test_the_small_site_passes_an_axe_core_audit_at_400_px(periode, monkeypatch):
+    if (why := _axe_absent()) is not None:
+        pytest.skip(why)
+    from analysis.execution import run
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
+    root = config.periode_dir(periode)
+    notebooks, fiches, _ = _small_period(root)
+    documents, fiche_documents, accueil = run.documents(periode, notebooks, fiches)
+    site = render.render_site(periode, documents, fiche_documents, accueil=accueil).site
+    audited = ["index.html", "fiches/phase1/ti-7605.html", "fiches/phase2/ti-2411.html", "monographies/ti-2411.html",
+               "synthese/synthese.html", "regions/76.html"]
+
+    out = subprocess.run(["node", str(AXE_SCRIPT), CHROMIUM, "400", *(str(site / p) for p in audited)],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    audit = {Path(page).relative_to(site).as_posix(): result for page, result in json.loads(out).items()}
+
+    assert sorted(audit) == sorted(audited)
+    grave = {page: [v for v in r["violations"] if v["impact"] in ("serious", "critical")] for page, r in audit.items()}
+    assert grave == dict.fromkeys(audited, [])
+    assert {page: r["debordement"] for page, r in audit.items()} == dict.fromkeys(audited, 0)  # nothing wider than 400 px
 
 
 QUARTO_ABSENT = "quarto n'est pas dans le PATH : le rendu par un vrai Quarto n'est pas testé ici (la CI n'a pas Quarto)"

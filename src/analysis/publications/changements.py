@@ -166,9 +166,14 @@ def fait_profils(changes: dict[int, pd.DataFrame]) -> str:
     return f"**{pluriel(sum(n.values()), 'territoire')} {'change' if sum(n.values()) == 1 else 'changent'} de profil** ({detail})."
 
 
+# How the territories' share of France is counted: their communes' jobs added up (counting the
+# EPCI at least half in a territory would give another figure).
+SOMME_COMMUNES = "emplois de leurs communes additionnés"
+
+
 def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
-    """The share of France's private jobs in the TI of ``phase``, now and at the start of the
-    twelve months (``mois.serie_reperes``)."""
+    """The share of France's private jobs in the TI of ``phase`` (``SOMME_COMMUNES``), now and at
+    the start of the twelve months (``mois.serie_reperes``)."""
     part = serie.loc[(serie["cle"] == mois.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
     first, last = part.iloc[0], part.iloc[-1]
     since = (
@@ -176,7 +181,7 @@ def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
         if first["periode"] != last["periode"] else ""
     )
     return (
-        f"**Part de l'emploi salarié privé de France dans les territoires de la phase {phase}** : "
+        f"**Part de l'emploi salarié privé de France dans les territoires de la phase {phase}** ({SOMME_COMMUNES}) : "
         f"{pourcent(last['valeur'])} (emploi {last['observation']}){since}."
     )
 
@@ -211,7 +216,7 @@ def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
     years = rows.groupby("periode")["observation"].first()
     out = pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
     for phase in sorted(rows["phase"].unique()):
-        out[f"Part de l'emploi privé dans les TI, phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
+        out[f"Part de l'emploi privé dans les TI ({SOMME_COMMUNES}), phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
         out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
     chomage = serie.loc[serie["cle"] == mois.CHOMAGE_MEDIAN]
     for phase in sorted(chomage["phase"].unique()):  # the quarter read moves when INSEE publishes an edition

@@ -296,6 +296,13 @@ def texte_pas_encore(registre: pd.DataFrame, indicators: list[str], periode: str
     )
 
 
+# Why an indicator has no value for a territory, true whatever the case (a file of the source
+# that leaves out some territories, the overseas ones in particular, while the source itself
+# covers them): the methods page lists the files and what they cover.
+MANQUANTS_RAISON = ("Les fichiers de données utilisés par l'observatoire n'en donnent pas de valeur pour ce territoire "
+                    "(fichiers et couverture : page Méthodes et définitions) ; ils n'entrent pas dans les rangs.")
+
+
 def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=None, periode: str | None = None) -> str:
     """Sentences on the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for
     the territory: those not published yet in the month (``periode``: ``texte_pas_encore``), then
@@ -320,7 +327,7 @@ def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indi
     else:
         verbe = "n'est pas disponible" if len(missing) == 1 else "ne sont pas disponibles"
         head = f"Sur les {nombre(len(indicators))} indicateurs de cette fiche, {nombre(len(missing))} {verbe} pour ce territoire"
-    return " ".join(filter(None, [debut, f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."]))
+    return " ".join(filter(None, [debut, f"{head}{detail}. {MANQUANTS_RAISON}"]))
 
 
 def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, periode: str | None = None) -> str:

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from analysis import config
+from analysis.analyses import industrie
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import controles, editions, provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
@@ -39,7 +41,7 @@ REGLE_EVALUATION = (
     "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
 )
 
-PAGE = "methodes/methodes.html"  # the page in the site, from the site's root
+PAGE = config.METHODES_PAGE  # the page in the site, from the site's root
 
 BASES_FR = {  # short French name of each geographic basis of the registry
     "somme_communes": "somme des communes",
@@ -73,6 +75,7 @@ def texte_methodes() -> str:
         f"{r.pillar} : {nombre(r.n_indicators)} indicateurs" if r.n_indicators else f"{r.pillar} : aucun indicateur"
         for r in coverage.itertuples()
     ) + ". " + " ".join(r.note for r in coverage.itertuples() if r.note)
+    ape = industrie.limite_ape()
     bases = "\n".join(f"- **{BASES_FR[b][0].upper() + BASES_FR[b][1:]}** : {t}" for b, t in REGISTRE.geographic_bases.items())
     return (
         "Un territoire d'industrie est un ensemble de communes (COG 2023). La valeur d'un indicateur pour un territoire "
@@ -94,7 +97,8 @@ def texte_methodes() -> str:
         "l'indicateur le rend favorable et que le territoire est aussi du côté favorable de la France, une faiblesse dans "
         "le cas contraire ; un indicateur sans sens favorable donne un trait distinctif.\n\n"
         f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
-        f"{MONOGRAPHIES_SOURCES}\n\n"
+        + (f"{ape}\n\n" if ape else "")
+        + f"{MONOGRAPHIES_SOURCES}\n\n"
         + REGLE_EVALUATION
     )
 
