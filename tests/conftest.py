@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -34,6 +36,25 @@ def outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(config, "OUTPUTS_DIR", folder)
     monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(folder))  # the kernels inherit it
     return folder
+
+
+@pytest.fixture
+def notebook_disk_full(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """``notebook_disk_full(limit)``: from then on papermill writes notebooks as on a disk that
+    fills up: past ``limit`` characters the write stops with ENOSPC, leaving what was written
+    (the pool workers, forked, inherit it; ``monkeypatch.undo()`` gives the space back)."""
+    import papermill.iorw
+
+    def fill(limit: int) -> None:
+        def write(self, buf: str, path: str) -> None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(buf[:limit])
+                if len(buf) > limit:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(papermill.iorw.LocalHandler, "write", write)
+
+    return fill
 
 
 PERIODE_TESTS = "2026-11"  # the period whose real indicator tables several test modules compute

@@ -105,3 +105,23 @@ def test_simplex_weights_exact_without_penalty():
     x = rng.normal(100, 5, (8, 20))
     w = controle_synthetique.simplex_weights(x, x[:, :3] @ np.array([0.2, 0.5, 0.3]), ridge=0.0)
     assert w[:3] == pytest.approx([0.2, 0.5, 0.3], abs=1e-4) and w.sum() == pytest.approx(1.0)
+
+
+def test_synthetic_control_leave_one_out_and_in_time_placebo():
+    donors = _donors()
+    start, gap = 2019, 5.0
+    truth = donors[["d1", "d2", "d3"]] @ np.array([0.5, 0.3, 0.2])
+    treated = truth + np.where(truth.index >= start, gap, 0.0)
+    sc = controle_synthetique.synthetic_control(treated, donors, start)
+    loo = controle_synthetique.leave_one_out(treated, donors, start, sc)
+    assert len(loo) == len(sc.weights) and set(loo["donneur"]) == set(sc.weights.index)
+    top = controle_synthetique.leave_one_out(treated, donors, start, sc, n=2)
+    assert list(top["donneur"]) == list(sc.weights.index[:2])
+    assert loo["ecart_post"].between(gap - 1.5, gap + 1.5).all()  # no donor carries the gap
+    fake = controle_synthetique.in_time_placebo(treated, donors, start, 2016)
+    assert fake.path["year"].max() == 2018 and fake.start == 2016
+    assert abs(fake.ecart_post) < 1.0  # nothing happens in 2016
+    shifted = treated + np.where((treated.index >= 2016) & (treated.index < start), 5.0, 0.0)  # a gap already in 2016
+    assert controle_synthetique.in_time_placebo(shifted, donors, start, 2016).ecart_post > 3.5
+    with pytest.raises(ValueError, match="fausse entrée"):
+        controle_synthetique.in_time_placebo(treated, donors, start, 2020)

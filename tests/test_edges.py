@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import logging
 import os
 import re
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -60,6 +65,52 @@ def test_a_bad_argument_is_refused_in_french_with_what_is_allowed(
     assert " : erreur : " in err and allowed in err
     assert "error:" not in err and "invalid " not in err and "Traceback" not in err
     assert not outputs.exists()
+
+
+@pytest.mark.parametrize("liste", [",", "", "ti-2405,,ti-8417", " , "])
+def test_an_empty_list_of_territories_is_refused_before_anything_is_written(
+    outputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, liste: str
+) -> None:
+    from analysis.execution import run
+
+    def prepare_inputs(*args, **kwargs):
+        raise AssertionError("une liste vide ne doit rien préparer (elle lançait le mois entier)")
+
+    monkeypatch.setattr(run, "prepare_inputs", prepare_inputs)
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", liste, "--sans-rendu"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --territoires : liste de territoires invalide {liste!r} : un ou plusieurs identifiants de la phase " \
+           "choisie, séparés par des virgules et sans élément vide, par exemple ti-2405 ou ti-2405,ti-8417" in err
+    assert not outputs.exists()
+
+
+def test_repeated_territories_count_once_and_none_is_refused() -> None:
+    from analysis.donnees import referentiel
+
+    assert referentiel.check_territoires(2, ["ti-2405", "ti-8417", "ti-2405"]) == ["ti-2405", "ti-8417"]
+    with pytest.raises(referentiel.UnknownTerritoryError, match="aucun territoire donné : un ou plusieurs identifiants de la phase 2"):
+        referentiel.check_territoires(2, [])
+
+
+@pytest.mark.parametrize("commande", [None, "faits", "run", "donnees", "historique", "render"])
+def test_the_help_is_in_french_with_examples_defaults_and_ranges(capsys: pytest.CaptureFixture, commande: str | None) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([commande, "--help"] if commande else ["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"utilisation : observatoire {commande or ''}".rstrip())
+    assert re.search(r"\noptions :\n  -h, --help +afficher cette aide et quitter\n", out)
+    assert re.search(r"\nexemples :\n  observatoire ", out)
+    for english in ("usage:", "options:", "positional arguments", "show this help", "default:"):
+        assert english not in out
+    if commande in ("run", "historique"):
+        assert f"(par défaut : le nombre de cœurs, {os.cpu_count()} ici)" in " ".join(out.split())
+    if commande in ("run", "render"):
+        assert f"de 2019-01 (début du programme) au mois courant ({config.default_periode()})" in " ".join(out.split())
+    if commande is None:
+        assert "\ncommandes :\n" in out
 
 
 def test_the_facts_of_phase_2_in_the_2019_cog(capsys: pytest.CaptureFixture) -> None:
@@ -223,6 +274,71 @@ def test_a_disk_full_at_the_manifest_ends_with_the_summary_and_keeps_the_outputs
     changed = {p.relative_to(folder).as_posix() for p in after if after[p] != before.get(p)}
     assert changed <= {"provenance.json", ".run.lock"}  # rewritten by every run; the manifest is the previous one
     assert not [p for p in folder.rglob(".*.tmp*")]
+
+
+def test_a_disk_full_at_a_fiche_keeps_the_previous_one_whole(
+    outputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, notebook_disk_full
+) -> None:
+    folder = outputs / "2024-07"
+    fiche = folder / "fiches" / "phase2" / f"{TERRITOIRE}.ipynb"
+    # the id given twice counts once (it was a ValueError traceback, after provenance.json was rewritten)
+    assert main([*RUN[:-2], f"{TERRITOIRE},{TERRITOIRE}", "--sans-rendu"]) == 0
+    assert [j["label"] for j in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["jobs"]] == [
+        f"phase 2 {TERRITOIRE}"]
+    before = {p: p.read_bytes() for p in (fiche, pipeline.stamp_path(fiche))}
+    capsys.readouterr()
+
+    monkeypatch.setattr(pipeline, "is_up_to_date", lambda output, digest: False)  # executed again
+    notebook_disk_full(4096)  # a fiche, with its figures, is far larger
+    assert main(RUN) == 1
+    err = capsys.readouterr().err
+    assert (f"phase 2 {TERRITOIRE} → aucun notebook écrit ; le précédent reste en place ({fiche}) — "
+            f"plus de place sur le disque ({fiche})") in err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in before} == before  # the good fiche and its stamp, as they were
+    nbformat.validate(nbformat.read(fiche, as_version=4))
+    assert not pipeline.failed_path(fiche).exists()  # a .failed.ipynb is whole or absent
+    assert not list(folder.rglob(".*.tmp*"))
+
+
+def test_outputs_named_by_a_file_are_said_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    fichier = tmp_path / "sorties"
+    fichier.write_text("pas un dossier", encoding="utf-8")
+    monkeypatch.setattr(config, "OUTPUTS_DIR", fichier)
+    assert main(RUN) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"erreur : un élément du chemin est un fichier, un dossier est attendu ({fichier / '2024-07'})"
+
+
+def test_an_unlisted_system_error_is_named_by_its_code_not_in_english() -> None:
+    error = OSError(errno.ENOLINK, os.strerror(errno.ENOLINK), "/srv/partage/manifest.json")
+    assert fichiers.describe_os_error(error) == "erreur système ENOLINK (/srv/partage/manifest.json)"
+    moved = OSError(errno.EISDIR, os.strerror(errno.EISDIR), "/o/.manifest.json.x.tmp.json", None, "/o/manifest.json")
+    assert fichiers.describe_os_error(moved) == "c'est un dossier, un fichier est attendu (/o/manifest.json)"
+
+
+def test_ctrl_c_ends_with_one_french_line_and_code_130(tmp_path: Path) -> None:
+    from analysis.cli import INTERRUPTION
+
+    outputs, temp = tmp_path / "outputs", tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, config.OUTPUTS_ENV: str(outputs), "TMPDIR": str(temp)}
+    run = subprocess.Popen([sys.executable, "-m", "analysis.cli", *RUN], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (outputs / "2024-07" / "fiches").exists():  # the fiche's worker has started
+            assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() else "trop long"
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        _, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.strip().splitlines()[-1] == INTERRUPTION
+    assert not list(outputs.rglob(".*.tmp*")) and not list(temp.rglob("*.json"))  # no temporary, no kernel connection file
 
 
 def test_cached_data_are_readable_by_the_group(

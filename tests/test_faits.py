@@ -79,3 +79,9 @@ def test_phase1_holds_about_half_of_industrial_employment(phase1) -> None:
 def test_a_period_excludes_unpublished_years() -> None:
     early = faits(1, 2023, periode="2024-03").set_index("cle")
     assert early.loc["emploi_dernier", "fait"].endswith("2022")
+
+
+def test_the_population_share_says_it_adds_up_the_communes(phase1) -> None:
+    assert phase1.loc["part_population", "note"] == (
+        "population des communes des territoires additionnée, sur celle de la France métropolitaine et des DROM"
+    )

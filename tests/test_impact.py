@@ -254,10 +254,10 @@ def test_placebo_reported_by_its_size(result):
     placebo = pd.DataFrame([{"term": "placebo_2016", "estimate": 0.4 * b, "std_error": 0.01, "ci_low": 0.4 * b - 0.02,
                              "ci_high": 0.4 * b + 0.02, "p_value": 0.2, "n_obs": 1, "n_clusters": 40}])
     text = texte_evaluation.texte_placebo(result, placebo, placebo.assign(estimate=0.0), 2016)
-    assert "soit 40 % de l'écart principal" in text and "de même signe" in text
-    assert "interdit d'attribuer tout l'écart principal au programme" in text and "3 ans avant" in text
+    assert "soit 40 % de l'écart de la double différence pondérée" in text and "de même signe" in text
+    assert "interdit d'attribuer tout cet écart au programme" in text and "3 ans avant" in text
     small = texte_evaluation.texte_placebo(result, placebo.assign(estimate=-0.1 * b), placebo, 2016)
-    assert "soit 10 % de l'écart principal" in small and "signe opposé" in small and "petit" in small
+    assert "soit 10 % de l'écart de la double différence pondérée" in small and "signe opposé" in small and "petit" in small
 
 
 def test_tendances_paragraph_counts_significant_leads():

@@ -113,3 +113,18 @@ def test_a_month_being_run_is_not_prepared_behind_the_run(clean_outputs: Path) -
         with pytest.raises(RunInProgressError, match="pid 4242, run"):
             lab.prepare("2024-07", phases=(2,))
     assert sorted(os.listdir(folder)) == [".run.lock"]
+
+
+def test_the_templates_print_no_tqdm_warning_in_a_kernel(tmp_path: Path) -> None:
+    """A template opened in JupyterLab on a month never run downloads what is missing: pooch,
+    imported then, imports tqdm.auto, which warned that ipywidgets is missing."""
+    template = nbformat.read(FICHE_TEMPLATE, as_version=4)
+    first = next(c.source.splitlines()[0] for c in template.cells if "prepare(periode" in c.source)
+    assert first == "from analysis.execution.lab import prepare"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first), nbformat.v4.new_code_cell("import pooch")])
+    nbformat.write(nb, tmp_path / "debut.ipynb")
+    papermill.execute_notebook(str(tmp_path / "debut.ipynb"), str(tmp_path / "fait.ipynb"), kernel_name=config.KERNEL_NAME,
+                               cwd=str(tmp_path), progress_bar=False)
+    done = nbformat.read(tmp_path / "fait.ipynb", as_version=4)
+    printed = [o.get("text", "") for c in done.cells for o in c.outputs]
+    assert printed == []

@@ -65,13 +65,23 @@ def test_profil_epci() -> None:
 
 
 def test_chomage_ze() -> None:
-    taux = economie.chomage_ze()
+    taux = economie.chomage_ze()  # every edition held: the 2023-T3 workbook, then the derived file
     assert taux["code_ze"].nunique() == 302  # ZE2020 without Mayotte and Guyane
-    assert taux["trimestre"].nunique() == 78
-    assert taux["trimestre"].max() == "2022-T2"
-    assert economie.chomage_ze("2022-08")["trimestre"].max() == "2022-T1"
+    assert taux["trimestre"].nunique() == 92 and taux["trimestre"].max() == "2025-T4"
+    assert economie.chomage_ze("2022-08")["trimestre"].max() == "2022-T1"  # before the first edition held: lag rule
+    assert economie.chomage_ze("2022-12")["trimestre"].max() == "2022-T2"
     alencon = taux.loc[(taux["code_ze"] == "0051") & (taux["trimestre"] == "2003-T1"), "taux_chomage"]
     assert alencon.tolist() == [7.0]
+
+
+def test_chomage_departements_resaved_workbook() -> None:
+    dep = economie.chomage_departements()
+    assert dep["code_dep"].nunique() == 100 and (dep["trimestre"].min(), dep["trimestre"].max()) == ("1982-T1", "2025-T3")
+    # TRAP: the re-saved .xls stores 10 to 95 as numbers; codes come back as INSEE writes them
+    assert {"01", "10", "2A", "2B", "95", "971", "974"} <= set(dep["code_dep"])
+    assert set(dep["nature"]) == {"reenregistree"}
+    ain = dep.loc[(dep["code_dep"] == "01") & (dep["trimestre"] == "2025-T3"), "taux_chomage"]
+    assert ain.tolist() == [5.7]
 
 
 def test_demandeurs_emploi_duplicates() -> None:

@@ -76,7 +76,8 @@ def test_vintages_of_the_grid() -> None:
     assert v.loc["chomage", ["observation", "prochaine", "attendue", "en_retard"]].tolist() == ["2022-T2", "2022-T3", "2022-12", True]
     # no job seekers published yet in 2019: the first month of the series comes next
     assert millesimes.millesimes("2019-06").set_index("dataset").loc["demandeurs-emploi", ["prochaine", "attendue"]].tolist() == ["2020-01", "2020-02"]
-    assert millesimes.cle("2025-08") == millesimes.cle(COURANT) != millesimes.cle("2025-05")
+    # the derived zone series (edition 2025-T4, released in April 2026) is read from 2026-04 on
+    assert millesimes.cle("2026-04") == millesimes.cle(COURANT) != millesimes.cle("2026-03")
 
 
 # --- indicators and fiche sections of the grid ------------------------------------------------
@@ -156,12 +157,15 @@ def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_
     assert months[0] == "2025-07" and months[-1] == "2026-05"
     own = build.output_paths(1, courant)["long"].parent
     done = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2, connus={courant: own})
-    # URSSAF and DVF published 2024 in June 2025: from then on every month sees what June 2026
-    # sees, so the eleven months are copies of it, kept under June 2026
-    assert [m.statut for m in done] == ["copié"] * 11
+    # URSSAF and DVF published 2024 in June 2025, and the unemployment edition read changes in
+    # April 2026 (INSEE's 2025-T4 edition, through a derived file): July 2025 is built and copied
+    # to the eight months after it, April and May 2026 are copies of June 2026
+    statut = {m.periode: m.statut for m in done}
+    assert statut["2025-07"] == "construit" and sorted(statut.values()).count("copié") == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == [courant]  # nothing written into another month's folder
     assert all(m.dossier == tmp_path / courant / "precedent" / m.periode for m in done)
-    pd.testing.assert_frame_equal(build.read_indicators(2, "2025-07", "wide", done[0].dossier), build.read_indicators(2, courant, "wide"))
+    april = next(m for m in done if m.periode == "2026-04")
+    pd.testing.assert_frame_equal(build.read_indicators(2, "2026-04", "wide", april.dossier), build.read_indicators(2, courant, "wide"))
     again = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2)
     assert {m.statut for m in again} == {"à jour"}
 
@@ -173,6 +177,8 @@ def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_
     assert len(counts) == 12 and counts.nunique() == 1 and counts.iloc[0] > 170
     table = changements.tableau_reperes(serie)
     assert table["Mois"].tolist()[0] == "juillet 2025" and set(table["Emploi de l'année"]) == {"2024"}
+    chomage = table["Chômage médian des TI, phase 2"]  # moves when the edition read changes (April 2026)
+    assert chomage.str.endswith("(T3 2023)").sum() == 9 and chomage.str.endswith("(T4 2025)").sum() == 3
 
 
 def test_history_command_builds_each_month_in_its_own_folder(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -205,10 +211,16 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     new = changements.fait_sources(millesimes.millesimes("2020-06"), millesimes.millesimes("2020-05"))
     assert new.startswith("**Nouvelles données** (5 sources)") and "Emploi salarié privé (URSSAF) : 2019" in new
     none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(config.decaler(COURANT, -1)))
-    assert none == ("**Aucune source n'a publié de nouvelle période ce mois-ci** ; les dernières publications datent de "
-                    "juin 2025 : Emploi salarié privé (URSSAF), 2024 ; Prix et transactions immobilières (DVF, DGFiP), 2024.")
+    # nothing new in the data read, which is not to say the sources published nothing: the calendar says they did
+    assert none == ("**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent d'avril 2026 : "
+                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 4 sources ont pourtant publié "
+                    "depuis des périodes absentes des données lues (voir l'âge des données).")
     table = changements.tableau_millesimes(millesimes.millesimes("2019-06"))
-    assert table.loc[2].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020"]
+    assert table.loc[2].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020", "–"]
+    late = changements.tableau_millesimes(millesimes.millesimes(COURANT)).loc[1].tolist()
+    assert late[1] == "4e trimestre 2025" and late[-1] == "3e trimestre 2026"
+    ages = changements.age_des_sources(millesimes.millesimes(COURANT))
+    assert ages.count("\n- **") == 5 and "dernière période de la série (close)" in ages
     assert changements.titre("2026-11", "2026-10") == "# Ce qui a changé entre octobre 2026 et novembre 2026"
 
 

@@ -175,6 +175,73 @@ def test_interrupted_run_leftovers_never_count_as_done(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_disk_full_at_the_notebook_write_keeps_the_previous_one_and_leaves_nothing_half_written(
+    tmp_path, monkeypatch, notebook_disk_full
+):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    out = tmp_path / "out"
+    good, bad = out / "ti-3.ipynb", out / "ti-4.ipynb"
+    first = run([NotebookJob(template, good, {"x": 3}, "ti-3"), NotebookJob(template, bad, {"x": 4, "fail": True}, "ti-4")])
+    assert [r.status for r in first] == ["executed", "failed"]
+    previous = {p: p.read_bytes() for p in (good, stamp_path(good))}
+
+    notebook_disk_full(200)
+    results = run([NotebookJob(template, good, {"x": 5}, "ti-3"), NotebookJob(template, bad, {"x": 6, "fail": True}, "ti-4")])
+
+    assert [r.status for r in results] == ["failed", "failed"]
+    assert {p: p.read_bytes() for p in previous} == previous  # the previous notebook and its stamp, as they were
+    assert [r.notebook for r in results] == [None, None]
+    # a .failed.ipynb is a whole notebook or absent; no temporary is left
+    assert sorted(p.name for p in out.iterdir()) == ["carre_3.txt", "carre_4.txt", "carre_5.txt", "carre_6.txt",
+                                                     "ti-3.ipynb", "ti-3.ipynb.json"]
+    assert results[0].error == f"plus de place sur le disque ({good.resolve()})"
+    assert summarize(results) == (
+        f"2 fiches : 0 exécutée, 0 à jour, 2 en échec : ti-3 → aucun notebook écrit ; le précédent reste en place "
+        f"({good.resolve()}) ; ti-4 → aucun notebook écrit"
+    )
+
+    monkeypatch.undo()  # space again: the next run executes it, the previous notebook never counted for the new one
+    assert [r.status for r in run([NotebookJob(template, good, {"x": 5}, "ti-3")])] == ["executed"]
+    assert stdout_of(good).strip() == "25"
+
+
+def test_an_output_that_is_a_folder_is_said_in_french(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    folder = tmp_path / "out" / "ti-7.ipynb"
+    folder.mkdir(parents=True)
+    (result,) = run([NotebookJob(template, folder, {"x": 7}, "ti-7")])
+    assert result.status == "failed"
+    assert result.error == f"c'est un dossier, un fichier est attendu ({folder.resolve()})"  # not "IsADirectoryError: Is a directory"
+    assert stdout_of(result.notebook).strip() == "49"  # the executed notebook is kept whole, to be opened
+    assert summarize([result]) == f"1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-7 → {failed_path(folder.resolve())}"
+
+
+def test_a_truncated_notebook_with_its_stamp_is_executed_again(tmp_path):
+    template = write_template(tmp_path / "carre.ipynb", SQUARE)
+    job = NotebookJob(template, tmp_path / "ti-7.ipynb", {"x": 7})
+    (result,) = run([job])
+    text = job.output.read_bytes()
+    job.output.write_bytes(text[: len(text) // 2])  # a full disk or a kill: the stamp stays
+    assert stamp_path(job.output).exists()
+
+    (again,) = run([job])
+
+    assert again.status == "executed"
+    assert stdout_of(job.output).strip() == "49"
+    assert [r.status for r in run([job])] == ["up-to-date"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(stat.parent.name))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -200,15 +267,26 @@ def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
         jobs = [NotebookJob(*spec) for spec in {specs!r}]
         execute_jobs(jobs, jobs_n=2, kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
         """)
+    temp = tmp_path / "tmp"  # where the kernels' connection files go
+    temp.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(temp)})
     try:
         deadline = time.monotonic() + 40
         while not (stamp_path(out / "ti-0.ipynb").exists() and (out / "demarre_1").exists()):
             assert proc.poll() is None and time.monotonic() < deadline, "run did not progress"
             time.sleep(0.05)
+        # killed as the first worker starts the kernel of its second notebook: a kernel still
+        # starting wrote its connection file again after its worker had removed it
+        workers = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers):
+            assert time.monotonic() < deadline, "worker still running"
+            time.sleep(0.1)
+        time.sleep(1)  # what a kernel still starting would write meanwhile
+        assert _connection_files(temp) == [] and list(temp.iterdir()) == []
 
         # the kernel of the notebook in progress does not outlive the run (it could not
         # finish its job behind the rerun's back)
@@ -230,6 +308,54 @@ def test_sigkilled_run_leaves_nothing_counted_and_rerun_completes(tmp_path):
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="relies on /proc and SIGKILL")
+def _connection_files(folder: Path) -> list[Path]:
+    """Kernel connection files under ``folder`` (JSON with the kernel's ports)."""
+    def is_connection(path: Path) -> bool:
+        try:
+            return "shell_port" in json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError):
+            return False
+
+    return [p for p in folder.rglob("*.json") if is_connection(p)]
+
+
+def test_a_killed_run_leaves_no_kernel_connection_file(tmp_path):
+    temp, runtime = tmp_path / "tmp", tmp_path / "runtime"  # where jupyter_client writes them (mkstemp, or runtime)
+    temp.mkdir()
+    started = tmp_path / "demarre"
+    template = write_template(tmp_path / "attente.ipynb", f"""
+        import os, pathlib, time
+        pathlib.Path({str(started)!r}).write_text(str(os.getpid()))
+        time.sleep(60)
+        """)
+    script = textwrap.dedent(f"""
+        from analysis.execution.pipeline import NotebookJob, execute_jobs
+        execute_jobs([NotebookJob({str(template)!r}, {str(tmp_path / "ti-1.ipynb")!r}, {{"x": 1}})], jobs_n=1,
+                     kernel={KERNEL!r}, inputs_digest="d", log=None, progress=False)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(temp), "JUPYTER_RUNTIME_DIR": str(runtime)})
+    try:
+        deadline = time.monotonic() + 40
+        while not started.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "run did not progress"
+            time.sleep(0.05)
+        kernel = int(started.read_text())
+        worker = int(Path(f"/proc/{kernel}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert len(_connection_files(tmp_path)) == 1  # the kernel's, while it runs
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _alive(worker) or _alive(kernel):
+            assert time.monotonic() < deadline, "worker or kernel still running"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+    assert _connection_files(tmp_path) == []  # removed by the worker that created it
+    assert not list(temp.glob("observatoire-noyaux-*"))
+
+
 def test_duplicate_outputs_and_bad_worker_count_are_refused(tmp_path):
     job = NotebookJob(tmp_path / "t.ipynb", tmp_path / "o.ipynb", {})
     with pytest.raises(ValueError, match="même notebook"):
@@ -243,6 +369,16 @@ def test_missing_template_is_a_failure_without_notebook(tmp_path):
     assert result.status == "failed" and result.notebook is None
     assert "absent.ipynb" in result.error
     assert summarize([result]) == "1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-x → aucun notebook écrit"
+
+
+def test_a_failure_without_notebook_names_what_is_on_disk(tmp_path):
+    output = tmp_path / "ti-9.ipynb"
+    failed_path(output).write_text("{}")  # left by an earlier run, when a worker died before the job began
+    result = JobResult("ti-9", "failed", output, None, 0.0, None, "BrokenProcessPool: un processus est mort", "")
+    assert summarize([result]) == (
+        f"1 fiche : 0 exécutée, 0 à jour, 1 en échec : ti-9 → aucun notebook écrit ; celui d'un run précédent en échec "
+        f"reste ({failed_path(output)})"
+    )
 
 
 def test_summarize_counts_in_french():

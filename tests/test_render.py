@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
+import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from pypdf import PdfReader
 
 from analysis import config
-from analysis.execution import pages, render, render_fallback
+from analysis.execution import pages, pipeline, render, render_fallback
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
@@ -209,14 +211,28 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
         assert f'href="{link}"' in index
     assert "Synthèse nationale" in index and "Cœur de France" in index and "TI-XX" not in index
     positions = [
-        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74, ", "Phase 2", ">Cœur de France</a> (TI-18, ")
+        index.index(s) for s in ("Phase 1", ">Vallée de l'Arve</a> (TI-74 (phase 1), ", "Phase 2", ">Cœur de France</a> (TI-18 (phase 2), ")
     ]
     assert positions == sorted(positions)  # fiches grouped by phase, with their territory names
     assert _pdf_text(site / "synthese" / "synthese.pdf")[1].count("Synthèse nationale") >= 1
     fiche = unescape((site / "fiches" / "phase1" / "TI-74.html").read_text(encoding="utf-8"))
-    assert '<nav class="liens"><a href="../../index.html">' in fiche and '<a href="TI-74.pdf">Version PDF</a>' in fiche
+    assert '<nav class="liens"><a href="../../index.html">' in fiche
+    assert '<a href="TI-74.pdf" download="TI-74-phase1.pdf">Version PDF</a>' in fiche  # saved with its phase
     fiche_pdf = _pdf_text(site / "fiches" / "phase1" / "TI-74.pdf")[1]
     assert "Fiche\nTable des matières" in fiche_pdf and "Cœur de France" in fiche_pdf and "Version PDF" not in fiche_pdf
+    # every page ends with how to cite it and the licence of what it publishes
+    version = pipeline.code_version()  # no provenance.json in this period: the current code's version
+    fiche = fiche.replace("’", "'")
+    for page in (fiche, index, unescape((site / "synthese" / "synthese.html").read_text(encoding="utf-8")).replace("’", "'")):
+        assert page.count(">Citer cette page</h2>") == 1 and "Licence Ouverte 2.0 (Etalab)" in page
+        assert f"Observatoire des Territoires d'industrie, période 2025-06, version du code <code>{version}</code>." in page
+        assert "(consulté le JJ/MM/AAAA)" in page
+    assert "Contributeurs de l'Observatoire des Territoires d'industrie (2025). <em>Fiche</em>, TI-74 (phase 1)." in fiche
+    # this site has no methods page: the data licences are not a broken link
+    assert "rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période." in fiche
+    assert "Citer cette page" in fiche_pdf and "Licence Ouverte 2.0" in fiche_pdf
+    # a table scrolls inside its own box on a 400 px screen: a focusable region named by its caption
+    assert re.search(r'<div class="tableau-large" tabindex="0" role="region" aria-label="Emploi par territoire">\s*<table', fiche)
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
@@ -239,8 +255,8 @@ def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
         patch.setattr(render_fallback, "_pandoc_html", disk_full_at_the_index)
         with pytest.raises(pages.RenderError) as error:
             render.render_site(periode, [], [fiche], renderer="pandoc+typst")
-    assert str(error.value).startswith('rendu interrompu (RuntimeError: Pandoc died with exitcode "1"')
-    assert str(error.value).endswith("(No space left on device)) ; le site précédent est conservé")
+    # one French line, never pandoc's own text and backtrace
+    assert str(error.value) == "rendu interrompu (plus de place sur le disque) ; le site précédent est conservé"
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in root.iterdir()) == ["fiches", "site"]  # no staging left behind
 
@@ -338,6 +354,16 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert table_cell.source.startswith("#| label: tbl-1\n")  # Quarto captions labelled tables only
     index = (site_project / "index.qmd").read_text(encoding="utf-8")
     assert "(fiches/phase1/TI-74.html)" in index and "(synthese/synthese.pdf)" in index
+    # Quarto's pages end with how to cite them too, a fiche with its code and phase
+    assert staged.cells[-1].cell_type == "markdown" and staged.cells[-1].source.startswith("## Citer cette page\n\n")
+    assert "*Synthèse nationale*. Observatoire des Territoires d'industrie, période 2025-06" in staged.cells[-1].source
+    fiche = nbformat.read(site_project / "fiches" / "phase1" / "TI-74.ipynb", as_version=4)
+    assert "*Fiche*, TI-74 \\(phase 1\\). Observatoire" in fiche.cells[-1].source
+    assert 'download="TI-74-phase1.pdf"' in fiche.cells[1].source
+    assert index.rstrip().endswith("(consulté le JJ/MM/AAAA).\n\nLicence : les tableaux, chiffres et textes de cette page "
+                                   "sont publiés sous la [Licence Ouverte 2.0 (Etalab)](https://www.etalab.gouv.fr/licence-ouverte-open-licence/), "
+                                   "qui demande d'en mentionner la source ; le code est sous licence MIT. Les données utilisées gardent leurs "
+                                   "licences, rappelées fichier par fichier sur la page Méthodes et définitions du site complet de la période.")
     site = root / "site"
     assert (site / "index.html").read_text() == "<html>accueil</html>\n"
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.*")) == [
@@ -586,6 +612,45 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     assert nav("monographies/ti-2411.html") == '<a href="../index.html">← Accueil de l’Observatoire</a> · <a href="ti-2411.pdf">Version PDF</a>'
 
 
+AXE_SCRIPT = Path(__file__).with_name("outils") / "axe_audit.js"
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+def _axe_absent() -> str | None:
+    """Why the axe-core audit cannot run here, else None."""
+    if CHROMIUM is None or shutil.which("node") is None:
+        return "Chromium ou node absent : l'audit d'accessibilité axe-core n'est pas fait (apt-get install chromium nodejs)"
+    found = subprocess.run(["node", "-e", "require.resolve('axe-core'); require.resolve('puppeteer-core')"],
+                           capture_output=True, check=False)
+    if found.returncode:
+        return ("modules axe-core et puppeteer-core introuvables : l'audit d'accessibilité n'est pas fait "
+                "(npm install axe-core puppeteer-core, puis NODE_PATH=<dossier>/node_modules)")
+    return None
+
+
+def test_the_small_site_passes_an_axe_core_audit_at_400_px(periode, monkeypatch):
+    if (why := _axe_absent()) is not None:
+        pytest.skip(why)
+    from analysis.execution import run
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
+    root = config.periode_dir(periode)
+    notebooks, fiches, _ = _small_period(root)
+    documents, fiche_documents, accueil = run.documents(periode, notebooks, fiches)
+    site = render.render_site(periode, documents, fiche_documents, accueil=accueil).site
+    audited = ["index.html", "fiches/phase1/ti-7605.html", "fiches/phase2/ti-2411.html", "monographies/ti-2411.html",
+               "synthese/synthese.html", "regions/76.html"]
+
+    out = subprocess.run(["node", str(AXE_SCRIPT), CHROMIUM, "400", *(str(site / p) for p in audited)],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    audit = {Path(page).relative_to(site).as_posix(): result for page, result in json.loads(out).items()}
+
+    assert sorted(audit) == sorted(audited)
+    grave = {page: [v for v in r["violations"] if v["impact"] in ("serious", "critical")] for page, r in audit.items()}
+    assert grave == dict.fromkeys(audited, [])
+    assert {page: r["debordement"] for page, r in audit.items()} == dict.fromkeys(audited, 0)  # nothing wider than 400 px
+
+
 QUARTO_ABSENT = "quarto n'est pas dans le PATH : le rendu par un vrai Quarto n'est pas testé ici (la CI n'a pas Quarto)"
 
 
@@ -626,3 +691,170 @@ def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
     assert (site / "donnees" / "territoires.csv").read_text(encoding="utf-8") == "id_ti\nTI-74\n"
     checked, broken = broken_links(site)  # the navigation bar's links too
     assert broken == [] and checked > 10
+
+
+# --- a page that fails keeps its previous version; a full disk stops the render (code 1) -----------
+
+
+def _stamped(path: Path, nb: nbformat.NotebookNode) -> Path:
+    """An executed notebook as a run leaves it: with its stamp (what ``observatoire render`` publishes)."""
+    _write(path, nb)
+    path.with_name(path.name + ".json").write_text("{}", encoding="utf-8")
+    return path
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+def _fiches(root: Path) -> list[pages.Document]:
+    return [
+        pages.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
+        for n in (18, 19)
+    ]
+
+
+@pytest.mark.parametrize("renderer", ["pandoc+typst", "quarto"])
+def test_a_damaged_notebook_keeps_its_previous_page(periode, renderer, request):
+    if renderer == "quarto":
+        request.getfixturevalue("fake_quarto")
+    root = config.periode_dir(periode)
+    synthese, fiches = pages.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))), _fiches(root)
+    render.render_site(periode, [synthese], fiches, renderer=renderer)
+    before = _files(root / "site")
+    damaged = fiches[1].notebook
+    damaged.write_bytes(damaged.read_bytes()[:-300])  # truncated JSON (NotJSONError)
+
+    report = render.render_site(periode, [synthese], fiches, renderer=renderer)
+
+    assert report.failures == {damaged: "notebook exécuté illisible (JSON tronqué ou invalide) : exécutez-le à nouveau ; "
+                                        "la page précédente est conservée"}
+    after = _files(root / "site")
+    assert after.keys() == before.keys()
+    for kept in ("fiches/phase2/TI-19.html", "fiches/phase2/TI-19.pdf"):
+        assert after[kept] == before[kept]
+    index = report.index.read_text(encoding="utf-8")
+    if renderer == "pandoc+typst":  # the stand-in Quarto writes no real index
+        assert 'href="fiches/phase2/TI-19.html"' in index and "Territoire 19" in index
+    else:
+        staged_index = next(request.getfixturevalue("fake_quarto").glob("html-*/index.qmd")).read_text(encoding="utf-8")
+        assert "(fiches/phase2/TI-19.html)" in staged_index
+    assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]
+
+
+PANDOC_BACKTRACE = ("\nHasCallStack backtrace:\n  collectBacktraces, called at libraries/ghc-internal/src/GHC/Internal/Exception.hs:92:13 "
+                    "in ghc-internal:GHC.Internal.Exception\n  toExceptionWithBacktrace, called at ...")
+
+
+def _stamped_period(root: Path) -> Path:
+    """A month as ``observatoire render`` finds it: the synthesis and a fiche, executed; returns the fiche."""
+    _stamped(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    return _stamped(root / config.fiche_notebook(2, "ti-2405"), _notebook("Fiche"))
+
+
+@pytest.mark.parametrize("brouillon", [False, True])
+@pytest.mark.parametrize("where", ["ti-2405.html", "index.html"])
+def test_render_on_a_full_disk_exits_1_and_keeps_the_previous_site(periode, monkeypatch, capsys, where, brouillon):
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    fiche = _stamped_period(root)
+    args = ["render", "--periode", periode] + (["--brouillon"] if brouillon else [])
+    assert main(args) == 0
+    site = root / ("brouillon" if brouillon else "site")
+    before = _files(site)
+    _write(fiche, _notebook("Fiche révisée"))  # its page is rendered again
+    real = render_fallback._pandoc_html
+
+    def disk_full(markdown, output, **kwargs):
+        if output.name.startswith(f".{where}."):  # pandoc's words when the disk is full
+            raise RuntimeError(f'Pandoc died with exitcode "1" during conversion: pandoc: {output}: withFile: '
+                               f"resource exhausted (No space left on device){PANDOC_BACKTRACE}")
+        real(markdown, output, **kwargs)
+
+    monkeypatch.setattr(render_fallback, "_pandoc_html", disk_full)
+    capsys.readouterr()
+
+    assert main(args) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("erreur de rendu : rendu interrompu (plus de place sur le disque")
+    assert err.endswith(") ; le site précédent est conservé\n") and err.count("\n") == 1
+    assert _files(site) == before
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == sorted(["fiches", "synthese", site.name])
+
+
+def test_a_page_failing_in_the_draft_site_keeps_its_previous_version(periode, monkeypatch, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    fiche = _stamped_period(root)
+    assert main(["render", "--periode", periode, "--brouillon"]) == 0
+    before = _files(root / "brouillon")
+    _write(fiche, _notebook("Fiche révisée"))
+    real = render_fallback._pandoc_html
+
+    def pandoc_fails(markdown, output, **kwargs):
+        if output.name.startswith(".ti-2405.html."):
+            raise RuntimeError(f'Pandoc died with exitcode "64" during conversion: Could not parse YAML metadata{PANDOC_BACKTRACE}')
+        real(markdown, output, **kwargs)
+
+    monkeypatch.setattr(render_fallback, "_pandoc_html", pandoc_fails)
+    capsys.readouterr()
+
+    assert main(["render", "--periode", periode, "--brouillon"]) == 1
+
+    out, err = capsys.readouterr()
+    assert err == (f"rendu en échec : {fiche} : pandoc a échoué (code 64) : Could not parse YAML metadata ; "
+                   "la page précédente est conservée\n")
+    assert _files(root / "brouillon") == before  # the draft site keeps the page as it was
+    assert "Site rendu avec pandoc+typst" in out
+
+
+KILLED_RENDER = """
+import sys, time
+from pathlib import Path
+from analysis import config
+from analysis.execution import render_fallback, run
+
+config.OUTPUTS_DIR = Path(sys.argv[1])
+real = render_fallback.render_notebook
+
+def slow(notebook, html, *args, **kwargs):
+    title = real(notebook, html, *args, **kwargs)
+    if notebook.stem == "ti-2405":
+        time.sleep(120)  # killed here, its page written in the staging site
+    return title
+
+render_fallback.render_notebook = slow
+run.render_period(sys.argv[2])
+"""
+
+
+def test_a_render_killed_leaves_its_staging_site_to_the_next_render(periode, tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from analysis.cli import main
+
+    monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
+    root = config.periode_dir(periode)
+    _stamped_period(root)
+    script = tmp_path / "rendu_tue.py"
+    script.write_text(KILLED_RENDER, encoding="utf-8")
+    killed = subprocess.Popen([sys.executable, str(script), str(config.OUTPUTS_DIR), periode], env={**os.environ, "PATH": ""})
+    deadline = time.monotonic() + 60
+    while not list(root.glob("site-en-cours-*/fiches/phase2/ti-2405.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert list(root.glob("site-en-cours-*/fiches/phase2/ti-2405.pdf"))  # what the kill left
+
+    assert main(["render", "--periode", periode]) == 0
+
+    assert not list(root.glob("site-en-cours-*"))
+    assert (root / "site" / "fiches" / "phase2" / "ti-2405.pdf").is_file()

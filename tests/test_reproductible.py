@@ -140,7 +140,7 @@ def test_the_same_map_gives_the_same_svg() -> None:
     def svg() -> str:
         fig, ax = plt.subplots()
         ax.fill([0, 1, 1], [0, 0, 1], color="#5a9e4b")
-        return accueil.svg_en_ligne(fig, {})
+        return accueil.svg_en_ligne(fig, {}, "Carte")
 
     first = svg()
     assert "clip-path" in first and svg() == first

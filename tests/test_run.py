@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,23 @@ def test_a_second_run_of_the_same_period_stops_at_once(outputs: Path, capsys: py
     # the lock goes with the process that held it: the next run proceeds
     assert main(["run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIRE, "--sans-rendu"]) == 0
     assert (folder / "fiches" / "phase2" / f"{TERRITOIRE}.ipynb").exists()
+
+
+def test_relative_folders_are_made_absolute_for_the_notebooks(tmp_path: Path, mirror: Path) -> None:
+    """OBSERVATOIRE_OUTPUTS, _CACHE and _MIRROR relative to where the command is typed: the
+    notebooks, which run from their fiche's folder, read the run's tables, not a nested copy."""
+    cache = config.cache_dir().absolute()  # the worktree's cache, already filled: nothing to rebuild
+    env = {**os.environ, "OBSERVATOIRE_OUTPUTS": "sorties", "OBSERVATOIRE_CACHE": os.path.relpath(cache, tmp_path),
+           "OBSERVATOIRE_MIRROR": os.path.relpath(mirror, tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "run", "--periode", "2024-07", "--phase", "2", "--territoires", TERRITOIRE,
+         "--sans-rendu", "--jobs", "1"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    fiche = tmp_path / "sorties" / "2024-07" / "fiches" / "phase2" / f"{TERRITOIRE}.ipynb"
+    assert pipeline.stamp_path(fiche).exists()
+    # one folder of outputs and one of indicator tables: the run's, none rebuilt beside the fiche
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("sorties")] == ["sorties"]
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("indicateurs")] == ["sorties/2024-07/indicateurs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sorties"]  # nor a cache or mirror copy where it was typed

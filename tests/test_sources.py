@@ -65,6 +65,9 @@ def test_offline_without_mirror_names_file_url_and_variable(tmp_path: Path, monk
     with pytest.raises(sources.SourceError) as err:
         sources.fetch("acv/acv2_geom")
     assert src.file in str(err.value) and src.url in str(err.value) and config.MIRROR_ENV in str(err.value)
+    # the cause is told in French, requests' English message is not passed on
+    assert "serveur injoignable : hors ligne, nom d'hôte inconnu ou connexion refusée ; code ConnectionError" in str(err.value)
+    assert "HTTPConnectionPool" not in str(err.value) and "Max retries" not in str(err.value)
 
 
 def test_a_damaged_cache_entry_is_replaced_from_the_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

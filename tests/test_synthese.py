@@ -12,7 +12,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import config
+from analysis import config, texte
 from analysis.analyses import (
     comparaison,
     evaluation,
@@ -224,27 +224,32 @@ def test_excluded_and_imputed_territories_are_named(outputs):
 
 def test_monographies_four_contrasting(outputs):
     chosen = monographies.monographies(PERIODE)
-    # four territories in every profile of the typology (3 on 2026-11: two share one)
-    assert chosen["id_ti"].nunique() == 4 and chosen["profil"].nunique() == profils.typologie(2, PERIODE).k == 3
-    assert chosen["lib_ti"].notna().all() and set(chosen["source"]) == {"typologie"}
-    assert monographies.criteres_manquants(chosen) == []  # growth top and bottom, industry, density
-    assert chosen.loc[chosen["croissance_basse"], "croissance"].max() < chosen.loc[chosen["croissance_haute"], "croissance"].min()
-    # the three profiles are taken by the first three roles: the fourth is no "farthest profile",
-    # but the remaining territory nearest to its profile's centre, and its role says so
-    assert chosen["role"].tolist() == ["industriel en repli", "industriel dynamique", "territoire dense", monographies.ROLE_TYPIQUE]
-    rest = profils.typologie(2, PERIODE).membership().drop(index=chosen["id_ti"][:3])
-    assert chosen["id_ti"].iloc[3] == rest["distance_centre"].idxmin() == "ti-2710"  # Yonne Industrielle
+    typo = profils.typologie(2, PERIODE)
+    # two in difficulty, two dynamic industrial ones, in four régions, none another's near neighbour
+    assert chosen["id_ti"].tolist() == ["ti-2404", "ti-5201", "ti-4402", "ti-5307"]
+    assert chosen["role"].tolist() == ["industriel en difficulté", "industriel dynamique"] * 2
+    assert set(chosen["source"]) == {"typologie"} and monographies.criteres_manquants(chosen) == []
+    assert chosen["lib_region"].is_unique and (chosen["proches"] == "").all()
+    assert chosen["industrie"].min() > chosen["industrie_mediane"].iloc[0] == pytest.approx(15.29, abs=0.01)
+    # three profiles on 2026-11: never two in the same profile and the same growth quartile
+    assert typo.k == 3 and chosen["profil"].nunique() == 3 and not chosen.duplicated(["cluster", "quartile"]).any()
+    # Yonne Industrielle, in Est du Loiret's profile and growth quartile and among its nearest
+    # neighbours, is not taken: the twin of the first monographs
+    assert "ti-2710" in monographies.proches(typo)["ti-2404"] and "ti-2710" not in set(chosen["id_ti"])
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
     again = typology(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
                      indicator_labels=profils.indicator_labels())
-    valeurs = monographies.valeurs_regle(wide, profils.densite(2))
+    valeurs = monographies.valeurs_regle(wide, profils.densite(2), referentiel.territoires(2).set_index("id_ti")["region"])
     assert choose_monographs(again, valeurs, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
     text = synthese.texte_monographies(chosen)
-    assert all(f"**{name}**" in text for name in chosen["lib_ti"]) and "Fouqueray, 2020" in text
-    table = synthese.tableau_monographies(chosen)
-    assert table["Emploi privé depuis 2018"].str.endswith("▲").sum() >= 1 and table["Emploi privé depuis 2018"].str.endswith("▼").sum() >= 1
+    assert all(f"**{name}**" in text for name in chosen["lib_ti"]) and "Fouqueray, 2020" in text and "quatre territoires ne remplissent pas" not in text
+    table = synthese.tableau_monographies(chosen).set_index("Territoire")
+    assert table.loc["Est du Loiret (ti-2404)", "Emploi privé depuis 2018"] == "+0,51\u00a0%/an ▼ (quart le plus bas)"
+    assert table.loc["Pays de Lorient – Quimperlé (ti-5307)", "Industrie (% de l'emploi)"] == (
+        "16,1\u00a0% (au-dessus de la médiane, 15,3\u00a0%)")
+    assert set(table["Parmi ses cinq plus proches voisins"]) == {"aucun des trois autres"}
 
 
 def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
@@ -290,14 +295,22 @@ def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
 
 
 def test_monographies_override(outputs, tmp_path):
-    default = monographies.monographies(PERIODE)
-    result = profils.typologie(2, PERIODE)
-    other = result.labels.loc[lambda s: ~s.index.isin(default["id_ti"])].index[0]
+    # the team imposes Yonne Industrielle: it comes first, the rule fills the three other places
+    # and keeps away from its nearest neighbours (Est du Loiret among them)
     toml = tmp_path / "monographies.toml"
-    toml.write_text(f'[[monographie]]\nid_ti = "{other}"\nraison = "Terrain de l\'équipe"\n', encoding="utf-8")
+    toml.write_text('[[monographie]]\nid_ti = "ti-2710"\nraison = "Terrain de l\'équipe"\n', encoding="utf-8")
     chosen = monographies.monographies(PERIODE, toml)
-    assert chosen.iloc[0][["id_ti", "source", "raison"]].tolist() == [other, "choix de l'équipe", "Terrain de l'équipe"]
-    assert chosen["id_ti"].nunique() == 4 and monographies.criteres_manquants(chosen) == []
+    assert chosen.iloc[0][["id_ti", "source", "raison"]].tolist() == ["ti-2710", "choix de l'équipe", "Terrain de l'équipe"]
+    assert chosen["id_ti"].nunique() == 4 and "ti-2404" not in set(chosen["id_ti"])
+    assert chosen["role"].tolist()[1:] == ["industriel en difficulté", "industriel dynamique", "industriel dynamique"]
+    assert monographies.criteres_manquants(chosen) == [] and (chosen["proches"] == "").all()
+    # four imposed twins: honoured, and the synthesis says what they do not meet
+    twins = tmp_path / "jumeaux.toml"
+    twins.write_text("".join(f'[[monographie]]\nid_ti = "{i}"\n' for i in ["ti-2710", "ti-2404", "ti-5201", "ti-5307"]), encoding="utf-8")
+    imposed = monographies.monographies(PERIODE, twins)
+    assert imposed["id_ti"].tolist() == ["ti-2710", "ti-2404", "ti-5201", "ti-5307"] and set(imposed["source"]) == {"choix de l'équipe"}
+    assert "voisins" in monographies.criteres_manquants(imposed) and "profils" in monographies.criteres_manquants(imposed)
+    assert "Avec les choix de l'équipe, les quatre territoires ne remplissent pas : " in synthese.texte_monographies(imposed)
 
 
 def test_did_and_territory_impact(outputs):
@@ -434,7 +447,9 @@ def test_synthetic_control_of_a_monograph(outputs):
     assert res.path.set_index("year").loc[sc.cohort - 1, ["traite", "synthetique"]].tolist() == pytest.approx([100, 100], abs=0.5)
     assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
     text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
-    assert f"au {res.rank}e rang sur {sc.n_donneurs + 1}" in text
+    assert f"au {texte.ordinal(int(res.rank))} rang sur {sc.n_donneurs + 1}" in text
+    assert list(sc.sans_un_donneur["donneur"]) == list(res.weights.index[:evaluation.N_SANS_UN_DONNEUR]) and sc.placebo_temps.start == sc.cohort - 3
+    assert f"fausse entrée en {sc.cohort - 3}" in text and "années avant l'entrée pour" in text
     assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
 
 

@@ -145,46 +145,58 @@ def test_representatives_nearest_to_centroid(result):
         assert ("au-dessus de celle" in r.raison) == above
 
 
-def _valeurs(data) -> pd.DataFrame:
-    """The values the monograph rule compares, from the simulated table."""
+def _valeurs(data, regions: int = 13) -> pd.DataFrame:
+    """The values the monograph rule compares, from the simulated table (régions given in turn)."""
     df = data[0]
-    return pd.DataFrame({"croissance": df["croissance_emploi_2014_2018"], "industrie": df["part_industrie"], "densite": df["densite"]})
+    return pd.DataFrame({"croissance": df["croissance_emploi_2014_2018"], "industrie": df["part_industrie"], "densite": df["densite"],
+                         "region": [f"{11 + k % regions}" for k in range(len(df))]}, index=df.index)
 
 
-def test_choose_monographs_meets_the_rule(result, data):
+def _jumeaux(mono: pd.DataFrame, result) -> list[tuple[str, str]]:
+    """Pairs of chosen territories where one is among the other's five nearest neighbours."""
+    proches = monographies.proches(result)
+    return [(a, b) for a in mono["id_ti"] for b in mono["id_ti"] if a != b and b in proches[a]]
+
+
+def test_nearest_neighbours_in_the_typology_space(result):
+    proches = monographies.proches(result)
+    z = result.z.loc["ti-1000"]
+    dist = np.linalg.norm(result.z.drop(index="ti-1000").to_numpy() - z.to_numpy(), axis=1)
+    assert proches["ti-1000"] == set(result.z.drop(index="ti-1000").index[np.argsort(dist)[:5]])
+
+
+def test_choose_monographs_takes_two_in_difficulty_and_two_dynamic_that_are_not_twins(result, data):
+    # the simulated candidates of each role all lie in one profile: the rule cannot take four
+    # profiles, keeps the other conditions and says so
     mono = monographies.choose_monographs(result, _valeurs(data)).set_index("id_ti")
-    assert list(mono["rang"]) == [1, 2, 3, 4] and mono["cluster"].is_unique and (mono["source"] == "typologie").all()
-    assert list(mono["profil"]) == ["industriel en repli", "industriel dynamique", "urbain socialement favorisé", "peu industriel en difficulté sociale"]
-    assert monographies.criteres_manquants(mono) == []
-    first, second, third = mono.index[:3]
-    assert mono.loc[first, ["croissance_basse", "industrie_haute"]].all()  # the deindustrialising case
-    assert mono.loc[second, ["croissance_haute", "industrie_haute"]].all()  # the dynamic industrial case
-    assert mono.loc[third, "densite_haute"]
-    # each pick is the most typical of the candidates of its role: the dense one is the dense
-    # territory (of a profile not yet taken) nearest to its profile's centre
+    assert list(mono["rang"]) == [1, 2, 3, 4] and (mono["source"] == "typologie").all()
+    assert list(mono["role"]) == ["industriel en difficulté", "industriel dynamique"] * 2
+    assert mono[["croissance_basse", "industrie_haute"]].all(axis=1).sum() == 2
+    assert mono[["croissance_haute", "industrie_haute"]].all(axis=1).sum() == 2
+    assert mono["region"].is_unique and not _jumeaux(mono.reset_index(), result) and (mono["proches"] == "").all()
+    assert monographies.criteres_manquants(mono.reset_index()) == ["profils"]
+    # the first in difficulty is the most typical candidate of its role
     flags = monographies.quartile_flags(_valeurs(data))
     members = result.membership().join(flags)
-    dense = members.loc[members["densite_haute"] & ~members["cluster"].isin(mono["cluster"][:2])]
-    assert third == dense["distance_centre"].idxmin()
-    # quartiles: the ceil(n/4) highest values, n the territories with a value (one density is missing)
-    assert flags["densite_haute"].sum() == 30 and flags["croissance_basse"].sum() == 30
+    candidates = members.loc[members["croissance_basse"] & members["industrie_haute"]]
+    assert mono.index[0] == candidates["distance_centre"].idxmin()
+    # quartiles: the ceil(n/4) highest values, n the territories with a value; industry above the median
+    assert flags["croissance_basse"].sum() == 30 and flags["industrie_haute"].sum() == 60
+    assert monographies.quartile_croissance(_valeurs(data)).value_counts().sort_index().tolist() == [30, 30, 30, 30]
 
 
-def test_the_last_role_names_the_criterion_that_chose_it(result, data):
-    # four profiles: the fourth place goes to the untaken profile, farthest from the three taken
-    four = monographies.choose_monographs(result, _valeurs(data))
-    assert four["role"].iloc[3] == monographies.ROLE_ELOIGNE and four["cluster"].iloc[3] not in set(four["cluster"][:3])
-    # three profiles, all taken by the first three roles: no profile is "farthest"; the fourth
-    # is the remaining territory nearest to its profile's centre, and its role says so
-    three_profiles = data[0].loc[data[1] != list(CENTRES).index("social")]
-    three = typology.typology(three_profiles, n_boot=10)
-    assert three.k == 3
-    mono = monographies.choose_monographs(three, _valeurs((three_profiles,)))
-    assert mono["cluster"][:3].nunique() == 3
-    assert mono["role"].iloc[3] == monographies.ROLE_TYPIQUE != monographies.ROLE_ELOIGNE
-    assert mono["raison"].iloc[3] == monographies.TYPIQUE_FR
-    rest = three.membership().drop(index=mono["id_ti"][:3])
-    assert mono["id_ti"].iloc[3] == rest["distance_centre"].idxmin()
+def test_four_profiles_and_four_regions_when_the_candidates_allow_them(result, data):
+    # growth drawn apart from the profiles: candidates of both roles in every industrial profile
+    rng = np.random.default_rng(1)
+    valeurs = _valeurs(data).assign(croissance=rng.permutation(np.linspace(-2, 2, len(data[0]))), industrie=1.0)
+    valeurs.loc[valeurs.index[::2], "industrie"] = 0.0
+    mono = monographies.choose_monographs(result, valeurs)
+    assert mono["cluster"].is_unique and mono["region"].is_unique and not _jumeaux(mono, result)
+    assert monographies.criteres_manquants(mono) == []
+    # with only two régions, the rule drops the régions first and keeps the rest
+    deux = monographies.choose_monographs(result, _valeurs(data, regions=2).assign(
+        croissance=valeurs["croissance"], industrie=valeurs["industrie"]))
+    assert monographies.criteres_manquants(deux) == ["regions"] and deux["cluster"].is_unique
 
 
 def test_choose_monographs_override(result, data, tmp_path):
@@ -193,9 +205,11 @@ def test_choose_monographs_override(result, data, tmp_path):
     toml.write_text(f'[[monographie]]\nid_ti = "{urbain}"\nraison = "terrain d\'enquête de l\'équipe"\n', encoding="utf-8")
     mono = monographies.choose_monographs(result, _valeurs(data), override=toml)
     assert mono.iloc[0][["id_ti", "source", "raison"]].tolist() == [urbain, "choix de l'équipe", "terrain d'enquête de l'équipe"]
-    # the dense role is met by the team's territory: the rule fills the other slots
-    assert list(mono["role"][1:]) == ["industriel en repli", "industriel dynamique", "profil le plus éloigné des précédents"]
-    assert len(mono) == 4 and mono["cluster"].is_unique and monographies.criteres_manquants(mono) == []
+    # the team's territory is neither in difficulty nor dynamic: the rule fills three places,
+    # alternating the roles, and says that the four hold one dynamic territory only
+    assert list(mono["role"][1:]) == ["industriel en difficulté", "industriel dynamique", "industriel en difficulté"]
+    assert monographies.criteres_manquants(mono) == ["deux_dynamiques", "profils"]
+    assert mono["region"].is_unique and not _jumeaux(mono, result)
     with pytest.raises(ValueError, match="absent"):
         monographies.choose_monographs(result, _valeurs(data), override={"ti-9999": "x"})
 
@@ -203,14 +217,14 @@ def test_choose_monographs_override(result, data, tmp_path):
 def test_imposed_territories_may_leave_criteria_unmet(result, data):
     social = result.labels.index[result.labels.map(result.profiles) == "peu industriel en difficulté sociale"][:4]
     mono = monographies.choose_monographs(result, _valeurs(data), override={i: "choix" for i in social})
-    assert (mono["source"] == "choix de l'équipe").all()
-    assert monographies.criteres_manquants(mono) == ["croissance_haute", "industrie_haute", "densite_haute"]
+    assert (mono["source"] == "choix de l'équipe").all() and mono["id_ti"].tolist() == list(social)
+    assert monographies.criteres_manquants(mono)[:3] == ["deux_en_difficulte", "deux_dynamiques", "profils"]
 
 
-def test_before_growth_is_published_its_roles_go_to_the_farthest_profiles(result, data):
+def test_before_growth_is_published_the_rule_takes_industrial_territories(result, data):
     unknown_growth = _valeurs(data).assign(croissance=np.nan)  # the months before mid-2020
     mono = monographies.choose_monographs(result, unknown_growth)
-    assert len(mono) == 4 and mono["cluster"].is_unique
-    assert mono["raison"].str.startswith(monographies.PAS_ENCORE_FR).sum() == 2
+    assert len(mono) == 4 and mono["industrie_haute"].all() and mono["region"].is_unique
+    assert mono["raison"].str.startswith(monographies.PAS_ENCORE_FR).all()
     assert monographies.inconnus_regle(mono) == {"croissance_haute", "croissance_basse"}
-    assert "densite_haute" not in monographies.criteres_manquants(mono)  # the dense role still holds
+    assert not {"deux_en_difficulte", "deux_dynamiques"} & set(monographies.criteres_manquants(mono))

@@ -260,3 +260,23 @@ def test_comparaison_indexes_only_covered_territories(harmonised, presentes, com
 
 def test_mention_non_couvert():
     assert "non couvert" in ia.mention_couverture(ia.NON_COUVERT, 0.0, 0, 12)
+
+
+def test_the_rouen_file_s_limit_is_said_once_on_the_methods_page_not_in_each_fiche(monkeypatch):
+    from analysis.config import DEFAULT_COG
+    from analysis.publications import fiche_secteurs, methodes
+
+    # the pinned extract (the national file, when obtained, covers France: nothing to say)
+    monkeypatch.setattr(u, "fichier", lambda: u.FILE_ID)
+    silent = {}
+    couvertures = {phase: ia.couverture_ti(phase, DEFAULT_COG[phase], u.FILE_ID) for phase in (1, 2)}
+    for phase, couverture in couvertures.items():
+        monkeypatch.setattr(ia, "couverture_ti", lambda *a, _c=couverture: _c)  # computed once per phase
+        uncovered = couverture.loc[couverture["statut"] == ia.NON_COUVERT, "id_ti"]
+        silent[phase] = sum(fiche_secteurs.texte_industrie(ia.industrie_territoire(phase, i, "2026-11")) == "" for i in uncovered)
+        assert silent[phase] == len(uncovered)
+    assert silent[1] + silent[2] == 149 + 183 - 4  # every fiche but the four with communes in the zone d'emploi of Rouen
+    text = methodes.texte_methodes()
+    assert text.count("ne couvre que la zone d'emploi de Rouen (218 communes)") == 1
+    assert "**Effectifs salariés par commune et code APE.**" in text
+    assert ia.limite_ape("urssaf-emploi/national") == ""

@@ -23,8 +23,27 @@ _ARGPARSE_FR = (
 )
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help with French headings (« utilisation : », « options : »); the examples
+    of the epilog are printed as written."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(f"{heading} " if heading else heading)  # "options :", French spacing
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are French sentences saying what is allowed (exit 2)."""
+    """argparse in French: headings and help (``_Formatter``), and errors that are French
+    sentences saying what is allowed (exit 2)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "arguments positionnels"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message: str) -> NoReturn:
         for pattern, french in _ARGPARSE_FR:
@@ -49,6 +68,16 @@ def _one_of(values: tuple[int, ...], what: str, allowed: str) -> Callable[[str],
         raise argparse.ArgumentTypeError(f"{what} invalide {text!r} : {allowed}")
 
     return parse
+
+
+def _territoires(text: str) -> list[str]:
+    ids = [t.strip() for t in text.split(",")]
+    if not all(ids):
+        raise argparse.ArgumentTypeError(
+            f"liste de territoires invalide {text!r} : un ou plusieurs identifiants de la phase choisie, séparés par "
+            "des virgules et sans élément vide, par exemple ti-2405 ou ti-2405,ti-8417"
+        )
+    return ids
 
 
 def _jobs(text: str) -> int:
@@ -89,17 +118,21 @@ def _run(args: argparse.Namespace) -> int:
         print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
         return 2
     phases = (args.phase,) if args.phase else config.PHASES
-    territoires = [t.strip() for t in args.territoires.split(",") if t.strip()] if args.territoires else None
-    outcome = run_periode(args.periode, phases=phases, territoires=territoires, jobs_n=args.jobs, render=not args.sans_rendu)
+    outcome = run_periode(args.periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs, render=not args.sans_rendu)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
+    for path, error in outcome.render_failures.items():
+        print(f"rendu en échec : {path} : {error}", file=sys.stderr)
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
     if outcome.failed:
+        from analysis.execution.pipeline import describe_failure
+
         print(f"\n{len(outcome.failed)} notebook(s) en échec :", file=sys.stderr)
         for result in outcome.failed:
-            print(f"  {result.label} → {result.notebook or 'aucun notebook écrit'} ({(result.error or '').splitlines()[0] if result.error else ''})", file=sys.stderr)
-    return 1 if outcome.failed or outcome.render_error or outcome.manifest_error else 0
+            cause = (result.error or "").splitlines()[:1]
+            print(f"  {describe_failure(result)}{f' — {cause[0]}' if cause else ''}", file=sys.stderr)
+    return 1 if outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error else 0
 
 
 def _historique(args: argparse.Namespace) -> int:
@@ -117,6 +150,8 @@ def _historique(args: argparse.Namespace) -> int:
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
     print(f"{len(months)} mois de {months[0].periode} à {months[-1].periode} en {time.perf_counter() - start:.0f} s : "
           + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    for line in historique.editions_du_chomage(debut, fin):
+        print(line)
     busy = [m.periode for m in months if m.statut == "en cours"]
     if busy:
         print(f"mois laissés de côté (un run les tient) : {', '.join(busy)}", file=sys.stderr)
@@ -166,19 +201,24 @@ def _donnees(args: argparse.Namespace) -> int:
     from analysis.donnees import etat, sources
     from analysis.texte import octets
 
-    failed: list[str] = []
+    if args.obtenir or args.actualiser is not None:
+        etat.verifier(args.actualiser or None)  # a bad mirror, time limit or dataset name: nothing done (exit 2)
+    bilans: list[etat.Bilan] = []
     if args.obtenir:
-        done, errors = etat.obtenir()
-        print("Obtenu :" if done else "Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
-        for line in done:
+        bilan = etat.obtenir()
+        if bilan.faits:
+            print(f"Obtenu ({len(bilan.faits)}) :")
+        elif not bilan.echecs and not bilan.non_tentes:
+            print("Rien à obtenir : tous les fichiers déclarés sont dans le cache ou le miroir.")
+        for line in bilan.faits:
             print(f"  {line}")
-        failed += errors
+        bilans.append(bilan)
     if args.actualiser is not None:
-        changes, errors = etat.actualiser(args.actualiser or None)
-        print("Copies vivantes actualisées :" if changes else "Aucune copie vivante actualisée.")
-        for c in changes:
+        bilan = etat.actualiser(args.actualiser or None)
+        print(f"Copies vivantes actualisées ({len(bilan.faits)}) :" if bilan.faits else "Aucune copie vivante actualisée.")
+        for c in bilan.faits:
             print(f"  {c.id} : {c.message} (sha256 {(c.sha_apres or '')[:12]}…)")
-        failed += errors
+        bilans.append(bilan)
         if sources.pinned_only():
             print(f"Attention : {sources.MODE_ENV}={sources.PINNED_ONLY} ; les runs de ce terminal lisent les copies épinglées.")
     states = etat.etat_fichiers()
@@ -191,7 +231,12 @@ def _donnees(args: argparse.Namespace) -> int:
             "Dernière période": [s.derniere_observation or "—" for s in states],
         }
     )
-    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {os.environ.get(config.MIRROR_ENV) or 'non défini'}\n")
+    mirror = os.environ.get(config.MIRROR_ENV)
+    print(f"\nFichiers déclarés ({len(states)}) : cache {config.cache_dir()}, miroir {mirror or 'non défini'}\n")
+    try:
+        sources.check_mirror()
+    except sources.SourceError as exc:
+        print(f"Attention : {exc}", file=sys.stderr)
     widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
     print(table.to_string(index=False, justify="left", formatters={c: f"{{:<{w}}}".format for c, w in widths.items()}))
     print("\nSources vivantes déclarées :")
@@ -203,16 +248,67 @@ def _donnees(args: argparse.Namespace) -> int:
         else:
             status = "point d'accès non confirmé"
         print(f"- {v.dataset} : {status}. {v.note}")
+        for line in etat.editions_detenues(v.dataset):
+            print(f"  {line}")
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
-    for message in failed:
-        print(f"échec : {message}", file=sys.stderr)
-    return 1 if failed else 0
+    removed = [path for bilan in bilans for path in bilan.temporaires]
+    if removed:
+        print(etat.temporaires_retires(removed))
+    # what was not obtained, counted and named, last (the details on stderr)
+    echecs = [echec for bilan in bilans for echec in bilan.echecs]
+    for echec in echecs:
+        print(f"échec : {echec.message}", file=sys.stderr)
+    if echecs:
+        print(f"\n{len(echecs)} fichier(s) en échec : {', '.join(e.file for e in echecs)}", file=sys.stderr)
+    for bilan in bilans:
+        if bilan.arret:
+            print(f"Arrêt avant la fin : {bilan.arret} ; {len(bilan.non_tentes)} fichier(s) non tenté(s) : "
+                  f"{', '.join(bilan.non_tentes) or 'aucun'}", file=sys.stderr)
+    return 1 if echecs or any(bilan.arret for bilan in bilans) else 0
 
 
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
 _COG_ALLOWED = ", ".join(map(str, config.COG_YEARS[:-1])) + f" ou {config.COG_YEARS[-1]}"
+_CORES = os.cpu_count() or 2
+_PLAGE = f"de {config.FIRST_PERIODE} (début du programme) au mois courant ({config.default_periode()})"
+
+# the "exemples" section of each command's help (argparse epilog, printed as written)
+_EXEMPLES = {
+    None: """exemples :
+  observatoire run --periode 2025-06                 le mois complet : indicateurs, fiches, publications, site
+  observatoire run --help                            les options d'une commande""",
+    "faits": """exemples :
+  observatoire faits                     les deux phases, COG 2023
+  observatoire faits --phase 1 --cog 2019""",
+    "run": """exemples :
+  observatoire run --periode 2025-06 --jobs 4                                  le mois complet
+  observatoire run --periode 2025-06 --phase 2                                 les fiches de la phase 2 et les publications
+  observatoire run --periode 2025-06 --phase 2 --territoires ti-2405,ti-8419   ces deux fiches seulement
+  observatoire run --periode 2025-06 --sans-rendu                              tout sauf le site, à rendre plus tard
+
+Ctrl-C arrête le run (code 130) ; les fichiers déjà écrits sont complets et la même commande reprend.""",
+    "donnees": """exemples :
+  observatoire donnees                              l'état de chaque fichier déclaré
+  observatoire donnees --obtenir                    obtenir ce qui manque
+  observatoire donnees --actualiser urssaf-emploi   actualiser un seul jeu vivant""",
+    "historique": """exemples :
+  observatoire historique                              tous les mois, de 2019-01 au mois courant
+  observatoire historique --periodes 2024-01:2024-12 --jobs 2""",
+    "render": """exemples :
+  observatoire render --periode 2025-06               rendre à nouveau le site publié
+  observatoire render --periode 2025-06 --brouillon   le site de travail de l'équipe""",
+    "verifier": """exemples :
+  observatoire verifier --periode 2026-11             recalculer le mois et le comparer au mois publié
+  observatoire verifier --periode 2026-11 --garder    garder le mois recalculé pour l'examiner
+
+Code 0 : aucune différence ; 1 : différences (listées) ; 2 : mois jamais exécuté.""",
+}
+
+
+INTERRUPTION = ("interrompu (Ctrl-C) : arrêt demandé ; chaque fichier déjà écrit est complet, la version précédente "
+                "des autres reste en place : relancez la même commande pour reprendre")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="observatoire",
         description="Observatoire des Territoires d'industrie : données, indicateurs, fiches et publications.",
     )
-    sub = parser.add_subparsers(dest="commande", required=True)
+    sub = parser.add_subparsers(dest="commande", required=True, title="commandes")
 
     p = sub.add_parser("faits", help="chiffres clés d'une phase, à côté des chiffres publiés")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="1 (2019-2022) ou 2 (2023-2027) ; les deux par défaut")
@@ -230,11 +326,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
-                   help="AAAA-MM : les données telles que publiées à la fin de ce mois (mois courant par défaut)")
+                   help=f"AAAA-MM : les données telles que publiées à la fin de ce mois, {_PLAGE} ; mois courant par défaut")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
                         "dans tous les cas, sauf avec --territoires")
-    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="processus papermill en parallèle")
-    p.add_argument("--territoires", help="identifiants séparés par des virgules (ti-2405,ti-8417) : leurs fiches seulement ; tous par défaut")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"processus papermill en parallèle (par défaut : le nombre de cœurs, {_CORES} ici)")
+    p.add_argument("--territoires", type=_territoires,
+                   help="identifiants séparés par des virgules (ti-2405,ti-8417), avec --phase : leurs fiches seulement ; "
+                        "un identifiant répété compte une fois ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
 
@@ -247,12 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--periodes", default=f"{config.FIRST_PERIODE}:{config.default_periode()}",
                    help=f"AAAA-MM:AAAA-MM, mois de début et de fin inclus ({config.FIRST_PERIODE} au mois courant par défaut) ; "
                         "un mois déjà calculé par ce code est sauté")
-    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 2, help="mois calculés en parallèle")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"mois calculés en parallèle (par défaut : le nombre de cœurs, {_CORES} ici)")
     p.set_defaults(func=_historique)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
     p.add_argument("--periode", type=_periode, default=config.default_periode(),
-                   help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
+                   help=f"AAAA-MM, une période déjà exécutée par « observatoire run », {_PLAGE} ; mois courant par défaut")
     p.add_argument("--brouillon", action="store_true",
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
                         "monographies (notes de terrain…) ; le site publié n'est pas modifié")
@@ -264,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
     p.add_argument("--garder", action="store_true", help="garder le mois recalculé (son dossier est affiché)")
     p.set_defaults(func=_verifier)
+    parser.epilog = _EXEMPLES[None]
+    for name, command in sub.choices.items():
+        command.epilog = _EXEMPLES[name]
     return parser
 
 
@@ -273,8 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     # this command's process only, like in the papermill workers (pipeline._init_worker).
     sys.modules.setdefault("rfc3987_syntax", None)
     args = build_parser().parse_args(argv)
+    config.absolute_folders()  # before anything reads a folder, and for the notebooks, which run elsewhere
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT
+        print(f"\n{INTERRUPTION}", file=sys.stderr)
+        return 130
     except Exception as exc:  # a readable message, not a traceback, for known failures
         from analysis.donnees.referentiel import UnknownTerritoryError
         from analysis.donnees.schemas import DataContractError
@@ -282,11 +389,14 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.execution.pages import RenderError
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
-        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, RenderError, PeriodNotRunError,
+        known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
                  config.PeriodeError)
         if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, RenderError):  # a failure while working (disk full...): the previous site is kept
+            print(f"erreur de rendu : {exc}", file=sys.stderr)
+            return 1
         if isinstance(exc, OSError):  # disk full, read-only, permission denied: every write is all or nothing
             from analysis.fichiers import describe_os_error
 

@@ -33,6 +33,14 @@ MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août
 MOIS_COURTS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
+def date_fr(iso: str | None) -> str:
+    """'2018-09-01' -> '1er septembre 2018'; missing -> 'n.d.'."""
+    if iso is None or pd.isna(iso):
+        return "n.d."
+    year, month, day = (int(x) for x in str(iso).split("-"))
+    return f"{ordinal(day) if day == 1 else day} {MOIS[month - 1]} {year}"
+
+
 def ordinal(n: int) -> str:
     """1 -> '1er', 12 -> '12e'."""
     return "1er" if n == 1 else f"{n}e"
@@ -59,11 +67,58 @@ def minuscule(label: str) -> str:
     return label[0].lower() + label[1:]
 
 
+def majuscule(text: str) -> str:
+    """A sentence's first letter in upper case, the rest untouched ("l'EPCI" -> "L'EPCI")."""
+    return text[:1].upper() + text[1:]
+
+
 def pluriel(n: int, singulier: str, pluriel_: str | None = None, zero: str | None = None) -> str:
     """'1 force', '3 forces'; ``zero`` for 0 ('aucune force'), else '0 force'."""
     if n == 0 and zero:
         return f"{zero} {singulier}"
     return f"{nombre(n)} {singulier if n <= 1 else (pluriel_ or singulier + 's')}"
+
+
+# Counts and agreement: the words of a count in a French sentence.
+
+LETTRES = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix")
+VOYELLES = tuple("aeiouyàâäéèêëîïôöûüœ" + "aeiouyàâäéèêëîïôöûüœ".upper())
+
+
+def elide(mot: str) -> bool:
+    """Does ``mot`` take an elided article or preposition (l', d') ? Before a vowel (not before
+    an h, which names of places often aspirate: « de Haguenau »); acronyms read letter by letter
+    included (« l'EPCI »)."""
+    return mot.startswith(VOYELLES)
+
+
+def de(nom: str) -> str:
+    """The preposition before a name: 'de Valence Romans Agglo', "d'Est du Loiret"."""
+    return f"d'{nom}" if elide(nom) else f"de {nom}"
+
+
+def en_lettres(n: int, feminin: bool = False) -> str:
+    """A small count in words (0 to 10, 'une' in the feminine), larger ones in figures: 2 -> 'deux', 12 -> '12'."""
+    if 0 <= n < len(LETTRES):
+        return "une" if n == 1 and feminin else LETTRES[n]
+    return nombre(n)
+
+
+def accord(n: int, singulier: str, pluriel_: str | None = None) -> str:
+    """The form of a word agreeing with a count: 'entré' (1), 'entrés' (2)."""
+    return singulier if n <= 1 else (pluriel_ or singulier + "s")
+
+
+def article(n: int, singulier: str, pluriel_: str | None = None, feminin: bool = False, defini: str = "les") -> str:
+    """A counted noun with its definite article (``defini`` = 'les') or the preposition de +
+    article (``defini`` = 'des'): 'l'EPCI' / 'les deux EPCI' / 'les 12 EPCI'; 'de l'EPCI' /
+    'du territoire' / 'de la commune' / 'des trois communes'. Capitalise the result when it
+    starts a sentence."""
+    if n == 1:
+        mot = singulier
+        le = "l'" if elide(mot) else ("la " if feminin else "le ")
+        return (le if defini == "les" else {"l'": "de l'", "la ": "de la ", "le ": "du "}[le]) + mot
+    return f"{defini} {en_lettres(n, feminin)} {pluriel_ or singulier + 's'}"
 
 
 def decimales(value: float, unit: str) -> int:

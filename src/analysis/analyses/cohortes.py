@@ -27,6 +27,7 @@ project) fails on clustered standard errors with pandas 3, and ``csdid`` pulls b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,11 +72,15 @@ def _tidy(estimates: np.ndarray, cov: np.ndarray, df: int) -> pd.DataFrame:
                          "ci_high": estimates + q * se, "p_value": p})
 
 
-def _group_time(y: pd.DataFrame, cohort: np.ndarray, cohorts: list[int],
-                control: Literal["never", "not_yet"]) -> tuple[pd.DataFrame, np.ndarray, dict[int, np.ndarray]]:
+def _group_time(y: pd.DataFrame, cohort: np.ndarray, cohorts: list[int], control: Literal["never", "not_yet"],
+                x: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[int, np.ndarray]]:
     """The group-time ATTs of ``y`` (log outcome, units x years): one row per cohort x year
     against the cohort's base year ``g - 1``; the influence function of each (units x cells);
-    per cohort, the controls used by at least one post-treatment cell."""
+    per cohort, the controls used by at least one post-treatment cell. With unit covariates
+    ``x`` (units x k), the controls' change is their OLS prediction at the treated units'
+    covariates (outcome regression; without ``x``, their mean)."""
+    ones = np.ones((len(y), 1))
+    design = ones if x is None else np.hstack([ones, x])
     never = np.isnan(cohort)
     years = [int(v) for v in y.columns]
     rows, influence = [], []
@@ -98,13 +103,56 @@ def _group_time(y: pd.DataFrame, cohort: np.ndarray, cohorts: list[int],
                 continue
             if t >= g:
                 used[g] |= co
-            m_t, m_c = delta[tr].mean(), delta[co].mean()
+            xc, xt = design[co], design[tr].mean(axis=0)
+            gram_inv = np.linalg.pinv(xc.T @ xc)
+            beta = gram_inv @ xc.T @ delta[co]
+            m_t, m_c = delta[tr].mean(), float(xt @ beta)
             psi = np.zeros(len(y))
-            psi[tr] = (delta[tr] - m_t) / n_t
-            psi[co] = -(delta[co] - m_c) / n_c
+            psi[tr] = (delta[tr] - design[tr] @ beta - (m_t - m_c)) / n_t
+            psi[co] = -(xc @ gram_inv @ xt) * (delta[co] - xc @ beta)
             rows.append({"cohort": g, "year": t, "rel_year": t - g, "estimate": m_t - m_c, "n_treated": n_t, "n_controls": n_c})
             influence.append(psi)
     return pd.DataFrame(rows), np.column_stack(influence), used
+
+
+def _prepare(panel: pd.DataFrame, outcome: str, control: str, cluster: str, covariates: Sequence[str] = (),
+             ) -> tuple[pd.DataFrame, np.ndarray, list[int], np.ndarray, int, np.ndarray | None]:
+    """Log ``outcome`` (units x years), each unit's cohort (NaN: never treated), the cohorts whose
+    base year is observed, the units' cluster codes, the number of clusters and the unit
+    ``covariates`` (units x k; None without covariates; units with a missing one left out)."""
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
+    data = panel[panel[outcome] > 0].dropna(subset=list(covariates))
+    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
+    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
+    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
+    clusters, labels = pd.factorize(units[cluster])
+    years = [int(v) for v in y.columns]
+    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
+    x = units[list(covariates)].astype("float64").to_numpy() if covariates else None
+    return y, cohort, cohorts, clusters, len(labels), x
+
+
+def cohort_event_study(
+    panel: pd.DataFrame,
+    cohort: int,
+    *,
+    outcome: str = "emploi",
+    control: Literal["never", "not_yet"] = "never",
+    cluster: str = CLUSTER,
+    covariates: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The group-time ATTs of one ``cohort`` (``COLUMNS``, one row per year other than the base
+    year ``cohort - 1``), their cluster-robust covariance (same order) and the number of clusters:
+    the event study of that cohort in the design of ``callaway_santanna``."""
+    y, cohorts_of, cohorts, clusters, n_clusters, x = _prepare(panel, outcome, control, cluster, covariates)
+    if cohort not in cohorts:
+        raise ValueError(f"cohorte absente du panel ou sans année de base : {cohort} (cohortes : {cohorts})")
+    gt, psi, _ = _group_time(y, cohorts_of, [cohort], control, x)
+    cov = _cluster_se(psi, clusters, n_clusters)
+    tidy = _tidy(gt["estimate"].to_numpy(), cov, n_clusters - 1)
+    gt = pd.concat([gt[["cohort", "year", "rel_year"]], tidy, gt[["n_treated", "n_controls"]]], axis=1)[COLUMNS]
+    return gt, cov, n_clusters
 
 
 def callaway_santanna(
@@ -113,21 +161,15 @@ def callaway_santanna(
     outcome: str = "emploi",
     control: Literal["never", "not_yet"] = "never",
     cluster: str = CLUSTER,
+    covariates: Sequence[str] = (),
 ) -> CohortResult:
     """Group-time ATTs of log ``outcome`` for every cohort of ``panel`` (one row per unit x year
     with ``siren_epci, year, <outcome>, treated_cohort, departement``; balanced on the years
-    used), aggregated by cohort, by event time and overall (see the module docstring)."""
-    if control not in ("never", "not_yet"):
-        raise ValueError(f"groupe témoin inconnu : {control!r} (attendu 'never' ou 'not_yet')")
-    data = panel[panel[outcome] > 0]
-    y = np.log(data.pivot_table(index=UNIT, columns=TIME, values=outcome, aggfunc="sum"))
-    units = data.drop_duplicates(UNIT).set_index(UNIT).loc[y.index]
-    cohort = units[COHORT].astype("float64").to_numpy()  # NaN: never treated
-    clusters, labels = pd.factorize(units[cluster])
-    n_clusters = len(labels)
+    used), aggregated by cohort, by event time and overall (see the module docstring). With
+    unit ``covariates``, parallel trends are conditional on them (outcome regression)."""
+    y, cohort, cohorts, clusters, n_clusters, x = _prepare(panel, outcome, control, cluster, covariates)
     years = [int(v) for v in y.columns]
-    cohorts = sorted(int(g) for g in np.unique(cohort[~np.isnan(cohort)]) if g - 1 in years)
-    gt, psi, used = _group_time(y, cohort, cohorts, control)
+    gt, psi, used = _group_time(y, cohort, cohorts, control, x)
     df = n_clusters - 1
 
     def aggregate(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,3 +215,39 @@ def _wald(b: np.ndarray, cov: np.ndarray, df: int) -> WaldTest:
     k = len(b)
     stat = float(b @ np.linalg.pinv(cov) @ b) / k
     return WaldTest(stat, k, float(df), float(f.sf(stat, k, df)))
+
+
+VERIFICATION = ["cible", "projet", "diff_diff", "ecart", "se_projet", "se_diff_diff"]
+
+
+def verification(panel: pd.DataFrame, *, outcome: str = "emploi", control: Literal["never", "not_yet"] = "never",
+                 cluster: str = CLUSTER, covariates: Sequence[str] = ()) -> pd.DataFrame:
+    """``callaway_santanna`` beside the maintained implementation of ``diff-diff``
+    (``CallawaySantAnna``, outcome regression without covariates, universal base period,
+    clustered by ``cluster``, with the same ``covariates``): one row per cohort, the overall estimate (cohort effects weighted
+    by cohort size, from diff-diff's cohort effects) and the largest gap over the group-time ATTs
+    (``VERIFICATION`` columns: cible, the two estimates, their absolute gap, the two standard
+    errors; log points)."""
+    from diff_diff import CallawaySantAnna
+
+    ours = callaway_santanna(panel, outcome=outcome, control=control, cluster=cluster, covariates=covariates)
+    data = panel[panel[outcome] > 0].dropna(subset=list(covariates))
+    data = data.assign(_log_y=np.log(data[outcome]), _first=data[COHORT].fillna(0).astype("int64"))
+    group = {"never": "never_treated", "not_yet": "not_yet_treated"}[control]
+    theirs = CallawaySantAnna(control_group=group, estimation_method="reg", base_period="universal", cluster=cluster,
+                              cband=False).fit(data, "_log_y", UNIT, TIME, "_first", covariates=list(covariates) or None)
+    cells = {(int(g), int(t)): v for (g, t), v in theirs.group_time_effects.items()}
+    gt = ours.group_time.assign(diff_diff=[cells[(g, t)]["effect"] for g, t in zip(ours.group_time["cohort"], ours.group_time["year"])])
+    by = theirs.aggregate("group").to_dataframe().assign(cohort=lambda d: d["label"].astype(int)).set_index("cohort")
+    own = ours.by_cohort.set_index("cohort")
+    rows = [{"cible": f"cohorte {g}", "projet": own.loc[g, "estimate"], "diff_diff": by.loc[g, "att"],
+             "se_projet": own.loc[g, "std_error"], "se_diff_diff": by.loc[g, "se"]} for g in own.index]
+    size = own["n_treated"].astype("float64")
+    rows.append({"cible": "ensemble", "projet": ours.overall["estimate"].iloc[0],
+                 "diff_diff": float((by.loc[own.index, "att"] * size).sum() / size.sum()),
+                 "se_projet": ours.overall["std_error"].iloc[0], "se_diff_diff": np.nan})
+    worst = (gt["estimate"] - gt["diff_diff"]).abs().idxmax()
+    rows.append({"cible": "ATT(g, t) : plus grand écart", "projet": gt.loc[worst, "estimate"], "diff_diff": gt.loc[worst, "diff_diff"],
+                 "se_projet": gt.loc[worst, "std_error"], "se_diff_diff": cells[(int(gt.loc[worst, "cohort"]), int(gt.loc[worst, "year"]))]["se"]})
+    out = pd.DataFrame(rows)
+    return out.assign(ecart=(out["projet"] - out["diff_diff"]).abs())[VERIFICATION]

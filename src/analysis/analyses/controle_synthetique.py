@@ -112,3 +112,26 @@ def synthetic_control(treated: pd.Series, donors: pd.DataFrame, start: int, plac
     path = pd.DataFrame({"year": treated.index.astype(int), "traite": treated.to_numpy(dtype="float64")})
     path = path.assign(synthetique=path["traite"] - gap, ecart=gap)
     return SyntheticControl(start, weights, path, _rmspe(gap[pre]), _rmspe(gap[~pre]), placebo)
+
+
+def leave_one_out(treated: pd.Series, donors: pd.DataFrame, start: int, result: SyntheticControl,
+                  n: int | None = None) -> pd.DataFrame:
+    """The synthetic control refitted without each donor of positive weight in ``result`` in turn
+    (Abadie 2021), or only the ``n`` donors of largest weight: donneur (the donor left out), poids
+    (its weight), rmspe_pre, ecart_post. A mean post-treatment gap that moves a lot when one
+    donor leaves rests on that donor."""
+    rows = []
+    for unit, weight in result.weights.iloc[:n].items():  # weights are sorted, largest first
+        fit = synthetic_control(treated, donors.drop(columns=unit), start)
+        rows.append({"donneur": unit, "poids": float(weight), "rmspe_pre": fit.rmspe_pre, "ecart_post": fit.ecart_post})
+    return pd.DataFrame(rows, columns=["donneur", "poids", "rmspe_pre", "ecart_post"])
+
+
+def in_time_placebo(treated: pd.Series, donors: pd.DataFrame, start: int, fake_start: int) -> SyntheticControl:
+    """The synthetic control with a false entry in ``fake_start``, on the years before ``start``
+    only (fit on the years before ``fake_start``): a large gap between ``fake_start`` and
+    ``start`` means the fit does not predict the years it has not seen, without any programme."""
+    if not fake_start < start:
+        raise ValueError(f"placebo dans le temps : la fausse entrée ({fake_start}) doit précéder l'entrée ({start})")
+    years = treated.index[treated.index < start]
+    return synthetic_control(treated.loc[years], donors.loc[years], fake_start)

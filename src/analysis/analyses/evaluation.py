@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import cohortes, controle_synthetique, impact
+from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
-from analysis.donnees.loaders import economie, geo
+from analysis.donnees.loaders import economie, geo, programmes
 from analysis.indicateurs.industrie import profil_units
 
 # EPCI panel: unit-level pre-programme covariates balanced by the weights, besides the 2014
@@ -102,12 +102,13 @@ class Estimations:
     non_pondere: impact.DidResult  # same, unweighted
     pas_encore: impact.DidResult  # cohort 2019 vs 2023 entrants, before 2023, weighted
     phase2: impact.DidResult | None  # cohort 2023, never-treated controls, weighted; None before 2023 is published
+    phase2_non_pondere: impact.DidResult | None  # same, unweighted
     placebo: pd.DataFrame  # tidy row, fake start PLACEBO_DEBUT, weighted
     placebo_non_pondere: pd.DataFrame  # same, unweighted
     regroupe: pd.DataFrame  # SUMMARY row: pooled staggered TWFE, both cohorts
     cohortes: cohortes.CohortResult  # Callaway & Sant'Anna, never-treated controls
     cohortes_pas_encore: cohortes.CohortResult  # same, never- and not-yet-treated controls
-    mde: float  # minimal detectable effect of the main design at 80 % power (log points)
+    mde: float  # minimal detectable effect of the headline (cohorts, never-treated controls) at 80 % power (log points)
 
 
 @stored
@@ -116,23 +117,31 @@ def estimations(periode: str) -> Estimations:
     employment of 2019 is published: ``estimable``)."""
     panel = panel_epci(periode)
     principal = did(periode)
-    row = principal.estimate
+    cs = cohortes.callaway_santanna(panel, control="never")
+    headline = cs.overall.iloc[0]
     return Estimations(
         principal=principal,
         non_pondere=did(periode, weighted=False),
         pas_encore=did(periode, 2019, "not_yet"),
         phase2=did(periode, 2023) if estimable(periode, 2023) else None,
+        phase2_non_pondere=did(periode, 2023, weighted=False) if estimable(periode, 2023) else None,
         placebo=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=list(EPCI_COVARIATES)),
         placebo_non_pondere=impact.placebo(panel, fake_start=PLACEBO_DEBUT, reweight_on=None),
         regroupe=impact.twfe_pooled(panel),
-        cohortes=cohortes.callaway_santanna(panel, control="never"),
+        cohortes=cs,
         cohortes_pas_encore=cohortes.callaway_santanna(panel, control="not_yet"),
-        mde=impact.mde(row["std_error"], int(row["n_clusters"]) - 1),
+        mde=impact.mde(headline["std_error"], int(headline["n_clusters"]) - 1),
     )
 
 
-# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate.
+# Sensitivity: minimum number of treated and control EPCI of a subgroup estimate. Below about 30
+# départements (clusters), clustered standard errors understate the uncertainty (Cameron, Gelbach
+# & Miller 2008): the interval and p-value come from the wild cluster bootstrap (BOOTSTRAP draws);
+# below MIN_DEPARTEMENTS_BOOTSTRAP, whose bootstrap distribution is too coarse, no estimate.
 MIN_EPCI_SOUS_GROUPE = 10
+MIN_DEPARTEMENTS = 30
+MIN_DEPARTEMENTS_BOOTSTRAP = 6
+BOOTSTRAP = 9999
 
 
 @stored
@@ -141,19 +150,23 @@ def sensibilite(periode: str) -> pd.DataFrame:
     dimension (principale, couverture, annees, ponderation, profil, region), modalite (threshold,
     profile name, région name...) and the ``SUMMARY`` columns. Subgroups keep every control
     (profile) or the controls of the same région (région); subgroups with fewer than
-    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, or whose controls cannot be balanced, are
-    not estimated (estimate NaN)."""
+    ``MIN_EPCI_SOUS_GROUPE`` treated or control EPCI, spread over fewer than
+    ``MIN_DEPARTEMENTS_BOOTSTRAP`` départements, or whose controls cannot be balanced, are not
+    estimated (estimate NaN; n_clusters gives the départements); those over fewer than
+    ``MIN_DEPARTEMENTS`` départements get wild cluster bootstrap intervals."""
     panel = panel_epci(periode)
     covs = list(EPCI_COVARIATES)
 
     def row(dimension: str, modalite: str, data: pd.DataFrame) -> pd.DataFrame:
         units = data.drop_duplicates(impact.UNIT)[impact.COHORT]
         n_t, n_c = int(units.eq(2019).sum()), int(units.isna().sum())
-        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c}])
-        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE:
+        n_dep = int(data[impact.CLUSTER].nunique())
+        missing = pd.DataFrame([{"design": "non estimé", "n_treated": n_t, "n_controls": n_c, "n_clusters": n_dep}])
+        if n_t < MIN_EPCI_SOUS_GROUPE or n_c < MIN_EPCI_SOUS_GROUPE or n_dep < MIN_DEPARTEMENTS_BOOTSTRAP:
             return missing.assign(dimension=dimension, modalite=modalite)
         try:
-            res = impact.estimate_did(data, reweight_on=covs, event_study=False)
+            res = impact.estimate_did(data, reweight_on=covs, event_study=False,
+                                      bootstrap=BOOTSTRAP if n_dep < MIN_DEPARTEMENTS else 0)
         except RuntimeError:  # entropy balancing impossible on a small subgroup
             return missing.assign(dimension=dimension, modalite=modalite)
         return res.summary.assign(dimension=dimension, modalite=modalite)
@@ -311,6 +324,14 @@ class ControleTerritoire:
     n_donneurs: int
     resultat: controle_synthetique.SyntheticControl
     donneurs: pd.DataFrame  # siren_epci, lib_epci, departement, poids (positive weights only)
+    sans_un_donneur: pd.DataFrame  # controle_synthetique.leave_one_out, the N_SANS_UN_DONNEUR largest weights
+    placebo_temps: controle_synthetique.SyntheticControl  # false entry PLACEBO_AVANCE years before the cohort
+
+
+# In-time placebo of the synthetic controls: a false entry this many years before the real one;
+# leave-one-out: the donors of largest weight left out in turn.
+PLACEBO_AVANCE = 3
+N_SANS_UN_DONNEUR = 10
 
 
 @stored
@@ -335,13 +356,17 @@ def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> Con
     result = controle_synthetique.synthetic_control(treated, donors, cohort, placebos_synthetiques(periode, cohort))
     libs = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[["lib_epci", "departement"]]
     donneurs = libs.loc[result.weights.index].assign(poids=result.weights).rename_axis(impact.UNIT).reset_index()
-    return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs)
+    return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs,
+                              controle_synthetique.leave_one_out(treated, donors, cohort, result, N_SANS_UN_DONNEUR),
+                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE))
 
 
 def controles_monographies(periode: str) -> pd.DataFrame:
     """One row per monograph territory with a synthetic control: id_ti, lib_ti, cohort, n_epci,
     n_donneurs, n_poids (donors with a positive weight), rmspe_pre, ecart_post (mean post gap,
-    points), ecart_dernier (last year), ratio, rank, p_value."""
+    points), ecart_dernier (last year), ratio, rank, p_value, loo_min / loo_max (range of the mean
+    post gap when each donor of positive weight leaves in turn), placebo_debut, placebo_ecart (mean
+    gap after the false entry of the in-time placebo), placebo_rmspe_pre."""
     rows = []
     for r in monographies(periode).itertuples():
         sc = controle_synthetique_territoire(periode, MONOGRAPHIE_PHASE, r.id_ti)
@@ -352,5 +377,141 @@ def controles_monographies(periode: str) -> pd.DataFrame:
                      "n_donneurs": sc.n_donneurs, "n_poids": len(res.weights), "rmspe_pre": res.rmspe_pre,
                      "ecart_post": res.ecart_post, "ecart_dernier": float(res.path["ecart"].iloc[-1]),
                      "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
-                     "p_value": res.p_value})
+                     "p_value": res.p_value, "loo_min": float(sc.sans_un_donneur["ecart_post"].min()),
+                     "loo_max": float(sc.sans_un_donneur["ecart_post"].max()), "placebo_debut": sc.placebo_temps.start,
+                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- headline and sensitivity
+
+# The rule that chooses the headline, fixed before the numbers (methods page): the cohort-robust
+# estimator (Callaway & Sant'Anna), never-treated controls, no weights, all cohorts together.
+# Every other design is a robustness line (``LIGNES``), shown beside it.
+PRINCIPALE = "principale"
+
+
+def lignes_principales(est: Estimations) -> pd.DataFrame:
+    """The headline and its robustness lines, one row each: ligne (key of the row: ``PRINCIPALE``,
+    then twfe_pondere, twfe_non_pondere, pas_encore, cs_pas_encore, regroupe, cohorte_2019,
+    cohorte_2023, phase2 when estimable) and the ``SUMMARY`` columns."""
+    cs = est.cohortes.by_cohort.set_index("cohort")
+
+    def cohort_row(g: int) -> pd.DataFrame:
+        r = cs.loc[[g]].reset_index()
+        return impact.summary_row(r.assign(n_obs=pd.NA, n_clusters=est.cohortes.n_clusters),
+                                  f"Callaway et Sant'Anna, cohorte {g}", int(r["n_treated"].iloc[0]), int(r["n_controls"].iloc[0]))
+
+    rows = {
+        PRINCIPALE: est.cohortes.overall,
+        "twfe_pondere": est.principal.summary,
+        "twfe_non_pondere": est.non_pondere.summary,
+        "pas_encore": est.pas_encore.summary,
+        "cs_pas_encore": est.cohortes_pas_encore.overall,
+        "regroupe": est.regroupe,
+        **{f"cohorte_{g}": cohort_row(g) for g in cs.index},
+    }
+    if est.phase2 is not None:
+        rows["phase2"] = est.phase2.summary
+    return pd.concat([r.assign(ligne=k) for k, r in rows.items()], ignore_index=True)[["ligne", *impact.SUMMARY]]
+
+
+# Rambachan-Roth: the cohort whose event study is bounded (the only one with pre- and post-entry
+# years enough), and the M̄ and M at which each event year is bounded in the figure.
+COHORTE_SENSIBILITE = 2019
+M_ANNEE = {"relative_magnitude": 1.0, "smoothness": 0.0005}
+
+
+@dataclass(frozen=True)
+class SensibiliteTendances:
+    """Sensitivity of the headline design's event study (one cohort) to non-parallel trends."""
+
+    cohorte: int
+    event_study: tendances.EventStudy
+    bornes: pd.DataFrame  # tendances.BORNES, target the mean post-entry gap, each method over its grid
+    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE
+    ruptures: dict[str, float | None]  # breakdown value per method (None: above the grid)
+    lineaire: pd.DataFrame  # tendances.tendance_lineaire
+    pente: float  # slope of the pre-entry linear trend (log points a year)
+
+
+@stored
+def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> SensibiliteTendances:
+    """Rambachan-Roth bounds and the linear-trend extrapolation on the event study of ``cohorte``
+    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted)."""
+    gt, cov, g = cohortes.cohort_event_study(panel_epci(periode), cohorte)
+    es = tendances.from_cohort(gt, cov, g)
+    grids = {m: tendances.bornes(es, m) for m in tendances.GRILLES}
+    par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in grids for k in es.post_years],
+                          ignore_index=True)
+    lineaire, pente = tendances.tendance_lineaire(es)
+    ruptures = {m: tendances.point_de_rupture(es, m, deja=g) for m, g in grids.items()}
+    return SensibiliteTendances(cohorte, es, pd.concat(grids.values(), ignore_index=True), par_annee, ruptures, lineaire, pente)
+
+
+def epci_acv() -> set[str]:
+    """EPCI holding a town of the original Action cœur de ville list (October 2018, chosen with the
+    first territoires d'industrie), in the COG of the panel."""
+    towns = programmes.acv_2018()["insee_com"]
+    communes = referentiel.communes(config.DEFAULT_COG_YEAR)
+    return set(communes.loc[communes["insee_com"].isin(towns), "siren_epci"].dropna())
+
+
+@stored
+def epci_voisins(periode: str) -> pd.Series:
+    """Never-treated EPCI of the panel sharing a border with a treated one (EPCI outlines 2025),
+    with the earliest entry year of their treated neighbours (``voisinage.voisins``)."""
+    cohorts = panel_epci(periode).drop_duplicates(impact.UNIT).set_index(impact.UNIT)[impact.COHORT]
+    return voisinage.voisins(geo.contours_epci_metro(), cohorts)
+
+
+# Sector exposure: the census sector structure before entry (share of agriculture and industry in
+# employment, 2011 and 2016); parallel trends conditional on it remove a sector shock that scales
+# with the industrial share (the national sector series by year that a shift-share prediction
+# needs are not read by the project).
+EXPOSITION = ("part_agri_industrie_2011", "part_agri_industrie_2016")
+
+
+@stored
+def exposition_sectorielle(periode: str) -> cohortes.CohortResult:
+    """The headline design with parallel trends conditional on the sector structure ``EXPOSITION``."""
+    return cohortes.callaway_santanna(panel_epci(periode), covariates=list(EXPOSITION))
+
+
+def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The treated EPCI above (``exposition_haute``) and at or below (``exposition_basse``) the treated
+    EPCI's median 2016 agriculture + industry share, each with every never-treated EPCI."""
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    share, treated = units[EXPOSITION[-1]], units[impact.COHORT].notna()
+    high = share > share[treated].median()
+    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | ~high}
+    return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
+
+
+@stored
+def lignes_contexte(periode: str) -> pd.DataFrame:
+    """The headline design (Callaway & Sant'Anna, never-treated controls) with a control or a split
+    for sector exposure, co-located programmes and spillovers, one row each (columns of
+    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_haute /
+    exposition_basse (treated EPCI above / at or below the median share), sans_acv (EPCI holding an
+    Action cœur de ville town left out, treated and controls), sans_voisins (never-treated EPCI
+    bordering a treated one left out of the controls), voisins (those bordering EPCI as their own
+    group, from their neighbours' entry, against the others)."""
+    panel = panel_epci(periode)
+    near = epci_voisins(periode)
+    samples = {
+        **_exposition_split(panel),
+        "sans_acv": voisinage.sans_unites(panel, epci_acv()),
+        "sans_voisins": voisinage.sans_unites(panel, near.index),
+        "voisins": voisinage.groupe_voisins(panel, near),
+    }
+    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition")]
+    rows += [cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()]
+    return pd.concat(rows, ignore_index=True)[["ligne", *impact.SUMMARY]]
+
+
+@stored
+def verification_cohortes(periode: str) -> pd.DataFrame:
+    """The headline estimator of the project beside the maintained implementation of diff-diff on
+    the period's panel (``cohortes.verification``)."""
+    return cohortes.verification(panel_epci(periode))

@@ -177,16 +177,22 @@ def _demean(df: pd.DataFrame, cols: Sequence[str], w: pd.Series, tol: float = 1e
     raise RuntimeError("la double différenciation n'a pas convergé")
 
 
+def _within(data: pd.DataFrame, outcome: str, regressors: Sequence[str], weight: str | None,
+            cluster: str) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """The demeaned outcome and regressors (unit and year fixed effects), the weights and the
+    cluster codes of the rows of ``data`` with an outcome and a cluster."""
+    data = data.dropna(subset=[outcome, cluster]).reset_index(drop=True)
+    w = data[weight].astype("float64") if weight else pd.Series(1.0, index=data.index)
+    return _demean(data, [outcome, *regressors], w), w, pd.factorize(data[cluster])[0]
+
+
 def _fit_twfe(data: pd.DataFrame, outcome: str, regressors: Sequence[str], weight: str | None, cluster: str):
     """WLS of the demeaned outcome on demeaned regressors, SE clustered by ``cluster``."""
     from statsmodels.regression.linear_model import (
         WLS,  # imported where estimating (see _ols_hc3)
     )
 
-    data = data.dropna(subset=[outcome, cluster]).reset_index(drop=True)
-    w = data[weight].astype("float64") if weight else pd.Series(1.0, index=data.index)
-    dm = _demean(data, [outcome, *regressors], w)
-    groups = pd.factorize(data[cluster])[0]
+    dm, w, groups = _within(data, outcome, regressors, weight, cluster)
     fit = WLS(dm[outcome], dm[list(regressors)], weights=w).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
     )
@@ -306,6 +312,7 @@ def estimate_did(
     reweight_on: Sequence[str] | None = (),
     cluster: str = CLUSTER,
     event_study: bool = True,
+    bootstrap: int = 0,
 ) -> DidResult:
     """TWFE DiD and event study of log ``outcome`` for units first treated in ``cohort``.
 
@@ -316,7 +323,9 @@ def estimate_did(
     unweighted estimate, else unit-level covariate columns to balance in addition to the log
     outcome in the first year of ``years`` (never its later pre-treatment values: the leads of
     the event study stay free to show a pre-trend). ``event_study=False`` skips the event study
-    (``event_study`` then empty, ``pretrend`` None).
+    (``event_study`` then empty, ``pretrend`` None). ``bootstrap``: with that many draws, the
+    interval and p-value of the treated x post coefficient come from the restricted wild cluster
+    bootstrap (``wild_cluster_bootstrap``) instead of the clustered t (for few clusters).
     """
     first, last = int(panel[TIME].min()), int(panel[TIME].max())
     if years is None:
@@ -344,12 +353,64 @@ def estimate_did(
     fit, g = _fit_twfe(data, "log_y", ["traite_x_post"], weight_col, cluster)
     coefficients = _tidy(fit, ["traite_x_post"], g)
     design = {"never": "témoins jamais traités", "not_yet": "témoins pas encore traités"}[control]
+    if bootstrap:
+        dm, w, groups = _within(data, "log_y", ["traite_x_post"], weight_col, cluster)
+        wcb = wild_cluster_bootstrap(dm["log_y"].to_numpy(), dm["traite_x_post"].to_numpy(), w.to_numpy(), groups, reps=bootstrap)
+        coefficients = coefficients.assign(ci_low=wcb["ci_low"], ci_high=wcb["ci_high"], p_value=wcb["p_value"])
+        design += ", bootstrap sauvage par grappes"
     n_treated, n_controls = int(units["traite"].sum()), int((~units["traite"]).sum())
     if not event_study:
         return DidResult(design, cohort, years, coefficients, pd.DataFrame(), None, weights, n_treated, n_controls)
 
     es, pretrend = _event_study(data, rel, cohort, weight_col, cluster)
     return DidResult(design, cohort, years, coefficients, es, pretrend, weights, n_treated, n_controls)
+
+
+WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])  # Webb (2023) six-point weights
+
+
+def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, w: np.ndarray, clusters: np.ndarray, *, reps: int = 9999,
+                           seed: int = 0, alpha: float = 0.05) -> dict[str, float]:
+    """Restricted wild cluster bootstrap (WCR; Cameron, Gelbach & Miller 2008, Webb weights) of
+    the coefficient of the single regressor ``x`` in the WLS of ``y`` (both already demeaned of
+    the fixed effects) with weights ``w`` and clusters ``clusters`` (codes 0..G-1).
+
+    The p-value of H0: b = b0 is the share of bootstrap |t*| at least |t|, the data regenerated
+    under H0 with residuals flipped by cluster; the interval inverts the test (bisection on each
+    side). Returns estimate, ci_low, ci_high, p_value (of b = 0) and n_clusters."""
+    g = int(clusters.max()) + 1
+    a = np.bincount(clusters, weights=w * x * y, minlength=g)  # Σ w x y by cluster
+    c = np.bincount(clusters, weights=w * x * x, minlength=g)  # Σ w x² by cluster
+    d = c.sum()
+    b_hat = a.sum() / d
+    v = np.random.default_rng(seed).choice(WEBB, size=(reps, g))
+
+    def p_value(b0: float) -> float:
+        a0 = a - b0 * c  # Σ w x u0 by cluster, u0 = y - b0 x the restricted residuals
+        score = lambda b: a - b * c  # noqa: E731  Σ w x e by cluster at coefficient b (original data)
+        t = (b_hat - b0) / np.sqrt((score(b_hat) ** 2).sum())
+        b_star = b0 + (v * a0).sum(axis=1) / d
+        s_star = v * a0 + (b0 - b_star)[:, None] * c  # Σ w x e* by cluster
+        t_star = (b_star - b0) / np.sqrt((s_star**2).sum(axis=1))
+        return float(np.mean(np.abs(t_star) >= abs(t)))
+
+    se = np.sqrt(((a - b_hat * c) ** 2).sum()) / d
+
+    def bound(direction: float) -> float:
+        inside, step = b_hat, se
+        outside = b_hat + direction * step
+        while p_value(outside) > alpha:
+            inside, step = outside, 2 * step
+            outside = b_hat + direction * step
+            if step > 1e3 * max(se, 1e-12):
+                return direction * np.inf
+        for _ in range(20):  # the bound to a millionth of the step
+            mid = (inside + outside) / 2
+            inside, outside = (mid, outside) if p_value(mid) > alpha else (inside, mid)
+        return (inside + outside) / 2
+
+    return {"estimate": float(b_hat), "ci_low": float(bound(-1.0)), "ci_high": float(bound(1.0)), "p_value": p_value(0.0),
+            "n_clusters": g}
 
 
 def twfe_pooled(panel: pd.DataFrame, *, outcome: str = "emploi", cluster: str = CLUSTER) -> pd.DataFrame:

@@ -163,6 +163,20 @@ def comparaison_france(
 PERIMETRE_APE = {urssaf_ape.FILE_ID: "la zone d'emploi de Rouen (218 communes)"}
 
 
+def limite_ape(file_id: str | None = None) -> str:
+    """The limit of the commune × APE file in use (``urssaf_ape.fichier`` by default), said once
+    on the methods page rather than in every fiche and monograph ("" for a file covering France)."""
+    perimetre = PERIMETRE_APE.get(file_id or urssaf_ape.fichier())
+    if perimetre is None:
+        return ""
+    return (
+        "**Effectifs salariés par commune et code APE.** Le fichier URSSAF des effectifs salariés par commune et code APE "
+        f"dont dispose l'observatoire ne couvre que {perimetre} : le panel industriel communal (effectifs et "
+        "établissements de l'industrie par section) n'est présenté que dans les fiches et monographies des territoires "
+        "qui ont des communes dans ce fichier ; pour les autres, l'emploi par secteur est estimé par zone d'emploi."
+    )
+
+
 @dataclass(frozen=True)
 class IndustrieAPE:
     """Industry panel of a territory from the URSSAF commune × APE file: statut, French mention, panel."""
@@ -191,21 +205,16 @@ def industrie_territoire(phase: int, id_ti: str, periode: str, cog: int | None =
     """Industrial jobs by NA38 section and year for the territory's communes present in the file
     (``urssaf_ape.fichier``: the national file when present, else the pinned extract).
 
-    A territory without any commune in the file gets one sentence saying what the file covers
-    and an empty panel; a covered or partly covered one gets ``mention_couverture`` and its rows
-    of ``panel_industrie_ti``.
+    A territory without any commune in the file gets no mention and an empty panel (what the
+    file covers is said once, on the methods page: ``limite_ape``); a covered or partly covered
+    one gets ``mention_couverture`` and its rows of ``panel_industrie_ti``.
     """
     cog = cog or DEFAULT_COG[phase]
     file_id = urssaf_ape.fichier()
     couverture = couverture_ti(phase, cog, file_id)
     row = couverture.loc[couverture["id_ti"] == id_ti]
     if row.empty or row["statut"].iloc[0] == NON_COUVERT:
-        perimetre = PERIMETRE_APE.get(file_id, "une partie du territoire national")
-        mention = (
-            "Le fichier URSSAF des effectifs salariés par commune et code APE disponible pour cette édition ne couvre "
-            f"que {perimetre} : aucune commune de ce territoire n'y figure, et le panel industriel communal n'est pas présenté."
-        )
-        return IndustrieAPE(NON_COUVERT, mention, pd.DataFrame(columns=["id_ti", *_PANEL_COLUMNS]))
+        return IndustrieAPE(NON_COUVERT, "", pd.DataFrame(columns=["id_ti", *_PANEL_COLUMNS]))
     r = row.iloc[0]
     panel = panel_industrie_ti(phase, cog, periode, file_id)
     return IndustrieAPE(

@@ -25,6 +25,7 @@ from analysis.indicateurs.areas import ENSEMBLE_TI, FRANCE
 
 PART_EMPLOI_TI = "part_emploi_ti"
 INDICE_MEDIAN = "indice_emploi_median"
+CHOMAGE_MEDIAN = "taux_chomage_median"  # median unemployment rate of the TI, its quarter as observation
 N_TI_PROFIL = "n_ti_profil"
 COLUMNS = ["periode", "phase", "cle", "profil", "valeur", "observation"]
 
@@ -77,7 +78,8 @@ def _calculees(phase: int, cle: tuple, periode: str) -> Tables:
 
 def reperes(t: Tables) -> pd.DataFrame:
     """The headline figures of one month and phase: periode, phase, cle, profil (for
-    ``n_ti_profil``), valeur, observation (the year of employment used; None for the profiles)."""
+    ``n_ti_profil``), valeur, observation (the year of employment used, the quarter of the
+    unemployment rate; None for the profiles)."""
     values = t.wide.set_index("id_ti")
     year = t.observations.set_index("indicator")["observation"].get("emploi_prive")
     ti = t.wide.loc[t.wide["niveau"] == "ti", "emploi_prive_indice"]
@@ -85,6 +87,8 @@ def reperes(t: Tables) -> pd.DataFrame:
         {"cle": PART_EMPLOI_TI, "profil": None, "observation": year,
          "valeur": 100 * values.loc[ENSEMBLE_TI, "emploi_prive"] / values.loc[FRANCE, "emploi_prive"]},
         {"cle": INDICE_MEDIAN, "profil": None, "observation": year, "valeur": float(ti.median())},
+        {"cle": CHOMAGE_MEDIAN, "profil": None, "observation": t.observations.set_index("indicator")["observation"].get("taux_chomage"),
+         "valeur": float(t.wide.loc[t.wide["niveau"] == "ti", "taux_chomage"].median())},
     ]
     counts = t.profils["profil"].value_counts()
     rows += [{"cle": N_TI_PROFIL, "profil": name, "observation": None, "valeur": float(n)} for name, n in counts.items()]

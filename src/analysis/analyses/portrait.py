@@ -13,7 +13,9 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.config import DEFAULT_COG_YEAR
-from analysis.donnees import referentiel
+from analysis.donnees import harmonisation, referentiel
+from analysis.donnees.cache import stored
+from analysis.indicateurs.build import entrees_emploi
 from analysis.indicateurs.emploi import BASE_YEAR, BREAK_YEAR, tcam, urssaf_communes
 
 EQUAL_AREA_CRS = 6933  # areas in km² for metropolitan France and overseas alike
@@ -134,6 +136,39 @@ def epci(communes: pd.DataFrame, communes_cog: pd.DataFrame, profil_units: pd.Da
        "croissance_population", "part_industrie", "densite"]]
 
 
+def serie_au_cog(serie: pd.DataFrame, passage: pd.DataFrame) -> pd.DataFrame:
+    """The commune echelon of an URSSAF series (``economie.urssaf_serie``'s schema) with its
+    codes carried to the COG of ``passage`` (``harmonisation.passage``): the jobs of communes
+    merged since, and of the municipal arrondissements, summed into their commune."""
+    com = serie.loc[serie["echelon"] == "communes"]
+    out = (
+        com.assign(code=harmonisation.code_cog(com["code"], passage))
+        .groupby(["code", "year"], as_index=False)["eff_total"]
+        .sum()
+    )
+    return out.assign(echelon="communes")[["code", "echelon", "year", "eff_total"]]
+
+
+@stored
+def serie_communes(periode: str, cog: int) -> pd.DataFrame:
+    """Private employment of every commune of COG ``cog`` by year as published by the end of
+    ``periode`` (``serie_au_cog`` of the series the indicators read, ``entrees_emploi``), kept
+    with the month's analyses: the monograph and every fiche read it."""
+    return serie_au_cog(entrees_emploi(periode, cog)[0], harmonisation.passage(cog))
+
+
+def changements_epci(avant: pd.DataFrame, apres: pd.DataFrame, passage: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """The communes of the territory (``communes``: insee_com, lib_com, of the COG of ``apres``)
+    whose EPCI changed between two COG years (``avant``, ``apres``: ``geo.epci``; ``passage``
+    carries the codes of ``avant`` to the later COG). Returns insee_com, lib_com, siren_avant,
+    lib_avant, siren_apres, lib_apres, by EPCI then commune."""
+    old = avant.assign(insee_com=harmonisation.code_cog(avant["insee_com"], passage))[["insee_com", "siren", "lib_groupement"]]
+    old = old.drop_duplicates().rename(columns={"siren": "siren_avant", "lib_groupement": "lib_avant"})
+    new = apres[["insee_com", "siren", "lib_groupement"]].rename(columns={"siren": "siren_apres", "lib_groupement": "lib_apres"})
+    both = communes[["insee_com", "lib_com"]].merge(old, on="insee_com").merge(new, on="insee_com")
+    return both.loc[both["siren_avant"] != both["siren_apres"]].sort_values(["lib_avant", "lib_apres", "lib_com"], ignore_index=True)
+
+
 def emploi_communes(serie: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """Private employment of each commune of the territory and year (URSSAF commune series).
 
@@ -141,8 +176,10 @@ def emploi_communes(serie: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame
     a year has no private employer that year (0 jobs), as in ``emploi.levels``. Returns
     insee_com, lib_com, siren_epci, lib_epci, year, emploi.
     """
-    levels = urssaf_communes(serie)
-    years = sorted(levels["year"].unique())
+    years = sorted(serie.loc[serie["echelon"] == "communes", "year"].unique())
+    # only the rows of the territory's départements (its communes' first two characters): the
+    # whole series' codes take half a second to read
+    levels = urssaf_communes(serie.loc[serie["code"].str[:2].isin(communes["insee_com"].str[:2].unique())])
     grid = communes[["insee_com", "lib_com", "siren_epci", "lib_epci"]].merge(pd.DataFrame({"year": years}), how="cross")
     return grid.merge(levels.rename(columns={"eff_total": "emploi"}), on=["insee_com", "year"], how="left").assign(
         emploi=lambda d: d["emploi"].fillna(0).astype("float64")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from analysis.config import DEFAULT_COG_YEAR
 from analysis.donnees import referentiel
-from analysis.donnees.loaders import geo
+from analysis.donnees.loaders import geo, programmes
 
 ACV_LISTES = {
     "ACV 2018": ("ACV 2018", 1, "liste de 2018, TI de la phase 1"),
@@ -56,3 +56,26 @@ def programmes_territoire(villes: pd.DataFrame, id_ti: str) -> pd.DataFrame:
         for code, label in PROGRAMMES_VILLES.items()
     ]
     return pd.DataFrame(rows)
+
+
+def signatures_territoire(villes: pd.DataFrame, id_ti: str, acv_dates: pd.DataFrame, pvd: pd.DataFrame) -> pd.DataFrame:
+    """The territory's communes in Action cœur de ville (current list) and Petites villes de
+    demain with the signature date of their programme's convention: programme (French name),
+    lib_programme, lib_com, date_signature (ISO date, <NA> when not published), by programme then
+    date. ``villes``: ``referentiel.villes_programmes`` of its phase; ``acv_dates``:
+    ``programmes.acv_signatures``; ``pvd``: ``programmes.pvd`` (its dates)."""
+    own = villes.loc[(villes["id_ti"] == id_ti) & villes["programme"].isin(["ACV", "PVD"])]
+    dates = pd.concat([acv_dates.assign(programme="ACV"),
+                       pvd[["id_programme", "date_signature"]].drop_duplicates("id_programme").assign(programme="PVD")])
+    out = own.merge(dates, on=["programme", "id_programme"], how="left")
+    return (
+        out.assign(programme=out["programme"].map(PROGRAMMES_VILLES))
+        .sort_values(["programme", "date_signature", "lib_com"], na_position="last")[
+            ["programme", "lib_programme", "lib_com", "date_signature"]]
+        .reset_index(drop=True)
+    )
+
+
+def signatures(villes: pd.DataFrame, id_ti: str) -> pd.DataFrame:
+    """``signatures_territoire`` with the declared lists."""
+    return signatures_territoire(villes, id_ti, programmes.acv_signatures(), programmes.pvd())

@@ -6,8 +6,14 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
-  what changed (new years, new months), the previous copy kept until the new one is complete,
+  what changed (new years, new months, and for a copy assembled from an official format or a
+  file of an edition the values it revises; the newest edition of a file named after its
+  edition found by trying its names), the previous copy kept until the new one is complete,
   in the format the loaders read, and recorded;
+- both first check what they are given (``verifier``: the mirror folder, the time limits, the
+  datasets named), remove the temporary files a killed process left in the cache, stop when
+  their time budget (``sources.budget_s``) runs out or the disk is full, and return a
+  ``Bilan``: what was done, what failed (named), what was not tried and why;
 - ``preparer``: the first step of a run (obtain what is missing, go on offline with what is
   there) and the one French sentence saying which datasets are living and which pinned.
 """
@@ -15,12 +21,18 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from analysis import config
-from analysis.donnees import observations, sources
+from analysis.donnees import editions, millesimes, observations, officiels, sources
+from analysis.donnees.loaders import economie
+from analysis.fichiers import describe_os_error, remove_orphan_temporaries
 from analysis.texte import octets
+
+T = TypeVar("T")
 
 CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
 
@@ -45,6 +57,23 @@ class Changement:
     sha_avant: str | None
     sha_apres: str | None
     message: str  # French
+
+
+@dataclass(frozen=True)
+class Echec:
+    file: str
+    message: str  # French
+
+
+@dataclass
+class Bilan(Generic[T]):
+    """What ``obtenir`` or ``actualiser`` did."""
+
+    faits: list[T] = field(default_factory=list)  # French lines (obtenir) or Changement (actualiser)
+    echecs: list[Echec] = field(default_factory=list)
+    non_tentes: list[str] = field(default_factory=list)  # files not tried: it stopped before them
+    arret: str | None = None  # French: why it stopped before the end
+    temporaires: list[Path] = field(default_factory=list)  # left by a killed process, removed first
 
 
 def _where(src: sources.Source) -> tuple[str, Path | None]:
@@ -96,23 +125,109 @@ def _fetch_living(file_id: str, url: str) -> dict:
     return {**entry, "derniere_observation": latest}
 
 
-def obtenir() -> tuple[list[str], list[str]]:
-    """Obtain every missing file; returns (French lines of what was obtained, of what failed)."""
-    done, failed = [], []
-    for state in etat_fichiers():
-        if state.etat != ABSENT:
+def _fetch_edition(file_id: str, url: str, avant: str | None) -> tuple[dict, str]:
+    """The living copy of a file of an edition (``editions``): from a URL model, the newest
+    edition name the server has (tried newest first, from one quarter past the declared
+    calendar down to the one after the copy held); and, against the copy it replaces, what it
+    brings (new quarters, revised values: ``editions.revisions``)."""
+    src = sources.source(file_id)
+    read = economie.CHOMAGE_READERS[src.serie]
+    before = read(sources.living_path(file_id) if file_id in sources.living_state() and sources.living_path(file_id).exists()
+                  else sources.fetch_pinned(file_id))
+    if editions.est_modele(url):
+        latest = millesimes.calendrier(src.dataset, config.default_periode(), avant) or avant
+        tried = editions.candidats(url, avant or src.edition, editions.suivant(latest))
+        entry = None
+        for _, candidate in tried:
+            try:
+                entry = _fetch_living(file_id, candidate)
+                break
+            except sources.SourceError:
+                continue  # not published under that name (yet): the next older name is tried
+        if entry is None:
+            names = ", ".join(u.rsplit("/", 1)[-1] for _, u in tried) or "aucun"
+            raise sources.SourceError(f"{src.file}: aucune édition plus récente trouvée (noms essayés : {names})")
+    else:
+        entry = _fetch_living(file_id, url)
+    return entry, editions.revisions(before, read(sources.living_path(file_id)), [c for c in before.columns if c.startswith("code_")] + ["trimestre"])
+
+
+def actualisables() -> list[str]:
+    """The datasets whose living copies can be refreshed (a confirmed endpoint the loaders read)."""
+    return sorted(v.dataset for v in sources.vivants().values() if v.obtainable)
+
+
+def verifier(jeux: list[str] | None = None) -> None:
+    """Refuse, before anything is written or downloaded, what ``obtenir`` and ``actualiser``
+    cannot work with (``SourceError``): a mirror variable naming no folder, a time limit that
+    is not a number of seconds, a dataset named that has no living copy to refresh."""
+    sources.check_mirror()
+    sources.read_timeout()
+    sources.budget_s()
+    vivants, declared = sources.vivants(), {s.dataset for s in sources.sources().values()}
+    refused = []
+    for name in dict.fromkeys(jeux or []):
+        if name in vivants and vivants[name].obtainable:
             continue
-        src = sources.source(state.id)
-        try:
-            if src.living:
-                entry = _fetch_living(state.id, src.url)
-                done.append(f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_observation'])})")
-            else:
-                sources.fetch(state.id)
-                done.append(f"{src.file} : copie épinglée obtenue, sha256 vérifié")
-        except sources.SourceError as exc:
-            failed.append(str(exc))
-    return done, failed
+        if name not in declared:
+            why = "jeu non déclaré"
+        elif name not in vivants:
+            why = "pas de source vivante déclarée"
+        elif not vivants[name].urls:
+            why = "point d'accès non confirmé"
+        else:
+            why = "format non lu par le chargeur"
+        refused.append(f"{name} ({why})")
+    if refused:
+        raise sources.SourceError(
+            f"rien à actualiser pour : {', '.join(refused)}. Jeux actualisables : {', '.join(actualisables()) or 'aucun'} "
+            "(sans nom : tous)."
+        )
+
+
+def temporaires_retires(paths: list[Path]) -> str:
+    """French: the temporary files of a killed process removed from the cache."""
+    return f"{len(paths)} fichier(s) temporaire(s) laissé(s) par un processus arrêté, retiré(s) du cache {config.cache_dir()}."
+
+
+def _parcourir(steps: list[tuple[str, Callable[[], T]]]) -> Bilan[T]:
+    """Run each step (file name, action) within the time budget, after removing the temporary
+    files a killed process left in the cache; a failed step is noted and the next one tried,
+    until the budget runs out or a write fails (disk full, read-only cache): the steps left
+    are then listed as not tried."""
+    budget = sources.budget_s()
+    bilan: Bilan[T] = Bilan(temporaires=remove_orphan_temporaries(config.cache_dir()))
+    with sources.time_budget(budget) as time_up:
+        for i, (file, step) in enumerate(steps):
+            if time_up():
+                bilan.arret = f"délai total de {budget:g} s écoulé ({sources.BUDGET_ENV})"
+                bilan.non_tentes = [f for f, _ in steps[i:]]
+                break
+            try:
+                bilan.faits.append(step())
+            except sources.SourceError as exc:
+                bilan.echecs.append(Echec(file, str(exc)))
+            except OSError as exc:
+                bilan.echecs.append(Echec(file, describe_os_error(exc)))
+                bilan.arret = f"écriture impossible dans le cache : {describe_os_error(exc)}"
+                bilan.non_tentes = [f for f, _ in steps[i + 1:]]
+                break
+    return bilan
+
+
+def _obtenir_un(src: sources.Source) -> str:
+    if src.living:
+        entry = _fetch_living(src.id, src.url)
+        return f"{src.file} : copie vivante obtenue ({octets(entry['octets'])}, {observations.nouveautes(None, entry['derniere_observation'])})"
+    sources.fetch(src.id)
+    return f"{src.file} : copie épinglée obtenue, sha256 vérifié"
+
+
+def obtenir() -> Bilan[str]:
+    """Obtain every missing file; ``Bilan.faits`` are French lines of what was obtained."""
+    verifier()
+    missing = [sources.source(s.id) for s in etat_fichiers() if s.etat == ABSENT]
+    return _parcourir([(src.file, lambda src=src: _obtenir_un(src)) for src in missing])
 
 
 def _before(file_id: str) -> tuple[str | None, str | None]:
@@ -127,26 +242,47 @@ def _before(file_id: str) -> tuple[str | None, str | None]:
     return src.sha256, state.derniere_observation
 
 
-def actualiser(datasets: list[str] | None = None) -> tuple[list[Changement], list[str]]:
-    """Refresh the living copies of ``datasets`` (default: every readable endpoint); returns
-    what changed and the French messages of what failed (the previous copy is then kept)."""
-    changes, failed = [], []
-    for vivant in sources.vivants().values():
-        if datasets is not None and vivant.dataset not in datasets:
-            continue
-        if not vivant.obtainable:
-            continue
-        for file_id, url in sorted(vivant.urls.items()):
-            sha_avant, avant = _before(file_id)
-            try:
-                entry = _fetch_living(file_id, url)
-            except sources.SourceError as exc:
-                failed.append(str(exc))
-                continue
-            apres, sha_apres = entry["derniere_observation"], entry["sha256"]
-            message = "inchangé" if sha_apres == sha_avant else observations.nouveautes(avant, apres)
-            changes.append(Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message))
-    return changes, failed
+def _actualiser_un(vivant: sources.Vivant, file_id: str, url: str) -> Changement:
+    sha_avant, avant = _before(file_id)
+    if vivant.reader:
+        entry, revised = officiels.refresh(vivant.reader, file_id, url)
+    elif sources.source(file_id).serie:  # a file of an edition (``editions``)
+        entry, revised = _fetch_edition(file_id, url, avant)
+    else:
+        entry, revised = _fetch_living(file_id, url), ""
+    apres, sha_apres = entry["derniere_observation"], entry["sha256"]
+    message = "inchangé" if sha_apres == sha_avant else "".join([observations.nouveautes(avant, apres), revised and f" ; {revised}"])
+    return Changement(file_id, vivant.dataset, avant, apres, sha_avant, sha_apres, message)
+
+
+def actualiser(datasets: list[str] | None = None) -> Bilan[Changement]:
+    """Refresh the living copies of ``datasets`` (default: every readable endpoint; a name
+    without one is refused, ``verifier``); ``Bilan.faits`` say what changed. A copy that could
+    not be refreshed is kept."""
+    verifier(datasets)
+    steps = [
+        (sources.source(file_id).file, lambda v=vivant, f=file_id, u=url: _actualiser_un(v, f, u))
+        for vivant in sources.vivants().values()
+        if vivant.obtainable and (datasets is None or vivant.dataset in datasets)
+        for file_id, url in sorted(vivant.urls.items())
+    ]
+    return _parcourir(steps)
+
+
+def editions_detenues(dataset: str) -> list[str]:
+    """French lines, one per series of a dataset held in editions: the editions held (pinned and
+    living) with their release dates and natures, the latest observation they hold, and the
+    next quarter expected according to the declared calendar."""
+    lines = []
+    for serie in sorted({s.serie for s in sources.sources().values() if s.dataset == dataset and s.serie}):
+        held = editions.editions(dataset, serie)
+        items = ", ".join(
+            f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})" for e in held)
+        latest = max(e.edition for e in held)
+        prochaine = editions.suivant(latest)
+        lines.append(f"{serie} : éditions détenues {items} ; dernière observation {latest} ; "
+                     f"prochaine ({prochaine}) attendue en {millesimes.attendue(dataset, prochaine)} d'après le calendrier déclaré")
+    return lines
 
 
 def resume_copies(file_ids: list[str] | None = None) -> str:
@@ -171,8 +307,11 @@ def preparer(log) -> list[str]:
     pinned file (from the cache, the mirror or its URL, sha256 checked: a pinned file that
     cannot be obtained stops the run). Offline, a missing living file is reported and the run
     goes on with what it has. Logs once which datasets are living and which pinned; returns
-    the French lines logged."""
-    lines = []
+    the French lines logged. A mirror variable naming no folder stops it before anything is
+    downloaded; the temporary files a killed process left in the cache are removed first."""
+    sources.check_mirror()
+    removed = remove_orphan_temporaries(config.cache_dir())
+    lines = [temporaires_retires(removed)] if removed else []
     if not sources.pinned_only():
         for state in etat_fichiers():
             src = sources.source(state.id)

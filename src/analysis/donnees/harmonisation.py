@@ -8,6 +8,9 @@ municipal arrondissements of Paris, Lyon and Marseille take the code of the comm
 belong to in that year. A commune created by a split, or a code newer than the COG year,
 stays unresolved and is reported by ``communes_non_resolues``, never silently summed.
 
+The commune outlines of 2018 (``geo.contours_communes_2018``) are carried to a COG the same
+way: the outlines of the communes merged since are dissolved into their commune nouvelle.
+
 Coverage: a territory is "couvert" when the communes present in the file hold at least
 ``SEUIL_COUVERTURE`` (99 %) of its population. The threshold is on population, not on the
 number of communes: in the national file a village without any private employer is absent
@@ -17,11 +20,14 @@ holds the zone d'emploi of Rouen only) misses whole towns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import geopandas as gpd
 import pandas as pd
 
 from analysis.donnees import referentiel
-from analysis.donnees.cache import cached
-from analysis.donnees.loaders import urssaf_ape
+from analysis.donnees.cache import cached, derived
+from analysis.donnees.loaders import geo, urssaf_ape
 
 SEUIL_COUVERTURE = 0.99
 COUVERT, PARTIEL, NON_COUVERT = "couvert", "couverture partielle", "non couvert"
@@ -126,3 +132,39 @@ def coverage(presentes: pd.Series, membres: pd.DataFrame, key: str, seuil: float
 def passage(cog: int) -> pd.DataFrame:
     """``passage_communes`` of the declared commune mergers to the communes of COG ``cog``."""
     return passage_communes(urssaf_ape.fusions(), cog, referentiel.communes(cog))
+
+
+def communes_au_cog(contours: gpd.GeoDataFrame, passage: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Commune outlines (insee_com, geometry; ``n_communes_2018`` when already carried) as of
+    the reference COG of ``passage``: the outlines of merged communes dissolved into the
+    commune they joined. Returns insee_com, n_communes_2018 (outlines dissolved into it),
+    geometry, sorted by code."""
+    n = contours["n_communes_2018"] if "n_communes_2018" in contours else pd.Series(1, index=contours.index)
+    carried = gpd.GeoDataFrame(
+        {"insee_com": code_cog(contours["insee_com"], passage).to_numpy(), "n_communes_2018": n.to_numpy()},
+        geometry=contours.geometry.to_numpy(), crs=contours.crs,
+    )
+    repeated = carried["insee_com"].duplicated(keep=False)
+    merged = carried.loc[repeated].dissolve(by="insee_com", aggfunc={"n_communes_2018": "sum"}).reset_index()
+    out = pd.concat([carried.loc[~repeated], merged[carried.columns]], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=contours.crs).sort_values("insee_com", ignore_index=True)
+
+
+@derived
+def contours_communes_departement(departement: str, cog: int) -> gpd.GeoDataFrame:
+    """The 2018 outlines of one département's file carried to COG ``cog`` (``communes_au_cog``)."""
+    return communes_au_cog(geo.contours_communes_2018(departement), passage(cog))
+
+
+def contours_communes(insee_coms: Iterable[str], cog: int) -> gpd.GeoDataFrame:
+    """Outlines of the communes ``insee_coms`` (codes of COG ``cog``): insee_com,
+    n_communes_2018, geometry (WGS84). Reads only the départements' files that hold them or
+    the communes merged into them since 2018. A commune without any outline of 2018 (created
+    by a split since, e.g. Sannerville, out of Saline in 2020) is absent from the result."""
+    codes = set(insee_coms)
+    table = passage(cog)
+    anciens = table.loc[table["insee_cog"].isin(codes), "insee_com"]
+    departements = sorted({geo.departement_commune(c) for c in codes | set(anciens)})
+    parts = pd.concat([contours_communes_departement(d, cog) for d in departements], ignore_index=True)
+    parts = gpd.GeoDataFrame(parts.loc[parts["insee_com"].isin(codes)], geometry="geometry", crs=4326)
+    return communes_au_cog(parts, table)

@@ -3,8 +3,13 @@ published by the end of a month, when it was published, and which observation is
 next and when (its period plus the declared lag).
 
 The observations a month sees are decided by these vintages alone (``economie._keep_published``
-keeps every observation published by then), so two months with the same vintages have the same
+keeps every observation published by then; for a dataset held in editions, ``editions`` says
+which edition is read), so two months with the same vintages and editions have the same
 indicator tables (``cle``).
+
+Age told truthfully: ``calendrier`` is the latest observation the declared calendar says the
+source has published by the end of the month, whether or not a file held contains it; ``age``
+says in one French sentence what the data used hold and whether the source has published more.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from analysis.donnees import sources
+from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
 from analysis.donnees.loaders import economie, relance
+from analysis.texte import observation_fr
 
-COLUMNS = ["dataset", "libelle", "observation", "publiee", "prochaine", "attendue", "en_retard"]
+COLUMNS = ["dataset", "libelle", "observation", "publiee", "prochaine", "attendue", "en_retard", "calendrier", "edition", "nature"]
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -62,32 +68,136 @@ def observations(dataset_name: str) -> tuple[str, ...]:
     return tuple(sorted(set(values)))
 
 
+def _held(dataset_name: str, periode: str) -> tuple[list[str], pd.DataFrame | None]:
+    """The observations a month's tables see, and for a dataset held in editions the rows of
+    its table as of that month (their ``edition`` and ``nature``)."""
+    if dataset_name == economie.CHOMAGE_DATASET:
+        table = economie.chomage_ze(periode)
+        return sorted(set(table["trimestre"])), table
+    end = _END[sources.dataset(dataset_name).frequency]
+    return [o for o in observations(dataset_name) if sources.published_by(dataset_name, end(o), periode)], None
+
+
+def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None:
+    """The latest observation published by the end of ``periode`` according to the declared
+    calendar (period plus lag, up to the last period of a closed series, ``cloture``), counted on
+    from ``after`` (an observation held), None if none."""
+    ds = sources.dataset(dataset_name)
+    end, step = _END[ds.frequency], _NEXT[ds.frequency]
+    last = after
+    candidate = step(after) if after else observations(dataset_name)[0]
+    while sources.published_by(dataset_name, end(candidate), periode) and not (ds.cloture and candidate > ds.cloture):
+        last, candidate = candidate, step(candidate)
+    return last
+
+
 def millesimes(periode: str) -> pd.DataFrame:
-    """One row per periodic dataset: dataset, libelle, observation (latest published by the end
-    of ``periode``, None if none yet), publiee (its publication month), prochaine (the next
-    observation), attendue (its expected publication month from the declared lag), en_retard
-    (expected by the end of ``periode`` but absent from the declared files)."""
-    rows = []
-    for ds in sources.series():
-        end, after = _END[ds.frequency], _NEXT[ds.frequency]
-        known = [o for o in observations(ds.name) if sources.published_by(ds.name, end(o), periode)]
-        last = known[-1] if known else None
-        prochaine = after(last) if last else observations(ds.name)[0]
-        attendue = sources.publication_periode(ds.name, end(prochaine))
-        rows.append({
-            "dataset": ds.name,
-            "libelle": ds.label,
-            "observation": last,
-            "publiee": sources.publication_periode(ds.name, end(last)) if last else None,
-            "prochaine": prochaine,
-            "attendue": attendue,
-            "en_retard": attendue <= periode,
-        })
+    """One row per periodic dataset: dataset, libelle, observation (latest held and published by
+    the end of ``periode``, None if none yet), publiee (its publication month: its edition's
+    release for a dataset held in editions), prochaine (the next observation), attendue (its
+    expected publication month from the declared lag), en_retard (the calendar says the source
+    has published more than the data used hold), calendrier (the latest observation published
+    according to the calendar), edition and nature (for a dataset held in editions: the edition
+    read for the latest observation, ``sources.EXACT``, ``DERIVED``...; None otherwise)."""
+    rows = [ligne(ds.name, periode) for ds in sources.series()]
     # object columns: an observation not published yet stays None (not NaN, which equals nothing)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object).astype({"en_retard": bool})
 
 
+def attendue(dataset_name: str, observation: str) -> str:
+    """The month (YYYY-MM) an observation of a periodic dataset is expected in, from the declared lag."""
+    return sources.publication_periode(dataset_name, _END[sources.dataset(dataset_name).frequency](observation))
+
+
+def ligne(dataset_name: str, periode: str) -> dict:
+    """The row of ``millesimes`` of one periodic dataset (reads that dataset's files only)."""
+    ds = sources.dataset(dataset_name)
+    end, after = _END[ds.frequency], _NEXT[ds.frequency]
+    known, table = _held(ds.name, periode)
+    last = known[-1] if known else None
+    prochaine = after(last) if last else observations(ds.name)[0]
+    edition = nature = None
+    publiee = sources.publication_periode(ds.name, end(last)) if last else None
+    if table is not None and last:
+        row = table.loc[table["trimestre"] == last].iloc[0]
+        edition, nature = row["edition"], row["nature"]
+        released = _release(ds.name, edition, nature)
+        publiee = max(publiee, released) if released and released <= periode else publiee
+    latest = calendrier(ds.name, periode, last)
+    return {
+        "dataset": ds.name,
+        "libelle": ds.label,
+        "observation": last,
+        "publiee": publiee,
+        "prochaine": prochaine,
+        "attendue": attendue(ds.name, prochaine),
+        "en_retard": latest is not None and latest != last,
+        "calendrier": latest,
+        "edition": edition,
+        "nature": nature,
+    }
+
+
+def _release(dataset_name: str, edition: str, nature: str) -> str | None:
+    """Month (YYYY-MM) the held edition ``edition`` of that nature was released, if declared."""
+    for serie in {s.serie for s in sources.sources().values() if s.dataset == dataset_name and s.serie}:
+        for e in editions.editions(dataset_name, serie):
+            if e.edition == edition and e.nature == nature:
+                return e.publie_le.strftime("%Y-%m")
+    return None
+
+
+EDITEURS_COURTS = {"chomage": "l'INSEE", "urssaf-emploi": "l'URSSAF", "demandeurs-emploi": "France Travail",
+                   "dvf": "la DGFiP", "france-relance": "le Gouvernement"}
+
+
+def _de(observation: str) -> str:
+    text = observation_fr(observation)
+    return f"au {text}" if "trimestre" in text else (f"d'{text}" if text[0] in "aeiouo" else f"de {text}")
+
+
+def _jusqua(observation: str) -> str:
+    text = observation_fr(observation)
+    return f"jusqu'au {text}" if "trimestre" in text else f"jusqu'à {text}"
+
+
+def age_de(dataset_name: str, periode: str, observation: str | None, edition: str | None = None, nature: str | None = None) -> str:
+    """``age`` of the data a table holds (its latest ``observation``, and for a dataset held in
+    editions the ``edition`` and ``nature`` read), from the declared calendar only: no file read."""
+    latest = calendrier(dataset_name, periode, observation)
+    return age({"dataset": dataset_name, "observation": observation, "edition": edition, "nature": nature,
+                "calendrier": latest, "en_retard": latest is not None and latest != observation})
+
+
+def age(vintage: pd.Series | dict) -> str:
+    """French: what the data used hold for one source (a row of ``millesimes``) and, from its
+    declared calendar, whether it has published more since."""
+    v = dict(vintage)
+    qui = EDITEURS_COURTS.get(v["dataset"], "la source")
+    if v["observation"] is None:
+        held = "aucune donnée publiée encore dans les fichiers lus"
+    else:
+        held = f"données {_de(v['observation'])}"
+        if v.get("nature") and v["nature"] != sources.EXACT:
+            held += f" (édition du {observation_fr(v['edition'])}, {sources.NATURES_FR[v['nature']]})"
+    if v["en_retard"]:
+        return (f"{held} ; d'après son calendrier, {qui} a publié depuis {_jusqua(v['calendrier'])} : "
+                f"lancer `observatoire donnees --actualiser {v['dataset']}`")
+    if sources.dataset(v["dataset"]).cloture and v["observation"] == sources.dataset(v["dataset"]).cloture:
+        return f"{held}, dernière période de la série (close)"
+    return f"{held}, dernière période publiée d'après le calendrier de la source"
+
+
 def cle(periode: str) -> tuple:
-    """The vintages of ``periode`` (latest observation of each periodic dataset): months with the
-    same key see the same observations."""
-    return tuple(millesimes(periode)["observation"])
+    """The vintages of ``periode`` (latest observation of each periodic dataset, and the edition
+    read for a dataset held in editions): months with the same key see the same observations."""
+    table = millesimes(periode)
+    return tuple(table["observation"]) + tuple(_editions_lues(periode))
+
+
+def _editions_lues(periode: str) -> list[tuple]:
+    out = []
+    for serie in (economie.CHOMAGE_ZE,):
+        vigueur = editions.en_vigueur(economie.CHOMAGE_DATASET, serie, periode)
+        out.append(tuple((e.file_id, e.edition, e.vivante) for e in editions.lues(vigueur)) + (vigueur.regle,))
+    return out

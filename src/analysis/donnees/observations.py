@@ -58,24 +58,35 @@ def _urssaf(path: Path) -> str:
 
 
 def _chomage(path: Path) -> str:
-    """The INSEE zone d'emploi workbook (sheet txcho_ze, columns ``AAAA-TN``), the département
-    workbook (sheet Département, columns ``TN_AAAA``) or the derived zone series (JSON, ``quarters``)."""
-    if path.suffix == ".json":
-        quarters = sorted(q for q in json.loads(path.read_text(encoding="utf-8")).get("quarters", []) if _QUARTER.match(q))
-    elif path.suffix == ".xls":
-        header = pd.read_excel(path, sheet_name="Département", header=3, nrows=0, engine="calamine").columns
-        quarters = sorted(f"{m[2]}-T{m[1]}" for c in header if (m := re.fullmatch(r"T([1-4])_(\d{4})", str(c))))
-    else:
+    """The zone d'emploi workbook (header of sheet ``txcho_ze``), its third-party JSON
+    (``quarters``), the département workbook (.xls) or INSEE's BDM SDMX-ML."""
+    if path.suffix == ".xlsx":
         header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
         quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.match(c))
-    if not quarters:
-        raise ValueError(f"{path.name}: aucun trimestre AAAA-TN (feuille txcho_ze, feuille Département ou clé quarters)")
-    return quarters[-1]
+        if not quarters:
+            raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
+        return quarters[-1]
+    if path.suffix == ".json":
+        quarters = json.loads(path.read_text(encoding="utf-8"))["quarters"]
+        if not quarters or not all(_QUARTER.match(q) for q in quarters):
+            raise ValueError(f"{path.name}: liste « quarters » vide ou mal formée")
+        return max(quarters)
+    return str(economie.CHOMAGE_READERS[economie.CHOMAGE_DEP](path)["trimestre"].max())
 
 
 def _demandeurs(path: Path) -> str:
     months = pd.read_csv(path, usecols=["YEAR"], dtype=str)["YEAR"].str.extract(r"^(?P<nom>[a-z]+)_(?P<annee>\d{4})$").dropna()
     return max(f"{a}-{economie.MOIS[n]:02d}" for n, a in zip(months["nom"], months["annee"]))
+
+
+def _profil(path: Path) -> str | None:
+    """EPCI profile: the latest census year of its sector shares (None for a profile without them)."""
+    with open(path, encoding="utf-8") as fh:
+        records = json.load(fh)
+    if not isinstance(records, list):
+        raise ValueError(f"{path.name}: une liste d'EPCI attendue")
+    years = {m[2] for record in records for c in record if (m := economie.PROFIL_SHARE_COLUMN.match(c))}
+    return f"20{max(years)}" if years else None
 
 
 def _relance(path: Path) -> str:
@@ -89,6 +100,7 @@ READERS: dict[str, Callable[[Path], str]] = {
     economie.CHOMAGE_DATASET: _chomage,
     economie.DEMANDEURS_DATASET: _demandeurs,
     economie.DVF_DATASET: _parquet_max("annee"),
+    economie.PROFIL_DATASET: _profil,
     "france-relance": _relance,
 }
 

@@ -18,8 +18,10 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from analysis import config, environnement
+from analysis.donnees import millesimes as vintages
 from analysis.donnees import observations, sources
 from analysis.fichiers import write_atomic
 from analysis.texte import nombre, observation_fr
@@ -94,8 +96,30 @@ def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
 
 
 def millesimes(record: dict) -> dict[str, str | None]:
-    """``millesime`` of every dataset of the run's record."""
-    return {name: millesime(name, jeu["derniere_observation"], record["periode"]) for name, jeu in record.get("jeux", {}).items()}
+    """``millesime`` of every dataset of the run's record; for a dataset held in editions (the
+    unemployment series), the latest observation of the edition read at the period
+    (``donnees.millesimes.ligne``), not the latest of its files moved back by the lag."""
+    out = {}
+    for name, jeu in record.get("jeux", {}).items():
+        if jeu.get("editions"):
+            with sources.not_recorded():
+                out[name] = vintages.ligne(name, record["periode"])["observation"]
+        else:
+            out[name] = millesime(name, jeu["derniere_observation"], record["periode"])
+    return out
+
+
+def copie(url: str) -> str:
+    """The copy read, as a second line under the official source: "dépôt GitHub owner/name,
+    commit abc1234", "paquet npm name@version", or the site's name."""
+    parts = urlsplit(url)
+    path = [p for p in parts.path.split("/") if p]
+    if parts.netloc == "raw.githubusercontent.com" and len(path) >= 3:
+        return f"dépôt GitHub {path[0]}/{path[1]}, commit {path[2][:7]}"
+    if parts.netloc == "cdn.jsdelivr.net" and len(path) >= 2 and path[0] == "npm":
+        name = "/".join(path[1:3]) if path[1].startswith("@") else path[1]
+        return f"paquet npm {name}"
+    return parts.netloc
 
 
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
@@ -106,6 +130,11 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
     files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
     for f in files:
         f["derniere_observation"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
+        s = sources.source(f["id"])
+        f["nature"] = sources.EXACT if f["copie"] == sources.LIVING and not s.living else s.nature
+        f["copie_lue"] = copie(f["url"])
+        if s.edition:
+            f["edition"], f["publie_le"] = s.edition, s.publie_le.isoformat() if s.publie_le else None
     return {
         "periode": periode,
         "date_donnees": sources.asof_date(periode).isoformat(),
@@ -119,11 +148,21 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
 
 
 def jeux(files: list[dict]) -> dict[str, dict]:
-    """Per dataset: the copies read (``épinglée``, ``vivante``, or both) and the latest period
-    of its files."""
+    """Per dataset: the official publisher, title and page, the copies read (``épinglée``,
+    ``vivante``, or both), what they are (``natures``: copy of the official file, derived or
+    re-saved by a third party), the editions held (a dataset held in editions) and the latest
+    period of its files."""
     out: dict[str, dict] = {}
     for f in files:
-        d = out.setdefault(sources.source(f["id"]).dataset, {"copies": [], "derniere_observation": None})
+        name = sources.source(f["id"]).dataset
+        ds = sources.dataset(name)
+        d = out.setdefault(name, {"editeur": ds.editeur, "titre": ds.titre, "page": ds.page, "copies": [], "natures": [],
+                                  "derniere_observation": None})
+        if f.get("nature") and f["nature"] not in d["natures"]:
+            d["natures"] = sorted([*d["natures"], f["nature"]])
+        if f.get("edition"):
+            d.setdefault("editions", []).append({"fichier": f["id"], "edition": f["edition"], "publie_le": f.get("publie_le"),
+                                                 "nature": f.get("nature")})
         if f["copie"] not in d["copies"]:
             d["copies"] = sorted([*d["copies"], f["copie"]])
         if f["derniere_observation"] and (d["derniere_observation"] is None or f["derniere_observation"] > d["derniere_observation"]):

@@ -128,7 +128,12 @@ def closest_ids(query: str, labels: dict[str, str], n: int = 5) -> list[str]:
 
 
 def check_territoires(phase: int, ids: list[str], cog: int | None = None) -> list[str]:
-    """Return ``ids`` if they all exist in the phase; otherwise raise, listing the closest ids."""
+    """Return ``ids`` without repeats (in their order) if they all exist in the phase; otherwise
+    raise, listing the closest ids (an empty list is refused too: it names no territory)."""
+    if not ids:
+        raise UnknownTerritoryError(f"aucun territoire donné : un ou plusieurs identifiants de la phase {phase}, "
+                                    "par exemple ti-2405")
+    ids = list(dict.fromkeys(ids))
     known = territoires(phase, cog)
     labels = dict(zip(known["id_ti"], known["lib_ti"]))
     unknown = [i for i in ids if i not in labels]

@@ -4,10 +4,18 @@ Every file is declared once in ``data/sources.toml`` (URL, sha256, publisher, li
 ``fetch`` returns a local path to a verified copy: from the cache (``data/raw/``), else
 copied from the mirror folder named by ``OBSERVATOIRE_MIRROR``, else downloaded (pooch's
 HTTP downloader, with a progress bar, through a temporary file: a refused or interrupted
-download leaves nothing). The sha256 is checked every time; a file that does not match is
-never used. A mirror folder that does not exist is reported as such (not as a file missing
-from it), before any download. ``OBSERVATOIRE_URL_BASE`` replaces the scheme and host of every URL (tests serve
-files from 127.0.0.1; a local HTTP copy of the publishers' sites works the same way).
+download leaves nothing, nor does a SIGTERM during it). The sha256 is checked every time; a
+file that does not match is never used, and a damaged cache copy is reported with both
+hashes before it is replaced. A mirror folder that does not exist is reported as such (not
+as a file missing from it), before any download (``check_mirror``). ``OBSERVATOIRE_URL_BASE``
+replaces the scheme and host of every URL (tests serve files from 127.0.0.1; a local HTTP
+copy of the publishers' sites works the same way).
+
+Time limits: a connection is given ``CONNECT_TIMEOUT_S``; a server silent for
+``read_timeout()`` seconds (``OBSERVATOIRE_DELAI_LECTURE``) abandons the file; inside
+``time_budget(seconds)`` (``budget_s()``, ``OBSERVATOIRE_DELAI_TOTAL``: what ``observatoire
+donnees --obtenir`` and ``--actualiser`` are given) a download still running at the deadline
+is abandoned (``BudgetExceeded``).
 
 Pinned and living. A pinned file is a snapshot fixed by its sha256: reproducible, the
 default, and what the tests read. Beside the pinned files of a dataset its publisher
@@ -30,11 +38,16 @@ a result is computed, for the caches to keep beside it.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import logging
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -53,12 +66,34 @@ URL_BASE_ENV = "OBSERVATOIRE_URL_BASE"
 LIVING_DIR = "vivant"  # under the cache: living copies of pinned files, and the state file
 STATE_FILE = "etat.json"
 PINNED, LIVING = "épinglée", "vivante"  # the copy a process reads
-TIMEOUT_S = 60  # seconds without an answer before a download is abandoned
+CONNECT_TIMEOUT_S = 5  # seconds to open a connection
+READ_TIMEOUT_ENV = "OBSERVATOIRE_DELAI_LECTURE"
+READ_TIMEOUT_S = 30.0  # default: seconds without a byte from the server before a download is abandoned
+BUDGET_ENV = "OBSERVATOIRE_DELAI_TOTAL"
+BUDGET_S = 1800.0  # default: seconds given to ``observatoire donnees --obtenir`` / ``--actualiser``
 CHUNK_BYTES = 1 << 16
+
+log = logging.getLogger(__name__)
+
+
+EXACT, DERIVED, RESAVED = "exacte", "derivee", "reenregistree"  # ``nature`` of a declared file
+NATURES_FR = {
+    EXACT: "copie exacte du fichier officiel",
+    DERIVED: "fichier dérivé par un tiers",
+    RESAVED: "ré-enregistré par un tiers",
+}
 
 
 class SourceError(RuntimeError):
     """A declared file cannot be obtained or does not match its declaration."""
+
+
+class BudgetExceeded(SourceError):
+    """The time given to obtain files (``time_budget``) ran out."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM received while a file was being written into the cache (exit status 143)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +108,16 @@ class Source:
     description: str
     living: bool = False  # a public export replaced upstream: no pinned sha256
     bytes: int = 0  # declared size (0 for a living file)
+    nature: str = EXACT  # EXACT, DERIVED or RESAVED: what the copy is, against the publisher's file
+    edition: str | None = None  # the latest period of the edition the file holds ("2023-T3")
+    publie_le: dt.date | None = None  # the publisher's release date of that edition
+    serie: str | None = None  # the series of the dataset the file is an edition of ("ze", "departements")
+    titre: str = ""  # official title and page of the file, when they differ from its dataset's
+    page: str = ""
+
+    @property
+    def nature_fr(self) -> str:
+        return NATURES_FR[self.nature]
 
 
 @dataclass(frozen=True)
@@ -81,6 +126,10 @@ class Dataset:
     frequency: str | None
     lag_months: int
     label: str = ""
+    editeur: str = ""  # the official publisher, the dataset's official title and page
+    titre: str = ""
+    page: str = ""
+    cloture: str | None = None  # the last period of a series its publisher has closed
 
 
 @dataclass(frozen=True)
@@ -94,6 +143,7 @@ class Vivant:
     format: str
     page: str  # the publisher's page documenting it
     note: str  # French: what is declared, and what is not and why
+    reader: str = ""  # name of the reader assembling the pinned file's table from another format (``officiels.READERS``)
 
     @property
     def obtainable(self) -> bool:
@@ -106,8 +156,9 @@ def _declarations(path: Path = config.SOURCES_FILE) -> dict:
         return tomllib.load(fh)
 
 
+@cache
 def sources() -> dict[str, Source]:
-    """All declared files, by id."""
+    """All declared files, by id (read once per process: ``observatoire donnees`` asks ~1,500 times)."""
     files = _declarations()["files"]
     return {
         fid: Source(
@@ -121,6 +172,12 @@ def sources() -> dict[str, Source]:
             description=d["description"],
             living=bool(d.get("living", False)),
             bytes=int(d.get("bytes", 0)),
+            nature=d.get("nature", EXACT),
+            edition=d.get("edition"),
+            publie_le=dt.date.fromisoformat(d["publie_le"]) if "publie_le" in d else None,
+            serie=d.get("serie"),
+            titre=d.get("titre", ""),
+            page=d.get("page", ""),
         )
         for fid, d in files.items()
     }
@@ -135,7 +192,8 @@ def source(file_id: str) -> Source:
 
 def dataset(name: str) -> Dataset:
     d = _declarations().get("datasets", {}).get(name, {})
-    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name))
+    return Dataset(name=name, frequency=d.get("frequency"), lag_months=int(d.get("lag_months", 0)), label=d.get("label", name),
+                   editeur=d.get("editeur", ""), titre=d.get("titre", ""), page=d.get("page", ""), cloture=d.get("cloture"))
 
 
 def series() -> list[Dataset]:
@@ -151,8 +209,12 @@ def vivants() -> dict[str, Vivant]:
 
     A declaration gives ``fichier`` (the id of the living file of its own), ``branche`` (the
     pinned files are GitHub files of the publisher's repository at a commit: their living
-    version is the same path on that branch), or ``url`` with ``remplace`` (the living
-    version of one pinned file); without any of them the endpoint is not confirmed.
+    version is the same path on that branch), ``url`` with ``remplace`` (the living
+    version of one pinned file) or ``fichiers`` (pinned file id -> URL of its current version;
+    a URL with ``{annee}`` and ``{trimestre}`` names each edition, and ``etat.actualiser`` tries
+    the next ones); without any of them the endpoint is not confirmed. With ``lecteur``, the
+    endpoint serves another format, which that reader turns into the pinned file's table
+    (``analysis.donnees.officiels``).
     """
     out = {}
     files = sources()
@@ -164,11 +226,13 @@ def vivants() -> dict[str, Vivant]:
             urls = {s.id: _PINNED_COMMIT.sub(rf"\g<1>{d['branche']}/", s.url) for s in pinned if _PINNED_COMMIT.match(s.url)}
         elif "url" in d:
             urls = {d["remplace"]: d["url"]}
+        elif "fichiers" in d:  # several pinned files, each with the URL of its current version
+            urls = dict(d["fichiers"])
         else:
             urls = {}
         out[name] = Vivant(
             dataset=name, urls=urls, own_file="fichier" in d, readable=bool(d.get("lu", False)),
-            format=d.get("format", ""), page=d.get("page", ""), note=d.get("note", ""),
+            format=d.get("format", ""), page=d.get("page", ""), note=d.get("note", ""), reader=d.get("lecteur", ""),
         )
     return out
 
@@ -229,6 +293,101 @@ def _verify(path: Path, expected: str | None, what: str, origin: str) -> str:
     return actual
 
 
+@contextmanager
+def _terminable(what: str) -> Iterator[None]:
+    """While a file is written into the cache, SIGTERM ends the process through ``Terminated``
+    (so that the temporary file is removed) instead of killing it at once; only in the main
+    thread, and only where SIGTERM has its default action (a handler of the caller's stays)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except Terminated:
+        print(f"{what} : arrêté (SIGTERM) pendant l'écriture dans le cache ; le fichier temporaire est retiré.", file=sys.stderr)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _seconds(variable: str, default: float) -> float:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise SourceError(f"{variable}={text!r} : un nombre de secondes supérieur à 0 est attendu (défaut : {default:g}).")
+    return value
+
+
+def read_timeout() -> float:
+    """Seconds without a byte from the server before a download is abandoned (``OBSERVATOIRE_DELAI_LECTURE``)."""
+    return _seconds(READ_TIMEOUT_ENV, READ_TIMEOUT_S)
+
+
+def budget_s() -> float:
+    """Seconds given to obtain or refresh files in one command (``OBSERVATOIRE_DELAI_TOTAL``)."""
+    return _seconds(BUDGET_ENV, BUDGET_S)
+
+
+_BUDGET: list[tuple[float, float]] = []  # (deadline on time.monotonic(), seconds given) of the open time_budget
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[Callable[[], bool]]:
+    """Downloads inside the block stop once ``seconds`` have passed (``BudgetExceeded``); yields
+    a function saying whether the time is up."""
+    deadline = time.monotonic() + seconds
+    _BUDGET.append((deadline, seconds))
+    try:
+        yield lambda: time.monotonic() >= deadline
+    finally:
+        _BUDGET.pop()
+
+
+def _check_budget(what: str) -> float | None:
+    """Seconds left in the open ``time_budget`` (None without one); ``BudgetExceeded`` when none are."""
+    if not _BUDGET:
+        return None
+    deadline, seconds = _BUDGET[-1]
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BudgetExceeded(f"{what} : délai total de {seconds:g} s écoulé ({BUDGET_ENV}), téléchargement abandonné.")
+    return left
+
+
+def check_mirror() -> None:
+    """Refuse a mirror variable (``OBSERVATOIRE_MIRROR``) that names no folder."""
+    mirror = os.environ.get(config.MIRROR_ENV)
+    if mirror and not Path(mirror).is_dir():
+        raise SourceError(
+            f"Le dossier miroir {mirror!r}, désigné par la variable {config.MIRROR_ENV}, n'existe pas : "
+            f"corrigez la variable (un dossier qui contient MANIFEST.csv et les fichiers déclarés, "
+            f"par exemple ../shared/data), ou retirez-la pour télécharger les fichiers depuis leur URL. "
+            f"Rien n'a été téléchargé."
+        )
+
+
+def _write_cache(target: Path, write: Callable[[Path], object], what: str) -> None:
+    """``write_atomic`` into the cache, ending cleanly on SIGTERM; a full disk is reported with
+    the cache folder written to (``shutil.copyfile`` names the mirror file it copies from)."""
+    with _terminable(what):
+        try:
+            write_atomic(target, write)
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                error.filename, error.filename2 = str(target.parent), None
+            raise
+
+
 def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> None:
     """Copy ``src`` to ``target`` through a temporary file, refusing a wrong hash (if one is pinned)."""
 
@@ -236,7 +395,7 @@ def _copy_verified(src: Path, target: Path, expected: str | None, what: str) -> 
         shutil.copyfile(src, tmp)
         _verify(tmp, expected, what, str(src))
 
-    write_atomic(target, copy)
+    _write_cache(target, copy, what)
 
 
 def url_effective(url: str) -> str:
@@ -253,28 +412,39 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
 
     Nothing is kept unless the whole file arrived (an interrupted transfer raises), its hash
     is the pinned one (``expected``, when given) and ``check(tmp)`` accepts it: a refused or
-    failed download leaves ``target`` as it was.
+    failed download leaves ``target`` as it was. A failed write (disk full) raises the
+    ``OSError``, naming the folder written to.
     """
     # pooch imports tqdm.auto, which warns in every notebook kernel that ipywidgets is missing:
     # imported only to download (requests, its dependency, likewise)
     import pooch
     import requests
     from tqdm import tqdm
+    from urllib3.exceptions import ReadTimeoutError
 
     class Barre(tqdm):
-        """pooch tests the bar's truth before it knows the size; a tqdm without a total has none."""
+        """pooch tests the bar's truth before it knows the size; a tqdm without a total has none.
+        pooch updates it after each chunk: where the time budget is checked."""
 
         def __bool__(self) -> bool:
             return True
 
+        def update(self, n: float | None = 1) -> bool | None:
+            _check_budget(what)
+            return super().update(n)
+
     real = url_effective(url)
     observed: list[str] = []
+    reading = read_timeout()
+    left = _check_budget(what)
+    # a server silent for longer than the budget left is abandoned when the budget ends
+    timeout = (CONNECT_TIMEOUT_S, reading if left is None else min(reading, max(left, 0.1)))
 
     def fetch_to(tmp: Path) -> None:
         # a bar on a terminal only (disable=None), so that logs and tests stay clean
         bar = Barre(desc=what, unit="o", unit_scale=True, unit_divisor=1024, leave=True, file=sys.stderr, disable=None)
         try:
-            pooch.HTTPDownloader(progressbar=bar, chunk_size=CHUNK_BYTES, timeout=TIMEOUT_S)(real, str(tmp), None)
+            pooch.HTTPDownloader(progressbar=bar, chunk_size=CHUNK_BYTES, timeout=timeout)(real, str(tmp), None)
         finally:
             bar.close()
         observed.append(_verify(tmp, expected, what, real))
@@ -282,16 +452,39 @@ def download(url: str, target: Path, expected: str | None, what: str, check: Cal
             check(tmp)
 
     try:
-        write_atomic(target, fetch_to)
+        _write_cache(target, fetch_to, what)
     except SourceError:
         raise
     except ValueError as exc:  # refused by ``check``: not the format the loaders read
         raise SourceError(f"{what}: fichier refusé, format inattendu ({exc})") from exc
     except requests.HTTPError as exc:
         raise SourceError(f"{what}: le serveur a répondu {exc.response.status_code} pour {real}") from exc
-    except (requests.RequestException, OSError) as exc:
-        raise SourceError(f"{what}: téléchargement interrompu ou impossible depuis {real} ({type(exc).__name__}: {exc})") from exc
+    except requests.ConnectTimeout as exc:
+        raise SourceError(f"{what}: connexion impossible en {CONNECT_TIMEOUT_S} s à {real}") from exc
+    except requests.RequestException as exc:
+        _check_budget(what)  # a read cut short by the end of the budget
+        if isinstance(exc, requests.ReadTimeout) or (exc.args and isinstance(exc.args[0], ReadTimeoutError)):
+            raise SourceError(
+                f"{what}: aucune réponse du serveur pendant {reading:g} s ({READ_TIMEOUT_ENV}), téléchargement abandonné ({real})"
+            ) from exc
+        raise SourceError(f"{what}: téléchargement interrompu ou impossible depuis {real} ({_network_cause(exc)})") from exc
     return observed[0]
+
+
+def _network_cause(exc: Exception) -> str:
+    """French cause of a failed transfer (requests' own messages are English): the kind of
+    failure, and the exception's name as its code."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        cause = "connexion coupée pendant le transfert"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        cause = "échec de la connexion chiffrée (certificat ou protocole)"
+    elif isinstance(exc, requests.ConnectionError):
+        cause = "serveur injoignable : hors ligne, nom d'hôte inconnu ou connexion refusée"
+    else:
+        cause = "erreur réseau"
+    return f"{cause} ; code {type(exc).__name__}"
 
 
 def fetch(file_id: str, *, refresh: bool = False) -> Path:
@@ -309,35 +502,49 @@ def fetch(file_id: str, *, refresh: bool = False) -> Path:
     return path
 
 
+def fetch_pinned(file_id: str) -> Path:
+    """Like ``fetch``, the pinned copy even when a living one is in use: an as-of run reads the
+    edition that was out at its date (``editions``), and the living copy is a later edition."""
+    path = _obtain(file_id, False)
+    record([file_id])
+    return path
+
+
 def _obtain(file_id: str, refresh: bool) -> Path:
     src = source(file_id)
     expected = None if src.living else src.sha256
     target = config.cache_dir() / src.file
     if refresh:
         target.unlink(missing_ok=True)
+    cached, damaged = f"absent du cache {config.cache_dir()}", False
     if target.exists():
-        if expected is None or file_sha256(target) == expected:
+        found = None if expected is None else file_sha256(target)
+        if found == expected:
             return target
-        target.unlink()  # a stale or damaged cache entry is obtained again
+        # a stale or damaged cache entry: said, then obtained again (replaced once the new copy is verified)
+        cached, damaged = f"la copie du cache {target} est endommagée (sha256 attendu : {expected}, trouvé : {found})", True
+        log.warning("%s : %s ; elle va être remplacée.", src.file, cached)
+    check_mirror()
     mirror = os.environ.get(config.MIRROR_ENV)
-    if mirror and not Path(mirror).is_dir():
-        raise SourceError(
-            f"Le dossier miroir {mirror!r}, désigné par la variable {config.MIRROR_ENV}, n'existe pas : "
-            f"corrigez la variable (un dossier qui contient MANIFEST.csv et les fichiers déclarés, "
-            f"par exemple ../shared/data), ou retirez-la pour télécharger {src.file} depuis {src.url}."
-        )
-    if mirror and (Path(mirror) / src.file).exists():
-        _copy_verified(Path(mirror) / src.file, target, expected, src.file)
-    else:
-        try:
-            download(src.url, target, expected, src.file)
-        except SourceError as exc:
-            where = f"le miroir {mirror!r} ne le contient pas" if mirror else f"la variable {config.MIRROR_ENV} n'est pas définie"
-            raise SourceError(
-                f"Impossible d'obtenir {src.file}: absent du cache {config.cache_dir()}, {where}, "
-                f"et le téléchargement depuis {src.url} a échoué ({exc}). "
-                f"Hors ligne, définissez {config.MIRROR_ENV} vers un dossier miroir des données."
-            ) from exc
+    try:
+        if mirror and (Path(mirror) / src.file).exists():
+            _copy_verified(Path(mirror) / src.file, target, expected, src.file)
+        else:
+            try:
+                download(src.url, target, expected, src.file)
+            except BudgetExceeded:
+                raise
+            except SourceError as exc:
+                where = f"le miroir {mirror!r} ne le contient pas" if mirror else f"la variable {config.MIRROR_ENV} n'est pas définie"
+                raise SourceError(
+                    f"Impossible d'obtenir {src.file}: {cached}, {where}, "
+                    f"et le téléchargement depuis {src.url} a échoué ({exc}). "
+                    f"Hors ligne, définissez {config.MIRROR_ENV} vers un dossier miroir des données."
+                ) from exc
+    except SourceError:
+        if damaged:  # never used, and not left to look like a cached file (the message gave its hashes)
+            target.unlink(missing_ok=True)
+        raise
     if src.living:
         _record_living(file_id, target, src.url)
     return target
@@ -423,6 +630,12 @@ def obtain_living(file_id: str, url: str, check: Callable[[Path], object] | None
     target = living_path(file_id)
     sha = download(url, target, None, source(file_id).file, check)
     return _record_living(file_id, target, url, sha256=sha)
+
+
+def record_living(file_id: str, url: str) -> dict:
+    """Record the living copy written at ``living_path(file_id)`` (assembled from ``url`` by a
+    reader of ``analysis.donnees.officiels``); returns the recorded entry."""
+    return _record_living(file_id, living_path(file_id), url)
 
 
 def copy_in_use(file_id: str) -> str:

@@ -183,3 +183,36 @@ def historique(debut: str, fin: str, jobs_n: int = 2, log: logging.Logger | None
     folder ``outputs/<m>/indicateurs``; months already built are skipped."""
     mois = config.mois_entre(config.check_periode(debut), config.check_periode(fin))
     return assurer(mois, lambda m: config.periode_dir(m) / build.OUTPUT_SUBDIR, own=True, jobs_n=jobs_n, log=log)
+
+
+def editions_du_chomage(debut: str, fin: str) -> list[str]:
+    """French lines: over the months ``debut``..``fin``, the latest unemployment quarter each
+    month reads and the edition it comes from, one line per run of months, with what each new
+    edition brought against the month before (new quarters, revised values of zones d'emploi:
+    ``editions.revisions``)."""
+    from analysis.donnees import editions
+    from analysis.donnees.loaders import economie
+    from analysis.texte import observation_fr
+
+    lines: list[str] = []
+    runs: list[tuple[str, str, tuple, str]] = []  # first month, last month, key, what the month reads
+    for m in config.mois_entre(debut, fin):
+        row = millesimes.ligne(economie.CHOMAGE_DATASET, m)
+        vigueur = editions.en_vigueur(economie.CHOMAGE_DATASET, economie.CHOMAGE_ZE, m)
+        key = (tuple((e.file_id, e.edition, e.vivante) for e in editions.lues(vigueur)), vigueur.regle, row["observation"])
+        later = ", publiée plus tard : trimestres retenus selon le délai déclaré" if vigueur.regle else ""
+        what = f"{observation_fr(row['observation'])} ({sources.NATURES_FR[row['nature']]}, édition du {observation_fr(row['edition'])}{later})"
+        if runs and runs[-1][2] == key:
+            runs[-1] = (runs[-1][0], m, key, runs[-1][3])
+        else:
+            runs.append((m, m, key, what))
+    for i, (first, last, _, what) in enumerate(runs):
+        start = observation_fr(first)
+        span = f"en {start}" if first == last else f"{'d' + chr(39) if start[0] in 'aeiou' else 'de '}{start} à {observation_fr(last)}"
+        brought = ""
+        if i:
+            brought = " ; par rapport au mois précédent : " + editions.revisions(
+                economie.chomage_ze(config.decaler(first, -1)), economie.chomage_ze(first), ["code_ze", "trimestre"])
+        lines.append(f"Chômage localisé par zone d'emploi, {span} : données au {what}{brought}.")
+    return lines
+

@@ -16,12 +16,19 @@ never takes the lock the run holds.
 from __future__ import annotations
 
 import logging
+import warnings
+
+from tqdm import TqdmWarning
 
 from analysis import config
 from analysis.donnees import provenance, sources
 from analysis.indicateurs.build import complete_periodes, output_paths
 
 log = logging.getLogger(__name__)
+# Every template imports this module first. pooch, imported to download a file (by ``prepare``
+# on a month never run), imports tqdm.auto, which warns in a kernel without ipywidgets
+# ("TqdmWarning: IProgress not found") into the cell's output; the bars are off in a kernel anyway.
+warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWarning)
 
 
 def latest_periode() -> str:

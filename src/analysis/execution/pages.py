@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import copy
+import errno
 import io
+import json
 import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import nbformat
@@ -24,11 +27,14 @@ from PIL import Image
 
 from analysis import config
 from analysis.environnement import PANDOC_TYPST, QUARTO  # the renderers' names, recorded in the provenance
+from analysis.fichiers import describe_os_error
+
 TEMPLATES = Path(__file__).with_name("templates")
 PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
 DRAFT_TAG = "brouillon"  # cells shown in the draft site only
 SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
+STAGING_PREFIX = "site-en-cours-"  # a site being rendered, in the month's folder (and its Quarto projects)
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
 HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
@@ -38,6 +44,8 @@ CELL_OPTION = re.compile(r"^#\|\s?(?P<yaml>.*)$")
 FRONT_MATTER = re.compile(r"^---\n(?P<yaml>.*?)\n---$", re.DOTALL)
 PIPE_TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.MULTILINE)
 INDEX_TITLE = "Observatoire des Territoires d'industrie"
+HTML_TITLE = re.compile(r"<title>(?P<text>.*?)</title>", re.DOTALL)
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)  # a page failing with these stops the whole render
 
 
 class RenderError(RuntimeError):
@@ -220,11 +228,12 @@ def shows_table(cell) -> bool:
     return False
 
 
-def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: bool = True) -> str:
+def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: bool = True, phase: int | None = None) -> str:
     """The line of links above a page (HTML): back to the index, its PDF, then ``liens``.
 
     ``page`` and the hrefs of ``liens`` are paths from the site root; links are written
-    relative to the page.
+    relative to the page. The PDF of a fiche (``phase``) is saved under a name with its phase
+    (``pdf_download_name``).
     """
     here = Path(page).parent
 
@@ -232,9 +241,92 @@ def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: 
         return Path(os.path.relpath(target, here)).as_posix()
 
     links = [f'<a href="{rel("index.html")}">← Accueil de l’Observatoire</a>'] if home else []
-    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}">Version PDF</a>'] if pdf else []
+    download = f' download="{pdf_download_name(page, phase)}"' if phase is not None else ""
+    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}"{download}>Version PDF</a>'] if pdf else []
     links += [f'<a href="{escape(rel(href))}">{escape(label)}</a>' for label, href in liens]
     return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
+
+
+CITATION_FILE = "CITATION.cff"  # at the repository root: title and authors of every page's citation
+LICENCE_OUVERTE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+
+
+def citation_metadata(root: Path | None = None) -> dict:
+    """The repository's ``CITATION.cff`` (Citation File Format), as a dict."""
+    return yaml.safe_load(((root or config.ROOT) / CITATION_FILE).read_text(encoding="utf-8"))
+
+
+def authors_text(cff: dict) -> str:
+    """The authors of a ``CITATION.cff``, in order: an entity by its name, a person as
+    "given-names family-names"."""
+    names = [a.get("name") or " ".join(str(a[k]) for k in ("given-names", "family-names") if a.get(k)) for a in cff["authors"]]
+    return ", ".join(names)
+
+
+def pdf_download_name(page: str, phase: int) -> str:
+    """The name a fiche's PDF is saved under: with its phase (``ti-2405-phase2.pdf``)."""
+    return f"{Path(page).stem}-phase{phase}.pdf"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What every page of a period's site cites besides its own title and path: the month, the
+    code version that produced it, the authors, title and code licence of ``CITATION.cff``, and
+    whether the site has the methods page (a run restricted to some territories renders none)."""
+
+    periode: str
+    version: str
+    authors: str
+    title: str
+    licence: str
+    methodes: bool = True
+
+    @classmethod
+    def of(cls, periode: str, version: str | None = None, cff: dict | None = None, methodes: bool = True) -> Citation:
+        """The citation of ``periode``'s pages; ``version`` defaults to the code version its run
+        recorded (``provenance.json``), else the current code's."""
+        cff = cff or citation_metadata()
+        if version is None:
+            record = config.periode_dir(periode) / "provenance.json"
+            version = json.loads(record.read_text(encoding="utf-8")).get("version_code") if record.is_file() else None
+        if version is None:
+            from analysis.execution.pipeline import code_version  # hashes the sources: only when no run recorded it
+
+            version = code_version()
+        return cls(periode, version, authors_text(cff), str(cff["title"]), str(cff.get("license", "")), methodes)
+
+
+def territoire_cite(doc: Document) -> str:
+    """What a fiche's citation adds to its title: its code with its phase ("" for other pages)."""
+    return config.identifiant(doc.id_ti, doc.phase) if doc.id_ti and doc.phase else ""
+
+
+def site_citation(periode: str, root: Path, documents: Iterable[Document]) -> Citation:
+    """The citation of the pages of a site rendering ``documents``."""
+    return Citation.of(periode, methodes=any(page_of(d, root) == config.METHODES_PAGE for d in documents))
+
+
+def citer_markdown(title: str, page: str, citation: Citation, territoire: str = "") -> str:
+    """The « Citer cette page » section put at the end of every page (HTML and PDF): the
+    citation (authors, the page's title, the observatory, the month, the code version, the
+    page's path in the site, an access date for the reader to fill in; a fiche's ``territoire``,
+    its code with its phase, follows its title) and the licence of what
+    the page publishes, the data's own licences being recalled on the methods page (linked,
+    relative to ``page``, when the site has it)."""
+    methods = Path(os.path.relpath(config.METHODES_PAGE, Path(page).parent)).as_posix()
+    methods = f"[Méthodes et définitions]({methods})" if citation.methodes else "Méthodes et définitions du site complet de la période"
+    code = f" ; le code est sous licence {_escape(citation.licence)}" if citation.licence else ""
+    return (
+        "## Citer cette page\n\n"
+        f"{_escape(citation.authors)} ({citation.periode[:4]}). *{_escape(title)}*"
+        + (f", {_escape(territoire)}" if territoire else "")
+        + f". {_escape(citation.title)}, "
+        f"période {citation.periode}, version du code `{citation.version}`. Page `{page}` du site de la période "
+        "(consulté le JJ/MM/AAAA).\n\n"
+        "Licence : les tableaux, chiffres et textes de cette page sont publiés sous la "
+        f"[Licence Ouverte 2.0 (Etalab)]({LICENCE_OUVERTE}), qui demande d'en mentionner la source{code}. Les données "
+        f"utilisées gardent leurs licences, rappelées fichier par fichier sur la page {methods}.\n"
+    )
 
 
 def with_title(markdown: str, title: str) -> str:
@@ -287,7 +379,7 @@ def index_markdown(
         since = f", lancée en {start}" if start else ""
         lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
         lines += [
-            f"- [{_escape(name)}]({href}) ({_escape(id_ti)}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
+            f"- [{_escape(name)}]({href}) ({_escape(config.identifiant(id_ti, phase))}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
             for _, id_ti, name, href in group
         ]
         lines += [":::", ""]
@@ -353,3 +445,65 @@ def cell_markdown(cell) -> str:
     if cell.cell_type == "code":
         return "\n".join(_text(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", []))
     return ""
+
+
+def disk_error(error: BaseException) -> OSError | None:
+    """The full-disk error behind a failed page, else None: an ``OSError`` (ENOSPC, EDQUOT),
+    or a renderer's message holding the system's text for it (pandoc and Typst report a failed
+    write as text: ``withFile: resource exhausted (No space left on device)``)."""
+    if isinstance(error, OSError):
+        return error if error.errno in DISK_ERRORS else None
+    text = str(error)
+    code = next((code for code in DISK_ERRORS if os.strerror(code) in text), None)
+    return OSError(code, os.strerror(code)) if code is not None else None
+
+
+def page_error(error: BaseException) -> str:
+    """Why a page could not be rendered, in one French line (never a renderer's backtrace)."""
+    if isinstance(error, nbformat.reader.NotJSONError) or isinstance(error, nbformat.ValidationError):
+        return "notebook exécuté illisible (JSON tronqué ou invalide) : exécutez-le à nouveau"
+    if isinstance(error, OSError):
+        return describe_os_error(error)
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    pandoc = re.match(r'Pandoc died with exitcode "(?P<code>-?\d+)" during conversion: (?P<why>.*)', first)
+    if pandoc:
+        return f"pandoc a échoué (code {pandoc['code']}) : {pandoc['why']}"
+    return f"{type(error).__name__} : {first}" if first else type(error).__name__
+
+
+def carry_over(source: Path, target: Path) -> None:
+    """Put a file of the current site into the staging site (a hard link when possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def page_title(html: Path) -> str | None:
+    """The ``<title>`` of a rendered page, else None."""
+    match = HTML_TITLE.search(html.read_text(encoding="utf-8", errors="replace"))
+    return unescape(match["text"]).strip() or None if match else None
+
+
+def keep_previous(
+    failures: dict[Path, str], documents: Iterable[Document], root: Path, site: Path, staging: Path
+) -> dict[Path, str]:
+    """The rule for a page that could not be rendered (damaged notebook, renderer error): its
+    page and PDF of the current ``site`` are carried over into ``staging``, and ``failures``
+    says so; a page the site never had stays out of it. Returns the titles of the pages kept
+    ({notebook: title}, the document's title, else the previous page's), for the index."""
+    kept = {}
+    for doc in documents:
+        if doc.notebook not in failures:
+            continue
+        page = Path(page_of(doc, root))
+        previous = [site / page, site / page.with_suffix(".pdf")]
+        if all(p.is_file() and p.stat().st_size for p in previous):
+            for p in previous:
+                carry_over(p, staging / p.relative_to(site))
+            kept[doc.notebook] = doc.title or page_title(previous[0]) or doc.notebook.stem
+            failures[doc.notebook] += " ; la page précédente est conservée"
+        else:
+            failures[doc.notebook] += " ; la page n'est pas publiée (le site n'en avait pas de version précédente)"
+    return kept

@@ -5,14 +5,17 @@ notebook. :func:`execute_jobs` runs the jobs in parallel, skips those already up
 isolates failures and never leaves a half-written notebook that would count as done:
 
 - papermill writes to a temporary file beside the output (``.<name>.<pid>.tmp.ipynb``),
-  which is renamed onto the output once complete; a job first removes the temporaries a
-  killed run may have left;
+  which is renamed onto the output once it holds a whole notebook; a job first removes the
+  temporaries a killed run may have left;
 - a stamp ``<name>.json`` (e.g. ``ti-0001.ipynb.json``) is written last (``fichiers.write_atomic``); a job is up to
-  date when its output exists and its stamp records the same digest of (template bytes,
-  parameters, inputs digest);
+  date when its stamp records the same digest of (template bytes, parameters, inputs digest)
+  and the sha256 of the output as it is (a notebook truncated or altered since is executed
+  again);
 - a failed notebook (with the traceback papermill wrote into it) is kept at
-  ``<stem>.failed.ipynb``; the output and stamp of a previous run are removed so that nothing
-  stale is published;
+  ``<stem>.failed.ipynb``, a whole notebook or nothing; the output and stamp of a previous run
+  are removed so that nothing stale is published;
+- a job that could not write its notebook (disk full, read-only, permission denied) or was
+  interrupted (Ctrl-C) leaves the previous output and its stamp as they were;
 - a notebook whose kernel ran no cell (died or did not answer at start) is executed once more
   (``KERNEL_START_RETRIES``).
 
@@ -31,9 +34,11 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -179,30 +184,89 @@ def _clean_temps(output: Path) -> None:
 
 
 def is_up_to_date(output: Path, digest: str) -> bool:
-    """True when the output exists and its stamp records ``digest``."""
+    """True when the output exists and its stamp records ``digest`` and the output's sha256."""
     if not output.is_file():
         return False
     try:
         stamp = json.loads(stamp_path(output).read_text(encoding="utf-8"))
+        return isinstance(stamp, dict) and stamp.get("digest") == digest and stamp.get("sha256") == file_sha256(output)
     except (OSError, ValueError):
         return False
-    return isinstance(stamp, dict) and stamp.get("digest") == digest
 
 
 # --------------------------------------------------------------------------- worker side
 
 
+RUNTIME_PREFIX = "observatoire-noyaux-"  # a worker's folder of kernel connection files: <tmp>/<prefix><pid>
+
+
+def _own_runtime_dir() -> Path:
+    """Give this worker a folder of its own for its kernels' connection files, removed when the
+    worker ends: normally (a multiprocessing finalizer) or on SIGTERM (``_init_worker``).
+
+    jupyter_client writes a kernel's connection file with ``tempfile.mkstemp`` (other versions
+    in the Jupyter runtime folder): both point to ``<system tmp>/observatoire-noyaux-<pid>``.
+    """
+    from multiprocessing.util import Finalize
+
+    folder = Path(tempfile.gettempdir()) / f"{RUNTIME_PREFIX}{os.getpid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    tempfile.tempdir = str(folder)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
+    Finalize(None, _remove_runtime_dir, args=(folder,), exitpriority=0)
+    return folder
+
+
+def _remove_runtime_dir(folder: Path) -> None:
+    """Stop the worker's kernels (``_kill_children``, on Linux), then remove its folder of
+    connection files. The folder is renamed first: jupyter_client starts kernels in a thread of
+    its own, which may be writing a connection file at that moment; after the rename, a file is
+    either inside the renamed folder or never created."""
+    if sys.platform.startswith("linux"):
+        _kill_children()
+    doomed = folder.with_name(folder.name + ".fin")
+    try:
+        folder.rename(doomed)
+    except OSError:  # already gone
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _kill_children() -> None:
+    """SIGKILL this process's children (its kernels) and wait for their end: a kernel still
+    starting would otherwise write its connection file again once the folder is removed
+    (ipykernel creates it when missing) and never remove it."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        try:
+            ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1] if entry.isdigit() else None
+            if ppid == me:
+                os.kill(int(entry), signal.SIGKILL)
+                os.waitpid(int(entry), 0)
+        except (OSError, IndexError):  # gone meanwhile, or not a child to wait for
+            continue
+
+
 def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
-    """Prepare a pool worker once: die with the parent, quiet kernels, import papermill."""
+    """Prepare a pool worker once: die with the parent, leaving no kernel connection file,
+    quiet kernels, import papermill."""
     # A non-interactive MPLBACKEND (e.g. Agg in a CI shell) would reach the kernels and stop
     # ipykernel from showing figures inline: the notebooks would come out without figures.
     os.environ.pop("MPLBACKEND", None)
+    runtime = _own_runtime_dir()
+
+    def end(signum: int, frame: object) -> None:
+        _remove_runtime_dir(runtime)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, end)
     if sys.platform.startswith("linux"):
-        # A killed run must not leave workers finishing jobs behind a rerun's back; the
-        # kernels exit by themselves when their worker dies (ipykernel's parent poller).
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        # A killed run must not leave workers finishing jobs behind a rerun's back: the worker
+        # gets SIGTERM when its parent dies, stops its kernels, removes their connection files
+        # and exits at once.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         if os.getppid() != parent_pid:
-            os._exit(1)
+            end(signal.SIGTERM, None)
     # Kernels inherit the worker's stdout/stderr: keep their chatter off the progress bar.
     fd = os.open(kernel_log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
@@ -221,8 +285,8 @@ def _error_summary(exc: BaseException) -> str:
         text = f"{ename}: {getattr(exc, 'evalue', '')}"
         cell = getattr(exc, "exec_count", None)
         text = f"[cellule {cell}] {text}" if cell is not None else text
-    elif isinstance(exc, OSError) and exc.errno is not None:  # disk full, read-only, permission denied
-        text = f"{type(exc).__name__}: {describe_os_error(exc)}"
+    elif isinstance(exc, OSError) and exc.errno is not None:  # disk full, read-only, permission denied: in French
+        text = describe_os_error(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
     lines = [line.rstrip() for line in _ANSI.sub("", text).strip().splitlines() if line.strip()]
@@ -265,8 +329,26 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
                 raise
 
 
+def _is_notebook(path: Path) -> bool:
+    """True when ``path`` holds a whole notebook (a write cut short is not valid JSON)."""
+    import nbformat
+
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception:  # absent, truncated, not a notebook
+        return False
+    return True
+
+
 def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
-    """Execute one job in a pool worker; never raises."""
+    """Execute one job in a pool worker; never raises.
+
+    papermill writes the executed notebook once, at the end, into a temporary file, which is
+    then moved onto the output (success) or onto ``<stem>.failed.ipynb`` (the notebook raised),
+    and only when it is a whole notebook: a write cut short (disk full) is removed. When the
+    job could not write (``OSError``) or was interrupted, the previous output and its stamp stay
+    as they were; when the notebook itself failed, they are removed, being made from other inputs.
+    """
     output = job.output.resolve()
     stamp, failed = stamp_path(output), failed_path(output)
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -275,13 +357,14 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clean_temps(output)
-        stamp.unlink(missing_ok=True)
         failed.unlink(missing_ok=True)
         _execute_notebook(job, tmp, kernel, start_timeout)
+        stamp.unlink(missing_ok=True)  # from here on the output is the new one: no stamp until it is written
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
         record = {
             "digest": digest,
+            "sha256": file_sha256(output),
             "label": job.label,
             "template": str(job.template),
             "parameters": job.parameters,
@@ -293,15 +376,18 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         write_atomic(stamp, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return JobResult(job.label, "executed", output, output, duration, started_at, None, digest)
     except (Exception, KeyboardInterrupt) as exc:  # one notebook never stops the others
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, str(tmp)):
+            exc.filename = str(output)  # a failed write() names no file; the user knows the output, not its temporary
         notebook = None
-        if tmp.exists() and tmp.stat().st_size == 0:  # nothing written (disk full): nothing to open
-            tmp.unlink()
-        elif tmp.exists():
+        if _is_notebook(tmp):
             os.replace(tmp, failed)
             notebook = failed
-        # A previous output was made from other inputs: never leave it to be published.
-        output.unlink(missing_ok=True)
-        stamp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # a write cut short: nothing to open
+        if not isinstance(exc, (OSError, KeyboardInterrupt)):
+            # The notebook failed: a previous output was made from other inputs, never leave it
+            # to be published. A failed write or an interruption leaves it in place.
+            output.unlink(missing_ok=True)
+            stamp.unlink(missing_ok=True)
         duration = time.perf_counter() - t0
         return JobResult(
             job.label, "failed", output, notebook, duration, started_at, _error_summary(exc), digest
@@ -404,8 +490,7 @@ def _execute_pool(
                 if result.status == "failed":
                     n_failed += 1
                     bar.set_postfix_str(f"{n_failed} en échec")
-                    log.error("%s en échec → %s\n%s", result.label,
-                              result.notebook or "aucun notebook écrit", result.error)
+                    log.error("En échec : %s\n%s", describe_failure(result), result.error)
                 else:
                     log.debug("%s exécuté en %.1f s", result.label, result.duration)
                 bar.update()
@@ -423,6 +508,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
+def describe_failure(result: JobResult) -> str:
+    """What a failed job left, in French: ``label → notebook to open``, else that none was
+    written and what is on disk: the previous notebook still in place (a write that failed
+    leaves it), a failed notebook of an earlier run (a worker that died before the job began)."""
+    if result.notebook is not None:
+        return f"{result.label} → {result.notebook}"
+    text = f"{result.label} → aucun notebook écrit"
+    if result.output.is_file():
+        text += f" ; le précédent reste en place ({result.output})"
+    if failed_path(result.output).is_file():
+        text += f" ; celui d'un run précédent en échec reste ({failed_path(result.output)})"
+    return text
+
+
 def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
     """One French line, e.g. ``183 fiches : 180 exécutées, 2 à jour, 1 en échec : ti-0042 → chemin``.
 
@@ -435,9 +534,7 @@ def summarize(results: Sequence[JobResult], noun: str = "fiche") -> str:
     )
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        text += " : " + " ; ".join(
-            f"{r.label} → {r.notebook or 'aucun notebook écrit'}" for r in failed
-        )
+        text += " : " + " ; ".join(describe_failure(r) for r in failed)
     return text
 
 

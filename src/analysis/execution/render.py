@@ -25,8 +25,12 @@ notebooks reduced to what is published, links, index):
   exporter -> pandoc -> a standalone HTML page, and pandoc -> Typst -> PDF; a page whose
   notebook, links and rendering code have not changed is carried over from the current site.
 
-Every page and PDF of a run is written to a temporary folder which replaces ``site/`` only
-once complete (``check_site``), so a half-written site never looks done.
+Every page and PDF of a run is written to a temporary folder (``site-en-cours-*``) which
+replaces ``site/`` only once complete (``check_site``), so a half-written site never looks
+done; the next holder of the month's lock removes those a killed render left
+(``remove_debris``). A page that cannot be rendered (damaged notebook, renderer error) keeps
+its previous version, with its PDF (``pages.keep_previous``), and is reported in
+``RenderReport.failures``; a full disk stops the whole render and the previous site stays.
 
 Conventions for notebook authors (both renderers follow them):
 
@@ -69,7 +73,18 @@ import tempfile
 from pathlib import Path
 
 from analysis import config, environnement
-from analysis.execution.pages import PANDOC_TYPST, QUARTO, Document, RenderError, RenderReport
+from analysis.execution.pages import (
+    DRAFT_SITE,
+    PANDOC_TYPST,
+    QUARTO,
+    SITE,
+    STAGING_PREFIX,
+    Document,
+    RenderError,
+    RenderReport,
+    disk_error,
+    page_error,
+)
 from analysis.execution.render_fallback import render_fallback
 from analysis.execution.render_quarto import render_quarto
 from analysis.fichiers import describe_os_error
@@ -81,6 +96,25 @@ def available_renderer() -> str:
     return environnement.renderer()
 
 
+def remove_debris(root: Path) -> list[str]:
+    """Remove what a render killed in the month's folder ``root`` left (its names, sorted): the
+    staging sites and their Quarto projects (``site-en-cours-*``) and the folders of a swap cut
+    short (``.site.new``, ``.site.old``; the latter is put back as ``site/`` when ``site/``
+    itself is missing, the kill having fallen between the two renames of ``_swap_in``), for the
+    published and the draft site.
+
+    For the holder of the month's lock only (``run.period_lock`` calls it): no other render of
+    the month runs then, so every such folder belongs to a dead process. (A site staged in the
+    system's temporary folder, for a month under a hidden folder, names no month: not removed.)
+    """
+    for name in (SITE, DRAFT_SITE):
+        if (root / f".{name}.old").is_dir() and not (root / name).exists():
+            os.replace(root / f".{name}.old", root / name)
+    swaps = [root / f".{name}.{end}" for name in (SITE, DRAFT_SITE) for end in ("old", "new")]
+    removed = sorted(p.name for p in [*root.glob(f"{STAGING_PREFIX}*"), *swaps] if p.is_dir())
+    for name in removed:
+        shutil.rmtree(root / name, ignore_errors=True)
+    return removed
 
 
 def _swap_in(staging: Path, site: Path) -> None:
@@ -153,9 +187,11 @@ def render_site(
     ``brouillon``: the draft site for the team, ``outputs/<periode>/brouillon/``, which also
     shows the cells tagged ``brouillon`` (what a document still lacks); the published site
     is left untouched.
-    ``renderer`` defaults to ``available_renderer()``. A notebook that fails to render with
-    the fallback is reported in ``failures`` and left out of the index; a Quarto failure
-    raises ``RenderError`` (with the end of Quarto's messages). The staged site replaces
+    ``renderer`` defaults to ``available_renderer()``. A notebook that cannot be read, or
+    fails to render with the fallback, is reported in ``failures`` and its page and PDF of the
+    current site are kept (listed in the index), or it is left out when the site had none; a
+    Quarto failure raises ``RenderError`` (with the end of Quarto's messages), and so does a
+    full disk (the whole render stops). The staged site replaces
     ``site/`` only when its index and every expected page and PDF exist and are non-empty
     (``check_site``); otherwise ``RenderError`` names what is missing (or why the render
     stopped: disk full, a renderer that crashed) and the previous site is left untouched.
@@ -165,7 +201,7 @@ def render_site(
         raise ValueError(f"moteur de rendu inconnu {renderer!r}: {QUARTO!r} ou {PANDOC_TYPST!r}")
     root = config.periode_dir(periode)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="site-en-cours-", dir=_staging_parent(root)))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_staging_parent(root)))
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = render_quarto if renderer == QUARTO else render_fallback
@@ -176,7 +212,8 @@ def render_site(
     except RenderError:
         raise
     except (OSError, RuntimeError) as error:  # disk full, pandoc that crashed: the previous site stays
-        cause = describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        problem = disk_error(error) or error
+        cause = describe_os_error(problem) if isinstance(problem, OSError) else page_error(problem)
         raise RenderError(f"rendu interrompu ({cause}) ; le site précédent est conservé") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -33,18 +33,26 @@ from analysis.execution.pages import (
     PANDOC_TYPST,
     SITE,
     TEMPLATES,
+    Citation,
     Document,
     RenderError,
     RenderReport,
     accueil_before,
+    carry_over,
+    citer_markdown,
     copy_attachments,
+    disk_error,
     index_markdown,
     insert_before_sections,
+    keep_previous,
     listing,
     nav,
+    page_error,
     page_of,
     publishable,
+    site_citation,
     split_title,
+    territoire_cite,
     with_title,
 )
 from analysis.fichiers import write_atomic
@@ -127,17 +135,21 @@ def _typst_pdf(markdown: str, output: Path, *, workdir: Path) -> None:
 
 def render_notebook(
     notebook: Path, html: Path, pdf: Path | None = None, *, title: str | None = None, nav: str = "", before: str = "",
-    brouillon: bool = False,
+    brouillon: bool = False, citation: Citation | None = None, page: str = "", territoire: str = "",
 ) -> str:
     """Render one executed notebook to a self-contained HTML page (and a PDF); return its title.
 
     ``title`` is used when the notebook has none of its own (see the module docstring);
     ``nav`` is the line of links above the HTML page (``nav()``), ``before`` Markdown put
-    before the page's first section (its first level-2 heading).
+    before the page's first section (its first level-2 heading); ``citation``: the « Citer cette
+    page » section put at its end (``citer_markdown``, ``page`` its path from the site root,
+    ``territoire`` a fiche's code and phase).
     """
     own_title, nb = split_title(nbformat.read(notebook, as_version=4))
     title = own_title or title or notebook.stem
     markdown, figures = notebook_markdown(publishable(nb, brouillon))
+    if citation is not None:
+        markdown += "\n\n" + citer_markdown(title, page, citation, territoire)
     markdown = with_title(insert_before_sections(markdown, before), title)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         workdir = Path(tmp)
@@ -164,16 +176,25 @@ class _Task:
     nav: str
     before: str = ""
     brouillon: bool = False
+    citation: Citation | None = None
+    page: str = ""
+    territoire: str = ""
 
 
 def _render_task(task: _Task) -> tuple[Path, str | None, str | None]:
+    """Render one page: (notebook, title, None), or (notebook, None, why in one French line).
+    A full disk is raised (``OSError``): it stops the whole render, not one page."""
     try:
         title = render_notebook(
-            task.notebook, task.html, task.pdf, title=task.title, nav=task.nav, before=task.before, brouillon=task.brouillon
+            task.notebook, task.html, task.pdf, title=task.title, nav=task.nav, before=task.before, brouillon=task.brouillon,
+            citation=task.citation, page=task.page, territoire=task.territoire,
         )
         return task.notebook, title, None
     except Exception as error:  # one failed notebook must not stop the others
-        return task.notebook, None, f"{type(error).__name__}: {error}"
+        if (full := disk_error(error)) is not None:
+            full.filename = full.filename or str(task.html)
+            raise full from error
+        return task.notebook, None, page_error(error)
 
 
 def _renderer_digest() -> str:
@@ -189,7 +210,7 @@ def _renderer_digest() -> str:
 
 def _page_digest(task: _Task, renderer: str) -> str:
     """What a fallback page (and PDF) is made from: notebook bytes, figure files, arguments, code."""
-    h = hashlib.sha256(f"{renderer}\0{task.title}\0{task.nav}\0{task.before}\0{task.pdf is not None}\0{task.brouillon}\0".encode())
+    h = hashlib.sha256(f"{renderer}\0{task.title}\0{task.nav}\0{task.before}\0{task.pdf is not None}\0{task.brouillon}\0{task.citation}\0{task.page}\0{task.territoire}\0".encode())
     h.update(task.notebook.read_bytes())
     if task.pdf is not None:  # render_notebook copies the figure files beside the notebook into the PDF
         for extra in sorted(task.notebook.parent.iterdir()):
@@ -206,15 +227,6 @@ def _read_stamps(site: Path) -> dict[str, dict]:
     return stamps if isinstance(stamps, dict) else {}
 
 
-def _carry_over(source: Path, target: Path) -> None:
-    """Put a page of the current site into the staging site (a hard link when possible)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Path) -> str | None:
     """The title of the unchanged page carried over from the current site, else None."""
     if not stamp or stamp.get("digest") != digest or not isinstance(stamp.get("title"), str):
@@ -223,7 +235,7 @@ def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Pa
     if not all((site / p.relative_to(staging)).is_file() for p in outputs):
         return None
     for p in outputs:
-        _carry_over(site / p.relative_to(staging), p)
+        carry_over(site / p.relative_to(staging), p)
     return stamp["title"]
 
 
@@ -267,23 +279,27 @@ def render_fallback(
 ) -> RenderReport:
     root = config.periode_dir(periode)
     site = root / (DRAFT_SITE if brouillon else SITE)
+    citation = site_citation(periode, root, documents)
     tasks = []
     for doc in documents + fiches:
         page = page_of(doc, root)
         pdf = staging / Path(page).with_suffix(".pdf")
-        tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens), brouillon=brouillon))
+        tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
+                           brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
     titles, failures = _render_tasks(tasks, site, staging)
+    titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)
     index = staging / "index.html"
     extra: list[Path] = []
     if accueil is not None:
-        task = _Task(accueil, index, None, INDEX_TITLE, "", accueil_before(docs), brouillon)
+        task = _Task(accueil, index, None, INDEX_TITLE, "", accueil_before(docs), brouillon, citation, "index.html")
         _, _, error = _render_task(task)
         if error is not None:
             raise RenderError(f"la page d'accueil n'a pas pu être rendue ({error}) ; le site précédent est conservé")
         extra = copy_attachments(accueil, staging)
     else:
-        markdown = with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+        markdown = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, "index.html", citation),
+                              INDEX_TITLE)
         write_atomic(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
     pages = [t.html for t in tasks if t.notebook in titles]
     pdfs = [t.pdf for t in tasks if t.notebook in titles and t.pdf is not None]

@@ -29,6 +29,7 @@ from analysis.execution.pages import (
     QUARTO,
     SECTION,
     SITE,
+    STAGING_PREFIX,
     TEMPLATES,
     Document,
     RenderError,
@@ -36,16 +37,22 @@ from analysis.execution.pages import (
     accueil_before,
     cell_markdown,
     cell_options,
+    citer_markdown,
     compact_images,
     copy_attachments,
+    disk_error,
     front_matter,
     index_markdown,
+    keep_previous,
     listing,
     nav,
+    page_error,
     page_of,
     relative_to_root,
     shows_table,
+    site_citation,
     split_title,
+    territoire_cite,
     with_title,
 )
 
@@ -57,11 +64,13 @@ STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata
 
 
 def _quarto_notebook(
-    notebook: Path, title: str, nav_html: str = "", before: str = "", front: dict | None = None, brouillon: bool = False
+    notebook: Path, title: str, nav_html: str = "", before: str = "", front: dict | None = None, brouillon: bool = False,
+    after: str = "",
 ) -> nbformat.NotebookNode:
     """The staged copy of a notebook: its title (and ``front`` options) in a Quarto
     front-matter raw cell, then its line of links (HTML only); ``before`` (Markdown) is put
-    before the first level-2 heading;
+    before the first level-2 heading and ``after`` (Markdown, the « Citer cette page » section)
+    at the end;
     each cell showing a captioned table gets a ``tbl-`` label (Quarto captions only
     labelled tables); PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
     dropped unless ``brouillon``."""
@@ -91,6 +100,8 @@ def _quarto_notebook(
                 nb.cells.insert(at, nbformat.v4.new_markdown_cell(source[:cut]))
                 at += 1
         nb.cells.insert(at, nbformat.v4.new_markdown_cell(before))
+    if after:
+        nb.cells.append(nbformat.v4.new_markdown_cell(after))
     header = "---\n" + yaml.safe_dump(options, allow_unicode=True, sort_keys=False) + "---"
     top = [nbformat.v4.new_raw_cell(header)]
     if nav_html:
@@ -131,18 +142,29 @@ def render_quarto(
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
     # the staging projects live beside the staging site, outside any hidden folder.
-    with tempfile.TemporaryDirectory(prefix="quarto-", dir=staging.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}quarto-", dir=staging.parent) as tmp:
         project = _new_project(Path(tmp), "site-")
         n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
         pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
-        titles = {}
+        titles, failures = {}, {}
+        citation = site_citation(periode, root, documents)
         for i, doc in enumerate(documents + fiches):
-            own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            try:
+                own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
+            except Exception as error:  # a damaged notebook: its previous page is kept (keep_previous)
+                if disk_error(error) is not None:
+                    raise
+                failures[doc.notebook] = page_error(error)
+                continue
             titles[doc.notebook] = own or doc.title or doc.notebook.stem
-            nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page_of(doc, root), True, doc.liens, home=False),
-                                  brouillon=brouillon)
+            page = page_of(doc, root)
+            nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page, True, doc.liens, home=False, phase=doc.phase),
+                                  brouillon=brouillon, after=citer_markdown(titles[doc.notebook], page, citation, territoire_cite(doc)))
             _stage_notebook(project, root, doc, nb, pdf=False)
             _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
+        # Quarto empties its output folder: the pages kept wait beside it until it is done
+        kept = Path(tmp) / "pages-conservees"
+        titles |= keep_previous(failures, documents + fiches, root, site, kept)
         docs, listed = listing(root, documents, fiches, titles)
         extra: list[Path] = []
         if accueil is not None:
@@ -150,11 +172,13 @@ def render_quarto(
             # files the page links to are published with it (Quarto does not see links in raw HTML)
             front = {"resources": [f.relative_to(project).as_posix() for f in files], "toc": False, "page-layout": "full"}
             own, _ = split_title(nbformat.read(accueil, as_version=4))
-            staged = _quarto_notebook(accueil, own or INDEX_TITLE, before=accueil_before(docs), front=front, brouillon=brouillon)
+            staged = _quarto_notebook(accueil, own or INDEX_TITLE, before=accueil_before(docs), front=front, brouillon=brouillon,
+                                      after=citer_markdown(own or INDEX_TITLE, "index.html", citation))
             nbformat.write(staged, project / "index.ipynb")
             extra = [site / f.relative_to(project) for f in files]
         else:
-            index = with_title(index_markdown(periode, docs, listed), INDEX_TITLE)
+            index = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, "index.html", citation),
+                               INDEX_TITLE)
             (project / "index.qmd").write_text(index, encoding="utf-8")
         outputs = [staging] + [Path(tmp) / f"pdf{i}" for i in range(n_pdf)]
         commands = [["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)]] + [
@@ -173,6 +197,9 @@ def render_quarto(
             for pdf in out.rglob("*.pdf"):
                 (staging / pdf.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(pdf, staging / pdf.relative_to(out))
-    pages = [site / "index.html"] + [site / page_of(d, root) for d in documents + fiches] + extra
-    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in documents + fiches]
-    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs))
+        if kept.exists():
+            shutil.copytree(kept, staging, dirs_exist_ok=True)
+    published = [d for d in documents + fiches if d.notebook in titles]
+    pages = [site / "index.html"] + [site / page_of(d, root) for d in published] + extra
+    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in published]
+    return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs), failures=failures)

@@ -12,8 +12,12 @@
    cover both phases, and one page per région) in one pool of papermill workers (a notebook
    whose inputs are unchanged is not executed again; one failure never stops the others). A
    run restricted to chosen territories executes their fiches only;
-3. renders the site (Quarto when present, otherwise pandoc + Typst): the home page notebook
-   becomes the index, and each page links to its related pages (``documents``);
+3. renders the site (Quarto when present, otherwise pandoc + Typst) from every executed
+   notebook of the month, whether this run or an earlier one executed it: a run restricted to
+   some territories or to one phase adds its pages to the month's site and loses none (the
+   fallback renders again only the pages whose notebook changed; the index is rebuilt from
+   every page); the home page notebook becomes the index, and each page links to its related
+   pages (``documents``);
 4. writes the run manifest (input files with sha256, parameters, code version, timings,
    status of each notebook); a run updates the entries of the notebooks it executed and keeps
    those of the month's earlier runs (``pipeline.write_manifest``).
@@ -29,7 +33,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -41,7 +45,7 @@ from analysis import config
 from analysis.donnees import cache, referentiel, sources
 from analysis.execution import historique, journal, pipeline
 from analysis.execution.pages import Document, RenderError
-from analysis.execution.render import render_site
+from analysis.execution.render import remove_debris, render_site
 from analysis.fichiers import describe_os_error
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
@@ -68,6 +72,7 @@ class RunOutcome:
     renderer: str | None
     render_error: str | None = None
     manifest_error: str | None = None
+    render_failures: dict[Path, str] = field(default_factory=dict)  # pages not rendered: notebook -> why
 
     @property
     def failed(self) -> list[pipeline.JobResult]:
@@ -146,7 +151,9 @@ def period_lock(out: Path, what: str = "run") -> Iterator[None]:
     An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the writer ends,
     however it ends (even killed), so a stale lock never blocks the next one. A second writer
     of the same period fails at once, naming the process that holds it and ``what`` it is
-    doing. (Without ``fcntl``, on Windows, runs are not locked.)
+    doing. (Without ``fcntl``, on Windows, runs are not locked.) Whoever takes the lock
+    removes the staging folders of a render killed in that month (``render.remove_debris``):
+    no other writer of the month is alive then.
     """
     out.mkdir(parents=True, exist_ok=True)
     fd = os.open(out / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -163,6 +170,7 @@ def period_lock(out: Path, what: str = "run") -> Iterator[None]:
         f.truncate(0)
         f.write(f"pid {os.getpid()}, {what}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
         f.flush()
+        remove_debris(out)
         yield
 
 
@@ -178,8 +186,9 @@ def run_periode(
     """The whole monthly pipeline for one period (see the module docstring), one run of a
     period at a time (``period_lock``)."""
     config.check_periode(periode)
-    for phase in phases if territoires else ():  # a bad id is refused before anything is written
-        referentiel.check_territoires(phase, territoires)
+    if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
+        for phase in phases:
+            territoires = referentiel.check_territoires(phase, territoires)
     with period_lock(config.periode_dir(periode)):
         return _run_periode(periode, phases, territoires, jobs_n, render, progress)
 
@@ -221,9 +230,10 @@ def _run_periode(
     timings["notebooks"] = time.perf_counter() - t1
 
     site = renderer = render_error = None
+    render_failures: dict[Path, str] = {}
     if render:
         t2 = time.perf_counter()
-        site, renderer, render_error = _render_step(periode, results, len(documents), log)
+        site, renderer, render_error, render_failures = _render_step(periode, log)
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
@@ -242,7 +252,7 @@ def _run_periode(
     if manifest_error is None:
         log.info("Manifeste : %s", manifest)
     return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer,
-                      render_error=render_error, manifest_error=manifest_error)
+                      render_error=render_error, manifest_error=manifest_error, render_failures=render_failures)
 
 
 
@@ -276,19 +286,19 @@ def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pip
     return first, last + region_jobs(periode)
 
 
-def _render_step(periode: str, results: list[pipeline.JobResult], n_documents: int,
-                 log: logging.Logger) -> tuple[Path | None, str | None, str | None]:
-    """Render the site of the run: (site, renderer, None), or (None, "échec", why) when it
-    failed; the previous site is then kept and the run reports the failure."""
+def _render_step(periode: str, log: logging.Logger) -> tuple[Path | None, str | None, str | None, dict[Path, str]]:
+    """Render the month's site (``render_month``): (site, renderer, None, pages not rendered),
+    or (None, "échec", why, {}) when the render failed as a whole; the previous site is then
+    kept and the run reports the failure."""
     try:
-        report = render_published(periode, results, n_documents)
+        report = render_month(periode)
     except (RenderError, OSError) as error:
         log.error("Rendu du site en échec : %s", error)
-        return None, "échec", describe_os_error(error) if isinstance(error, OSError) else str(error)
+        return None, "échec", describe_os_error(error) if isinstance(error, OSError) else str(error), {}
     log.info("Site rendu avec %s : %s", report.renderer, report.index)
     for path, error in report.failures.items():
         log.error("Rendu en échec pour %s : %s", path, error)
-    return report.site, report.renderer, None
+    return report.site, report.renderer, None, dict(report.failures)
 
 
 def _write_run_manifest(manifest: Path, results: list[pipeline.JobResult], run: dict, log: logging.Logger) -> str | None:
@@ -352,14 +362,6 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
     return docs, fiche_docs, home
 
 
-def render_published(periode: str, results: list[pipeline.JobResult], n_documents: int):
-    """Render the notebooks that executed (or were up to date) in this run."""
-    notebooks = [r.output for r in results[:n_documents] if r.status != "failed"]
-    fiches = [r.output for r in results[n_documents:] if r.status != "failed"]
-    docs, fiche_docs, accueil = documents(periode, notebooks, fiches)
-    return render_site(periode, docs, fiche_docs, accueil=accueil)
-
-
 PUBLICATION_FOLDERS = (
     Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name, Path(METHODES).parent.name,
     REGIONS,
@@ -390,7 +392,15 @@ def render_period(periode: str, brouillon: bool = False):
             + (f" ; périodes déjà exécutées : {', '.join(others)}" if others else "")
         )
     with period_lock(out, "rendu"):
-        notebooks = executed_notebooks(out)
-        fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
-        docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
-        return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)
+        return render_month(periode, brouillon)
+
+
+def render_month(periode: str, brouillon: bool = False):
+    """Render the site (or the draft site) of every executed notebook of the month
+    (``executed_notebooks``), the caller holding the month's lock: what a run restricted to
+    some territories executed joins the pages of the earlier runs."""
+    out = config.periode_dir(periode)
+    notebooks = executed_notebooks(out)
+    fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
+    docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
+    return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)

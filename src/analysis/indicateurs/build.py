@@ -142,6 +142,18 @@ def _wide(long: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     return labels.merge(wide, on="id_ti", how="left"), latest
 
 
+def copies_lues(observations: pd.DataFrame, chomage: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per row of the latest-period table, for the unemployment rate (whose quarters may come
+    from a third party's derived file, ``economie.chomage_ze``): ``nature`` (``sources.NATURES_FR``
+    key, " ; "-joined when several) and ``edition`` read for that quarter; None for the other
+    indicators."""
+    is_chomage = observations["indicator"] == "taux_chomage"
+    return {
+        column: observations["observation"].map(chomage.groupby("trimestre")[column].agg(lambda s: " ; ".join(sorted(set(s))))).where(is_chomage, None)
+        for column in ("nature", "edition")
+    }
+
+
 def non_publies(wide: pd.DataFrame, indicators: list[str] | tuple[str, ...] | None = None) -> list[str]:
     """Indicators (default: the whole registry) without a value for any area of ``wide``: in
     an early month, none of their periods was published yet (not a gap of coverage)."""
@@ -165,6 +177,7 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
         .reset_index(drop=True)[["id_ti", "niveau", "lib", "region", "phase", "indicator", "observation", "value"]]
     )
     wide, observations = _wide(long, labels)
+    observations = observations.assign(**copies_lues(observations, data["chomage"]))
     return Indicateurs(
         phase=phase, periode=periode, long=long, wide=wide.assign(phase=phase), observations=observations, fichiers=tuple(sorted(fichiers)),
         emploi=emploi_source,

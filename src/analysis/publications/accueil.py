@@ -78,6 +78,30 @@ def _sans_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
+# Ligatures NFKD leaves whole; the filter spells them out (« cœur » is found by « coeur »).
+LIGATURES = {"œ": "oe", "æ": "ae"}
+
+
+def mots(text: str) -> list[str]:
+    """The words of ``text`` for the filter box: lower case, accents removed, ligatures spelled
+    out, cut at anything that is not a letter or a digit ("Gard Rhodanien – Pont-du-Gard" ->
+    gard, rhodanien, pont, du, gard; "ti-2405" -> ti, 2405). Mirrored by ``mots`` in
+    ``FILTRE_JS``."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(LIGATURES.get(c, c) for c in text if not unicodedata.combining(c))
+    return re.findall(r"[a-z0-9]+", text)
+
+
+def correspond(requete: str, filtre: str) -> bool:
+    """Whether a territory whose searchable text is ``filtre`` answers the filter box's
+    ``requete``: every word of the request begins a word of the text, accents and case aside
+    ("gard" finds the Gard, not "Bellegardien"; "st etien" finds nothing, "saint eti" finds
+    Saint-Étienne). An empty request keeps everything. Mirrored by ``correspond`` in
+    ``FILTRE_JS``."""
+    words = mots(filtre)
+    return all(any(w.startswith(q) for w in words) for q in mots(requete))
+
+
 def departements_principaux(phase: int) -> pd.DataFrame:
     """The département holding most of each territory's population: id_ti, departement, lib_departement."""
     communes = referentiel.communes_ti(phase)
@@ -204,9 +228,11 @@ def carte(
     return fig
 
 
-def svg_en_ligne(fig: Figure, titres: Mapping[str, str]) -> str:
+def svg_en_ligne(fig: Figure, titres: Mapping[str, str], nom: str) -> str:
     """The figure as an SVG element to put inside an HTML page: links open in the same tab
-    (``href``, SVG 2), each with its tooltip (``titres``: {href: text}), scalable width."""
+    (``href``, SVG 2), each with its tooltip and accessible name (``titres``: {href: text}),
+    scalable width. The map is a group named ``nom`` (``aria-label`` and ``<title>``), not an
+    image: ``role="img"`` would hide its links from screen readers."""
     buffer = io.StringIO()
     # the clip paths' ids come from the salt in force when the figure is saved: fixed, the same
     # map gives the same SVG at every run (without it, a random salt per run)
@@ -215,7 +241,8 @@ def svg_en_ligne(fig: Figure, titres: Mapping[str, str]) -> str:
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'\swidth="[^"]*"\sheight="[^"]*"', ' class="carte-liens" role="img"', svg, count=1)
+    svg = re.sub(r'\swidth="[^"]*"\sheight="[^"]*"', f' class="carte-liens" role="group" aria-label="{escape(nom)}"', svg, count=1)
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: f"{m[1]}<title>{escape(nom)}</title>", svg, count=1)
 
     def link(match: re.Match) -> str:
         href = match["href"]
@@ -227,6 +254,15 @@ def svg_en_ligne(fig: Figure, titres: Mapping[str, str]) -> str:
     return re.sub(r'\sd="(?P<d>[^"]*)"', lambda m: f' d="{_compact_path(m["d"])}"', svg)
 
 
+def liste_liens_html(titres: Mapping[str, str], resume: str) -> str:
+    """The links of a map as a list (folded under ``resume``), in alphabetical order: what the
+    map offers, for a reader who cannot point at it."""
+    items = "".join(
+        f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for href, text in sorted(titres.items(), key=lambda kv: _sans_accents(kv[1]))
+    )
+    return f'<details class="carte-liste"><summary>{escape(resume)}</summary><ul>{items}</ul></details>'
+
+
 def _compact_path(d: str) -> str:
     """An SVG path's data with coordinates rounded to ``SVG_DECIMALES`` and on one line."""
     rounded = re.sub(r"-?\d+\.\d+", lambda x: f"{float(x[0]):.{SVG_DECIMALES}f}".rstrip("0").rstrip("."), d)
@@ -235,7 +271,8 @@ def _compact_path(d: str) -> str:
 
 def carte_phase(table: pd.DataFrame, phase: int, couleurs: Mapping[str, str]) -> str:
     """Inline SVG map of the territories of ``phase`` (rows of ``territoires``), coloured by
-    profile (``couleurs``: ``figures_synthese.couleurs_profils``; grey for ``NON_CLASSE``)."""
+    profile (``couleurs``: ``figures_synthese.couleurs_profils``; grey for ``NON_CLASSE``),
+    followed by the list of its links (``liste_liens_html``)."""
     couleurs = {**couleurs, NON_CLASSE: NON_CLASSE_COULEUR}
     rows = table.loc[table["phase"] == phase]
     outlines = programmes.ti_geometries(phase)[["id_ti", "geometry"]].merge(
@@ -243,8 +280,11 @@ def carte_phase(table: pd.DataFrame, phase: int, couleurs: Mapping[str, str]) ->
     )
     outlines = gpd.GeoDataFrame(outlines.rename(columns={"profil": "categorie"}), geometry="geometry", crs=4326)
     fig = carte(outlines, geo.contours_regions_metro(), couleurs)
-    titres = {r.href: f"{r.lib_ti} ({r.id_ti}) — {r.categorie}" for r in outlines.itertuples()}
-    return svg_en_ligne(fig, titres)
+    titres = {r.href: f"{r.lib_ti}, {config.identifiant(r.id_ti, phase)} — {r.categorie}" for r in outlines.itertuples()}
+    nom = f"Carte des {nombre(len(titres))} territoires d'industrie de la phase {phase}, colorés selon leur profil"
+    return svg_en_ligne(fig, titres, nom) + liste_liens_html(
+        titres, f"Les {nombre(len(titres))} territoires de la carte de la phase {phase}, avec le lien vers leur fiche"
+    )
 
 
 # --- lists, filter, table ------------------------------------------------------------------------
@@ -254,19 +294,19 @@ def entrees(table: pd.DataFrame) -> pd.DataFrame:
     """One entry per territory, a territory with the same communes in both phases once.
 
     Columns: nom (its latest name), autre_nom (its phase-1 name when different), lib_region,
-    lib_departement, liens [(label, href)] in phase order, filtre (what the filter box searches).
+    lib_departement, liens [(phase, href, id_ti)] in phase order, filtre (what the filter box searches).
     """
     rows = []
     done: set[tuple[int, str]] = set()
     for r in table.sort_values("phase", ascending=False).itertuples():
         if (r.phase, r.id_ti) in done:
             continue
-        liens = [(f"phase {r.phase}", r.href, r.id_ti)]
+        liens = [(int(r.phase), r.href, r.id_ti)]
         autre_nom = None
         if isinstance(r.id_autre, str):
             other = 2 if r.phase == 1 else 1
             done.add((other, r.id_autre))
-            liens.append((f"phase {other}", r.href_autre, r.id_autre))
+            liens.append((other, r.href_autre, r.id_autre))
             autre_nom = r.lib_autre if r.lib_autre != r.lib_ti else None
         liens.sort()
         rows.append(
@@ -276,8 +316,8 @@ def entrees(table: pd.DataFrame) -> pd.DataFrame:
                 "lib_region": r.lib_region,
                 "lib_departement": r.lib_departement,
                 "liens": liens,
-                "filtre": _sans_accents(" ".join(str(v) for v in (r.lib_ti, autre_nom or "", r.lib_departement, r.lib_region,
-                                                              *(i for _, _, i in liens)))),
+                "filtre": " ".join(mots(" ".join(str(v) for v in (r.lib_ti, autre_nom or "", r.lib_departement, r.lib_region,
+                                                                 *(i for _, _, i in liens))))),
             }
         )
     return pd.DataFrame(rows)
@@ -294,7 +334,7 @@ def groupes_html(table: pd.DataFrame) -> str:
             parts.append(f'<div class="departement"><h4>{escape(dep)}</h4><ul>')
             for item in sorted(in_dep.itertuples(), key=lambda i: _sans_accents(i.nom)):
                 liens = " · ".join(
-                    f'<a href="{escape(href)}" title="{escape(code)}">{escape(label)}</a>' for label, href, code in item.liens
+                    f'<a href="{escape(href)}">{escape(config.identifiant(code, phase))}</a>' for phase, href, code in item.liens
                 )
                 ancien = f' <span class="ancien-nom">(phase 1 : {escape(item.autre_nom)})</span>' if isinstance(item.autre_nom, str) else ""
                 parts.append(f'<li data-filtre="{escape(item.filtre)}">{escape(item.nom)}{ancien} — {liens}</li>')
@@ -325,8 +365,8 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
     Marked ``data-quarto-disable-processing`` so that neither renderer turns it into a static
     table."""
     indicators = [f"{h} ({observations[c]})" for c, (h, _) in INDICATEURS.items()]
-    headings = ["Territoire", "Phase", "Région", "Département", "Population", *indicators, "Profil"]
-    numeric = {"Phase", "Population", *indicators}
+    headings = ["Territoire", "Code (phase)", "Région", "Département", "Population", *indicators, "Profil"]
+    numeric = {"Population", *indicators}
     head = "".join(
         f'<th{" class=" + chr(34) + "nombre" + chr(34) if h in numeric else ""}><button type="button">{escape(h)}</button></th>'
         for h in headings
@@ -334,10 +374,10 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
     rows = []
     ordered = table.assign(cle=table["lib_ti"].map(_sans_accents)).sort_values(["cle", "phase"])
     for r in ordered.itertuples():
-        filtre = _sans_accents(f"{r.lib_ti} {r.id_ti} {r.lib_departement} {r.lib_region} {r.profil}")
+        filtre = " ".join(mots(f"{r.lib_ti} {r.id_ti} {r.lib_departement} {r.lib_region} {r.profil}"))
         cells = [
             f'<td data-tri="{escape(r.cle)}"><a href="{escape(r.href)}">{escape(r.lib_ti)}</a></td>',
-            f'<td class="nombre" data-tri="{r.phase}">{r.phase}</td>',
+            f'<td data-tri="{r.phase} {escape(r.id_ti)}">{escape(config.identifiant(r.id_ti, r.phase))}</td>',
             f'<td data-tri="{escape(_sans_accents(r.lib_region))}">{escape(r.lib_region)}</td>',
             f'<td data-tri="{escape(_sans_accents(str(r.lib_departement)))}">{escape(str(r.lib_departement))}</td>',
             _cellule(r.population, 0),
@@ -357,27 +397,37 @@ FILTRE_HTML = """<div class="filtre">
 <span id="filtre-compte" aria-live="polite"></span>
 </div>"""
 
+# The filter's rule in JavaScript, the same as ``mots`` and ``correspond`` (tests run both).
+FILTRE_JS = r"""var LIGATURES = {"\u0153": "oe", "\u00e6": "ae"};
+function mots(s) {
+  return s.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/[\u0153\u00e6]/g, function (c) { return LIGATURES[c]; }).match(/[a-z0-9]+/g) || [];
+}
+function correspond(requete, filtre) {
+  var words = mots(filtre);
+  return mots(requete).every(function (q) { return words.some(function (w) { return w.indexOf(q) === 0; }); });
+}"""
+
 # Filter box and sortable table, offline: no library, no request. Placed before the table.
+# The counter counts the rows of the table left visible.
 SCRIPT = """<script>
 (function () {
+""" + FILTRE_JS + """
  function init() {
-  function norm(s) { return s.normalize("NFKD").replace(/[\\u0300-\\u036f]/g, "").toLowerCase(); }
   var box = document.getElementById("filtre-territoires");
   var count = document.getElementById("filtre-compte");
   if (box) {
     box.addEventListener("input", function () {
-      var words = norm(box.value).split(/\\s+/).filter(Boolean);
-      var shown = 0;
+      var asked = mots(box.value).length > 0;
       document.querySelectorAll("[data-filtre]").forEach(function (el) {
-        var text = el.getAttribute("data-filtre");
-        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
-        el.hidden = !ok;
-        if (ok && el.tagName === "LI") { shown += 1; }
+        el.hidden = !correspond(box.value, el.getAttribute("data-filtre"));
       });
       document.querySelectorAll(".accueil-groupes .departement, .accueil-groupes .region").forEach(function (group) {
         group.hidden = !group.querySelector("li:not([hidden])");
       });
-      count.textContent = words.length ? shown + " territoire(s)" : "";
+      var shown = document.querySelectorAll("table.triable tbody tr:not([hidden])").length;
+      count.textContent = !asked ? "" : shown === 0 ? "aucun territoire"
+        : shown + (shown > 1 ? " lignes du tableau" : " ligne du tableau");
     });
   }
   document.querySelectorAll("table.triable").forEach(function (table) {

@@ -25,10 +25,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from shapely.geometry import box
 
+from analysis.analyses import portrait
 from analysis.config import DEFAULT_COG
-from analysis.donnees import referentiel
+from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
+from analysis.indicateurs.emploi import BREAK_YEAR
 from analysis.publications.figures import PRINCIPALE, STYLE, french_formatter, wrap
 from analysis.texte import nombre, pluriel, pourcent
 
@@ -74,6 +76,9 @@ def carte_territoire(
     france: gpd.GeoDataFrame | None = None,
     echelle: bool = False,
     partielles: str | None = None,
+    plafond: float | None = None,
+    label_manquantes: str | None = None,
+    taille: tuple[float, float] = (7.0, 6.0),
 ) -> Figure:
     """Map of the zones (EPCI, communes…) of one territory, with its outline and points.
 
@@ -84,17 +89,20 @@ def carte_territoire(
     values in grey); ``etiquettes`` / ``etiquettes_points`` name the columns written on zones
     / points (small font). ``france`` (régions of metropolitan France) adds a small inset
     locating the territory; ``echelle`` a scale bar. ``partielles`` names a boolean column of
-    the zones only partly in the territory: hatched, with their own legend entry.
+    the zones only partly in the territory: hatched, with their own legend entry. ``plafond``
+    caps the divergent colour scale (values beyond it take the end colours), so that one large
+    town does not wash out the others; zones without a value of ``colonne`` are drawn in light
+    grey, with the legend entry ``label_manquantes``. ``taille``: the figure's size in inches.
     """
     layers = [g for g in (zones, contour) if g is not None and not g.empty]
     if not layers:
         raise ValueError("aucune géométrie à cartographier")
     crs = projection(layers[0])
     with mpl.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(7.0, 6.0))
+        fig, ax = plt.subplots(figsize=taille)
         if zones is not None and not zones.empty:
             z = zones.to_crs(crs)
-            _zones(ax, z, colonne, label_colonne, divergente, partielles)
+            _zones(ax, z, colonne, label_colonne, divergente, partielles, plafond)
             if etiquettes:
                 _etiquettes_zones(ax, z, etiquettes, points, etiquettes_points, crs)
         if contour is not None and not contour.empty:
@@ -102,6 +110,8 @@ def carte_territoire(
         handles = _points(ax, points.to_crs(crs), etiquettes_points) if points is not None and not points.empty else []
         if contour is not None and not contour.empty:
             handles.insert(0, Patch(facecolor="none", edgecolor=PRINCIPALE, linewidth=1.6, label="Limite du territoire"))
+        if zones is not None and not zones.empty and colonne and label_manquantes and zones[colonne].isna().any():
+            handles.insert(0, Patch(facecolor=MANQUANTES, edgecolor="#bbbbbb", label=label_manquantes))
         if zones is not None and not zones.empty and not colonne:
             part = zones[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=zones.index)
             if part.any():
@@ -120,19 +130,32 @@ def carte_territoire(
 
 
 
+MANQUANTES = "#e6e6e6"  # zones without a value
+
+
 def _zones(ax, z: gpd.GeoDataFrame, colonne: str | None, label_colonne: str | None, divergente: bool,
-           partielles: str | None) -> None:
-    """The zones of ``carte_territoire``: coloured by ``colonne`` with a colour bar, else light
-    blue (hatched where only partly in the territory)."""
+           partielles: str | None, plafond: float | None = None) -> None:
+    """The zones of ``carte_territoire``: coloured by ``colonne`` with a colour bar (thin edges
+    when there are many zones, as for communes; light grey without a value), else light blue
+    (hatched where only partly in the territory)."""
     if colonne:
-        colours = {"cmap": "Blues", "vmin": 0}
+        values = z[colonne].to_numpy(dtype="float64")
+        colours, extend = {"cmap": "Blues", "vmin": 0}, "neither"
         if divergente:
-            span = float(np.nanmax(np.abs(z[colonne].to_numpy(dtype="float64")))) or 1.0
+            largest = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+            span = (min(plafond, largest) if plafond else largest) or 1.0
             colours = {"cmap": "RdBu", "norm": TwoSlopeNorm(0.0, -span, span)}
-        z.plot(
-            ax=ax, column=colonne, **colours, edgecolor="white", linewidth=0.8, legend=True,
-            legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(1)},
-        )
+            extend = "both" if largest > span else "neither"
+        edge = 0.8 if len(z) <= 60 else 0.25
+        missing = np.isnan(values)
+        if missing.any():
+            z.loc[missing].plot(ax=ax, color=MANQUANTES, edgecolor="white", linewidth=edge)
+        if (~missing).any():
+            z.loc[~missing].plot(
+                ax=ax, column=colonne, **colours, edgecolor="white", linewidth=edge, legend=True,
+                legend_kwds={"label": label_colonne or colonne, "shrink": 0.6, "format": french_formatter(_decimales_echelle(values)),
+                             "extend": extend},
+            )
         return
     part = z[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=z.index)
     z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
@@ -140,12 +163,18 @@ def _zones(ax, z: gpd.GeoDataFrame, colonne: str | None, label_colonne: str | No
         z.loc[part].plot(ax=ax, color="#f2f2f2", edgecolor="#8fb0d3", hatch="///", linewidth=0.7)
 
 
+def _decimales_echelle(values: np.ndarray) -> int:
+    """Decimals of a colour bar's ticks: none for counts of jobs (hundreds), one for small values."""
+    finite = np.abs(values[np.isfinite(values)])
+    return 0 if finite.size and finite.max() >= 50 else 1
+
+
 def _etiquettes_zones(ax, z: gpd.GeoDataFrame, etiquettes: str, points: gpd.GeoDataFrame | None,
                       etiquettes_points: str | None, crs) -> None:
     """The zones' names (column ``etiquettes``), placed away from the named points."""
     named = points.to_crs(crs) if points is not None and not points.empty and etiquettes_points else None
     taken = [] if named is None else [(g.x, g.y) for g, s in zip(named.geometry, named[etiquettes_points]) if s]
-    for (x, y), text in zip(_places_etiquettes(z, taken), z[etiquettes]):
+    for (x, y), text in zip(_places_etiquettes(z, taken, z[etiquettes]), z[etiquettes]):
         ax.annotate(wrap(str(text)), (x, y), ha="center", va="center", fontsize=6.5, color="#3d4f63",
                     style="italic", path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
 
@@ -167,21 +196,34 @@ def _points(ax, p: gpd.GeoDataFrame, etiquettes_points: str | None) -> list:
                             fontweight="bold", zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})
     return handles
 
-def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _places_etiquettes(zones: gpd.GeoDataFrame, taken: list[tuple[float, float]], labels: pd.Series) -> list[tuple[float, float]]:
     """Where to write each zone's label: inside the zone, moved down (at most three times a
-    twentieth of the map's height) while a labelled point is close to it, so that the names of
-    towns and of EPCI do not overlap."""
+    twentieth of the map's height) while a labelled point or a label already placed (``labels``,
+    its width estimated from its longest line) is close to it, so that the names of towns, of
+    EPCI and of neighbouring communes do not overlap. Zones whose label is empty take no room."""
     xmin, ymin, xmax, ymax = zones.total_bounds
     width, height = xmax - xmin, ymax - ymin
+    placed: list[tuple[float, float, float]] = []  # x, y, half width of the labels written
+
+    def close(x: float, y: float, half: float) -> bool:
+        near_point = any(abs(px - x) < 0.15 * width and abs(py - y) < 0.04 * height for px, py in taken)
+        return near_point or any(abs(px - x) < h + half and abs(py - y) < 0.04 * height for px, py, h in placed)
+
     places = []
-    for point in zones.geometry.representative_point():
+    for point, text in zip(zones.geometry.representative_point(), labels):
+        half = CARACTERE * width * max((len(line) for line in wrap(str(text)).splitlines()), default=0) / 2
         x, y = point.x, point.y
         for _ in range(3):
-            if not any(abs(px - x) < 0.15 * width and abs(py - y) < 0.04 * height for px, py in taken):
+            if not close(x, y, half):
                 break
             y -= 0.05 * height
         places.append((x, y))
+        if half:
+            placed.append((x, y, half))
     return places
+
+
+CARACTERE = 0.014  # width of a character of the zones' labels, in fractions of the map's width (estimate)
 
 
 ECHELLES_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
@@ -310,3 +352,143 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
     situation = geo.contours_regions_metro() if not zones.empty else None
     source = "ANCT" if zones.empty else "IGN / INSEE (EPCI 2025), ANCT"
     return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation, source=source)
+
+
+# --- Communes: the change in private jobs ------------------------------------------------------
+
+SEUIL_POURCENT = 50  # jobs in the first year below which a commune's change is not mapped in %
+N_NOMMEES = 3  # communes named on each side of the change
+
+
+@dataclass(frozen=True)
+class CarteCommunes:
+    """Layers of the map of the change in private jobs by commune: the communes of the
+    territory (outlines of 2018 carried to the COG) with the columns of
+    ``portrait.variations_communes``, ``variation_pct_carte`` (the change in %, missing below
+    ``SEUIL_POURCENT`` jobs in the first year), ``etiquette`` and ``etiquette_pct`` (the
+    communes that carry the change, with their change in jobs or in %); the territory's outline; a French note; ``emploi`` False when
+    the source publishes no commune of the territory (Mayotte)."""
+
+    zones: gpd.GeoDataFrame
+    contour: gpd.GeoDataFrame
+    note: str
+    emploi: bool
+    debut: int
+    fin: int
+    source: str = "URSSAF ; IGN, Admin Express 2018 (communes ramenées au COG) ; ANCT"
+
+
+def communes_porteuses(variations: pd.DataFrame, n: int = N_NOMMEES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` communes that gained the most jobs and the ``n`` that lost the most (rows of
+    ``portrait.variations_communes`` with a change of that sign), the largest first."""
+    gains = variations.loc[variations["variation"] > 0].sort_values(["variation", "insee_com"], ascending=[False, True])
+    pertes = variations.loc[variations["variation"] < 0].sort_values(["variation", "insee_com"], ascending=[True, True])
+    return gains.head(n), pertes.head(n)
+
+
+def _liste(rows: pd.DataFrame) -> str:
+    items = [f"{r.lib_com} ({'+' if r.variation > 0 else '−'}{nombre(abs(r.variation))})" for r in rows.itertuples()]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def texte_porteuses(variations: pd.DataFrame, debut: int, fin: int, n: int = N_NOMMEES) -> str:
+    """French sentence naming the communes that carry the change in private jobs between
+    ``debut`` and ``fin``, and their share of the jobs gained (lost) by all the communes that
+    gained (lost) some, or that they are the only ones."""
+    gains, pertes = communes_porteuses(variations, n)
+    parts = []
+    for named, side, verbe, sens in ((gains, variations["variation"] > 0, "gagnés", "hausse"),
+                                     (pertes, variations["variation"] < 0, "perdus", "baisse")):
+        if named.empty:
+            continue
+        total = abs(variations.loc[side, "variation"].sum())
+        share = (
+            f"soit {pourcent(100 * abs(named['variation'].sum()) / total, 0)} des {nombre(total)} emplois {verbe} par les "
+            f"communes en {sens}" if int(side.sum()) > len(named)
+            else f"{'seule commune' if len(named) == 1 else 'seules communes'} en {sens}"
+        )
+        parts.append(f"{'les gains se concentrent à' if sens == 'hausse' else 'les pertes à'} {_liste(named)}, {share}")
+    if not parts:
+        return f"Entre {debut} et {fin}, l'emploi salarié privé d'aucune commune du territoire n'a varié."
+    return f"Entre {debut} et {fin}, " + " ; ".join(parts) + "."
+
+
+def carte_communes(phase: int, id_ti: str, emplois: pd.DataFrame, cog: int | None = None, debut: int = BREAK_YEAR,
+                   n: int = N_NOMMEES) -> CarteCommunes:
+    """The communes of the territory with their change in private jobs from ``debut`` (2018,
+    the programme's launch) to the last year of ``emplois`` (``portrait.emploi_communes``), for
+    ``figure_communes``.
+
+    The outlines are those of 1 January 2018 carried to the referential's COG (communes merged
+    since dissolved into their commune nouvelle, ``harmonisation.contours_communes``). The note
+    names the communes that carry the change (``texte_porteuses``) and the communes without an
+    outline. ``emploi`` is False, and the note says why in one sentence, when the year after
+    ``debut`` is not published yet or when the source publishes no job in any commune of the
+    territory (Mayotte, absent from the URSSAF commune series).
+    """
+    cog = cog or DEFAULT_COG[phase]
+    fin = int(emplois["year"].max())
+    variations = portrait.variations_communes(emplois, debut, max(fin, debut))
+    outlines = harmonisation.contours_communes(variations["insee_com"], cog)
+    zones = outlines.merge(variations, on="insee_com", how="inner")
+    gains, pertes = communes_porteuses(variations, n)
+    porteuses = pd.concat([gains, pertes])
+    named = {r.insee_com: f"{r.lib_com} {'+' if r.variation > 0 else '−'}{nombre(abs(r.variation))}" for r in porteuses.itertuples()}
+    named_pct = {r.insee_com: f"{r.lib_com} {'+' if r.variation_pct > 0 else '−' if r.variation_pct < 0 else ''}"
+                              f"{pourcent(abs(r.variation_pct), 0)}"
+                 for r in porteuses.itertuples() if pd.notna(r.variation_pct)}
+    zones = zones.assign(
+        variation_pct_carte=zones["variation_pct"].where(zones["emploi_debut"] >= SEUIL_POURCENT),
+        etiquette=[named.get(c, "") for c in zones["insee_com"]],
+        etiquette_pct=[named_pct.get(c, "") for c in zones["insee_com"]],
+    )
+    contour = programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti]
+    publie = fin > debut
+    emploi = publie and bool(variations[["emploi_debut", "emploi_fin"]].to_numpy().sum() > 0)
+    sans = len(variations) - len(zones)
+    missing = (
+        f" {pluriel(sans, 'commune')} du COG {cog} sans contour de 2018 (créée{'s' if sans > 1 else ''} depuis par scission) "
+        f"{'manque' if sans == 1 else 'manquent'} sur la carte."
+        if sans else ""
+    )
+    if not publie:
+        note = (f"L'emploi salarié privé de {debut + 1} n'est pas encore publié : la carte montre les communes du territoire "
+                f"sans la variation de leur emploi depuis {debut}.")
+    elif not emploi:
+        note = (
+            "L'URSSAF ne publie l'emploi salarié privé d'aucune commune de ce territoire (ses séries communales ne couvrent pas "
+            "Mayotte) : la carte montre les communes sans leur variation d'emploi."
+        )
+    else:
+        note = (
+            f"Carte des communes : variation de l'emploi salarié privé de chacune des {nombre(len(zones))} communes du territoire "
+            f"entre {debut} et {fin} (contours de 2018 ramenés au COG {cog}). {texte_porteuses(variations, debut, fin, n)}"
+        )
+    return CarteCommunes(zones=zones, contour=contour, note=note + missing, emploi=emploi, debut=debut, fin=fin)
+
+
+def plafond_variations(values: pd.Series, quantile: float = 0.95) -> float | None:
+    """The cap of a divergent colour scale of changes: the ``quantile`` of their absolute values
+    when there are more than 20 zones (one large town would otherwise wash out the others), else none."""
+    finite = values.dropna().abs()
+    return (float(finite.quantile(quantile)) or None) if len(finite) > 20 else None
+
+
+def figure_communes(carte_: CarteCommunes, pourcentage: bool = False, taille: tuple[float, float] = (7.0, 6.0)) -> Figure:
+    """The map of ``carte_communes``: the communes coloured by their change in private jobs
+    (``pourcentage``: in %, communes below ``SEUIL_POURCENT`` jobs in the first year in grey),
+    the communes that carry the change named; without employment (``emploi`` False) the
+    communes are drawn uncoloured."""
+    z = carte_.zones
+    if not carte_.emploi:
+        return carte_territoire(z, contour=carte_.contour, label_zones="Communes", echelle=True, taille=taille,
+                                source="IGN, Admin Express 2018 (communes ramenées au COG) ; ANCT")
+    colonne, label = (
+        ("variation_pct_carte", f"Variation de l'emploi {carte_.debut}-{carte_.fin} (%)") if pourcentage
+        else ("variation", f"Emplois gagnés ou perdus, {carte_.debut}-{carte_.fin}")
+    )
+    return carte_territoire(
+        z, contour=carte_.contour, colonne=colonne, divergente=True, plafond=plafond_variations(z[colonne]), label_colonne=label,
+        label_manquantes=f"Moins de {SEUIL_POURCENT} emplois en {carte_.debut}" if pourcentage else None,
+        etiquettes="etiquette_pct" if pourcentage else "etiquette", echelle=True, taille=taille, source=carte_.source,
+    )

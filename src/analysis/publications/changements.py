@@ -1,5 +1,5 @@
-"""What changed since the previous month, for the monthly meeting: the facts of the month in
-five lines at most, the data vintages (latest observation of each source, when it was published,
+"""What changed since the previous month, for the monthly meeting: the age of each source's data
+first (``age_des_sources``), the facts of the month in five lines at most, the data vintages (latest observation of each source, when it was published,
 which one comes next and when), the headline figures over twelve months, then the detailed
 tables (new data, revisions, profiles, ranks).
 
@@ -16,7 +16,8 @@ import pandas as pd
 from analysis import config
 from analysis.analyses import mois
 from analysis.analyses.positions import SENS, mouvements_rangs
-from analysis.texte import minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
+from analysis.donnees import millesimes
+from analysis.texte import accord, minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
 
 # An indicator "moved" when its value for the same territory and period changed by more than
 # this many percent (relative), or appeared/disappeared.
@@ -100,10 +101,24 @@ def fait_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> str:
         return "**Aucune source périodique n'a encore publié de données.**"
     month = published["publiee"].max()
     last = published.loc[published["publiee"] == month]
-    return (
-        "**Aucune source n'a publié de nouvelle période ce mois-ci** ; les dernières publications datent de "
-        f"{observation_fr(month)} : " + " ; ".join(f"{r.libelle}, {observation_fr(r.observation)}" for r in last.itertuples()) + "."
+    late = vintages.loc[vintages["en_retard"]]
+    calendar = (
+        f" ; d'après leur calendrier, {pluriel(len(late), 'source')} {'a' if len(late) == 1 else 'ont'} pourtant publié depuis "
+        "des périodes absentes des données lues (voir l'âge des données)" if len(late) else ""
     )
+    when = observation_fr(month)
+    return (
+        "**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent "
+        f"{'d' + chr(39) if when[0] in 'aeiou' else 'de '}{when} : "
+        + " ; ".join(f"{r.libelle}, {observation_fr(r.observation)}" for r in last.itertuples()) + f"{calendar}."
+    )
+
+
+def age_des_sources(vintages: pd.DataFrame) -> str:
+    """The age of each periodic source, what opens the page: what the data used hold and, from
+    the declared calendar, whether the source has published more since (``millesimes.age``)."""
+    lignes = [f"- **{r['libelle']}** : {millesimes.age(r)}." for r in vintages.to_dict("records")]
+    return "**Âge des données utilisées**, source par source :\n\n" + "\n".join(lignes)
 
 
 def rangs_bouges(avant: dict[int, pd.DataFrame], apres: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -151,9 +166,14 @@ def fait_profils(changes: dict[int, pd.DataFrame]) -> str:
     return f"**{pluriel(sum(n.values()), 'territoire')} {'change' if sum(n.values()) == 1 else 'changent'} de profil** ({detail})."
 
 
+# How the territories' share of France is counted: their communes' jobs added up (counting the
+# EPCI at least half in a territory would give another figure).
+SOMME_COMMUNES = "emplois de leurs communes additionnés"
+
+
 def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
-    """The share of France's private jobs in the TI of ``phase``, now and at the start of the
-    twelve months (``mois.serie_reperes``)."""
+    """The share of France's private jobs in the TI of ``phase`` (``SOMME_COMMUNES``), now and at
+    the start of the twelve months (``mois.serie_reperes``)."""
     part = serie.loc[(serie["cle"] == mois.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
     first, last = part.iloc[0], part.iloc[-1]
     since = (
@@ -161,7 +181,7 @@ def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
         if first["periode"] != last["periode"] else ""
     )
     return (
-        f"**Part de l'emploi salarié privé de France dans les territoires de la phase {phase}** : "
+        f"**Part de l'emploi salarié privé de France dans les territoires de la phase {phase}** ({SOMME_COMMUNES}) : "
         f"{pourcent(last['valeur'])} (emploi {last['observation']}){since}."
     )
 
@@ -176,7 +196,7 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
     the month, month of its publication, next observation and the month it is expected in."""
     def attendue(row) -> str:
         month = observation_fr(row.attendue)
-        return f"{month} (en retard : absente des données utilisées)" if row.en_retard else month
+        return f"{month} (publiée d'après le calendrier, absente des données utilisées)" if row.en_retard else month
 
     return pd.DataFrame({
         "Source": vintages["libelle"].to_numpy(),
@@ -184,19 +204,25 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
         "Publiée en": [observation_fr(p) if isinstance(p, str) else "–" for p in vintages["publiee"]],
         "Prochaine observation": [observation_fr(p) for p in vintages["prochaine"]],
         "Attendue en": [attendue(r) for r in vintages.itertuples()],
+        "Dernière publiée d'après le calendrier": [observation_fr(r.calendrier) if r.en_retard else "–" for r in vintages.itertuples()],
     })
 
 
 def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
-    """Share of private jobs in the TI and median employment index, one row per month, one
-    column per figure and phase (French strings)."""
+    """Share of private jobs in the TI, median employment index and median unemployment rate of
+    the TI (with its quarter), one row per month, one column per figure and phase (French strings)."""
     rows = serie.loc[serie["cle"].isin([mois.PART_EMPLOI_TI, mois.INDICE_MEDIAN])]
     wide = rows.pivot_table(index="periode", columns=["cle", "phase"], values="valeur", aggfunc="first")
     years = rows.groupby("periode")["observation"].first()
     out = pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
     for phase in sorted(rows["phase"].unique()):
-        out[f"Part de l'emploi privé dans les TI, phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
+        out[f"Part de l'emploi privé dans les TI ({SOMME_COMMUNES}), phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
         out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
+    chomage = serie.loc[serie["cle"] == mois.CHOMAGE_MEDIAN]
+    for phase in sorted(chomage["phase"].unique()):  # the quarter read moves when INSEE publishes an edition
+        c = chomage.loc[chomage["phase"] == phase].set_index("periode").reindex(wide.index)
+        out[f"Chômage médian des TI, phase {phase}"] = [
+            f"{pourcent(v)} ({observation_fr(o, court=True)})" if isinstance(o, str) else "–" for v, o in zip(c["valeur"], c["observation"])]
     return out
 
 
@@ -219,3 +245,21 @@ def tableau_rangs(moves: pd.DataFrame, registre: pd.Series, precedente: str, per
         f"Rang en {observation_fr(precedente)}": [rang_fr(r, n) for r, n in zip(moves["rang_avant"], moves["n"])],
         f"Rang en {observation_fr(periode)}": [rang_fr(r, n) for r, n in zip(moves["rang_apres"], moves["n"])],
     })
+
+
+def texte_profils(phase: int, n_change: int, n_territoires: int, n_renommes: int, precedente: str, periode: str) -> str:
+    """French sentence: how many territories of the phase change profile between two months,
+    and how many profiles keep most of their territories under a new name."""
+    quand = f"entre {observation_fr(precedente)} et {observation_fr(periode)}"
+    head = (
+        f"Phase {phase} : aucun des {nombre(n_territoires)} territoires ne change de profil {quand}" if n_change == 0
+        else f"Phase {phase} : {pluriel(n_change, 'territoire')} sur {nombre(n_territoires)} {accord(n_change, 'change', 'changent')} "
+             f"de profil {quand}"
+    )
+    if not n_renommes:
+        return head + "."
+    return (
+        f"{head} ; {pluriel(n_renommes, 'profil')} {accord(n_renommes, 'garde', 'gardent')} l'essentiel de "
+        f"{accord(n_renommes, 'ses', 'leurs')} territoires mais {accord(n_renommes, 'change', 'changent')} de nom "
+        f"({accord(n_renommes, 'son', 'leur')} centre s'est déplacé)."
+    )

@@ -161,7 +161,8 @@ def _population(phase: int, cog: int) -> list[dict]:
     vintage = POPULATION_VINTAGE[cog]
     return [
         _row(phase, "population", "Population", int(pop), "habitants", f"population municipale {vintage}"),
-        _row(phase, "part_population", "Part de la population française", 100 * pop / france, "%", "France métropolitaine et DROM"),
+        _row(phase, "part_population", "Part de la population française", 100 * pop / france, "%",
+             "population des communes des territoires additionnée, sur celle de la France métropolitaine et des DROM"),
     ]
 
 

@@ -28,7 +28,8 @@ import pandas as pd
 
 from analysis.analyses.positions import SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
 from analysis.config import POPULATION_VINTAGE
-from analysis.donnees import referentiel
+from analysis.donnees import millesimes, referentiel
+from analysis.donnees.loaders import economie
 from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
 from analysis.indicateurs.build import non_publies
@@ -295,6 +296,13 @@ def texte_pas_encore(registre: pd.DataFrame, indicators: list[str], periode: str
     )
 
 
+# Why an indicator has no value for a territory, true whatever the case (a file of the source
+# that leaves out some territories, the overseas ones in particular, while the source itself
+# covers them): the methods page lists the files and what they cover.
+MANQUANTS_RAISON = ("Les fichiers de données utilisés par l'observatoire n'en donnent pas de valeur pour ce territoire "
+                    "(fichiers et couverture : page Méthodes et définitions) ; ils n'entrent pas dans les rangs.")
+
+
 def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indicators=None, periode: str | None = None) -> str:
     """Sentences on the indicators (``CHIFFRES_CLES`` and ``SENS`` by default) without value for
     the territory: those not published yet in the month (``periode``: ``texte_pas_encore``), then
@@ -319,11 +327,12 @@ def texte_manquants(wide: pd.DataFrame, registre: pd.DataFrame, id_ti: str, indi
     else:
         verbe = "n'est pas disponible" if len(missing) == 1 else "ne sont pas disponibles"
         head = f"Sur les {nombre(len(indicators))} indicateurs de cette fiche, {nombre(len(missing))} {verbe} pour ce territoire"
-    return " ".join(filter(None, [debut, f"{head}{detail}. Leurs sources ne le couvrent pas ; ils n'entrent pas dans les rangs."]))
+    return " ".join(filter(None, [debut, f"{head}{detail}. {MANQUANTS_RAISON}"]))
 
 
-def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
-    """Private employment: level, index 2014 = 100 against France and the région, annual growth since 2018."""
+def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, periode: str | None = None) -> str:
+    """Private employment: level, index 2014 = 100 against France and the région, annual growth
+    since 2018; for a month ``periode``, the age of the data (``age_donnees``)."""
     if math.isnan(_v(wide, id_ti, "emploi_prive")):
         return "La série URSSAF de l'emploi salarié privé ne couvre pas ce territoire : cette section est sans données."
     ids = aires(wide, id_ti)
@@ -349,6 +358,7 @@ def texte_emploi(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> 
         f"Fin {year}, le territoire compte {nombre(_v(wide, id_ti, 'emploi_prive'))} emplois salariés privés (URSSAF). "
         f"De 2014 à {year}, {lecture} (indice {year}, base 100 en 2014 : {nombre(idx['ti'], 1)} contre {nombre(idx['france'], 1)} "
         f"pour la France ; région {lib_region} : {nombre(idx['region'], 1)}). " + croissance
+        + age_donnees(observations, "emploi_prive", economie.URSSAF_DATASET, periode)
     )
 
 
@@ -392,8 +402,21 @@ def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str
     )
 
 
-def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
-    """Latest quarterly unemployment rate against France (and the région when published)."""
+def age_donnees(observations: pd.DataFrame, indicator: str, dataset: str, periode: str | None) -> str:
+    """" Âge des données : …" for a sentence about the latest period of ``indicator`` in a month
+    ``periode`` (``millesimes.age_de``: what the table holds, the edition and copy read when
+    declared, whether the source has published more since); "" without a month."""
+    if periode is None:
+        return ""
+    row = observations.set_index("indicator").loc[indicator]
+    edition, nature = (row.get(c) if isinstance(row.get(c), str) else None for c in ("edition", "nature"))
+    return f" Âge des données : {millesimes.age_de(dataset, periode, row['observation'], edition, nature)}."
+
+
+def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, periode: str | None = None) -> str:
+    """Latest quarterly unemployment rate against France (and the région when published) and,
+    for a month ``periode``, the age of the data: the edition read, whether it is a third
+    party's derived file, and whether INSEE has published later quarters since (``millesimes.age``)."""
     ids = aires(wide, id_ti)
     per = observations.set_index("indicator")["observation"]["taux_chomage"]
     t = {k: _v(wide, ids[k], "taux_chomage") for k in ("ti", "region", "france")}
@@ -401,14 +424,16 @@ def texte_chomage(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) ->
         return "Le taux de chômage localisé n'est pas publié pour les zones d'emploi de ce territoire : cette partie est sans données."
     region = "non publié pour la région" if math.isnan(t["region"]) else f"région {pourcent(t['region'])}"
     niveau = verdict(t["ti"], t["france"], "%", ("au-dessus de celui de la France", "en dessous de celui de la France", "égal à celui de la France"))
-    return (
-        f"{quand_fr(per).capitalize()} (dernier trimestre publié), le taux de chômage localisé du territoire, estimé à partir "
+    text = (
+        f"{quand_fr(per).capitalize()}, le taux de chômage localisé du territoire, estimé à partir "
         f"de ses zones d'emploi, est {niveau} ({pourcent(t['ti'])} contre {pourcent(t['france'])} ; {region})."
     )
+    return text + age_donnees(observations, "taux_chomage", economie.CHOMAGE_DATASET, periode)
 
 
-def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str) -> str:
-    """Latest job seekers, coverage of the series and change since the first month."""
+def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str, periode: str | None = None) -> str:
+    """Latest job seekers, coverage of the series and change since the first month; for a month
+    ``periode``, the age of the data (``age_donnees``)."""
     ids = aires(wide, id_ti)
     per = observations.set_index("indicator")["observation"]
     n = _v(wide, id_ti, "demandeurs_emploi")
@@ -431,6 +456,7 @@ def texte_demandeurs(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str)
         f"En {observation_fr(per['demandeurs_emploi'])}, {nombre(n)} demandeurs d'emploi sont inscrits dans les communes du "
         f"territoire publiées par France Travail{couverture}. De {observation_fr(first)} à {observation_fr(last)}, leur nombre a varié "
         f"de {pourcent(evol['ti'], 1, signed=True)} (France, communes publiées : {pourcent(evol['france'], 1, signed=True)})."
+        + age_donnees(observations, "demandeurs_emploi", economie.DEMANDEURS_DATASET, periode)
     )
 
 

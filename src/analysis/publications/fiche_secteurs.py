@@ -77,7 +77,8 @@ def secteurs_industriels(secteurs: pd.DataFrame, debut: int, fin: int, n: int = 
 
 
 def texte_industrie(ape: IndustrieAPE) -> str:
-    """The coverage mention and, when there is a panel, the industrial jobs of the first and last years."""
+    """The coverage mention and, when there is a panel, the industrial jobs of the first and last years ("" for a
+    territory without any commune in the file: the methods page says what it covers)."""
     if ape.panel.empty:
         return ape.mention
     total = ape.panel.loc[ape.panel["secteur"] == ia.SECTEUR_INDUSTRIE].sort_values("year")

@@ -16,13 +16,32 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis import environnement
+from analysis import config, environnement
+from analysis.analyses import industrie
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
-from analysis.donnees import provenance, sources
+from analysis.donnees import controles, editions, provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
 from analysis.texte import nombre, observation_fr, pourcent
 
-PAGE = "methodes/methodes.html"  # the page in the site, from the site's root
+REGLE_EVALUATION = (
+    "**Règle de l'estimation principale, fixée avant les chiffres.** L'estimation principale est celle de Callaway et "
+    "Sant'Anna (2021) : chaque cohorte d'entrée (2019, 2023) est comparée aux seuls EPCI jamais retenus, année par année, "
+    "par rapport à l'année qui précède son entrée, sans pondération, et les cohortes sont réunies en proportion de leurs "
+    "EPCI. Elle est choisie parce qu'elle ne compare jamais des EPCI traités entre eux (la double différence à effets fixes "
+    "le fait quand les entrées sont échelonnées), qu'elle ne dépend d'aucun choix de covariables ni de pondération, et que "
+    "ses témoins ne sont touchés par le programme à aucune date. Toute autre estimation est une ligne de robustesse, "
+    "présentée à côté avec la raison pour laquelle elle diffère ; aucune n'est retenue parce qu'elle est plus grande ou "
+    "plus significative. Le mot « écart » est employé plutôt qu'« effet » : le dispositif ne garantit pas que l'écart soit "
+    "causé par le programme. La sensibilité à une violation des tendances parallèles suit Rambachan et Roth (2023) sur "
+    "l'étude d'événement de la cohorte 2019 dans ce même dispositif : bornes de l'écart moyen d'après l'entrée et de chaque "
+    "année sous les restrictions d'ampleurs relatives (M̄) et de régularité (M), valeur de rupture (le plus petit M̄ ou M "
+    "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff ; et, plus simple, le prolongement de la "
+    "droite ajustée sur les écarts d'avant l'entrée. L'estimateur par cohortes du projet est recalculé à chaque période "
+    "avec l'implémentation maintenue de diff-diff (CallawaySantAnna) sur le même panel : la synthèse affiche l'écart "
+    "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
+)
+
+PAGE = config.METHODES_PAGE  # the page in the site, from the site's root
 
 BASES_FR = {  # short French name of each geographic basis of the registry
     "somme_communes": "somme des communes",
@@ -56,6 +75,7 @@ def texte_methodes() -> str:
         f"{r.pillar} : {nombre(r.n_indicators)} indicateurs" if r.n_indicators else f"{r.pillar} : aucun indicateur"
         for r in coverage.itertuples()
     ) + ". " + " ".join(r.note for r in coverage.itertuples() if r.note)
+    ape = industrie.limite_ape()
     bases = "\n".join(f"- **{BASES_FR[b][0].upper() + BASES_FR[b][1:]}** : {t}" for b, t in REGISTRE.geographic_bases.items())
     return (
         "Un territoire d'industrie est un ensemble de communes (COG 2023). La valeur d'un indicateur pour un territoire "
@@ -76,8 +96,23 @@ def texte_methodes() -> str:
         f"{nombre(SEUIL_ECART, 0)} écart-type des territoires de la valeur de la France. C'est une force si le sens de "
         "l'indicateur le rend favorable et que le territoire est aussi du côté favorable de la France, une faiblesse dans "
         "le cas contraire ; un indicateur sans sens favorable donne un trait distinctif.\n\n"
-        f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}"
+        f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
+        + (f"{ape}\n\n" if ape else "")
+        + f"{MONOGRAPHIES_SOURCES}\n\n"
+        + REGLE_EVALUATION
     )
+
+
+# What the monographs' maps and funding sections rest on, said once here rather than in each monograph.
+MONOGRAPHIES_SOURCES = (
+    "**Cartes des communes et financements des monographies.** Les cartes des communes des fiches et des monographies "
+    "utilisent les contours des communes au 1er janvier 2018 (IGN, Admin Express simplifié), ramenés au COG 2023 : les "
+    "communes fusionnées depuis sont réunies dans leur commune nouvelle ; une commune créée depuis par scission n'a pas de "
+    "contour. Les projets du Fonds vert 2023 sont situés par la commune que donne la liste nationale, souvent le siège du "
+    "bénéficiaire. France Relance n'est suivi que par département (baromètre des résultats) : aucune liste des projets "
+    "aidés, projet par projet, n'est disponible hors ligne (la liste « Plan de relance – Projets industriels » de la DGE "
+    "n'existe qu'en ligne), si bien que les monographies ne disent pas quelles entreprises du territoire ont été aidées."
+)
 
 
 def texte_indicateurs(observations: Mapping[int, pd.DataFrame]) -> str:
@@ -105,14 +140,54 @@ def _lien(url: str) -> str:
     return f'<a href="{url}">{urlsplit(url).netloc}</a>'
 
 
+def _edition_fr(e: editions.Edition) -> str:
+    when = f"obtenue le {e.publie_le:%d/%m/%Y}" if e.vivante else f"publiée le {e.publie_le:%d/%m/%Y}"
+    return f"édition du {observation_fr(e.edition)} ({when}, {sources.NATURES_FR[e.nature]})"
+
+
+def editions_lues(dataset: str, periode: str) -> str:
+    """French: the editions of a dataset held in editions that ``periode`` reads, series by
+    series (``editions.en_vigueur``), "" for another dataset."""
+    series = sorted({s.serie for s in sources.sources().values() if s.dataset == dataset and s.serie})
+    parts = []
+    for serie in series:
+        vigueur = editions.en_vigueur(dataset, serie, periode)
+        lues = " puis, pour les trimestres suivants, ".join(_edition_fr(e) for e in editions.lues(vigueur))
+        regle = " (avant sa publication : trimestres publiés à la date selon le délai déclaré)" if vigueur.regle else ""
+        parts.append(f"{SERIES_FR.get(serie, serie)} : {lues}{regle}")
+    return " ; ".join(parts)
+
+
+SERIES_FR = {"ze": "zones d'emploi", "departements": "départements"}
+
+
+def _copies(files: list[dict]) -> str:
+    """The copies read of a dataset's files, second to the official source: where each copy
+    comes from and what it is, with the number of files."""
+    groups: dict[tuple[str, str], int] = {}
+    for f in files:
+        key = (f.get("copie_lue") or provenance.copie(f["url"]), f.get("nature") or sources.source(f["id"]).nature)
+        groups[key] = groups.get(key, 0) + 1
+    return " ; ".join(
+        f"{where} : {sources.NATURES_FR[nature]}" + (f" ({nombre(n)} fichiers)" if n > 1 else "")
+        for (where, nature), n in groups.items()
+    )
+
+
 def tableau_jeux(record: dict) -> pd.DataFrame:
-    """One row per declared dataset: Jeu de données, Éditeur, Fichiers, Millésime (the latest
-    period published by the end of the period, from the run's record), Publication, Licence,
-    Adresse (the publisher's page, else the address of its first file)."""
+    """One row per declared dataset: Jeu de données (its official title), Éditeur (the official
+    publisher), Page officielle, Millésime (the latest period published by the end of the
+    period, from the run's record), Édition lue (a dataset held in editions: the editions read
+    and their release dates), Publication, Licence, Copie lue (second to the source: the
+    repository and commit or package of the copy, and whether it is a copy of the official file
+    or a file derived or re-saved by a third party)."""
     declared = sources.sources()
     names = list(dict.fromkeys(s.dataset for s in declared.values()))
     millesimes = provenance.millesimes(record)
     pages = {name: v.page for name, v in sources.vivants().items() if v.page}
+    by_dataset: dict[str, list[dict]] = {}
+    for f in record["fichiers"]:
+        by_dataset.setdefault(sources.source(f["id"]).dataset, []).append(f)
     rows = []
     for name in names:
         files = [s for s in declared.values() if s.dataset == name]
@@ -123,25 +198,28 @@ def tableau_jeux(record: dict) -> pd.DataFrame:
         )
         rows.append(
             {
-                "Jeu de données": provenance.nom_jeu(name).split(" (")[0],
-                "Éditeur": " ; ".join(dict.fromkeys(s.publisher for s in files)),
-                "Fichiers": nombre(len(files)),
+                "Jeu de données": d.titre or provenance.nom_jeu(name).split(" (")[0],
+                "Éditeur": d.editeur or " ; ".join(dict.fromkeys(s.publisher for s in files)),
+                "Page officielle": _lien(d.page or pages.get(name, files[0].url)),
                 "Millésime": observation_fr(millesimes[name]) if millesimes.get(name) else "sans période",
+                "Édition lue": editions_lues(name, record["periode"]) or "–",
                 "Publication": publication,
                 "Licence": " ; ".join(dict.fromkeys(s.licence for s in files)),
-                "Adresse": _lien(pages.get(name, files[0].url)),
+                "Copie lue": _copies(by_dataset.get(name, [])) or "non lue",
             }
         )
     return pd.DataFrame(rows)
 
 
 def tableau_fichiers(record: dict) -> pd.DataFrame:
-    """Every file of the run's record: Fichier, Copie, Éditeur, Licence, Adresse, Empreinte sha256
-    (the first 12 characters), Dernière période."""
+    """Every file of the run's record: Fichier, Copie, Nature (copy of the official file, or
+    derived or re-saved by a third party), Éditeur, Licence, Adresse (of the copy read),
+    Empreinte sha256 (the first 12 characters), Dernière période."""
     return pd.DataFrame(
         {
             "Fichier": [f["file"] for f in record["fichiers"]],
             "Copie": [f["copie"] for f in record["fichiers"]],
+            "Nature": [sources.NATURES_FR[f.get("nature") or sources.source(f["id"]).nature] for f in record["fichiers"]],
             "Éditeur": [f["publisher"] for f in record["fichiers"]],
             "Licence": [f["licence"] for f in record["fichiers"]],
             "Adresse": [_lien(f["url"]) for f in record["fichiers"]],
@@ -164,4 +242,32 @@ def texte_environnement(record: dict) -> str:
         "installées viennent du fichier de verrou `requirements.lock` du dépôt (versions exactes et empreintes, "
         "`make lock` le met à jour) ; `provenance.json` les enregistre pour chaque période.\n\n"
         f"**Paquets installés ({nombre(len(env['distributions']))}).** {paquets}."
+    )
+
+
+def texte_editions() -> str:
+    """French: the rule by which a month reads the editions of a series, and the checks of the
+    derived files against official ones (``controles``), with their numbers."""
+    d, r, u = controles.chomage_derive(), controles.chomage_revisions(), controles.urssaf_communes()
+    return (
+        "**Éditions et fichiers dérivés.** Une source peut être détenue en plusieurs éditions datées (le chômage localisé de "
+        "l'INSEE : classeurs des 2e trimestre 2022 et 3e trimestre 2023, publiés le 7 octobre 2022 et le 4 janvier 2024). Un mois "
+        "lit l'édition officielle publiée au plus tard à sa fin : les trimestres nouveaux et les révisions des trimestres passés "
+        "apparaissent le mois de sa publication. Un fichier dérivé ou ré-enregistré par un tiers ne sert que pour les trimestres "
+        "qu'aucune édition officielle publiée à cette date ne couvre, et il est signalé comme tel (colonne `nature` des tables, "
+        "phrases des fiches, provenance). Avant la première édition détenue, celle-ci est lue en ne gardant que les trimestres "
+        "publiés à la date selon le délai déclaré.\n\n"
+        f"**Accord du fichier dérivé avec l'édition officielle.** Sur les {nombre(d['n'])} valeurs (302 zones d'emploi, "
+        f"{observation_fr(d['trimestres'][0])} – {observation_fr(d['trimestres'][1])}) que le fichier dérivé de l'édition du "
+        f"4e trimestre 2025 partage avec le classeur officiel du 3e trimestre 2023, {pourcent(d['egales_pct'])} sont égales "
+        f"(à la décimale publiée), {pourcent(d['a_01_pct'])} diffèrent de 0,1 point au plus ; l'écart moyen est de "
+        f"{nombre(d['ecart_moyen'], 2)} point, le plus grand de {nombre(d['ecart_max'], 1)} point. Ces écarts mêlent les révisions "
+        f"entre deux éditions (correction des variations saisonnières) et d'éventuelles erreurs de copie : pour comparaison, les "
+        f"deux éditions officielles ont {pourcent(r['egales_pct'])} de valeurs égales sur leurs {nombre(r['n'])} valeurs communes, "
+        f"avec un écart maximal de {nombre(r['ecart_max'], 1)} point.\n\n"
+        f"**Série communale de l'URSSAF.** La série par commune (fichier dérivé par un tiers) est comparée au fichier officiel "
+        f"commune × APE (extrait de la zone d'emploi de Rouen), sommé sur les codes APE : sur {nombre(u['n'])} couples commune × "
+        f"année sans secret statistique ({nombre(u['communes'])} communes, {u['annees'][0]}-{u['annees'][1]}), "
+        f"{pourcent(u['egales_pct'])} sont égaux et {pourcent(u['a_1pct_pct'])} à 1 % près ; sur toute la zone, le fichier "
+        f"officiel totalise {pourcent(u['total_pct'][0])} à {pourcent(u['total_pct'][1])} de la série dérivée selon l'année."
     )

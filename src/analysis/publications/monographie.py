@@ -26,6 +26,7 @@ import pandas as pd
 from analysis import config, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
+from analysis.analyses.fonds_vert import FondsVert
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
@@ -108,6 +109,22 @@ def tableau_epci(epci: pd.DataFrame) -> pd.DataFrame:
             "part_industrie": ("Industrie (% de l'emploi)", lambda v: valeur(v, "%", "–")),
         },
     )
+
+
+def texte_changements_epci(changements: pd.DataFrame, avant: int, apres: int, n_noms: int = 5) -> str:
+    """French sentence: the territory's communes that changed EPCI between 1 January ``avant``
+    and 1 January ``apres`` (``portrait.changements_epci``), grouped by former and new EPCI
+    (communes named when there are at most ``n_noms``)."""
+    quand = f"Entre le 1er janvier {avant} et le 1er janvier {apres}"
+    if changements.empty:
+        return f"{quand}, aucune commune du territoire n'a changé d'EPCI."
+    parts = []
+    for (old, new), group in changements.groupby(["lib_avant", "lib_apres"], sort=True):
+        noms = f" ({', '.join(group['lib_com'])})" if len(group) <= n_noms else ""
+        parts.append(f"{pluriel(len(group), 'commune')}{noms} de {old} à {new}")
+    n = len(changements)
+    return (f"{quand}, {pluriel(n, 'commune')} du territoire {'a' if n == 1 else 'ont'} changé d'EPCI (fusions, "
+            f"départs ou extensions d'EPCI) : " + " ; ".join(parts) + ".")
 
 
 def _epci_listes(communes: pd.DataFrame) -> str:
@@ -344,30 +361,107 @@ def texte_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, nom: str, voisins
 # --- Programmes -----------------------------------------------------------------------------
 
 
+def _communes_du(table: pd.DataFrame, code: str) -> tuple[int, str]:
+    """Number of communes of the programme ``code`` in ``table`` (``recoupements.programmes_territoire``) and their names."""
+    row = table.set_index("programme").loc[PROGRAMMES_VILLES[code]]
+    return int(row["n"]), row["communes"]
+
+
 def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
-    """French sentence on the territory's towns in Action cœur de ville and Petites villes de demain."""
-    n = table.set_index("programme")["n"]
-    acv, pvd = n[PROGRAMMES_VILLES["ACV"]], n[PROGRAMMES_VILLES["PVD"]]
+    """French sentence on the territory's communes in Action cœur de ville (current list, its
+    second stage, the list of 2018) and Petites villes de demain, naming only the programmes
+    present. ``table``: ``recoupements.programmes_territoire`` (communes, not towns: a town of
+    the programme may hold several communes)."""
+    acv, acv_communes = _communes_du(table, "ACV")
+    acv2, acv2_communes = _communes_du(table, "ACV 2")
+    acv2018, _ = _communes_du(table, "ACV 2018")
+    pvd, pvd_communes = _communes_du(table, "PVD")
     if acv + pvd == 0:
-        return f"Aucune commune de {lib_ti} n'est retenue par Action cœur de ville ni par Petites villes de demain."
+        return f"Aucune commune {texte.de(lib_ti)} n'est retenue par Action cœur de ville ni par Petites villes de demain."
+    parts = []
+    if acv:
+        detail = [f"dont {texte.en_lettres(acv2, feminin=True)} en Action cœur de ville 2 ({acv2_communes})"] if acv2 else []
+        toutes = {1: "", 2: "les deux "}.get(acv, "toutes ")
+        detail.append(
+            "aucune dans la liste de 2018" if acv2018 == 0
+            else f"{toutes if acv2018 == acv else texte.en_lettres(acv2018, feminin=True) + ' '}dans la liste de 2018"
+        )
+        parts.append(f"{pluriel(acv, 'commune')} en Action cœur de ville ({acv_communes} ; {', '.join(detail)})")
+    if pvd:
+        parts.append(f"{pluriel(pvd, 'commune')} en Petites villes de demain ({pvd_communes})")
+    both = bool(acv and pvd)
+    autre = "aux programmes de revitalisation des centres, qui financent" if both else (
+        f"{'à Action cœur de ville' if acv else 'à Petites villes de demain'}, programme de revitalisation des centres qui finance")
     return (
-        f"{lib_ti} compte {pluriel(int(acv), 'ville', zero='aucune')} Action cœur de ville (liste actuelle ; "
-        f"{nombre(n[PROGRAMMES_VILLES['ACV 2']])} en Action cœur de ville 2, {nombre(n[PROGRAMMES_VILLES['ACV 2018']])} dans la liste "
-        f"de 2018) et {pluriel(int(pvd), 'commune', zero='aucune')} Petites villes de demain : le programme industriel s'y superpose aux programmes de revitalisation des centres, "
-        "qui financent surtout l'habitat, le commerce et les espaces publics."
+        f"{lib_ti} compte {' et '.join(parts)} : le programme industriel s'y superpose {autre} surtout l'habitat, le commerce "
+        "et les espaces publics."
+    )
+
+
+def tableau_signatures(signatures: pd.DataFrame) -> pd.DataFrame:
+    """``recoupements.signatures_territoire`` as a French table: programme, town of the
+    programme, commune, signature date of the convention."""
+    return texte.tableau(
+        signatures,
+        {"programme": ("Programme", None), "lib_programme": ("Ville du programme", None), "lib_com": ("Commune", None),
+         "date_signature": ("Convention signée le", texte.date_fr)},
     )
 
 
 def texte_recoupement(villes: pd.DataFrame, communes: pd.DataFrame) -> str:
-    """Share of the territory's inhabitants living in an ACV or PVD town.
+    """Share of the territory's inhabitants living in a commune of Action cœur de ville or
+    Petites villes de demain, naming the programmes present.
 
     ``villes``: ``referentiel.villes_programmes`` rows of the territory; ``communes``: its communes."""
-    towns = villes.loc[villes["programme"].isin(["ACV", "ACV 2", "PVD"]), "insee_com"].unique()
+    own = villes.loc[villes["programme"].isin(["ACV", "ACV 2", "PVD"])]
+    if own.empty:
+        return ""
     pop = communes["population"].fillna(0)
-    share = 100 * pop[communes["insee_com"].isin(towns)].sum() / pop.sum()
+    share = 100 * pop[communes["insee_com"].isin(own["insee_com"].unique())].sum() / pop.sum()
+    present = [nom for nom, codes in (("Action cœur de ville", {"ACV", "ACV 2"}), ("Petites villes de demain", {"PVD"}))
+               if own["programme"].isin(codes).any()]
     return (
-        f"Ces villes regroupent {pourcent(share, 0)} des habitants du territoire : c'est la part de sa population que les "
-        "trois programmes touchent à la fois."
+        f"Ces communes regroupent {pourcent(share, 0)} des habitants du territoire : la part de sa population où Territoires "
+        f"d'industrie et {' ou '.join(present)} se superposent."
+    )
+
+
+FONDS_VERT_SIEGE = (
+    "la liste nationale situe chaque projet dans une commune qui est souvent le siège du bénéficiaire (un syndicat "
+    "intercommunal, un département), non le lieu des travaux"
+)
+FONDS_VERT_PAS_ENCORE = "La liste des projets du Fonds vert 2023 n'est pas encore publiée à cette date."
+
+
+def texte_fonds_vert(fv: FondsVert | None, id_ti: str, lib_ti: str) -> str:
+    """French sentence: the Fonds vert 2023 projects located in the territory's communes, their
+    amount per inhabitant against the median of the phase's territories, and the caveat on the
+    commune. ``fv``: ``fonds_vert.fonds_vert`` (None before the list is published)."""
+    if fv is None:
+        return FONDS_VERT_PAS_ENCORE
+    row = fv.totaux.set_index("id_ti").loc[id_ti]
+    n = int(row["n_projets"])
+    if n == 0:
+        return f"Aucun projet du Fonds vert 2023 n'est situé dans une commune {texte.de(lib_ti)} ; {FONDS_VERT_SIEGE}."
+    own = fv.projets.loc[fv.projets["id_ti"] == id_ti]
+    mesure = own.groupby("mesure")["montant"].sum().sort_values(ascending=False)
+    compare = texte.verdict(row["montant_par_habitant"], fv.mediane, "€", ("plus", "moins", "autant"))
+    return (
+        f"En 2023, le Fonds vert a engagé {nombre(row['montant'] / 1e6, 1)} millions d'euros pour {pluriel(n, 'projet')} "
+        f"situés dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
+        f"{compare} que la médiane des territoires de la phase ({nombre(fv.mediane)} € par habitant). La première mesure en "
+        f"montant est « {mesure.index[0]} » ({pourcent(100 * mesure.iloc[0] / row['montant'], 0)} du total). Prudence : "
+        f"{FONDS_VERT_SIEGE}."
+    )
+
+
+def tableau_fonds_vert(fv: FondsVert, id_ti: str, n: int = 12) -> pd.DataFrame:
+    """The ``n`` largest Fonds vert 2023 projects located in the territory, as a French table."""
+    own = fv.projets.loc[fv.projets["id_ti"] == id_ti].sort_values(["montant", "projet"], ascending=[False, True]).head(n)
+    return texte.tableau(
+        own,
+        {"lib_com": ("Commune", None), "beneficiaire": ("Bénéficiaire", None), "mesure": ("Mesure", None),
+         "projet": ("Projet", None), "montant": ("Montant engagé (€)", 0)},
     )
 
 
@@ -413,10 +507,16 @@ def texte_impact_territoire(it: ImpactTerritoire) -> str:
     base, last = it.cohort - 1, int(t.index.max())
     n = int((it.epci["cohorte"] == it.cohort).sum())
     others = len(it.epci) - n
-    note = f" ({nombre(others)} autre(s) EPCI membre(s), entré(s) à une autre date ou couvert(s) en partie, ne sont pas comptés)" if others else ""
+    compte = "n'est pas compté" if others == 1 else "ne sont pas comptés"
+    note = (
+        f" ({pluriel(others, 'autre EPCI membre', 'autres EPCI membres')}, {texte.accord(others, 'entré')} à une autre date ou "
+        f"{texte.accord(others, 'couvert')} en partie, {compte})"
+        if others else ""
+    )
     gap = t.loc[last, "ecart"]
     return (
-        f"Les {nombre(n)} EPCI du territoire entrés dans le programme en {it.cohort}{note} ont vu leur emploi salarié privé passer "
+        f"{texte.majuscule(texte.article(n, 'EPCI', 'EPCI'))} du territoire {texte.accord(n, 'entré')} dans le programme en "
+        f"{it.cohort}{note} {'a vu son' if n == 1 else 'ont vu leur'} emploi salarié privé passer "
         f"de l'indice 100 en {base} à {nombre(t.loc[last, 'territoire'], 1)} en {last}, contre {nombre(t.loc[last, 'temoins'], 1)} "
         f"pour la moyenne repondérée des {nombre(it.result.n_controls)} EPCI témoins ({it.result.design}, pondérés pour ressembler "
         f"aux EPCI traités avant {it.cohort}) : un écart de {'+' if gap > 0 else ''}{nombre(gap, 1)} point{'s' if abs(gap) >= 2 else ''}. "

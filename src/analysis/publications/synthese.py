@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import texte
 from analysis.analyses.france_relance import RELANCE_GROUPES
-from analysis.analyses.monographies import CRITERES_FR, criteres_manquants, inconnus_regle
+from analysis.analyses.monographies import CRITERES_FR, N_PROCHES, criteres_manquants, inconnus_regle
 from analysis.analyses.profils import DENSITE, TYPOLOGY_INDICATORS, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
@@ -172,19 +172,20 @@ def tableau_profils(result: TypologyResult) -> pd.DataFrame:
 
 def texte_monographies(choix: pd.DataFrame) -> str:
     """French paragraph stating the rule of the monograph choice, then the numbered list of the
-    territories (each linked to its monograph) with the reason of each choice and, if the team's choices leave one, the
-    criteria of the rule that no territory meets."""
+    territories (each linked to its monograph) with the reason of each choice and, when the
+    team's choices (or the data) leave some, the criteria of the rule the four do not meet."""
     regle = (
         "Quatre territoires de la phase 2 font l'objet d'une monographie. Ils sont choisis pour contraster sur ce dont "
-        "le programme traite, et non seulement sur les profils : un territoire industriel dont l'emploi salarié privé a "
-        "le moins progressé depuis 2018 (quart le plus bas des territoires de la phase, de préférence parmi le quart le "
-        "plus industriel), un territoire industriel parmi les plus dynamiques (quart le plus haut), un territoire parmi "
-        "le quart le plus dense, puis le profil de la typologie le plus éloigné des trois premiers (quand tous les profils "
-        "sont déjà représentés, le territoire restant le plus proche du centre de son profil) ; chaque fois dans un "
-        "profil différent quand un candidat le permet, et le territoire le plus proche du centre de son profil. "
-        "La Fabrique de l'industrie avait choisi ses terrains d'enquête de façon comparable, parmi des zones d'emploi "
-        "très industrielles à la croissance éloignée de la moyenne (Fouqueray, 2020). L'équipe peut imposer des "
-        "territoires : ils passent alors en premier et la règle complète les places restantes."
+        "le programme traite : deux territoires industriels en difficulté (croissance de l'emploi salarié privé depuis 2018 "
+        "dans le quart le plus bas des territoires de la phase, part de l'industrie dans l'emploi au-dessus de la médiane) et "
+        "deux territoires industriels dynamiques (quart le plus haut, même condition d'industrie). Pour qu'aucun ne soit le "
+        "jumeau d'un autre, ils appartiennent à quatre profils différents de la typologie quand elle en compte au moins quatre "
+        f"(sinon, jamais deux dans le même profil et le même quart de croissance), aucun n'est parmi les {texte.en_lettres(N_PROCHES)} plus "
+        "proches voisins d'un autre sur l'ensemble des indicateurs de la typologie, et ils sont dans quatre régions différentes. "
+        "Parmi les candidats, la règle prend les plus proches du centre de leur profil (les plus typiques). La Fabrique de "
+        "l'industrie avait choisi ses terrains d'enquête de façon comparable, parmi des zones d'emploi très industrielles à la "
+        "croissance éloignée de la moyenne (Fouqueray, 2020). L'équipe peut imposer des territoires : ils passent alors en "
+        "premier, la règle complète les places restantes, et ce que les quatre ne remplissent pas est dit ci-dessous."
     )
     items = [
         f"{r.rang}. [**{r.lib_ti}**]({lien_monographie(r.id_ti)}) ({r.id_ti}), profil « {r.profil} »"
@@ -193,35 +194,43 @@ def texte_monographies(choix: pd.DataFrame) -> str:
         for r in choix.itertuples()
     ]
     manquants = criteres_manquants(choix)
-    note = (
-        ["", "Avec les choix de l'équipe, aucun des quatre territoires ne remplit : " + " ; ".join(CRITERES_FR[c] for c in manquants) + "."]
-        if manquants
-        else [""]
-    )
-    if inconnus_regle(choix):
+    qui = "Avec les choix de l'équipe, les" if (choix["source"] != "typologie").any() else "Les"
+    note = [f"{qui} quatre territoires ne remplissent pas : " + " ; ".join(CRITERES_FR[c] for c in manquants) + "."] if manquants else []
+    if inconnus_regle(choix) & {"croissance_basse", "croissance_haute"}:
         note.append(
-            "À cette date, la croissance de l'emploi salarié privé depuis 2018 n'est pas encore publiée : les rôles qui la "
-            "demandent sont tenus comme la dernière place : par le profil le plus éloigné des territoires déjà retenus, ou, "
-            "faute de profil libre, par le territoire restant le plus proche du centre de son profil."
+            "À cette date, la croissance de l'emploi salarié privé depuis 2018 n'est pas encore publiée : les quatre "
+            "territoires sont choisis parmi les plus industriels, sous les mêmes conditions de contraste."
         )
-    return "\n\n".join([regle, "\n".join(items), *note[1:]])
+    return "\n\n".join([regle, "\n".join(items), *note])
 
 
 def tableau_monographies(choix: pd.DataFrame) -> pd.DataFrame:
-    """The four territories with the values that make them contrast (French strings); a value in
-    a quartile the rule uses is marked (▲ top quarter, ▼ bottom quarter of the phase's TI)."""
+    """The four territories with the values that make them contrast (French strings): région,
+    profile, growth since 2018 and its quartile (▲ top quarter, ▼ bottom quarter of the phase's
+    TI), industry's share against the phase's median, the other chosen territories among its
+    nearest neighbours in the typology."""
 
-    def marque(value: float, haut: bool, bas: bool, unit: str) -> str:
-        return valeur(value, unit) + (" ▲" if haut else " ▼" if bas else "")
+    def quart(r) -> str:
+        if pd.isna(r.quartile):
+            return "–"
+        return valeur(r.croissance, "%/an") + {1: " ▼ (quart le plus bas)", 4: " ▲ (quart le plus haut)"}.get(
+            int(r.quartile), f" ({texte.ordinal(int(r.quartile))} quart)")
 
+    noms = choix.set_index("id_ti")["lib_ti"]
     return pd.DataFrame(
         {
             "Territoire": [f"{r.lib_ti} ({r.id_ti})" for r in choix.itertuples()],
+            "Région": choix["lib_region"].to_numpy(),
             "Profil": choix["profil"].to_numpy(),
-            "Emploi privé depuis 2018": [marque(r.croissance, r.croissance_haute, r.croissance_basse, "%/an") for r in choix.itertuples()],
-            "Industrie (% de l'emploi)": [marque(r.industrie, r.industrie_haute, False, "%") for r in choix.itertuples()],
-            "Densité (hab./km²)": [nombre(10**r.densite) + (" ▲" if r.densite_haute else "") for r in choix.itertuples()],
-            "Choix": ["équipe" if s != "typologie" else "règle" for s in choix["source"]],
+            "Emploi privé depuis 2018": [quart(r) for r in choix.itertuples()],
+            "Industrie (% de l'emploi)": [
+                f"{valeur(r.industrie, '%')} ({'au-dessus' if r.industrie_haute else 'en dessous'} de la médiane, "
+                f"{valeur(r.industrie_mediane, '%')})" for r in choix.itertuples()
+            ],
+            f"Parmi ses {texte.en_lettres(N_PROCHES)} plus proches voisins": [
+                ", ".join(noms[i] for i in r.proches.split(", ")) if r.proches else "aucun des trois autres" for r in choix.itertuples()
+            ],
+            "Choix": [r.role if r.source == "typologie" else "équipe" for r in choix.itertuples()],
         }
     )
 

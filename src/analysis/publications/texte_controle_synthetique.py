@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from analysis.analyses.evaluation import MIN_EMPLOI_DONNEUR, ControleTerritoire
 from analysis.publications.figures import lignes
-from analysis.texte import nombre, pluriel
+from analysis.texte import accord, article, de, nombre, ordinal, pluriel
 
 N_DONNEURS_AFFICHES = 10
 
@@ -25,7 +25,7 @@ def _points(v: float) -> str:
 def figure_controle_synthetique(ct: ControleTerritoire, nom: str) -> Figure:
     """Employment index of the territory's EPCI and of their synthetic control (base 100 the year before entry)."""
     path = ct.resultat.path.melt(id_vars="year", value_vars=["traite", "synthetique"], var_name="serie", value_name="indice")
-    labels = {"traite": f"EPCI de {nom}", "synthetique": "Contrôle synthétique"}
+    labels = {"traite": f"EPCI {de(nom)}", "synthetique": "Contrôle synthétique"}
     return lignes(path.assign(serie=path["serie"].map(labels)), "year", "indice", "serie", principale=labels["traite"],
                   reference=100, ylabel=f"Indice (base 100 en {ct.cohort - 1})", source="URSSAF ; calculs de l'observatoire")
 
@@ -60,18 +60,37 @@ def texte_controle_synthetique(ct: ControleTerritoire | None, nom: str) -> str:
     return (
         f"Le contrôle synthétique combine, avec des poids positifs de somme 1, les EPCI jamais retenus dans un territoire "
         f"d'industrie qui comptaient au moins {nombre(MIN_EMPLOI_DONNEUR)} emplois salariés privés en {ct.cohort - 1} "
-        f"({nombre(ct.n_donneurs)} EPCI), de façon à reproduire l'indice d'emploi des {pluriel(len(ct.epci), 'EPCI', 'EPCI')} de {nom} "
-        f"entrés en {ct.cohort} sur les années {int(r.path['year'].min())}-{ct.cohort - 1} ; une pénalité sur la concentration des "
+        f"({nombre(ct.n_donneurs)} EPCI), de façon à reproduire l'indice d'emploi {article(len(ct.epci), 'EPCI', 'EPCI', defini='des')} "
+        f"{de(nom)} {accord(len(ct.epci), 'entré')} en {ct.cohort} sur les années {int(r.path['year'].min())}-{ct.cohort - 1} ; une pénalité sur la concentration des "
         f"poids évite qu'il ne repose sur quelques EPCI très volatils ({pluriel(len(r.weights), 'EPCI', 'EPCI')} y {'contribue' if len(r.weights) == 1 else 'contribuent'}). L'écart "
-        f"quadratique moyen avant l'entrée est de {nombre(r.rmspe_pre, 2)} point. Après l'entrée, l'écart moyen est de "
+        f"quadratique moyen avant l'entrée est de {nombre(r.rmspe_pre, 2)} point{'s' if r.rmspe_pre >= 2 else ''}. Après l'entrée, l'écart moyen est de "
         f"{_points(r.ecart_post)} et de {_points(last['ecart'])} en {int(last['year'])}. Rapporté à la qualité de l'ajustement "
-        f"avant l'entrée, cet écart se classe au {nombre(r.rank)}e rang sur {nombre(len(r.placebo) + 1)} (le territoire et "
+        f"avant l'entrée, cet écart se classe au {ordinal(int(r.rank))} rang sur {nombre(len(r.placebo) + 1)} (le territoire et "
         f"chacun des EPCI donneurs traité à son tour comme s'il était entré en {ct.cohort}) : un écart au moins aussi grand "
         f"s'observe dans {nombre(100 * r.p_value, 0)} % des cas sans programme. "
         + ("Il se distingue donc de ce que donnent des EPCI sans programme." if r.p_value <= 0.1 else
            "Il ne se distingue donc pas de ce que donnent des EPCI sans programme.")
+        + " " + texte_robustesse_synthetique(ct)
         + " Comme tout écart mesuré sur un seul territoire, il mêle l'effet éventuel du programme et les chocs propres au "
         "territoire."
+    )
+
+
+def texte_robustesse_synthetique(ct: ControleTerritoire) -> str:
+    """French sentences: the leave-one-out range, the in-time placebo and the pre-period length as a limit."""
+    r, loo, fake = ct.resultat, ct.sans_un_donneur, ct.placebo_temps
+    n_pre = int((r.path["year"] < ct.cohort).sum())
+    return (
+        f"Retirer tour à tour chacun des {pluriel(len(loo), 'EPCI', 'EPCI')} qui y pèsent le plus donne un écart moyen après "
+        f"l'entrée compris entre "
+        f"{_points(loo['ecart_post'].min())} et {_points(loo['ecart_post'].max())}. Avec une fausse entrée en {fake.start}, "
+        f"ajusté sur {int(fake.path['year'].min())}-{fake.start - 1} seulement, le contrôle synthétique s'écarte du territoire de "
+        f"{_points(fake.ecart_post)} en moyenne sur {fake.start}-{ct.cohort - 1}, sans programme : "
+        + ("c'est l'ordre de grandeur de l'écart d'après l'entrée, qui ne peut donc pas être distingué d'une erreur de prévision. "
+           if abs(fake.ecart_post) >= 0.5 * abs(r.ecart_post) else "c'est peu au regard de l'écart d'après l'entrée. ")
+        + f"L'ajustement ne repose que sur {nombre(n_pre)} années avant l'entrée pour {nombre(ct.n_donneurs)} EPCI donneurs : un "
+        "ajustement très serré sur si peu d'années tient en partie à la liberté laissée aux poids, et ne garantit pas que le "
+        "contrôle synthétique aurait suivi le territoire sans le programme."
     )
 
 
@@ -81,7 +100,9 @@ def tableau_controles_monographies(table: pd.DataFrame) -> pd.DataFrame:
         {"Territoire": r.lib_ti, "EPCI": nombre(r.n_epci), "Entrée": str(r.cohort), "EPCI donneurs (poids > 0)": f"{nombre(r.n_donneurs)} ({nombre(r.n_poids)})",
          "Écart quadratique moyen avant (points)": nombre(r.rmspe_pre, 2), "Écart moyen après (points)": _un_decimal(r.ecart_post),
          f"Écart en {r.derniere_annee} (points)": _un_decimal(r.ecart_dernier), "Rang du rapport après / avant": f"{nombre(r.rank)} / {nombre(r.n_donneurs + 1)}",
-         "p (placebo)": nombre(r.p_value, 2)}
+         "p (placebo)": nombre(r.p_value, 2),
+         "Écart après, sans un donneur (points)": f"{_un_decimal(r.loo_min)} à {_un_decimal(r.loo_max)}",
+         f"Fausse entrée : écart moyen (points)": f"{_un_decimal(r.placebo_ecart)} ({int(r.placebo_debut)})"}
         for r in table.itertuples()
     ])
 
@@ -96,5 +117,11 @@ def texte_controles_monographies(table: pd.DataFrame) -> str:
         f"Chaque monographie compare les EPCI de son territoire à un contrôle synthétique (voir la monographie). Après l'entrée, "
         f"l'écart moyen va de {_points(lo['ecart_post'])} ({lo['lib_ti']}) à {_points(hi['ecart_post'])} ({hi['lib_ti']}) ; "
         f"{classement} parmi les 10 % les plus grands des EPCI sans programme (rang du rapport entre l'écart après l'entrée et "
-        "l'ajustement avant, parmi les EPCI donneurs traités à leur tour comme s'ils étaient entrés)."
+        "l'ajustement avant, parmi les EPCI donneurs traités à leur tour comme s'ils étaient entrés). Retirer un à un les "
+        f"EPCI donneurs de plus fort poids fait varier l'écart moyen de {_points(table['loo_min'].min())} à {_points(table['loo_max'].max())} selon "
+        f"le territoire ; avec une fausse entrée trois ans plus tôt, l'écart sans programme va de {_points(table['placebo_ecart'].min())} "
+        f"à {_points(table['placebo_ecart'].max())}. Un ajustement aussi serré (écart quadratique moyen de "
+        f"{nombre(table['rmspe_pre'].min(), 2)} à {nombre(table['rmspe_pre'].max(), 2)} point) sur quelques années avant l'entrée, avec "
+        f"{nombre(table['n_donneurs'].min())} à {nombre(table['n_donneurs'].max())} donneurs, est un avertissement plutôt qu'une "
+        "garantie : avec si peu d'années, beaucoup de combinaisons de donneurs reproduisent le passé."
     )

@@ -113,14 +113,14 @@ def texte_placebo(principal: impact.DidResult, placebo: pd.DataFrame, placebo_no
     pl, pu, b = placebo.iloc[0], placebo_non_pondere.iloc[0], principal.estimate["estimate"]
     ratio = 100 * pl["estimate"] / b
     lecture = (
-        f"un écart de cette taille, {nombre(principal.cohort - debut)} ans avant le programme, interdit d'attribuer tout l'écart "
-        "principal au programme"
-        if abs(ratio) >= 25 else "il est petit au regard de l'écart principal"
+        f"un écart de cette taille, {nombre(principal.cohort - debut)} ans avant le programme, interdit d'attribuer tout cet écart "
+        "au programme"
+        if abs(ratio) >= 25 else "il est petit au regard de l'écart de la double différence pondérée"
     )
     return (
         f"Le placebo fait comme si le programme avait commencé en {debut} et n'utilise que les années d'avant {principal.cohort}. "
         f"Avec la pondération, il donne {_ecart(pl['estimate'])} (IC à 95 % {_ic(pl['ci_low'], pl['ci_high'])}, "
-        f"{_p_egal(pl['p_value'])}), soit {nombre(abs(ratio), 0)} % de l'écart principal ({_ecart(b)}) en valeur absolue "
+        f"{_p_egal(pl['p_value'])}), soit {nombre(abs(ratio), 0)} % de l'écart de la double différence pondérée ({_ecart(b)}) en valeur absolue "
         f"{'et de même signe' if ratio > 0 else 'mais de signe opposé'} : {lecture}. Sans pondération, il donne "
         f"{_ecart(pu['estimate'])} ({_p_egal(pu['p_value'])})."
     )

@@ -4,12 +4,14 @@ and figures)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import texte
-from analysis.analyses import cohortes, evaluation, impact
+from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import lignes
+from analysis.publications.methodes import REGLE_EVALUATION
 from analysis.publications.texte_evaluation import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
@@ -68,13 +70,13 @@ def figure_cohortes(cs: cohortes.CohortResult) -> Figure:
     return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)")
 
 
-DIMENSIONS = {"principale": "Principale", "couverture": "Seuil de couverture", "annees": "Années",
+DIMENSIONS = {"principale": "Référence du tableau", "couverture": "Seuil de couverture", "annees": "Années",
               "ponderation": "Pondération", "profil": "Profil (phase 1)", "region": "Région"}
 
 
 def _modalite(r: pd.Series) -> str:
     if r["dimension"] == "principale":
-        return "seuil 50 %, 2014 à la dernière année, pondérée"
+        return "double différence de la cohorte 2019, seuil 50 %, 2014 à la dernière année, pondérée"
     if r["dimension"] == "couverture":
         return f"{r['modalite']} % de la population au moins"
     if r["dimension"] == "annees":
@@ -87,12 +89,14 @@ def tableau_sensibilite(sens: pd.DataFrame) -> pd.DataFrame:
     for the subgroups too small or impossible to balance)."""
     def cells(r: pd.Series) -> dict:
         if pd.isna(r["estimate"]):
-            return {"Écart estimé": "non estimé", "IC à 95 % (%)": "–", "p": "–", "Départements": "–"}
+            return {"Écart estimé": "non estimé", "IC à 95 % (%)": "–", "p": "–",
+                    "Départements": "–" if pd.isna(r["n_clusters"]) else nombre(r["n_clusters"])}
         return {"Écart estimé": _ecart(r["estimate"]), "IC à 95 % (%)": _ic(r["ci_low"], r["ci_high"]), "p": _p(r["p_value"]),
                 "Départements": nombre(r["n_clusters"])}
 
     return pd.DataFrame([
-        {"Variante": DIMENSIONS[r["dimension"]], "Modalité": _modalite(r), **cells(r),
+        {"Variante": DIMENSIONS[r["dimension"]],
+         "Modalité": _modalite(r) + (" (IC par bootstrap)" if "bootstrap" in str(r["design"]) else ""), **cells(r),
          "EPCI traités / témoins": f"{nombre(r['n_treated'])} / {nombre(r['n_controls'])}"}
         for _, r in sens.iterrows()
     ])
@@ -103,10 +107,25 @@ def _etendue(part: pd.DataFrame) -> str:
     lo, hi = est.loc[est["estimate"].idxmin()], est.loc[est["estimate"].idxmax()]
     n_sig = int((est["p_value"] < 0.05).sum())
     absent = part.loc[part["estimate"].isna(), "modalite"].tolist()
-    non_estime = (f" ({', '.join(absent)} : non {'estimée' if len(absent) == 1 else 'estimées'}, trop peu d'EPCI ou équilibrage "
-                  "impossible)") if absent else ""
+    non_estime = (f" ({', '.join(absent)} : non {'estimée' if len(absent) == 1 else 'estimées'}, trop peu d'EPCI ou de "
+                  "départements, ou équilibrage impossible)") if absent else ""
     return (f"de {_ecart(lo['estimate'])} ({lo['modalite']}) à {_ecart(hi['estimate'])} ({hi['modalite']}) ; il est significatif "
             f"au seuil de 5 % dans {nombre(n_sig)} cas sur {nombre(len(est))}{non_estime}")
+
+
+def _texte_regions(regions: pd.DataFrame) -> str:
+    """The sentence on the estimates by région: wild cluster bootstrap intervals below
+    ``evaluation.MIN_DEPARTEMENTS`` départements, no estimate below ``evaluation.MIN_DEPARTEMENTS_BOOTSTRAP``."""
+    est = regions.dropna(subset=["estimate"])
+    few = est["n_clusters"] < evaluation.MIN_DEPARTEMENTS
+    text = "Par région, avec les seuls témoins de la région, " + (f"l'écart va {_etendue(regions)}." if len(est) else "aucun écart n'est estimé.")
+    if few.any():
+        text += (f" {texte.pluriel(int(few.sum()), 'estimation régionale', 'estimations régionales')} sur {nombre(len(est))} "
+                 f"{'repose' if few.sum() == 1 else 'reposent'} sur moins de {nombre(evaluation.MIN_DEPARTEMENTS)} départements "
+                 f"({nombre(est.loc[few, 'n_clusters'].min())} à {nombre(est.loc[few, 'n_clusters'].max())}) : trop peu de grappes "
+                 "pour des écarts-types groupés, leurs intervalles et leurs p viennent d'un bootstrap sauvage par grappes "
+                 "(restreint, poids de Webb), plus large.")
+    return text
 
 
 def texte_sensibilite(sens: pd.DataFrame, mde: float) -> str:
@@ -122,10 +141,8 @@ def texte_sensibilite(sens: pd.DataFrame, mde: float) -> str:
         f"({_p_egal(d['annees'].iloc[0]['p_value'])}).",
         f"Sans pondération, il est de {_ecart(d['ponderation'].iloc[0]['estimate'])} ({_p_egal(d['ponderation'].iloc[0]['p_value'])}).",
         f"Selon le profil du territoire dans la typologie de la phase 1 (tous les témoins gardés), l'écart va {_etendue(d['profil'])}.",
-        f"Par région, avec les seuls témoins de la région, il va {_etendue(d['region'])} ; ces estimations reposent sur "
-        f"{nombre(d['region']['n_clusters'].min())} à {nombre(d['region']['n_clusters'].max())} départements et leurs intervalles "
-        "sont larges.",
-        f"Avec la précision de la comparaison principale, l'écart minimal détectable à 80 % de puissance (test bilatéral à 5 %) "
+        _texte_regions(d["region"]),
+        f"Avec la précision de l'estimation principale (par cohortes), l'écart minimal détectable à 80 % de puissance (test bilatéral à 5 %) "
         f"est de {texte.pourcent(impact.pct(mde))} en valeur absolue : un effet réel plus petit aurait moins de quatre chances sur "
         "cinq d'être détecté.",
     ]
@@ -164,12 +181,13 @@ def texte_selection(sel: evaluation.Selection, est: evaluation.Estimations) -> s
     )
     if pre_ok and gaps:
         return text + (
-            "Aucune de ces différences n'est significative au seuil de 5 %, alors qu'un écart négatif s'ouvre à l'entrée dans "
-            f"les deux cohortes ({_ecart(by.loc[2019, 'estimate'])} pour 2019, {_ecart(by.loc[2023, 'estimate'])} pour 2023, "
-            "estimateur par cohortes). Les chiffres vont donc dans le sens d'un écart qui s'ouvre à l'entrée ; ils ne permettent "
-            "pas d'exclure que les territoires aient été retenus sur des difficultés que l'emploi annuel ne montre qu'ensuite "
-            "(annonces de fermeture, pertes de marchés), et l'étude d'événement pondérée montre que les EPCI de la phase 1 "
-            "perdaient déjà un peu de terrain sur des témoins de même taille avant 2019."
+            "Aucune de ces différences sur quatre ans n'est significative au seuil de 5 %, et un écart négatif apparaît après "
+            f"l'entrée dans les deux cohortes ({_ecart(by.loc[2019, 'estimate'])} pour 2019, {_ecart(by.loc[2023, 'estimate'])} "
+            "pour 2023, estimation par cohortes). Ces différences non significatives ne prouvent pas des tendances parallèles : "
+            "année par année, les EPCI de la phase 1 perdaient déjà un peu de terrain avant 2019, et une partie de l'écart "
+            "d'après peut prolonger cette pente (voir la sensibilité aux tendances ci-dessus). Les chiffres ne permettent pas "
+            "non plus d'exclure que les territoires aient été retenus sur des difficultés que l'emploi annuel ne montre "
+            "qu'ensuite (annonces de fermeture, pertes de marchés)."
         )
     if not pre_ok:
         return text + (
@@ -188,3 +206,251 @@ def figure_selection(sel: evaluation.Selection) -> Figure:
     return lignes(data, "year", "indice", "groupe", principale=GROUPES["phase 1"], reference=100,
                   ylabel=f"Indice (base 100 en {int(data['year'].min())})", source="URSSAF ; calculs de l'observatoire",
                   ordre=list(GROUPES.values()))
+
+
+# ----------------------------------------------------------------------------- headline and sensitivity to trends
+
+# Robustness lines of ``evaluation.lignes_principales``: label and why each differs from the headline.
+LIGNES = {
+    evaluation.PRINCIPALE: ("Principale : par cohortes, témoins jamais retenus", "—"),
+    "twfe_pondere": ("Double différence, cohorte 2019, pondérée",
+                     "cohorte 2019 seule ; référence : moyenne des années d'avant l'entrée et non 2018 seule ; témoins "
+                     "repondérés (emploi 2014, recensement, densité)"),
+    "twfe_non_pondere": ("Double différence, cohorte 2019, sans pondération",
+                         "cohorte 2019 seule ; référence : moyenne des années d'avant l'entrée et non 2018 seule"),
+    "pas_encore": ("Double différence, cohorte 2019, témoins pas encore traités (pondérée)",
+                   "témoins : EPCI entrés en 2023, sur les années 2014-2022 seulement"),
+    "cs_pas_encore": ("Par cohortes, témoins jamais ou pas encore traités",
+                      "les entrants de 2023 servent aussi de témoins avant leur entrée"),
+    "regroupe": ("Double différence, cohortes regroupées",
+                 "une seule indicatrice pour les deux cohortes : compare aussi les entrants de 2023 aux EPCI traités depuis 2019"),
+    "cohorte_2019": ("Par cohortes, cohorte 2019", "une cohorte : la principale en est la moyenne pondérée par le nombre d'EPCI"),
+    "cohorte_2023": ("Par cohortes, cohorte 2023", "une cohorte, observée un petit nombre d'années après son entrée"),
+    "phase2": ("Double différence, cohorte 2023, pondérée",
+               "cohorte 2023 seule ; référence : moyenne des années d'avant 2023 ; témoins repondérés"),
+    "exposition": ("Par cohortes, à structure sectorielle égale",
+                   "tendances parallèles à part de l'agriculture et de l'industrie égale (recensements 2011 et 2016) : "
+                   "retire un choc qui frappe l'emploi en proportion de cette part"),
+    "exposition_haute": ("Par cohortes, EPCI traités les plus industriels",
+                         "EPCI traités au-dessus de la médiane des traités pour la part de l'agriculture et de l'industrie en 2016"),
+    "exposition_basse": ("Par cohortes, EPCI traités les moins industriels",
+                         "EPCI traités à la médiane des traités ou au-dessous pour la part de l'agriculture et de l'industrie en 2016"),
+    "sans_acv": ("Par cohortes, sans les EPCI Action cœur de ville",
+                 "EPCI qui comptent une ville Action cœur de ville (liste de 2018) écartés, traités comme témoins"),
+    "sans_voisins": ("Par cohortes, sans les témoins voisins",
+                     "témoins : les seuls EPCI jamais retenus sans frontière commune avec un EPCI traité"),
+    "voisins": ("Voisins des EPCI traités contre EPCI éloignés",
+                "autre question : écart des EPCI jamais retenus voisins d'un EPCI traité, depuis l'entrée de leurs voisins, "
+                "contre les EPCI jamais retenus éloignés (un déplacement d'emplois vers les traités le rendrait négatif)"),
+}
+# Lines that estimate another quantity than the headline (left out of the range of the robustness lines).
+AUTRES_QUESTIONS = ("voisins", "exposition_haute", "exposition_basse")
+
+
+def tableau_principal(lignes_: pd.DataFrame) -> pd.DataFrame:
+    """The headline and its robustness lines (``evaluation.lignes_principales``): gap, 95 % CI, p,
+    EPCI treated / controls, départements, and why each line differs from the headline."""
+    rows = []
+    for r in lignes_.to_dict("records"):
+        label, raison = LIGNES[r["ligne"]]
+        cells = _ligne(label, r)
+        cells.pop("Années")
+        rows.append({**cells, "Départements": nombre(r["n_clusters"]), "Pourquoi elle diffère": raison})
+    return pd.DataFrame(rows)
+
+
+def _pct_abs(b: float) -> str:
+    """A log-point gap as an unsigned percentage, one decimal."""
+    return texte.pourcent(abs(impact.pct(b)))
+
+
+def texte_principal(lignes_: pd.DataFrame) -> str:
+    """The opening sentences of the evaluation: the headline by the rule and the range of the robustness lines."""
+    rows = lignes_.set_index("ligne")
+    h = rows.loc[evaluation.PRINCIPALE]
+    others = rows.drop(index=[evaluation.PRINCIPALE, *(k for k in AUTRES_QUESTIONS if k in rows.index)])
+    sig = "significatif" if h["p_value"] < 0.05 else "non significatif"
+    lo, hi = others["estimate"].idxmin(), others["estimate"].idxmax()
+    return (
+        f"**Estimation principale.** Après leur entrée dans le programme, l'emploi salarié privé des {nombre(h['n_treated'])} "
+        f"EPCI traités a évolué de {_ecart(h['estimate'])} par rapport aux {nombre(h['n_controls'])} EPCI jamais retenus "
+        f"(écart estimé par cohortes ; IC à 95 % {_ic(h['ci_low'], h['ci_high'])}, {_p_egal(h['p_value'])} ; {sig} au seuil de "
+        f"5 %). Les {nombre(len(others))} lignes de robustesse vont de {_ecart(rows.loc[lo, 'estimate'])} "
+        f"({LIGNES[lo][0][0].lower() + LIGNES[lo][0][1:]}) à {_ecart(rows.loc[hi, 'estimate'])} "
+        f"({LIGNES[hi][0][0].lower() + LIGNES[hi][0][1:]}) ; le tableau suivant dit pourquoi chacune diffère."
+    )
+
+
+def texte_contexte(lignes_: pd.DataFrame) -> str:
+    """French sentences on the lines that set apart Action cœur de ville and the neighbours of the
+    treated EPCI (``evaluation.lignes_contexte``), against the headline."""
+    rows = lignes_.set_index("ligne")
+    h, acv, sv, v = (rows.loc[k] for k in (evaluation.PRINCIPALE, "sans_acv", "sans_voisins", "voisins"))
+    n_acv = int(h["n_treated"] + h["n_controls"] - acv["n_treated"] - acv["n_controls"])
+    n_v = int(v["n_treated"])
+    sig = "significatif" if v["p_value"] < 0.05 else "non significatif au seuil de 5 %"
+    return (
+        f"Sans les {nombre(n_acv)} EPCI qui comptent une ville Action cœur de ville, programme lancé en même temps, l'écart "
+        f"est de {_ecart(acv['estimate'])} (IC à 95 % {_ic(acv['ci_low'], acv['ci_high'])}), contre {_ecart(h['estimate'])} "
+        f"pour l'estimation principale. {nombre(n_v)} des {nombre(h['n_controls'])} EPCI jamais retenus ont une frontière "
+        f"commune avec un EPCI traité : si le programme déplaçait des emplois de part et d'autre de ces frontières, ces témoins "
+        f"perdraient ce que les traités gagnent. Sans eux, il ne reste que {nombre(sv['n_controls'])} témoins et l'écart est de "
+        f"{_ecart(sv['estimate'])} (IC à 95 % {_ic(sv['ci_low'], sv['ci_high'])}). Comparés aux EPCI éloignés depuis l'entrée "
+        f"de leurs voisins, les EPCI voisins ont un écart de {_ecart(v['estimate'])} (IC à 95 % {_ic(v['ci_low'], v['ci_high'])}, "
+        f"{sig}) : "
+        + (("les chiffres ne montrent pas de déplacement d'emplois mesurable"
+            + (", mais l'intervalle est trop large pour exclure un déplacement de l'ampleur de l'écart principal."
+               if v["ci_low"] <= -abs(h["estimate"]) or v["ci_high"] >= abs(h["estimate"]) else "."))
+           if v["p_value"] >= 0.05 or v["estimate"] > 0 else
+           "un déplacement d'emplois vers les EPCI traités ne peut être exclu, et l'écart principal le compterait deux fois.")
+    )
+
+
+def texte_exposition(lignes_: pd.DataFrame, brut: cohortes.CohortResult, ajuste: cohortes.CohortResult, cohorte: int = 2019) -> str:
+    """French sentences on sector exposure: the headline at equal sector structure, the share of the
+    gap of the cohort's third year (2021 for 2019) it explains, and the split by industrial share."""
+    rows = lignes_.set_index("ligne")
+    h, e, hi, lo = (rows.loc[k] for k in (evaluation.PRINCIPALE, "exposition", "exposition_haute", "exposition_basse"))
+
+    def cell(res: cohortes.CohortResult) -> float:
+        gt = res.group_time
+        return float(gt.loc[(gt["cohort"] == cohorte) & (gt["rel_year"] == 2), "estimate"].iloc[0])
+
+    b, a = cell(brut), cell(ajuste)
+    part = 100 * (b - a) / b
+    lecture = ("l'écart se concentre là où l'exposition aux chocs industriels est la plus forte, ce qui ne permet pas de "
+               "départager un effet du programme d'un choc sectoriel" if hi["estimate"] < lo["estimate"] else
+               "l'écart n'est pas plus marqué là où l'exposition aux chocs industriels est la plus forte")
+    return (
+        f"Les EPCI de la phase 1 sont plus industriels que les témoins : un choc qui frappe l'industrie en 2020-2021 peut passer "
+        f"pour un écart. À part de l'agriculture et de l'industrie égale (recensements 2011 et 2016), l'écart est de "
+        f"{_ecart(e['estimate'])} (IC à 95 % {_ic(e['ci_low'], e['ci_high'])}), contre {_ecart(h['estimate'])}. L'écart de "
+        f"{cohorte + 2} des EPCI entrés en {cohorte}, l'année où il se creuse, passe de {_ecart2(b)} à {_ecart2(a)} : la structure "
+        f"sectorielle en explique {nombre(part, 0)} %. Sur toutes les années, l'écart est de {_ecart(hi['estimate'])} (IC à 95 % {_ic(hi['ci_low'], hi['ci_high'])}) "
+        f"pour la moitié la plus industrielle des EPCI traités et de {_ecart(lo['estimate'])} (IC à 95 % "
+        f"{_ic(lo['ci_low'], lo['ci_high'])}) pour l'autre : {lecture}."
+    )
+
+
+def texte_verification(table: pd.DataFrame) -> str:
+    """One French sentence: the project's Callaway & Sant'Anna beside diff-diff's (``cohortes.verification``)."""
+    t = table.set_index("cible")
+    se = t["se_projet"] / t["se_diff_diff"]
+    if t["ecart"].max() >= 1e-8:  # 10⁻⁶ point
+        return (f"Recalculée avec le paquet maintenu diff-diff, l'estimation par cohortes en diffère de jusqu'à "
+                f"{nombre(100 * t['ecart'].max(), 3)} point sur un ATT(g, t) : le calcul du projet est à revoir.")
+    accord = "les mêmes estimations"
+    return (
+        "Recalculée avec le paquet maintenu diff-diff (CallawaySantAnna, sans covariables, même année de référence, écarts-types "
+        f"groupés par département), l'estimation par cohortes donne {accord} (ATT(g, t) égaux à 10⁻⁶ point près ; ensemble : "
+        f"{_ecart2(t.loc['ensemble', 'diff_diff'])}) et des écarts-types qui "
+        f"diffèrent au plus de {nombre(100 * (se.dropna() - 1).abs().max(), 1)} %."
+    )
+
+
+def texte_reconciliation(est: evaluation.Estimations) -> str:
+    """One sentence with numbers on why the phase-2 TWFE and the 2023 cohort of the headline differ:
+    the weights, then the reference (mean of the pre-entry gaps rather than the year before entry)."""
+    w, u = est.phase2, est.phase2_non_pondere
+    cs = est.cohortes.by_cohort.set_index("cohort").loc[w.cohort, "estimate"]
+    leads = u.event_study.loc[u.event_study["rel_year"] < 0, "estimate"]  # reference year included (0)
+    return (
+        f"La double différence de la cohorte {w.cohort} ({_ecart2(w.estimate['estimate'])}) est plus grande que l'estimation par "
+        f"cohortes de la même cohorte ({_ecart2(cs)}) pour deux raisons : la pondération (sans elle, la double différence donne "
+        f"{_ecart2(u.estimate['estimate'])}) et la référence : la double différence compare les années {w.cohort}-{u.years[1]} "
+        f"à la moyenne de {u.years[0]}-{w.cohort - 1}, l'estimation par cohortes à la seule année {w.cohort - 1}, et les EPCI "
+        f"de cette cohorte étaient en moyenne {'au-dessus' if leads.mean() > 0 else 'au-dessous'} de cette année-là avant leur "
+        f"entrée (écart moyen {_ecart2(leads.mean())} sur {u.years[0]}-{w.cohort - 1})."
+    )
+
+
+METHODES_FR = {"relative_magnitude": "ampleurs relatives (M̄)", "smoothness": "régularité (M)"}
+
+
+def _m(methode: str, m: float) -> str:
+    return f"M̄ = {nombre(m, 2)}" if methode == "relative_magnitude" else f"M = {nombre(100 * m, 2)} point par an²"
+
+
+def texte_tendances_paralleles(sens: evaluation.SensibiliteTendances) -> str:
+    """French paragraph: the Rambachan-Roth bounds on the mean post-entry gap of the cohort, the
+    breakdown values and the linear-trend extrapolation."""
+    b = sens.bornes
+    mean = sens.lineaire.set_index("cible").loc[tendances.MOYENNE]
+    rm1 = b[(b["methode"] == "relative_magnitude") & (b["M"] == 1.0)].iloc[0]
+    sd0 = b[(b["methode"] == "smoothness") & (b["M"] == 0.0)].iloc[0]
+    rupture_rm, rupture_sd = sens.ruptures["relative_magnitude"], sens.ruptures["smoothness"]
+    years = sens.event_study.post_years
+    g = sens.cohorte
+
+    def rupture(methode: str, value: float | None) -> str:
+        if value is None:
+            return f"au-delà de {_m(methode, tendances.GRILLES[methode][-1])}"
+        return _m(methode, value)
+
+    part = 100 * mean["tendance"] / mean["estimate"]
+    explique = f"en explique {nombre(part, 0)} %" if part > 0 else "ne l'explique pas (elle va en sens inverse)"
+    return (
+        f"Les écarts d'avant l'entrée ne sont pas nuls : une tendance qui ne serait pas la même pour les EPCI traités et leurs "
+        f"témoins pourrait expliquer tout ou partie de l'écart d'après. Pour la cohorte {g}, l'écart moyen des années "
+        f"{g + years[0]}-{g + years[-1]} est de {_ecart(mean['estimate'])}. Prolonger la droite ajustée sur les écarts de "
+        f"{g + sens.event_study.rel_year[0]}-{g - 1} (pente {nombre(100 * sens.pente, 2)} point par an) {explique} : "
+        f"corrigé de cette tendance, l'écart est de {_ecart(mean['corrige'])} (IC à 95 % "
+        f"{_ic(mean['ci_low'], mean['ci_high'])}). La méthode de Rambachan et Roth (2023) borne l'écart sans supposer les "
+        f"tendances parallèles. Si, après l'entrée, la différence de tendance ne change pas d'une année sur l'autre plus que "
+        f"la plus grande variation observée avant ({_m('relative_magnitude', 1.0)}), l'écart moyen est compris entre "
+        f"{_ecart(rm1['borne_basse'])} et {_ecart(rm1['borne_haute'])}, avec un intervalle de confiance à 95 % de "
+        f"{_ic(rm1['ci_low'], rm1['ci_high'])} ; l'intervalle inclut 0 dès {rupture('relative_magnitude', rupture_rm)} "
+        f"(valeur de rupture). Si la différence de tendance d'avant se prolonge en ligne droite ({_m('smoothness', 0.0)}), "
+        f"l'intervalle est {_ic(sd0['ci_low'], sd0['ci_high'])} ; "
+        + (f"il inclut 0 dès que sa pente peut changer de {nombre(100 * rupture_sd, 3)} point par an chaque année. "
+           if rupture_sd is not None else "il exclut 0 sur toute la grille de M. ")
+        + ("L'écart résiste donc à une violation des tendances parallèles de l'ampleur de celles observées avant l'entrée."
+           if rupture_rm is None or rupture_rm >= 1 else
+           "L'écart ne résiste donc pas à une violation des tendances parallèles de l'ampleur de celles observées avant "
+           "l'entrée : il ne peut être attribué au programme sans supposer que la tendance d'avant s'est infléchie.")
+    )
+
+
+def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
+    """Two panels: the 95 % intervals of the mean post-entry gap over the grid of M̄ (relative
+    magnitudes) beside the usual one; the gap of each year after entry, usual interval and
+    interval at ``evaluation.M_ANNEE`` for each restriction (% of employment)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publications.figures import ligne_source
+    from analysis.publications.texte_evaluation import SERIES_COULEURS
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.3]})
+    rm = sens.bornes[sens.bornes["methode"] == "relative_magnitude"]
+    for ax in (left, right):
+        ax.axhline(0, color="0.4", lw=0.8)
+    lo, hi = impact.pct(rm["ci_low"].to_numpy()), impact.pct(rm["ci_high"].to_numpy())
+    left.vlines(rm["M"], lo, hi, color=SERIES_COULEURS[0], lw=3)
+    left.set_xticks(rm["M"], [nombre(m, 2) for m in rm["M"]])
+    left.set_xlabel("M̄ (ampleurs relatives)")
+    left.set_ylabel("Écart moyen après l'entrée (%), IC à 95 %")
+    rupture = sens.ruptures["relative_magnitude"]
+    if rupture is not None:
+        left.axvline(rupture, color=SERIES_COULEURS[1], ls="--", lw=1)
+        left.annotate(f"rupture : {nombre(rupture, 2)}", (rupture, hi.max()), xytext=(4, -10), textcoords="offset points",
+                      color=SERIES_COULEURS[1], fontsize=8)
+    es = sens.event_study
+    post = ~es.pre
+    k = np.asarray(es.rel_year)[post]
+    se = np.sqrt(np.diag(es.cov))[post]
+    est = es.estimate[post]
+    series = [("Intervalle usuel", k, est - 1.96 * se, est + 1.96 * se)]
+    for methode, m in evaluation.M_ANNEE.items():
+        part = sens.par_annee[sens.par_annee["methode"] == methode]
+        series.append((f"{METHODES_FR[methode].split(' (')[0].capitalize()}, {_m(methode, m)}", part["cible"].astype(int).to_numpy(),
+                       part["ci_low"].to_numpy(), part["ci_high"].to_numpy()))
+    for i, (label, x, a, b) in enumerate(series):
+        right.vlines(x + (i - 1) * 0.2, impact.pct(a), impact.pct(b), color=SERIES_COULEURS[i], lw=2.5, label=label)
+    right.plot(k, impact.pct(est), "o", color="black", ms=4, label="Écart estimé")
+    right.set_xticks(k)
+    right.set_xlabel(f"Année relative à l'entrée de la cohorte {sens.cohorte}")
+    right.set_ylabel("Écart (%), IC à 95 %")
+    right.legend(frameon=False, fontsize=8, loc="lower left")
+    ligne_source(fig, "URSSAF ; ANCT ; calculs de l'observatoire (Rambachan et Roth, 2023, avec diff-diff)")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig

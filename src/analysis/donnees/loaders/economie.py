@@ -4,20 +4,24 @@ job seekers, DVF housing market, commune -> zone d'emploi.
 Each function reads its own declared file (``*_ID``, obtained by ``sources.fetch``, which
 records the read), keeps codes as strings from the first read and validates the result with a
 pandera schema. Time series take an optional ``periode`` (YYYY-MM) and keep only the
-observations published by the end of that month (lags declared in ``data/sources.toml``).
+observations published by the end of that month (lags declared in ``data/sources.toml``); the
+unemployment series, held in dated editions, read the edition out at that date
+(``donnees.editions``), each row saying which edition and what copy it comes from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.donnees import sources
+from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
 from analysis.donnees.schemas import DEP, INSEE_COM, REG, ZE, require_columns, validate
 
@@ -28,8 +32,8 @@ DVF_DATASET = "dvf"
 
 SERIE_ID = "urssaf-emploi/urssaf_serie_indice100"
 A38_ID = "urssaf-emploi/exdeco_pivot_urssaf_a38"
+PROFIL_DATASET = "profil-epci"
 PROFIL_ID = "profil-epci/agg_epci"
-CHOMAGE_ID = "chomage/chomage-zone-t1-2003-t2-2022"
 DEMANDEURS_ID = "demandeurs-emploi/emploi_demandeur"
 DVF_ID = "dvf/dvf_prix_volumes_epci_2010_2024"
 COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
@@ -37,6 +41,8 @@ COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
 URSSAF_ECHELONS = ("communes", "epci", "ze", "dep", "reg", "france", "uu", "bv", "aav")
 A38_YEARS = {"eff_19": 2019, "eff_22": 2022, "eff_23": 2023, "eff_24": 2024}
 FRANCE_PROFIL = "00FR"
+# share of a sector in the jobs at place of work, census of 20AA (column of the EPCI profile)
+PROFIL_SHARE_COLUMN = re.compile(r"^eco_sect(agri|indus|const|servi|admin)_pct_(\d{2})$")
 
 MOIS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
@@ -92,10 +98,23 @@ CHOMAGE_SCHEMA = pa.DataFrameSchema(
         "trimestre": pa.Column(str, pa.Check.str_matches(r"^\d{4}-T[1-4]$")),
         "fin_trimestre": pa.Column("datetime64[us]"),
         "taux_chomage": pa.Column("float64", pa.Check.in_range(0, 60)),
+        "edition": pa.Column(str, pa.Check.str_matches(r"^\d{4}-T[1-4]$")),
+        "nature": pa.Column(str, pa.Check.isin(list(sources.NATURES_FR))),
     },
     unique=["code_ze", "trimestre"],
     name="taux de chômage par zone d'emploi",
 )
+
+CHOMAGE_DEP_SCHEMA = pa.DataFrameSchema(
+    {
+        "code_dep": DEP,
+        "lib_dep": pa.Column(str),
+        **{c: CHOMAGE_SCHEMA.columns[c] for c in ("trimestre", "fin_trimestre", "taux_chomage", "edition", "nature")},
+    },
+    unique=["code_dep", "trimestre"],
+    name="taux de chômage par département",
+)
+_QUARTER = re.compile(r"\d{4}-T[1-4]")
 
 DEMANDEURS_SCHEMA = pa.DataFrameSchema(
     {
@@ -234,34 +253,159 @@ def _quarter_end(trimestre: pd.Series) -> pd.Series:
 
 
 def chomage_ze(periode: str | None = None) -> pd.DataFrame:
-    """INSEE localised unemployment rate (%, CVS) by zone d'emploi 2020 and quarter, long.
+    """INSEE localised unemployment rate (%, CVS) by zone d'emploi 2020 and quarter, long, as
+    published by the end of ``periode`` (every edition held when None), under the rule of
+    ``editions``: the official workbook released most recently by then, and a derived file only
+    for the quarters no official edition covers. ``edition`` (latest quarter of the edition
+    read) and ``nature`` (``sources.EXACT``, ``DERIVED``...) say where each row comes from."""
+    return _chomage(CHOMAGE_ZE, periode, CHOMAGE_SCHEMA)
 
-    Sheet ``txcho_ze``; the second header row holds the codes (ZE2020, LIBZE2020, ..., 2003-T1).
-    """
-    df = _chomage_ze()
-    return _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"], lambda end: end.date(), periode)
+
+def chomage_departements(periode: str | None = None) -> pd.DataFrame:
+    """INSEE localised unemployment rate (%, CVS) by département and quarter, long, under the
+    same rule (the official BDM series once obtained, ``observatoire donnees --actualiser
+    chomage``; the re-saved workbook otherwise, flagged by ``nature``). Columns ``code_dep``,
+    ``lib_dep`` and those of ``chomage_ze``."""
+    return _chomage(CHOMAGE_DEP, periode, CHOMAGE_DEP_SCHEMA)
+
+
+def _chomage(serie: str, periode: str | None, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    vigueur = editions.en_vigueur(CHOMAGE_DATASET, serie, periode)
+    parts: list[pd.DataFrame] = []
+    for e in editions.lues(vigueur):
+        table = _edition_table(e.file_id, e.vivante, sources.observed_sha256(e.file_id) if e.vivante else "")
+        parts.append(table.loc[table["trimestre"] > parts[-1]["trimestre"].max()] if parts else table)
+    df = pd.concat(parts, ignore_index=True)
+    if vigueur.regle == editions.AVANT_PREMIERE:
+        df = _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"], lambda end: end.date(), periode)
+    return validate(df.reset_index(drop=True), schema, serie)
+
+
+def chomage_ze_edition(file_id: str) -> pd.DataFrame:
+    """One declared edition of the zone d'emploi series, whole (its pinned copy), with the
+    columns of ``chomage_ze``: what ``controles`` compares."""
+    return _edition_table(file_id, False, "")
 
 
 @cached
-def _chomage_ze() -> pd.DataFrame:
-    path = sources.fetch(CHOMAGE_ID)
+def _edition_table(file_id: str, vivante: bool, sha256: str) -> pd.DataFrame:
+    """One edition of a series, long, with its ``edition`` and ``nature`` columns: the pinned
+    copy of ``file_id``, or its living copy (``vivante``) of that sha256 (a refreshed copy is
+    another table)."""
+    src = sources.source(file_id)
+    path = sources.fetch(file_id) if vivante else sources.fetch_pinned(file_id)
+    df = CHOMAGE_READERS[src.serie](path)
+    nature = sources.EXACT if vivante else src.nature
+    edition = df["trimestre"].max()
+    return df.assign(
+        fin_trimestre=_quarter_end(df["trimestre"]), taux_chomage=df["taux_chomage"].astype("float64"), edition=edition, nature=nature,
+    )
+
+
+def _ze_workbook(path: Path) -> pd.DataFrame:
+    """The official zone d'emploi workbook: sheet ``txcho_ze``, the sixth row holds the codes
+    (ZE2020, LIBZE2020, ..., 2003-T1)."""
     raw = pd.read_excel(path, sheet_name="txcho_ze", header=5, dtype=str, engine="calamine")
     require_columns(raw, ["ZE2020", "LIBZE2020"], path.name)
-    quarters = [c for c in raw.columns if isinstance(c, str) and len(c) == 7 and c[4:6] == "-T"]
-    df = (
+    quarters = [c for c in raw.columns if isinstance(c, str) and _QUARTER.fullmatch(c)]
+    return (
         raw.dropna(subset=["ZE2020"])
         .loc[lambda d: d["ZE2020"].str.fullmatch(r"\d{4}")]
         .melt(id_vars=["ZE2020", "LIBZE2020"], value_vars=quarters, var_name="trimestre", value_name="taux_chomage")
         .rename(columns={"ZE2020": "code_ze", "LIBZE2020": "lib_ze"})
         .dropna(subset=["taux_chomage"])
-        .assign(
-            taux_chomage=lambda d: pd.to_numeric(d["taux_chomage"]).astype("float64"),
-            fin_trimestre=lambda d: _quarter_end(d["trimestre"]),
-        )
+        .assign(taux_chomage=lambda d: pd.to_numeric(d["taux_chomage"]))
         .astype({"code_ze": str, "lib_ze": str, "trimestre": str})
-        .reset_index(drop=True)[["code_ze", "lib_ze", "trimestre", "fin_trimestre", "taux_chomage"]]
+        .reset_index(drop=True)
     )
-    return validate(df, CHOMAGE_SCHEMA, path.name)
+
+
+def _ze_json(path: Path) -> pd.DataFrame:
+    """A third party's JSON of the zone d'emploi workbook: ``quarters`` and, per zone, ``label``
+    and ``rate_pct`` (one value per quarter)."""
+    with open(path, encoding="utf-8") as fh:
+        raw = json.load(fh)
+    quarters = raw["quarters"]
+    rows = [
+        (code, zone["label"], q, rate)
+        for code, zone in raw["zes"].items()
+        for q, rate in zip(quarters, zone["rate_pct"], strict=True)
+        if rate is not None
+    ]
+    return pd.DataFrame(rows, columns=["code_ze", "lib_ze", "trimestre", "taux_chomage"]).astype({"code_ze": str})
+
+
+def _dep_code(value: object) -> str:
+    """A département code as INSEE writes it: the re-saved workbook stores 10 to 95 as numbers."""
+    return f"{int(value):02d}" if isinstance(value, float) else str(value).strip()
+
+
+def _dep_xls(path: Path) -> pd.DataFrame:
+    """INSEE's département workbook (sheet ``Département``): codes and names in the first two
+    columns, one column per quarter ``T1_1982`` from the row whose first cell is ``Code``."""
+    import xlrd  # the old .xls format, which the re-saved copy has
+
+    try:
+        sheet = xlrd.open_workbook(path).sheet_by_index(0)
+    except xlrd.XLRDError as exc:
+        raise ValueError(f"{path.name}: classeur .xls illisible ({exc})") from exc
+    header_row = next((r for r in range(min(sheet.nrows, 20)) if sheet.cell_value(r, 0) == "Code"), None)
+    if header_row is None:
+        raise ValueError(f"{path.name}: aucune ligne d'en-tête « Code » dans la feuille {sheet.name}")
+    header = [str(v) for v in sheet.row_values(header_row)]
+    quarters = {i: f"{h[3:]}-T{h[1]}" for i, h in enumerate(header) if re.fullmatch(r"T[1-4]_\d{4}", h)}
+    rows = []
+    for r in range(header_row + 1, sheet.nrows):
+        code, lib = sheet.cell_value(r, 0), sheet.cell_value(r, 1)
+        if code in ("", None) or not lib:
+            continue
+        for i, q in quarters.items():
+            value = sheet.cell_value(r, i)
+            if value != "":
+                rows.append((_dep_code(code), str(lib), q, float(value)))
+    return pd.DataFrame(rows, columns=["code_dep", "lib_dep", "trimestre", "taux_chomage"])
+
+
+SDMX_AREA = re.compile(r"^D(\d{2}|2[AB]|97\d)$")
+
+
+def _dep_sdmx(path: Path) -> pd.DataFrame:
+    """INSEE BDM SDMX-ML (StructureSpecificData) of the dataflow TAUX-CHOMAGE: one ``Series``
+    per area (``REF_AREA`` ``D01``... for départements; régions and France are left out), one
+    ``Obs`` per quarter (``TIME_PERIOD`` ``2025-Q3``, ``OBS_VALUE``)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise ValueError(f"{path.name}: pas un document SDMX-ML ({exc})") from exc
+    rows = []
+    for series in root.iter():
+        if not series.tag.endswith("Series"):
+            continue
+        area = SDMX_AREA.match(series.get("REF_AREA", ""))
+        if area is None or series.get("CORRECTION", "CVS") != "CVS":
+            continue
+        lib = series.get("TITLE_FR", area.group(1))
+        for obs in series:
+            period, value = obs.get("TIME_PERIOD", ""), obs.get("OBS_VALUE")
+            if re.fullmatch(r"\d{4}-Q[1-4]", period) and value not in (None, "", "NaN"):
+                rows.append((area.group(1), lib, f"{period[:4]}-T{period[-1]}", float(value)))
+    if not rows:
+        raise ValueError(f"{path.name}: aucune série départementale (REF_AREA Dnn) trimestrielle")
+    return pd.DataFrame(rows, columns=["code_dep", "lib_dep", "trimestre", "taux_chomage"])
+
+
+def _dep(path: Path) -> pd.DataFrame:
+    return _dep_xls(path) if path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" else _dep_sdmx(path)
+
+
+def _ze(path: Path) -> pd.DataFrame:
+    return _ze_json(path) if path.suffix == ".json" else _ze_workbook(path)
+
+
+CHOMAGE_ZE, CHOMAGE_DEP = "ze", "departements"  # the series of the dataset (``serie`` in data/sources.toml)
+CHOMAGE_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {CHOMAGE_ZE: _ze, CHOMAGE_DEP: _dep}
 
 
 def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:

@@ -57,6 +57,10 @@ EPCI_CONTOUR_SCHEMA = pa.DataFrameSchema(  # Paris is drawn as one unit, under i
     unique=["siren_epci"],
     name="contours des EPCI",
 )
+COMMUNE_CONTOUR_SCHEMA = pa.DataFrameSchema(
+    {"insee_com": INSEE_COM, "lib_com": pa.Column(str)}, unique=["insee_com"], name="contours des communes"
+)
+CONTOURS_COMMUNES = "contours-communes"  # the dataset: one file of 2018 commune outlines per département
 
 
 def _read_json(file_id: str) -> list[dict]:
@@ -166,3 +170,35 @@ def contours_epci_metro() -> gpd.GeoDataFrame:
     file_id = "contours/nodom_epci_2025"
     gdf = _topojson(file_id, "EPCI").rename(columns={"EPCI": "siren_epci", "EPCIlib": "lib_epci"})
     return validate(gdf[["siren_epci", "lib_epci", "geometry"]], EPCI_CONTOUR_SCHEMA, sources.source(file_id).file)
+
+
+def departement_commune(insee_com: str) -> str:
+    """The département of a commune code: '2A004' -> '2A', '97411' -> '974', '01001' -> '01'."""
+    return insee_com[:3] if insee_com.startswith("97") else insee_com[:2]
+
+
+def fichiers_contours_communes() -> dict[str, str]:
+    """Département code -> id of its declared file of commune outlines (dataset
+    ``contours-communes``, files named ``communes-<code>-<nom>``)."""
+    return {
+        s.id.rsplit("/", 1)[-1].split("-")[1]: s.id for s in sources.sources().values() if s.dataset == CONTOURS_COMMUNES
+    }
+
+
+@cached
+def contours_communes_2018(departement: str) -> gpd.GeoDataFrame:
+    """Commune outlines of one département as of 1 January 2018 (WGS84): insee_com (string,
+    2A/2B kept), lib_com, geometry, repaired with ``make_valid`` (one published outline, 14174
+    Condé-en-Normandie, is invalid). Only the département's file is read."""
+    files = fichiers_contours_communes()
+    if departement not in files:
+        raise ValueError(
+            f"pas de contours de communes pour le département {departement!r} ; départements déclarés : {', '.join(sorted(files))}"
+        )
+    file_id = files[departement]
+    gdf = gpd.read_file(sources.fetch(file_id))
+    require_columns(gdf, ["code", "nom"], sources.source(file_id).file)
+    gdf = gdf.rename(columns={"code": "insee_com", "nom": "lib_com"}).astype({"insee_com": str, "lib_com": str})
+    gdf = gdf.set_crs(4326, allow_override=True) if gdf.crs is None else gdf
+    gdf = gdf.set_geometry(gdf.geometry.make_valid())
+    return validate(gdf[["insee_com", "lib_com", "geometry"]], COMMUNE_CONTOUR_SCHEMA, sources.source(file_id).file)

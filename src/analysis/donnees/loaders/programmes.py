@@ -138,6 +138,23 @@ def acv_2018() -> pd.DataFrame:
     return df.assign(date_signature=pd.Series(pd.NA, index=df.index, dtype=str))
 
 
+ACV_SIGNATURES_ID = "acv/coeurdeville_2024-09"
+
+
+@cached
+def acv_signatures() -> pd.DataFrame:
+    """Signature date of each Action cœur de ville programme's convention (ANCT list of
+    September 2024): id_programme (the ids of ``acv``), date_signature (ISO date, <NA> when not
+    given). The file's town names are mis-encoded upstream and are not read."""
+    towns = _towns(ACV_SIGNATURES_ID, _geojson_features(ACV_SIGNATURES_ID), "id_acv", "lib_acv")
+    dates = pd.to_datetime(towns["date_signature"].replace({"": pd.NA}), format="%d/%m/%Y", errors="raise")
+    return (
+        pd.DataFrame({"id_programme": towns["id_programme"], "date_signature": dates.dt.strftime("%Y-%m-%d")})
+        .drop_duplicates("id_programme")
+        .reset_index(drop=True)
+    )
+
+
 @cached
 def pvd() -> pd.DataFrame:
     """Petites villes de demain."""

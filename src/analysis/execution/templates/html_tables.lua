@@ -65,9 +65,25 @@ local function drop_raw_html(blocks)
   }):filter(function(block) return not (block.t == "Plain" and #block.content == 0) end)
 end
 
+-- In HTML, a table scrolls sideways inside its own box on a narrow screen (400 px) instead
+-- of widening the page; the box is a keyboard-reachable region named by the table's caption
+-- (RGAA, axe "scrollable-region-focusable"). The PDF is unchanged.
+local function scrollable(tbl)
+  if not FORMAT:match("html") then return tbl end
+  local caption = stringify(tbl.caption.long)
+  local name = caption ~= "" and caption or "Tableau"
+  -- attributes as a list of pairs: their order in the page does not change from one render to the next
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "tableau-large" }, { { "tabindex", "0" }, { "role", "region" }, { "aria-label", name } }))
+end
+
 -- A table marked data-quarto-disable-processing="true" (interactive, sortable) stays raw HTML.
 function RawBlock(raw)
   if raw.format == "html" and raw.text:find("<table") and not raw.text:find('data%-quarto%-disable%-processing="true"') then
-    return drop_raw_html(pandoc.read(raw.text, "html-native_divs").blocks):walk({ Table = shape })
+    return drop_raw_html(pandoc.read(raw.text, "html-native_divs").blocks):walk({ Table = shape }):walk({ Table = scrollable })
   end
+end
+
+-- Tables written in Markdown (pipe tables) scroll in their box too.
+function Table(tbl)
+  return scrollable(tbl)
 end

@@ -1,0 +1,211 @@
+"""The headline of the evaluation and its robustness lines, the Rambachan-Roth paragraph and the
+reconciliation sentence state the numbers of the tables they come with (simulated panel)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.analyses import cohortes, evaluation, impact, tendances
+from analysis.publications import texte_robustesse as tr
+from test_impact import simulate
+
+COVS = ["part_industrie", "densite"]
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return simulate(effect=-0.03, effect_2023=-0.02, seed=3)
+
+
+@pytest.fixture(scope="module")
+def est(panel) -> evaluation.Estimations:
+    def did(cohort: int, control: str = "never", weighted: bool = True) -> impact.DidResult:
+        return impact.estimate_did(panel, cohort=cohort, control=control, reweight_on=COVS if weighted else None)
+
+    principal = did(2019)
+    return evaluation.Estimations(
+        principal=principal, non_pondere=did(2019, weighted=False), pas_encore=did(2019, "not_yet"),
+        phase2=did(2023), phase2_non_pondere=did(2023, weighted=False),
+        placebo=impact.placebo(panel, reweight_on=COVS), placebo_non_pondere=impact.placebo(panel, reweight_on=None),
+        regroupe=impact.twfe_pooled(panel), cohortes=cohortes.callaway_santanna(panel),
+        cohortes_pas_encore=cohortes.callaway_santanna(panel, control="not_yet"),
+        mde=impact.mde(principal.estimate["std_error"], 39),
+    )
+
+
+def _pcts(text: str) -> list[str]:
+    return re.findall(r"[-+−]?\d+,\d+\s%", text)
+
+
+def test_headline_is_the_cohort_estimator_with_never_treated_controls(est):
+    lignes = evaluation.lignes_principales(est)
+    assert list(lignes["ligne"]) == [evaluation.PRINCIPALE, "twfe_pondere", "twfe_non_pondere", "pas_encore", "cs_pas_encore",
+                                     "regroupe", "cohorte_2019", "cohorte_2023", "phase2"]
+    head = lignes.iloc[0]
+    assert head["estimate"] == pytest.approx(est.cohortes.overall.iloc[0]["estimate"])
+    truth = (100 * -0.03 + 50 * -0.02) / 150  # cohort sizes of ``simulate``: 100 and 50
+    assert head["ci_low"] < truth < head["ci_high"] and head["n_treated"] == 150
+    assert lignes.set_index("ligne").loc["cohorte_2023", "n_treated"] == 50
+    table = tr.tableau_principal(lignes)
+    assert len(table) == 9 and table["Pourquoi elle diffère"].iloc[1:].str.len().min() > 20
+    assert table.loc[0, "Écart estimé"] == tr._ecart(head["estimate"])
+    text = tr.texte_principal(lignes)
+    assert tr._ecart(head["estimate"]) in text and "effet" not in text.replace("effectif", "")
+    low = lignes["estimate"].iloc[1:].min()
+    assert f"vont de {tr._ecart(low)}" in text
+
+
+def test_reconciliation_adds_up(est):
+    text = tr.texte_reconciliation(est)
+    numbers = [float(x.replace(",", ".").replace("−", "-")[:-2]) for x in _pcts(text)]
+    twfe_w, cs, twfe_u, leads = numbers
+    assert twfe_w == pytest.approx(impact.pct(est.phase2.estimate["estimate"]), abs=0.006)
+    # unweighted TWFE on a balanced panel = cohort estimate - mean pre-entry gap (reference included)
+    assert twfe_u == pytest.approx(cs - leads, abs=0.03)
+
+
+def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
+                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
+    es = tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019))
+    lineaire, pente = tendances.tendance_lineaire(es)
+    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}  # a short grid: fast
+    bornes = pd.concat([tendances.bornes(es, m, grids[m]) for m in grids], ignore_index=True)
+    par_annee = pd.concat([tendances.bornes(es, m, (evaluation.M_ANNEE[m],), cible=k) for m in grids
+                           for k in es.post_years[:2]], ignore_index=True)
+    ruptures = {m: tendances.point_de_rupture(es, m, grille=grids[m], iterations=3) for m in grids}
+    sens = evaluation.SensibiliteTendances(2019, es, bornes, par_annee, ruptures, lineaire, pente)
+    text = tr.texte_tendances_paralleles(sens)
+    rm1 = bornes[(bornes["methode"] == "relative_magnitude") & (bornes["M"] == 1.0)].iloc[0]
+    assert f"entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
+    assert f"pente {tr.nombre(100 * pente, 2)} point par an" in text
+    if ruptures["relative_magnitude"] is not None:
+        assert f"M̄ = {tr.nombre(ruptures['relative_magnitude'], 2)} (valeur de rupture)" in text
+    mean = lineaire.set_index("cible").loc[tendances.MOYENNE]
+    assert f"en explique {tr.nombre(100 * mean['tendance'] / mean['estimate'], 0)} %" in text
+    fig = tr.figure_tendances(sens)
+    assert len(fig.axes) == 2
+
+
+def test_selection_paragraph_does_not_contradict_the_pretrend(est):
+    croissance = pd.DataFrame([
+        {"periode": p, "groupe": g, "n": 10, "mean": 0.0, "estimate": -0.004, "std_error": 0.005, "ci_low": -0.01,
+         "ci_high": 0.006, "p_value": 0.5}
+        for p, g in (("2014-2018", "phase 1"), ("2014-2018", "phase 2 seule"), ("2018-2022", "phase 2 seule"))
+    ])
+    text = tr.texte_selection(evaluation.Selection(croissance, pd.DataFrame()), est)
+    assert "s'ouvre à l'entrée" not in text and "perdaient déjà" in text
+    assert "ne prouvent pas des tendances parallèles" in text
+
+
+def test_regional_estimates_below_thirty_departements_use_the_wild_bootstrap():
+    def row(dimension, modalite, estimate, n_clusters, p=0.01):
+        return {"dimension": dimension, "modalite": modalite, "design": "d", "estimate": estimate, "std_error": 0.01,
+                "ci_low": estimate - 0.02, "ci_high": estimate + 0.02, "p_value": p, "n_treated": 50, "n_controls": 60,
+                "n_obs": 1000, "n_clusters": n_clusters}
+
+    sens = pd.DataFrame([
+        row("principale", "", -0.02, 92), row("couverture", "80", -0.021, 92), row("couverture", "100", -0.022, 90),
+        row("annees", "2020-2021", -0.018, 92), row("ponderation", "non pondérée", -0.017, 92),
+        row("profil", "A", -0.01, 92), row("profil", "B", -0.03, 92),
+        row("region", "Corse", np.nan, 2), row("region", "Grand Est", -0.04, 10), row("region", "Occitanie", 0.01, 13, 0.4),
+    ])
+    text = tr.texte_sensibilite(sens, 0.017)
+    assert "2 estimations régionales sur 2 reposent sur moins de 30 départements (10 à 13)" in text
+    assert "bootstrap sauvage par grappes" in text and "Corse : non estimée" in text
+    table = tr.tableau_sensibilite(sens)
+    assert list(table.loc[table["Variante"] == "Région", "Départements"]) == ["2", "10", "13"]
+    assert list(table.loc[table["Variante"] == "Région", "Écart estimé"])[0] == "non estimé"
+
+
+def test_wild_cluster_bootstrap_size_and_did_option():
+    rng = np.random.default_rng(1)
+    rejections = 0
+    for s in range(150):  # 8 clusters, no effect: the bootstrap test rejects about 5 % of the time
+        cl = np.repeat(np.arange(8), 30)
+        x = rng.normal(0, 1, 240) + rng.normal(0, 1, 8)[cl]
+        y = rng.normal(0, 1, 8)[cl] + rng.normal(0, 1, 240)
+        x, y = x - x.mean(), y - y.mean()
+        rejections += impact.wild_cluster_bootstrap(y, x, np.ones(240), cl, reps=399, seed=s)["p_value"] < 0.05
+    assert 0.01 <= rejections / 150 <= 0.1
+    few = simulate(effect=0.05, seed=4)
+    few = few[few["departement"].astype(int) <= 8]  # 8 départements
+    usual = impact.estimate_did(few, reweight_on=None, event_study=False)
+    boot = impact.estimate_did(few, reweight_on=None, event_study=False, bootstrap=999)
+    assert boot.estimate["estimate"] == pytest.approx(usual.estimate["estimate"])
+    assert boot.estimate["ci_low"] < 0.05 < boot.estimate["ci_high"] and boot.estimate["p_value"] < 0.01
+    assert "bootstrap sauvage" in boot.design and boot.estimate["n_clusters"] == 8
+
+
+def test_border_controls_and_spillover_group_remove_a_displacement():
+    """The programme moves jobs: treated +2 %, their never-treated neighbours -2 % from 2019. With
+    the neighbours among the controls the gap is inflated; without them it is the truth, and the
+    neighbours' own gap against distant controls is the displacement."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from analysis.analyses import voisinage
+
+    panel = simulate(effect=0.02, seed=5)
+    panel = panel[panel["treated_cohort"].ne(2023).fillna(True)]
+    units = panel.drop_duplicates("siren_epci").sort_values("treated_cohort", na_position="last").reset_index(drop=True)
+    # units on a 50-column grid: the 100 treated units fill rows 0-1, their 50 neighbours row 2, 100 distant units rows 3-4
+    contours = gpd.GeoDataFrame({"siren_epci": units["siren_epci"]},
+                                geometry=[box(i % 50, i // 50, i % 50 + 1, i // 50 + 1) for i in range(len(units))])
+    cohorts = units.set_index("siren_epci")["treated_cohort"]
+    near = voisinage.voisins(contours, cohorts)
+    assert len(near) == 50 and set(near.unique()) == {2019}
+    assert not cohorts.reindex(near.index).notna().any()  # only never-treated units
+    moved = panel["siren_epci"].isin(near.index).to_numpy() & (panel["year"] >= 2019).to_numpy()
+    panel = panel.assign(emploi=panel["emploi"] * np.exp(-0.02 * moved))
+    naive = cohortes.callaway_santanna(panel).overall.iloc[0]
+    clean = cohortes.callaway_santanna(voisinage.sans_unites(panel, near.index)).overall.iloc[0]
+    spill = cohortes.callaway_santanna(voisinage.groupe_voisins(panel, near)).overall.iloc[0]
+    assert naive["estimate"] > 0.025  # the displacement counted twice (about 0.029)
+    assert clean["ci_low"] < 0.02 < clean["ci_high"] and abs(clean["estimate"] - 0.02) < 0.004
+    assert spill["ci_low"] < -0.02 < spill["ci_high"] and spill["n_treated"] == len(near)
+
+
+def test_context_lines_are_stated_and_the_spillover_line_is_not_a_robustness_line(est):
+    base = evaluation.lignes_principales(est)
+
+    def line(key: str, estimate: float, n_treated: int, n_controls: int, p: float) -> dict:
+        return {**base.iloc[0].to_dict(), "ligne": key, "estimate": estimate, "ci_low": estimate - 0.01,
+                "ci_high": estimate + 0.01, "p_value": p, "n_treated": n_treated, "n_controls": n_controls}
+
+    head = base.iloc[0]
+    lignes = pd.concat([base, pd.DataFrame([line("sans_acv", -0.02, 140, 140, 0.01), line("sans_voisins", -0.03, 150, 40, 0.02),
+                                            line("voisins", -0.25, 110, 40, 0.5)])], ignore_index=True)
+    text = tr.texte_contexte(lignes)
+    assert f"Sans les {int(head['n_treated'] + head['n_controls'] - 280)} EPCI qui comptent une ville" in text
+    assert "110 des 150 EPCI jamais retenus" in text and "il ne reste que 40 témoins" in text
+    assert "ne montrent pas de déplacement" in text  # p = 0.5
+    assert tr._ecart(-0.25) not in tr.texte_principal(lignes)  # another question: not in the range of the robustness lines
+    assert len(tr.tableau_principal(lignes)) == 12
+
+
+def test_exposure_paragraph_states_the_share_of_the_2021_gap_it_explains(est, panel):
+    base = evaluation.lignes_principales(est)
+    brut = est.cohortes
+    ajuste = cohortes.callaway_santanna(panel, covariates=["part_industrie"])
+    rows = [ajuste.overall.assign(ligne="exposition"), brut.overall.assign(ligne="exposition_haute", estimate=-0.05),
+            brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
+    lignes = pd.concat([base, *[r[["ligne", *impact.SUMMARY]] for r in rows]], ignore_index=True)
+    text = tr.texte_exposition(lignes, brut, ajuste)
+    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0] for k, r in (("b", brut), ("a", ajuste))}
+    assert f"passe de {tr._ecart2(cell['b'])} à {tr._ecart2(cell['a'])}" in text
+    assert f"en explique {tr.nombre(100 * (cell['b'] - cell['a']) / cell['b'], 0)} %" in text
+    assert f"l'écart est de {tr._ecart(ajuste.overall['estimate'].iloc[0])}" in text
+    assert "se concentre là où l'exposition" in text  # -5 % for the most industrial half, -1 % for the other
+
+
+def test_verification_sentence():
+    table = cohortes.verification(simulate(effect=-0.03, effect_2023=-0.02))
+    text = tr.texte_verification(table)
+    assert "donne les mêmes estimations" in text and "diffèrent au plus de" in text
+    off = table.assign(ecart=table["ecart"] + 1e-4)
+    assert "le calcul du projet est à revoir" in tr.texte_verification(off)
