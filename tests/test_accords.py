@@ -102,8 +102,11 @@ def _controle(n_epci: int) -> ControleTerritoire:
                          "ecart": [0.0, 0.0, 2.0]})
     resultat = SimpleNamespace(path=path, weights=pd.Series([0.6, 0.4]), rmspe_pre=0.84, ecart_post=1.2, rank=1,
                                placebo=list(range(99)), p_value=0.01)
+    sans_un = pd.DataFrame({"donneur": ["200000100", "200000101"], "poids": [0.6, 0.4], "rmspe_pre": [0.9, 0.85],
+                            "ecart_post": [1.0, 1.4]})
+    placebo = SimpleNamespace(start=2016, path=path.loc[path["year"] < 2019], ecart_post=0.2)
     return ControleTerritoire(id_ti="ti-2404", cohort=2019, epci=[f"20000000{i}" for i in range(n_epci)], n_donneurs=99,
-                              resultat=resultat, donneurs=pd.DataFrame())
+                              resultat=resultat, donneurs=pd.DataFrame(), sans_un_donneur=sans_un, placebo_temps=placebo)
 
 
 def test_the_synthetic_control_sentence_elides_and_agrees():

@@ -235,7 +235,9 @@ def test_fiche_executes_with_title_figures_and_provenance(executed):
 # reader uses (the URSSAF A5/A21 pivots, the ANCT phase-1 outline).
 FICHE_FILES = {
     "acv/acv2_geom", "acv/acv_geom", "acv/coeurdeville_2018-10", "pvd/pvd_geom",
-    "chomage/chomage-zone-t1-2003-t2-2022", "demandeurs-emploi/emploi_demandeur", "dvf/dvf_prix_volumes_epci_2010_2024",
+    # 2026-11 reads the official edition of 2023 Q3, and the derived file for the later quarters only
+    "chomage/chomage-zone-t1-2003-t3-2023", "chomage/chomage_zones_emploi_2021T1-2025T4",
+    "demandeurs-emploi/emploi_demandeur", "dvf/dvf_prix_volumes_epci_2010_2024",
     "profil-epci/agg_epci", "urssaf-emploi/urssaf_serie_indice100", "urssaf-emploi/exdeco_pivot_urssaf_a38",
     "zones-emploi/Communes_to_ZE_2022", "contours/nodom_region_2025",
     "cog-2023/communes", "cog-2023/epci", "cog-2023/ept", "cog-2023/regions", "ti-phase2/ti_geom",

@@ -12,6 +12,8 @@ rest of them is what ``make run`` executes and tests/test_synthese.py checks.
 
 from __future__ import annotations
 
+import itertools
+
 import json
 import os
 from pathlib import Path
@@ -79,13 +81,18 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
 
 def test_the_changes_page_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_path: Path) -> None:
     from analysis import config
+    from analysis.donnees import sources
     from analysis.texte import observation_fr
 
     text = _markdown(_execute(CHANGEMENTS_TEMPLATE, tmp_path))
     # never empty on a new machine: the previous month is computed as of that month
     previous = config.decaler(CURRENT, -1)
     assert f"# Ce qui a changé entre {observation_fr(previous)} et {observation_fr(CURRENT)}" in text
-    faits = [line for line in text.splitlines() if line.startswith("- **")]  # the facts of the month
+    # the page opens with the age of each periodic source, then the facts of the month
+    lines = text.split("**Âge des données utilisées**, source par source :\n\n")[1].splitlines()
+    n = len(sources.series())
+    assert all(line.startswith("- **") and " : " in line for line in lines[:n])  # one line per source
+    faits = list(itertools.takewhile(lambda line: line.startswith("- **"), lines[n:]))  # the facts of the month
     assert 4 <= len(faits) <= 5 and "source" in faits[0]
     assert sorted(p.name for p in clean_outputs.iterdir()) == [CURRENT]  # nothing written into another month
 
