@@ -5,6 +5,8 @@ data told in the fiche."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from analysis.donnees import controles, editions, millesimes, sources
@@ -85,21 +87,32 @@ def test_the_month_an_edition_appeared_has_other_unemployment_tables_and_lists_r
     assert (revised["ecart_pct"] > changements.SEUIL_PCT).all() and revised["observation"].max() <= "2022-T2"
 
 
-def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition) -> None:
+def _frozen(day: int) -> type[dt.date]:
+    """``datetime.date`` whose today is ``day`` December 2026."""
+    return type("Decembre2026", (dt.date,), {"today": classmethod(lambda cls: cls(2026, 12, day))})
+
+
+def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition, monkeypatch: pytest.MonkeyPatch) -> None:
     ind = build.build_indicators(2, "2026-12")
+    # on 31 December 2026 the month is over: the calendar says INSEE published the 3rd quarter of 2026;
+    # on 7 December it is under way: only what was due by the end of November (the 2nd quarter)
+    monkeypatch.setattr(dt, "date", _frozen(31))
+    assert millesimes.ligne("chomage", "2026-12")["calendrier"] == "2026-T3"
+    monkeypatch.setattr(dt, "date", _frozen(7))
+    assert millesimes.ligne("chomage", "2026-12")["calendrier"] == "2026-T2"
     assert ind.observations.set_index("indicator").loc["taux_chomage", ["observation", "nature"]].tolist() == ["2025-T4", "derivee"]
     text = fiche.texte_chomage(ind.wide, ind.observations, "ti-2405", "2026-12")
     assert "dernier trimestre publié" not in text
     assert text.startswith("Au 4e trimestre 2025, le taux de chômage localisé du territoire")
     assert ("données au 4e trimestre 2025 (édition du 4e trimestre 2025, fichier dérivé par un tiers) ; d'après son calendrier, "
-            "l'INSEE a publié depuis jusqu'au 3e trimestre 2026 : lancer `observatoire donnees --actualiser chomage`") in text
+            "l'INSEE a publié depuis jusqu'au 2e trimestre 2026 : lancer `observatoire donnees --actualiser chomage`") in text
     # every sentence about the latest period says the age of its data
     assert fiche.texte_emploi(ind.wide, ind.observations, "ti-2405", "2026-12").endswith(
         "Âge des données : données de 2024 ; d'après son calendrier, l'URSSAF a publié depuis jusqu'à 2025 : "
         "lancer `observatoire donnees --actualiser urssaf-emploi`.")
     assert fiche.texte_demandeurs(ind.wide, ind.observations, "ti-2405", "2026-12").endswith(
         "Âge des données : données de décembre 2024 ; d'après son calendrier, France Travail a publié depuis jusqu'à "
-        "novembre 2026 : lancer `observatoire donnees --actualiser demandeurs-emploi`.")
+        "octobre 2026 : lancer `observatoire donnees --actualiser demandeurs-emploi`.")
     jan = mois_edition["2024-01"]
     assert fiche.texte_chomage(jan.wide, jan.observations, "ti-2405", "2024-01").endswith(
         "données au 3e trimestre 2023, dernière période publiée d'après le calendrier de la source.")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from analysis import config
 from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
 from analysis.donnees.loaders import economie, relance
@@ -81,12 +82,16 @@ def _held(dataset_name: str, periode: str) -> tuple[list[str], pd.DataFrame | No
 def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None:
     """The latest observation published by the end of ``periode`` according to the declared
     calendar (period plus lag, up to the last period of a closed series, ``cloture``), counted on
-    from ``after`` (an observation held), None if none."""
+    from ``after`` (an observation held), None if none. The calendar gives months, not days: while
+    ``periode`` is under way (its as-of date is before its last day), only what was due by the end
+    of the month before is said published."""
     ds = sources.dataset(dataset_name)
     end, step = _END[ds.frequency], _NEXT[ds.frequency]
+    month_end = _END["monthly"](periode)
+    revolu = periode if sources.asof_date(periode) >= month_end else config.decaler(periode, -1)
     last = after
     candidate = step(after) if after else observations(dataset_name)[0]
-    while sources.published_by(dataset_name, end(candidate), periode) and not (ds.cloture and candidate > ds.cloture):
+    while sources.published_by(dataset_name, end(candidate), revolu) and not (ds.cloture and candidate > ds.cloture):
         last, candidate = candidate, step(candidate)
     return last
 
