@@ -51,7 +51,7 @@ if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").ex
 
 import psutil  # noqa: E402  (ipykernel's dependency, installed with the kernel)
 
-from analysis import config  # noqa: E402
+from analysis import config, mois  # noqa: E402
 from analysis.donnees import referentiel, sources  # noqa: E402
 from analysis.execution import pipeline  # noqa: E402
 from analysis.execution.run import FICHE_TEMPLATE  # noqa: E402
@@ -362,7 +362,7 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmarks du run mensuel (issue 7).")
-    parser.add_argument("--periode", type=config.check_periode, default=config.default_periode(),
+    parser.add_argument("--periode", type=mois.check_periode, default=mois.default_periode(),
                         help="AAAA-MM (mois courant par défaut)")
     parser.add_argument("--phase", choices=["1", "2", "toutes"], default="2",
                         help="phase des fiches (2 par défaut) ; « toutes » mesure `observatoire run` sans --phase ; "

@@ -53,10 +53,10 @@ def test_a_territory_moving_to_another_profile_is_reported() -> None:
 
 
 def test_the_headline_share_says_it_adds_up_the_communes() -> None:
-    from analysis.analyses import mois
+    from analysis.analyses import reperes
 
     serie = pd.DataFrame({
-        "periode": ["2025-12", "2026-11"], "phase": [2, 2], "cle": [mois.PART_EMPLOI_TI] * 2,
+        "periode": ["2025-12", "2026-11"], "phase": [2, 2], "cle": [reperes.PART_EMPLOI_TI] * 2,
         "profil": [None, None], "valeur": [42.7, 41.9], "observation": ["2023", "2024"],
     })
     # the EPCI at least half in a territory would give 43.6 and 42.8 %: the reader is told which count this is
@@ -64,7 +64,7 @@ def test_the_headline_share_says_it_adds_up_the_communes() -> None:
         "**Part de l'emploi salarié privé de France dans les territoires de la phase 2** (emplois de leurs communes "
         "additionnés) : 41,9\u00a0% (emploi 2024), contre 42,7\u00a0% en décembre 2025 (emploi 2023)."
     )
-    medians = serie.assign(cle=mois.INDICE_MEDIAN, valeur=[104.0, 105.0])
+    medians = serie.assign(cle=reperes.INDICE_MEDIAN, valeur=[104.0, 105.0])
     table = changements.tableau_reperes(pd.concat([serie, medians]))
     assert table["Part de l'emploi privé dans les TI (emplois de leurs communes additionnés), phase 2"].tolist() == [
         "42,7\u00a0%", "41,9\u00a0%"

@@ -15,14 +15,14 @@ import openpyxl
 import pytest
 from test_telechargements import Serveur, serveur  # noqa: F401 (the local server fixture)
 
-from analysis import config
+from analysis import config, mois
 from analysis.cli import main
 from analysis.donnees import editions, etat, sources
 from analysis.donnees.loaders import economie
 
 ZE_ID = "chomage/chomage-zone-t1-2003-t3-2023"
 DEP_ID = "chomage/sl_etc_2025T3"
-COURANT = config.default_periode()
+COURANT = mois.default_periode()
 
 
 def _classeur(mirror: Path, nouveaux: dict[str, float], revision: tuple[str, str, float]) -> bytes:
@@ -107,7 +107,7 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
     dep = economie.chomage_departements(COURANT)
     assert dep["trimestre"].max() == "2025-T4" and set(dep["nature"]) == {"exacte"} and dep["code_dep"].nunique() == 100
     assert dep.loc[(dep["code_dep"] == "01") & (dep["trimestre"] == "2025-T3"), "taux_chomage"].item() == 5.9
-    before = economie.chomage_departements(config.decaler(COURANT, -1))
+    before = economie.chomage_departements(mois.decaler(COURANT, -1))
     assert before["trimestre"].max() == "2025-T3" and set(before["nature"]) == {"reenregistree"}
     held = editions.editions("chomage", "ze")
     assert [(e.edition, e.vivante) for e in held][-1] == ("2023-T4", True)

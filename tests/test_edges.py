@@ -23,7 +23,7 @@ import nbformat
 import pooch
 import pytest
 
-from analysis import config, fichiers
+from analysis import config, fichiers, mois
 from analysis.donnees import sources
 from analysis.execution import journal, pipeline
 from analysis.cli import main
@@ -108,7 +108,7 @@ def test_the_help_is_in_french_with_examples_defaults_and_ranges(capsys: pytest.
     if commande in ("run", "historique"):
         assert f"(par défaut : le nombre de cœurs, {os.cpu_count()} ici)" in " ".join(out.split())
     if commande in ("run", "render"):
-        assert f"de 2019-01 (début du programme) au mois courant ({config.default_periode()})" in " ".join(out.split())
+        assert f"de 2019-01 (début du programme) au mois courant ({mois.default_periode()})" in " ".join(out.split())
     if commande is None:
         assert "\ncommandes :\n" in out
 

@@ -22,11 +22,11 @@ import nbformat
 import papermill
 import pytest
 
-from analysis import config
+from analysis import config, mois
 from analysis.execution import lab
 from analysis.execution.run import CHANGEMENTS_TEMPLATE, FICHE_TEMPLATE, MONOGRAPHIE_TEMPLATE, SYNTHESE_TEMPLATE
 
-CURRENT = config.default_periode()
+CURRENT = mois.default_periode()
 
 
 @pytest.fixture
@@ -80,13 +80,13 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
 
 
 def test_the_changes_page_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_path: Path) -> None:
-    from analysis import config
+    from analysis import mois
     from analysis.donnees import sources
     from analysis.texte import observation_fr
 
     text = _markdown(_execute(CHANGEMENTS_TEMPLATE, tmp_path))
     # never empty on a new machine: the previous month is computed as of that month
-    previous = config.decaler(CURRENT, -1)
+    previous = mois.decaler(CURRENT, -1)
     assert f"# Ce qui a changé entre {observation_fr(previous)} et {observation_fr(CURRENT)}" in text
     # the page opens with the age of each periodic source, then the facts of the month
     lines = text.split("**Âge des données utilisées**, source par source :\n\n")[1].splitlines()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config
-from analysis.analyses import evaluation, mois, positions, profils
+from analysis import config, mois
+from analysis.analyses import evaluation, positions, profils, reperes
 from analysis.cli import main
 from analysis.donnees import millesimes
 from analysis.execution import historique
@@ -20,7 +20,7 @@ from analysis.indicateurs.registry import registry
 from analysis.publications import changements, fiche
 from analysis.publications import region as page
 
-COURANT = config.default_periode()
+COURANT = mois.default_periode()
 GRILLE = ("2019-01", "2019-06", "2020-01", "2020-06", "2022-12", COURANT)
 TERRITOIRES = ("ti-2405", "ti-8417", "ti-0102", "ti-0601")  # Centre-Val de Loire, Auvergne-Rhône-Alpes, Guadeloupe (no census profile), Mayotte (no URSSAF)
 
@@ -34,7 +34,7 @@ def grille() -> dict[str, build.Indicateurs]:
 # --- the allowed range ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("periode", ["2018-06", "2018-12", config.decaler(COURANT, 1), "2031-01"])
+@pytest.mark.parametrize("periode", ["2018-06", "2018-12", mois.decaler(COURANT, 1), "2031-01"])
 def test_months_outside_the_programme_are_refused_with_the_range_and_nothing_written(
     periode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -50,12 +50,12 @@ def test_months_outside_the_programme_are_refused_with_the_range_and_nothing_wri
 
 
 def test_month_arithmetic() -> None:
-    assert config.check_periode("2019-01") == "2019-01" and config.check_periode(COURANT) == COURANT
-    assert config.decaler("2019-01", -1) == "2018-12" and config.decaler("2019-12", 1) == "2020-01"
-    assert config.mois_entre("2019-11", "2020-02") == ["2019-11", "2019-12", "2020-01", "2020-02"]
+    assert mois.check_periode("2019-01") == "2019-01" and mois.check_periode(COURANT) == COURANT
+    assert mois.decaler("2019-01", -1) == "2018-12" and mois.decaler("2019-12", 1) == "2020-01"
+    assert mois.mois_entre("2019-11", "2020-02") == ["2019-11", "2019-12", "2020-01", "2020-02"]
     assert build.previous_periode("2019-01") is None and build.previous_periode("2020-01") == "2019-12"
-    assert mois.douze_mois("2019-03") == ["2019-01", "2019-02", "2019-03"]
-    assert mois.douze_mois("2026-11")[0] == "2025-12" and len(mois.douze_mois("2026-11")) == 12
+    assert reperes.douze_mois("2019-03") == ["2019-01", "2019-02", "2019-03"]
+    assert reperes.douze_mois("2026-11")[0] == "2025-12" and len(reperes.douze_mois("2026-11")) == 12
 
 
 # --- data vintages --------------------------------------------------------------------------
@@ -169,11 +169,11 @@ def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_
     again = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2)
     assert {m.statut for m in again} == {"à jour"}
 
-    serie = mois.serie_reperes(courant, phases=(2,))
-    part = serie.loc[serie["cle"] == mois.PART_EMPLOI_TI]
-    assert part["periode"].tolist() == mois.douze_mois(courant) and set(part["observation"]) == {"2024"}
+    serie = reperes.serie_reperes(courant, phases=(2,))
+    part = serie.loc[serie["cle"] == reperes.PART_EMPLOI_TI]
+    assert part["periode"].tolist() == reperes.douze_mois(courant) and set(part["observation"]) == {"2024"}
     assert 50 < part["valeur"].iloc[0] == part["valeur"].iloc[-1] < 65
-    counts = serie.loc[serie["cle"] == mois.N_TI_PROFIL].groupby("periode")["valeur"].sum()
+    counts = serie.loc[serie["cle"] == reperes.N_TI_PROFIL].groupby("periode")["valeur"].sum()
     assert len(counts) == 12 and counts.nunique() == 1 and counts.iloc[0] > 170
     table = changements.tableau_reperes(serie)
     assert table["Mois"].tolist()[0] == "juillet 2025" and set(table["Emploi de l'année"]) == {"2024"}
@@ -210,7 +210,7 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     assert changements.fait_rangs(moves.iloc[0:0], labels) == "**Aucun rang n'a changé** parmi les territoires d'industrie des deux phases."
     new = changements.fait_sources(millesimes.millesimes("2020-06"), millesimes.millesimes("2020-05"))
     assert new.startswith("**Nouvelles données** (5 sources)") and "Emploi salarié privé (URSSAF) : 2019" in new
-    none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(config.decaler(COURANT, -1)))
+    none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(mois.decaler(COURANT, -1)))
     # nothing new in the data read, which is not to say the sources published nothing: the calendar says they did
     assert none == ("**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent d'avril 2026 : "
                     "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 4 sources ont pourtant publié "

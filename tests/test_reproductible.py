@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import config, environnement
+from analysis import config, environnement, mois
 from analysis.cli import main
 from analysis.donnees import provenance, sources
 from analysis.execution import verification
@@ -33,8 +33,8 @@ class _Le7Decembre2026(dt.date):
 def test_the_as_of_date_of_the_current_month_is_today(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sources, "_READ", set())  # this test's reads only
     monkeypatch.setattr(dt, "date", _Le7Decembre2026)
-    assert sources.asof_date("2026-12").isoformat() == "2026-12-07"
-    assert sources.asof_date("2026-11").isoformat() == "2026-11-30"
+    assert mois.asof_date("2026-12").isoformat() == "2026-12-07"
+    assert mois.asof_date("2026-11").isoformat() == "2026-11-30"
     provenance.write("2026-12", provenance.collect("2026-12", {"phases": [2]}, "test", [PETIT]))
     assert provenance.read("2026-12")["date_donnees"] == "2026-12-07"
     assert "publiées au plus tard le 07/12/2026" in provenance.bloc_markdown("2026-12")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import sources
 from analysis.fichiers import file_sha256
 from analysis.donnees.loaders import programmes
@@ -92,5 +92,5 @@ def test_annual_urssaf_data_are_published_six_months_after_the_year(periode: str
 
 def test_periode_is_validated() -> None:
     with pytest.raises(ValueError, match="AAAA-MM"):
-        config.check_periode("2025-13")
-    assert sources.asof_date("2024-02").isoformat() == "2024-02-29"
+        mois.check_periode("2025-13")
+    assert mois.asof_date("2024-02").isoformat() == "2024-02-29"

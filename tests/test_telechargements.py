@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analysis import config
+from analysis import config, mois
 from analysis.cli import main
 from analysis.donnees import etat, provenance, sources
 from analysis.donnees.loaders import urssaf_ape
@@ -35,8 +35,8 @@ ROUEN_SHA = "578e94b61c3d594a83e115232b7ed49212b788cb05412d53ba3d86ad63daeb1a"
 NATIONAL = urssaf_ape.NATIONAL_ID
 
 # two consecutive months up to the current one (a later month is refused)
-MOIS_COURANT = config.default_periode()
-MOIS_PRECEDENT = config.decaler(MOIS_COURANT, -1)
+MOIS_COURANT = mois.default_periode()
+MOIS_PRECEDENT = mois.decaler(MOIS_COURANT, -1)
 
 
 class Serveur:

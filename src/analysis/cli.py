@@ -11,7 +11,7 @@ from typing import NoReturn
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, mois
 
 # argparse's own messages, in French (the messages of the types below are French already)
 _ARGPARSE_FR = (
@@ -56,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _periode(text: str) -> str:
     try:
-        return config.check_periode(text)
+        return mois.check_periode(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -141,9 +141,9 @@ def _historique(args: argparse.Namespace) -> int:
     from analysis.execution import historique, journal
 
     debut, _, fin = args.periodes.partition(":")
-    debut, fin = config.check_periode(debut), config.check_periode(fin or debut)  # nothing written for a bad range
+    debut, fin = mois.check_periode(debut), mois.check_periode(fin or debut)  # nothing written for a bad range
     if debut > fin:
-        raise config.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
+        raise mois.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
     log = journal.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
     start = time.perf_counter()
     months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
@@ -272,7 +272,7 @@ def _donnees(args: argparse.Namespace) -> int:
 _PHASE = _one_of(config.PHASES, "phase", "1 (2019-2022) ou 2 (2023-2027)")
 _COG_ALLOWED = ", ".join(map(str, config.COG_YEARS[:-1])) + f" ou {config.COG_YEARS[-1]}"
 _CORES = os.cpu_count() or 2
-_PLAGE = f"de {config.FIRST_PERIODE} (début du programme) au mois courant ({config.default_periode()})"
+_PLAGE = f"de {mois.FIRST_PERIODE} (début du programme) au mois courant ({mois.default_periode()})"
 
 # the "exemples" section of each command's help (argparse epilog, printed as written)
 _EXEMPLES = {
@@ -325,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_faits)
 
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
-    p.add_argument("--periode", type=_periode, default=config.default_periode(),
+    p.add_argument("--periode", type=_periode, default=mois.default_periode(),
                    help=f"AAAA-MM : les données telles que publiées à la fin de ce mois, {_PLAGE} ; mois courant par défaut")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
                         "dans tous les cas, sauf avec --territoires")
@@ -343,15 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="télécharger la version courante des sources vivantes (toutes, ou les jeux nommés) et dire ce qui a changé")
     p.set_defaults(func=_donnees)
     p = sub.add_parser("historique", help="les indicateurs de chaque mois d'une plage, sans notebook (l'historique de l'observatoire)")
-    p.add_argument("--periodes", default=f"{config.FIRST_PERIODE}:{config.default_periode()}",
-                   help=f"AAAA-MM:AAAA-MM, mois de début et de fin inclus ({config.FIRST_PERIODE} au mois courant par défaut) ; "
+    p.add_argument("--periodes", default=f"{mois.FIRST_PERIODE}:{mois.default_periode()}",
+                   help=f"AAAA-MM:AAAA-MM, mois de début et de fin inclus ({mois.FIRST_PERIODE} au mois courant par défaut) ; "
                         "un mois déjà calculé par ce code est sauté")
     p.add_argument("--jobs", type=_jobs, default=_CORES,
                    help=f"mois calculés en parallèle (par défaut : le nombre de cœurs, {_CORES} ici)")
     p.set_defaults(func=_historique)
 
     p = sub.add_parser("render", help="rendre le site d'une période déjà exécutée (Quarto, sinon pandoc + Typst)")
-    p.add_argument("--periode", type=_periode, default=config.default_periode(),
+    p.add_argument("--periode", type=_periode, default=mois.default_periode(),
                    help=f"AAAA-MM, une période déjà exécutée par « observatoire run », {_PLAGE} ; mois courant par défaut")
     p.add_argument("--brouillon", action="store_true",
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
@@ -360,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verifier", help="recalculer un mois publié dans un dossier temporaire et dire ce qui diffère "
                                         "(tableaux valeur par valeur, sorties des notebooks exécutés)")
-    p.add_argument("--periode", type=_periode, default=config.default_periode(),
+    p.add_argument("--periode", type=_periode, default=mois.default_periode(),
                    help="AAAA-MM, une période déjà exécutée par « observatoire run » (mois courant par défaut)")
     p.add_argument("--garder", action="store_true", help="garder le mois recalculé (son dossier est affiché)")
     p.set_defaults(func=_verifier)
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.execution.run import PeriodNotRunError, RunInProgressError
 
         known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
-                 config.PeriodeError)
+                 mois.PeriodeError)
         if isinstance(exc, known):
             print(f"erreur : {exc}", file=sys.stderr)
             return 2

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from analysis import mois
 from analysis.donnees import sources
 from analysis.texte import nombre
 
@@ -76,7 +77,7 @@ def en_vigueur(dataset: str, serie: str, periode: str | None) -> Vigueur:
     held = editions(dataset, serie)
     if not held:
         raise sources.SourceError(f"aucune édition déclarée pour la série {serie!r} de {dataset}")
-    out = held if periode is None else [e for e in held if e.publie_le <= sources.asof_date(periode)]
+    out = held if periode is None else [e for e in held if e.publie_le <= mois.asof_date(periode)]
     regle = ""
     if not out:  # before the first edition held: it is read, filtered by the declared lag
         out, regle = [next((e for e in held if e.officielle), held[0])], AVANT_PREMIERE
@@ -108,18 +109,13 @@ def est_modele(url: str) -> bool:
     return all(m in url for m in MODELE)
 
 
-def suivant(trimestre: str) -> str:
-    year, q = int(trimestre[:4]), int(trimestre[-1])
-    return f"{year + q // 4}-T{q % 4 + 1}"
-
-
 def candidats(modele: str, apres: str, jusqua: str) -> list[tuple[str, str]]:
     """(quarter, URL) of the editions after ``apres`` up to ``jusqua`` included, newest first
     (at most ``MAX_CANDIDATS``)."""
-    out, q = [], suivant(apres)
+    out, q = [], mois.next_observation(apres)
     while q <= jusqua and len(out) < MAX_CANDIDATS:
         out.append((q, modele.format(annee=q[:4], trimestre=q[-1])))
-        q = suivant(q)
+        q = mois.next_observation(q)
     return out[::-1]
 
 

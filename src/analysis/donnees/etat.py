@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import editions, millesimes, observations, officiels, sources
 from analysis.donnees.loaders import economie
 from analysis.fichiers import describe_os_error, remove_orphan_temporaries
@@ -135,8 +135,8 @@ def _fetch_edition(file_id: str, url: str, avant: str | None) -> tuple[dict, str
     before = read(sources.living_path(file_id) if file_id in sources.living_state() and sources.living_path(file_id).exists()
                   else sources.fetch_pinned(file_id))
     if editions.est_modele(url):
-        latest = millesimes.calendrier(src.dataset, config.default_periode(), avant) or avant
-        tried = editions.candidats(url, avant or src.edition, editions.suivant(latest))
+        latest = millesimes.calendrier(src.dataset, mois.default_periode(), avant) or avant
+        tried = editions.candidats(url, avant or src.edition, mois.next_observation(latest))
         entry = None
         for _, candidate in tried:
             try:
@@ -279,7 +279,7 @@ def editions_detenues(dataset: str) -> list[str]:
         items = ", ".join(
             f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})" for e in held)
         latest = max(e.edition for e in held)
-        prochaine = editions.suivant(latest)
+        prochaine = mois.next_observation(latest)
         lines.append(f"{serie} : éditions détenues {items} ; dernière observation {latest} ; "
                      f"prochaine ({prochaine}) attendue en {millesimes.attendue(dataset, prochaine)} d'après le calendrier déclaré")
     return lines

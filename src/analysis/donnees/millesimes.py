@@ -14,39 +14,16 @@ says in one French sentence what the data used hold and whether the source has p
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 
 import pandas as pd
 
-from analysis import config
+from analysis import mois
 from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
 from analysis.donnees.loaders import economie, relance
 from analysis.texte import observation_fr
 
 COLUMNS = ["dataset", "libelle", "observation", "publiee", "prochaine", "attendue", "en_retard", "calendrier", "edition", "nature"]
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-
-
-def _quarter(trimestre: str) -> tuple[int, int]:
-    return int(trimestre[:4]), int(trimestre[-1])
-
-
-# Per frequency: the end date of an observation (a period string), and the observation after it.
-_END: dict[str, Callable[[str], dt.date]] = {
-    "annual": lambda p: dt.date(int(p), 12, 31),
-    "quarterly": lambda p: _month_end(_quarter(p)[0], 3 * _quarter(p)[1]),
-    "monthly": lambda p: _month_end(int(p[:4]), int(p[5:7])),
-}
-_NEXT: dict[str, Callable[[str], str]] = {
-    "annual": lambda p: str(int(p) + 1),
-    "quarterly": lambda p: f"{_quarter(p)[0] + _quarter(p)[1] // 4}-T{_quarter(p)[1] % 4 + 1}",
-    "monthly": lambda p: f"{int(p[:4]) + int(p[5:7]) // 12}-{int(p[5:7]) % 12 + 1:02d}",
-}
 
 
 @cached
@@ -75,8 +52,7 @@ def _held(dataset_name: str, periode: str) -> tuple[list[str], pd.DataFrame | No
     if dataset_name == economie.CHOMAGE_DATASET:
         table = economie.chomage_ze(periode)
         return sorted(set(table["trimestre"])), table
-    end = _END[sources.dataset(dataset_name).frequency]
-    return [o for o in observations(dataset_name) if sources.published_by(dataset_name, end(o), periode)], None
+    return [o for o in observations(dataset_name) if sources.published_by(dataset_name, mois.observation_end(o), periode)], None
 
 
 def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None:
@@ -86,13 +62,11 @@ def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None
     ``periode`` is under way (its as-of date is before its last day), only what was due by the end
     of the month before is said published."""
     ds = sources.dataset(dataset_name)
-    end, step = _END[ds.frequency], _NEXT[ds.frequency]
-    month_end = _END["monthly"](periode)
-    revolu = periode if sources.asof_date(periode) >= month_end else config.decaler(periode, -1)
+    revolu = mois.completed_month(periode)
     last = after
-    candidate = step(after) if after else observations(dataset_name)[0]
-    while sources.published_by(dataset_name, end(candidate), revolu) and not (ds.cloture and candidate > ds.cloture):
-        last, candidate = candidate, step(candidate)
+    candidate = mois.next_observation(after) if after else observations(dataset_name)[0]
+    while sources.published_by(dataset_name, mois.observation_end(candidate), revolu) and not (ds.cloture and candidate > ds.cloture):
+        last, candidate = candidate, mois.next_observation(candidate)
     return last
 
 
@@ -111,18 +85,17 @@ def millesimes(periode: str) -> pd.DataFrame:
 
 def attendue(dataset_name: str, observation: str) -> str:
     """The month (YYYY-MM) an observation of a periodic dataset is expected in, from the declared lag."""
-    return sources.publication_periode(dataset_name, _END[sources.dataset(dataset_name).frequency](observation))
+    return sources.publication_periode(dataset_name, mois.observation_end(observation))
 
 
 def ligne(dataset_name: str, periode: str) -> dict:
     """The row of ``millesimes`` of one periodic dataset (reads that dataset's files only)."""
     ds = sources.dataset(dataset_name)
-    end, after = _END[ds.frequency], _NEXT[ds.frequency]
     known, table = _held(ds.name, periode)
     last = known[-1] if known else None
-    prochaine = after(last) if last else observations(ds.name)[0]
+    prochaine = mois.next_observation(last) if last else observations(ds.name)[0]
     edition = nature = None
-    publiee = sources.publication_periode(ds.name, end(last)) if last else None
+    publiee = sources.publication_periode(ds.name, mois.observation_end(last)) if last else None
     if table is not None and last:
         row = table.loc[table["trimestre"] == last].iloc[0]
         edition, nature = row["edition"], row["nature"]

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from analysis import config, environnement
+from analysis import config, environnement, mois
 from analysis.donnees import millesimes as vintages
 from analysis.donnees import observations, sources
 from analysis.fichiers import write_atomic
@@ -62,26 +62,6 @@ def nom_jeu(dataset: str) -> str:
     return JEUX_DONNEES.get(dataset, dataset)
 
 
-def _fin(observation: str) -> dt.date:
-    """Last day of a published period: "2024" -> 31/12/2024, "2022-T2" -> 30/06/2022, "2024-12" -> 31/12/2024."""
-    if len(observation) == 4:
-        return dt.date(int(observation), 12, 31)
-    year, rest = observation.split("-")
-    month = 3 * int(rest[1]) if rest.startswith("T") else int(rest)
-    return dt.date(int(year) + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-
-
-def _precedente(observation: str) -> str:
-    if len(observation) == 4:
-        return str(int(observation) - 1)
-    year, rest = observation.split("-")
-    if rest.startswith("T"):
-        q = int(rest[1]) - 1
-        return f"{int(year) - 1}-T4" if q == 0 else f"{year}-T{q}"
-    m = int(rest) - 1
-    return f"{int(year) - 1}-12" if m == 0 else f"{year}-{m:02d}"
-
-
 def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
     """The latest period of ``dataset`` published by the end of ``periode``: the latest one its
     files contain (``derniere``), moved back while its publication lag puts it after the period."""
@@ -89,9 +69,9 @@ def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
         return derniere
     observation = derniere
     for _ in range(240):  # twenty years of months at most
-        if sources.published_by(dataset, _fin(observation), periode):
+        if sources.published_by(dataset, mois.observation_end(observation), periode):
             return observation
-        observation = _precedente(observation)
+        observation = mois.previous_observation(observation)
     return None
 
 
@@ -137,7 +117,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
             f["edition"], f["publie_le"] = s.edition, s.publie_le.isoformat() if s.publie_le else None
     return {
         "periode": periode,
-        "date_donnees": sources.asof_date(periode).isoformat(),
+        "date_donnees": mois.asof_date(periode).isoformat(),
         "date_execution": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "version_code": code_version,
         "parametres": parameters,

@@ -56,7 +56,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from analysis import config
+from analysis import config, mois
 from analysis.fichiers import file_sha256, write_atomic
 
 
@@ -682,20 +682,10 @@ def provenance(file_ids: list[str] | None = None) -> list[dict]:
     return out
 
 
-def asof_date(periode: str) -> dt.date:
-    """Last day of the period's month, "as known at the end of that month"; for the current month,
-    which is not over, today. ``published_by`` stays a matter of months: an observation due in the
-    current month counts when the files obtained today contain it (it is then published)."""
-    year, month = map(int, config.check_periode(periode).split("-"))
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return min(first_next - dt.timedelta(days=1), dt.date.today())
-
-
 def publication_periode(dataset_name: str, obs_end: dt.date) -> str:
     """The month (YYYY-MM) an observation ending on ``obs_end`` is published in: its month plus
     the declared lag."""
-    months = obs_end.year * 12 + obs_end.month - 1 + dataset(dataset_name).lag_months
-    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+    return mois.publication_month(obs_end, dataset(dataset_name).lag_months)
 
 
 def published_by(dataset_name: str, obs_end: dt.date, periode: str) -> bool:

@@ -29,9 +29,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import config
+from analysis import config, mois
 from analysis.analyses import profils
-from analysis.analyses.mois import douze_mois
+from analysis.analyses.reperes import douze_mois
 from analysis.donnees import millesimes, sources
 from analysis.fichiers import write_atomic
 from analysis.indicateurs import build
@@ -109,9 +109,9 @@ def _worker(periode: str, dossier: Path, verrou: Path | None) -> Mois:
     return Mois(periode, dossier, statut, time.perf_counter() - start)
 
 
-def assurer(mois: list[str], dossier_de: Callable[[str], Path], *, own: bool, jobs_n: int = 2,
+def assurer(months: list[str], dossier_de: Callable[[str], Path], *, own: bool, jobs_n: int = 2,
             log: logging.Logger | None = None, connus: dict[str, Path] | None = None) -> list[Mois]:
-    """Make sure the tables of each month of ``mois`` are built in ``dossier_de(month)``: months
+    """Make sure the tables of each month of ``months`` are built in ``dossier_de(month)``: months
     already built are skipped, a month with the same vintages as a built one (among them or in
     ``connus``: month -> folder) is copied from it, and one month per remaining vintage is built
     (in parallel, ``jobs_n`` processes) then copied to the others. ``own``: the folders are the
@@ -126,7 +126,7 @@ def assurer(mois: list[str], dossier_de: Callable[[str], Path], *, own: bool, jo
     for m, folder in (connus or {}).items():
         if build.est_construit(m, folder):
             built.setdefault(millesimes.cle(m), (m, folder))
-    for m in mois:
+    for m in months:
         if build.est_construit(m, dossier_de(m)):
             done[m] = Mois(m, dossier_de(m), "à jour")
             built.setdefault(millesimes.cle(m), (m, dossier_de(m)))
@@ -139,7 +139,7 @@ def assurer(mois: list[str], dossier_de: Callable[[str], Path], *, own: bool, jo
     heads = [group[0] for group in todo.values()]
     if log and heads:
         log.info("Indicateurs de %d mois à calculer (%d millésimes de données différents), %d à jour",
-                 len(mois) - len(done), len(heads), len(done))
+                 len(months) - len(done), len(heads), len(done))
     if len(heads) > 1 and jobs_n > 1:
         # Forked from a fresh server, not from this process: a process that has computed a
         # typology holds OpenMP threads, and the k-means of its forked child would wait for them
@@ -160,11 +160,11 @@ def assurer(mois: list[str], dossier_de: Callable[[str], Path], *, own: bool, jo
             statut = "en cours" if result.statut == "en cours" else _sous_verrou(
                 verrou(other), _copie(head, result.dossier, other, dossier_de(other)))
             done[other] = Mois(other, dossier_de(other), statut)
-    if log and mois:
+    if log and months:
         counts = Counter(m.statut for m in done.values())
-        log.info("Indicateurs de %d mois (%s à %s) : %s", len(mois), mois[0], mois[-1],
+        log.info("Indicateurs de %d mois (%s à %s) : %s", len(months), months[0], months[-1],
                  ", ".join(f"{n} {statut}" for statut, n in sorted(counts.items())))
-    return [done[m] for m in mois]
+    return [done[m] for m in months]
 
 
 def _logged(month: Mois, log: logging.Logger | None) -> Mois:
@@ -174,15 +174,15 @@ def _logged(month: Mois, log: logging.Logger | None) -> Mois:
 
 
 def precedents(periode: str) -> list[str]:
-    """The months before ``periode`` that its changes page reads (``analyses.mois.douze_mois``)."""
+    """The months before ``periode`` that its changes page reads (``analyses.reperes.douze_mois``)."""
     return douze_mois(periode)[:-1]
 
 
 def historique(debut: str, fin: str, jobs_n: int = 2, log: logging.Logger | None = None) -> list[Mois]:
     """The indicator pass of every month from ``debut`` to ``fin`` (no notebook), each in its own
     folder ``outputs/<m>/indicateurs``; months already built are skipped."""
-    mois = config.mois_entre(config.check_periode(debut), config.check_periode(fin))
-    return assurer(mois, lambda m: config.periode_dir(m) / build.OUTPUT_SUBDIR, own=True, jobs_n=jobs_n, log=log)
+    months = mois.mois_entre(mois.check_periode(debut), mois.check_periode(fin))
+    return assurer(months, lambda m: config.periode_dir(m) / build.OUTPUT_SUBDIR, own=True, jobs_n=jobs_n, log=log)
 
 
 def editions_du_chomage(debut: str, fin: str) -> list[str]:
@@ -196,7 +196,7 @@ def editions_du_chomage(debut: str, fin: str) -> list[str]:
 
     lines: list[str] = []
     runs: list[tuple[str, str, tuple, str]] = []  # first month, last month, key, what the month reads
-    for m in config.mois_entre(debut, fin):
+    for m in mois.mois_entre(debut, fin):
         row = millesimes.ligne(economie.CHOMAGE_DATASET, m)
         vigueur = editions.en_vigueur(economie.CHOMAGE_DATASET, economie.CHOMAGE_ZE, m)
         key = (tuple((e.file_id, e.edition, e.vivante) for e in editions.lues(vigueur)), vigueur.regle, row["observation"])
@@ -212,7 +212,7 @@ def editions_du_chomage(debut: str, fin: str) -> list[str]:
         brought = ""
         if i:
             brought = " ; par rapport au mois précédent : " + editions.revisions(
-                economie.chomage_ze(config.decaler(first, -1)), economie.chomage_ze(first), ["code_ze", "trimestre"])
+                economie.chomage_ze(mois.decaler(first, -1)), economie.chomage_ze(first), ["code_ze", "trimestre"])
         lines.append(f"Chômage localisé par zone d'emploi, {span} : données au {what}{brought}.")
     return lines
 

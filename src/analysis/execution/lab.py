@@ -20,7 +20,7 @@ import warnings
 
 from tqdm import TqdmWarning
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import provenance, sources
 from analysis.indicateurs.build import complete_periodes, output_paths
 
@@ -34,7 +34,7 @@ warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWa
 def latest_periode() -> str:
     """The latest month with complete indicator tables in ``outputs/``, else the current month."""
     complete = complete_periodes()
-    return complete[-1] if complete else config.default_periode()
+    return complete[-1] if complete else mois.default_periode()
 
 
 def missing_inputs(periode: str, phases: tuple[int, ...] = config.PHASES) -> list[str]:
@@ -47,7 +47,7 @@ def missing_inputs(periode: str, phases: tuple[int, ...] = config.PHASES) -> lis
 def prepare(periode: str | None, phases: tuple[int, ...] = config.PHASES) -> str:
     """The period a template works on (``None``: ``latest_periode()``), with its inputs built
     if missing (see the module docstring)."""
-    periode = config.check_periode(periode) if periode else latest_periode()
+    periode = mois.check_periode(periode) if periode else latest_periode()
     if missing_inputs(periode, phases):
         from analysis.execution import pipeline, run  # the run's machinery, imported only when something is built
 

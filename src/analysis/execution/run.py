@@ -41,8 +41,8 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-from analysis import config
-from analysis.donnees import cache, referentiel, sources
+from analysis import config, mois
+from analysis.donnees import cache, referentiel
 from analysis.execution import historique, journal, pipeline
 from analysis.execution.pages import Document, RenderError
 from analysis.execution.render import remove_debris, render_site
@@ -185,7 +185,7 @@ def run_periode(
 ) -> RunOutcome:
     """The whole monthly pipeline for one period (see the module docstring), one run of a
     period at a time (``period_lock``)."""
-    config.check_periode(periode)
+    mois.check_periode(periode)
     if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
         for phase in phases:
             territoires = referentiel.check_territoires(phase, territoires)
@@ -201,7 +201,7 @@ def _run_periode(
     out = config.periode_dir(periode)
     started = dt.datetime.now()
     log = journal.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
-    log.info("Période %s (données publiées au %s), phases %s", periode, sources.asof_date(periode), phases)
+    log.info("Période %s (données publiées au %s), phases %s", periode, mois.asof_date(periode), phases)
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis import config
+from analysis import config, mois
 from analysis.config import DEFAULT_COG, periode_dir
 from analysis.donnees import cache, referentiel, sources
 from analysis.donnees.loaders import economie, urssaf_ape
@@ -286,13 +286,13 @@ def complete_periodes() -> list[str]:
 
 def previous_periode(periode: str) -> str | None:
     """The month before ``periode``, or None for the programme's first month."""
-    previous = config.decaler(periode, -1)
-    return previous if previous >= config.FIRST_PERIODE else None
+    previous = mois.decaler(periode, -1)
+    return previous if previous >= mois.FIRST_PERIODE else None
 
 
 def _is_periode(name: str) -> bool:
     try:
-        config.check_periode(name)
+        mois.check_periode(name)
     except ValueError:
         return False
     return True

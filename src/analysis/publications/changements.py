@@ -4,7 +4,7 @@ which one comes next and when), the headline figures over twelve months, then th
 tables (new data, revisions, profiles, ranks).
 
 The previous month is the calendar month before (``indicateurs.build.previous_periode``); its
-tables are those computed as of that month (``analyses.mois.tables``: built by the run when they
+tables are those computed as of that month (``analyses.reperes.tables``: built by the run when they
 were not, never written into that month's folder), so the page is never empty because a machine
 is new.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import config
-from analysis.analyses import mois
+from analysis import mois
+from analysis.analyses import reperes
 from analysis.analyses.positions import SENS, mouvements_rangs
 from analysis.donnees import millesimes
 from analysis.texte import accord, minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
@@ -70,7 +70,7 @@ def profils_changes(avant: pd.Series, apres: pd.Series) -> tuple[pd.DataFrame, p
 
 
 MAX_FAITS = 5
-PREMIER_MOIS = f"{observation_fr(config.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
+PREMIER_MOIS = f"{observation_fr(mois.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
 
 
 
@@ -173,8 +173,8 @@ SOMME_COMMUNES = "emplois de leurs communes additionnés"
 
 def fait_reperes(serie: pd.DataFrame, phase: int) -> str:
     """The share of France's private jobs in the TI of ``phase`` (``SOMME_COMMUNES``), now and at
-    the start of the twelve months (``mois.serie_reperes``)."""
-    part = serie.loc[(serie["cle"] == mois.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
+    the start of the twelve months (``reperes.serie_reperes``)."""
+    part = serie.loc[(serie["cle"] == reperes.PART_EMPLOI_TI) & (serie["phase"] == phase)].sort_values("periode")
     first, last = part.iloc[0], part.iloc[-1]
     since = (
         f", contre {pourcent(first['valeur'])} en {observation_fr(first['periode'])} (emploi {first['observation']})"
@@ -211,14 +211,14 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
 def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
     """Share of private jobs in the TI, median employment index and median unemployment rate of
     the TI (with its quarter), one row per month, one column per figure and phase (French strings)."""
-    rows = serie.loc[serie["cle"].isin([mois.PART_EMPLOI_TI, mois.INDICE_MEDIAN])]
+    rows = serie.loc[serie["cle"].isin([reperes.PART_EMPLOI_TI, reperes.INDICE_MEDIAN])]
     wide = rows.pivot_table(index="periode", columns=["cle", "phase"], values="valeur", aggfunc="first")
     years = rows.groupby("periode")["observation"].first()
     out = pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index], "Emploi de l'année": years.reindex(wide.index).to_numpy()})
     for phase in sorted(rows["phase"].unique()):
-        out[f"Part de l'emploi privé dans les TI ({SOMME_COMMUNES}), phase {phase}"] = [pourcent(v) for v in wide[(mois.PART_EMPLOI_TI, phase)]]
-        out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(mois.INDICE_MEDIAN, phase)]]
-    chomage = serie.loc[serie["cle"] == mois.CHOMAGE_MEDIAN]
+        out[f"Part de l'emploi privé dans les TI ({SOMME_COMMUNES}), phase {phase}"] = [pourcent(v) for v in wide[(reperes.PART_EMPLOI_TI, phase)]]
+        out[f"Indice médian des TI, phase {phase}"] = [nombre(v, 1) for v in wide[(reperes.INDICE_MEDIAN, phase)]]
+    chomage = serie.loc[serie["cle"] == reperes.CHOMAGE_MEDIAN]
     for phase in sorted(chomage["phase"].unique()):  # the quarter read moves when INSEE publishes an edition
         c = chomage.loc[chomage["phase"] == phase].set_index("periode").reindex(wide.index)
         out[f"Chômage médian des TI, phase {phase}"] = [
@@ -229,7 +229,7 @@ def tableau_reperes(serie: pd.DataFrame) -> pd.DataFrame:
 def tableau_profils_mois(serie: pd.DataFrame, phase: int) -> pd.DataFrame:
     """Number of TI of each profile of ``phase``, one row per month (French strings; "–" when a
     profile of that name does not exist that month: names follow the profiles' centres)."""
-    rows = serie.loc[(serie["cle"] == mois.N_TI_PROFIL) & (serie["phase"] == phase)]
+    rows = serie.loc[(serie["cle"] == reperes.N_TI_PROFIL) & (serie["phase"] == phase)]
     wide = rows.pivot_table(index="periode", columns="profil", values="valeur", aggfunc="first")
     wide = wide[wide.max().sort_values(ascending=False).index]
     return pd.DataFrame({"Mois": [observation_fr(p) for p in wide.index],

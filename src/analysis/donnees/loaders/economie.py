@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis import mois
 from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
 from analysis.donnees.schemas import DEP, INSEE_COM, REG, ZE, require_columns, validate
@@ -156,15 +157,6 @@ COMMUNES_ZE_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _year_end(year: int) -> dt.date:
-    return dt.date(int(year), 12, 31)
-
-
-def _month_end(mois: str) -> dt.date:
-    year, month = int(mois[:4]), int(mois[5:7])
-    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-
-
 def _keep_published(
     df: pd.DataFrame, dataset_name: str, key: pd.Series, obs_end: Callable[[object], dt.date], periode: str | None
 ) -> pd.DataFrame:
@@ -185,7 +177,7 @@ def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     sum equals the ``france`` row every year.
     """
     df = _urssaf_serie()
-    return _keep_published(df, URSSAF_DATASET, df["year"], _year_end, periode)
+    return _keep_published(df, URSSAF_DATASET, df["year"], mois.observation_end, periode)
 
 
 @cached
@@ -207,7 +199,7 @@ def urssaf_ze_a38(periode: str | None = None) -> pd.DataFrame:
     totals of the file are the sums over zones d'emploi.
     """
     df = _urssaf_ze_a38()
-    return _keep_published(df, URSSAF_DATASET, df["year"], _year_end, periode)
+    return _keep_published(df, URSSAF_DATASET, df["year"], mois.observation_end, periode)
 
 
 @cached
@@ -418,7 +410,7 @@ def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
     ``mois`` is YYYY-MM.
     """
     df = _demandeurs_emploi()
-    return _keep_published(df, DEMANDEURS_DATASET, df["mois"], _month_end, periode)
+    return _keep_published(df, DEMANDEURS_DATASET, df["mois"], mois.observation_end, periode)
 
 
 @cached
@@ -452,7 +444,7 @@ def dvf_epci(periode: str | None = None) -> pd.DataFrame:
     """
     df = _dvf_epci()
     last_year = df["annee"] + np.where(df["aggregation"] == "triannuelle", 1, 0)
-    return _keep_published(df, DVF_DATASET, last_year, _year_end, periode)
+    return _keep_published(df, DVF_DATASET, last_year, mois.observation_end, periode)
 
 
 @cached

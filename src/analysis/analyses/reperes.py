@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, mois
 from analysis.analyses import profils
 from analysis.donnees import millesimes
 from analysis.indicateurs import build
@@ -97,7 +97,7 @@ def reperes(t: Tables) -> pd.DataFrame:
 
 def douze_mois(periode: str, n: int = 12) -> list[str]:
     """The ``n`` months ending with ``periode`` (from the programme's first month), oldest first."""
-    return [m for m in (config.decaler(periode, -i) for i in range(n - 1, -1, -1)) if m >= config.FIRST_PERIODE]
+    return [m for m in (mois.decaler(periode, -i) for i in range(n - 1, -1, -1)) if m >= mois.FIRST_PERIODE]
 
 
 def serie_reperes(periode: str, phases: tuple[int, ...] = config.PHASES, n: int = 12) -> pd.DataFrame:
