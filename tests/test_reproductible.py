@@ -59,8 +59,9 @@ def test_differences_with_the_lock_are_named() -> None:
 
 
 def test_quarto_versions_are_those_it_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the Typst version on standard error, as some Quarto builds print it
     fake = tmp_path / "quarto"
-    fake.write_text('#!/bin/sh\ncase "$1" in pandoc) echo "pandoc 3.4";; typst) echo "typst 0.11.0 (2bf9f95d)";; *) echo 1.6.39;; esac\n')
+    fake.write_text('#!/bin/sh\ncase "$1" in pandoc) echo "pandoc 3.4";; typst) echo "typst 0.11.0 (2bf9f95d)" >&2;; *) echo 1.6.39;; esac\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
     assert environnement.renderer() == environnement.QUARTO
