@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -84,3 +85,21 @@ def test_the_peers_table_of_a_monograph_reads_the_registry() -> None:
                                             "Niveau de vie médian, €"]
     assert table["Est du Loiret"].tolist() == ["7,2", "+0,51", "21\u202f480"]
     assert table["France"].tolist() == ["7,3", "-0,10", "22\u202f000"]
+
+
+def test_the_tables_of_the_synthesis_read_the_registry() -> None:
+    raw = pd.DataFrame({"part_industrie": [20.0, 10.0, 12.0], "emploi_prive_tcam": [0.5, -0.25, 1.0],
+                        "revenu_median": [21000.0, 23000.0, 22000.0], "densite": [2.0, 1.0, 3.0]},
+                       index=pd.Index(["ti-1", "ti-2", "ti-3"], name="id_ti"))
+    result = SimpleNamespace(raw=raw, labels=pd.Series([0, 1, 1], index=raw.index), profiles={0: "industriel", 1: "dense"})
+    table = synthese.tableau_profils(result)  # the indicators not in the typology's inputs are left out
+    assert table.columns.tolist() == ["Profil", "TI", "Part de l'industrie, %", "Croissance de l'emploi privé, %/an",
+                                      "Niveau de vie médian, €", "Densité de population, hab./km²"]
+    assert table.iloc[0].tolist() == ["dense", "2", "11,0", "0,38", "22\u202f500", "100"]
+    regression = pd.DataFrame({"term": ["const", "part_industrie", "densite"], "estimate": [0.1, -0.2, 0.3],
+                               "ci_low": [0.0, -0.4, 0.1], "ci_high": [0.2, 0.0, 0.5], "p_value": [0.5, 0.06, 0.01],
+                               "r2": 0.4, "n_obs": 120})
+    table = synthese.tableau_regression({"ss_effet_local_pct": regression})
+    assert table.columns.tolist() == ["Variable (en écarts-types)", "Effet local, en % de l'emploi 2019"]
+    assert table["Variable (en écarts-types)"].tolist()[:3] == [
+        "Constante", "Part de l'industrie dans l'emploi", "Densité de population (log10 des hab./km²)"]
