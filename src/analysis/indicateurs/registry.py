@@ -1,9 +1,9 @@
 """The indicator registry, read from ``data/indicateurs.toml`` (its header documents every field).
 
 ``INDICATORS`` maps each indicator's name to an ``Indicator``: French label (long) and short
-label, definition, unit, decimals, source, years, pillar of the programme, theme, method, direction (what a
-higher value means), geographic basis, and its place in the fiche's key figures, the forces
-et faiblesses, the typology and the pillar paragraph. ``registry()`` is the table the run
+label, definition, unit, decimals, source, years, pillar of the programme, theme, method,
+direction (what a higher value means), geographic basis, and its place in the fiche's key
+figures, the forces et faiblesses, the typology and the pillar paragraph. ``registry()`` is the table the run
 writes with the indicators; ``key_figures``, ``typology_indicators``, ``pillar_indicators``
 and ``directions`` give the lists the analyses and publications use. A publication names its
 indicators (a tuple of names) and asks ``indicator(name)`` for the label, unit and decimals
