@@ -233,7 +233,8 @@ def test_region_page_sets_its_territories_side_by_side(grille) -> None:
     table = page.tableau(ind.wide, ind.observations, reg, members, "28", 2)
     lines = table.splitlines()
     assert len(lines) == 2 + 9 + 2 and lines[-1].startswith("| France |") and lines[-2].startswith("| Région Normandie |")
-    assert "[Axe Seine](../fiches/phase2/ti-2802.html)" in table and "Croissance de l'emploi (2018-2024)" in lines[0]
+    assert "[Axe Seine](../fiches/phase2/ti-2802.html)" in table and "Croissance de l'emploi privé (2018-2024)" in lines[0]
+    assert "| Chômage localisé (" in lines[0]  # the registry's short labels, as on the home page
     bars = page.tendance(ind.wide, "28")
     assert bars["lib"].tolist()[-2:] == ["Région Normandie", "France"] and bars["value"].notna().all()
     assert page.texte_tendance(ind.wide, ind.observations, "28", "Normandie").startswith("Entre 2018 et 2024, l'emploi salarié privé a crû")
