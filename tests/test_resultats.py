@@ -121,7 +121,11 @@ def test_csv_and_parquet_hold_the_same_rows_with_their_provenance(tables, month)
 
 
 def test_the_folder_is_replaced_whole_or_left_as_it_was(tables, month):
+    for debris in (".analyses.4242.x1y2z3", ".analyses.old"):  # what a writer killed before the swap left
+        (month / debris).mkdir(parents=True)
+        (month / debris / "estimations.csv").write_text("ligne\n", encoding="utf-8")
     folder = resultats.ecrire(PERIODE, tables, [])
+    assert sorted(p.name for p in month.iterdir()) == ["analyses", "provenance.json"]
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     broken = {"estimations": tables["estimations"], "typologie": pd.DataFrame({"id_ti": ["ti-0001", 2]})}  # not a parquet column
     with pytest.raises(Exception):

@@ -20,11 +20,13 @@ are strings in the parquet files and written unquoted in the CSV files (read the
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.analyses import cohortes, evaluation, impact, profils
@@ -172,7 +174,7 @@ def _numbers(table: pd.DataFrame) -> pd.DataFrame:
     out = table.reset_index(drop=True)
     for column in out.columns[out.dtypes == object]:
         values = out[column].dropna()
-        if len(values) and values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all():
+        if len(values) and values.map(lambda v: isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))).all():
             numeric = pd.to_numeric(out[column].astype("Float64"))
             whole = numeric.dropna().eq(numeric.dropna().round()).all()
             out[column] = numeric.astype("Int64") if whole else numeric.astype("float64")
@@ -185,7 +187,8 @@ def ecrire(periode: str, resultats: dict[str, pd.DataFrame], fichiers: list[str]
     code version and, from the run's record (``donnees.provenance``), the entries (sha256, copy,
     latest period) of the data files ``fichiers`` the tables were computed from; for each table
     its description, columns, rows and files with their sha256. The folder is replaced whole
-    (staged beside it, then swapped in): a reader never sees half of it. Returns the folder."""
+    (staged beside it, then swapped in): a reader never sees half of it; what a killed writer
+    left beside it is removed first. Returns the folder."""
     folder = analyses_folders(periode)[0]
     record = provenance.read(periode)
     by_id = {f["id"]: f for f in record["fichiers"]}
@@ -193,6 +196,11 @@ def ecrire(periode: str, resultats: dict[str, pd.DataFrame], fichiers: list[str]
     if missing:
         raise ValueError(f"fichiers lus absents de la provenance de la période {periode} : {missing}")
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for debris in folder.parent.glob(f".{folder.name}.*"):  # left by a killed writer (the run holds the month's lock)
+        if debris.name == f".{folder.name}.old" and not folder.exists():  # killed between the two renames
+            os.replace(debris, folder)
+        else:
+            shutil.rmtree(debris, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", dir=folder.parent))
     try:
         described = {}
