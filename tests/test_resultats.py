@@ -10,7 +10,7 @@ import logging
 import pandas as pd
 import pytest
 
-from analysis.analyses import cohortes, evaluation, resultats, tendances
+from analysis.analyses import cohortes, evaluation, profils, resultats, tendances
 from analysis.analyses import typologie as typology
 from analysis.donnees import provenance, referentiel
 from analysis.execution import pipeline, run
@@ -148,3 +148,34 @@ def test_the_run_writes_the_tables_once_the_synthesis_has_run(tables, month, mon
     assert (month / "analyses" / "estimations.csv").exists()
     monkeypatch.setattr(resultats, "tables", lambda periode: {"typologie": pd.DataFrame({"id_ti": ["ti-0001", 2]})})
     assert "ArrowTypeError" in run._write_analyses(PERIODE, done, log)  # reported, the run goes on
+
+
+def test_the_tables_follow_the_synthesis_conditions(est, st, typologies, monkeypatch):  # noqa: F811
+    """Only what the synthesis computes for the month: the typology before the employment of 2019
+    is published; the estimates once it is; Rambachan-Roth and the context lines once 2023 is."""
+    last = {"year": 2018}
+
+    def never(periode):
+        raise AssertionError("calculé alors que la synthèse ne le calcule pas")
+
+    monkeypatch.setattr(profils, "typologie", lambda phase, periode: typologies[1])
+    monkeypatch.setattr(evaluation, "estimable", lambda periode, cohort=2019: cohort <= last["year"])
+    for name in ("estimations", "sensibilite", "lignes_contexte", "sensibilite_tendances", "controles_monographies"):
+        monkeypatch.setattr(evaluation, name, never)
+    assert list(resultats.tables(PERIODE)) == ["typologie", "typologie_profils"]
+
+    last["year"] = 2019
+    monkeypatch.setattr(evaluation, "estimations", lambda periode: est)
+    monkeypatch.setattr(evaluation, "sensibilite", lambda periode: pd.DataFrame({"dimension": ["principale"]}))
+    monkeypatch.setattr(evaluation, "controles_monographies", lambda periode: pd.DataFrame({"id_ti": ["ti-7605"]}))
+    monkeypatch.setattr(resultats, "monographies", lambda periode: pd.DataFrame({"id_ti": []}))
+    one = resultats.tables(PERIODE)
+    assert list(one) == ["estimations", "etudes_evenement", "att_groupe_temps", "sensibilite_sous_groupes", "typologie",
+                         "typologie_profils", "controles_synthetiques", "controles_synthetiques_trajectoires"]
+    assert "exposition" not in set(one["estimations"]["ligne"])
+
+    last["year"] = 2023
+    monkeypatch.setattr(evaluation, "lignes_contexte", lambda periode: evaluation.lignes_principales(est).head(1).assign(ligne="exposition"))
+    monkeypatch.setattr(evaluation, "sensibilite_tendances", lambda periode: st)
+    both = resultats.tables(PERIODE)
+    assert list(both) == list(resultats.DESCRIPTIONS) and "exposition" in set(both["estimations"]["ligne"])
