@@ -125,6 +125,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"rendu en échec : {path} : {error}", file=sys.stderr)
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
+    if outcome.analyses_error:
+        print(f"\ntableaux d'analyse non écrits : {outcome.analyses_error}", file=sys.stderr)
     if outcome.failed:
         from analysis.execution.pipeline import describe_failure
 
@@ -132,7 +134,8 @@ def _run(args: argparse.Namespace) -> int:
         for result in outcome.failed:
             cause = (result.error or "").splitlines()[:1]
             print(f"  {describe_failure(result)}{f' — {cause[0]}' if cause else ''}", file=sys.stderr)
-    return 1 if outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error else 0
+    return 1 if (outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error
+                 or outcome.analyses_error) else 0
 
 
 def _historique(args: argparse.Namespace) -> int:

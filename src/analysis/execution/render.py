@@ -87,7 +87,7 @@ from analysis.execution.pages import (
 )
 from analysis.execution.render_fallback import render_fallback
 from analysis.execution.render_quarto import render_quarto
-from analysis.fichiers import describe_os_error
+from analysis.fichiers import describe_os_error, replace_folder
 
 
 def available_renderer() -> str:
@@ -100,7 +100,7 @@ def remove_debris(root: Path) -> list[str]:
     """Remove what a render killed in the month's folder ``root`` left (its names, sorted): the
     staging sites and their Quarto projects (``site-en-cours-*``) and the folders of a swap cut
     short (``.site.new``, ``.site.old``; the latter is put back as ``site/`` when ``site/``
-    itself is missing, the kill having fallen between the two renames of ``_swap_in``), for the
+    itself is missing, the kill having fallen between the two renames of ``replace_folder``), for the
     published and the draft site.
 
     For the holder of the month's lock only (``run.period_lock`` calls it): no other render of
@@ -115,21 +115,6 @@ def remove_debris(root: Path) -> list[str]:
     for name in removed:
         shutil.rmtree(root / name, ignore_errors=True)
     return removed
-
-
-def _swap_in(staging: Path, site: Path) -> None:
-    """Replace ``site`` by the complete ``staging`` folder."""
-    old = site.with_name(f".{site.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if staging.stat().st_dev != site.parent.stat().st_dev:  # staged in the system's temporary folder
-        near = site.with_name(f".{site.name}.new")
-        shutil.rmtree(near, ignore_errors=True)
-        shutil.copytree(staging, near)
-        staging = near
-    if site.exists():
-        os.replace(site, old)
-    os.replace(staging, site)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def hidden_component(path: Path) -> str | None:
@@ -208,7 +193,7 @@ def render_site(
         with environnement.date_fixe(periode):  # the same PDFs at every render of the month
             report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
         check_site(report, staging)
-        _swap_in(staging, report.site)
+        replace_folder(staging, report.site)
     except RenderError:
         raise
     except (OSError, RuntimeError) as error:  # disk full, pandoc that crashed: the previous site stays

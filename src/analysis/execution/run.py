@@ -12,6 +12,9 @@
    cover both phases, and one page per région) in one pool of papermill workers (a notebook
    whose inputs are unchanged is not executed again; one failure never stops the others). A
    run restricted to chosen territories executes their fiches only;
+   then, once the synthesis has run, writes the month's analysis tables, parquet and CSV with
+   their provenance, under ``analyses/`` (``analyses.resultats``: read back from the memo cache
+   the synthesis filled, ``.cache/analyses/``, nothing computed again);
 3. renders the site (Quarto when present, otherwise pandoc + Typst) from every executed
    notebook of the month, whether this run or an earlier one executed it: a run restricted to
    some territories or to one phase adds its pages to the month's site and loses none (the
@@ -73,6 +76,7 @@ class RunOutcome:
     render_error: str | None = None
     manifest_error: str | None = None
     render_failures: dict[Path, str] = field(default_factory=dict)  # pages not rendered: notebook -> why
+    analyses_error: str | None = None  # why the month's analysis tables were not written
 
     @property
     def failed(self) -> list[pipeline.JobResult]:
@@ -229,6 +233,12 @@ def _run_periode(
     results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
 
+    analyses_error = None
+    if publications:
+        t_analyses = time.perf_counter()
+        analyses_error = _write_analyses(periode, by_output[(out / SYNTHESE).resolve()], log)
+        timings["analyses"] = time.perf_counter() - t_analyses
+
     site = renderer = render_error = None
     render_failures: dict[Path, str] = {}
     if render:
@@ -252,7 +262,30 @@ def _run_periode(
     if manifest_error is None:
         log.info("Manifeste : %s", manifest)
     return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer,
-                      render_error=render_error, manifest_error=manifest_error, render_failures=render_failures)
+                      render_error=render_error, manifest_error=manifest_error, render_failures=render_failures,
+                      analyses_error=analyses_error)
+
+
+def _write_analyses(periode: str, synthese: pipeline.JobResult, log: logging.Logger) -> str | None:
+    """Write the month's analysis tables (``resultats.publier``) once the synthesis, which
+    computes them, has run; the reason they were not written, else None (the run goes on)."""
+    from analysis.analyses import resultats
+
+    if synthese.status == "failed":
+        log.error("Tableaux d'analyse non écrits : la synthèse, qui les calcule, est en échec")
+        return "la synthèse, qui calcule les tableaux d'analyse, est en échec"
+    try:
+        folder = resultats.publier(periode)
+    except OSError as error:
+        reason = describe_os_error(error)
+    except Exception as error:  # noqa: BLE001 - a failed analysis is reported, the run goes on to its site and manifest
+        log.exception("Tableaux d'analyse non écrits")
+        reason = f"{type(error).__name__} : {error}"
+    else:
+        log.info("Tableaux d'analyse : %s", folder)
+        return None
+    log.error("Tableaux d'analyse non écrits : %s", reason)
+    return reason
 
 
 

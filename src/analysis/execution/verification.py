@@ -7,8 +7,9 @@ outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in Frenc
 * the data files read (sha256 and copy of each file of ``provenance.json``), and, for
   information (not counted as differences), the software environment (``environnement``:
   Python, platform, renderer, each distribution's version);
-* every table (``.parquet``, ``.csv``) of the month's folder, value by value, and every stored
-  analysis result (``analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
+* every table (``.parquet``, ``.csv``) of the month's folder, value by value (the analysis tables
+  of ``analyses/`` among them), and every stored analysis result of the memo cache
+  (``.cache/analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
 * every executed notebook both runs made, output by output: text, HTML (table cells, SVG maps)
   and Markdown line by line, images by their bytes (the figures carry no date); the standard
   error (the log) is left out.
@@ -19,7 +20,7 @@ outputs folder's path, and (``VARIABLE``) the random identifier pandas gives eac
 (``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook
 the rerun did not make (executed by an earlier, partial run of the month) is listed as not
 verified. The derived tables' cache (``data/raw/derived``, keyed by the files' sha256) is shared
-with the published run; the stored analyses (``analyses/``) are computed again.
+with the published run; the stored analyses (``.cache/analyses/``) are computed again.
 """
 
 from __future__ import annotations
