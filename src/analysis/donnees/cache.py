@@ -48,7 +48,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import sources
 from analysis.fichiers import write_atomic
 
@@ -194,4 +194,4 @@ def stored(fn: Callable[..., T]) -> Callable[..., T]:
     the outputs of the month given by its ``periode`` argument (``outputs/<periode>/analyses``)."""
     if "periode" not in inspect.signature(fn).parameters:
         raise TypeError(f"@stored demande un argument 'periode' : {fn.__qualname__} n'en a pas")
-    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: config.periode_dir(arguments["periode"]) / "analyses")
+    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: mois.analyses_dir(arguments["periode"]))
