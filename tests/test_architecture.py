@@ -22,7 +22,7 @@ TEMPLATES = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("monographies/*.
 # The folders and files of a month's layout (see analysis/mois.py) and the suffix of its pages.
 LAYOUT_FOLDERS = {"indicateurs", "precedent", "analyses", "site", "brouillon", "logs", "fiches", "synthese", "changements",
                   "accueil", "methodes", "monographies", "regions", "historique"}
-LAYOUT_FILES = {"provenance.json", "manifest.json", ".run.lock", ".inputs.json", "index.html", ".html"}
+LAYOUT_FILES = {"provenance.json", "manifest.json", ".run.lock", ".inputs.json", "index.html", ".html", ".pdf"}
 # Strings equal to a folder's name that name something else.
 NOT_A_FOLDER = {("execution/pages.py", "DRAFT_TAG")}  # the tag of the cells shown in the draft site only
 
@@ -214,3 +214,40 @@ def test_the_templates_are_all_checked() -> None:
     assert {"notebooks/fiche_territoire.ipynb", "notebooks/synthese.ipynb", "notebooks/changements.ipynb",
             "notebooks/accueil.ipynb", "notebooks/methodes.ipynb", "notebooks/region.ipynb",
             "monographies/monographie.ipynb"} <= names
+
+
+def test_the_layout_of_a_month_is_the_one_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The month's home computes the paths the modules wrote before it: the same files on disk."""
+    from analysis import config, mois
+
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path)
+    month = tmp_path / "2026-11"
+    relative = {
+        mois.indicateurs_dir("2026-11"): "indicateurs",
+        mois.precedent_dir("2025-12", "2026-11"): "precedent/2025-12",
+        mois.analyses_dir("2026-11"): "analyses",
+        mois.site_dir("2026-11"): "site",
+        mois.site_dir("2026-11", brouillon=True): "brouillon",
+        mois.logs_dir("2026-11"): "logs",
+        mois.provenance_file("2026-11"): "provenance.json",
+        mois.manifest_file("2026-11"): "manifest.json",
+        mois.lock_file("2026-11"): ".run.lock",
+        mois.stamp_file("2026-11"): "indicateurs/.inputs.json",
+        mois.accueil_donnees("2026-11"): "accueil/donnees",
+    }
+    assert {path.relative_to(month).as_posix(): rel for path, rel in relative.items()} == {rel: rel for rel in relative.values()}
+    assert {k: p.relative_to(month).as_posix() for k, p in mois.table_files(2, "2026-11").items()} == {
+        "long": "indicateurs/indicateurs_phase2.parquet", "wide": "indicateurs/tableau_phase2.parquet",
+        "observations": "indicateurs/tableau_phase2_observations.parquet", "registre": "indicateurs/registre.parquet",
+        "profils": "indicateurs/profils_phase2.parquet"}
+    assert mois.historique_logs_dir() == tmp_path / "historique"
+    assert (mois.fiche_notebook(2, "ti-2405"), mois.monographie_notebook("ti-2411"), mois.region_notebook("76")) == (
+        "fiches/phase2/ti-2405.ipynb", "monographies/ti-2411.ipynb", "regions/76.ipynb")
+    assert (mois.SYNTHESE, mois.CHANGEMENTS, mois.ACCUEIL, mois.METHODES) == (
+        "synthese/synthese.ipynb", "changements/changements.ipynb", "accueil/accueil.ipynb", "methodes/methodes.ipynb")
+    assert (mois.fiche_page(1, "ti-7605"), mois.monographie_page("ti-2411"), mois.region_page("76"), mois.SYNTHESE_PAGE,
+            mois.METHODES_PAGE, mois.INDEX_PAGE, mois.pdf_page("fiches/phase1/ti-7605.html")) == (
+        "fiches/phase1/ti-7605.html", "monographies/ti-2411.html", "regions/76.html", "synthese/synthese.html",
+        "methodes/methodes.html", "index.html", "fiches/phase1/ti-7605.pdf")
+    assert mois.fiche_of(month / mois.fiche_notebook(1, "ti-7605")) == (1, "ti-7605")
+    assert mois.pdf_download_name("fiches/phase2/ti-2405.html", 2) == "ti-2405-phase2.pdf"

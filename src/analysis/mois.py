@@ -306,6 +306,16 @@ def page(notebook: str | Path) -> str:
     return Path(notebook).with_suffix(".html").as_posix()
 
 
+def pdf_page(page: str | Path) -> str:
+    """The PDF version of a page, beside it in the site (``"synthese/synthese.pdf"``)."""
+    return Path(page).with_suffix(".pdf").as_posix()
+
+
+def pdf_download_name(page: str, phase: int) -> str:
+    """The name a fiche's PDF is saved under: with its phase (``ti-2405-phase2.pdf``)."""
+    return f"{Path(page).stem}-phase{phase}.pdf"
+
+
 def fiche_page(phase: int, id_ti: str) -> str:
     """A fiche's page, relative to the site's root."""
     return page(fiche_notebook(phase, id_ti))

@@ -231,7 +231,7 @@ def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: 
 
     ``page`` and the hrefs of ``liens`` are paths from the site root; links are written
     relative to the page. The PDF of a fiche (``phase``) is saved under a name with its phase
-    (``pdf_download_name``).
+    (``mois.pdf_download_name``).
     """
     here = Path(page).parent
 
@@ -239,8 +239,8 @@ def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: 
         return Path(os.path.relpath(target, here)).as_posix()
 
     links = [f'<a href="{rel(mois.INDEX_PAGE)}">← Accueil de l’Observatoire</a>'] if home else []
-    download = f' download="{pdf_download_name(page, phase)}"' if phase is not None else ""
-    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}"{download}>Version PDF</a>'] if pdf else []
+    download = f' download="{mois.pdf_download_name(page, phase)}"' if phase is not None else ""
+    links += [f'<a href="{rel(mois.pdf_page(page))}"{download}>Version PDF</a>'] if pdf else []
     links += [f'<a href="{escape(rel(href))}">{escape(label)}</a>' for label, href in liens]
     return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
 
@@ -259,11 +259,6 @@ def authors_text(cff: dict) -> str:
     "given-names family-names"."""
     names = [a.get("name") or " ".join(str(a[k]) for k in ("given-names", "family-names") if a.get(k)) for a in cff["authors"]]
     return ", ".join(names)
-
-
-def pdf_download_name(page: str, phase: int) -> str:
-    """The name a fiche's PDF is saved under: with its phase (``ti-2405-phase2.pdf``)."""
-    return f"{Path(page).stem}-phase{phase}.pdf"
 
 
 @dataclass(frozen=True)
@@ -356,7 +351,7 @@ def documents_markdown(documents: list[tuple[str, str, bool]]) -> str:
     """Markdown list of the documents (title, html path from the site root, has PDF)."""
     lines = []
     for title, href, has_pdf in documents:
-        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
+        pdf = f" ([PDF]({mois.pdf_page(href)}))" if has_pdf else ""
         lines.append(f"- [{_escape(title)}]({href}){pdf}")
     return "\n".join(lines)
 
@@ -377,7 +372,7 @@ def index_markdown(
         since = f", lancée en {start}" if start else ""
         lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
         lines += [
-            f"- [{_escape(name)}]({href}) ({_escape(config.identifiant(id_ti, phase))}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
+            f"- [{_escape(name)}]({href}) ({_escape(config.identifiant(id_ti, phase))}, [PDF]({mois.pdf_page(href)}))"
             for _, id_ti, name, href in group
         ]
         lines += [":::", ""]
@@ -496,7 +491,7 @@ def keep_previous(
         if doc.notebook not in failures:
             continue
         page = Path(page_of(doc, root))
-        previous = [site / page, site / page.with_suffix(".pdf")]
+        previous = [site / page, site / mois.pdf_page(page)]
         if all(p.is_file() and p.stat().st_size for p in previous):
             for p in previous:
                 carry_over(p, staging / p.relative_to(site))

@@ -281,7 +281,7 @@ def render_fallback(
     tasks = []
     for doc in documents + fiches:
         page = page_of(doc, root)
-        pdf = staging / Path(page).with_suffix(".pdf")
+        pdf = staging / mois.pdf_page(page)
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
                            brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
     titles, failures = _render_tasks(tasks, site, staging)

@@ -198,5 +198,5 @@ def render_quarto(
             shutil.copytree(kept, staging, dirs_exist_ok=True)
     published = [d for d in documents + fiches if d.notebook in titles]
     pages = [site / mois.INDEX_PAGE] + [site / page_of(d, root) for d in published] + extra
-    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in published]
+    pdfs = [site / mois.pdf_page(page_of(d, root)) for d in published]
     return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs), failures=failures)
