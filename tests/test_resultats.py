@@ -10,6 +10,7 @@ import logging
 import pandas as pd
 import pytest
 
+from analysis import mois
 from analysis.analyses import cohortes, evaluation, profils, resultats, tendances
 from analysis.analyses import typologie as typology
 from analysis.donnees import provenance, referentiel
@@ -101,8 +102,8 @@ def test_event_studies_and_group_time_atts_hold_every_design(est, tables):  # no
 def test_csv_and_parquet_hold_the_same_rows_with_their_provenance(tables, month):
     folder = resultats.ecrire(PERIODE, tables, ["urssaf-emploi-epci"])
     assert folder == month / "analyses"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([resultats.PROVENANCE, *(f"{n}.{f}" for n in tables for f in resultats.FORMATS)])
-    record = json.loads((folder / resultats.PROVENANCE).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([mois.PROVENANCE, *(f"{n}.{f}" for n in tables for f in resultats.FORMATS)])
+    record = json.loads((folder / mois.PROVENANCE).read_text(encoding="utf-8"))
     assert (record["periode"], record["version_code"]) == (PERIODE, RECORD["version_code"])
     assert record["fichiers"] == [RECORD["fichiers"][0]]  # the entry of the run's record, sha256 included
     for name, table in tables.items():
@@ -140,10 +141,10 @@ def test_the_folder_is_replaced_whole_or_left_as_it_was(tables, month):
 def test_the_run_writes_the_tables_once_the_synthesis_has_run(tables, month, monkeypatch):
     monkeypatch.setattr(resultats, "tables", lambda periode: tables)
     log = logging.getLogger("test")
-    synthese = pipeline.JobResult("synthèse", "failed", month / run.SYNTHESE, None, 1.0)
+    synthese = pipeline.JobResult("synthèse", "failed", month / mois.SYNTHESE, None, 1.0)
     assert "synthèse" in run._write_analyses(PERIODE, synthese, log)
     assert not (month / "analyses").exists()
-    done = pipeline.JobResult("synthèse", "up-to-date", month / run.SYNTHESE, month / run.SYNTHESE, 0.0)
+    done = pipeline.JobResult("synthèse", "up-to-date", month / mois.SYNTHESE, month / mois.SYNTHESE, 0.0)
     assert run._write_analyses(PERIODE, done, log) is None
     assert (month / "analyses" / "estimations.csv").exists()
     monkeypatch.setattr(resultats, "tables", lambda periode: {"typologie": pd.DataFrame({"id_ti": ["ti-0001", 2]})})

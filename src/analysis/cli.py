@@ -147,7 +147,7 @@ def _historique(args: argparse.Namespace) -> int:
     debut, fin = mois.check_periode(debut), mois.check_periode(fin or debut)  # nothing written for a bad range
     if debut > fin:
         raise mois.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
-    log = journal.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
+    log = journal.setup_run_logger(mois.historique_logs_dir() / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
     start = time.perf_counter()
     months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
@@ -390,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.donnees.schemas import DataContractError
         from analysis.donnees.sources import SourceError
         from analysis.execution.pages import RenderError
-        from analysis.execution.run import PeriodNotRunError, RunInProgressError
+        from analysis.execution.run import PeriodNotRunError
+        from analysis.verrou import RunInProgressError
 
         known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
                  mois.PeriodeError)

@@ -29,14 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import mois
 from analysis.analyses import cohortes, evaluation, impact, profils
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import provenance, sources
-from analysis.donnees.cache import analyses_folders
 from analysis.fichiers import file_sha256, replace_folder, write_atomic
 
-PROVENANCE = "provenance.json"
 FORMATS = ("parquet", "csv")
 
 # What each table holds, in French (written in provenance.json and the README).
@@ -189,7 +188,7 @@ def ecrire(periode: str, resultats: dict[str, pd.DataFrame], fichiers: list[str]
     its description, columns, rows and files with their sha256. The folder is replaced whole
     (staged beside it, then swapped in): a reader never sees half of it; what a killed writer
     left beside it is removed first. Returns the folder."""
-    folder = analyses_folders(periode)[0]
+    folder = mois.analyses_dir(periode)
     record = provenance.read(periode)
     by_id = {f["id"]: f for f in record["fichiers"]}
     missing = sorted(set(fichiers) - by_id.keys())
@@ -224,7 +223,7 @@ def ecrire(periode: str, resultats: dict[str, pd.DataFrame], fichiers: list[str]
             "fichiers": [by_id[i] for i in sorted(fichiers)],
             "tables": described,
         }, ensure_ascii=False, indent=2)
-        write_atomic(staging / PROVENANCE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_atomic(staging / mois.PROVENANCE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         os.chmod(staging, 0o755)
         replace_folder(staging, folder)
     finally:

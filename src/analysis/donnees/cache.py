@@ -29,7 +29,7 @@ same); every in-process cache of a result computed from declared files uses it.
 a period that several notebooks read (the typology, the difference-in-differences). Such a
 function takes the run month ``periode`` as an argument, and its entries live with that
 month's outputs, in the hidden memo cache ``outputs/<periode>/.cache/analyses/<generation>/``
-(``analyses_folders``): a month writes only under its own folder (deleting a month deletes its
+(``mois.memo_dir``): a month writes only under its own folder (deleting a month deletes its
 cache; the verifier's rerun in a fresh outputs folder computes everything again), and the
 cross-month cache holds only derivations of declared files. The memo cache is not for reading:
 pickles are tied to the code and library versions that wrote them, and an entry is named by a
@@ -53,7 +53,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import sources
 from analysis.fichiers import write_atomic
 
@@ -194,17 +194,9 @@ def derived(fn: Callable[..., Frame]) -> Callable[..., Frame]:
     return _on_disk(fn, ".parquet", _read_table, lambda df, path: df.to_parquet(path))
 
 
-def analyses_folders(periode: str) -> tuple[Path, Path]:
-    """The month's two analysis folders: the tables a researcher opens (``outputs/<periode>/analyses``,
-    written by ``analyses.resultats``) and the memo cache of ``@stored`` (``outputs/<periode>/.cache/analyses``,
-    hidden: a cache, not a result)."""
-    out = config.periode_dir(periode)
-    return out / "analyses", out / ".cache" / "analyses"
-
-
 def stored(fn: Callable[..., T]) -> Callable[..., T]:
     """Cache a function's picklable result on disk and in the process, like ``derived``, in the
-    memo cache of the month given by its ``periode`` argument (``analyses_folders``)."""
+    memo cache of the month given by its ``periode`` argument (``mois.memo_dir``)."""
     if "periode" not in inspect.signature(fn).parameters:
         raise TypeError(f"@stored demande un argument 'periode' : {fn.__qualname__} n'en a pas")
-    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: analyses_folders(arguments["periode"])[1])
+    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: mois.memo_dir(arguments["periode"]))

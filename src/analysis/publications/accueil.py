@@ -44,7 +44,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from analysis import config
+from analysis import config, mois
 from analysis.analyses import portrait
 from analysis.analyses import profils as typologies
 from analysis.donnees import provenance, referentiel
@@ -57,7 +57,7 @@ from analysis.publications.figures import STYLE
 from analysis.publications.figures_synthese import couleurs_profils
 from analysis.texte import nombre, octets
 
-DONNEES = "donnees"  # folder of the CSV files, beside the notebook and in the site
+DONNEES = mois.DONNEES_ACCUEIL  # folder of the CSV files, beside the notebook and in the site
 # Overseas régions drawn in insets (INSEE codes); the others are metropolitan France.
 OUTRE_MER = {"01": "Guadeloupe", "02": "Martinique", "03": "Guyane", "04": "La Réunion", "06": "Mayotte"}
 NON_CLASSE = "Non classé"
@@ -129,8 +129,8 @@ def repertoire(phases: tuple[int, ...] = config.PHASES) -> pd.DataFrame:
             .merge(departements_principaux(phase), on="id_ti", how="left")
             .merge(match[["id_ti", "id_autre", "lib_autre"]], on="id_ti", how="left")
             .assign(
-                href=lambda d: [config.fiche_page(phase, i) for i in d["id_ti"]],
-                href_autre=lambda d: [config.fiche_page(other, i) if isinstance(i, str) else None for i in d["id_autre"]],
+                href=lambda d: [mois.fiche_page(phase, i) for i in d["id_ti"]],
+                href_autre=lambda d: [mois.fiche_page(other, i) if isinstance(i, str) else None for i in d["id_autre"]],
             )
         )
     return pd.concat(frames, ignore_index=True)

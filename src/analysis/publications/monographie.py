@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import config, texte
+from analysis import config, mois, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
 from analysis.analyses.fonds_vert import FondsVert
@@ -34,18 +34,18 @@ from analysis.indicateurs.registry import heading, indicator
 from analysis.publications import fiche, texte_evaluation
 from analysis.texte import nombre, pluriel, pourcent, valeur
 
-LIEN_SYNTHESE = "../synthese/synthese.html"
+LIEN_SYNTHESE = "../" + mois.SYNTHESE_PAGE
 N_VOISINS = 4
 
 
 def lien_fiche(id_ti: str, phase: int) -> str:
     """Relative link from a page one folder deep (``monographies/``, ``synthese/``) to a fiche."""
-    return f"../fiches/phase{phase}/{id_ti}.html"
+    return "../" + mois.fiche_page(phase, id_ti)
 
 
 def lien_monographie(id_ti: str) -> str:
     """Relative link from a page one folder deep to a monograph."""
-    return f"../monographies/{id_ti}.html"
+    return "../" + mois.monographie_page(id_ti)
 
 
 # --- Portrait -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis import config
+from analysis import mois
 from analysis.analyses.positions import mouvements_rangs, rangs
 from analysis.indicateurs.areas import FRANCE, REGION_PREFIX
 from analysis.indicateurs.registry import indicator
@@ -25,7 +25,7 @@ TENDANCE = "emploi_prive_tcam"
 
 def fiche_href(phase: int, id_ti: str) -> str:
     """The fiche of a territory, relative to a région page (``regions/<code>.html`` of the site)."""
-    return "../" + config.fiche_page(phase, id_ti)
+    return "../" + mois.fiche_page(phase, id_ti)
 
 
 def territoires_region(wide: pd.DataFrame, region: str) -> pd.DataFrame:
