@@ -151,15 +151,16 @@ def age(vintage: pd.Series | dict) -> str:
 
 
 def cle(periode: str) -> tuple:
-    """The vintages of ``periode`` (latest observation of each periodic dataset, and the edition
-    read for a dataset held in editions): months with the same key see the same observations."""
-    table = millesimes(periode)
-    return tuple(table["observation"]) + tuple(_editions_lues(periode))
+    """The vintages of ``periode`` that the indicator tables read (latest observation of each
+    periodic dataset declared ``indicateurs``, and the edition read for one held in editions):
+    months with the same key have the same indicator tables."""
+    lus = [j for j in jeux.periodiques() if j.indicateurs]
+    return tuple(ligne(j.dataset, periode)["observation"] for j in lus) + tuple(_editions_lues(periode, lus))
 
 
-def _editions_lues(periode: str) -> list[tuple]:
+def _editions_lues(periode: str, lus: list[JeuPeriodique]) -> list[tuple]:
     out = []
-    for jeu in (j for j in jeux.periodiques() if j.editions):
+    for jeu in (j for j in lus if j.editions):
         vigueur = editions.en_vigueur(jeu.dataset, jeu.editions, periode)
         out.append(tuple((e.file_id, e.edition, e.vivante) for e in editions.lues(vigueur)) + (vigueur.regle,))
     return out

@@ -30,6 +30,7 @@ class JeuPeriodique:
     qui: str = "la source"  # its publisher in a French sentence ("l'INSEE")
     editions: str | None = None  # the ``serie`` of its files held in dated editions (``donnees.editions``), None otherwise
     test_lecteur: str = ""  # the loopback test serving its living endpoint to its reader ("tests/f.py::test_x"), "" if none
+    indicateurs: bool = True  # the indicator tables read it: its vintage is part of ``millesimes.cle``
 
     @property
     def declaration(self) -> sources.Dataset:

@@ -525,7 +525,7 @@ URSSAF = JeuPeriodique(URSSAF_DATASET, urssaf_serie, "year", _urssaf_derniere, q
 CHOMAGE = JeuPeriodique(CHOMAGE_DATASET, chomage_ze, "trimestre", _ze_derniere, qui="l'INSEE", editions=CHOMAGE_ZE,
                         test_lecteur="tests/test_chomage_vivant.py::test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions")
 CHOMAGE_DEPARTEMENTS = JeuPeriodique(
-    CHOMAGE_DEP_DATASET, chomage_departements, "trimestre", _dep_derniere, qui="l'INSEE", editions=CHOMAGE_DEP,
+    CHOMAGE_DEP_DATASET, chomage_departements, "trimestre", _dep_derniere, qui="l'INSEE", editions=CHOMAGE_DEP, indicateurs=False,
     test_lecteur="tests/test_chomage_vivant.py::test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions")
 DEMANDEURS = JeuPeriodique(DEMANDEURS_DATASET, demandeurs_emploi, "mois", _demandeurs_derniere, qui="France Travail")
 DVF = JeuPeriodique(DVF_DATASET, dvf_epci, "annee", parquet_max("annee"), qui="la DGFiP",
