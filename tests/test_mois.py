@@ -213,7 +213,7 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(mois.decaler(COURANT, -1)))
     # nothing new in the data read, which is not to say the sources published nothing: the calendar says they did
     assert none == ("**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent d'avril 2026 : "
-                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 4 sources ont pourtant publié "
+                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 5 sources ont pourtant publié "
                     "depuis des périodes absentes des données lues (voir l'âge des données).")
     table = changements.tableau_millesimes(millesimes.millesimes("2019-06"))
     assert table.loc[3].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020", "–"]
