@@ -4,9 +4,11 @@ job seekers, DVF housing market, commune -> zone d'emploi.
 Each function reads its own declared file (``*_ID``, obtained by ``sources.fetch``, which
 records the read), keeps codes as strings from the first read and validates the result with a
 pandera schema. Time series take an optional ``periode`` (YYYY-MM) and keep only the
-observations published by the end of that month (lags declared in ``data/sources.toml``); the
-unemployment series, held in dated editions, read the edition out at that date
-(``donnees.editions``), each row saying which edition and what copy it comes from.
+observations published by the end of that month (lags declared in ``data/sources.toml``,
+one filter: ``periodique.publiees``; each periodic dataset is declared at the end of this
+module, ``JeuPeriodique``); the unemployment series, held in dated editions, read the edition
+out at that date (``donnees.editions``), each row saying which edition and what copy it comes
+from.
 """
 
 from __future__ import annotations
@@ -243,7 +245,7 @@ def chomage_ze(periode: str | None = None) -> pd.DataFrame:
 def chomage_departements(periode: str | None = None) -> pd.DataFrame:
     """INSEE localised unemployment rate (%, CVS) by département and quarter, long, under the
     same rule (the official BDM series once obtained, ``observatoire donnees --actualiser
-    chomage``; the re-saved workbook otherwise, flagged by ``nature``). Columns ``code_dep``,
+    chomage-departements``; the re-saved workbook otherwise, flagged by ``nature``). Columns ``code_dep``,
     ``lib_dep`` and those of ``chomage_ze``."""
     return _chomage(CHOMAGE_DEPARTEMENTS, periode, CHOMAGE_DEP_SCHEMA)
 
