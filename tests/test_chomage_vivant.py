@@ -1,7 +1,7 @@
 """Living endpoints of the INSEE unemployment series, served from 127.0.0.1 in the official
 formats (built from the official files of the mirror): the zone d'emploi workbook found by
 trying the next editions' names, the BDM SDMX-ML département series, a new quarter arriving and
-a revision, what ``observatoire donnees --actualiser chomage`` reports, and what an as-of month
+a revision, what ``observatoire donnees --actualiser chomage chomage-departements`` reports, and what an as-of month
 then reads."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _sdmx(series: dict[str, dict[str, float]]) -> bytes:
 
 
 def _url(file_id: str, quarter: str | None = None) -> str:
-    url = sources.vivants()["chomage"].urls[file_id]
+    url = sources.vivants()[sources.source(file_id).dataset].urls[file_id]
     return url.format(annee=quarter[:4], trimestre=quarter[-1]) if quarter else url
 
 
@@ -83,16 +83,19 @@ def insee(serveur: Serveur, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Se
 
 
 def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(insee: Serveur, capsys) -> None:
-    assert main(["donnees", "--actualiser", "chomage"]) == 0
+    assert main(["donnees", "--actualiser", "chomage", "chomage-departements"]) == 0
     out = capsys.readouterr().out
     assert (f"{ZE_ID} : nouvelles périodes : de 2023-T3 à 2023-T4 ; 1 trimestre nouveau (2023-T4) ; "
             "1 valeur révisée (la plus forte : 0051, 2023-T3, de 6,5 à 7,5)") in out
     assert (f"{DEP_ID} : nouvelles périodes : de 2025-T3 à 2025-T4 ; 1 trimestre nouveau (2025-T4) ; "
             "1 valeur révisée (la plus forte : 01, 2025-T3, de 5,7 à 5,9)") in out
     today = dt.date.today()
-    assert ("ze : éditions détenues 2022-T2 (publiée le 07/10/2022, copie exacte du fichier officiel), 2023-T3 (publiée le "
-            "04/01/2024, copie exacte du fichier officiel), 2025-T4 (publiée le 09/04/2026, fichier dérivé par un tiers), "
-            f"2023-T4 (obtenue le {today:%d/%m/%Y}, copie exacte du fichier officiel) ; dernière observation 2025-T4") in out
+    assert ("- chomage (Taux de chômage localisé (INSEE)) :\n  éditions détenues : 2022-T2 (publiée le 07/10/2022, copie exacte "
+            "du fichier officiel), 2023-T3 (publiée le 04/01/2024, copie exacte du fichier officiel), 2025-T4 (publiée le 09/04/2026, "
+            f"fichier dérivé par un tiers), 2023-T4 (obtenue le {today:%d/%m/%Y}, copie exacte du fichier officiel)\n"
+            "  dernière observation : 2025-T4") in out
+    assert (f"  éditions détenues : 2025-T3 (publiée le 08/01/2026, ré-enregistré par un tiers), 2025-T4 (obtenue le {today:%d/%m/%Y}, "
+            "copie exacte du fichier officiel)\n  dernière observation : 2025-T4") in out
     # the names were tried newest first, from one quarter past the calendar down to the one found
     tried = [p.rsplit("/", 1)[-1] for p in insee.requetes if "chomage-zone" in p]
     assert tried[-1] == "chomage-zone-t1-2003-t4-2023.xlsx" and len(tried) == len(set(tried)) >= 2
@@ -115,7 +118,7 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
     # the next refresh: an edition one quarter later, with a revision; an unchanged endpoint says so
     insee.sert(ZE_ID, _classeur(Path(os.environ[config.MIRROR_ENV]), {"2023-T4": 0.1, "2024-T1": 0.3},
                                 ("0051", "2023-T3", 7.4)), _url(ZE_ID, "2024-T1"))
-    bilan = etat.actualiser(["chomage"])
+    bilan = etat.actualiser(["chomage", "chomage-departements"])
     assert bilan.echecs == []
     messages = {c.id: c.message for c in bilan.faits}
     assert messages[ZE_ID] == ("nouvelles périodes : de 2023-T4 à 2024-T1 ; 1 trimestre nouveau (2024-T1) ; "
@@ -126,7 +129,7 @@ def test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions(inse
 
 def test_no_new_edition_online_is_an_error_naming_the_names_tried(serveur: Serveur, mirror: Path, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setenv(config.MIRROR_ENV, str(mirror))
-    bilan = etat.actualiser(["chomage"])
+    bilan = etat.actualiser(["chomage", "chomage-departements"])
     assert bilan.faits == [] and [e.file for e in bilan.echecs] == [sources.source(ZE_ID).file, sources.source(DEP_ID).file]
     assert "aucune édition plus récente trouvée (noms essayés : " in bilan.echecs[0].message
     assert "chomage-zone-t1-2003-t4-2023.xlsx" in bilan.echecs[0].message and "404" in bilan.echecs[1].message

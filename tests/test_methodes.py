@@ -46,7 +46,7 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     record = provenance.read(PERIODE)
     jeux = methodes.tableau_jeux(record)
     declared = list(dict.fromkeys(s.dataset for s in sources.sources().values()))
-    assert len(jeux) == len(declared) == 22
+    assert len(jeux) == len(declared) == 23
     row = jeux.set_index("Éditeur").loc["URSSAF"]
     assert row["Millésime"] == "2024" and row["Publication"] == "annuelle, délai de 6 mois"
     chomage = jeux.set_index("Éditeur").loc["INSEE"].set_index("Jeu de données").loc[
@@ -55,7 +55,9 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     assert "zones d'emploi : édition du 3e trimestre 2023 (publiée le 04/01/2024, copie exacte du fichier officiel) puis, " \
            "pour les trimestres suivants, édition du 4e trimestre 2025 (publiée le 09/04/2026, fichier dérivé par un tiers)" in chomage["Édition lue"]
     assert "dépôt GitHub bpineau/gazetteer, commit 2cb0ab3 : fichier dérivé par un tiers" in chomage["Copie lue"]
-    assert "dépôt GitHub gmeline/MSPR3-V2, commit 7a64452 : ré-enregistré par un tiers" in chomage["Copie lue"]
+    departements = jeux.set_index("Jeu de données").loc["Taux de chômage localisés par département"]
+    assert "dépôt GitHub gmeline/MSPR3-V2, commit 7a64452 : ré-enregistré par un tiers" in departements["Copie lue"]
+    assert departements["Publication"] == chomage["Publication"]
     # official publishers are the sources; the repositories holding the copies appear only as the copy read
     assert {"INSEE", "URSSAF", "France Travail et DARES", "DGFiP (publié par Etalab)", "ANCT", "IGN"} <= set(jeux["Éditeur"])
     for column in ("Jeu de données", "Éditeur", "Page officielle"):
@@ -67,7 +69,8 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     assert "repo has no licence" not in every and "chomage localises" not in every
     recorded = record["jeux"]["chomage"]
     assert (recorded["editeur"], recorded["page"]) == ("INSEE", "https://www.insee.fr/fr/statistiques/1893230")
-    assert recorded["natures"] == ["derivee", "exacte", "reenregistree"]
+    assert recorded["natures"] == ["derivee", "exacte"]
+    assert record["jeux"]["chomage-departements"]["natures"] == ["reenregistree"]
     assert {"fichier": "chomage/chomage-zone-t1-2003-t3-2023", "edition": "2023-T3", "publie_le": "2024-01-04", "nature": "exacte"} in recorded["editions"]
 
 

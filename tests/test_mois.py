@@ -65,9 +65,9 @@ def test_vintages_of_the_grid() -> None:
     def latest(periode: str) -> dict:
         return millesimes.millesimes(periode).set_index("dataset")["observation"].to_dict()
 
-    assert latest("2019-01") == {"urssaf-emploi": "2017", "chomage": "2018-T3", "demandeurs-emploi": None,
+    assert latest("2019-01") == {"urssaf-emploi": "2017", "chomage": "2018-T3", "chomage-departements": "2018-T3", "demandeurs-emploi": None,
                                  "dvf": "2017", "france-relance": None}
-    assert latest("2020-06") == {"urssaf-emploi": "2019", "chomage": "2020-T1", "demandeurs-emploi": "2020-05",
+    assert latest("2020-06") == {"urssaf-emploi": "2019", "chomage": "2020-T1", "chomage-departements": "2020-T1", "demandeurs-emploi": "2020-05",
                                  "dvf": "2019", "france-relance": "2020-05"}
     v = millesimes.millesimes("2022-12").set_index("dataset")
     # URSSAF 2021 was published in June 2022; 2022 is expected in June 2023 (lag of six months)
@@ -209,19 +209,19 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     assert changements.fait_rangs(moves, labels).startswith(f"**Plus fort mouvement de rang** : {top['lib']} (phase 2)")
     assert changements.fait_rangs(moves.iloc[0:0], labels) == "**Aucun rang n'a changé** parmi les territoires d'industrie des deux phases."
     new = changements.fait_sources(millesimes.millesimes("2020-06"), millesimes.millesimes("2020-05"))
-    assert new.startswith("**Nouvelles données** (5 sources)") and "Emploi salarié privé (URSSAF) : 2019" in new
+    assert new.startswith("**Nouvelles données** (6 sources)") and "Emploi salarié privé (URSSAF) : 2019" in new
     none = changements.fait_sources(millesimes.millesimes(COURANT), millesimes.millesimes(mois.decaler(COURANT, -1)))
     # nothing new in the data read, which is not to say the sources published nothing: the calendar says they did
     assert none == ("**Aucune période nouvelle dans les données lues ce mois-ci** ; les dernières entrées datent d'avril 2026 : "
-                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 4 sources ont pourtant publié "
+                    "Taux de chômage localisé (INSEE), 4e trimestre 2025 ; d'après leur calendrier, 5 sources ont pourtant publié "
                     "depuis des périodes absentes des données lues (voir l'âge des données).")
     table = changements.tableau_millesimes(millesimes.millesimes("2019-06"))
-    assert table.loc[2].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020", "–"]
+    assert table.loc[3].tolist() == ["Demandeurs d'emploi par commune (France Travail)", "aucune encore", "–", "janvier 2020", "février 2020", "–"]
     late = changements.tableau_millesimes(millesimes.millesimes(COURANT)).loc[1].tolist()
     # the current month is under way: the calendar says published only what was due by the end of the month before
     assert late[1] == "4e trimestre 2025" and late[-1] == "2e trimestre 2026"
     ages = changements.age_des_sources(millesimes.millesimes(COURANT))
-    assert ages.count("\n- **") == 5 and "dernière période de la série (close)" in ages
+    assert ages.count("\n- **") == 6 and "dernière période de la série (close)" in ages
     assert changements.titre("2026-11", "2026-10") == "# Ce qui a changé entre octobre 2026 et novembre 2026"
 
 

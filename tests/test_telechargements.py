@@ -335,7 +335,7 @@ def test_refreshing_a_dataset_without_living_copy_is_refused(
 ) -> None:
     assert main(["donnees", "--obtenir", "--actualiser", "urssaf-emploi", jeu]) == 2
     err = capsys.readouterr().err
-    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : chomage, dvf, france-relance, profil-epci, urssaf-emploi" in err
+    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : chomage, chomage-departements, dvf, france-relance, profil-epci, urssaf-emploi" in err
     assert hors_ligne.requetes == [] and not (tmp_path / "cache").exists()  # nothing done
 
 

@@ -19,6 +19,7 @@ revision moves 1.00 point of jobs from services to industry. Test values, not pu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,15 @@ def _extract(mirror: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     pinned = _pinned(mirror)
     rows = pinned.loc[pinned["code"].isin(EPCI) & pinned["annee"].isin([2023, 2024])]
     return rows.loc[rows["aggregation"] == "annuelle"], rows.loc[rows["aggregation"] == "triannuelle"]
+
+
+@pytest.fixture(autouse=True)
+def _tables_epinglees_ensuite() -> Iterator[None]:
+    """The tables a test here reads from a living copy are not left cached for the tests after it
+    (``test_loaders_economie`` read a two-EPCI DVF table when it ran after this file)."""
+    yield
+    economie._dvf_epci.cache_clear()
+    economie.profil_epci.cache_clear()
 
 
 def _dvf_now() -> pd.DataFrame:

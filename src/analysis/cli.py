@@ -242,6 +242,12 @@ def _donnees(args: argparse.Namespace) -> int:
         print(f"Attention : {exc}", file=sys.stderr)
     widths = {c: max(len(c), *(len(v) for v in table[c])) for c in table.columns}
     print(table.to_string(index=False, justify="left", formatters={c: f"{{:<{w}}}".format for c, w in widths.items()}))
+    jeux = etat.etat_jeux(states)
+    print(f"\nJeux périodiques ({len(jeux)}) :")
+    for j in jeux:
+        print(f"- {j.dataset} ({j.libelle}) :\n  éditions détenues : {j.editions}\n"
+              f"  dernière observation : {j.derniere or 'aucune'} ; prochaine : {j.prochaine}\n"
+              f"  point d'accès : {j.point_acces}\n  lecteur testé : {j.lecteur_teste}")
     print("\nSources vivantes déclarées :")
     for v in sources.vivants().values():
         if v.obtainable:
@@ -251,8 +257,6 @@ def _donnees(args: argparse.Namespace) -> int:
         else:
             status = "point d'accès non confirmé"
         print(f"- {v.dataset} : {status}. {v.note}")
-        for line in etat.editions_detenues(v.dataset):
-            print(f"  {line}")
         if v.page:
             print(f"  documentation : {v.page}")
     print(f"\n{etat.resume_copies()}")
@@ -340,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
     p.set_defaults(func=_run)
 
-    p = sub.add_parser("donnees", help="les fichiers déclarés : état (cache, miroir, absent), copie épinglée ou vivante, taille, dernière période")
+    p = sub.add_parser("donnees", help="les fichiers déclarés : état (cache, miroir, absent), copie épinglée ou vivante, taille, dernière période ; "
+                                       "pour chaque jeu périodique : éditions, dernière observation, prochaine attendue, point d'accès, lecteur testé")
     p.add_argument("--obtenir", action="store_true", help="obtenir les fichiers absents (miroir ou téléchargement, sha256 vérifié)")
     p.add_argument("--actualiser", nargs="*", metavar="JEU",
                    help="télécharger la version courante des sources vivantes (toutes, ou les jeux nommés) et dire ce qui a changé")

@@ -3,6 +3,8 @@ living copies: what ``observatoire donnees`` shows and does, and what a run does
 
 - ``etat_fichiers``: every declared file with where it is (cache, mirror, missing), which
   copy is read (pinned or living), its size and the latest period it contains;
+- ``etat_jeux``: each periodic dataset (``donnees.jeux``): editions held, latest observation,
+  next one expected, living endpoint, whether its reader is tested;
 - ``obtenir``: obtain the missing files (a pinned one from the mirror or its URL, sha256
   checked; a living file of its own from its endpoint), with a progress bar;
 - ``actualiser``: download the current version of every readable living endpoint and say
@@ -27,14 +29,16 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from analysis import config, mois
-from analysis.donnees import editions, millesimes, observations, officiels, sources
+from analysis.donnees import editions, jeux, millesimes, observations, officiels, sources
 from analysis.donnees.loaders import economie
+from analysis.donnees.periodique import JeuPeriodique
 from analysis.fichiers import describe_os_error, remove_orphan_temporaries
 from analysis.texte import octets
 
 T = TypeVar("T")
 
 CACHE, MIROIR, ABSENT, IGNORE = "cache", "miroir", "absent", "ignoré"
+ILLISIBLE = "format illisible"  # the latest observation of a copy its reader refuses
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def etat_fichier(file_id: str) -> EtatFichier:
         try:
             derniere = observations.latest_observation(file_id, path, sha)
         except ValueError:
-            derniere = "format illisible"
+            derniere = ILLISIBLE
     return EtatFichier(
         id=file_id, dataset=src.dataset, file=src.file, etat=etat,
         copie=sources.LIVING if src.living else sources.copy_in_use(file_id),
@@ -269,20 +273,61 @@ def actualiser(datasets: list[str] | None = None) -> Bilan[Changement]:
     return _parcourir(steps)
 
 
-def editions_detenues(dataset: str) -> list[str]:
-    """French lines, one per series of a dataset held in editions: the editions held (pinned and
-    living) with their release dates and natures, the latest observation they hold, and the
-    next quarter expected according to the declared calendar."""
-    lines = []
-    for serie in sorted({s.serie for s in sources.sources().values() if s.dataset == dataset and s.serie}):
-        held = editions.editions(dataset, serie)
-        items = ", ".join(
-            f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})" for e in held)
-        latest = max(e.edition for e in held)
-        prochaine = mois.next_observation(latest)
-        lines.append(f"{serie} : éditions détenues {items} ; dernière observation {latest} ; "
-                     f"prochaine ({prochaine}) attendue en {millesimes.attendue(dataset, prochaine)} d'après le calendrier déclaré")
-    return lines
+@dataclass(frozen=True)
+class EtatJeu:
+    """What ``observatoire donnees`` says of one periodic dataset (``donnees.jeux``), in French."""
+
+    dataset: str
+    libelle: str
+    editions: str  # the editions held with their release dates and natures, or the single copy read
+    derniere: str | None  # latest observation in the copies present, None without any
+    prochaine: str  # the next observation and the month the declared calendar expects it, or why none is
+    point_acces: str  # the living endpoint's URL(s), or "aucun point d'accès"
+    lecteur_teste: str  # "oui (the loopback test)" or "non"
+
+
+def _editions_fr(jeu: JeuPeriodique, states: list[EtatFichier]) -> str:
+    if jeu.editions:
+        return ", ".join(f"{e.edition} ({'obtenue' if e.vivante else 'publiée'} le {e.publie_le:%d/%m/%Y}, {sources.NATURES_FR[e.nature]})"
+                         for e in editions.editions(jeu.dataset, jeu.editions))
+    copies = sorted({s.copie for s in states if s.etat not in (ABSENT, IGNORE)})
+    return f"aucune édition datée (copie {' et '.join(copies) or 'absente'})"
+
+
+def _point_acces(dataset: str) -> str:
+    vivant = sources.vivants().get(dataset)
+    if vivant is None or not vivant.urls:
+        return "aucun point d'accès"
+    urls = sorted(set(vivant.urls.values()))
+    text = urls[0] if len(urls) == 1 else f"{os.path.commonprefix(urls)}… ({len(urls)} fichiers)"
+    return text if vivant.readable else f"{text} (déclaré, format non lu par le chargeur)"
+
+
+def etat_jeux(states: list[EtatFichier] | None = None) -> list[EtatJeu]:
+    """Each periodic dataset, in the order of data/sources.toml: editions held, latest
+    observation in the copies present (``states``, default ``etat_fichiers()``: no loader
+    run, nothing copied), next observation expected from the declared calendar, living
+    endpoint, and the loopback test of its reader."""
+    states = states if states is not None else etat_fichiers()
+    out = []
+    for jeu in jeux.periodiques():
+        own = [s for s in states if s.dataset == jeu.dataset]
+        held = [s.derniere_observation for s in own if s.derniere_observation and s.derniere_observation != ILLISIBLE]
+        derniere = max(held) if held else None
+        cloture = jeu.declaration.cloture
+        if derniere is None:
+            prochaine = "inconnue : aucun fichier présent (observatoire donnees --obtenir)"
+        elif cloture and derniere >= cloture:
+            prochaine = f"aucune : série close à {cloture}"
+        else:
+            suivante = mois.next_observation(derniere)
+            prochaine = f"{suivante}, attendue en {millesimes.attendue(jeu.dataset, suivante)} d'après le calendrier déclaré"
+        out.append(EtatJeu(
+            dataset=jeu.dataset, libelle=jeu.declaration.label, editions=_editions_fr(jeu, own), derniere=derniere,
+            prochaine=prochaine, point_acces=_point_acces(jeu.dataset),
+            lecteur_teste=f"oui ({jeu.test_lecteur})" if jeu.test_lecteur else "non",
+        ))
+    return out
 
 
 def resume_copies(file_ids: list[str] | None = None) -> str:

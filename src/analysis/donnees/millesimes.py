@@ -2,9 +2,10 @@
 published by the end of a month, when it was published, and which observation is expected
 next and when (its period plus the declared lag).
 
-The observations a month sees are decided by these vintages alone (``economie._keep_published``
-keeps every observation published by then; for a dataset held in editions, ``editions`` says
-which edition is read), so two months with the same vintages and editions have the same
+What a periodic dataset is (its loader, the column holding its observation, whether it is held
+in editions) is its declaration (``donnees.jeux``). The observations a month sees are decided by
+these vintages alone (``periodique.publiees`` keeps every observation published by then; for a
+dataset held in editions, ``editions`` says which edition is read), so two months with the same vintages and editions have the same
 indicator tables (``cle``).
 
 Age told truthfully: ``calendrier`` is the latest observation the declared calendar says the
@@ -18,9 +19,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import mois
-from analysis.donnees import editions, sources
+from analysis.donnees import editions, jeux, sources
 from analysis.donnees.cache import cached
-from analysis.donnees.loaders import economie, relance
+from analysis.donnees.periodique import JeuPeriodique
 from analysis.texte import observation_fr
 
 COLUMNS = ["dataset", "libelle", "observation", "publiee", "prochaine", "attendue", "en_retard", "calendrier", "edition", "nature"]
@@ -30,29 +31,16 @@ COLUMNS = ["dataset", "libelle", "observation", "publiee", "prochaine", "attendu
 def observations(dataset_name: str) -> tuple[str, ...]:
     """Every observation of a periodic dataset in the declared files, as sorted period strings
     ("2024", "2022-T2", "2024-12")."""
-    if dataset_name == economie.URSSAF_DATASET:
-        values = economie.urssaf_serie()["year"].astype(str)
-    elif dataset_name == economie.CHOMAGE_DATASET:
-        values = economie.chomage_ze()["trimestre"]
-    elif dataset_name == economie.DEMANDEURS_DATASET:
-        values = economie.demandeurs_emploi()["mois"]
-    elif dataset_name == economie.DVF_DATASET:
-        dvf = economie.dvf_epci()
-        values = dvf.loc[dvf["aggregation"] == "annuelle", "annee"].astype(str)
-    elif dataset_name == relance.DATASET:
-        values = relance.entreprises_industrielles()["mois"]
-    else:
-        raise ValueError(f"jeu de données sans calendrier d'observations : {dataset_name!r}")
-    return tuple(sorted(set(values)))
+    return jeux.jeu(dataset_name).observations()
 
 
-def _held(dataset_name: str, periode: str) -> tuple[list[str], pd.DataFrame | None]:
+def _held(jeu: JeuPeriodique, periode: str) -> tuple[list[str], pd.DataFrame | None]:
     """The observations a month's tables see, and for a dataset held in editions the rows of
     its table as of that month (their ``edition`` and ``nature``)."""
-    if dataset_name == economie.CHOMAGE_DATASET:
-        table = economie.chomage_ze(periode)
-        return sorted(set(table["trimestre"])), table
-    return [o for o in observations(dataset_name) if sources.published_by(dataset_name, mois.observation_end(o), periode)], None
+    if jeu.editions:
+        table = jeu.charger(periode)
+        return sorted(set(table[jeu.colonne])), table
+    return [o for o in observations(jeu.dataset) if sources.published_by(jeu.dataset, mois.observation_end(o), periode)], None
 
 
 def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None:
@@ -78,7 +66,7 @@ def millesimes(periode: str) -> pd.DataFrame:
     has published more than the data used hold), calendrier (the latest observation published
     according to the calendar), edition and nature (for a dataset held in editions: the edition
     read for the latest observation, ``sources.EXACT``, ``DERIVED``...; None otherwise)."""
-    rows = [ligne(ds.name, periode) for ds in sources.series()]
+    rows = [ligne(j.dataset, periode) for j in jeux.periodiques()]
     # object columns: an observation not published yet stays None (not NaN, which equals nothing)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object).astype({"en_retard": bool})
 
@@ -90,16 +78,17 @@ def attendue(dataset_name: str, observation: str) -> str:
 
 def ligne(dataset_name: str, periode: str) -> dict:
     """The row of ``millesimes`` of one periodic dataset (reads that dataset's files only)."""
-    ds = sources.dataset(dataset_name)
-    known, table = _held(ds.name, periode)
+    jeu = jeux.jeu(dataset_name)
+    ds = jeu.declaration
+    known, table = _held(jeu, periode)
     last = known[-1] if known else None
     prochaine = mois.next_observation(last) if last else observations(ds.name)[0]
     edition = nature = None
     publiee = sources.publication_periode(ds.name, mois.observation_end(last)) if last else None
     if table is not None and last:
-        row = table.loc[table["trimestre"] == last].iloc[0]
+        row = table.loc[table[jeu.colonne] == last].iloc[0]
         edition, nature = row["edition"], row["nature"]
-        released = _release(ds.name, edition, nature)
+        released = _release(jeu, edition, nature)
         publiee = max(publiee, released) if released and released <= periode else publiee
     latest = calendrier(ds.name, periode, last)
     return {
@@ -116,17 +105,12 @@ def ligne(dataset_name: str, periode: str) -> dict:
     }
 
 
-def _release(dataset_name: str, edition: str, nature: str) -> str | None:
+def _release(jeu: JeuPeriodique, edition: str, nature: str) -> str | None:
     """Month (YYYY-MM) the held edition ``edition`` of that nature was released, if declared."""
-    for serie in {s.serie for s in sources.sources().values() if s.dataset == dataset_name and s.serie}:
-        for e in editions.editions(dataset_name, serie):
-            if e.edition == edition and e.nature == nature:
-                return e.publie_le.strftime("%Y-%m")
+    for e in editions.editions(jeu.dataset, jeu.editions):
+        if e.edition == edition and e.nature == nature:
+            return e.publie_le.strftime("%Y-%m")
     return None
-
-
-EDITEURS_COURTS = {"chomage": "l'INSEE", "urssaf-emploi": "l'URSSAF", "demandeurs-emploi": "France Travail",
-                   "dvf": "la DGFiP", "france-relance": "le Gouvernement"}
 
 
 def _de(observation: str) -> str:
@@ -151,7 +135,7 @@ def age(vintage: pd.Series | dict) -> str:
     """French: what the data used hold for one source (a row of ``millesimes``) and, from its
     declared calendar, whether it has published more since."""
     v = dict(vintage)
-    qui = EDITEURS_COURTS.get(v["dataset"], "la source")
+    qui = jeux.jeu(v["dataset"]).qui
     if v["observation"] is None:
         held = "aucune donnée publiée encore dans les fichiers lus"
     else:
@@ -167,15 +151,16 @@ def age(vintage: pd.Series | dict) -> str:
 
 
 def cle(periode: str) -> tuple:
-    """The vintages of ``periode`` (latest observation of each periodic dataset, and the edition
-    read for a dataset held in editions): months with the same key see the same observations."""
-    table = millesimes(periode)
-    return tuple(table["observation"]) + tuple(_editions_lues(periode))
+    """The vintages of ``periode`` that the indicator tables read (latest observation of each
+    periodic dataset declared ``indicateurs``, and the edition read for one held in editions):
+    months with the same key have the same indicator tables."""
+    lus = [j for j in jeux.periodiques() if j.indicateurs]
+    return tuple(ligne(j.dataset, periode)["observation"] for j in lus) + tuple(_editions_lues(periode, lus))
 
 
-def _editions_lues(periode: str) -> list[tuple]:
+def _editions_lues(periode: str, lus: list[JeuPeriodique]) -> list[tuple]:
     out = []
-    for serie in (economie.CHOMAGE_ZE,):
-        vigueur = editions.en_vigueur(economie.CHOMAGE_DATASET, serie, periode)
+    for jeu in (j for j in lus if j.editions):
+        vigueur = editions.en_vigueur(jeu.dataset, jeu.editions, periode)
         out.append(tuple((e.file_id, e.edition, e.vivante) for e in editions.lues(vigueur)) + (vigueur.regle,))
     return out

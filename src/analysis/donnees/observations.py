@@ -3,9 +3,9 @@ records for each dataset, and how a refreshed living copy says what it brings.
 
 A period is written as the dataset counts time: a year ``"2024"``, a quarter ``"2022-T2"``,
 a month ``"2024-12"``. Reference files (lists, geography, census cross-sections) have none.
-Each reader looks at the least it can (a header, one column) in the format the dataset's
-loader reads; a file of another format raises ``ValueError``, so a living copy that is not
-what the loaders read is refused (``sources.download`` ``check``). Results are kept by sha256
+Each reader, declared with its dataset (``donnees.jeux``), looks at the least it can (a header,
+one column) in the format the dataset's loader reads; a file of another format raises
+``ValueError``, so a living copy that is not what the loaders read is refused (``sources.download`` ``check``). Results are kept by sha256
 in ``<cache>/observations.json``: a file's latest observation is computed once.
 """
 
@@ -16,67 +16,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-import pyarrow.parquet as pq
-
 from analysis import config
-from analysis.donnees import sources
-from analysis.donnees.loaders import economie, urssaf_ape
+from analysis.donnees import jeux, sources
+from analysis.donnees.loaders import economie
 from analysis.fichiers import file_sha256, write_atomic
 
 MEMO_FILE = "observations.json"
-_QUARTER = re.compile(r"^\d{4}-T[1-4]$")
-
-
-def _commune_ape(path: Path) -> str:
-    years = urssaf_ape.years_in_header(pd.read_csv(path, sep=";", encoding="utf-8-sig", nrows=0).columns)
-    if not years:
-        raise ValueError(f"{path.name}: aucune colonne « Effectifs salariés AAAA » et « Nombre d'établissements AAAA »")
-    return str(years[-1])
-
-
-def _parquet_max(column: str) -> Callable[[Path], str]:
-    def read(path: Path) -> str:
-        return str(int(pq.read_table(path, columns=[column]).column(column).to_pandas().max()))
-
-    return read
-
-
-def _pivot_years(path: Path) -> str:
-    """exdeco_pivot_urssaf_*: one column per year (``eff_19``, ``eff_22``...)."""
-    years = [2000 + int(c[4:]) for c in pq.read_schema(path).names if re.fullmatch(r"eff_\d{2}", c)]
-    if not years:
-        raise ValueError(f"{path.name}: aucune colonne eff_AA")
-    return str(max(years))
-
-
-def _urssaf(path: Path) -> str:
-    if path.suffix == ".csv":
-        return _commune_ape(path)
-    names = pq.read_schema(path).names
-    return _parquet_max("year")(path) if "year" in names else _pivot_years(path)
-
-
-def _chomage(path: Path) -> str:
-    """The zone d'emploi workbook (header of sheet ``txcho_ze``), its third-party JSON
-    (``quarters``), the département workbook (.xls) or INSEE's BDM SDMX-ML."""
-    if path.suffix == ".xlsx":
-        header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
-        quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.match(c))
-        if not quarters:
-            raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
-        return quarters[-1]
-    if path.suffix == ".json":
-        quarters = json.loads(path.read_text(encoding="utf-8"))["quarters"]
-        if not quarters or not all(_QUARTER.match(q) for q in quarters):
-            raise ValueError(f"{path.name}: liste « quarters » vide ou mal formée")
-        return max(quarters)
-    return str(economie.CHOMAGE_READERS[economie.CHOMAGE_DEP](path)["trimestre"].max())
-
-
-def _demandeurs(path: Path) -> str:
-    months = pd.read_csv(path, usecols=["YEAR"], dtype=str)["YEAR"].str.extract(r"^(?P<nom>[a-z]+)_(?P<annee>\d{4})$").dropna()
-    return max(f"{a}-{economie.MOIS[n]:02d}" for n, a in zip(months["nom"], months["annee"]))
 
 
 def _profil(path: Path) -> str | None:
@@ -89,20 +34,8 @@ def _profil(path: Path) -> str | None:
     return f"20{max(years)}" if years else None
 
 
-def _relance(path: Path) -> str:
-    if path.suffix != ".csv":
-        raise ValueError(f"{path.name}: pas un fichier de données")
-    return str(pd.read_csv(path, usecols=["date"], dtype=str)["date"].max())[:7]
-
-
-READERS: dict[str, Callable[[Path], str]] = {
-    economie.URSSAF_DATASET: _urssaf,
-    economie.CHOMAGE_DATASET: _chomage,
-    economie.DEMANDEURS_DATASET: _demandeurs,
-    economie.DVF_DATASET: _parquet_max("annee"),
-    economie.PROFIL_DATASET: _profil,
-    "france-relance": _relance,
-}
+# the periodic datasets read as their declaration says (``donnees.jeux``), the census profile by its census year
+READERS: dict[str, Callable[[Path], str | None]] = {j.dataset: j.derniere for j in jeux.JEUX} | {economie.PROFIL_DATASET: _profil}
 
 
 def _memo_path() -> Path:

@@ -59,8 +59,12 @@ JEUX_DONNEES = {
 
 
 def nom_jeu(dataset: str) -> str:
-    """French name of a dataset (``JEUX_DONNEES``), its folder name when none is written."""
-    return JEUX_DONNEES.get(dataset, dataset)
+    """French name of a dataset (``JEUX_DONNEES``); else its declared publisher and official
+    title (data/sources.toml); its name when neither is written."""
+    if dataset in JEUX_DONNEES:
+        return JEUX_DONNEES[dataset]
+    ds = sources.dataset(dataset)
+    return f"{ds.editeur}, {ds.titre}" if ds.editeur and ds.titre else dataset
 
 
 def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:

@@ -4,14 +4,15 @@ job seekers, DVF housing market, commune -> zone d'emploi.
 Each function reads its own declared file (``*_ID``, obtained by ``sources.fetch``, which
 records the read), keeps codes as strings from the first read and validates the result with a
 pandera schema. Time series take an optional ``periode`` (YYYY-MM) and keep only the
-observations published by the end of that month (lags declared in ``data/sources.toml``); the
-unemployment series, held in dated editions, read the edition out at that date
-(``donnees.editions``), each row saying which edition and what copy it comes from.
+observations published by the end of that month (lags declared in ``data/sources.toml``,
+one filter: ``periodique.publiees``; each periodic dataset is declared at the end of this
+module, ``JeuPeriodique``); the unemployment series, held in dated editions, read the edition
+out at that date (``donnees.editions``), each row saying which edition and what copy it comes
+from.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -20,14 +21,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow.parquet as pq
 
 from analysis import mois
 from analysis.donnees import editions, sources
 from analysis.donnees.cache import cached
+from analysis.donnees.loaders import urssaf_ape
+from analysis.donnees.periodique import JeuPeriodique, publiees
 from analysis.donnees.schemas import DEP, INSEE_COM, REG, ZE, require_columns, validate
 
 URSSAF_DATASET = "urssaf-emploi"
 CHOMAGE_DATASET = "chomage"
+CHOMAGE_DEP_DATASET = "chomage-departements"
 DEMANDEURS_DATASET = "demandeurs-emploi"
 DVF_DATASET = "dvf"
 
@@ -157,18 +162,6 @@ COMMUNES_ZE_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _keep_published(
-    df: pd.DataFrame, dataset_name: str, key: pd.Series, obs_end: Callable[[object], dt.date], periode: str | None
-) -> pd.DataFrame:
-    """Rows whose observation (``key``, ending on ``obs_end(key)``) was published by the end of
-    ``periode``. The full file is read once (the cached ``_*`` loaders); this filter, decided once
-    per distinct observation, is what a month costs."""
-    if periode is None:
-        return df
-    published = [k for k in key.unique() if sources.published_by(dataset_name, obs_end(k), periode)]
-    return df.loc[key.isin(published).to_numpy()].reset_index(drop=True)
-
-
 def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     """URSSAF private salaried employment (all sectors), code x echelon x year 2014-2024.
 
@@ -176,8 +169,7 @@ def urssaf_serie(periode: str | None = None) -> pd.DataFrame:
     ``communes`` echelon gives Paris, Lyon and Marseille by arrondissement municipal; its
     sum equals the ``france`` row every year.
     """
-    df = _urssaf_serie()
-    return _keep_published(df, URSSAF_DATASET, df["year"], mois.observation_end, periode)
+    return publiees(URSSAF, _urssaf_serie(), periode)
 
 
 @cached
@@ -198,8 +190,7 @@ def urssaf_ze_a38(periode: str | None = None) -> pd.DataFrame:
     ``eff`` is NA where the file has no value (no establishment or secret); the national
     totals of the file are the sums over zones d'emploi.
     """
-    df = _urssaf_ze_a38()
-    return _keep_published(df, URSSAF_DATASET, df["year"], mois.observation_end, periode)
+    return publiees(URSSAF, _urssaf_ze_a38(), periode)
 
 
 @cached
@@ -238,10 +229,8 @@ def profil_epci() -> pd.DataFrame:
 
 
 def _quarter_end(trimestre: pd.Series) -> pd.Series:
-    year = trimestre.str[:4].astype(int)
-    quarter = trimestre.str[-1].astype(int)
-    first_next = pd.to_datetime({"year": year + quarter // 4, "month": (quarter % 4) * 3 + 1, "day": 1})
-    return (first_next - pd.Timedelta(days=1)).astype("datetime64[us]")
+    ends = {q: mois.observation_end(q) for q in trimestre.unique()}
+    return pd.to_datetime(trimestre.map(ends)).astype("datetime64[us]")
 
 
 def chomage_ze(periode: str | None = None) -> pd.DataFrame:
@@ -250,27 +239,27 @@ def chomage_ze(periode: str | None = None) -> pd.DataFrame:
     ``editions``: the official workbook released most recently by then, and a derived file only
     for the quarters no official edition covers. ``edition`` (latest quarter of the edition
     read) and ``nature`` (``sources.EXACT``, ``DERIVED``...) say where each row comes from."""
-    return _chomage(CHOMAGE_ZE, periode, CHOMAGE_SCHEMA)
+    return _chomage(CHOMAGE, periode, CHOMAGE_SCHEMA)
 
 
 def chomage_departements(periode: str | None = None) -> pd.DataFrame:
     """INSEE localised unemployment rate (%, CVS) by département and quarter, long, under the
     same rule (the official BDM series once obtained, ``observatoire donnees --actualiser
-    chomage``; the re-saved workbook otherwise, flagged by ``nature``). Columns ``code_dep``,
+    chomage-departements``; the re-saved workbook otherwise, flagged by ``nature``). Columns ``code_dep``,
     ``lib_dep`` and those of ``chomage_ze``."""
-    return _chomage(CHOMAGE_DEP, periode, CHOMAGE_DEP_SCHEMA)
+    return _chomage(CHOMAGE_DEPARTEMENTS, periode, CHOMAGE_DEP_SCHEMA)
 
 
-def _chomage(serie: str, periode: str | None, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    vigueur = editions.en_vigueur(CHOMAGE_DATASET, serie, periode)
+def _chomage(jeu: JeuPeriodique, periode: str | None, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    vigueur = editions.en_vigueur(jeu.dataset, jeu.editions, periode)
     parts: list[pd.DataFrame] = []
     for e in editions.lues(vigueur):
         table = _edition_table(e.file_id, e.vivante, sources.observed_sha256(e.file_id) if e.vivante else "")
         parts.append(table.loc[table["trimestre"] > parts[-1]["trimestre"].max()] if parts else table)
     df = pd.concat(parts, ignore_index=True)
     if vigueur.regle == editions.AVANT_PREMIERE:
-        df = _keep_published(df, CHOMAGE_DATASET, df["fin_trimestre"], lambda end: end.date(), periode)
-    return validate(df.reset_index(drop=True), schema, serie)
+        df = publiees(jeu, df, periode)
+    return validate(df.reset_index(drop=True), schema, jeu.editions)
 
 
 def chomage_ze_edition(file_id: str) -> pd.DataFrame:
@@ -409,8 +398,7 @@ def demandeurs_emploi(periode: str | None = None) -> pd.DataFrame:
     carry two different rows a month, one per former commune: they are summed under the code.
     ``mois`` is YYYY-MM.
     """
-    df = _demandeurs_emploi()
-    return _keep_published(df, DEMANDEURS_DATASET, df["mois"], mois.observation_end, periode)
+    return publiees(DEMANDEURS, _demandeurs_emploi(), periode)
 
 
 @cached
@@ -444,7 +432,7 @@ def dvf_epci(periode: str | None = None) -> pd.DataFrame:
     """
     df = _dvf_epci()
     last_year = df["annee"] + np.where(df["aggregation"] == "triannuelle", 1, 0)
-    return _keep_published(df, DVF_DATASET, last_year, mois.observation_end, periode)
+    return publiees(DVF, df, periode, observations=pd.Series(last_year))
 
 
 @cached
@@ -475,3 +463,72 @@ def communes_ze() -> pd.DataFrame:
         }
     )[["insee_com", "lib_com", "code_ze", "lib_ze", "departement", "region"]].astype(str)
     return validate(df, COMMUNES_ZE_SCHEMA, path.name)
+
+
+# Latest observation of a file, read in the least it can (``observations``) ----------------
+def _commune_ape_derniere(path: Path) -> str:
+    years = urssaf_ape.years_in_header(pd.read_csv(path, sep=";", encoding="utf-8-sig", nrows=0).columns)
+    if not years:
+        raise ValueError(f"{path.name}: aucune colonne « Effectifs salariés AAAA » et « Nombre d'établissements AAAA »")
+    return str(years[-1])
+
+
+def parquet_max(column: str) -> Callable[[Path], str]:
+    """The latest year of a parquet file: the maximum of one integer column."""
+
+    def read(path: Path) -> str:
+        return str(int(pq.read_table(path, columns=[column]).column(column).to_pandas().max()))
+
+    return read
+
+
+def _pivot_derniere(path: Path) -> str:
+    """exdeco_pivot_urssaf_*: one column per year (``eff_19``, ``eff_22``...)."""
+    years = [2000 + int(c[4:]) for c in pq.read_schema(path).names if re.fullmatch(r"eff_\d{2}", c)]
+    if not years:
+        raise ValueError(f"{path.name}: aucune colonne eff_AA")
+    return str(max(years))
+
+
+def _urssaf_derniere(path: Path) -> str:
+    if path.suffix == ".csv":
+        return _commune_ape_derniere(path)
+    names = pq.read_schema(path).names
+    return parquet_max("year")(path) if "year" in names else _pivot_derniere(path)
+
+
+def _ze_derniere(path: Path) -> str:
+    """The zone d'emploi workbook (header of sheet ``txcho_ze``) or its third-party JSON (``quarters``)."""
+    if path.suffix == ".json":
+        quarters = json.loads(path.read_text(encoding="utf-8"))["quarters"]
+        if not quarters or not all(_QUARTER.fullmatch(q) for q in quarters):
+            raise ValueError(f"{path.name}: liste « quarters » vide ou mal formée")
+        return max(quarters)
+    header = pd.read_excel(path, sheet_name="txcho_ze", header=5, nrows=0, engine="calamine").columns
+    quarters = sorted(c for c in header if isinstance(c, str) and _QUARTER.fullmatch(c))
+    if not quarters:
+        raise ValueError(f"{path.name}: aucune colonne trimestrielle AAAA-TN dans la feuille txcho_ze")
+    return quarters[-1]
+
+
+def _dep_derniere(path: Path) -> str:
+    """The département workbook (.xls) or INSEE's BDM SDMX-ML."""
+    return str(_dep(path)["trimestre"].max())
+
+
+def _demandeurs_derniere(path: Path) -> str:
+    months = pd.read_csv(path, usecols=["YEAR"], dtype=str)["YEAR"].str.extract(r"^(?P<nom>[a-z]+)_(?P<annee>\d{4})$").dropna()
+    return max(f"{a}-{MOIS[n]:02d}" for n, a in zip(months["nom"], months["annee"]))
+
+
+# The periodic datasets of this module (``donnees.jeux``) --------------------------------------
+URSSAF = JeuPeriodique(URSSAF_DATASET, urssaf_serie, "year", _urssaf_derniere, qui="l'URSSAF",
+                       test_lecteur="tests/test_telechargements.py::test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged")
+CHOMAGE = JeuPeriodique(CHOMAGE_DATASET, chomage_ze, "trimestre", _ze_derniere, qui="l'INSEE", editions=CHOMAGE_ZE,
+                        test_lecteur="tests/test_chomage_vivant.py::test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions")
+CHOMAGE_DEPARTEMENTS = JeuPeriodique(
+    CHOMAGE_DEP_DATASET, chomage_departements, "trimestre", _dep_derniere, qui="l'INSEE", editions=CHOMAGE_DEP, indicateurs=False,
+    test_lecteur="tests/test_chomage_vivant.py::test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions")
+DEMANDEURS = JeuPeriodique(DEMANDEURS_DATASET, demandeurs_emploi, "mois", _demandeurs_derniere, qui="France Travail")
+DVF = JeuPeriodique(DVF_DATASET, dvf_epci, "annee", parquet_max("annee"), qui="la DGFiP",
+                    test_lecteur="tests/test_vivants_officiels.py::test_dvf_refreshed_from_cerema_reports_a_new_year_and_a_revision")

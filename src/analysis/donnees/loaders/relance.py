@@ -10,12 +10,14 @@ revised, e.g. February 2022).
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis.donnees import sources
 from analysis.donnees.cache import cached
+from analysis.donnees.periodique import JeuPeriodique, publiees
 from analysis.donnees.schemas import DEP, require_columns, validate
 
 DATASET = "france-relance"
@@ -50,14 +52,19 @@ def _read(file_id: str) -> pd.DataFrame:
     return require_columns(raw, RAW_COLUMNS, path.name).assign(fichier=path.name)
 
 
-@cached
 def barometre(periode: str | None = None) -> pd.DataFrame:
     """All indicators of every département file, long: mesure, indicateur, id_indicateur,
     departement, lib_departement, date (end of month or year), valeur, unite.
 
     With ``periode`` (YYYY-MM), only the observations published by the end of that month are
-    kept (one month of publication lag, ``data/sources.toml``).
+    kept (one month of publication lag, ``data/sources.toml``): the month of each date.
     """
+    df = _barometre()
+    return publiees(JEU, df, periode, observations=df["date"].dt.strftime("%Y-%m"))
+
+
+@cached
+def _barometre() -> pd.DataFrame:
     raw = pd.concat([_read(i) for i in file_ids()], ignore_index=True)
     df = (
         raw.rename(columns={"code_departement": "departement", "libelle_departement": "lib_departement"})
@@ -67,12 +74,7 @@ def barometre(periode: str | None = None) -> pd.DataFrame:
         )
         .drop(columns="fichier")
     )
-    df = validate(df, BAROMETRE_SCHEMA, f"{FILE_PREFIX}*.csv")
-    if periode is None:
-        return df
-    ends = pd.Series(df["date"].dt.date.unique())
-    known = {d: sources.published_by(DATASET, d, periode) for d in ends}
-    return df.loc[df["date"].dt.date.map(known).to_numpy(dtype=bool)].reset_index(drop=True)
+    return validate(df, BAROMETRE_SCHEMA, f"{FILE_PREFIX}*.csv")
 
 
 def entreprises_industrielles(periode: str | None = None) -> pd.DataFrame:
@@ -85,3 +87,14 @@ def entreprises_industrielles(periode: str | None = None) -> pd.DataFrame:
         [["departement", "lib_departement", "mois", "entreprises"]]
         .sort_values(["departement", "mois"], ignore_index=True)
     )
+
+
+def _derniere(path: Path) -> str:
+    """Latest month of one département file (``observations``)."""
+    if path.suffix != ".csv":
+        raise ValueError(f"{path.name}: pas un fichier de données")
+    return str(pd.read_csv(path, usecols=["date"], dtype=str)["date"].max())[:7]
+
+
+JEU = JeuPeriodique(DATASET, entreprises_industrielles, "mois", _derniere, qui="le Gouvernement",
+                    test_lecteur="tests/test_telechargements.py::test_a_pinned_dataset_refreshed_from_its_branch_is_read_living")
