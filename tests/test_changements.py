@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.publications import changements
+from analysis.analyses import revisions
 
 
 def _long(rows):
@@ -27,12 +28,12 @@ APRES = _long([
 
 
 def test_new_periods_are_listed_per_indicator() -> None:
-    new = changements.nouvelles_donnees(AVANT, APRES)
+    new = revisions.nouvelles_donnees(AVANT, APRES)
     assert new.to_dict("records") == [{"indicator": "emploi_prive", "nouvelles_observations": ["2024"]}]
 
 
 def test_only_moves_beyond_the_threshold_are_reported() -> None:
-    moved = changements.mouvements(AVANT, APRES, seuil_pct=1.0)
+    moved = revisions.mouvements(AVANT, APRES, seuil_pct=1.0)
     assert moved[["id_ti", "observation"]].values.tolist() == [["ti-0002", "2023"]]
     assert round(moved.loc[0, "ecart_pct"], 6) == 10.0
 
@@ -40,7 +41,7 @@ def test_only_moves_beyond_the_threshold_are_reported() -> None:
 def test_changed_profiles() -> None:
     avant = pd.Series({"ti-0001": "industriel en repli", "ti-0002": "rural productif", "ti-0003": "rural productif"})
     apres = pd.Series({"ti-0001": "industriel dynamique", "ti-0002": "rural productif", "ti-0003": "rural productif"})
-    moves, renames = changements.profils_changes(avant, apres)
+    moves, renames = revisions.profils_changes(avant, apres)
     assert moves.empty  # the industrial profile kept its member and only changed name
     assert renames[["profil_avant", "profil_apres"]].values.tolist() == [["industriel en repli", "industriel dynamique"]]
 
@@ -48,7 +49,7 @@ def test_changed_profiles() -> None:
 def test_a_territory_moving_to_another_profile_is_reported() -> None:
     avant = pd.Series({"a": "P", "b": "P", "c": "Q", "d": "Q", "e": "Q"})
     apres = pd.Series({"a": "P", "b": "Q", "c": "Q", "d": "Q", "e": "Q"})
-    moves, renames = changements.profils_changes(avant, apres)
+    moves, renames = revisions.profils_changes(avant, apres)
     assert moves["id_ti"].tolist() == ["b"] and renames.empty
 
 
