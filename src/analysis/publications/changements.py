@@ -17,6 +17,7 @@ from analysis import config, mois
 from analysis.analyses import reperes
 from analysis.analyses.revisions import SEUIL_PCT, Comparaison
 from analysis.donnees import millesimes
+from analysis.publications.figures import Bloc
 from analysis.texte import accord, minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
 
 MAX_FAITS = 5
@@ -24,17 +25,6 @@ PREMIER_MOIS = f"{observation_fr(mois.FIRST_PERIODE).capitalize()} est le premie
 AUTRES_SOURCES = ("Les autres sources (recensement et Filosofi par EPCI, listes des territoires et des villes des programmes, "
                   "géographie) sont des fichiers de référence, au même millésime pour tous les mois.")
 N_LIGNES = 15  # rows of the revisions and rank moves shown
-
-Bloc = str | pd.DataFrame  # a Markdown paragraph or a table, in the order of the page
-
-
-def afficher(blocs: list[Bloc]) -> None:
-    """Display each block in the notebook: Markdown text, or a table without its index."""
-    from IPython.display import Markdown, display
-
-    for bloc in blocs:
-        display(Markdown(bloc) if isinstance(bloc, str) else bloc.style.hide(axis="index"))
-
 
 def titre(periode: str, precedente: str | None) -> str:
     """The page title, naming the month and the previous one."""
