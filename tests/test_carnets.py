@@ -50,3 +50,61 @@ def test_the_month_is_never_written_in_a_template(template: Path) -> None:
     nb = nbformat.read(template, as_version=4)
     parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert "periode = None" in parameters.source.splitlines()
+
+
+# --- The fiche and the monograph share their common sections ------------------------------------
+
+# section -> the call of ``publications.sections_territoire`` both templates make (the title too:
+# the fiche calls ``commun.titre``, the monograph's ``monographie_sections.titre`` adds the links
+# to the other phase after it)
+SECTIONS_COMMUNES = {
+    "décomposition structurelle-résiduelle": "commun.shift_share(",
+    "structure de l'emploi (fig-structure)": "commun.figure_structure(",
+    "carte du territoire": "commun.figure_carte(",
+    "emploi industriel (URSSAF commune × APE)": "commun.industrie_ape(",
+    "forces et faiblesses": "commun.forces_faiblesses(",
+}
+# what each of them used to call itself, and drifted on (fig-structure guarded in one only,
+# ``source_emploi`` passed in one only, the map's inset and source written twice)
+COPIES = ("positions.structure_sectorielle(", "fiche.texte_shift_share(", "cartes.carte_territoire(carte.zones, contour=carte.contour, points",
+          "fiche_secteurs.texte_industrie(", "fiche.texte_forces_faiblesses(", "fiche.texte_intro(", "industrie.sections_industrie(")
+
+
+def _code(template: Path) -> str:
+    return "\n".join(c.source for c in nbformat.read(template, as_version=4).cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("template", [config.NOTEBOOKS_DIR / "fiche_territoire.ipynb", config.MONOGRAPHIES_DIR / "monographie.ipynb"],
+                         ids=lambda t: t.name)
+def test_the_fiche_and_the_monograph_share_their_common_sections(template: Path) -> None:
+    code = _code(template)
+    assert [s for s, call in SECTIONS_COMMUNES.items() if call not in code] == []
+    assert [c for c in COPIES if c in code] == []
+
+
+def test_no_template_imports_more_than_the_analyses_and_publications_it_needs() -> None:
+    """The monograph imported from all five layers; a template now reads its tables from the
+    analyses and writes through the publications (the month's first cell aside)."""
+    code = _code(config.MONOGRAPHIES_DIR / "monographie.ipynb")
+    assert "analysis.indicateurs" not in code and "analysis.donnees.loaders" not in code and "emploi_publie = fin" not in code
+
+
+# --- What a cell shows ---------------------------------------------------------------------------
+
+def test_afficher_shows_text_tables_and_figures_and_skips_what_the_month_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.display import Markdown
+
+    from analysis.publications import figures
+
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig = plt.figure()
+    figures.afficher(["Texte.", pd.DataFrame({"a": [1]}), None, fig])
+    figures.afficher(None)
+    figures.afficher("Seul.")
+    assert [type(o).__name__ for o in shown] == ["Markdown", "Styler", "Figure", "Markdown"]
+    assert isinstance(shown[0], Markdown) and shown[0].data == "Texte." and shown[-1].data == "Seul."
+    assert "a" in shown[1].to_html() and "<th class=\"blank" not in shown[1].to_html()  # the index is hidden
+    assert not plt.fignum_exists(fig.number)  # shown, then closed
