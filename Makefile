@@ -3,6 +3,8 @@
 # kernel named observatoire-ti registered inside it (used by papermill and JupyterLab).
 # The venv is installed from requirements.lock (exact versions, sha256 of every wheel), which
 # `make lock` writes from pyproject.toml with pip-tools (LOCK_ARGS=--upgrade: newest versions).
+# The lock holds the build backend too (build-system.requires: setuptools), so the package is
+# installed, and a wheel built (tests/test_paquet.py), without downloading anything more.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -24,7 +26,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name observatoire-ti --display-name "Observatoire TI (Python)"
 	touch $(STAMP)
 
@@ -39,7 +41,7 @@ lab: $(STAMP)
 
 lock: pyproject.toml
 	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet "pip-tools==7.*")
-	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras --no-emit-index-url \
 	  --no-emit-find-links $(LOCK_ARGS) --output-file $(LOCK) pyproject.toml
 
 clean:

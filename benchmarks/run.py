@@ -52,8 +52,7 @@ if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").ex
 import psutil  # noqa: E402  (ipykernel's dependency, installed with the kernel)
 
 from analysis import config, mois  # noqa: E402
-from analysis.donnees import referentiel, sources  # noqa: E402
-from analysis.execution import pipeline  # noqa: E402
+from analysis.donnees import provenance, referentiel, sources  # noqa: E402
 from analysis.execution.run import FICHE_TEMPLATE  # noqa: E402
 
 FLOOR_TEMPLATE = HERE / "floor.ipynb"
@@ -270,7 +269,7 @@ def machine() -> dict[str, str]:
         "Mémoire vive": _gb(psutil.virtual_memory().total),
         "Système": platform.platform(),
         "Python": platform.python_version(),
-        "Version du code": pipeline.code_version(),
+        "Version du code": provenance.code_version(),
     }
 
 

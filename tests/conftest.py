@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 from collections.abc import Callable
@@ -66,3 +67,15 @@ def indicateurs_periode():
     from analysis.indicateurs.build import build_indicators
 
     return {phase: build_indicators(phase, PERIODE_TESTS) for phase in (1, 2)}
+
+
+@pytest.fixture
+def aujourdhui(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.date], None]:
+    """Freeze ``datetime.date.today()`` at a given day: the as-of date of the current month, and
+    what a source's calendar says it has published, depend on it."""
+
+    def freeze(day: dt.date) -> None:
+        frozen = type("Jour", (dt.date,), {"today": classmethod(lambda cls: cls(day.year, day.month, day.day))})
+        monkeypatch.setattr(dt, "date", frozen)
+
+    return freeze

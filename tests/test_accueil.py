@@ -97,9 +97,13 @@ def test_the_table_holds_every_territory_with_sort_keys(repertoire):
     html = accueil.tableau_html(table, observations)
 
     assert 'data-quarto-disable-processing="true"' in html and html.count("<tr data-filtre=") == 332
-    assert "Emploi salarié privé, %/an (2018-2024)</button>" in html and "Chômage, % (2022-T2)</button>" in html
+    # headings: the registry's short label and unit, then the period; the growth with the
+    # registry's two decimals, as in the fiches
+    headings = unescape(html[: html.index("<tbody>")])
+    assert "Croissance de l'emploi privé, %/an (2018-2024)</button>" in headings and "Chômage localisé, % (2022-T2)</button>" in headings
+    assert "Niveau de vie médian, € (2021)</button>" in headings and "Part de l'industrie, % (2022)</button>" in headings
     first = re.search(r"<tr [^>]*>.*?</tr>", html[html.index("<tbody>"):])[0]
-    assert '<td class="nombre" data-tri="1.2345">1,2</td>' in html
+    assert '<td class="nombre" data-tri="1.2345">1,23</td>' in html
     assert '<td class="nombre" data-tri="21500">21\u202f500</td>' in first
     assert html.count('data-tri="">n.d.</td>') == len(table) - 1
     assert '<th class="nombre"><button type="button">Population</button></th>' in html

@@ -95,9 +95,11 @@ def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fre
     again = _summary(2)
     assert CALLS == [("summary", 2)] and again["n"] == 2
     pd.testing.assert_frame_equal(again["table"], first["table"])
-    # the result of a month's analysis lives with that month's outputs, not in the shared cache
+    # the result of a month's analysis lives with that month's outputs, not in the shared cache,
+    # in the month's hidden memo cache, not among the tables a researcher opens (``analyses/``)
     assert not list(fresh.parent.rglob("*.pickle"))
-    fresh = tmp_path / "outputs" / "2025-06" / "analyses"
+    assert not list((tmp_path / "outputs" / "2025-06" / "analyses").rglob("*"))
+    fresh = tmp_path / "outputs" / "2025-06" / ".cache" / "analyses"
     (entry,) = fresh.rglob("*.pickle")
     entry.write_bytes(entry.read_bytes()[:10])  # truncated (a disk full, a killed writer)
     _summary.cache_clear()
@@ -107,7 +109,7 @@ def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fre
     assert len(list(fresh.rglob("*.pickle"))) == 2 and not list(fresh.rglob(".*.tmp*"))
     _summary(3, periode="2025-07")
     assert len(list(fresh.rglob("*.pickle"))) == 2  # another month: its own folder
-    assert len(list((tmp_path / "outputs" / "2025-07" / "analyses").rglob("*.pickle"))) == 1
+    assert len(list((tmp_path / "outputs" / "2025-07" / ".cache" / "analyses").rglob("*.pickle"))) == 1
 
 
 def test_an_entry_records_again_the_files_it_was_computed_from(fresh: Path) -> None:

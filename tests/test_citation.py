@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config
+from analysis import config, mois
 from analysis.execution import pages
 
 
@@ -50,8 +50,8 @@ def test_every_page_says_how_to_cite_it_and_its_licence():
 
 def test_the_version_cited_is_the_one_the_month_was_run_with(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path)
-    config.periode_dir("2026-11").mkdir(parents=True)
-    (config.periode_dir("2026-11") / "provenance.json").write_text('{"version_code": "abc1234+src.0123456789ab"}', encoding="utf-8")
+    mois.periode_dir("2026-11").mkdir(parents=True)
+    mois.provenance_file("2026-11").write_text('{"version_code": "abc1234+src.0123456789ab"}', encoding="utf-8")
     assert pages.Citation.of("2026-11").version == "abc1234+src.0123456789ab"
 
 

@@ -88,18 +88,13 @@ def test_the_month_an_edition_appeared_has_other_unemployment_tables_and_lists_r
     assert (revised["ecart_pct"] > revisions.SEUIL_PCT).all() and revised["observation"].max() <= "2022-T2"
 
 
-def _frozen(day: int) -> type[dt.date]:
-    """``datetime.date`` whose today is ``day`` December 2026."""
-    return type("Decembre2026", (dt.date,), {"today": classmethod(lambda cls: cls(2026, 12, day))})
-
-
-def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition, aujourdhui) -> None:
     ind = build.build_indicators(2, "2026-12")
     # on 31 December 2026 the month is over: the calendar says INSEE published the 3rd quarter of 2026;
     # on 7 December it is under way: only what was due by the end of November (the 2nd quarter)
-    monkeypatch.setattr(dt, "date", _frozen(31))
+    aujourdhui(dt.date(2026, 12, 31))
     assert millesimes.ligne("chomage", "2026-12")["calendrier"] == "2026-T3"
-    monkeypatch.setattr(dt, "date", _frozen(7))
+    aujourdhui(dt.date(2026, 12, 7))
     assert millesimes.ligne("chomage", "2026-12")["calendrier"] == "2026-T2"
     assert ind.observations.set_index("indicator").loc["taux_chomage", ["observation", "nature"]].tolist() == ["2025-T4", "derivee"]
     text = fiche.texte_chomage(ind.wide, ind.observations, "ti-2405", "2026-12")

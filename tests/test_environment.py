@@ -65,5 +65,15 @@ def test_make_installs_the_venv_from_the_lock() -> None:
     makefile = (ROOT / "Makefile").read_text()
     rule = makefile.split("$(STAMP): ", 1)[1].split("\n\n", 1)[0]
     assert rule.startswith("$(LOCK)") and "LOCK   := requirements.lock" in makefile
-    assert "pip install --quiet --require-hashes -r $(LOCK)" in rule and "pip install --quiet --no-deps -e ." in rule
+    assert "pip install --quiet --require-hashes -r $(LOCK)" in rule
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in rule  # with the locked build backend
     assert "pip-compile --quiet --generate-hashes" in makefile.split("\nlock:", 1)[1]
+    assert "--all-build-deps" in makefile.split("\nlock:", 1)[1]
+
+
+def test_the_lock_holds_the_build_backend() -> None:
+    """The build backend of pyproject.toml is locked with its hashes: the project installs, and
+    a wheel builds (tests/test_paquet.py), without downloading it."""
+    backend = [_normalize(_name(r)) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]]
+    entries = _lock_entries()
+    assert backend == ["setuptools"] and "pyproject.toml::build-system.requires" in entries["setuptools"][1]

@@ -187,6 +187,7 @@ _ENTRY = '[[indicator]]\nname = "taux_pauvrete"\n'
         ("key_figure = 12", "key_figure = 11", "champ « key_figure » : les rangs [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 13, 14]"),
         ("key_figure = 12", 'key_figure = "12"', "indicateur « taux_pauvrete », champ « key_figure » : '12' n'est pas un entier"),
         ('name = "taux_pauvrete"', 'name = "revenu_median"', "indicateur « revenu_median », champ « name » : nom déjà déclaré"),
+        ("key_figure = 12", "key_figure = 12\ndecimals = -1", "indicateur « taux_pauvrete », champ « decimals » : -1 n'est pas un entier ≥ 0"),
     ],
 )
 def test_malformed_registry_names_entry_and_field(tmp_path, old: str, new: str, message: str) -> None:

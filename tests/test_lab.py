@@ -1,7 +1,7 @@
 """Templates opened as they are (JupyterLab, or papermill without parameters) on a clean clone.
 
 Each template is executed through the registered ``observatoire-ti`` kernel, with no parameter
-and an empty ``outputs/``: its first cell (``lab.prepare``) resolves the period to the current
+and an empty ``outputs/``: its first cell (``tableaux.prepare``) resolves the period to the current
 month and builds the month's provenance and indicator tables, holding the month's lock.
 
 The fiche and the changes page are executed whole (about 10 s each on top of the tables).
@@ -23,7 +23,7 @@ import papermill
 import pytest
 
 from analysis import config, mois
-from analysis.execution import lab
+from analysis.analyses import tableaux
 from analysis.execution.run import CHANGEMENTS_TEMPLATE, FICHE_TEMPLATE, MONOGRAPHIE_TEMPLATE, SYNTHESE_TEMPLATE
 
 CURRENT = mois.default_periode()
@@ -61,8 +61,8 @@ def _markdown(nb: nbformat.NotebookNode) -> str:
 
 
 def test_the_default_period_is_the_latest_month_run_else_the_current_month(clean_outputs: Path) -> None:
-    assert lab.latest_periode() == CURRENT  # nothing run yet
-    assert lab.missing_inputs(CURRENT, (2,))  # provenance and tables absent
+    assert tableaux.latest_periode() == CURRENT  # nothing run yet
+    assert tableaux.missing_inputs(CURRENT, (2,))  # provenance and tables absent
 
 
 def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_path: Path) -> None:
@@ -73,8 +73,8 @@ def test_the_fiche_runs_as_it_is_from_a_clean_clone(clean_outputs: Path, tmp_pat
     assert f"Période **{CURRENT}** :" in block  # the provenance block of the month it built
     # it lists what the fiche read, not every file the first cell checked while building
     assert "france-relance/" not in block and "cog-2023/communes" in block
-    assert lab.missing_inputs(CURRENT) == []  # both phases, so that every template finds them
-    assert lab.latest_periode() == CURRENT
+    assert tableaux.missing_inputs(CURRENT) == []  # both phases, so that every template finds them
+    assert tableaux.latest_periode() == CURRENT
     assert json.loads((clean_outputs / CURRENT / "provenance.json").read_text(encoding="utf-8"))["periode"] == CURRENT
     assert not (clean_outputs / CURRENT / "fiches").exists()  # a notebook opened in Lab publishes nothing
 
@@ -102,14 +102,14 @@ def test_the_first_cell_of_the_long_documents_builds_their_tables(
     clean_outputs: Path, tmp_path: Path, template: Path, phases: tuple[int, ...]
 ) -> None:
     nb = _execute(template, tmp_path, first_cells_only=True)
-    assert lab.missing_inputs(CURRENT, phases) == []
+    assert tableaux.missing_inputs(CURRENT, phases) == []
     assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def test_a_month_being_run_is_not_prepared_behind_the_run(clean_outputs: Path) -> None:
     import fcntl
 
-    from analysis.execution.run import RunInProgressError
+    from analysis.verrou import RunInProgressError
 
     folder = clean_outputs / "2024-07"
     folder.mkdir(parents=True)
@@ -118,7 +118,7 @@ def test_a_month_being_run_is_not_prepared_behind_the_run(clean_outputs: Path) -
         held.flush()
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(RunInProgressError, match="pid 4242, run"):
-            lab.prepare("2024-07", phases=(2,))
+            tableaux.prepare("2024-07", phases=(2,))
     assert sorted(os.listdir(folder)) == [".run.lock"]
 
 
@@ -127,7 +127,7 @@ def test_the_templates_print_no_tqdm_warning_in_a_kernel(tmp_path: Path) -> None
     imported then, imports tqdm.auto, which warned that ipywidgets is missing."""
     template = nbformat.read(FICHE_TEMPLATE, as_version=4)
     first = next(c.source.splitlines()[0] for c in template.cells if "prepare(periode" in c.source)
-    assert first == "from analysis.execution.lab import prepare"
+    assert first == "from analysis.analyses.tableaux import prepare"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first), nbformat.v4.new_code_cell("import pooch")])
     nbformat.write(nb, tmp_path / "debut.ipynb")
     papermill.execute_notebook(str(tmp_path / "debut.ipynb"), str(tmp_path / "fait.ipynb"), kernel_name=config.KERNEL_NAME,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import config, mois
-from analysis.analyses import evaluation, positions, profils, reperes, revisions
+from analysis.analyses import evaluation, positions, profils, reperes, revisions, tableaux
 from analysis.cli import main
 from analysis.donnees import millesimes
 from analysis.execution import historique
@@ -152,10 +152,10 @@ def test_the_evaluation_waits_for_the_entry_year() -> None:
 def test_previous_months_are_kept_under_the_current_month_copied_by_vintage(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path)
     courant = "2026-06"
-    assert historique.construire(courant) and not historique.construire(courant)  # built, then up to date
+    assert tableaux.construire(courant) and not tableaux.construire(courant)  # built, then up to date
     months = historique.precedents(courant)
     assert months[0] == "2025-07" and months[-1] == "2026-05"
-    own = build.output_paths(1, courant)["long"].parent
+    own = mois.indicateurs_dir(courant)
     done = historique.assurer(months, lambda m: build.dossier_du_mois(m, courant), own=False, jobs_n=2, connus={courant: own})
     # URSSAF and DVF published 2024 in June 2025, and the unemployment edition read changes in
     # April 2026 (INSEE's 2025-T4 edition, through a derived file): July 2025 is built and copied
@@ -189,7 +189,7 @@ def test_history_command_builds_each_month_in_its_own_folder(tmp_path: Path, mon
     assert "2 mois de 2025-04 à 2025-05 en" in out and "1 construit, 1 copié" in out
     for m in ("2025-04", "2025-05"):
         assert build.est_construit(m)
-        assert build.read_indicators(1, m, build.PROFILS)["profil"].notna().all()
+        assert build.read_indicators(1, m, mois.PROFILS)["profil"].notna().all()
     years = build.read_indicators(2, "2025-05", "observations").set_index("indicator")["observation"]
     assert years["emploi_prive"] == "2023"  # 2024 comes in June 2025
     assert main(["historique", "--periodes", "2025-04:2025-05"]) == 0
@@ -233,7 +233,8 @@ def test_region_page_sets_its_territories_side_by_side(grille) -> None:
     table = page.tableau(ind.wide, ind.observations, reg, members, "28", 2)
     lines = table.splitlines()
     assert len(lines) == 2 + 9 + 2 and lines[-1].startswith("| France |") and lines[-2].startswith("| Région Normandie |")
-    assert "[Axe Seine](../fiches/phase2/ti-2802.html)" in table and "Croissance de l'emploi (2018-2024)" in lines[0]
+    assert "[Axe Seine](../fiches/phase2/ti-2802.html)" in table and "Croissance de l'emploi privé (2018-2024)" in lines[0]
+    assert "| Chômage localisé (" in lines[0]  # the registry's short labels, as on the home page
     bars = page.tendance(ind.wide, "28")
     assert bars["lib"].tolist()[-2:] == ["Région Normandie", "France"] and bars["value"].notna().all()
     assert page.texte_tendance(ind.wide, ind.observations, "28", "Normandie").startswith("Entre 2018 et 2024, l'emploi salarié privé a crû")

@@ -17,11 +17,11 @@ import pytest
 
 from analysis import config
 from analysis.donnees.cache import sources_digest
+from analysis.donnees.provenance import code_version
 from analysis.execution.journal import setup_run_logger
 from analysis.execution.pipeline import (
     JobResult,
     NotebookJob,
-    code_version,
     digest_files,
     execute_jobs,
     failed_path,

@@ -21,8 +21,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from analysis import config
-from analysis.execution import pages, pipeline, render, render_fallback
+from analysis import config, mois
+from analysis.donnees import provenance
+from analysis.execution import pages, render, render_fallback
 
 TERRITOIRE = "Territoire d'industrie Vallée de l'Arve — é œ €"
 CAPTION = "Évolution de l'emploi industriel, base 100 en 2019"
@@ -166,7 +167,7 @@ def _write(path, nb):
 def test_render_site_with_the_fallback(periode, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # no Quarto on PATH
     assert render.available_renderer() == "pandoc+typst"
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
     monographie = _write(root / "monographies" / "vallee-arve.ipynb", _notebook())
     fiches = [
@@ -221,7 +222,7 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
     fiche_pdf = _pdf_text(site / "fiches" / "phase1" / "TI-74.pdf")[1]
     assert "Fiche\nTable des matières" in fiche_pdf and "Cœur de France" in fiche_pdf and "Version PDF" not in fiche_pdf
     # every page ends with how to cite it and the licence of what it publishes
-    version = pipeline.code_version()  # no provenance.json in this period: the current code's version
+    version = provenance.code_version()  # no provenance.json in this period: the current code's version
     fiche = fiche.replace("’", "'")
     for page in (fiche, index, unescape((site / "synthese" / "synthese.html").read_text(encoding="utf-8")).replace("’", "'")):
         assert page.count(">Citer cette page</h2>") == 1 and "Licence Ouverte 2.0 (Etalab)" in page
@@ -236,7 +237,7 @@ def test_render_site_with_the_fallback(periode, monkeypatch):
 
 
 def test_a_disk_full_during_the_fallback_keeps_the_previous_site(periode):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     notebook = _write(root / "fiches" / "phase2" / "TI-18.ipynb", _notebook("Fiche"))
     fiche = pages.Document(notebook, "Cœur de France", 2, "TI-18")
     render.render_site(periode, [], [fiche], renderer="pandoc+typst")
@@ -320,7 +321,7 @@ def _quarto_period(root):
 
 
 def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(periode, tmp_path, fake_quarto):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     documents, fiches = _quarto_period(root)
 
     report = render.render_site(periode, documents, fiches)
@@ -375,7 +376,7 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
 
 @pytest.mark.parametrize("mode, missing", [("rien", "5 page(s)"), ("partiel", "4 page(s)")])
 def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode, fake_quarto, monkeypatch, mode, missing):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     documents, fiches = _quarto_period(root)
     render.render_site(periode, documents, fiches)
     before = {p: p.read_bytes() for p in (root / "site").rglob("*")  if p.is_file()}
@@ -394,7 +395,7 @@ def test_a_period_under_a_hidden_folder_is_staged_outside_it(tmp_path, fake_quar
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(render.tempfile, "tempdir", None)  # re-read TMPDIR
-    root = config.periode_dir("2025-06")
+    root = mois.periode_dir("2025-06")
     documents, fiches = _quarto_period(root)
 
     report = render.render_site("2025-06", documents, fiches)
@@ -404,7 +405,7 @@ def test_a_period_under_a_hidden_folder_is_staged_outside_it(tmp_path, fake_quar
 
 
 def test_the_fallback_renders_again_only_changed_notebooks(periode, monkeypatch):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     synthese = pages.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale")))
     fiches = [
         pages.Document(_write(root / "fiches" / "phase2" / f"TI-{n}.ipynb", _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"TI-{n}")
@@ -451,7 +452,7 @@ def _with_draft_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def test_draft_cells_only_in_the_draft_site(periode, fake_quarto):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     monographie = _write(root / "monographies" / "ti-0001.ipynb", _with_draft_cell(_notebook()))
     assert "NOTES-DE-TERRAIN" not in _outputs_markdown(pages.publishable(nbformat.read(monographie, as_version=4)))
     assert "NOTES-DE-TERRAIN" in _outputs_markdown(pages.publishable(nbformat.read(monographie, as_version=4), brouillon=True))
@@ -564,7 +565,7 @@ def _small_period(root: Path) -> tuple[list[Path], list[Path], Path]:
         _write(root / "regions" / "76.ipynb", _notebook("Occitanie : ses territoires d'industrie")),
     ]
     fiches = [
-        _write(root / config.fiche_notebook(phase, id_ti), _notebook(f"Fiche {id_ti}"))
+        _write(root / mois.fiche_notebook(phase, id_ti), _notebook(f"Fiche {id_ti}"))
         for phase, id_ti in ((1, "ti-7605"), (2, "ti-7607"), (2, "ti-2411"))
     ]
     table = (
@@ -580,7 +581,7 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     from analysis.execution import run
 
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     notebooks, fiches, home = _small_period(root)
     documents, fiche_documents, accueil = run.documents(periode, notebooks, fiches)
     assert accueil == home.resolve()
@@ -634,7 +635,7 @@ def test_the_small_site_passes_an_axe_core_audit_at_400_px(periode, monkeypatch)
     from analysis.execution import run
 
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     notebooks, fiches, _ = _small_period(root)
     documents, fiche_documents, accueil = run.documents(periode, notebooks, fiches)
     site = render.render_site(periode, documents, fiche_documents, accueil=accueil).site
@@ -656,7 +657,7 @@ QUARTO_ABSENT = "quarto n'est pas dans le PATH : le rendu par un vrai Quarto n'e
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_ABSENT)
 def test_a_real_quarto_renders_pages_pdfs_captions_and_links(periode):
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
     fiche = _write(root / "fiches" / "phase1" / "TI-74.ipynb", _notebook("Fiche"))
     (root / "accueil" / "donnees").mkdir(parents=True)
@@ -718,7 +719,7 @@ def _fiches(root: Path) -> list[pages.Document]:
 def test_a_damaged_notebook_keeps_its_previous_page(periode, renderer, request):
     if renderer == "quarto":
         request.getfixturevalue("fake_quarto")
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     synthese, fiches = pages.Document(_write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))), _fiches(root)
     render.render_site(periode, [synthese], fiches, renderer=renderer)
     before = _files(root / "site")
@@ -749,7 +750,7 @@ PANDOC_BACKTRACE = ("\nHasCallStack backtrace:\n  collectBacktraces, called at l
 def _stamped_period(root: Path) -> Path:
     """A month as ``observatoire render`` finds it: the synthesis and a fiche, executed; returns the fiche."""
     _stamped(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
-    return _stamped(root / config.fiche_notebook(2, "ti-2405"), _notebook("Fiche"))
+    return _stamped(root / mois.fiche_notebook(2, "ti-2405"), _notebook("Fiche"))
 
 
 @pytest.mark.parametrize("brouillon", [False, True])
@@ -758,7 +759,7 @@ def test_render_on_a_full_disk_exits_1_and_keeps_the_previous_site(periode, monk
     from analysis.cli import main
 
     monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     fiche = _stamped_period(root)
     args = ["render", "--periode", periode] + (["--brouillon"] if brouillon else [])
     assert main(args) == 0
@@ -789,7 +790,7 @@ def test_a_page_failing_in_the_draft_site_keeps_its_previous_version(periode, mo
     from analysis.cli import main
 
     monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     fiche = _stamped_period(root)
     assert main(["render", "--periode", periode, "--brouillon"]) == 0
     before = _files(root / "brouillon")
@@ -842,7 +843,7 @@ def test_a_render_killed_leaves_its_staging_site_to_the_next_render(periode, tmp
     from analysis.cli import main
 
     monkeypatch.setattr(render, "available_renderer", lambda: "pandoc+typst")
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     _stamped_period(root)
     script = tmp_path / "rendu_tue.py"
     script.write_text(KILLED_RENDER, encoding="utf-8")

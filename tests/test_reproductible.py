@@ -4,7 +4,6 @@ environment in the provenance, and ``observatoire verifier`` rebuilding a month 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
 import shutil
 from pathlib import Path
@@ -24,15 +23,9 @@ TERRITOIRE = "ti-2405"
 PERIODE = "2024-07"
 
 
-class _Le7Decembre2026(dt.date):
-    @classmethod
-    def today(cls) -> dt.date:
-        return cls(2026, 12, 7)
-
-
-def test_the_as_of_date_of_the_current_month_is_today(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_as_of_date_of_the_current_month_is_today(outputs: Path, monkeypatch: pytest.MonkeyPatch, aujourdhui) -> None:
     monkeypatch.setattr(sources, "_READ", set())  # this test's reads only
-    monkeypatch.setattr(dt, "date", _Le7Decembre2026)
+    aujourdhui(dt.date(2026, 12, 7))
     assert mois.asof_date("2026-12").isoformat() == "2026-12-07"
     assert mois.asof_date("2026-11").isoformat() == "2026-11-30"
     provenance.write("2026-12", provenance.collect("2026-12", {"phases": [2]}, "test", [PETIT]))
@@ -66,8 +59,9 @@ def test_differences_with_the_lock_are_named() -> None:
 
 
 def test_quarto_versions_are_those_it_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the Typst version on standard error, as some Quarto builds print it
     fake = tmp_path / "quarto"
-    fake.write_text('#!/bin/sh\ncase "$1" in pandoc) echo "pandoc 3.4";; typst) echo "typst 0.11.0 (2bf9f95d)";; *) echo 1.6.39;; esac\n')
+    fake.write_text('#!/bin/sh\ncase "$1" in pandoc) echo "pandoc 3.4";; typst) echo "typst 0.11.0 (2bf9f95d)" >&2;; *) echo 1.6.39;; esac\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
     assert environnement.renderer() == environnement.QUARTO

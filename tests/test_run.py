@@ -41,7 +41,7 @@ def test_two_periods_are_isolated_and_a_rerun_executes_nothing(outputs: Path, mo
     assert [r.status for r in again.results] == ["up-to-date"]
     # a new commit that leaves the analysis sources alone (documentation) executes nothing again,
     # and the provenance records the new version
-    monkeypatch.setattr(pipeline, "code_version", lambda: "0000000-dirty+src.000000000000")
+    monkeypatch.setattr(provenance, "code_version", lambda: "0000000-dirty+src.000000000000")
     later = run_periode("2024-07", phases=(2,), territoires=[TERRITOIRE], jobs_n=1, render=False, progress=False)
     assert [r.status for r in later.results] == ["up-to-date"]
     assert provenance.read("2024-07")["version_code"] == "0000000-dirty+src.000000000000"

@@ -12,7 +12,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import config, texte
+from analysis import config, mois, texte
 from analysis.analyses import (
     comparaison,
     evaluation,
@@ -34,7 +34,6 @@ from analysis.donnees.loaders import economie, geo, relance, urssaf_ape
 from analysis.execution import pages
 from analysis.indicateurs.build import (
     build_indicators,
-    output_paths,
     read_indicators,
     write_indicators,
 )
@@ -286,7 +285,7 @@ def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
     profils._typologie.cache_clear()
     pd.testing.assert_series_equal(profils.typologie(2, PERIODE).labels, first.labels)
     # another indicator table (another sha256) is another entry: computed, not read
-    wide_path = output_paths(2, PERIODE)["wide"]
+    wide_path = mois.table_files(2, PERIODE)["wide"]
     original = wide_path.read_bytes()
     try:
         wide = pd.read_parquet(wide_path)

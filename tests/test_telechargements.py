@@ -161,7 +161,7 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     assert sources.living_state()[NATIONAL]["sha256"] == ROUEN_SHA
     assert urssaf_ape.fichier() == NATIONAL and sources.copy_in_use(NATIONAL) == sources.LIVING
     provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
-    before = (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes()
+    before = (tmp_path / "outputs" / MOIS_PRECEDENT / mois.PROVENANCE).read_bytes()
     recorded = json.loads(before)
     jeu = recorded["jeux"]["urssaf-emploi"]
     assert (jeu["copies"], jeu["derniere_observation"], jeu["editeur"]) == (["vivante", "épinglée"], "2022", "URSSAF")
@@ -175,7 +175,7 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     new_sha = sources.living_state()[NATIONAL]["sha256"]
     assert new_sha == changes[0].sha_apres != ROUEN_SHA and sources.observed_sha256(NATIONAL) == new_sha
     provenance.write(MOIS_COURANT, provenance.collect(MOIS_COURANT, {}, "test", [NATIONAL]))
-    assert (tmp_path / "outputs" / MOIS_PRECEDENT / provenance.FILE_NAME).read_bytes() == before  # last month untouched
+    assert (tmp_path / "outputs" / MOIS_PRECEDENT / mois.PROVENANCE).read_bytes() == before  # last month untouched
     courant = {f["id"]: f for f in provenance.read(MOIS_COURANT)["fichiers"]}
     assert courant[NATIONAL]["sha256"] == new_sha and courant[NATIONAL]["derniere_observation"] == "2023"
 

@@ -125,6 +125,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"rendu en échec : {path} : {error}", file=sys.stderr)
     if outcome.manifest_error:
         print(f"\nmanifeste non écrit : {outcome.manifest_error}", file=sys.stderr)
+    if outcome.analyses_error:
+        print(f"\ntableaux d'analyse non écrits : {outcome.analyses_error}", file=sys.stderr)
     if outcome.failed:
         from analysis.execution.pipeline import describe_failure
 
@@ -132,7 +134,8 @@ def _run(args: argparse.Namespace) -> int:
         for result in outcome.failed:
             cause = (result.error or "").splitlines()[:1]
             print(f"  {describe_failure(result)}{f' — {cause[0]}' if cause else ''}", file=sys.stderr)
-    return 1 if outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error else 0
+    return 1 if (outcome.failed or outcome.render_error or outcome.render_failures or outcome.manifest_error
+                 or outcome.analyses_error) else 0
 
 
 def _historique(args: argparse.Namespace) -> int:
@@ -144,7 +147,7 @@ def _historique(args: argparse.Namespace) -> int:
     debut, fin = mois.check_periode(debut), mois.check_periode(fin or debut)  # nothing written for a bad range
     if debut > fin:
         raise mois.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
-    log = journal.setup_run_logger(config.OUTPUTS_DIR / "historique" / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
+    log = journal.setup_run_logger(mois.historique_logs_dir() / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
     start = time.perf_counter()
     months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
     counts = {s: sum(m.statut == s for m in months) for s in ("construit", "copié", "à jour", "en cours")}
@@ -387,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.donnees.schemas import DataContractError
         from analysis.donnees.sources import SourceError
         from analysis.execution.pages import RenderError
-        from analysis.execution.run import PeriodNotRunError, RunInProgressError
+        from analysis.execution.run import PeriodNotRunError
+        from analysis.verrou import RunInProgressError
 
         known = (DataContractError, SourceError, UnknownTerritoryError, RunInProgressError, PeriodNotRunError,
                  mois.PeriodeError)

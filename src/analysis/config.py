@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis import mois
-
 ROOT_ENV = "OBSERVATOIRE_ROOT"
 OUTPUTS_ENV = "OBSERVATOIRE_OUTPUTS"
 MIRROR_ENV = "OBSERVATOIRE_MIRROR"
@@ -28,7 +26,6 @@ DEFAULT_COG = {1: DEFAULT_COG_YEAR, 2: DEFAULT_COG_YEAR}
 COG_YEARS = (2019, 2023, 2025)
 POPULATION_VINTAGE = {2019: 2016, 2023: 2020, 2025: 2023}  # municipal population year of each COG file
 PHASE_START = {1: 2019, 2: 2023}
-METHODES_PAGE = "methodes/methodes.html"  # the methods page in the site, from its root
 REGION_PHASE = 2  # the régions' pages show the territories of the current phase
 
 
@@ -49,23 +46,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, DATA_DIR / "raw"))
 
 
-def periode_dir(periode: str) -> Path:
-    """Root of one period's outputs."""
-    return OUTPUTS_DIR / mois.check_periode(periode)
-
-
-def fiche_notebook(phase: int, id_ti: str) -> str:
-    """Where a fiche's executed notebook goes, relative to the period's outputs; its page in
-    the site has the same path with ``.html`` (the site mirrors the notebooks' layout)."""
-    return f"fiches/phase{phase}/{id_ti}.ipynb"
-
-
 def identifiant(id_ti: str, phase: int) -> str:
     """A territory's code as a reader should copy it: the ``ti-`` codes are given per phase
     (``ti-2405`` names two different territories), so the phase goes with it."""
     return f"{id_ti} (phase {phase})"
-
-
-def fiche_page(phase: int, id_ti: str) -> str:
-    """A fiche's page, relative to the site root."""
-    return fiche_notebook(phase, id_ti).removesuffix(".ipynb") + ".html"

@@ -48,12 +48,13 @@ def renderer() -> str:
 
 
 def _version_of(command: list[str]) -> str | None:
-    """The first version number a command prints (``quarto --version``), None when it cannot run."""
+    """The first version number a command prints (``quarto --version``), None when it cannot run.
+    Standard output first, then standard error: some builds of ``quarto typst --version`` print there."""
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
-    found = _VERSION.search(out)
+    found = _VERSION.search(done.stdout) or _VERSION.search(done.stderr)
     return found.group(0) if found else None
 
 

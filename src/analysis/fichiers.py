@@ -1,5 +1,5 @@
-"""Files on disk: the one atomic write of the package, the sha256 of a file, and what a
-failed file operation means in French.
+"""Files on disk: the one atomic write of the package (and its counterpart for a folder,
+``replace_folder``), the sha256 of a file, and what a failed file operation means in French.
 
 Every file the package writes (obtained data, derived tables, indicator tables, provenance,
 run stamps and manifests, rendered pages) goes through ``write_atomic``: a reader never sees
@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -68,6 +69,24 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Replace ``folder`` by the complete ``staging`` folder: ``folder`` is moved aside to
+    ``.<name>.old``, ``staging`` renamed into place, the old one removed; a reader sees the old
+    folder or the new one, whole. ``staging`` on another file system (the system's temporary
+    folder) is first copied beside ``folder`` as ``.<name>.new``."""
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if staging.stat().st_dev != folder.parent.stat().st_dev:
+        near = folder.with_name(f".{folder.name}.new")
+        shutil.rmtree(near, ignore_errors=True)
+        shutil.copytree(staging, near)
+        staging = near
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 # a temporary file of ``write_atomic`` (mkstemp's random part: 8 of [a-z0-9_]), with the

@@ -3,7 +3,9 @@
 A *période* is the month a run publishes, ``YYYY-MM`` (``"2026-12"``), from the programme's
 first month to the current one. An *observation* is the period a source's value describes:
 a year (``"2024"``), a quarter (``"2022-T2"``) or a month (``"2024-12"``). Everything that adds
-months, finds a last day or says what a month knows at its end asks this module.
+months, finds a last day or says what a month knows at its end asks this module, and so does
+everything that needs a path under ``outputs/<periode>/`` or the URL of a page of a month's
+site (the roots themselves, ``OBSERVATOIRE_OUTPUTS``, stay in ``config``).
 
 >>> decaler("2026-01", -2)
 '2025-11'
@@ -11,12 +13,17 @@ months, finds a last day or says what a month knows at its end asks this module.
 datetime.date(2022, 6, 30)
 >>> next_observation("2025-T4")
 '2026-T1'
+>>> fiche_page(2, "ti-2405")
+'fiches/phase2/ti-2405.html'
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
+
+from analysis import config
 
 _PERIODE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FIRST_PERIODE = "2019-01"  # the programme's first month: nothing is published for an earlier one
@@ -127,3 +134,208 @@ def next_observation(observation: str) -> str:
 def previous_observation(observation: str) -> str:
     """The observation before ``observation``, of the same frequency ("2024-01" -> "2023-12")."""
     return _observation_shift(observation, -1)
+
+
+# --------------------------------------------------------------------------- a month's outputs
+# Every path under ``outputs/<periode>/`` and every page of a month's site, defined here only.
+# A notebook's path is relative to the month's folder; its page has the same path with
+# ``.html``, relative to the site's root (the site mirrors the notebooks' layout).
+#
+# outputs/<periode>/
+#   indicateurs/            the indicator tables of both phases, the registry, the TI profiles
+#   precedent/<m>/          the tables of an earlier month m never built in its own folder
+#   analyses/               the analyses' results of the month
+#   fiches/phase<p>/<ti>.ipynb, synthese/, monographies/<ti>.ipynb, changements/, accueil/
+#                           (and accueil/donnees/, the home page's CSV files), methodes/,
+#                           regions/<code région>.ipynb: the executed notebooks
+#   site/, brouillon/       the published site and the team's draft site
+#   logs/, provenance.json, manifest.json, .run.lock
+# outputs/historique/       the logs of ``observatoire historique``
+
+INDICATEURS = "indicateurs"
+PRECEDENT = "precedent"
+ANALYSES = "analyses"
+SITE, DRAFT_SITE = "site", "brouillon"
+STAGING_PREFIX = "site-en-cours-"  # a site being rendered, in the month's folder (and its Quarto projects)
+LOGS = "logs"
+FICHES = "fiches"
+MONOGRAPHIES = "monographies"
+REGIONS = "regions"
+SYNTHESE = "synthese/synthese.ipynb"
+CHANGEMENTS = "changements/changements.ipynb"
+ACCUEIL = "accueil/accueil.ipynb"
+METHODES = "methodes/methodes.ipynb"
+DONNEES_ACCUEIL = "donnees"  # the home page's CSV files, beside its notebook and in the site
+PROVENANCE = "provenance.json"
+MANIFEST = "manifest.json"
+LOCK = ".run.lock"
+STAMP = ".inputs.json"  # in a folder of indicator tables: what they were built from
+PROFILS = "profils"  # the table of the TI profiles, beside the indicator tables
+HISTORIQUE = "historique"
+# the folders of the publications (every notebook but the fiches)
+PUBLICATION_FOLDERS = (
+    SYNTHESE.split("/")[0], MONOGRAPHIES, CHANGEMENTS.split("/")[0], ACCUEIL.split("/")[0], METHODES.split("/")[0], REGIONS,
+)
+INDEX_PAGE = "index.html"  # the home page of a site
+
+
+def outputs_dir() -> Path:
+    """The folder of every month's outputs (``config.OUTPUTS_DIR``, read at each call)."""
+    return config.OUTPUTS_DIR
+
+
+def periode_dir(periode: str) -> Path:
+    """Root of one month's outputs: ``outputs/<periode>``."""
+    return outputs_dir() / check_periode(periode)
+
+
+def periodes_on_disk() -> list[str]:
+    """The months that have a folder in ``outputs/``, oldest first."""
+    root = outputs_dir()
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and _is_periode(p.name)) if root.is_dir() else []
+
+
+def _is_periode(name: str) -> bool:
+    try:
+        check_periode(name)
+    except PeriodeError:
+        return False
+    return True
+
+
+def indicateurs_dir(periode: str) -> Path:
+    """The month's own folder of indicator tables: ``outputs/<periode>/indicateurs``."""
+    return periode_dir(periode) / INDICATEURS
+
+
+def precedent_dir(periode: str, courant: str) -> Path:
+    """Where month ``courant`` keeps the tables of an earlier month ``periode`` never built in its
+    own folder: ``outputs/<courant>/precedent/<periode>``."""
+    return periode_dir(courant) / PRECEDENT / periode
+
+
+def table_files(phase: int, periode: str, dossier: Path | None = None) -> dict[str, Path]:
+    """The tables of a phase of month ``periode``: the indicator tables (``long``, ``wide``,
+    ``observations``), the registry (``registre``) and the profiles of its TI (``PROFILS``), in
+    ``dossier`` (default the month's own ``indicateurs_dir``)."""
+    folder = dossier or indicateurs_dir(periode)
+    return {
+        "long": folder / f"indicateurs_phase{phase}.parquet",
+        "wide": folder / f"tableau_phase{phase}.parquet",
+        "observations": folder / f"tableau_phase{phase}_observations.parquet",
+        "registre": folder / "registre.parquet",
+        PROFILS: folder / f"profils_phase{phase}.parquet",
+    }
+
+
+def stamp_file(periode: str, dossier: Path | None = None) -> Path:
+    """The stamp of a folder of tables (default the month's own ``indicateurs_dir``)."""
+    return (dossier or indicateurs_dir(periode)) / STAMP
+
+
+def analyses_dir(periode: str) -> Path:
+    """The month's analysis tables, in parquet and CSV (``analyses.resultats``): ``outputs/<periode>/analyses``."""
+    return periode_dir(periode) / ANALYSES
+
+
+def memo_dir(periode: str) -> Path:
+    """The month's memo cache of ``@stored`` analyses: ``outputs/<periode>/.cache/analyses``,
+    hidden (a cache, not a result: ``analyses_dir`` holds the tables a researcher opens)."""
+    return periode_dir(periode) / ".cache" / ANALYSES
+
+
+def site_dir(periode: str, brouillon: bool = False) -> Path:
+    """The month's published site (``site/``) or the team's draft site (``brouillon/``)."""
+    return periode_dir(periode) / (DRAFT_SITE if brouillon else SITE)
+
+
+def swap_dir(site: Path, end: str) -> Path:
+    """A folder beside ``site`` while a rendered site is swapped in: ``.site.new`` (``end="new"``,
+    the staged site copied near it) or ``.site.old`` (``end="old"``, the site it replaces)."""
+    return site.with_name(f".{site.name}.{end}")
+
+
+def logs_dir(periode: str) -> Path:
+    """The month's run logs: ``outputs/<periode>/logs``."""
+    return periode_dir(periode) / LOGS
+
+
+def historique_logs_dir() -> Path:
+    """The logs of ``observatoire historique`` (several months): ``outputs/historique``."""
+    return outputs_dir() / HISTORIQUE
+
+
+def provenance_file(periode: str) -> Path:
+    """The month's provenance record: ``outputs/<periode>/provenance.json``."""
+    return periode_dir(periode) / PROVENANCE
+
+
+def manifest_file(periode: str) -> Path:
+    """The month's run manifest: ``outputs/<periode>/manifest.json``."""
+    return periode_dir(periode) / MANIFEST
+
+
+def lock_file(periode: str) -> Path:
+    """The month's lock (``verrou.period_lock``): ``outputs/<periode>/.run.lock``."""
+    return periode_dir(periode) / LOCK
+
+
+def fiche_notebook(phase: int, id_ti: str) -> str:
+    """A fiche's executed notebook, relative to the month's folder."""
+    return f"{FICHES}/phase{phase}/{id_ti}.ipynb"
+
+
+def fiche_of(notebook: Path) -> tuple[int, str]:
+    """(phase, territory) of a fiche's notebook (``fiche_notebook``): its folder says the phase,
+    its name the territory."""
+    return int(notebook.parent.name.removeprefix("phase")), notebook.stem
+
+
+def monographie_notebook(id_ti: str) -> str:
+    """A monograph's executed notebook, relative to the month's folder."""
+    return f"{MONOGRAPHIES}/{id_ti}.ipynb"
+
+
+def region_notebook(region: str) -> str:
+    """The page of a région (its INSEE code), relative to the month's folder."""
+    return f"{REGIONS}/{region}.ipynb"
+
+
+def accueil_donnees(periode: str) -> Path:
+    """Where the home page writes its CSV files: beside its notebook, ``accueil/donnees``."""
+    return periode_dir(periode) / ACCUEIL.split("/")[0] / DONNEES_ACCUEIL
+
+
+def page(notebook: str | Path) -> str:
+    """The page of an executed notebook, relative to the site's root: its path with ``.html``
+    (``page("synthese/synthese.ipynb")`` is ``"synthese/synthese.html"``)."""
+    return Path(notebook).with_suffix(".html").as_posix()
+
+
+def pdf_page(page: str | Path) -> str:
+    """The PDF version of a page, beside it in the site (``"synthese/synthese.pdf"``)."""
+    return Path(page).with_suffix(".pdf").as_posix()
+
+
+def pdf_download_name(page: str, phase: int) -> str:
+    """The name a fiche's PDF is saved under: with its phase (``ti-2405-phase2.pdf``)."""
+    return f"{Path(page).stem}-phase{phase}.pdf"
+
+
+def fiche_page(phase: int, id_ti: str) -> str:
+    """A fiche's page, relative to the site's root."""
+    return page(fiche_notebook(phase, id_ti))
+
+
+def monographie_page(id_ti: str) -> str:
+    """A monograph's page, relative to the site's root."""
+    return page(monographie_notebook(id_ti))
+
+
+def region_page(region: str) -> str:
+    """A région's page, relative to the site's root."""
+    return page(region_notebook(region))
+
+
+SYNTHESE_PAGE = page(SYNTHESE)
+METHODES_PAGE = page(METHODES)  # where every document links for the methods

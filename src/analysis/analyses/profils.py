@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis import mois
 from analysis.analyses.positions import comparables, hors_perimetre
 from analysis.analyses.typologie import Roles, TypologyResult, typology
 from analysis.donnees import referentiel
@@ -15,7 +16,7 @@ from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
 from analysis.fichiers import file_sha256
 from analysis.indicateurs import build
-from analysis.indicateurs.build import output_paths, read_indicators
+from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.registry import INDICATORS, typology_indicators
 
 MAX_MISSING = 1 / 3  # share of missing indicators above which a TI is left out of the typology
@@ -121,7 +122,7 @@ def typologie(phase: int, periode: str) -> TypologyResult:
 
     Computed once for that exact table and stored (``cache.stored``): the run, the synthesis,
     the monographs and the changes page read the same result."""
-    return _typologie(phase, periode, file_sha256(output_paths(phase, periode)["wide"]))
+    return _typologie(phase, periode, file_sha256(mois.table_files(phase, periode)["wide"]))
 
 
 @stored

@@ -61,7 +61,7 @@ def _lues(phase: int, periode: str, dossier: Path) -> Tables:
     def read(table: str) -> pd.DataFrame:
         return build.read_indicators(phase, periode, table, dossier)
 
-    return Tables(phase, periode, read("long"), read("wide"), read("observations"), read(build.PROFILS))
+    return Tables(phase, periode, read("long"), read("wide"), read("observations"), read(mois.PROFILS))
 
 
 _PAR_MILLESIME: dict[tuple, Tables] = {}

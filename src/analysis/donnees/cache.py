@@ -28,8 +28,13 @@ same); every in-process cache of a result computed from declared files uses it.
 ``@stored`` does the same for any picklable result (written with pickle) of an analysis of
 a period that several notebooks read (the typology, the difference-in-differences). Such a
 function takes the run month ``periode`` as an argument, and its entries live with that
-month's outputs, under ``outputs/<periode>/analyses/<generation>/``: a month writes only
-under its own folder, and the cross-month cache holds only derivations of declared files.
+month's outputs, in the hidden memo cache ``outputs/<periode>/.cache/analyses/<generation>/``
+(``mois.memo_dir``): a month writes only under its own folder (deleting a month deletes its
+cache; the verifier's rerun in a fresh outputs folder computes everything again), and the
+cross-month cache holds only derivations of declared files. The memo cache is not for reading:
+pickles are tied to the code and library versions that wrote them, and an entry is named by a
+hash. What a researcher opens is ``outputs/<periode>/analyses/``, the month's analysis tables
+in parquet and CSV written by the run (``analyses.resultats``).
 A function that reads a table written by the run (not a declared file) takes that table's
 sha256 as an argument, so that its entry belongs to the exact table it was computed from.
 """
@@ -48,7 +53,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, mois
 from analysis.donnees import sources
 from analysis.fichiers import write_atomic
 
@@ -190,8 +195,8 @@ def derived(fn: Callable[..., Frame]) -> Callable[..., Frame]:
 
 
 def stored(fn: Callable[..., T]) -> Callable[..., T]:
-    """Cache a function's picklable result on disk and in the process, like ``derived``, under
-    the outputs of the month given by its ``periode`` argument (``outputs/<periode>/analyses``)."""
+    """Cache a function's picklable result on disk and in the process, like ``derived``, in the
+    memo cache of the month given by its ``periode`` argument (``mois.memo_dir``)."""
     if "periode" not in inspect.signature(fn).parameters:
         raise TypeError(f"@stored demande un argument 'periode' : {fn.__qualname__} n'en a pas")
-    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: config.periode_dir(arguments["periode"]) / "analyses")
+    return _on_disk(fn, ".pickle", _read_object, _write_object, lambda arguments: mois.memo_dir(arguments["periode"]))

@@ -17,16 +17,17 @@ import datetime as dt
 import hashlib
 import json
 import os
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from analysis import config, environnement, mois
+from analysis import __version__, config, environnement, mois
 from analysis.donnees import millesimes as vintages
 from analysis.donnees import observations, sources
+from analysis.donnees.cache import sources_digest
 from analysis.fichiers import write_atomic
 from analysis.texte import nombre, observation_fr
 
-FILE_NAME = "provenance.json"
 MAX_LIGNES_JEU = 10  # a dataset of more files read is shown as one line (France Relance: 101 files)
 EMPREINTE = 12  # characters of a sha256 shown in the documents
 
@@ -102,6 +103,32 @@ def copie(url: str) -> str:
     return parts.netloc
 
 
+def _git_describe(root: Path = config.ROOT) -> str | None:
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def code_version() -> str:
+    """Version of the code that produces the notebooks.
+
+    ``git describe --always --dirty`` in a git checkout with commits, else the package version,
+    followed by a hash of the ``analysis`` sources (so that an edited, uncommitted function
+    changes it), e.g. ``3f2a9c1-dirty+src.5d41402abc4b``.
+    """
+    return f"{_git_describe() or 'v' + __version__}+src.{sources_digest()[:12]}"
+
+
 def collect(periode: str, parameters: dict, code_version: str, file_ids: list[str] | None = None) -> dict:
     """Everything a reader needs to reproduce the period's outputs: for each file the copy read
     (pinned or living), its sha256 and the latest period it contains; for each dataset
@@ -153,11 +180,11 @@ def jeux(files: list[dict]) -> dict[str, dict]:
 def write(periode: str, record: dict) -> Path:
     """Write the record (temporary file + rename)."""
     text = json.dumps(record, ensure_ascii=False, indent=2)
-    return write_atomic(config.periode_dir(periode) / FILE_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_atomic(mois.provenance_file(periode), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read(periode: str) -> dict:
-    return json.loads((config.periode_dir(periode) / FILE_NAME).read_text(encoding="utf-8"))
+    return json.loads((mois.provenance_file(periode)).read_text(encoding="utf-8"))
 
 
 def fichiers_lus(record: dict) -> list[dict]:

@@ -1,15 +1,15 @@
 """The indicator tables of any month: the history of the observatory, and the past months the
 changes page of a month compares with.
 
-A month's tables are the indicator tables of both phases and the registry
-(``indicateurs.build``) and the profile of each TI (``analyses.profils.appartenance``), written
-together in one folder with a stamp of their inputs (code, file declarations, month):
+A month's tables are the indicator tables of both phases and the registry and the profile of
+each TI, written together in one folder with a stamp of their inputs (code, file declarations,
+month) by ``analyses.tableaux.construire``:
 
-- the month's own ``outputs/<m>/indicateurs`` when the month is run, or when the history
+- the month's own folder (``mois.indicateurs_dir``) when the month is run, or when the history
   (``observatoire historique``) asks for it;
-- ``outputs/<M>/precedent/<m>`` when the run of month M needs an earlier month that was never
-  built (``indicateurs.build.dossier_du_mois``): nothing is written into another month's
-  folder unless asked.
+- a folder of month M (``mois.precedent_dir``) when the run of M needs an earlier month that
+  was never built (``indicateurs.build.dossier_du_mois``): nothing is written into another
+  month's folder unless asked.
 
 A month sees the observations published by its end; months with the same data vintages
 (``donnees.millesimes.cle``) therefore have the same tables, built once and copied. Several
@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import config, mois
-from analysis.analyses import profils
 from analysis.analyses.reperes import douze_mois
+from analysis.analyses.tableaux import construire
 from analysis.donnees import millesimes, sources
 from analysis.fichiers import write_atomic
 from analysis.indicateurs import build
+from analysis.verrou import RunInProgressError, period_lock
 
 @dataclass(frozen=True)
 class Mois:
@@ -44,50 +45,19 @@ class Mois:
     duree: float = 0.0
 
 
-def construire(periode: str, dossier: Path | None = None, phases: tuple[int, ...] = config.PHASES,
-               log: logging.Logger | None = None) -> bool:
-    """Build and write the tables of each of ``phases`` of ``periode`` into ``dossier`` (default
-    its own folder) that is not built already (``build.est_construit``); True when one was built.
-    A phase counts as built only once its stamp line is written, after its tables."""
-    missing = [phase for phase in phases if not build.est_construit(periode, dossier, (phase,))]
-    if not missing and log:
-        log.info("Indicateurs de %s à jour (entrées inchangées)", periode)
-    for phase in missing:
-        start = time.perf_counter()
-        line = build.stamp_text(periode, (phase,))
-        _write_stamp(periode, dossier, build.stamp_lines(periode, dossier) - {line})
-        result = build.build_indicators(phase, periode)
-        paths = build.write_indicators(result, periode, dossier)
-        with sources.capture() as lus:
-            membres = profils.appartenance(phase, result.wide)
-        build.write_table(membres, build.output_paths(phase, periode, dossier)[build.PROFILS], tuple(sorted({*result.fichiers, *lus})))
-        _write_stamp(periode, dossier, build.stamp_lines(periode, dossier) | {line})
-        if log:
-            log.info("Indicateurs de la phase %d de %s calculés en %.1f s (%s) ; emploi par commune et par secteur : %s",
-                     phase, periode, time.perf_counter() - start, paths["long"].parent, result.emploi)
-    return bool(missing)
-
-
-def _write_stamp(periode: str, dossier: Path | None, lines: set[str]) -> None:
-    text = "\n".join(sorted(lines))
-    write_atomic(build.stamp_path(periode, dossier), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
 def _copier(source: str, source_dir: Path, periode: str, dossier: Path) -> None:
     """The tables of ``source`` (same vintages) as those of ``periode``."""
     for phase in config.PHASES:
-        for name, path in build.output_paths(phase, source, source_dir).items():
-            write_atomic(build.output_paths(phase, periode, dossier)[name], lambda tmp, path=path: shutil.copyfile(path, tmp))
-    _write_stamp(periode, dossier, set(build.stamp_text(periode).splitlines()))
+        for name, path in mois.table_files(phase, source, source_dir).items():
+            write_atomic(mois.table_files(phase, periode, dossier)[name], lambda tmp, path=path: shutil.copyfile(path, tmp))
+    build.write_stamp(periode, dossier, set(build.stamp_text(periode).splitlines()))
 
 
-def _sous_verrou(verrou: Path | None, action: Callable[[], str]) -> str:
-    """``action()`` under the run lock of the month folder ``verrou`` when writing into a month's
-    own folder (never while a run of that month holds it: "en cours"); without lock otherwise."""
+def _sous_verrou(verrou: str | None, action: Callable[[], str]) -> str:
+    """``action()`` under the lock of month ``verrou`` when writing into a month's own folder
+    (never while a run of that month holds it: "en cours"); without lock otherwise."""
     if verrou is None:
         return action()
-    from analysis.execution.run import RunInProgressError, period_lock  # run imports this module
-
     try:
         with period_lock(verrou, "tableaux d'indicateurs de l'historique"):
             return action()
@@ -103,7 +73,7 @@ def _copie(source: str, source_dir: Path, periode: str, dossier: Path) -> Callab
     return copy
 
 
-def _worker(periode: str, dossier: Path, verrou: Path | None) -> Mois:
+def _worker(periode: str, dossier: Path, verrou: str | None) -> Mois:
     start = time.perf_counter()
     statut = _sous_verrou(verrou, lambda: "construit" if construire(periode, dossier) else "à jour")
     return Mois(periode, dossier, statut, time.perf_counter() - start)
@@ -120,8 +90,8 @@ def assurer(months: list[str], dossier_de: Callable[[str], Path], *, own: bool, 
     todo: dict[tuple, list[str]] = {}
     built: dict[tuple, tuple[str, Path]] = {}
 
-    def verrou(m: str) -> Path | None:
-        return config.periode_dir(m) if own else None
+    def verrou(m: str) -> str | None:
+        return m if own else None
 
     for m, folder in (connus or {}).items():
         if build.est_construit(m, folder):
@@ -180,9 +150,9 @@ def precedents(periode: str) -> list[str]:
 
 def historique(debut: str, fin: str, jobs_n: int = 2, log: logging.Logger | None = None) -> list[Mois]:
     """The indicator pass of every month from ``debut`` to ``fin`` (no notebook), each in its own
-    folder ``outputs/<m>/indicateurs``; months already built are skipped."""
+    folder (``mois.indicateurs_dir``); months already built are skipped."""
     months = mois.mois_entre(mois.check_periode(debut), mois.check_periode(fin))
-    return assurer(months, lambda m: config.periode_dir(m) / build.OUTPUT_SUBDIR, own=True, jobs_n=jobs_n, log=log)
+    return assurer(months, mois.indicateurs_dir, own=True, jobs_n=jobs_n, log=log)
 
 
 def editions_du_chomage(debut: str, fin: str) -> list[str]:

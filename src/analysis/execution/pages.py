@@ -25,7 +25,7 @@ import nbformat
 import yaml
 from PIL import Image
 
-from analysis import config
+from analysis import config, mois
 from analysis.environnement import PANDOC_TYPST, QUARTO  # the renderers' names, recorded in the provenance
 from analysis.fichiers import describe_os_error
 
@@ -33,8 +33,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 PNG_COLOURS = 256  # figures are charts and maps: a palette keeps them intact
 HIDDEN_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
 DRAFT_TAG = "brouillon"  # cells shown in the draft site only
-SITE, DRAFT_SITE = "site", "brouillon"  # folders of the published and of the draft site
-STAGING_PREFIX = "site-en-cours-"  # a site being rendered, in the month's folder (and its Quarto projects)
 HIDDEN_OUTPUT_TAGS = frozenset({"remove-output"})
 HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 HTML_TABLE_TAG = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
@@ -80,7 +78,7 @@ class RenderReport:
 
     @property
     def index(self) -> Path:
-        return self.site / "index.html"
+        return self.site / mois.INDEX_PAGE
 
 
 def cell_options(source: str) -> dict:
@@ -233,16 +231,16 @@ def nav(page: str, pdf: bool, liens: tuple[tuple[str, str], ...] = (), *, home: 
 
     ``page`` and the hrefs of ``liens`` are paths from the site root; links are written
     relative to the page. The PDF of a fiche (``phase``) is saved under a name with its phase
-    (``pdf_download_name``).
+    (``mois.pdf_download_name``).
     """
     here = Path(page).parent
 
     def rel(target: str) -> str:
         return Path(os.path.relpath(target, here)).as_posix()
 
-    links = [f'<a href="{rel("index.html")}">← Accueil de l’Observatoire</a>'] if home else []
-    download = f' download="{pdf_download_name(page, phase)}"' if phase is not None else ""
-    links += [f'<a href="{rel(Path(page).with_suffix(".pdf").as_posix())}"{download}>Version PDF</a>'] if pdf else []
+    links = [f'<a href="{rel(mois.INDEX_PAGE)}">← Accueil de l’Observatoire</a>'] if home else []
+    download = f' download="{mois.pdf_download_name(page, phase)}"' if phase is not None else ""
+    links += [f'<a href="{rel(mois.pdf_page(page))}"{download}>Version PDF</a>'] if pdf else []
     links += [f'<a href="{escape(rel(href))}">{escape(label)}</a>' for label, href in liens]
     return f'<nav class="liens">{" · ".join(links)}</nav>' if links else ""
 
@@ -261,11 +259,6 @@ def authors_text(cff: dict) -> str:
     "given-names family-names"."""
     names = [a.get("name") or " ".join(str(a[k]) for k in ("given-names", "family-names") if a.get(k)) for a in cff["authors"]]
     return ", ".join(names)
-
-
-def pdf_download_name(page: str, phase: int) -> str:
-    """The name a fiche's PDF is saved under: with its phase (``ti-2405-phase2.pdf``)."""
-    return f"{Path(page).stem}-phase{phase}.pdf"
 
 
 @dataclass(frozen=True)
@@ -287,10 +280,10 @@ class Citation:
         recorded (``provenance.json``), else the current code's."""
         cff = cff or citation_metadata()
         if version is None:
-            record = config.periode_dir(periode) / "provenance.json"
+            record = mois.provenance_file(periode)
             version = json.loads(record.read_text(encoding="utf-8")).get("version_code") if record.is_file() else None
         if version is None:
-            from analysis.execution.pipeline import code_version  # hashes the sources: only when no run recorded it
+            from analysis.donnees.provenance import code_version  # hashes the sources: only when no run recorded it
 
             version = code_version()
         return cls(periode, version, authors_text(cff), str(cff["title"]), str(cff.get("license", "")), methodes)
@@ -303,7 +296,7 @@ def territoire_cite(doc: Document) -> str:
 
 def site_citation(periode: str, root: Path, documents: Iterable[Document]) -> Citation:
     """The citation of the pages of a site rendering ``documents``."""
-    return Citation.of(periode, methodes=any(page_of(d, root) == config.METHODES_PAGE for d in documents))
+    return Citation.of(periode, methodes=any(page_of(d, root) == mois.METHODES_PAGE for d in documents))
 
 
 def citer_markdown(title: str, page: str, citation: Citation, territoire: str = "") -> str:
@@ -313,7 +306,7 @@ def citer_markdown(title: str, page: str, citation: Citation, territoire: str = 
     its code with its phase, follows its title) and the licence of what
     the page publishes, the data's own licences being recalled on the methods page (linked,
     relative to ``page``, when the site has it)."""
-    methods = Path(os.path.relpath(config.METHODES_PAGE, Path(page).parent)).as_posix()
+    methods = Path(os.path.relpath(mois.METHODES_PAGE, Path(page).parent)).as_posix()
     methods = f"[Méthodes et définitions]({methods})" if citation.methodes else "Méthodes et définitions du site complet de la période"
     code = f" ; le code est sous licence {_escape(citation.licence)}" if citation.licence else ""
     return (
@@ -358,7 +351,7 @@ def documents_markdown(documents: list[tuple[str, str, bool]]) -> str:
     """Markdown list of the documents (title, html path from the site root, has PDF)."""
     lines = []
     for title, href, has_pdf in documents:
-        pdf = f" ([PDF]({Path(href).with_suffix('.pdf').as_posix()}))" if has_pdf else ""
+        pdf = f" ([PDF]({mois.pdf_page(href)}))" if has_pdf else ""
         lines.append(f"- [{_escape(title)}]({href}){pdf}")
     return "\n".join(lines)
 
@@ -379,7 +372,7 @@ def index_markdown(
         since = f", lancée en {start}" if start else ""
         lines += [f"### Phase {phase}{since} — {len(group)} territoires d'industrie", "", "::: fiches"]
         lines += [
-            f"- [{_escape(name)}]({href}) ({_escape(config.identifiant(id_ti, phase))}, [PDF]({Path(href).with_suffix('.pdf').as_posix()}))"
+            f"- [{_escape(name)}]({href}) ({_escape(config.identifiant(id_ti, phase))}, [PDF]({mois.pdf_page(href)}))"
             for _, id_ti, name, href in group
         ]
         lines += [":::", ""]
@@ -402,7 +395,7 @@ def relative_to_root(notebook: Path, root: Path) -> Path:
 
 def page_of(doc: Document, root: Path) -> str:
     """The page of a document, from the site root."""
-    return relative_to_root(doc.notebook, root).with_suffix(".html").as_posix()
+    return mois.page(relative_to_root(doc.notebook, root))
 
 
 def attachments(accueil: Path) -> list[Path]:
@@ -498,7 +491,7 @@ def keep_previous(
         if doc.notebook not in failures:
             continue
         page = Path(page_of(doc, root))
-        previous = [site / page, site / page.with_suffix(".pdf")]
+        previous = [site / page, site / mois.pdf_page(page)]
         if all(p.is_file() and p.stat().st_size for p in previous):
             for p in previous:
                 carry_over(p, staging / p.relative_to(site))

@@ -36,7 +36,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,8 +48,7 @@ from typing import Literal
 
 from tqdm import tqdm
 
-from analysis import __version__, config
-from analysis.donnees.cache import sources_digest
+from analysis import config
 from analysis.fichiers import describe_os_error, file_sha256, write_atomic
 
 Status = Literal["executed", "up-to-date", "failed"]
@@ -115,32 +113,6 @@ def digest_files(paths: Iterable[Path]) -> str:
     for name, sha in entries:
         h.update(f"{name}\0{sha}\n".encode())
     return h.hexdigest()
-
-
-def _git_describe(root: Path = config.ROOT) -> str | None:
-    if not (root / ".git").exists():
-        return None
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-def code_version() -> str:
-    """Version of the code that produces the notebooks.
-
-    ``git describe --always --dirty`` in a git checkout with commits, else the package version,
-    followed by a hash of the ``analysis`` sources (so that an edited, uncommitted function
-    changes it), e.g. ``3f2a9c1-dirty+src.5d41402abc4b``.
-    """
-    return f"{_git_describe() or 'v' + __version__}+src.{sources_digest()[:12]}"
 
 
 def job_digest(template_sha256: str, parameters: dict, inputs_digest: str) -> str:

@@ -28,7 +28,7 @@ notebooks reduced to what is published, links, index):
 Every page and PDF of a run is written to a temporary folder (``site-en-cours-*``) which
 replaces ``site/`` only once complete (``check_site``), so a half-written site never looks
 done; the next holder of the month's lock removes those a killed render left
-(``remove_debris``). A page that cannot be rendered (damaged notebook, renderer error) keeps
+(``verrou.remove_debris``). A page that cannot be rendered (damaged notebook, renderer error) keeps
 its previous version, with its PDF (``pages.keep_previous``), and is reported in
 ``RenderReport.failures``; a full disk stops the whole render and the previous site stays.
 
@@ -67,18 +67,14 @@ Conventions for notebook authors (both renderers follow them):
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from analysis import config, environnement
+from analysis import environnement, mois
 from analysis.execution.pages import (
-    DRAFT_SITE,
     PANDOC_TYPST,
     QUARTO,
-    SITE,
-    STAGING_PREFIX,
     Document,
     RenderError,
     RenderReport,
@@ -87,7 +83,7 @@ from analysis.execution.pages import (
 )
 from analysis.execution.render_fallback import render_fallback
 from analysis.execution.render_quarto import render_quarto
-from analysis.fichiers import describe_os_error
+from analysis.fichiers import describe_os_error, replace_folder
 
 
 def available_renderer() -> str:
@@ -96,40 +92,6 @@ def available_renderer() -> str:
     return environnement.renderer()
 
 
-def remove_debris(root: Path) -> list[str]:
-    """Remove what a render killed in the month's folder ``root`` left (its names, sorted): the
-    staging sites and their Quarto projects (``site-en-cours-*``) and the folders of a swap cut
-    short (``.site.new``, ``.site.old``; the latter is put back as ``site/`` when ``site/``
-    itself is missing, the kill having fallen between the two renames of ``_swap_in``), for the
-    published and the draft site.
-
-    For the holder of the month's lock only (``run.period_lock`` calls it): no other render of
-    the month runs then, so every such folder belongs to a dead process. (A site staged in the
-    system's temporary folder, for a month under a hidden folder, names no month: not removed.)
-    """
-    for name in (SITE, DRAFT_SITE):
-        if (root / f".{name}.old").is_dir() and not (root / name).exists():
-            os.replace(root / f".{name}.old", root / name)
-    swaps = [root / f".{name}.{end}" for name in (SITE, DRAFT_SITE) for end in ("old", "new")]
-    removed = sorted(p.name for p in [*root.glob(f"{STAGING_PREFIX}*"), *swaps] if p.is_dir())
-    for name in removed:
-        shutil.rmtree(root / name, ignore_errors=True)
-    return removed
-
-
-def _swap_in(staging: Path, site: Path) -> None:
-    """Replace ``site`` by the complete ``staging`` folder."""
-    old = site.with_name(f".{site.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if staging.stat().st_dev != site.parent.stat().st_dev:  # staged in the system's temporary folder
-        near = site.with_name(f".{site.name}.new")
-        shutil.rmtree(near, ignore_errors=True)
-        shutil.copytree(staging, near)
-        staging = near
-    if site.exists():
-        os.replace(site, old)
-    os.replace(staging, site)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def hidden_component(path: Path) -> str | None:
@@ -199,16 +161,16 @@ def render_site(
     renderer = renderer or available_renderer()
     if renderer not in (QUARTO, PANDOC_TYPST):
         raise ValueError(f"moteur de rendu inconnu {renderer!r}: {QUARTO!r} ou {PANDOC_TYPST!r}")
-    root = config.periode_dir(periode)
+    root = mois.periode_dir(periode)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=_staging_parent(root)))
+    staging = Path(tempfile.mkdtemp(prefix=mois.STAGING_PREFIX, dir=_staging_parent(root)))
     staging.chmod(0o755)  # the published site is world-readable (mkdtemp makes it private)
     try:
         render = render_quarto if renderer == QUARTO else render_fallback
         with environnement.date_fixe(periode):  # the same PDFs at every render of the month
             report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
         check_site(report, staging)
-        _swap_in(staging, report.site)
+        replace_folder(staging, report.site)
     except RenderError:
         raise
     except (OSError, RuntimeError) as error:  # disk full, pandoc that crashed: the previous site stays

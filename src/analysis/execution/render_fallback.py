@@ -26,12 +26,10 @@ import nbformat
 import pypandoc
 import typst
 
-from analysis import config, environnement
+from analysis import environnement, mois
 from analysis.execution.pages import (
-    DRAFT_SITE,
     INDEX_TITLE,
     PANDOC_TYPST,
-    SITE,
     TEMPLATES,
     Citation,
     Document,
@@ -277,28 +275,28 @@ def _render_tasks(tasks: list[_Task], site: Path, staging: Path) -> tuple[dict[P
 def render_fallback(
     periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
 ) -> RenderReport:
-    root = config.periode_dir(periode)
-    site = root / (DRAFT_SITE if brouillon else SITE)
+    root = mois.periode_dir(periode)
+    site = mois.site_dir(periode, brouillon)
     citation = site_citation(periode, root, documents)
     tasks = []
     for doc in documents + fiches:
         page = page_of(doc, root)
-        pdf = staging / Path(page).with_suffix(".pdf")
+        pdf = staging / mois.pdf_page(page)
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
                            brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
     titles, failures = _render_tasks(tasks, site, staging)
     titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)
-    index = staging / "index.html"
+    index = staging / mois.INDEX_PAGE
     extra: list[Path] = []
     if accueil is not None:
-        task = _Task(accueil, index, None, INDEX_TITLE, "", accueil_before(docs), brouillon, citation, "index.html")
+        task = _Task(accueil, index, None, INDEX_TITLE, "", accueil_before(docs), brouillon, citation, mois.INDEX_PAGE)
         _, _, error = _render_task(task)
         if error is not None:
             raise RenderError(f"la page d'accueil n'a pas pu être rendue ({error}) ; le site précédent est conservé")
         extra = copy_attachments(accueil, staging)
     else:
-        markdown = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, "index.html", citation),
+        markdown = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, mois.INDEX_PAGE, citation),
                               INDEX_TITLE)
         write_atomic(index, lambda out: _pandoc_html(markdown, out, resource_path=[staging], toc=False))
     pages = [t.html for t in tasks if t.notebook in titles]

@@ -21,15 +21,12 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from analysis import config
+from analysis import config, mois
 from analysis.execution.pages import (
-    DRAFT_SITE,
     DRAFT_TAG,
     INDEX_TITLE,
     QUARTO,
     SECTION,
-    SITE,
-    STAGING_PREFIX,
     TEMPLATES,
     Document,
     RenderError,
@@ -60,7 +57,7 @@ QUARTO_CONFIG = config.ROOT / "_quarto.yml"
 # copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
 QUARTO_FILES = ("html_tables.lua", "composants.css")
 # not copied into the Quarto staging project: documents it would render, published sites
-STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", SITE, DRAFT_SITE, ".*")
+STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", mois.SITE, mois.DRAFT_SITE, ".*")
 
 
 def _quarto_notebook(
@@ -137,12 +134,12 @@ def render_quarto(
     """One Quarto website project renders the HTML pages; the PDFs are rendered at the same
     time by ``os.cpu_count()`` other projects sharing out the notebooks (``--to typst``):
     Quarto renders the documents of a project one after the other."""
-    root = config.periode_dir(periode)
-    site = root / (DRAFT_SITE if brouillon else SITE)
+    root = mois.periode_dir(periode)
+    site = mois.site_dir(periode, brouillon)
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
     # the staging projects live beside the staging site, outside any hidden folder.
-    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}quarto-", dir=staging.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{mois.STAGING_PREFIX}quarto-", dir=staging.parent) as tmp:
         project = _new_project(Path(tmp), "site-")
         n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
         pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
@@ -173,11 +170,11 @@ def render_quarto(
             front = {"resources": [f.relative_to(project).as_posix() for f in files], "toc": False, "page-layout": "full"}
             own, _ = split_title(nbformat.read(accueil, as_version=4))
             staged = _quarto_notebook(accueil, own or INDEX_TITLE, before=accueil_before(docs), front=front, brouillon=brouillon,
-                                      after=citer_markdown(own or INDEX_TITLE, "index.html", citation))
+                                      after=citer_markdown(own or INDEX_TITLE, mois.INDEX_PAGE, citation))
             nbformat.write(staged, project / "index.ipynb")
             extra = [site / f.relative_to(project) for f in files]
         else:
-            index = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, "index.html", citation),
+            index = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, mois.INDEX_PAGE, citation),
                                INDEX_TITLE)
             (project / "index.qmd").write_text(index, encoding="utf-8")
         outputs = [staging] + [Path(tmp) / f"pdf{i}" for i in range(n_pdf)]
@@ -200,6 +197,6 @@ def render_quarto(
         if kept.exists():
             shutil.copytree(kept, staging, dirs_exist_ok=True)
     published = [d for d in documents + fiches if d.notebook in titles]
-    pages = [site / "index.html"] + [site / page_of(d, root) for d in published] + extra
-    pdfs = [site / Path(page_of(d, root)).with_suffix(".pdf") for d in published]
+    pages = [site / mois.INDEX_PAGE] + [site / page_of(d, root) for d in published] + extra
+    pdfs = [site / mois.pdf_page(page_of(d, root)) for d in published]
     return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs), failures=failures)

@@ -12,6 +12,9 @@
    cover both phases, and one page per région) in one pool of papermill workers (a notebook
    whose inputs are unchanged is not executed again; one failure never stops the others). A
    run restricted to chosen territories executes their fiches only;
+   then, once the synthesis has run, writes the month's analysis tables, parquet and CSV with
+   their provenance, under ``analyses/`` (``analyses.resultats``: read back from the memo cache
+   the synthesis filled, ``.cache/analyses/``, nothing computed again);
 3. renders the site (Quarto when present, otherwise pandoc + Typst) from every executed
    notebook of the month, whether this run or an earlier one executed it: a run restricted to
    some territories or to one phase adds its pages to the month's site and loses none (the
@@ -27,26 +30,20 @@ Everything goes under ``outputs/<periode>/``; nothing outside that folder is wri
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import datetime as dt
-import os
+import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
-
 from analysis import config, mois
-from analysis.donnees import cache, referentiel
+from analysis.analyses.tableaux import prepare_inputs
+from analysis.donnees import cache, provenance, referentiel
 from analysis.execution import historique, journal, pipeline
 from analysis.execution.pages import Document, RenderError
-from analysis.execution.render import remove_debris, render_site
+from analysis.execution.render import render_site
 from analysis.fichiers import describe_os_error
+from analysis.verrou import period_lock
 
 FICHE_TEMPLATE = config.NOTEBOOKS_DIR / "fiche_territoire.ipynb"
 SYNTHESE_TEMPLATE = config.NOTEBOOKS_DIR / "synthese.ipynb"
@@ -55,12 +52,6 @@ METHODES_TEMPLATE = config.NOTEBOOKS_DIR / "methodes.ipynb"
 REGION_TEMPLATE = config.NOTEBOOKS_DIR / "region.ipynb"
 MONOGRAPHIE_TEMPLATE = config.MONOGRAPHIES_DIR / "monographie.ipynb"
 ACCUEIL_TEMPLATE = config.NOTEBOOKS_DIR / "accueil.ipynb"
-SYNTHESE = "synthese/synthese.ipynb"  # executed notebooks, relative to the period's outputs
-CHANGEMENTS = "changements/changements.ipynb"
-ACCUEIL = "accueil/accueil.ipynb"
-METHODES = "methodes/methodes.ipynb"
-MONOGRAPHIES = "monographies"
-REGIONS = "regions"  # one page per région: regions/<code INSEE de la région>.ipynb
 
 
 @dataclass(frozen=True)
@@ -73,6 +64,7 @@ class RunOutcome:
     render_error: str | None = None
     manifest_error: str | None = None
     render_failures: dict[Path, str] = field(default_factory=dict)  # pages not rendered: notebook -> why
+    analyses_error: str | None = None  # why the month's analysis tables were not written
 
     @property
     def failed(self) -> list[pipeline.JobResult]:
@@ -80,7 +72,7 @@ class RunOutcome:
 
 
 def fiche_path(periode: str, phase: int, id_ti: str) -> Path:
-    return config.periode_dir(periode) / config.fiche_notebook(phase, id_ti)
+    return mois.periode_dir(periode) / mois.fiche_notebook(phase, id_ti)
 
 
 def fiche_jobs(periode: str, phase: int, territoires: list[str] | None = None) -> list[pipeline.NotebookJob]:
@@ -99,8 +91,8 @@ def fiche_jobs(periode: str, phase: int, territoires: list[str] | None = None) -
 
 
 def region_path(periode: str, region: str) -> Path:
-    """The page of a région: ``outputs/<periode>/regions/<code INSEE de la région>.ipynb``."""
-    return config.periode_dir(periode) / REGIONS / f"{region}.ipynb"
+    """The page of a région (``mois.region_notebook``: one per INSEE code of a région)."""
+    return mois.periode_dir(periode) / mois.region_notebook(region)
 
 
 def region_jobs(periode: str) -> list[pipeline.NotebookJob]:
@@ -117,61 +109,8 @@ def _job(template: Path, output: Path, label: str, **parameters) -> pipeline.Not
     return pipeline.NotebookJob(template=template, output=output, parameters=parameters, label=label)
 
 
-def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code: str, log) -> list[Path]:
-    """What the notebooks of a period read, made before any of them runs (holding the period's
-    lock): what is missing obtained (online, the living files with a progress bar; offline the
-    run goes on with what it has), every pinned input obtained and its sha256 checked (derived
-    tables are cached, so this is where a damaged file is refused), the log saying once which
-    datasets are read living and which pinned (``etat.preparer``), the provenance record, and
-    the indicator tables of ``phases`` (``historique.construire``: skipped when their inputs are
-    unchanged). Returns the indicator files."""
-    from analysis.donnees import etat, provenance
-    from analysis.indicateurs.build import output_paths
-
-    etat.preparer(log)
-    cache.generation.cache_clear()  # a living copy obtained now changes what the outputs are made from
-    provenance.write(periode, provenance.collect(periode, parameters, code))
-    historique.construire(periode, phases=phases, log=log)
-    return [p for phase in phases for p in output_paths(phase, periode).values()]
-
-
-class RunInProgressError(RuntimeError):
-    """Another run (or render) of the same period holds its outputs."""
-
-
 class PeriodNotRunError(RuntimeError):
     """``render`` was asked for a period that has no executed notebook."""
-
-
-@contextlib.contextmanager
-def period_lock(out: Path, what: str = "run") -> Iterator[None]:
-    """Hold the period's outputs for one writer at a time (a run, a render, indicator tables
-    built for a notebook opened in JupyterLab).
-
-    An exclusive ``flock`` on ``<out>/.run.lock``: the system releases it when the writer ends,
-    however it ends (even killed), so a stale lock never blocks the next one. A second writer
-    of the same period fails at once, naming the process that holds it and ``what`` it is
-    doing. (Without ``fcntl``, on Windows, runs are not locked.) Whoever takes the lock
-    removes the staging folders of a render killed in that month (``render.remove_debris``):
-    no other writer of the month is alive then.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    with os.fdopen(fd, "r+", encoding="utf-8") as f:
-        if fcntl is not None:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = f.read().strip() or "processus inconnu"
-                raise RunInProgressError(
-                    f"la période {out.name} est en cours d'écriture par un autre processus ({holder}) : "
-                    "attendez sa fin, ou arrêtez-le ; deux processus ne peuvent pas écrire la même période en même temps"
-                ) from None
-        f.truncate(0)
-        f.write(f"pid {os.getpid()}, {what}, lancé le {dt.datetime.now():%d/%m/%Y à %H:%M:%S}")
-        f.flush()
-        remove_debris(out)
-        yield
 
 
 def run_periode(
@@ -189,23 +128,20 @@ def run_periode(
     if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
         for phase in phases:
             territoires = referentiel.check_territoires(phase, territoires)
-    with period_lock(config.periode_dir(periode)):
+    with period_lock(periode):
         return _run_periode(periode, phases, territoires, jobs_n, render, progress)
 
 
 def _run_periode(
     periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool
 ) -> RunOutcome:
-    from analysis.donnees import provenance
-
-    out = config.periode_dir(periode)
     started = dt.datetime.now()
-    log = journal.setup_run_logger(out / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log")
+    log = journal.setup_run_logger(mois.logs_dir(periode) / f"run-{started:%Y%m%dT%H%M%S}.log")
     log.info("Période %s (données publiées au %s), phases %s", periode, mois.asof_date(periode), phases)
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    code = pipeline.code_version()
+    code = provenance.code_version()
     parameters = {"periode": periode, "phases": list(phases), "territoires": territoires or "tous", "jobs": jobs_n}
     publications = not territoires
     # the publications compare both phases: their indicator tables are built whatever --phase
@@ -229,6 +165,12 @@ def _run_periode(
     results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
 
+    analyses_error = None
+    if publications:
+        t_analyses = time.perf_counter()
+        analyses_error = _write_analyses(periode, by_output[(mois.periode_dir(periode) / mois.SYNTHESE).resolve()], log)
+        timings["analyses"] = time.perf_counter() - t_analyses
+
     site = renderer = render_error = None
     render_failures: dict[Path, str] = {}
     if render:
@@ -237,7 +179,7 @@ def _run_periode(
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
-    manifest = out / "manifest.json"
+    manifest = mois.manifest_file(periode)
     manifest_error = _write_run_manifest(manifest, results, {
         "periode": periode,
         "parametres": parameters,
@@ -252,7 +194,30 @@ def _run_periode(
     if manifest_error is None:
         log.info("Manifeste : %s", manifest)
     return RunOutcome(periode=periode, results=results, manifest=manifest, site=site, renderer=renderer,
-                      render_error=render_error, manifest_error=manifest_error, render_failures=render_failures)
+                      render_error=render_error, manifest_error=manifest_error, render_failures=render_failures,
+                      analyses_error=analyses_error)
+
+
+def _write_analyses(periode: str, synthese: pipeline.JobResult, log: logging.Logger) -> str | None:
+    """Write the month's analysis tables (``resultats.publier``) once the synthesis, which
+    computes them, has run; the reason they were not written, else None (the run goes on)."""
+    from analysis.analyses import resultats
+
+    if synthese.status == "failed":
+        log.error("Tableaux d'analyse non écrits : la synthèse, qui les calcule, est en échec")
+        return "la synthèse, qui calcule les tableaux d'analyse, est en échec"
+    try:
+        folder = resultats.publier(periode)
+    except OSError as error:
+        reason = describe_os_error(error)
+    except Exception as error:  # noqa: BLE001 - a failed analysis is reported, the run goes on to its site and manifest
+        log.exception("Tableaux d'analyse non écrits")
+        reason = f"{type(error).__name__} : {error}"
+    else:
+        log.info("Tableaux d'analyse : %s", folder)
+        return None
+    log.error("Tableaux d'analyse non écrits : %s", reason)
+    return reason
 
 
 
@@ -260,11 +225,11 @@ def _run_periode(
 def _previous_months(periode: str, jobs_n: int, log: logging.Logger) -> list[Path]:
     """The indicator tables of the months the changes page compares with (built, or kept under
     this month's folder when never built: ``build.dossier_du_mois``)."""
-    from analysis.indicateurs.build import PROFILS, dossier_du_mois, output_paths
+    from analysis.indicateurs.build import dossier_du_mois
 
     earlier = historique.assurer(historique.precedents(periode), lambda m: dossier_du_mois(m, periode), own=False,
-                                 jobs_n=jobs_n, log=log, connus={periode: output_paths(1, periode)["long"].parent})
-    return [output_paths(phase, m.periode, m.dossier)[t] for m in earlier for phase in config.PHASES for t in ("long", PROFILS)]
+                                 jobs_n=jobs_n, log=log, connus={periode: mois.indicateurs_dir(periode)})
+    return [mois.table_files(phase, m.periode, m.dossier)[t] for m in earlier for phase in config.PHASES for t in ("long", mois.PROFILS)]
 
 def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pipeline.NotebookJob]]:
     """The publications of a month: the synthesis, started first (the longest notebook), and what
@@ -272,17 +237,17 @@ def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pip
     the monographs, the changes page, the home page, the methods page and the régions' pages."""
     from analysis.analyses import monographies
 
-    out = config.periode_dir(periode)
-    first = [_job(SYNTHESE_TEMPLATE, out / SYNTHESE, "synthèse", periode=periode)]
+    out = mois.periode_dir(periode)
+    first = [_job(SYNTHESE_TEMPLATE, out / mois.SYNTHESE, "synthèse", periode=periode)]
     last = [
-        _job(MONOGRAPHIE_TEMPLATE, out / MONOGRAPHIES / f"{row.id_ti}.ipynb", f"monographie {row.id_ti}",
+        _job(MONOGRAPHIE_TEMPLATE, out / mois.monographie_notebook(row.id_ti), f"monographie {row.id_ti}",
              territoire=row.id_ti, phase=monographies.MONOGRAPHIE_PHASE, periode=periode)
         for row in monographies.monographies(periode).itertuples()
     ]
-    last.append(_job(CHANGEMENTS_TEMPLATE, out / CHANGEMENTS, "changements", periode=periode))
-    last.append(_job(ACCUEIL_TEMPLATE, out / ACCUEIL, "accueil", periode=periode))
-    # the site shows it at methodes/methodes.html, where every document links
-    last.append(_job(METHODES_TEMPLATE, out / METHODES, "méthodes", periode=periode))
+    last.append(_job(CHANGEMENTS_TEMPLATE, out / mois.CHANGEMENTS, "changements", periode=periode))
+    last.append(_job(ACCUEIL_TEMPLATE, out / mois.ACCUEIL, "accueil", periode=periode))
+    # the site shows it at mois.METHODES_PAGE, where every document links
+    last.append(_job(METHODES_TEMPLATE, out / mois.METHODES, "méthodes", periode=periode))
     return first, last + region_jobs(periode)
 
 
@@ -325,21 +290,21 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
     from analysis.analyses import portrait
     from analysis.analyses.monographies import MONOGRAPHIE_PHASE
 
-    out = config.periode_dir(periode).resolve()
-    accueil = out / ACCUEIL
+    out = mois.periode_dir(periode).resolve()
+    accueil = out / mois.ACCUEIL
     home = accueil if accueil in {p.resolve() for p in notebooks} else None
     notebooks = [p for p in notebooks if p.resolve() != accueil]
-    pages = {p.resolve().relative_to(out).with_suffix(".html").as_posix() for p in notebooks + fiches}
+    pages = {mois.page(p.resolve().relative_to(out)) for p in notebooks + fiches}
     names = {phase: referentiel.territoires(phase).set_index("id_ti")["lib_ti"] for phase in config.PHASES}
     regions = referentiel.territoires(config.REGION_PHASE).set_index("id_ti")[["region", "lib_region"]]
-    monographs = {p.stem for p in notebooks if p.parent.name == MONOGRAPHIES}
+    monographs = {p.stem for p in notebooks if p.parent.name == mois.MONOGRAPHIES}
 
     def monograph(id_ti: str) -> tuple[str, str]:
-        return f"Monographie : {names[MONOGRAPHIE_PHASE].get(id_ti, id_ti)}", f"{MONOGRAPHIES}/{id_ti}.html"
+        return f"Monographie : {names[MONOGRAPHIE_PHASE].get(id_ti, id_ti)}", mois.monographie_page(id_ti)
 
     # a monograph is listed in the index by its territory's name and what it is
     docs = [
-        Document(notebook=p, title=monograph(p.stem)[0] if p.parent.name == MONOGRAPHIES else None) for p in notebooks
+        Document(notebook=p, title=monograph(p.stem)[0] if p.parent.name == mois.MONOGRAPHIES else None) for p in notebooks
     ]
     other = {}
     for row in portrait.memes_communes().itertuples():
@@ -347,25 +312,19 @@ def documents(periode: str, notebooks: list[Path], fiches: list[Path]) -> tuple[
         other[(2, row.id_ti_2)] = (1, row.id_ti_1, row.lib_ti_1)
     fiche_docs = []
     for path in fiches:
-        phase, id_ti = int(path.parent.name.removeprefix("phase")), path.stem
+        phase, id_ti = mois.fiche_of(path)
         links = []
         if (phase, id_ti) in other:
             o_phase, o_id, o_name = other[(phase, id_ti)]
-            links.append((f"Même territoire en phase {o_phase} : {o_name} ({o_id})", config.fiche_page(o_phase, o_id)))
+            links.append((f"Même territoire en phase {o_phase} : {o_name} ({o_id})", mois.fiche_page(o_phase, o_id)))
         if phase == MONOGRAPHIE_PHASE and id_ti in monographs:
             links.append(monograph(id_ti))
         if phase == config.REGION_PHASE and id_ti in regions.index:
             links.append((f"Les territoires de la région {regions.loc[id_ti, 'lib_region']}",
-                          f"{REGIONS}/{regions.loc[id_ti, 'region']}.html"))
+                          mois.region_page(regions.loc[id_ti, "region"])))
         links = tuple((label, href) for label, href in links if href in pages)
         fiche_docs.append(Document(notebook=path, title=names[phase].get(id_ti), phase=phase, id_ti=id_ti, liens=links))
     return docs, fiche_docs, home
-
-
-PUBLICATION_FOLDERS = (
-    Path(SYNTHESE).parent.name, MONOGRAPHIES, Path(CHANGEMENTS).parent.name, Path(ACCUEIL).parent.name, Path(METHODES).parent.name,
-    REGIONS,
-)
 
 
 def executed_notebooks(out: Path) -> list[Path]:
@@ -375,7 +334,7 @@ def executed_notebooks(out: Path) -> list[Path]:
     def done(folder: str) -> list[Path]:
         return sorted(p for p in (out / folder).rglob("*.ipynb") if pipeline.stamp_path(p).exists() and not p.name.endswith(".failed.ipynb"))
 
-    return [p for folder in (*PUBLICATION_FOLDERS, "fiches") for p in done(folder)]
+    return [p for folder in (*mois.PUBLICATION_FOLDERS, mois.FICHES) for p in done(folder)]
 
 
 def render_period(periode: str, brouillon: bool = False):
@@ -383,15 +342,14 @@ def render_period(periode: str, brouillon: bool = False):
     a render never publishes a run half-way. A period without any executed notebook raises
     ``PeriodNotRunError`` naming the command to run, and nothing is written. ``brouillon``:
     the team's draft site instead of the published one (``render_site``)."""
-    out = config.periode_dir(periode)
-    if not executed_notebooks(out):  # checked before the lock, which would create the folder
-        others = sorted(p.name for p in config.OUTPUTS_DIR.glob("????-??") if p.name != periode and executed_notebooks(p))
+    if not executed_notebooks(mois.periode_dir(periode)):  # checked before the lock, which would create the folder
+        others = [m for m in mois.periodes_on_disk() if m != periode and executed_notebooks(mois.periode_dir(m))]
         raise PeriodNotRunError(
             f"la période {periode} n'a encore aucun notebook exécuté : lancez d'abord "
             f"« observatoire run --periode {periode} », qui rend aussi le site"
             + (f" ; périodes déjà exécutées : {', '.join(others)}" if others else "")
         )
-    with period_lock(out, "rendu"):
+    with period_lock(periode, "rendu"):
         return render_month(periode, brouillon)
 
 
@@ -399,8 +357,8 @@ def render_month(periode: str, brouillon: bool = False):
     """Render the site (or the draft site) of every executed notebook of the month
     (``executed_notebooks``), the caller holding the month's lock: what a run restricted to
     some territories executed joins the pages of the earlier runs."""
-    out = config.periode_dir(periode)
+    out = mois.periode_dir(periode)
     notebooks = executed_notebooks(out)
-    fiches = [p for p in notebooks if p.relative_to(out).parts[0] == "fiches"]
+    fiches = [p for p in notebooks if p.relative_to(out).parts[0] == mois.FICHES]
     docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
     return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)

@@ -7,8 +7,9 @@ outputs folder (``OBSERVATOIRE_OUTPUTS``, a subprocess), then compares, in Frenc
 * the data files read (sha256 and copy of each file of ``provenance.json``), and, for
   information (not counted as differences), the software environment (``environnement``:
   Python, platform, renderer, each distribution's version);
-* every table (``.parquet``, ``.csv``) of the month's folder, value by value, and every stored
-  analysis result (``analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
+* every table (``.parquet``, ``.csv``) of the month's folder, value by value (the analysis tables
+  of ``analyses/`` among them), and every stored analysis result of the memo cache
+  (``.cache/analyses/*.pickle``: tables, series, dictionaries and lists of them, numbers);
 * every executed notebook both runs made, output by output: text, HTML (table cells, SVG maps)
   and Markdown line by line, images by their bytes (the figures carry no date); the standard
   error (the log) is left out.
@@ -19,7 +20,7 @@ outputs folder's path, and (``VARIABLE``) the random identifier pandas gives eac
 (``T_3f2a1``) and the memory addresses in objects' text (``at 0x7f…``). A published notebook
 the rerun did not make (executed by an earlier, partial run of the month) is listed as not
 verified. The derived tables' cache (``data/raw/derived``, keyed by the files' sha256) is shared
-with the published run; the stored analyses (``analyses/``) are computed again.
+with the published run; the stored analyses (``.cache/analyses/``) are computed again.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ import nbformat
 import numpy as np
 import pandas as pd
 
-from analysis import config
-from analysis.execution.run import PeriodNotRunError, executed_notebooks, period_lock
+from analysis import config, mois
+from analysis.execution.run import PeriodNotRunError, executed_notebooks
+from analysis.verrou import period_lock
 
 TABLES = (".parquet", ".csv", ".pickle")
-SKIPPED = ("site", "brouillon", "logs")  # rendered pages and logs, not results
+SKIPPED = (mois.SITE, mois.DRAFT_SITE, mois.LOGS)  # rendered pages and logs, not results
 MAX_VALEURS = 5  # differing values shown per table
 RTOL = 1e-12  # two floats are equal within this relative tolerance (and NaN equals NaN)
 VARIABLE = (  # what differs between two executions of the same code on the same data, and its stand-in
@@ -276,10 +278,8 @@ def _relative_files(folder: Path, suffixes: tuple[str, ...]) -> set[Path]:
 def compare_dossiers(publie: Path, refait: Path) -> tuple[list[str], list[str], list[str], int, int]:
     """Compare a month's folder with its rerun: (differences, environment's differences,
     published files not verified, number of tables compared, number of notebooks compared)."""
-    from analysis.donnees.provenance import FILE_NAME
-
-    rec_a = json.loads((publie / FILE_NAME).read_text(encoding="utf-8"))
-    rec_b = json.loads((refait / FILE_NAME).read_text(encoding="utf-8"))
+    rec_a = json.loads((publie / mois.PROVENANCE).read_text(encoding="utf-8"))
+    rec_b = json.loads((refait / mois.PROVENANCE).read_text(encoding="utf-8"))
     differences = compare_fichiers(rec_a, rec_b)
     non_verifies = []
     tables_a, tables_b = _relative_files(publie, TABLES), _relative_files(refait, TABLES)
@@ -307,8 +307,7 @@ def verifier(periode: str, *, garder: bool = False) -> Rapport:
     """Rerun a published month in a temporary folder and compare it with the published one (see
     the module docstring). A month without an executed notebook and manifest raises
     ``PeriodNotRunError``; a rerun that fails raises ``RerunError`` naming its log."""
-    publie = config.periode_dir(periode)
-    manifest = publie / "manifest.json"
+    publie, manifest = mois.periode_dir(periode), mois.manifest_file(periode)
     if not executed_notebooks(publie) or not manifest.exists():
         raise PeriodNotRunError(
             f"la période {periode} n'a pas de run publié à vérifier (ni notebook exécuté ni manifest.json) : "
@@ -325,7 +324,7 @@ def verifier(periode: str, *, garder: bool = False) -> Rapport:
             log.write_text(done.stdout + done.stderr, encoding="utf-8")
             garder = True
             raise RerunError(f"le run recalculé de {periode} a échoué (code {done.returncode}) : journal {log}")
-        with period_lock(publie, "vérification"):
+        with period_lock(periode, "vérification"):
             differences, environnement, non_verifies, tables, notebooks = compare_dossiers(publie, folder / periode)
     finally:
         if not garder:

@@ -7,7 +7,7 @@ région, the set of the phase's TI, the communes outside TI):
 - ``wide``: one row per area, one column per indicator, at its latest period
   (``observations`` says which period each column holds).
 
-``write_indicators`` stores them, with the registry, in ``periode_dir(periode)/indicateurs``
+``write_indicators`` stores them, with the registry, in ``mois.indicateurs_dir(periode)``
 as parquet files written to a temporary name then renamed, so a half-written file never counts.
 Each table of a phase carries, in its parquet metadata, the ids of the declared files it was
 computed from (``fichiers``); ``read_indicators`` records them as read (``sources.record``), so
@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import config, mois
-from analysis.config import DEFAULT_COG, periode_dir
+from analysis.config import DEFAULT_COG
 from analysis.donnees import cache, referentiel, sources
 from analysis.donnees.loaders import economie, urssaf_ape
 from analysis.fichiers import write_atomic
@@ -41,12 +41,8 @@ from analysis.indicateurs import (
 )
 from analysis.indicateurs.registry import INDICATORS, registry
 
-OUTPUT_SUBDIR = "indicateurs"
 SOURCES_KEY = b"analysis.fichiers"  # parquet metadata: ids of the declared files a table comes from
 EMPLOI_KEY = b"analysis.emploi"  # parquet metadata: the source of employment by commune and sector
-PRECEDENT_SUBDIR = "precedent"
-STAMP = ".inputs.json"
-PROFILS = "profils"
 
 
 @dataclass(frozen=True)
@@ -191,25 +187,11 @@ def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], empl
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
-def output_paths(phase: int, periode: str, dossier: Path | None = None) -> dict[str, Path]:
-    """Where the tables of a phase of month ``periode`` are: the indicator tables and the registry
-    (``write_indicators``) and the profiles of its TI (``PROFILS``, written by the execution
-    layer), in ``dossier`` (default the month's own ``outputs/<periode>/indicateurs``)."""
-    folder = dossier or periode_dir(periode) / OUTPUT_SUBDIR
-    return {
-        "long": folder / f"indicateurs_phase{phase}.parquet",
-        "wide": folder / f"tableau_phase{phase}.parquet",
-        "observations": folder / f"tableau_phase{phase}_observations.parquet",
-        "registre": folder / "registre.parquet",
-        PROFILS: folder / f"profils_phase{phase}.parquet",
-    }
-
-
 def write_indicators(result: Indicateurs, periode: str, dossier: Path | None = None) -> dict[str, Path]:
     """Write the long and wide tables of ``result`` (with the ids of the files they come from)
     and the registry (read from no data file), each by atomic replace, into ``dossier``
     (default the month's own folder)."""
-    paths = output_paths(result.phase, periode, dossier)
+    paths = mois.table_files(result.phase, periode, dossier)
     tables = {"long": result.long, "wide": result.wide, "observations": result.observations, "registre": registry()}
     return {
         name: _write_parquet(table, paths[name], *(((), "") if name == "registre" else (result.fichiers, result.emploi)))
@@ -223,9 +205,9 @@ def write_table(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path
 
 
 def read_indicators(phase: int, periode: str, table: str = "long", dossier: Path | None = None) -> pd.DataFrame:
-    """Read a table of ``output_paths`` (``long``, ``wide``, ``observations``, ``registre`` or
+    """Read a table of ``mois.table_files`` (``long``, ``wide``, ``observations``, ``registre`` or
     ``profils``), recording the declared files it was computed from as read."""
-    path = output_paths(phase, periode, dossier)[table]
+    path = mois.table_files(phase, periode, dossier)[table]
     df = pd.read_parquet(path)
     sources.record(json.loads((pq.read_schema(path).metadata or {}).get(SOURCES_KEY, b"[]")))
     return df
@@ -234,7 +216,7 @@ def read_indicators(phase: int, periode: str, table: str = "long", dossier: Path
 def source_emploi(phase: int, periode: str) -> str:
     """French: the source of employment by commune and by sector of a written indicator table
     (``emploi_communal.SOURCE_COMMUNES`` or ``SOURCE_REPLI``)."""
-    return (pq.read_schema(output_paths(phase, periode)["long"]).metadata or {}).get(EMPLOI_KEY, b"").decode()
+    return (pq.read_schema(mois.table_files(phase, periode)["long"]).metadata or {}).get(EMPLOI_KEY, b"").decode()
 
 
 def stamp_text(periode: str, phases: tuple[int, ...] = config.PHASES) -> str:
@@ -243,56 +225,40 @@ def stamp_text(periode: str, phases: tuple[int, ...] = config.PHASES) -> str:
     return "\n".join(f"{phase}:{cache.generation()}{periode}" for phase in phases)
 
 
-def stamp_path(periode: str, dossier: Path | None = None) -> Path:
-    return (dossier or periode_dir(periode) / OUTPUT_SUBDIR) / STAMP
-
-
 def stamp_lines(periode: str, dossier: Path | None = None) -> set[str]:
     """The phases recorded as built in the stamp (one line per phase, ``stamp_text``)."""
-    path = stamp_path(periode, dossier)
+    path = mois.stamp_file(periode, dossier)
     return set(path.read_text(encoding="utf-8").splitlines()) if path.exists() else set()
+
+
+def write_stamp(periode: str, dossier: Path | None, lines: set[str]) -> None:
+    """Record ``lines`` (``stamp_text``, one per phase built) as the stamp of the tables of
+    ``periode`` in ``dossier`` (default the month's own folder)."""
+    text = "\n".join(sorted(lines))
+    write_atomic(mois.stamp_file(periode, dossier), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def est_construit(periode: str, dossier: Path | None = None, phases: tuple[int, ...] = config.PHASES) -> bool:
     """Are the tables of ``phases`` of ``periode`` in ``dossier`` complete and made by this code
     from these declarations?"""
-    paths = [p for phase in phases for p in output_paths(phase, periode, dossier).values()]
+    paths = [p for phase in phases for p in mois.table_files(phase, periode, dossier).values()]
     return set(stamp_text(periode, phases).splitlines()) <= stamp_lines(periode, dossier) and all(p.exists() for p in paths)
-
-
-def dossier_precedent(periode: str, courant: str) -> Path:
-    """Where month ``courant`` keeps the tables of an earlier month never built on its own."""
-    return periode_dir(courant) / PRECEDENT_SUBDIR / periode
 
 
 def dossier_du_mois(periode: str, courant: str) -> Path:
     """The tables of ``periode`` as month ``courant`` reads them: the month's own folder when it
-    is built (``est_construit``), else ``dossier_precedent`` (nothing is written into another
+    is built (``est_construit``), else ``mois.precedent_dir`` (nothing is written into another
     month's folder unless asked)."""
-    own = periode_dir(periode) / OUTPUT_SUBDIR
-    return own if est_construit(periode, own) else dossier_precedent(periode, courant)
+    own = mois.indicateurs_dir(periode)
+    return own if est_construit(periode, own) else mois.precedent_dir(periode, courant)
 
 
 def complete_periodes() -> list[str]:
     """The periods of ``outputs/`` whose indicator tables are complete (both phases), oldest first."""
-    if not config.OUTPUTS_DIR.exists():
-        return []
-    return sorted(
-        p.name
-        for p in config.OUTPUTS_DIR.iterdir()
-        if p.is_dir() and _is_periode(p.name) and all(output_paths(phase, p.name)["long"].exists() for phase in config.PHASES)
-    )
+    return [m for m in mois.periodes_on_disk() if all(mois.table_files(phase, m)["long"].exists() for phase in config.PHASES)]
 
 
 def previous_periode(periode: str) -> str | None:
     """The month before ``periode``, or None for the programme's first month."""
     previous = mois.decaler(periode, -1)
     return previous if previous >= mois.FIRST_PERIODE else None
-
-
-def _is_periode(name: str) -> bool:
-    try:
-        mois.check_periode(name)
-    except ValueError:
-        return False
-    return True

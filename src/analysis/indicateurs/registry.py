@@ -1,12 +1,13 @@
 """The indicator registry, read from ``data/indicateurs.toml`` (its header documents every field).
 
-``INDICATORS`` maps each indicator's name to an ``Indicator``: French label and short label,
-definition, unit, source, years, pillar of the programme, theme, method, direction (what a
-higher value means), geographic basis, and its place in the fiche's key figures, the forces
-et faiblesses, the typology and the pillar paragraph. ``registry()`` is the table the run
+``INDICATORS`` maps each indicator's name to an ``Indicator``: French label (long) and short
+label, definition, unit, decimals, source, years, pillar of the programme, theme, method,
+direction (what a higher value means), geographic basis, and its place in the fiche's key
+figures, the forces et faiblesses, the typology and the pillar paragraph. ``registry()`` is the table the run
 writes with the indicators; ``key_figures``, ``typology_indicators``, ``pillar_indicators``
-and ``directions`` give the lists the analyses and publications use. No other module
-declares indicator metadata.
+and ``directions`` give the lists the analyses and publications use. A publication names its
+indicators (a tuple of names) and asks ``indicator(name)`` for the label, unit and decimals
+(``heading`` writes a column heading): no other module declares indicator metadata.
 
 The four pillars are those of the Territoires d'industrie programme: attractivité,
 compétences, innovation, simplification; ``pillar_coverage()`` says which pillar has no
@@ -22,15 +23,21 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
+from analysis.texte import decimales
 
 DIRECTIONS = {"hausse_favorable": 1, "baisse_favorable": -1, "neutre": 0}
 REQUIRED = ("name", "label", "definition", "unit", "source", "year", "pillar", "theme", "geographic_basis", "direction")
 RANKS = ("key_figure", "typology", "fiche_pillar")
+COUNTS = ("decimals",)  # non-negative integers
 _TABLES = ("pillars", "source_texts", "shared_methods", "geographic_bases")
 
 
 class RegistreError(ValueError):
     """The registry file is malformed; the message (French) names the entry and the field."""
+
+
+class IndicateurInconnu(LookupError):
+    """A name that is not an indicator of the registry; the message (French) names it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +54,7 @@ class Indicator:
     theme: str
     method: str
     short_label: str
+    decimals: int
     direction: str
     geographic_basis: str
     forces_faiblesses: bool = False
@@ -60,6 +68,8 @@ class Indicator:
             if f.name in RANKS:
                 ok = value is None or (type(value) is int and value >= 1)
                 expected = "un entier ≥ 1 (rang)"
+            elif f.name in COUNTS:
+                ok, expected = type(value) is int and value >= 0, "un entier ≥ 0"
             elif f.name == "forces_faiblesses":
                 ok, expected = type(value) is bool, "true ou false"
             else:
@@ -73,6 +83,12 @@ class Indicator:
     def sens(self) -> int:
         """+1 when a higher value is better, −1 when it is worse, 0 when neither."""
         return DIRECTIONS[self.direction]
+
+    @property
+    def display_unit(self) -> str:
+        """The unit as tables print it beside a bare number: '€' for an amount per year, the
+        registry's unit otherwise ('%', '%/an', '€/m²')."""
+        return "€" if self.unit == "€/an" else self.unit
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ def _indicator(entry: dict, tables: dict[str, dict[str, str]]) -> Indicator:
             "source": _reference(entry, "source", tables["source_texts"], "source_texts"),
             "method": " ".join(t for t in (shared, note) if t) if isinstance(note, str) else note,
             "short_label": entry.get("short_label", entry["label"]),
+            "decimals": entry.get("decimals", decimales(0, entry["unit"]) if isinstance(entry["unit"], str) else 0),
         }
     )
 
@@ -166,6 +183,25 @@ INDICATORS: dict[str, Indicator] = REGISTRE.indicators
 PILLARS: tuple[str, ...] = tuple(REGISTRE.pillars)
 
 
+def indicator(name: str) -> Indicator:
+    """The registry's entry for ``name``; ``IndicateurInconnu`` (French message naming it) when
+    the registry has no such indicator. Publications read labels, units and decimals here."""
+    try:
+        return INDICATORS[name]
+    except KeyError:
+        raise IndicateurInconnu(
+            f"indicateur « {name} » absent du registre {config.INDICATEURS_FILE} : déclarez-le dans ce fichier "
+            "ou corrigez le nom (les noms possibles sont les « name » des [[indicator]])"
+        ) from None
+
+
+def heading(name: str, observation: str = "") -> str:
+    """Column heading of an indicator in a table of bare numbers: short label and unit, then the
+    period of the values when given ('Niveau de vie médian, €', 'Chômage localisé, % (2022)')."""
+    ind = indicator(name)
+    return f"{ind.short_label}, {ind.display_unit}" + (f" ({observation})" if observation else "")
+
+
 def _ranked(field: str, pillar: str | None = None) -> tuple[str, ...]:
     chosen = [i for i in INDICATORS.values() if getattr(i, field) is not None and pillar in (None, i.pillar)]
     return tuple(i.name for i in sorted(chosen, key=lambda i: getattr(i, field)))
@@ -194,10 +230,12 @@ def directions() -> dict[str, int]:
 def registry() -> pd.DataFrame:
     """All indicators, one row each: the texts of the registry (name, label, definition, unit,
     source, year, pillar, theme, method, short_label, direction, geographic_basis) as strings,
-    then forces_faiblesses (bool) and the ranks key_figure, typology, fiche_pillar (Int64)."""
+    decimals (int64), then forces_faiblesses (bool) and the ranks key_figure, typology,
+    fiche_pillar (Int64)."""
     table = pd.DataFrame([asdict(i) for i in INDICATORS.values()])
-    texts = [c for c in table.columns if c not in {"forces_faiblesses", *RANKS}]
-    return table.astype({c: str for c in texts} | {"forces_faiblesses": bool} | {c: "Int64" for c in RANKS})
+    texts = [c for c in table.columns if c not in {"forces_faiblesses", *RANKS, *COUNTS}]
+    return table.astype({c: str for c in texts} | {c: "int64" for c in COUNTS} | {"forces_faiblesses": bool}
+                        | {c: "Int64" for c in RANKS})
 
 
 def pillar_coverage() -> pd.DataFrame:

@@ -44,19 +44,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from analysis import config
+from analysis import config, mois
 from analysis.analyses import portrait
 from analysis.analyses import profils as typologies
 from analysis.donnees import provenance, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.indicateurs.build import read_indicators
+from analysis.indicateurs.registry import heading, indicator
 from analysis.publications import methodes
 from analysis.publications.cartes import LAMBERT93, projection
 from analysis.publications.figures import STYLE
 from analysis.publications.figures_synthese import couleurs_profils
 from analysis.texte import nombre, octets
 
-DONNEES = "donnees"  # folder of the CSV files, beside the notebook and in the site
+DONNEES = mois.DONNEES_ACCUEIL  # folder of the CSV files, beside the notebook and in the site
 # Overseas régions drawn in insets (INSEE codes); the others are metropolitan France.
 OUTRE_MER = {"01": "Guadeloupe", "02": "Martinique", "03": "Guyane", "04": "La Réunion", "06": "Mayotte"}
 NON_CLASSE = "Non classé"
@@ -64,14 +65,9 @@ NON_CLASSE_COULEUR = "#b8b8b8"
 SIMPLIFICATION_M = 1200  # outlines simplified to this tolerance (metres), ~half a point on the map
 SVG_SALT = "observatoire"  # svg.hashsalt: the ids of the SVG clip paths, the same at every run
 SVG_DECIMALES = 1  # coordinates in the SVG, in points (1/72 inch): a tenth is finer than the screen
-# Key indicators of the table: column of the indicator table -> (heading, decimals); the
-# heading is followed by the period the values are from.
-INDICATEURS = {
-    "emploi_prive_tcam": ("Emploi salarié privé, %/an", 1),
-    "part_industrie": ("Industrie, % de l'emploi", 1),
-    "taux_chomage": ("Chômage, %", 1),
-    "revenu_median": ("Niveau de vie médian, €", 0),
-}
+# Key indicators of the table, in order (headings and decimals from the registry; the heading
+# is followed by the period the values are from).
+INDICATEURS = ("emploi_prive_tcam", "part_industrie", "taux_chomage", "revenu_median")
 
 
 def _sans_accents(text: str) -> str:
@@ -133,8 +129,8 @@ def repertoire(phases: tuple[int, ...] = config.PHASES) -> pd.DataFrame:
             .merge(departements_principaux(phase), on="id_ti", how="left")
             .merge(match[["id_ti", "id_autre", "lib_autre"]], on="id_ti", how="left")
             .assign(
-                href=lambda d: [config.fiche_page(phase, i) for i in d["id_ti"]],
-                href_autre=lambda d: [config.fiche_page(other, i) if isinstance(i, str) else None for i in d["id_autre"]],
+                href=lambda d: [mois.fiche_page(phase, i) for i in d["id_ti"]],
+                href_autre=lambda d: [mois.fiche_page(other, i) if isinstance(i, str) else None for i in d["id_autre"]],
             )
         )
     return pd.concat(frames, ignore_index=True)
@@ -364,7 +360,7 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
 
     Marked ``data-quarto-disable-processing`` so that neither renderer turns it into a static
     table."""
-    indicators = [f"{h} ({observations[c]})" for c, (h, _) in INDICATEURS.items()]
+    indicators = [heading(c, observations[c]) for c in INDICATEURS]
     headings = ["Territoire", "Code (phase)", "Région", "Département", "Population", *indicators, "Profil"]
     numeric = {"Population", *indicators}
     head = "".join(
@@ -381,7 +377,7 @@ def tableau_html(table: pd.DataFrame, observations: Mapping[str, str]) -> str:
             f'<td data-tri="{escape(_sans_accents(r.lib_region))}">{escape(r.lib_region)}</td>',
             f'<td data-tri="{escape(_sans_accents(str(r.lib_departement)))}">{escape(str(r.lib_departement))}</td>',
             _cellule(r.population, 0),
-            *(_cellule(getattr(r, column), decimals) for column, (_, decimals) in INDICATEURS.items()),
+            *(_cellule(getattr(r, column), indicator(column).decimals) for column in INDICATEURS),
             f'<td data-tri="{escape(_sans_accents(r.profil))}">{escape(r.profil)}</td>',
         ]
         rows.append(f'<tr data-filtre="{escape(filtre)}">{"".join(cells)}</tr>')

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis import config, environnement
+from analysis import environnement, mois
 from analysis.analyses import industrie
 from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import controles, editions, provenance, sources
@@ -41,7 +41,7 @@ REGLE_EVALUATION = (
     "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
 )
 
-PAGE = config.METHODES_PAGE  # the page in the site, from the site's root
+PAGE = mois.METHODES_PAGE  # the page in the site, from the site's root
 
 BASES_FR = {  # short French name of each geographic basis of the registry
     "somme_communes": "somme des communes",

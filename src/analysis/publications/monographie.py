@@ -23,28 +23,29 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import config, texte
+from analysis import config, mois, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
 from analysis.analyses.fonds_vert import FondsVert
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
+from analysis.indicateurs.registry import heading, indicator
 from analysis.publications import fiche, texte_evaluation
 from analysis.texte import nombre, pluriel, pourcent, valeur
 
-LIEN_SYNTHESE = "../synthese/synthese.html"
+LIEN_SYNTHESE = "../" + mois.SYNTHESE_PAGE
 N_VOISINS = 4
 
 
 def lien_fiche(id_ti: str, phase: int) -> str:
     """Relative link from a page one folder deep (``monographies/``, ``synthese/``) to a fiche."""
-    return f"../fiches/phase{phase}/{id_ti}.html"
+    return "../" + mois.fiche_page(phase, id_ti)
 
 
 def lien_monographie(id_ti: str) -> str:
     """Relative link from a page one folder deep to a monograph."""
-    return f"../monographies/{id_ti}.html"
+    return "../" + mois.monographie_page(id_ti)
 
 
 # --- Portrait -------------------------------------------------------------------------------
@@ -300,39 +301,25 @@ def texte_communes(variations: pd.DataFrame, debut: int, fin: int, n: int) -> st
 
 # --- Marché du travail et population --------------------------------------------------------
 
-# Indicators of the table against the peers, with their short French labels.
-PAIRS_INDICATEURS = {
-    "taux_chomage": "Chômage localisé",
-    "demandeurs_emploi_evol": "Demandeurs d'emploi, évolution",
-    "taux_emploi_1564": "Taux d'emploi 15-64 ans",
-    "part_diplomes_superieur": "Diplômés du supérieur",
-    "part_sans_bac": "Sans diplôme ou sous le bac",
-    "part_cadres": "Cadres",
-    "part_ouvriers": "Ouvriers",
-    "revenu_median": "Niveau de vie médian",
-    "taux_pauvrete": "Taux de pauvreté",
-    "croissance_population": "Croissance de la population",
-    "dvf_prix_maison": "Prix des maisons",
-}
-
-
-# Decimals of the bare numbers of ``tableau_pairs`` by unit (the unit is in the row label).
-DECIMALES = {"%": 1, "%/an": 2, "€/an": 0, "€/m²": 0, "points": 1}
+# Indicators of the table against the peers, in order (row labels from the registry).
+PAIRS_INDICATEURS = (
+    "taux_chomage", "demandeurs_emploi_evol", "taux_emploi_1564", "part_diplomes_superieur", "part_sans_bac", "part_cadres",
+    "part_ouvriers", "revenu_median", "taux_pauvrete", "croissance_population", "dvf_prix_maison",
+)
 
 
 def tableau_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """``positions.valeurs_groupes`` (indicator × territory, peers, profile, France) in French:
-    one row per indicator labelled with its unit and period, bare numbers in the cells."""
+    one row per indicator labelled with its short label, unit and period (``registry.heading``),
+    bare numbers in the cells with the registry's decimals."""
     reg = registre.set_index("name")
     per = observations.set_index("indicator")["observation"]
-    units = {i: reg.loc[i, "unit"].removesuffix("/an") if reg.loc[i, "unit"] == "€/an" else reg.loc[i, "unit"] for i in valeurs.index}
     out = pd.DataFrame(
-        {"Indicateur": [f"{PAIRS_INDICATEURS.get(i, reg.loc[i, 'label'])} ({units[i]}, {texte.observation_fr(per.get(i, ''), court=True)})"
-                        for i in valeurs.index]}
+        {"Indicateur": [heading(i, texte.observation_fr(per.get(i, ""), court=True)) for i in valeurs.index]}
     )
     for column in valeurs.columns:
         out[column] = [
-            "–" if pd.isna(v) else ("+" if reg.loc[i, "unit"] == "%/an" and v > 0 else "") + nombre(v, DECIMALES.get(reg.loc[i, "unit"], 1))
+            "–" if pd.isna(v) else ("+" if reg.loc[i, "unit"] == "%/an" and v > 0 else "") + nombre(v, indicator(i).decimals)
             for i, v in valeurs[column].items()
         ]
     return out

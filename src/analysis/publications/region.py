@@ -6,28 +6,26 @@ the région where most of its population lives (``referentiel.territoires``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from analysis import config
+from analysis import mois
 from analysis.analyses.positions import mouvements_rangs, rangs
 from analysis.indicateurs.areas import FRANCE, REGION_PREFIX
+from analysis.indicateurs.registry import indicator
 from analysis.publications.fiche import PHASE_PERIODE
 from analysis.texte import nombre, ordinal, observation_fr, pluriel, quand_fr, rang_fr, valeur
 
-# The key indicators of the side-by-side table, and those whose ranks are followed month to month.
-INDICATEURS_REGION = {
-    "emploi_prive": "Emploi salarié privé",
-    "emploi_prive_tcam": "Croissance de l'emploi",
-    "part_industrie": "Part de l'industrie",
-    "taux_chomage": "Chômage",
-    "revenu_median": "Niveau de vie médian",
-}
+# The key indicators of the side-by-side table (headed by their short labels in the registry),
+# and those whose ranks are followed month to month.
+INDICATEURS_REGION = ("emploi_prive", "emploi_prive_tcam", "part_industrie", "taux_chomage", "revenu_median")
 TENDANCE = "emploi_prive_tcam"
 
 
 def fiche_href(phase: int, id_ti: str) -> str:
     """The fiche of a territory, relative to a région page (``regions/<code>.html`` of the site)."""
-    return "../" + config.fiche_page(phase, id_ti)
+    return "../" + mois.fiche_page(phase, id_ti)
 
 
 def territoires_region(wide: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -58,10 +56,10 @@ def _pipe(df: pd.DataFrame, texte: int = 1) -> str:
 
 
 def tableau(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.DataFrame, profils: pd.DataFrame, region: str,
-            phase: int, indicators: dict[str, str] = INDICATEURS_REGION) -> str:
+            phase: int, indicators: Sequence[str] = INDICATEURS_REGION) -> str:
     """The TI of the région side by side, then the région and France (Markdown table with a link
-    to each fiche): profile, key indicators (short labels: ``indicators``, with the period of
-    each) and, for growth since 2018, the rank among the TI of the phase."""
+    to each fiche): profile, key indicators (``indicators``, headed by their short label and the
+    period of each) and, for growth since 2018, the rank among the TI of the phase."""
     reg = registre.set_index("name")
     per = observations.set_index("indicator")["observation"]
     ti = territoires_region(wide, region)
@@ -71,7 +69,8 @@ def tableau(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.DataFra
     rows = pd.concat([ti, others], ignore_index=True)
 
     def header(i: str) -> str:
-        return f"{indicators[i]} ({observation_fr(per[i], court=True)})" if i in per else indicators[i]
+        label = indicator(i).short_label
+        return f"{label} ({observation_fr(per[i], court=True)})" if i in per else label
 
     table = pd.DataFrame({
         "Territoire": [f"[{lib}]({fiche_href(phase, i)})" if n == "ti" else (f"Région {lib}" if n == "region" else lib)
@@ -108,7 +107,7 @@ def texte_tendance(wide: pd.DataFrame, observations: pd.DataFrame, region: str, 
 
 
 def rangs_du_mois(avant: pd.DataFrame, apres: pd.DataFrame, registre: pd.DataFrame, region: str,
-                  indicators: dict[str, str] = INDICATEURS_REGION) -> pd.DataFrame:
+                  indicators: Sequence[str] = INDICATEURS_REGION) -> pd.DataFrame:
     """The ranks among the TI of the phase that moved since the previous month for the TI of the
     région (French strings): Territoire, Indicateur, Avant, Maintenant, Évolution."""
     ids = set(territoires_region(apres, region)["id_ti"])

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analysis import texte
+from analysis.analyses.comparaison import COMPARAISON_COVARIATES, COMPARAISON_OUTCOMES
 from analysis.analyses.france_relance import RELANCE_GROUPES
 from analysis.analyses.monographies import CRITERES_FR, N_PROCHES, criteres_manquants, inconnus_regle
-from analysis.analyses.profils import DENSITE, TYPOLOGY_INDICATORS, profils
+from analysis.analyses.profils import DENSITE, DENSITE_LABEL, DENSITE_LIBELLE_COURT, TYPOLOGY_INDICATORS, profils
 from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
-from analysis.indicateurs.registry import INDICATORS
+from analysis.indicateurs.registry import heading, indicator
 from analysis.publications.monographie import lien_monographie
 from analysis.publications.texte_evaluation import _ic
 from analysis.texte import nombre, tableau, valeur
@@ -167,15 +168,9 @@ def tableau_silhouettes(result: TypologyResult) -> pd.DataFrame:
     )
 
 
-PROFIL_COLUMNS = {
-    "part_industrie": ("Industrie (% emploi)", 1),
-    "emploi_prive_tcam": ("Emploi privé depuis 2018 (%/an)", 2),
-    "ss_effet_local_pct": ("Effet local (%)", 1),
-    "taux_chomage_rp": ("Chômage (%)", 1),
-    "taux_pauvrete": ("Pauvreté (%)", 1),
-    "revenu_median": ("Niveau de vie (€)", 0),
-    DENSITE: ("Densité (hab./km²)", lambda v: nombre(10**v)),
-}
+# Indicators of the table of profiles, in order (headings and decimals from the registry); the
+# density of the typology, not an indicator of the registry, follows them.
+PROFIL_INDICATEURS = ("part_industrie", "emploi_prive_tcam", "ss_effet_local_pct", "taux_chomage_rp", "taux_pauvrete", "revenu_median")
 
 
 def tableau_profils(result: TypologyResult) -> pd.DataFrame:
@@ -187,7 +182,9 @@ def tableau_profils(result: TypologyResult) -> pd.DataFrame:
         [table, pd.DataFrame([{"profil": "Médiane des territoires", "n_ti": len(result.raw), **median.to_dict()}])],
         ignore_index=True,
     )
-    shown = {c: f for c, f in PROFIL_COLUMNS.items() if c in result.raw.columns}  # not those unpublished yet
+    columns = {c: (heading(c), indicator(c).decimals) for c in PROFIL_INDICATEURS}
+    columns[DENSITE] = (f"{DENSITE_LIBELLE_COURT}, hab./km²", lambda v: nombre(10**v))
+    shown = {c: f for c, f in columns.items() if c in result.raw.columns}  # not those unpublished yet
     return tableau(rows, {"profil": ("Profil", None), "n_ti": ("TI", 0), **shown})
 
 
@@ -256,15 +253,10 @@ def tableau_monographies(choix: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# Regression terms: the registry's label, or the year or unit of the variable when it matters.
-COMPARAISON_LABELS = {
-    "const": "Constante",
-    "part_industrie": "Part de l'industrie (recensement 2022)",
-    **{name: INDICATORS[name].label for name in ("part_industrie_hautetech", "part_diplomes_superieur")},
-    DENSITE: "Densité de population (log)",
-    "croissance_population": "Croissance de la population 2016-2022",
-    "ss_effet_local_pct": "Effet local (% de l'emploi 2019)",
-    "emploi_prive_tcam_ecart_france": "Écart de croissance à la France (points/an)",
+# Labels of the regression terms, in order (constant, covariates, outcomes): the registry's
+# labels, the density's as in the typology. Derived, not declared: the registry is the home.
+COMPARAISON_LABELS = {"const": "Constante"} | {
+    t: DENSITE_LABEL if t == DENSITE else indicator(t).label for t in (*COMPARAISON_COVARIATES, *COMPARAISON_OUTCOMES)
 }
 
 
