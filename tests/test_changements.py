@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from analysis.publications import changements
+from analysis.analyses import revisions
 
 
 def _long(rows):
@@ -27,12 +30,12 @@ APRES = _long([
 
 
 def test_new_periods_are_listed_per_indicator() -> None:
-    new = changements.nouvelles_donnees(AVANT, APRES)
+    new = revisions.nouvelles_donnees(AVANT, APRES)
     assert new.to_dict("records") == [{"indicator": "emploi_prive", "nouvelles_observations": ["2024"]}]
 
 
 def test_only_moves_beyond_the_threshold_are_reported() -> None:
-    moved = changements.mouvements(AVANT, APRES, seuil_pct=1.0)
+    moved = revisions.mouvements(AVANT, APRES, seuil_pct=1.0)
     assert moved[["id_ti", "observation"]].values.tolist() == [["ti-0002", "2023"]]
     assert round(moved.loc[0, "ecart_pct"], 6) == 10.0
 
@@ -40,7 +43,7 @@ def test_only_moves_beyond_the_threshold_are_reported() -> None:
 def test_changed_profiles() -> None:
     avant = pd.Series({"ti-0001": "industriel en repli", "ti-0002": "rural productif", "ti-0003": "rural productif"})
     apres = pd.Series({"ti-0001": "industriel dynamique", "ti-0002": "rural productif", "ti-0003": "rural productif"})
-    moves, renames = changements.profils_changes(avant, apres)
+    moves, renames = revisions.profils_changes(avant, apres)
     assert moves.empty  # the industrial profile kept its member and only changed name
     assert renames[["profil_avant", "profil_apres"]].values.tolist() == [["industriel en repli", "industriel dynamique"]]
 
@@ -48,7 +51,7 @@ def test_changed_profiles() -> None:
 def test_a_territory_moving_to_another_profile_is_reported() -> None:
     avant = pd.Series({"a": "P", "b": "P", "c": "Q", "d": "Q", "e": "Q"})
     apres = pd.Series({"a": "P", "b": "Q", "c": "Q", "d": "Q", "e": "Q"})
-    moves, renames = changements.profils_changes(avant, apres)
+    moves, renames = revisions.profils_changes(avant, apres)
     assert moves["id_ti"].tolist() == ["b"] and renames.empty
 
 
@@ -69,3 +72,31 @@ def test_the_headline_share_says_it_adds_up_the_communes() -> None:
     assert table["Part de l'emploi privé dans les TI (emplois de leurs communes additionnés), phase 2"].tolist() == [
         "42,7\u00a0%", "41,9\u00a0%"
     ]
+
+
+def _comparaison(**changes) -> revisions.Comparaison:
+    vide = pd.DataFrame()
+    first = revisions.Comparaison(periode="2019-01", precedente=None, registre=pd.Series(dtype=str), actuel={}, avant={},
+                                  millesimes=vide, millesimes_avant=vide, revisions={}, profils={}, rangs=None, reperes=vide)
+    return dataclasses.replace(first, **changes)
+
+
+def test_the_first_month_s_sections_say_there_is_no_month_before() -> None:
+    c = _comparaison()
+    assert changements.introduction(c)[0] == "# Ce que montre janvier 2019, premier mois de l'observatoire"
+    assert changements.introduction(c)[1].endswith("n'ont pas de mois précédent : le programme commence ce mois-ci. "
+                                                   "La page décrit les données disponibles.")
+    for section in (changements.section_nouvelles, changements.section_revisions, changements.section_profils, changements.section_rangs):
+        assert section(c) == [changements.PREMIER_MOIS]
+
+
+def test_the_revisions_and_rank_sections_name_both_months() -> None:
+    bouge = revisions.mouvements(AVANT, APRES)
+    registre = pd.Series({"emploi_prive": "Emploi salarié privé"})
+    c = _comparaison(periode="2026-11", precedente="2026-10", registre=registre, revisions={2: bouge},
+                     rangs=pd.DataFrame(columns=["lib", "phase", "indicator", "rang_avant", "rang_apres", "n", "gain"]))
+    texte, table = changements.section_revisions(c)
+    assert texte == "Phase 2 : 1 valeurs révisées de plus de 1,0\u00a0% entre octobre 2026 et novembre 2026."
+    assert table.columns.tolist() == ["Territoire", "Indicateur", "Période", "Octobre 2026", "Novembre 2026", "Écart"]
+    assert table.iloc[0].tolist() == ["B", "Emploi salarié privé", "2023", "50,0", "55,0", "10,0\u00a0%"]
+    assert changements.section_rangs(c) == ["Aucun rang n'a changé entre octobre 2026 et novembre 2026."]

@@ -12,7 +12,8 @@ import pytest
 from analysis.donnees import controles, editions, millesimes, sources
 from analysis.donnees.loaders import economie
 from analysis.indicateurs import build
-from analysis.publications import changements, fiche
+from analysis.analyses import revisions
+from analysis.publications import fiche
 
 ZE = economie.CHOMAGE_ZE
 
@@ -82,9 +83,9 @@ def test_the_month_an_edition_appeared_has_other_unemployment_tables_and_lists_r
     assert before["observation"].max() == "2022-T2" and after["observation"].max() == "2023-T3"
     assert not before.equals(after)
     assert chomage("2023-11").equals(chomage("2023-12"))  # no edition in December 2023
-    revised = changements.mouvements(chomage("2023-12"), chomage("2024-01"))
+    revised = revisions.mouvements(chomage("2023-12"), chomage("2024-01"))
     assert len(revised) > 0 and set(revised["indicator"]) == {"taux_chomage"}
-    assert (revised["ecart_pct"] > changements.SEUIL_PCT).all() and revised["observation"].max() <= "2022-T2"
+    assert (revised["ecart_pct"] > revisions.SEUIL_PCT).all() and revised["observation"].max() <= "2022-T2"
 
 
 def test_the_fiche_tells_the_age_of_the_unemployment_data(mois_edition, aujourdhui) -> None:

@@ -159,7 +159,7 @@ def test_overseas_map_counts_a_two_commune_town_once_and_cites_what_it_draws():
     assert "(3 villes Action cœur de ville, 3 villes Petites villes de demain)" in mayotte.note
     labels = mayotte.points.loc[mayotte.points["programme"] == "ACV", "etiquette"]
     assert len(labels) == 4 and sorted(labels[labels != ""]) == ["Dembeni", "Dzaoudzi - Pamandzi", "Mamoudzou"]
-    assert cartes.carte(2, "ti-2411").source == "IGN / INSEE (EPCI 2025), ANCT"
+    assert cartes.carte(2, "ti-2411").source == "IGN / INSEE (EPCI 2025, régions 2025), ANCT"  # the inset draws the régions
 
 
 def test_programme_points_cover_the_three_lists():
@@ -286,3 +286,17 @@ def test_industrial_sectors_of_a_single_published_year():
     text = fiche_secteurs.texte_tissu(secteurs, 2019, 2019)
     assert "compte environ 200 emplois salariés privés fin 2019. Elle pèse 28,5\u00a0%" in text and "contre environ" not in text
     assert "au-dessus de son poids en France (28,5\u00a0% contre 5,0\u00a0%)" in text
+
+
+def test_the_structure_figure_is_drawn_only_for_a_territory_with_values(indicateurs_periode) -> None:
+    """One function draws fig-structure for the fiche and the monograph: the monograph drew it
+    unguarded, on values the fiche leaves out (``positions.comparables``), even for a territory
+    without any (Mayotte, ti-0601, has no census structure)."""
+    from analysis.publications import sections_territoire
+
+    wide = indicateurs_periode[2].wide
+    assert sections_territoire.figure_structure(wide, "ti-0601", "Mayotte") is None
+    fig = sections_territoire.figure_structure(wide, "ti-2404", "Territoire")
+    bars = [p for p in fig.axes[0].patches if p.get_width() > 0]
+    assert len(bars) == 9  # three sectors × territory, région, France
+    plt.close(fig)

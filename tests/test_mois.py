@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import config, mois
-from analysis.analyses import evaluation, positions, profils, reperes, tableaux
+from analysis.analyses import evaluation, positions, profils, reperes, revisions, tableaux
 from analysis.cli import main
 from analysis.donnees import millesimes
 from analysis.execution import historique
@@ -201,7 +201,7 @@ def test_history_command_builds_each_month_in_its_own_folder(tmp_path: Path, mon
 
 def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     avant, apres = grille["2020-01"].wide, grille["2020-06"].wide
-    moves = changements.rangs_bouges({2: avant}, {2: apres})
+    moves = revisions.rangs_bouges({2: avant}, {2: apres})
     assert len(moves) > 100 and (moves["gain"].abs().diff().dropna() <= 0).all()
     top = moves.iloc[0]
     assert top["rang_avant"] - top["rang_apres"] == top["gain"]

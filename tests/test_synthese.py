@@ -255,8 +255,13 @@ def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
     from analysis.publications import accueil
     from analysis.publications import figures_synthese as sf
 
-    couleurs = sf.couleurs_profils(PERIODE)  # what the synthesis notebook passes to its maps of both phases
-    assert "sf.couleurs_profils(periode)" in (config.NOTEBOOKS_DIR / "synthese.ipynb").read_text(encoding="utf-8")
+    import inspect
+
+    from analysis.publications import synthese_sections
+
+    couleurs = sf.couleurs_profils(PERIODE)  # what the synthesis passes to its maps of both phases
+    assert "couleurs_profils=sf.couleurs_profils(periode)" in inspect.getsource(synthese_sections.contexte)
+    assert "colours=self.contexte.couleurs_profils" in inspect.getsource(synthese_sections.TypologiePhase.carte)
     noms = {phase: set(profils.typologie(phase, PERIODE).profiles) for phase in config.PHASES}
     assert set(couleurs) == noms[1] | noms[2] and len(set(couleurs.values())) == len(couleurs)
     assert not {sf.GRIS_PALETTE, accueil.NON_CLASSE_COULEUR} & set(couleurs.values())  # grey: outside the typology

@@ -9,6 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from analysis.analyses import monographies
 from analysis.analyses import typologie as typology
+from analysis.publications import synthese
 
 # Four well-separated simulated profiles on the default role columns (z-like units).
 CENTRES = {
@@ -124,8 +125,9 @@ def test_homonyms_take_their_next_true_word():
 
 def test_choose_k_takes_the_best_silhouette_whatever_the_number_of_monographs():
     table = pd.DataFrame({"k": [3, 4, 5], "silhouette": [0.40, 0.39, 0.30]})
-    k, rule = typology.choose_k(table)
-    assert k == 3 and "meilleure silhouette" in rule and "k = 3 : 0,400" in rule
+    assert typology.choose_k(table) == 3
+    rule = synthese.regle_k(table)  # the sentence is the publication's
+    assert "meilleure silhouette" in rule and "parmi k = 3 à 5" in rule and "k = 3 : 0,400" in rule
 
 
 def test_representatives_nearest_to_centroid(result):
@@ -138,11 +140,13 @@ def test_representatives_nearest_to_centroid(result):
         assert rep["taille"] == PER_CLUSTER
     reasons = result.reasons
     assert len(reasons) == 3 * result.k
-    assert reasons["raison"].str.contains("celle de l'ensemble des territoires").all()
+    assert "raison" not in reasons.columns and "raisons" not in reps.columns  # tables only: the sentences are the publication's
     # the verdict is that of the two means printed in the sentence
-    for r in reasons.itertuples():
-        above = round(r.moyenne_profil, 1) > round(r.moyenne_ensemble, 1)
-        assert ("au-dessus de celle" in r.raison) == above
+    for _, r in reasons.iterrows():
+        raison = synthese.raison_profil(r)
+        assert "celle de l'ensemble des territoires" in raison
+        above = round(r["moyenne_profil"], 1) > round(r["moyenne_ensemble"], 1)
+        assert ("au-dessus de celle" in raison) == above
 
 
 def _valeurs(data, regions: int = 13) -> pd.DataFrame:

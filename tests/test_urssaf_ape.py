@@ -11,6 +11,7 @@ from analysis.analyses import industrie as ia
 from analysis.donnees import referentiel, sources
 from analysis.donnees.loaders import urssaf_ape as u
 from analysis.donnees.schemas import DataContractError
+from analysis.publications import fiche_secteurs
 
 ROUEN_SHA = "578e94b61c3d594a83e115232b7ed49212b788cb05412d53ba3d86ad63daeb1a"
 EPCI_ROUEN = {
@@ -252,14 +253,23 @@ def test_comparaison_indexes_only_covered_territories(harmonised, presentes, com
     assert out.loc["200069730", "indice_effectifs"].isna().all()  # partial: no index, levels kept
     assert out.loc[("200069730", 2022), "effectifs"] == 263
     assert out["indice_effectifs_france"].isna().all()  # France is not covered by the Rouen file
-    assert out.loc[("200069730", 2022), "mention"].startswith(
-        "Couverture partielle : le fichier URSSAF disponible ne contient que 25 des 53 communes"
-    )
-    assert out.loc[("200023414", 2022), "mention"].startswith("Couverture complète : les 71 communes")
+    # the analysis gives the coverage; the fiche says it (``fiche_secteurs.mention_couverture``)
+    mention = {siren: fiche_secteurs.mention_couverture(*out.loc[(siren, 2022), ["statut", "part_population", "n_communes_presentes", "n_communes"]])
+               for siren in ("200069730", "200023414")}
+    assert mention["200069730"].startswith("Couverture partielle : le fichier URSSAF disponible ne contient que 25 des 53 communes")
+    assert mention["200023414"].startswith("Couverture complète : les 71 communes")
 
 
 def test_mention_non_couvert():
-    assert "non couvert" in ia.mention_couverture(ia.NON_COUVERT, 0.0, 0, 12)
+    assert "non couvert" in fiche_secteurs.mention_couverture(ia.NON_COUVERT, 0.0, 0, 12)
+
+
+def test_the_coverage_sentences_are_written_by_the_publications_not_the_analysis():
+    assert not hasattr(ia, "mention_couverture")
+    ape = ia.IndustrieAPE(ia.PARTIEL, 0.25, 3, 12, pd.DataFrame())
+    assert fiche_secteurs.texte_industrie(ape) == fiche_secteurs.mention_couverture(ia.PARTIEL, 0.25, 3, 12)
+    assert "3 des 12 communes" in fiche_secteurs.texte_industrie(ape) and "25\u00a0%" in fiche_secteurs.texte_industrie(ape)
+    assert fiche_secteurs.texte_industrie(ia.IndustrieAPE(ia.NON_COUVERT, 0.0, 0, 0, pd.DataFrame())) == ""
 
 
 def test_the_rouen_file_s_limit_is_said_once_on_the_methods_page_not_in_each_fiche(monkeypatch):

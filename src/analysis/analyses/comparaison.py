@@ -4,11 +4,15 @@ covariates) and the summary by région.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from analysis.analyses.impact import cross_section
+
 from analysis.analyses.positions import comparables
-from analysis.analyses.profils import DENSITE
-from analysis.indicateurs.build import non_publies
+from analysis.analyses.profils import DENSITE, densite
+from analysis.indicateurs.build import non_publies, read_indicators
 
 # Why some territories do better: outcome and standardised covariates.
 COMPARAISON_OUTCOMES = ("ss_effet_local_pct", "emploi_prive_tcam_ecart_france")
@@ -63,3 +67,22 @@ def tableau_regions(wide: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("lib_region", ignore_index=True)[
         ["region", "lib_region", "n_ti", "tcam_ti", "tcam_region", "part_mieux_region", "effet_local"]
     ]
+
+
+@dataclass(frozen=True)
+class Reussite:
+    """Why some territories of a phase do better: the cross-section and its regressions."""
+
+    coupe: pd.DataFrame  # ``comparaison_ti`` on the covariates the month's data allow
+    regressions: dict[str, pd.DataFrame]  # outcome -> ``impact.cross_section`` (région fixed effects)
+    regions: pd.DataFrame | None  # ``tableau_regions``, once the growth of employment is measured since 2018 (``depuis_2018``)
+
+
+def reussite(phase: int, periode: str) -> Reussite:
+    """The outcomes and covariates the month allows (``variables_publiees``), the standardised
+    cross-section of the TI of ``phase`` and one regression per outcome, and the table by région."""
+    wide, observations = read_indicators(phase, periode, "wide"), read_indicators(phase, periode, "observations")
+    outcomes, covariates = variables_publiees(wide, observations)
+    coupe = comparaison_ti(wide, densite(phase), covariates)
+    return Reussite(coupe=coupe, regressions={y: cross_section(coupe, outcome=y, covariates=covariates) for y in outcomes},
+                    regions=tableau_regions(wide) if depuis_2018(observations) else None)

@@ -515,3 +515,47 @@ def verification_cohortes(periode: str) -> pd.DataFrame:
     """The headline estimator of the project beside the maintained implementation of diff-diff on
     the period's panel (``cohortes.verification``)."""
     return cohortes.verification(panel_epci(periode))
+
+
+@dataclass(frozen=True)
+class EvaluationMois:
+    """What the month's data allow of the evaluation, and its estimates."""
+
+    periode: str
+    evaluable: bool  # the employment of 2019, the entry year of phase 1, is published (mid-2020)
+    phase2_estimable: bool  # the 2023 entrants have a year after entry
+    estimations: Estimations | None  # None until ``evaluable``
+    lignes: pd.DataFrame | None  # the headline by the rule and the robustness lines, once both cohorts are estimable
+
+    @property
+    def deux_cohortes(self) -> bool:
+        """Both cohorts are estimable: the rule's headline (cohorts of Callaway and Sant'Anna)."""
+        return self.evaluable and self.phase2_estimable
+
+    @property
+    def principal(self) -> impact.DidResult | None:
+        """The difference-in-differences of the 2019 cohort (never-treated controls, reweighted)."""
+        return self.estimations.principal if self.estimations is not None else None
+
+
+def evaluation_du_mois(periode: str) -> EvaluationMois:
+    """The evaluation as of ``periode``: which designs its data allow (``estimable``) and their estimates."""
+    evaluable, phase2 = estimable(periode, 2019), estimable(periode, 2023)
+    est = estimations(periode) if evaluable else None
+    lignes = (pd.concat([lignes_principales(est), lignes_contexte(periode)], ignore_index=True)
+              if evaluable and phase2 else None)
+    return EvaluationMois(periode=periode, evaluable=evaluable, phase2_estimable=phase2, estimations=est, lignes=lignes)
+
+
+# The long differences of the employment structure (census): period -> (start, end) columns.
+DIFFERENCES_LONGUES = {
+    "2011-2022": ("part_agri_industrie_2011", "part_agri_industrie_2022"),
+    "2016-2022": ("part_agri_industrie_2016", "part_agri_industrie_2022"),
+}
+
+
+def differences_longues(periode: str) -> dict[str, pd.DataFrame]:
+    """``impact.long_difference`` of the share of agriculture and industry, EPCI of phase-1
+    territories against the others, for each period of ``DIFFERENCES_LONGUES``."""
+    coupe = epci_cross_section(panel_epci(periode))
+    return {periode_: impact.long_difference(coupe, start=start, end=end) for periode_, (start, end) in DIFFERENCES_LONGUES.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.analyses import impact
 from analysis.config import DEFAULT_COG
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import relance
@@ -74,3 +75,11 @@ def relance_departements(entreprises: pd.DataFrame, par_departement: pd.DataFram
         ],
         ignore_index=True,
     )[["mois", "departement", "lib", "entreprises", "entreprises_100k"]]
+
+
+def regression_relance(par_departement: pd.DataFrame) -> pd.DataFrame | None:
+    """Firms helped per 100,000 inhabitants against the share of the département's population in
+    a TI (``impact.cross_section``, no région effect); None before the series starts."""
+    if par_departement.empty:
+        return None
+    return impact.cross_section(par_departement, outcome="entreprises_100k", covariates=["part_population_ti"], region=None)

@@ -105,26 +105,6 @@ def membres_france(communes: pd.DataFrame) -> pd.DataFrame:
     return communes[["insee_com", "population"]].assign(**{PAYS: "FR"})
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f}".replace(".", ",") + "\u00a0%"
-
-
-def mention_couverture(statut: str, part_population: float, n_communes_presentes: int, n_communes: int) -> str:
-    """One French sentence for fiches stating what the URSSAF figures cover."""
-    if statut == COUVERT:
-        return (
-            f"Couverture complète : les {n_communes_presentes} communes présentes dans le fichier URSSAF "
-            f"(sur {n_communes}) regroupent {_pct(part_population)} de la population du territoire."
-        )
-    if statut == PARTIEL:
-        return (
-            f"Couverture partielle : le fichier URSSAF disponible ne contient que {n_communes_presentes} "
-            f"des {n_communes} communes du territoire ({_pct(part_population)} de sa population) ; "
-            "les chiffres portent sur ces seules communes et ne sont pas extrapolés."
-        )
-    return "Territoire non couvert par le fichier URSSAF disponible : aucune série industrielle n'est présentée."
-
-
 def comparaison_france(
     panel_territoires: pd.DataFrame,
     couverture: pd.DataFrame,
@@ -136,8 +116,9 @@ def comparaison_france(
 
     ``panel_france``/``couverture_france`` are ``panel``/``coverage`` over ``membres_france``.
     Indices are computed only where
-    the territory (respectively France) is "couvert"; elsewhere they are NA and ``mention``
-    says why. Levels are always the sums over the communes present.
+    the territory (respectively France) is "couvert"; elsewhere they are NA and the coverage
+    columns (statut, part_population, n_communes_presentes, n_communes) say why. Levels are
+    always the sums over the communes present.
     """
     def indexed(p: pd.DataFrame, k: str, ok: pd.Series) -> pd.DataFrame:
         total = p.loc[p["secteur"] == SECTEUR_INDUSTRIE, [k, "year", "effectifs", "etablissements"]].sort_values([k, "year"])
@@ -147,17 +128,14 @@ def comparaison_france(
 
     france = indexed(panel_france, PAYS, couverture_france.loc[couverture_france["statut"] == COUVERT, PAYS])
     territoires = indexed(panel_territoires, key, couverture.loc[couverture["statut"] == COUVERT, key])
-    facts = couverture[["statut", "part_population", "n_communes_presentes", "n_communes"]]
-    mentions = couverture.assign(mention=[mention_couverture(*row) for row in facts.itertuples(index=False)])[
-        [key, "statut", "mention"]
-    ]
+    facts = couverture[[key, "statut", "part_population", "n_communes_presentes", "n_communes"]]
     return territoires.merge(
         france[["year", "effectifs", "indice_effectifs"]].rename(
             columns={"effectifs": "effectifs_france", "indice_effectifs": "indice_effectifs_france"}
         ),
         on="year",
         how="left",
-    ).merge(mentions, on=key, how="left")
+    ).merge(facts, on=key, how="left")
 
 
 PERIMETRE_APE = {urssaf_ape.FILE_ID: "la zone d'emploi de Rouen (218 communes)"}
@@ -179,10 +157,12 @@ def limite_ape(file_id: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class IndustrieAPE:
-    """Industry panel of a territory from the URSSAF commune × APE file: statut, French mention, panel."""
+    """Industry panel of a territory from the URSSAF commune × APE file: its coverage and its panel."""
 
-    statut: str
-    mention: str
+    statut: str  # COUVERT, PARTIEL or NON_COUVERT
+    part_population: float  # share of its population in the communes present in the file
+    n_communes_presentes: int
+    n_communes: int
     panel: pd.DataFrame
 
 
@@ -205,21 +185,20 @@ def industrie_territoire(phase: int, id_ti: str, periode: str, cog: int | None =
     """Industrial jobs by NA38 section and year for the territory's communes present in the file
     (``urssaf_ape.fichier``: the national file when present, else the pinned extract).
 
-    A territory without any commune in the file gets no mention and an empty panel (what the
-    file covers is said once, on the methods page: ``limite_ape``); a covered or partly covered
-    one gets ``mention_couverture`` and its rows of ``panel_industrie_ti``.
+    A territory without any commune in the file gets an empty panel (what the file covers is
+    said once, on the methods page: ``limite_ape``); a covered or partly covered one gets its
+    coverage and its rows of ``panel_industrie_ti``.
     """
     cog = cog or DEFAULT_COG[phase]
     file_id = urssaf_ape.fichier()
     couverture = couverture_ti(phase, cog, file_id)
     row = couverture.loc[couverture["id_ti"] == id_ti]
     if row.empty or row["statut"].iloc[0] == NON_COUVERT:
-        return IndustrieAPE(NON_COUVERT, "", pd.DataFrame(columns=["id_ti", *_PANEL_COLUMNS]))
+        return IndustrieAPE(NON_COUVERT, 0.0, 0, 0, pd.DataFrame(columns=["id_ti", *_PANEL_COLUMNS]))
     r = row.iloc[0]
     panel = panel_industrie_ti(phase, cog, periode, file_id)
     return IndustrieAPE(
-        r["statut"],
-        mention_couverture(r["statut"], r["part_population"], int(r["n_communes_presentes"]), int(r["n_communes"])),
+        r["statut"], float(r["part_population"]), int(r["n_communes_presentes"]), int(r["n_communes"]),
         panel.loc[panel["id_ti"] == id_ti].reset_index(drop=True),
     )
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.texte import nombre
 
 KS = tuple(range(3, 8))
 N_BOOT = 50
@@ -89,14 +88,13 @@ class TypologyResult:
     n_imputed: pd.Series  # imputed cells per indicator
     silhouettes: pd.DataFrame  # k, silhouette, inertie, retenu
     k: int
-    rule: str  # the k-choice rule, in French
     labels: pd.Series  # cluster number per id_ti
     profiles: pd.Series  # profile name per cluster number
     centroids: pd.DataFrame  # standardised centroids (index cluster)
     dimensions: pd.DataFrame  # centroid on the four key dimensions (index cluster)
     stability: pd.Series  # ARI per bootstrap resample
     representatives: pd.DataFrame  # one row per cluster
-    reasons: pd.DataFrame  # long table: cluster, indicator, values, French text
+    reasons: pd.DataFrame  # long table: cluster, distinctive indicator, its values
     seed: int
     indicator_labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -152,15 +150,9 @@ def silhouette_table(z: pd.DataFrame, ks: Sequence[int] = KS, seed: int = SEED) 
     return pd.DataFrame(rows).astype({"k": "int64"})
 
 
-def choose_k(table: pd.DataFrame) -> tuple[int, str]:
-    """The k of best mean silhouette; return (k, rule stated in French)."""
-    best = table.loc[table["silhouette"].idxmax()]
-    ks = table["k"].astype(int)
-    rule = (
-        f"parmi k = {ks.min()} à {ks.max()}, le nombre de profils de meilleure silhouette moyenne "
-        f"(k = {int(best['k'])} : {nombre(best['silhouette'], 3)})"
-    )
-    return int(best["k"]), rule
+def choose_k(table: pd.DataFrame) -> int:
+    """The k of best mean silhouette among those of ``table`` (``silhouette_table``)."""
+    return int(table.loc[table["silhouette"].idxmax(), "k"])
 
 
 def stability(z: pd.DataFrame, labels: pd.Series, k: int, n_boot: int = N_BOOT, seed: int = SEED) -> pd.Series:
@@ -266,9 +258,9 @@ def representatives(
     """Territory nearest to each centroid and why it is typical.
 
     Returns ``(representatives, reasons)``. ``representatives``: cluster, profil, id_ti,
-    taille, distance_centre, raisons (one French sentence). ``reasons``: one row per cluster
-    and distinctive indicator (the ``n_reasons`` largest |centroid z|), with the profile
-    mean, the national (all-TI) mean and the territory's value.
+    taille, distance_centre. ``reasons``: one row per cluster and distinctive indicator (the
+    ``n_reasons`` largest |centroid z|), with the profile mean, the national (all-TI) mean and
+    the territory's value (``publications.synthese.raison_profil`` says it in French).
     """
     indicator_labels = indicator_labels or {}
     dist = _distances(z, labels, centroids)
@@ -277,17 +269,9 @@ def representatives(
         members = labels.index[labels == cluster]
         id_ti = dist.loc[members].idxmin()
         top = centroids.loc[cluster].abs().sort_values(ascending=False).index[:n_reasons]
-        texts = []
         for rank, col in enumerate(top, start=1):
             label = indicator_labels.get(col, col)
             value, mean_profile, mean_all = raw.loc[id_ti, col], raw.loc[members, col].mean(), raw[col].mean()
-            ecart = round(mean_profile, 1) - round(mean_all, 1)  # as printed
-            sens = "au-dessus de" if ecart > 0 else "en dessous de" if ecart < 0 else "égale à"
-            text = (
-                f"{label} : moyenne du profil {sens} celle de l'ensemble des territoires ({nombre(mean_profile, 1)} contre "
-                f"{nombre(mean_all, 1)}) ; {nombre(value, 1)} pour ce territoire"
-            )
-            texts.append(text)
             reason_rows.append(
                 {
                     "cluster": cluster,
@@ -301,7 +285,6 @@ def representatives(
                     "moyenne_ensemble": mean_all,
                     "z_territoire": z.loc[id_ti, col],
                     "z_profil": centroids.loc[cluster, col],
-                    "raison": text,
                 }
             )
         rep_rows.append(
@@ -311,7 +294,6 @@ def representatives(
                 "id_ti": id_ti,
                 "taille": len(members),
                 "distance_centre": dist[id_ti],
-                "raisons": "; ".join(texts),
             }
         )
     return pd.DataFrame(rep_rows), pd.DataFrame(reason_rows)
@@ -330,7 +312,7 @@ def typology(
     roles = roles or Roles()
     z, n_imputed = standardise(indicators)
     table = silhouette_table(z, ks, seed)
-    k, rule = choose_k(table)
+    k = choose_k(table)
     model = _kmeans(k, seed).fit(z.to_numpy())
     labels = pd.Series(model.labels_, index=z.index, name="cluster", dtype="int64")
     centroids = pd.DataFrame(model.cluster_centers_, columns=z.columns).rename_axis("cluster")
@@ -343,7 +325,6 @@ def typology(
         n_imputed=n_imputed,
         silhouettes=table.assign(retenu=table["k"] == k),
         k=k,
-        rule=rule,
         labels=labels,
         profiles=profiles,
         centroids=centroids,

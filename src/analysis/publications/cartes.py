@@ -350,7 +350,7 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
     if len(epci) > len(zones) and not zones.empty:
         note += f" {pluriel(len(epci) - len(zones), 'EPCI', 'EPCI')} du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
     situation = geo.contours_regions_metro() if not zones.empty else None
-    source = "ANCT" if zones.empty else "IGN / INSEE (EPCI 2025), ANCT"
+    source = "ANCT" if zones.empty else "IGN / INSEE (EPCI 2025, régions 2025), ANCT"  # the inset draws the régions
     return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation, source=source)
 
 

@@ -13,72 +13,119 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import mois
+from analysis import config, mois
 from analysis.analyses import reperes
-from analysis.analyses.positions import SENS, mouvements_rangs
+from analysis.analyses.revisions import SEUIL_PCT, Comparaison
 from analysis.donnees import millesimes
+from analysis.publications.figures import Bloc
 from analysis.texte import accord, minuscule, nombre, observation_fr, pluriel, pourcent, rang_fr, valeur
-
-# An indicator "moved" when its value for the same territory and period changed by more than
-# this many percent (relative), or appeared/disappeared.
-SEUIL_PCT = 1.0
-
-
-def nouvelles_donnees(avant: pd.DataFrame, apres: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator, the periods present now that were absent before (new data published)."""
-    def observations(df: pd.DataFrame) -> pd.Series:
-        return df.groupby("indicator")["observation"].agg(lambda s: set(s.unique()))
-
-    before, after = observations(avant), observations(apres)
-    rows = [
-        {"indicator": ind, "nouvelles_observations": sorted(now - before.get(ind, set()))}
-        for ind, now in after.items()
-        if now - before.get(ind, set())
-    ]
-    return pd.DataFrame(rows, columns=["indicator", "nouvelles_observations"])
-
-
-def mouvements(avant: pd.DataFrame, apres: pd.DataFrame, seuil_pct: float = SEUIL_PCT) -> pd.DataFrame:
-    """Values of the same (territory, indicator, period) that changed by more than ``seuil_pct`` %.
-
-    Revisions of already published periods show here (e.g. URSSAF revising a year).
-    """
-    keys = ["id_ti", "indicator", "observation"]
-    merged = avant[[*keys, "value"]].merge(apres[[*keys, "lib", "value"]], on=keys, suffixes=("_avant", "_apres"))
-    change = (merged["value_apres"] - merged["value_avant"]).abs()
-    rel = 100 * change / merged["value_avant"].abs().where(merged["value_avant"] != 0)
-    moved = merged.assign(ecart_pct=rel).loc[(rel > seuil_pct) | (rel.isna() & (change > 0))]
-    return moved.sort_values("ecart_pct", ascending=False, na_position="first").reset_index(drop=True)
-
-
-def profils_changes(avant: pd.Series, apres: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Territories that moved to another profile, and profiles that were only renamed.
-
-    Profile names come from each period's centroids, so a profile can keep its members and
-    change name when its centroid shifts. Each profile of ``apres`` is matched to the
-    ``avant`` profile sharing most of its territories; a territory "changes profile" when its
-    ``avant`` profile is not the match of its ``apres`` profile. Returns (moves, renames):
-    moves has id_ti, profil_avant, profil_apres; renames has profil_avant, profil_apres, n_communs.
-    """
-    both = pd.concat({"profil_avant": avant, "profil_apres": apres}, axis=1).dropna()
-    overlap = both.groupby(["profil_apres", "profil_avant"]).size().rename("n_communs").reset_index()
-    match = overlap.sort_values("n_communs", ascending=False).drop_duplicates("profil_apres")
-    matched = both["profil_apres"].map(match.set_index("profil_apres")["profil_avant"])
-    moves = both.loc[both["profil_avant"] != matched].rename_axis("id_ti").reset_index()
-    renames = match.loc[match["profil_avant"] != match["profil_apres"], ["profil_avant", "profil_apres", "n_communs"]]
-    return moves, renames.reset_index(drop=True)
-
 
 MAX_FAITS = 5
 PREMIER_MOIS = f"{observation_fr(mois.FIRST_PERIODE).capitalize()} est le premier mois de l'observatoire : il n'a pas de mois précédent à comparer."
-
-
+AUTRES_SOURCES = ("Les autres sources (recensement et Filosofi par EPCI, listes des territoires et des villes des programmes, "
+                  "géographie) sont des fichiers de référence, au même millésime pour tous les mois.")
+N_LIGNES = 15  # rows of the revisions and rank moves shown
 
 def titre(periode: str, precedente: str | None) -> str:
     """The page title, naming the month and the previous one."""
     if precedente is None:
         return f"# Ce que montre {observation_fr(periode)}, premier mois de l'observatoire"
     return f"# Ce qui a changé entre {observation_fr(precedente)} et {observation_fr(periode)}"
+
+
+def introduction(c: Comparaison) -> list[Bloc]:
+    """The title and the paragraph that says which months are compared, and how."""
+    periode, precedente = c.periode, c.precedente
+    return [titre(periode, precedente), (
+        f"Les indicateurs de **{observation_fr(periode)}** (données publiées au {mois.asof_date(periode):%d/%m/%Y}) "
+        + (f"sont comparés à ceux de **{observation_fr(precedente)}**, calculés de la même façon avec les seules données publiées à "
+           f"la fin de ce mois-là. Une valeur est dite révisée quand, pour un même territoire et une même période d'observation, "
+           f"elle varie de plus de {pourcent(SEUIL_PCT)}." if precedente else
+           "n'ont pas de mois précédent : le programme commence ce mois-ci. La page décrit les données disponibles.")
+    )]
+
+
+def faits(c: Comparaison) -> str:
+    """The facts of the month (``faits_du_mois``): new sources, then against the month before the
+    largest rank move, the revisions and the profiles, then the headline share."""
+    lignes = [fait_sources(c.millesimes, c.millesimes_avant)]
+    if c.precedente:
+        lignes += [
+            fait_rangs(c.rangs, c.registre),
+            fait_revisions(pd.concat(c.revisions.values(), ignore_index=True), c.registre),
+            fait_profils({phase: change for phase, (change, _) in c.profils.items()}),
+        ]
+    lignes.append(fait_reperes(c.reperes, config.REGION_PHASE))
+    return faits_du_mois(lignes)
+
+
+def section_nouvelles(c: Comparaison) -> list[Bloc]:
+    """Per phase, the indicators with new observation periods, and the table of them."""
+    blocs: list[Bloc] = [] if c.precedente else [PREMIER_MOIS]
+    for phase in c.avant:
+        nouveau = c.nouvelles(phase)
+        if nouveau.empty:
+            blocs.append(f"Phase {phase} : aucune nouvelle période d'observation depuis {observation_fr(c.precedente)}.")
+        else:
+            blocs.append(f"Phase {phase} : {nombre(nouveau['indicator'].nunique())} indicateurs ont de nouvelles périodes d'observation.")
+            blocs.append(tableau_nouvelles(nouveau, c.registre))
+    return blocs
+
+
+def tableau_nouvelles(nouveau: pd.DataFrame, registre: pd.Series) -> pd.DataFrame:
+    """New observation periods (``revisions.nouvelles_donnees``) as a French table."""
+    return nouveau.assign(
+        Indicateur=nouveau["indicator"].map(registre),
+        **{"Nouvelles périodes": nouveau["nouvelles_observations"].map(", ".join)},
+    )[["Indicateur", "Nouvelles périodes"]].drop_duplicates()
+
+
+def section_revisions(c: Comparaison) -> list[Bloc]:
+    """Per phase, how many values were revised beyond the threshold, and the largest."""
+    blocs: list[Bloc] = [] if c.precedente else [PREMIER_MOIS]
+    for phase, bouge in c.revisions.items():
+        blocs.append(f"Phase {phase} : {nombre(len(bouge))} valeurs révisées de plus de {pourcent(SEUIL_PCT)} "
+                     f"entre {observation_fr(c.precedente)} et {observation_fr(c.periode)}.")
+        if not bouge.empty:
+            blocs.append(tableau_revisions(bouge.head(N_LIGNES), c.registre, c.precedente, c.periode))
+    return blocs
+
+
+def tableau_revisions(bouge: pd.DataFrame, registre: pd.Series, precedente: str, periode: str) -> pd.DataFrame:
+    """Revised values (``revisions.mouvements``) as a French table naming both months."""
+    avant, apres = observation_fr(precedente).capitalize(), observation_fr(periode).capitalize()
+    return bouge.assign(
+        Territoire=bouge["lib"], Indicateur=bouge["indicator"].map(registre), Période=bouge["observation"],
+        **{avant: bouge["value_avant"].map(lambda v: nombre(v, 1)), apres: bouge["value_apres"].map(lambda v: nombre(v, 1))},
+        Écart=bouge["ecart_pct"].map(lambda v: pourcent(v)),
+    )[["Territoire", "Indicateur", "Période", avant, apres, "Écart"]]
+
+
+def section_profils(c: Comparaison) -> list[Bloc]:
+    """Per phase, the territories that changed profile and the profiles only renamed."""
+    blocs: list[Bloc] = [] if c.precedente else [PREMIER_MOIS]
+    for phase, (change, renommes) in c.profils.items():
+        noms = c.actuel[phase].wide.set_index("id_ti")["lib"]
+        blocs.append(texte_profils(phase, len(change), len(c.actuel[phase].profils), len(renommes), c.precedente, c.periode))
+        colonnes = {"profil_avant": f"Profil en {observation_fr(c.precedente)}", "profil_apres": f"Profil en {observation_fr(c.periode)}"}
+        if not renommes.empty:
+            blocs.append(renommes.rename(columns={**colonnes, "n_communs": "Territoires communs"}))
+        if not change.empty:
+            blocs.append(change.assign(Territoire=change["id_ti"].map(noms)).rename(columns={"id_ti": "Identifiant", **colonnes})[
+                ["Territoire", "Identifiant", *colonnes.values()]])
+    return blocs
+
+
+def section_rangs(c: Comparaison) -> list[Bloc]:
+    """How many ranks changed between the two months, and the largest moves."""
+    if c.rangs is None:
+        return [PREMIER_MOIS]
+    quand = f"entre {observation_fr(c.precedente)} et {observation_fr(c.periode)}"
+    if c.rangs.empty:
+        return [f"Aucun rang n'a changé {quand}."]
+    return [f"{nombre(len(c.rangs))} rangs ont changé {quand} (rang parmi les territoires d'industrie de la phase, "
+            "1 = valeur la plus élevée) ; les quinze plus forts :",
+            tableau_rangs(c.rangs.head(N_LIGNES), c.registre, c.precedente, c.periode)]
 
 
 def _nouvelles_sources(vintages: pd.DataFrame, avant: pd.DataFrame | None) -> pd.DataFrame:
@@ -119,18 +166,6 @@ def age_des_sources(vintages: pd.DataFrame) -> str:
     the declared calendar, whether the source has published more since (``millesimes.age``)."""
     lignes = [f"- **{r['libelle']}** : {millesimes.age(r)}." for r in vintages.to_dict("records")]
     return "**Âge des données utilisées**, source par source :\n\n" + "\n".join(lignes)
-
-
-def rangs_bouges(avant: dict[int, pd.DataFrame], apres: dict[int, pd.DataFrame]) -> pd.DataFrame:
-    """Rank moves among the TI of each phase (``positions.mouvements_rangs`` on the ``SENS``
-    indicators), with the phase and the territory's name, largest first."""
-    parts = [
-        mouvements_rangs(avant[phase], apres[phase], list(SENS)).assign(
-            phase=phase, lib=lambda d, phase=phase: d["id_ti"].map(apres[phase].set_index("id_ti")["lib"]))
-        for phase in apres
-    ]
-    moves = pd.concat(parts, ignore_index=True)
-    return moves.assign(_a=moves["gain"].abs()).sort_values("_a", ascending=False, kind="stable").drop(columns="_a").reset_index(drop=True)
 
 
 def fait_rangs(moves: pd.DataFrame, registre: pd.Series) -> str:

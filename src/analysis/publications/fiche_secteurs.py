@@ -76,16 +76,43 @@ def secteurs_industriels(secteurs: pd.DataFrame, debut: int, fin: int, n: int = 
     )
 
 
+def _part(x: float) -> str:
+    return f"{x * 100:.0f}".replace(".", ",") + "\u00a0%"
+
+
+def mention_couverture(statut: str, part_population: float, n_communes_presentes: int, n_communes: int) -> str:
+    """One French sentence for fiches stating what the URSSAF figures cover."""
+    if statut == ia.COUVERT:
+        return (
+            f"Couverture complète : les {n_communes_presentes} communes présentes dans le fichier URSSAF "
+            f"(sur {n_communes}) regroupent {_part(part_population)} de la population du territoire."
+        )
+    if statut == ia.PARTIEL:
+        return (
+            f"Couverture partielle : le fichier URSSAF disponible ne contient que {n_communes_presentes} "
+            f"des {n_communes} communes du territoire ({_part(part_population)} de sa population) ; "
+            "les chiffres portent sur ces seules communes et ne sont pas extrapolés."
+        )
+    return "Territoire non couvert par le fichier URSSAF disponible : aucune série industrielle n'est présentée."
+
+
+def mention(ape: IndustrieAPE) -> str:
+    """The coverage of the territory by the file, in one sentence ("" when it has no commune in it)."""
+    if ape.statut == ia.NON_COUVERT:
+        return ""
+    return mention_couverture(ape.statut, ape.part_population, ape.n_communes_presentes, ape.n_communes)
+
+
 def texte_industrie(ape: IndustrieAPE) -> str:
     """The coverage mention and, when there is a panel, the industrial jobs of the first and last years ("" for a
     territory without any commune in the file: the methods page says what it covers)."""
     if ape.panel.empty:
-        return ape.mention
+        return mention(ape)
     total = ape.panel.loc[ape.panel["secteur"] == ia.SECTEUR_INDUSTRIE].sort_values("year")
     first, last = total.iloc[0], total.iloc[-1]
     secret = int(total["cellules_secretes"].sum())
     return (
-        f"{ape.mention} Dans ces communes, l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) "
+        f"{mention(ape)} Dans ces communes, l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) "
         f"compte {nombre(last['effectifs'])} emplois salariés fin {last['year']} dans {nombre(last['etablissements'])} "
         f"établissements, contre {nombre(first['effectifs'])} fin {first['year']} "
         f"({pourcent((last['effectifs'] / first['effectifs'] - 1) * 100, 1, signed=True)})."

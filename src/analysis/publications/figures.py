@@ -243,3 +243,20 @@ def show(fig: Figure) -> None:
 
     display(fig)
     plt.close(fig)
+
+
+Bloc = str | pd.DataFrame | Figure | None  # what a publication function hands a notebook cell
+
+
+def afficher(blocs: Bloc | Sequence[Bloc]) -> None:
+    """Display blocks in the notebook, in order: a string as Markdown, a table without its
+    index, a figure (``show``); ``None`` (a section that has nothing to show this month) is skipped."""
+    from IPython.display import Markdown, display
+
+    for bloc in blocs if isinstance(blocs, list | tuple) else [blocs]:
+        if isinstance(bloc, str):
+            display(Markdown(bloc))
+        elif isinstance(bloc, pd.DataFrame):
+            display(bloc.style.hide(axis="index"))
+        elif bloc is not None:
+            show(bloc)

@@ -95,6 +95,27 @@ def _liste(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
+def regle_k(silhouettes: pd.DataFrame) -> str:
+    """The rule that chose the number of profiles (``typologie.choose_k``), with the k it chose."""
+    best = silhouettes.loc[silhouettes["silhouette"].idxmax()]
+    ks = silhouettes["k"].astype(int)
+    return (
+        f"parmi k = {ks.min()} à {ks.max()}, le nombre de profils de meilleure silhouette moyenne "
+        f"(k = {int(best['k'])} : {nombre(best['silhouette'], 3)})"
+    )
+
+
+def raison_profil(r: pd.Series) -> str:
+    """Why a profile's representative is typical, on one distinctive indicator (a row of
+    ``TypologyResult.reasons``): the profile's mean against all territories', and its value."""
+    ecart = round(r["moyenne_profil"], 1) - round(r["moyenne_ensemble"], 1)  # as printed
+    sens = "au-dessus de" if ecart > 0 else "en dessous de" if ecart < 0 else "égale à"
+    return (
+        f"{r['libelle']} : moyenne du profil {sens} celle de l'ensemble des territoires ({nombre(r['moyenne_profil'], 1)} contre "
+        f"{nombre(r['moyenne_ensemble'], 1)}) ; {nombre(r['valeur_territoire'], 1)} pour ce territoire"
+    )
+
+
 def texte_typologie(result: TypologyResult, phase: int, exclus: pd.DataFrame, imputes: pd.DataFrame) -> str:
     """French paragraph: inputs, imputed values by name, excluded TI with their reason, k rule
     and choice, stability. ``exclus``: ``profils.exclus_typologie``; ``imputes``: ``profils.imputes``."""
@@ -124,7 +145,7 @@ def texte_typologie(result: TypologyResult, phase: int, exclus: pd.DataFrame, im
     return (
         f"La typologie de la phase {phase} porte sur {nombre(len(result.raw))} territoires et "
         f"{nombre(result.raw.shape[1])} indicateurs centrés-réduits ({imputation}).{pas_encore} {left_out} "
-        f"Les profils sont obtenus par k-moyennes. Nombre de profils retenu : {result.rule}. "
+        f"Les profils sont obtenus par k-moyennes. Nombre de profils retenu : {regle_k(result.silhouettes)}. "
         f"Une silhouette moyenne de {nombre(best['silhouette'], 3)} indique des profils qui se recouvrent en partie plutôt "
         "que des groupes bien séparés. "
         f"Stabilité : l'indice de Rand ajusté moyen entre la partition retenue et {len(result.stability)} ré-estimations "
