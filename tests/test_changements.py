@@ -96,7 +96,7 @@ def test_the_revisions_and_rank_sections_name_both_months() -> None:
     c = _comparaison(periode="2026-11", precedente="2026-10", registre=registre, revisions={2: bouge},
                      rangs=pd.DataFrame(columns=["lib", "phase", "indicator", "rang_avant", "rang_apres", "n", "gain"]))
     texte, table = changements.section_revisions(c)
-    assert texte == "Phase 2 : 1 valeurs révisées de plus de 1,0\u00a0% entre octobre 2026 et novembre 2026."
+    assert texte == "Phase 2 : 1 valeur révisée de plus de 1,0\u00a0% entre octobre 2026 et novembre 2026."
     assert table.columns.tolist() == ["Territoire", "Indicateur", "Période", "Octobre 2026", "Novembre 2026", "Écart"]
     assert table.iloc[0].tolist() == ["B", "Emploi salarié privé", "2023", "50,0", "55,0", "10,0\u00a0%"]
     assert changements.section_rangs(c) == ["Aucun rang n'a changé entre octobre 2026 et novembre 2026."]

@@ -84,7 +84,8 @@ def section_revisions(c: Comparaison) -> list[Bloc]:
     """Per phase, how many values were revised beyond the threshold, and the largest."""
     blocs: list[Bloc] = [] if c.precedente else [PREMIER_MOIS]
     for phase, bouge in c.revisions.items():
-        blocs.append(f"Phase {phase} : {nombre(len(bouge))} valeurs révisées de plus de {pourcent(SEUIL_PCT)} "
+        blocs.append(f"Phase {phase} : {pluriel(len(bouge), 'valeur', zero='aucune')} {accord(len(bouge), 'révisée')} "
+                     f"de plus de {pourcent(SEUIL_PCT)} "
                      f"entre {observation_fr(c.precedente)} et {observation_fr(c.periode)}.")
         if not bouge.empty:
             blocs.append(tableau_revisions(bouge.head(N_LIGNES), c.registre, c.precedente, c.periode))
