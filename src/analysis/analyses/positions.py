@@ -14,6 +14,13 @@ faiblesse, on the unfavourable side): for the shift-share effects, measured agai
 that is their sign. A stand-out whose quartile and France disagree is left out: the text
 never calls a value worse than France a strength.
 
+A trait (an indicator without favourable direction) is kept only when the territory is in the
+top or bottom tenth of the TI (``DECILE``: the ``ceil(n/10)`` highest or lowest values): the
+distance to France alone would make a trait of a value France's large cities pull away from
+all TI (the apartment price at rank 55 of 168). Several versions of one measure (``FAMILLES``:
+the growth of private employment over one year, since 2014, per year and by zone d'emploi)
+give one stand-out, the most marked of the family.
+
 Perimeter: a territory holding only part of the EPCI whose values it receives (the census and
 Filosofi profile, DVF) gets values that describe mostly people outside it. Below
 ``SEUIL_COUVERTURE`` % (indicators ``couverture_epci*`` of ``areas.couverture``), its values of
@@ -59,6 +66,17 @@ SANS_ECART_FRANCE = frozenset({"krugman_a5", "ss_effet_structurel_pct", "ss_effe
 
 
 QUARTILE = 0.25
+DECILE = 0.10  # a trait: in the ceil(n/10) highest or lowest values of the TI
+
+
+# Versions of one measure: at most one of each family is listed among the stand-outs.
+FAMILLES: dict[str, tuple[str, ...]] = {
+    "croissance de l'emploi salarié privé": (
+        "emploi_prive_indice", "emploi_prive_croissance", "emploi_prive_tcam", "ss_variation_pct",
+    ),
+    "taux de chômage": ("taux_chomage", "taux_chomage_rp"),
+}
+FAMILLE: dict[str, str] = {i: f for f, members in FAMILLES.items() for i in members}
 
 
 # Direction (+1 higher is better, −1 lower is better, 0 neither: a trait) of the indicators
@@ -194,9 +212,10 @@ def forces_faiblesses(
     """Indicators on which the territory stands out, with the direction interpreted.
 
     Returns indicator, value, france, rang, n, position ('haut' / 'bas'), critere
-    ('quartile' and/or 'écart à la France'), lecture ('force', 'faiblesse' or 'trait'),
-    intensite (distance of the rank to the median, in [0, 0.5]); sorted by lecture then
-    intensity. ``sens`` defaults to ``SENS``.
+    ('quartile' and/or 'écart à la France'; 'décile' for a trait), lecture ('force', 'faiblesse'
+    or 'trait'), intensite (distance of the rank to the median, in [0, 0.5]); one indicator per
+    family (``FAMILLES``), the most marked; sorted by lecture then intensity. ``sens`` defaults
+    to ``SENS``.
     """
     sens = SENS if sens is None else sens
     indicators = [i for i in sens if i in wide.columns]
@@ -231,12 +250,24 @@ def forces_faiblesses(
     ) * direction
     agree = (direction == 0) | out["france"].isna() | (vs_france == signe)
     intensite = ((out["rang"].astype("float64") - 1) / (out["n"] - 1).where(out["n"] > 1) - 0.5).abs()
+    # a trait: only in the top or bottom tenth of the TI
+    k = np.ceil(out["n"] * DECILE)
+    values = rk.loc[rk["indicator"].isin(out.index)].groupby("indicator")["value"]
+    rang_bas = pd.Series({i: int((values.get_group(i) < out.at[i, "value"]).sum()) + 1 for i in out.index}, dtype="int64")
+    dixieme = (out["rang"].astype("float64") <= k) | (rang_bas.reindex(out.index) <= k)
+    trait = lecture == "trait"
+    position = position.mask(trait, pd.Series("haut", index=out.index).where(out["rang"].astype("float64") <= k, "bas"))
+    critere = pd.Series(critere, index=out.index).mask(trait, "décile")
+    keep = agree & (~trait | dixieme)
     return (
         out.assign(position=position, critere=critere, lecture=lecture, intensite=intensite.fillna(0.0))
-        .loc[agree]
+        .loc[keep]
         .reset_index()
+        .sort_values("intensite", ascending=False, kind="stable")
+        .assign(_famille=lambda d: d["indicator"].map(FAMILLE).fillna(d["indicator"]))
+        .drop_duplicates("_famille")
         .assign(_ordre=lambda d: d["lecture"].map(LECTURES.index))
-        .sort_values(["_ordre", "intensite"], ascending=[True, False])
+        .sort_values(["_ordre", "intensite"], ascending=[True, False], kind="stable")
         .reset_index(drop=True)[columns]
     )
 

@@ -288,6 +288,24 @@ MAX_ETIQUETTES = 15
 PROGRAMMES_CARTE = ("ACV", "ACV 2", "PVD")
 
 
+def contour_trace(contour: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The rows of a published outline that draw a limit: non-empty polygons (the ANCT
+    publishes some territories as points, whose boundary is empty: nothing would be drawn)."""
+    geometry = contour.geometry
+    return contour.loc[~geometry.is_empty & geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+
+
+def villes_dessinees(points: gpd.GeoDataFrame, programme: str) -> str:
+    """The towns of ``programme`` as the map draws them ("1 ville Action cœur de ville"), and the
+    points when a town holding several communes is drawn as several ("(2 points sur la carte :
+    …)")."""
+    drawn = points.loc[points["programme"] == programme]
+    n_towns, n_points = int(drawn["lib_programme"].nunique()), len(drawn)
+    several = (f" ({nombre(n_points)} points sur la carte : une ville du programme peut réunir plusieurs communes)"
+               if n_points > n_towns else "")
+    return f"{pluriel(n_towns, 'ville', zero='aucune')} {PROGRAMME_STYLE[programme]['label']}{several}"
+
+
 @dataclass(frozen=True)
 class Carte:
     """Layers of the territory's map: EPCI polygons (empty overseas), ANCT outline, ACV / PVD points, French note."""
@@ -311,7 +329,7 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
     cog = cog or DEFAULT_COG[phase]
     epci = epci_territoire(phase, id_ti, cog)
     zones = geo.contours_epci_metro().merge(epci.drop(columns="lib_epci"), on="siren_epci", how="inner")
-    contour = programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti]
+    contour = contour_trace(programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti])
     villes = referentiel.villes_programmes(phase, cog).loc[
         lambda d: (d["id_ti"] == id_ti) & d["programme"].isin(PROGRAMMES_CARTE)
     ]
@@ -322,12 +340,7 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
     label = points["lib_programme"].where((len(points) <= MAX_ETIQUETTES) | (points["programme"] == "ACV"), "")
     # a town of the programme may hold several communes (Dzaoudzi - Pamandzi): one label, counted once
     points = points.assign(etiquette=label.where(~points.duplicated(["programme", "lib_programme"]), ""))
-    n_acv = int(points.loc[points["programme"] == "ACV", "lib_programme"].nunique())
-    n_pvd = int(points.loc[points["programme"] == "PVD", "lib_programme"].nunique())
-    towns = (
-        f"{pluriel(n_acv, 'ville', zero='aucune')} Action cœur de ville, "
-        f"{pluriel(n_pvd, 'ville', zero='aucune')} Petites villes de demain"
-    )
+    towns = f"{villes_dessinees(points, 'ACV')}, {villes_dessinees(points, 'PVD')}"
     zones = zones.assign(
         partiel=zones["part_population_ti"] < 1,
         etiquette=[
@@ -335,17 +348,20 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
             for lib, part in zip(zones["lib_epci"], zones["part_population_ti"])
         ],
     )
+    outline = "le contour du territoire publié par l'ANCT" if not contour.empty else ""
     if zones.empty:
         note = (
-            "Les contours d'EPCI disponibles ne couvrent que la France métropolitaine : la carte montre le contour du "
-            f"territoire publié par l'ANCT et ses villes des programmes ({towns})."
+            "Les contours d'EPCI disponibles ne couvrent que la France métropolitaine : la carte montre "
+            + (f"{outline} et ses villes des programmes ({towns})." if outline else f"les villes des programmes du territoire ({towns}).")
         )
     else:
         partial = zones.loc[zones["partiel"], "etiquette"].tolist()
         note = (
-            f"La carte montre {pluriel(len(zones), 'EPCI', 'EPCI')} du territoire (contours 2025), son contour publié par l'ANCT "
-            f"et ses villes des programmes ({towns})."
+            f"La carte montre {pluriel(len(zones), 'EPCI', 'EPCI')} du territoire (contours 2025), "
+            + (f"{outline} et " if outline else "")
+            + f"ses villes des programmes ({towns})."
             + (f" En partie seulement dans le territoire (hachurés) : {' ; '.join(partial)}." if partial else "")
+            + ("" if outline else " L'ANCT ne publie pas de contour de ce territoire : sa limite n'est pas tracée.")
         )
     if len(epci) > len(zones) and not zones.empty:
         note += f" {pluriel(len(epci) - len(zones), 'EPCI', 'EPCI')} du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
@@ -442,7 +458,7 @@ def carte_communes(phase: int, id_ti: str, emplois: pd.DataFrame, cog: int | Non
         etiquette=[named.get(c, "") for c in zones["insee_com"]],
         etiquette_pct=[named_pct.get(c, "") for c in zones["insee_com"]],
     )
-    contour = programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti]
+    contour = contour_trace(programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti])
     publie = fin > debut
     emploi = publie and bool(variations[["emploi_debut", "emploi_fin"]].to_numpy().sum() > 0)
     sans = len(variations) - len(zones)

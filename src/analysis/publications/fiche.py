@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.analyses.positions import SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
+from analysis.analyses.positions import FAMILLES, SEUIL_COUVERTURE, SENS, aires, comparaison, hors_perimetre, rangs
 from analysis.config import POPULATION_VINTAGE
 from analysis.donnees import millesimes, referentiel
 from analysis.donnees.loaders import economie
@@ -153,6 +153,8 @@ def texte_perimetre(wide: pd.DataFrame, registre: pd.DataFrame, phase: int, id_t
 
 
 def _position_fr(position: str, critere: str) -> str:
+    if critere == "décile":
+        return "dixième le plus élevé des TI" if position == "haut" else "dixième le plus bas des TI"
     if "quartile" in critere:
         return "quart le plus élevé des TI" if position == "haut" else "quart le plus bas des TI"
     return "au-dessus de la France" if position == "haut" else "en dessous de la France"
@@ -164,6 +166,16 @@ def _item(r, reg: pd.DataFrame, observations: pd.DataFrame) -> str:
         f"{minuscule(reg.loc[r.indicator, 'label'])} ({_periode(observations, r.indicator)}) : {valeur(r.value, unit)} contre "
         f"{valeur(r.france, unit)} pour la France ; {rang_fr(r.rang, r.n)}, {_position_fr(r.position, r.critere)}"
     )
+
+
+# The rule of the forces et faiblesses (``positions.forces_faiblesses``), as the fiche and the methods page state it.
+REGLE_FR = (
+    "Un indicateur est retenu quand le territoire est dans le quart le plus élevé ou le plus bas des TI, ou à plus d'un "
+    "écart-type des TI de la France ; c'est une force s'il est aussi du côté favorable de la France, une faiblesse s'il "
+    "est du côté défavorable. Un indicateur sans sens favorable n'est un trait distinctif que si le territoire est dans "
+    f"le dixième le plus élevé ou le plus bas des TI. Les versions d'une même mesure ({' ; '.join(FAMILLES)}) ne comptent "
+    "qu'une fois, par la plus marquée."
+)
 
 
 def _directions_fr(reg: pd.DataFrame) -> str:
@@ -203,22 +215,22 @@ def tableau_forces_faiblesses(
 
 
 def texte_forces_faiblesses(
-    ff: pd.DataFrame, registre: pd.DataFrame, observations: pd.DataFrame, n_max: int = MAX_PAR_LECTURE, n_disponibles: int | None = None
+    ff: pd.DataFrame, registre: pd.DataFrame, observations: pd.DataFrame, n_disponibles: int, n_max: int = MAX_PAR_LECTURE
 ) -> str:
     """French paragraph and lists: how many forces, faiblesses and traits, and the ``n_max`` most marked of each.
 
     ``ff``: ``positions.forces_faiblesses``. A force is in the favourable quarter of the TI (or
     far from France on the favourable side) and better than France; a faiblesse the opposite.
-    ``n_disponibles``: the number of compared indicators with a value for the territory, when
-    known (none: the section says so in one sentence).
+    ``n_disponibles``: the number of indicators actually compared, those the territory has a
+    ranked value for (``indicateurs_disponibles``; none: the section says so in one sentence).
     """
     reg = _registre(registre)
     if n_disponibles == 0:
         return "Aucun des indicateurs de comparaison n'est disponible pour ce territoire : pas de forces et faiblesses."
     if ff.empty:
         return (
-            f"Comparé aux autres territoires d'industrie de la phase sur {len(SENS)} indicateurs, le territoire ne se "
-            "distingue nettement sur aucun de ceux dont il a une valeur : ni quart le plus élevé ou le plus bas des TI, "
+            f"Comparé aux autres territoires d'industrie de la phase sur {pluriel(n_disponibles, 'indicateur')}, le territoire ne se "
+            "distingue nettement sur aucun : ni quart le plus élevé ou le plus bas des TI, "
             "ni écart marqué à la France du même côté."
         )
     counts = ff["lecture"].value_counts()
@@ -236,19 +248,18 @@ def texte_forces_faiblesses(
         note = f" ({nombre(len(rows))}, dont les {nombre(len(shown))} plus marqués)" if len(shown) < len(rows) else ""
         parts.append(f"- **{title}**{note} :\n" + "\n".join(f"  - {_item(r, reg, observations)}" for r in shown.itertuples()))
     head = (
-        f"Comparé aux autres territoires d'industrie de la phase sur {len(SENS)} indicateurs, le territoire se distingue "
-        f"sur {nombre(len(ff))} : {compte('force')}, {compte('faiblesse')} et {compte('trait')}. Un indicateur est retenu "
-        "quand le territoire est dans le quart le plus élevé ou le plus bas des TI, ou à plus d'un écart-type des TI de la "
-        "France ; c'est une force s'il est aussi du côté favorable de la France, une faiblesse s'il est du côté "
-        f"défavorable. {_directions_fr(reg)}"
+        f"Comparé aux autres territoires d'industrie de la phase sur {pluriel(n_disponibles, 'indicateur')}, le territoire se distingue "
+        f"sur {nombre(len(ff))} : {compte('force')}, {compte('faiblesse')} et {compte('trait')}. {REGLE_FR} {_directions_fr(reg)}"
     )
     return head + "\n\n" + "\n".join(parts)
 
 
 def indicateurs_disponibles(wide: pd.DataFrame, id_ti: str, indicators=None) -> int:
-    """How many of ``indicators`` (``SENS`` by default) have a value for the territory."""
+    """How many of ``indicators`` (``SENS`` by default) have a value for the territory that is
+    ranked (not one of EPCI it mostly does not hold, ``positions.hors_perimetre``)."""
     row = _ligne(wide, id_ti)
-    return sum(pd.notna(row.get(i)) for i in (SENS if indicators is None else indicators))
+    flagged = _signale(wide, id_ti)
+    return sum(pd.notna(row.get(i)) and i not in flagged for i in (SENS if indicators is None else indicators))
 
 
 # --- prose -----------------------------------------------------------------------------------
@@ -399,6 +410,10 @@ def texte_shift_share(wide: pd.DataFrame, observations: pd.DataFrame, id_ti: str
         f"{jobs(v['ss_effet_structurel'])}, {pourcent(v['ss_effet_structurel_pct'], 1, signed=True)}). À secteurs identiques, "
         f"ses établissements ont fait {local} que la moyenne nationale (effet local : {jobs(v['ss_effet_local'])}, "
         f"{pourcent(v['ss_effet_local_pct'], 1, signed=True)})."
+        + ("" if source == emploi_communal.SOURCE_COMMUNES else
+           " Cette estimation suit l'emploi de zones d'emploi qui débordent le territoire, quand la série de l'emploi "
+           "salarié privé du territoire (URSSAF par commune) additionne celui de ses seules communes : leurs évolutions "
+           f"depuis {first} diffèrent pour cette raison.")
     )
 
 

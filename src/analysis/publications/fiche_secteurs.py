@@ -22,6 +22,14 @@ def _industrie(secteurs: pd.DataFrame) -> pd.DataFrame:
     return secteurs.loc[secteurs["a5"] == tp.INDUSTRIE_A5]
 
 
+# Why the weight of industry in this section differs from the census share of the key figures.
+LIEN_RECENSEMENT = (
+    "Ce poids, tiré de l'URSSAF, rapporte l'industrie à l'emploi salarié privé seul ; la part de l'industrie des chiffres "
+    "clés, tirée du recensement, la rapporte à tous les emplois au lieu de travail, publics et non salariés compris, "
+    "ce qui abaisse surtout la part de la France : les deux parts, et leur écart à la France, ne se comparent pas."
+)
+
+
 def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int | None, source: str = emploi_communal.SOURCE_REPLI) -> str:
     """Industrial employment of the territory by A38 sector (``tissu_productif.tableau_secteurs``):
     total, change since ``debut``, weight against France and the largest sectors. Said to be an
@@ -55,7 +63,7 @@ def texte_tissu(secteurs: pd.DataFrame, debut: int, fin: int | None, source: str
         f"{how} : l'industrie (extraction, industrie manufacturière, énergie, eau et déchets) compte {environ}"
         f"{nombre(last)} emplois salariés privés fin {fin}{avant}. Elle pèse "
         f"{pourcent(parts['industrie'])} de l'emploi salarié privé du territoire fin {fin}, {poids} son poids en France "
-        f"({pourcent(parts['industrie'])} contre {pourcent(parts['industrie_reference'])})."
+        f"({pourcent(parts['industrie'])} contre {pourcent(parts['industrie_reference'])}). {LIEN_RECENSEMENT}"
         + (f" {'Son premier secteur industriel' if len(top) == 1 else f'Ses {nombre(len(top))} premiers secteurs industriels'} "
            f"fin {fin} : {listed}." if len(top) else "")
     )

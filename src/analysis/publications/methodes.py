@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import environnement, mois
 from analysis.analyses import industrie
-from analysis.analyses.positions import QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
+from analysis.analyses.positions import DECILE, FAMILLES, QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import controles, editions, provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
 from analysis.texte import nombre, observation_fr, pourcent
@@ -95,7 +95,11 @@ def texte_methodes() -> str:
         f"({pourcent(100 * QUARTILE, 0)}) le plus élevé ou le plus bas des territoires, ou à plus de "
         f"{nombre(SEUIL_ECART, 0)} écart-type des territoires de la valeur de la France. C'est une force si le sens de "
         "l'indicateur le rend favorable et que le territoire est aussi du côté favorable de la France, une faiblesse dans "
-        "le cas contraire ; un indicateur sans sens favorable donne un trait distinctif.\n\n"
+        "le cas contraire. Un indicateur sans sens favorable (structure de l'emploi, prix des logements) n'est un trait "
+        f"distinctif que si le territoire est dans le dixième ({pourcent(100 * DECILE, 0)}) le plus élevé ou le plus bas "
+        "des territoires : l'écart à la France n'y suffit pas, les grandes villes hors programme l'éloignant de presque tous "
+        f"les territoires. Les versions d'une même mesure ({' ; '.join(FAMILLES)}) ne donnent qu'une ligne, la plus "
+        "marquée.\n\n"
         f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
         + (f"{ape}\n\n" if ape else "")
         + f"{MONOGRAPHIES_SOURCES}\n\n"
