@@ -155,8 +155,9 @@ def test_map_projects_metropolitan_areas_to_lambert93():
 def test_overseas_map_counts_a_two_commune_town_once_and_cites_what_it_draws():
     mayotte = cartes.carte(2, "ti-0601")
     assert mayotte.zones.empty and mayotte.situation is None and mayotte.source == "ANCT"  # no EPCI contour overseas
-    # Dzaoudzi - Pamandzi is one town of Action cœur de ville over two communes: two points, one label
-    assert "(3 villes Action cœur de ville, 3 villes Petites villes de demain)" in mayotte.note
+    # Dzaoudzi - Pamandzi is one town of Action cœur de ville over two communes: two points, one label, the points said
+    assert ("(3 villes Action cœur de ville (4 points sur la carte : une ville du programme peut réunir plusieurs communes), "
+            "3 villes Petites villes de demain)") in mayotte.note
     labels = mayotte.points.loc[mayotte.points["programme"] == "ACV", "etiquette"]
     assert len(labels) == 4 and sorted(labels[labels != ""]) == ["Dembeni", "Dzaoudzi - Pamandzi", "Mamoudzou"]
     assert cartes.carte(2, "ti-2411").source == "IGN / INSEE (EPCI 2025, régions 2025), ANCT"  # the inset draws the régions
