@@ -79,7 +79,7 @@ def test_a_trait_is_in_the_top_or_bottom_tenth_of_the_ti(forces, indicateurs_per
                 wrong.append(f"{phase} {id_ti} {r.indicator}: {r.rang}e sur {r.n}")
             appartement[phase] += r.indicator == "dvf_prix_appartement"
         if "Traits distinctifs" in text:
-            assert re.search(r"^  - .+, dixième le plus (élevé|bas) des TI$", text, flags=re.M), text
+            assert re.search(r"^  - .+, dixième le plus (élevé|bas) des TI$", text, flags=re.MULTILINE), text
     assert wrong == [], wrong[:5]
     # at most the tenth at each end: never again ~220 of 332 fiches
     assert appartement[1] <= 2 * math.ceil(149 / 10) and appartement[2] <= 2 * math.ceil(183 / 10), appartement
