@@ -25,8 +25,8 @@ def _industrie(secteurs: pd.DataFrame) -> pd.DataFrame:
 # Why the weight of industry in this section differs from the census share of the key figures.
 LIEN_RECENSEMENT = (
     "Ce poids, tiré de l'URSSAF, rapporte l'industrie à l'emploi salarié privé seul ; la part de l'industrie des chiffres "
-    "clés, tirée du recensement, la rapporte à tous les emplois au lieu de travail, publics et non salariés compris, "
-    "ce qui abaisse surtout la part de la France : les deux parts, et leur écart à la France, ne se comparent pas."
+    "clés, tirée du recensement, la rapporte à tous les emplois au lieu de travail, publics et non salariés compris : "
+    "les deux parts, et leur écart à la France, ne se comparent pas."
 )
 
 
