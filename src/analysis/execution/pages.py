@@ -419,6 +419,19 @@ def copy_attachments(accueil: Path, target: Path) -> list[Path]:
     return [target / f for f in files]
 
 
+def copy_figure_data(documents: Iterable[Document], root: Path, target: Path) -> list[Path]:
+    """Copy the CSV files of the documents' figures (``mois.figure_csvs``) into the site being
+    built, beside each page as beside its notebook, where the links under the figures point."""
+    copied = []
+    for doc in documents:
+        folder = target / Path(page_of(doc, root)).parent
+        for csv in mois.figure_csvs(doc.notebook):
+            copied.append(folder / csv.parent.name / csv.name)
+            copied[-1].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(csv, copied[-1])
+    return copied
+
+
 def listing(
     root: Path, documents: list[Document], fiches: list[Document], titles: dict[Path, str]
 ) -> tuple[list[tuple[str, str, bool]], list[tuple[int, str, str, str]]]:
