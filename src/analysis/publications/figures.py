@@ -302,8 +302,8 @@ def show(fig: Figure) -> None:
     (``ecrire_donnees``), and free its memory; a figure without its data is refused."""
     from IPython.display import Markdown, display
 
-    table = donnees(fig)
     try:
+        table = donnees(fig)
         display(fig)
     finally:
         plt.close(fig)
