@@ -67,7 +67,8 @@ def figure_cohortes(cs: cohortes.CohortResult) -> Figure:
     for g, part in cs.group_time.groupby("cohort"):
         ref = pd.DataFrame([{"rel_year": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}])
         series[COHORTE_LIBELLES.get(int(g), str(g))] = pd.concat([part, ref], ignore_index=True).sort_values("rel_year")
-    return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)")
+    return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)",
+                              source="URSSAF, emploi salarié privé par commune ; ANCT ; calculs de l'observatoire")
 
 
 DIMENSIONS = {"principale": "Référence du tableau", "couverture": "Seuil de couverture", "annees": "Années",
