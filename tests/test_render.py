@@ -374,6 +374,20 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]  # no staging left behind
 
 
+def test_quarto_publishes_the_figures_csv_beside_their_page(periode, fake_quarto):
+    root = mois.periode_dir(periode)
+    documents, fiches = _quarto_period(root)
+    csv = mois.figure_csv(root / "synthese" / "synthese.ipynb", 1)
+    csv.parent.mkdir()
+    csv.write_text("id_ti,value,unite,source\nti-7401,1.5,%,URSSAF\n", encoding="utf-8")
+
+    report = render.render_site(periode, documents, fiches)
+
+    published = root / "site" / "synthese" / "donnees" / "synthese-figure-1.csv"
+    assert published.read_text(encoding="utf-8") == "id_ti,value,unite,source\nti-7401,1.5,%,URSSAF\n"
+    assert published in report.pages and not (root / "site" / "fiches" / "phase1" / "donnees").exists()
+
+
 @pytest.mark.parametrize("mode, missing", [("rien", "5 page(s)"), ("partiel", "4 page(s)")])
 def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode, fake_quarto, monkeypatch, mode, missing):
     root = mois.periode_dir(periode)
