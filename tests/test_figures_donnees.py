@@ -101,7 +101,7 @@ def _squares() -> gpd.GeoDataFrame:
 
 
 def test_a_territory_map_carries_its_zones_and_points():
-    points = gpd.GeoDataFrame({"programme": ["ACV"], "id_programme": ["ACV-28134"], "etiquette": ["Dreux"]},
+    points = gpd.GeoDataFrame({"programme": ["ACV"], "id_programme": ["ACV-28134"], "etiquette": ["Dreux"], "etiquette_pct": ["x"]},
                               geometry=[Point(605000, 6805000)], crs=2154)
     fig = cartes.carte_territoire(_squares(), points=points, colonne="variation", label_colonne="Emplois gagnés ou perdus",
                                   etiquettes="lib_epci", etiquettes_points="etiquette", source="URSSAF")
@@ -110,7 +110,8 @@ def test_a_territory_map_carries_its_zones_and_points():
     assert table["couche"].tolist() == ["zone", "zone", "point"]
     assert table["siren_epci"].tolist()[:2] == ["200040715", "242800648"]  # codes as strings
     assert table["variation"].tolist()[:2] == [-120.0, 35.0] and table["etiquette"].tolist()[2] == "Dreux"
-    assert set(table["unite"]) == {"Emplois gagnés ou perdus"} and "geometry" not in table.columns
+    assert set(table["unite"]) == {"Emplois gagnés ou perdus"}
+    assert "geometry" not in table.columns and "etiquette_pct" not in table.columns  # a label the map does not write
 
 
 def _regions() -> gpd.GeoDataFrame:

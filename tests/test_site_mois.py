@@ -7,8 +7,8 @@ rendered with pandoc + Typst); each test works on its own copy of it.
 
 from __future__ import annotations
 
-import hashlib
 import csv
+import hashlib
 import json
 import re
 import shutil

@@ -139,15 +139,17 @@ def donnees_carte(zones: gpd.GeoDataFrame | None, colonne: str | None, etiquette
 
 
 def attributs(layer: gpd.GeoDataFrame | None, colonnes: tuple[str | None, ...] = ()) -> pd.DataFrame:
-    """A map layer's table without its geometry: its text columns (codes, names), then the
-    ``colonnes`` drawn (values, labels) that it has; empty without a layer."""
+    """A map layer's table without its geometry: its text columns (codes, names; not the labels,
+    ``etiquette…``, that the map does not write), then the ``colonnes`` drawn (values, labels)
+    that it has; empty without a layer."""
     if layer is None or layer.empty:
         return pd.DataFrame()
     wanted = [c for c in dict.fromkeys(colonnes) if c and c in layer.columns]
     def is_text(c: str) -> bool:
         return pd.api.types.is_object_dtype(layer[c]) or pd.api.types.is_string_dtype(layer[c])
 
-    text = [c for c in layer.columns if c != layer.geometry.name and is_text(c) and c not in wanted]
+    text = [c for c in layer.columns
+            if c != layer.geometry.name and is_text(c) and c not in wanted and not c.startswith("etiquette")]
     return pd.DataFrame(layer[text + wanted])
 
 
