@@ -100,7 +100,7 @@ def test_afficher_shows_text_tables_and_figures_and_skips_what_the_month_lacks(m
 
     shown: list = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    fig = plt.figure()
+    fig = figures.avec_donnees(plt.figure(), pd.DataFrame({"a": [1]}), "emplois", "URSSAF")
     figures.afficher(["Texte.", pd.DataFrame({"a": [1]}), None, fig])
     figures.afficher(None)
     figures.afficher("Seul.")
@@ -108,3 +108,6 @@ def test_afficher_shows_text_tables_and_figures_and_skips_what_the_month_lacks(m
     assert isinstance(shown[0], Markdown) and shown[0].data == "Texte." and shown[-1].data == "Seul."
     assert "a" in shown[1].to_html() and "<th class=\"blank" not in shown[1].to_html()  # the index is hidden
     assert not plt.fignum_exists(fig.number)  # shown, then closed
+    with pytest.raises(figures.FigureSansDonnees):  # a figure without the data it draws is never shown
+        figures.afficher(plt.figure())
+    assert len(shown) == 4

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.analyses import cohortes, evaluation, impact, tendances
+from analysis.publications import figures
 from analysis.publications import texte_robustesse as tr
 from test_impact import simulate
 
@@ -89,6 +90,10 @@ def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
     assert f"en explique {tr.nombre(100 * mean['tendance'] / mean['estimate'], 0)} %" in text
     fig = tr.figure_tendances(sens)
     assert len(fig.axes) == 2
+    drawn = figures.donnees(fig)  # the CSV under the figure: both panels
+    rm = bornes[bornes["methode"] == "relative_magnitude"]
+    assert drawn.loc[drawn["panneau"] == "M̄", "abscisse"].tolist() == rm["M"].tolist()
+    assert set(drawn["panneau"]) == {"M̄", "année relative"} and drawn["source"].str.startswith("URSSAF").all()
 
 
 def test_selection_paragraph_does_not_contradict_the_pretrend(est):

@@ -374,6 +374,20 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     assert sorted(p.name for p in root.iterdir()) == ["fiches", "site", "synthese"]  # no staging left behind
 
 
+def test_quarto_publishes_the_figures_csv_beside_their_page(periode, fake_quarto):
+    root = mois.periode_dir(periode)
+    documents, fiches = _quarto_period(root)
+    csv = mois.figure_csv(root / "synthese" / "synthese.ipynb", 1)
+    csv.parent.mkdir()
+    csv.write_text("id_ti,value,unite,source\nti-7401,1.5,%,URSSAF\n", encoding="utf-8")
+
+    report = render.render_site(periode, documents, fiches)
+
+    published = root / "site" / "synthese" / "donnees" / "synthese-figure-1.csv"
+    assert published.read_text(encoding="utf-8") == "id_ti,value,unite,source\nti-7401,1.5,%,URSSAF\n"
+    assert published in report.pages and not (root / "site" / "fiches" / "phase1" / "donnees").exists()
+
+
 @pytest.mark.parametrize("mode, missing", [("rien", "5 page(s)"), ("partiel", "4 page(s)")])
 def test_a_quarto_render_that_writes_too_little_keeps_the_previous_site(periode, fake_quarto, monkeypatch, mode, missing):
     root = mois.periode_dir(periode)
@@ -859,3 +873,34 @@ def test_a_render_killed_leaves_its_staging_site_to_the_next_render(periode, tmp
 
     assert not list(root.glob("site-en-cours-*"))
     assert (root / "site" / "fiches" / "phase2" / "ti-2405.pdf").is_file()
+
+
+def test_the_csv_under_a_figure_is_published_beside_its_page(periode, monkeypatch):
+    """A fiche's figure shown in a run (``figures.ecrire_donnees``) links to its CSV; the fallback
+    copies the CSV into the site where the link points (issue 28: data under every figure)."""
+    from analysis.execution import run
+    from analysis.publications import figures
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)  # the fallback
+    root = mois.periode_dir(periode)
+    notebook = root / mois.fiche_notebook(2, "ti-7607")
+    monkeypatch.setenv(mois.CARNET_ENV, str(notebook))
+    monkeypatch.setattr(figures, "_numbers", {})
+    drawn = pd.DataFrame({"siren_epci": ["200034692"], "annee": [2024], "value": [1.5], "unite": ["%"], "source": ["URSSAF"]})
+    link = figures.ecrire_donnees(drawn)
+    nb = _notebook("Fiche ti-7607")
+    nb.cells.insert(4, new_code_cell("figures.show(fig)", outputs=[
+        new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
+        new_output("display_data", data={"text/markdown": link, "text/plain": "<Markdown>"})]))
+    _write(notebook, nb)
+    documents, fiches, _ = run.documents(periode, [], [notebook])
+
+    report = render.render_site(periode, documents, fiches)
+
+    page = report.site / mois.fiche_page(2, "ti-7607")
+    assert 'href="donnees/ti-7607-figure-1.csv">Données de la figure (CSV)</a>' in page.read_text(encoding="utf-8")
+    published = report.site / "fiches/phase2/donnees/ti-7607-figure-1.csv"
+    assert published.read_text(encoding="utf-8") == "siren_epci,annee,value,unite,source\n200034692,2024,1.5,%,URSSAF\n"
+    assert published in report.pages
+    checked, broken = broken_links(report.site)
+    assert broken == [] and checked >= 2

@@ -7,8 +7,10 @@ rendered with pandoc + Typst); each test works on its own copy of it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import re
 import shutil
 from html import unescape
 from pathlib import Path
@@ -55,7 +57,7 @@ def mois_rendu(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert [r.status for r in outcome.results] == ["executed", "executed"]
     assert outcome.render_error is None
     assert sorted(p.name for p in (folder / PERIODE / "site" / "fiches" / "phase2").iterdir()) == [
-        "ti-2405.html", "ti-2405.pdf", "ti-8417.html", "ti-8417.pdf"]
+        "donnees", "ti-2405.html", "ti-2405.pdf", "ti-8417.html", "ti-8417.pdf"]
     return folder
 
 
@@ -75,6 +77,21 @@ def fiche_revisee(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     template = tmp_path / "fiche_territoire.ipynb"
     nbformat.write(nb, template)
     monkeypatch.setattr(run, "FICHE_TEMPLATE", template)
+
+
+def test_every_figure_of_a_real_fiche_is_followed_by_the_link_to_its_csv(mois_rendu: Path) -> None:
+    """Issue 28: under each figure of a fiche, « Données de la figure (CSV) », a file of the site
+    with what the figure draws, its unit and its source."""
+    site = mois_rendu / PERIODE / "site"
+    for id_ti in FICHES:
+        page = _page(site, id_ti)
+        sequence = [m[1] or "img" for m in re.finditer(r'<img|href="(donnees/[^"]+)">Données de la figure \(CSV\)', page)]
+        n = len(sequence) // 2
+        assert n >= 7 and sequence == [x for i in range(1, n + 1) for x in ("img", f"donnees/{id_ti}-figure-{i}.csv")], sequence
+        for i in range(1, n + 1):
+            with (site / "fiches" / "phase2" / "donnees" / f"{id_ti}-figure-{i}.csv").open(encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            assert rows and all(r["unite"] and r["source"] for r in rows), (id_ti, i)
 
 
 def test_a_partial_run_merges_its_page_into_the_month_site(mois: Path, fiche_revisee, capsys) -> None:

@@ -165,8 +165,9 @@ SYNTHESE = "synthese/synthese.ipynb"
 CHANGEMENTS = "changements/changements.ipynb"
 ACCUEIL = "accueil/accueil.ipynb"
 METHODES = "methodes/methodes.ipynb"
-DONNEES_ACCUEIL = "donnees"  # the home page's CSV files, beside its notebook and in the site
+DONNEES_ACCUEIL = "donnees"  # CSV files beside a notebook and its page: the home page's tables, the figures' data
 PROVENANCE = "provenance.json"
+CARNET_ENV = "OBSERVATOIRE_CARNET"  # set by the run while a notebook executes: its output path
 MANIFEST = "manifest.json"
 LOCK = ".run.lock"
 STAMP = ".inputs.json"  # in a folder of indicator tables: what they were built from
@@ -304,6 +305,22 @@ def region_notebook(region: str) -> str:
 def accueil_donnees(periode: str) -> Path:
     """Where the home page writes its CSV files: beside its notebook, ``accueil/donnees``."""
     return periode_dir(periode) / ACCUEIL.split("/")[0] / DONNEES_ACCUEIL
+
+
+def figure_csv(notebook: str | Path, numero: int) -> Path:
+    """The CSV of the ``numero``-th figure (from 1) of an executed notebook, in the folder
+    ``donnees`` beside it, where its page links to it and the site copies it:
+    ``figure_csv("fiches/phase2/ti-2405.ipynb", 3)`` is ``fiches/phase2/donnees/ti-2405-figure-3.csv``."""
+    notebook = Path(notebook)
+    return notebook.parent / DONNEES_ACCUEIL / f"{notebook.stem}-figure-{numero}.csv"
+
+
+def figure_csvs(notebook: str | Path) -> list[Path]:
+    """The figures' CSV files an executed notebook wrote (``figure_csv``), in figure order."""
+    folder = Path(notebook).parent / DONNEES_ACCUEIL
+    prefix = f"{Path(notebook).stem}-figure-"
+    found = [p for p in folder.glob(f"{prefix}*.csv") if p.stem.removeprefix(prefix).isdigit()]
+    return sorted(found, key=lambda p: int(p.stem.removeprefix(prefix)))
 
 
 def page(notebook: str | Path) -> str:

@@ -419,6 +419,19 @@ def copy_attachments(accueil: Path, target: Path) -> list[Path]:
     return [target / f for f in files]
 
 
+def copy_figure_data(documents: Iterable[Document], root: Path, target: Path) -> list[Path]:
+    """Copy the CSV files of the documents' figures (``mois.figure_csvs``) into the site being
+    built, beside each page as beside its notebook, where the links under the figures point."""
+    copied = []
+    for doc in documents:
+        folder = target / Path(page_of(doc, root)).parent
+        for csv in mois.figure_csvs(doc.notebook):
+            copied.append(folder / csv.parent.name / csv.name)
+            copied[-1].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(csv, copied[-1])
+    return copied
+
+
 def listing(
     root: Path, documents: list[Document], fiches: list[Document], titles: dict[Path, str]
 ) -> tuple[list[tuple[str, str, bool]], list[tuple[int, str, str, str]]]:
@@ -483,8 +496,8 @@ def keep_previous(
     failures: dict[Path, str], documents: Iterable[Document], root: Path, site: Path, staging: Path
 ) -> dict[Path, str]:
     """The rule for a page that could not be rendered (damaged notebook, renderer error): its
-    page and PDF of the current ``site`` are carried over into ``staging``, and ``failures``
-    says so; a page the site never had stays out of it. Returns the titles of the pages kept
+    page and PDF of the current ``site`` (and its figures' CSV files) are carried over into
+    ``staging``, and ``failures`` says so; a page the site never had stays out of it. Returns the titles of the pages kept
     ({notebook: title}, the document's title, else the previous page's), for the index."""
     kept = {}
     for doc in documents:
@@ -493,7 +506,7 @@ def keep_previous(
         page = Path(page_of(doc, root))
         previous = [site / page, site / mois.pdf_page(page)]
         if all(p.is_file() and p.stat().st_size for p in previous):
-            for p in previous:
+            for p in previous + mois.figure_csvs(site / page):
                 carry_over(p, staging / p.relative_to(site))
             kept[doc.notebook] = doc.title or page_title(previous[0]) or doc.notebook.stem
             failures[doc.notebook] += " ; la page précédente est conservée"

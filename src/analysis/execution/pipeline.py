@@ -48,7 +48,7 @@ from typing import Literal
 
 from tqdm import tqdm
 
-from analysis import config
+from analysis import config, mois
 from analysis.fichiers import describe_os_error, file_sha256, write_atomic
 
 Status = Literal["executed", "up-to-date", "failed"]
@@ -277,6 +277,9 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
     import papermill
 
     output = job.output.resolve()
+    for stale in mois.figure_csvs(output):  # the figures' data are written again by this execution
+        stale.unlink()
+    os.environ[mois.CARNET_ENV] = str(output)  # the kernel inherits it: where its figures' data go
     for attempt in range(1 + KERNEL_START_RETRIES):
         cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
         try:

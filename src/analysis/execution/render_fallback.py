@@ -39,6 +39,7 @@ from analysis.execution.pages import (
     carry_over,
     citer_markdown,
     copy_attachments,
+    copy_figure_data,
     disk_error,
     index_markdown,
     insert_before_sections,
@@ -285,6 +286,7 @@ def render_fallback(
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
                            brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
     titles, failures = _render_tasks(tasks, site, staging)
+    figure_data = copy_figure_data([d for d in documents + fiches if d.notebook in titles], root, staging)
     titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)
     index = staging / mois.INDEX_PAGE
@@ -304,7 +306,7 @@ def render_fallback(
     return RenderReport(
         renderer=PANDOC_TYPST,
         site=site,
-        pages=tuple(site / p.relative_to(staging) for p in [index, *pages, *extra]),
+        pages=tuple(site / p.relative_to(staging) for p in [index, *pages, *extra, *figure_data]),
         pdfs=tuple(site / p.relative_to(staging) for p in pdfs),
         failures=failures,
     )

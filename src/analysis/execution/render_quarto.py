@@ -37,6 +37,7 @@ from analysis.execution.pages import (
     citer_markdown,
     compact_images,
     copy_attachments,
+    copy_figure_data,
     disk_error,
     front_matter,
     index_markdown,
@@ -197,6 +198,8 @@ def render_quarto(
         if kept.exists():
             shutil.copytree(kept, staging, dirs_exist_ok=True)
     published = [d for d in documents + fiches if d.notebook in titles]
+    figure_data = copy_figure_data([d for d in published if d.notebook not in failures], root, staging)
     pages = [site / mois.INDEX_PAGE] + [site / page_of(d, root) for d in published] + extra
+    pages += [site / f.relative_to(staging) for f in figure_data]
     pdfs = [site / mois.pdf_page(page_of(d, root)) for d in published]
     return RenderReport(renderer=QUARTO, site=site, pages=tuple(pages), pdfs=tuple(pdfs), failures=failures)

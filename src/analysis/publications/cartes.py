@@ -31,7 +31,7 @@ from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
 from analysis.indicateurs.emploi import BREAK_YEAR
-from analysis.publications.figures import PRINCIPALE, STYLE, french_formatter, wrap
+from analysis.publications.figures import PRINCIPALE, STYLE, avec_donnees, french_formatter, wrap
 from analysis.texte import nombre, pluriel, pourcent
 
 LAMBERT93 = 2154
@@ -126,7 +126,38 @@ def carte_territoire(
         if france is not None and crs == LAMBERT93:
             _encart(ax, france, contour if contour is not None and not contour.empty else zones)
         _finish(fig, ax, titre, source)
-    return fig
+    drawn = donnees_carte(zones, colonne, etiquettes, partielles, points, etiquettes_points)
+    return avec_donnees(fig, drawn, label_colonne or "sans unité (contours et points)", source)
+
+
+def donnees_carte(zones: gpd.GeoDataFrame | None, colonne: str | None, etiquettes: str | None, partielles: str | None,
+                  points: gpd.GeoDataFrame | None, etiquettes_points: str | None) -> pd.DataFrame:
+    """What a map draws, one row per zone then per point (``couches``): the zones' codes and names,
+    the value that colours them, their label; the points' programme and label."""
+    return couches({"zone": attributs(zones, (colonne, etiquettes, partielles)),
+                    "point": attributs(points, ("programme", etiquettes_points))})
+
+
+def attributs(layer: gpd.GeoDataFrame | None, colonnes: tuple[str | None, ...] = ()) -> pd.DataFrame:
+    """A map layer's table without its geometry: its text columns (codes, names; not the labels,
+    ``etiquette…``, that the map does not write), then the ``colonnes`` drawn (values, labels)
+    that it has; empty without a layer."""
+    if layer is None or layer.empty:
+        return pd.DataFrame()
+    wanted = [c for c in dict.fromkeys(colonnes) if c and c in layer.columns]
+    def is_text(c: str) -> bool:
+        return pd.api.types.is_object_dtype(layer[c]) or pd.api.types.is_string_dtype(layer[c])
+
+    text = [c for c in layer.columns
+            if c != layer.geometry.name and is_text(c) and c not in wanted and not c.startswith("etiquette")]
+    return pd.DataFrame(layer[text + wanted])
+
+
+def couches(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The tables of a map's layers one under the other, each row named by its layer (``couche``)."""
+    parts = [t.assign(couche=name) for name, t in tables.items() if not t.empty]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"couche": []})
+    return table[["couche", *[c for c in table.columns if c != "couche"]]]
 
 
 

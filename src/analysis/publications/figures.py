@@ -11,8 +11,10 @@ greys and muted colours for the comparison areas. Axis ticks are formatted the F
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -22,6 +24,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis import mois
+from analysis.fichiers import write_atomic
 from analysis.texte import nombre
 
 STYLE = {
@@ -90,6 +94,7 @@ def lignes(
     suffixe: str = "",
     ordre: Sequence[str] | None = None,
     attenuees: Sequence[str] = (),
+    unite: str | None = None,
 ) -> Figure:
     """One line per value of ``serie`` (y against x: numbers or dates).
 
@@ -133,7 +138,14 @@ def lignes(
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=_ncol(names))
         ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
-    return fig
+    drawn = df.loc[df[serie].isin(names), [serie, x, y]].sort_values([serie, x], key=_order(names, serie))
+    return avec_donnees(fig, drawn, unite or ylabel or titre or suffixe.strip(), source)
+
+
+def _order(names: Sequence[str], column: str):
+    """Sort key putting the values of ``column`` in the order of ``names`` (other columns as they are)."""
+    rank = {n: i for i, n in enumerate(names)}
+    return lambda s: s.map(rank) if s.name == column else s
 
 
 def _ncol(names: Sequence[str]) -> int:
@@ -160,12 +172,14 @@ def barres(
     suffixe: str = "",
     horizontal: bool = False,
     annoter: bool = True,
+    unite: str | None = None,
 ) -> Figure:
     """Bars of ``valeur`` by ``categorie`` (order of first appearance), grouped by ``serie``.
 
     Vertical by default, horizontal for long category labels. Values are written at the bar
     ends in French format (``decimales``, ``suffixe``); a zero line is drawn when values
-    change sign. Missing values leave a gap.
+    change sign. Missing values leave a gap. The bars are attached as the figure's data, in
+    ``unite`` (else the value label, else the title, else the suffix).
     """
     cats = list(dict.fromkeys(df[categorie]))
     names = list(dict.fromkeys(df[serie])) if serie else [None]
@@ -210,7 +224,8 @@ def barres(
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=_ncol(names))
         ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
-    return fig
+    drawn = df[[c for c in (serie, categorie, valeur) if c]]
+    return avec_donnees(fig, drawn, unite or label_valeur or titre or suffixe.strip(), source)
 
 
 def _annotate(ax, rect, value: float, horizontal: bool, span: float, text: str) -> None:
@@ -237,12 +252,64 @@ def wrap(text: str, width: int = 22) -> str:
     return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
-def show(fig: Figure) -> None:
-    """Display a figure in the notebook output and free its memory."""
-    from IPython.display import display
+class FigureSansDonnees(ValueError):
+    """A figure displayed without the data it draws (``avec_donnees`` was not called)."""
 
-    display(fig)
-    plt.close(fig)
+
+def avec_donnees(fig: Figure, donnees: pd.DataFrame, unite: str, source: str | None) -> Figure:
+    """Attach to ``fig`` the data it draws: ``donnees`` (one row per value drawn) with a
+    ``unite`` and a ``source`` column; ``show`` publishes it as the figure's CSV. Returns ``fig``."""
+    fig._donnees = donnees.reset_index(drop=True).assign(unite=unite, source=source or "")
+    return fig
+
+
+def donnees(fig: Figure) -> pd.DataFrame:
+    """The data attached to ``fig`` (``avec_donnees``); ``FigureSansDonnees`` when there is none."""
+    table = getattr(fig, "_donnees", None)
+    if table is None:
+        title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "sans titre")
+        raise FigureSansDonnees(
+            f"figure « {title} » sans ses données : la fonction qui la dessine doit appeler "
+            "avec_donnees(fig, table, unite, source)"
+        )
+    return table
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A figure's data as CSV text (dates as YYYY-MM-DD, codes kept as written)."""
+    dates = {c: table[c].dt.strftime("%Y-%m-%d") for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c])}
+    return table.assign(**dates).to_csv(index=False)
+
+
+_numbers: dict[str, int] = {}  # figures shown so far, per executed notebook
+
+
+def ecrire_donnees(table: pd.DataFrame) -> str | None:
+    """Write a figure's data beside the notebook the run is executing (``mois.CARNET_ENV``,
+    ``mois.figure_csv``, numbered in display order) and return the Markdown link to it,
+    relative to the notebook's page; outside a run (a notebook opened in JupyterLab), None."""
+    notebook = os.environ.get(mois.CARNET_ENV)
+    if not notebook:
+        return None
+    _numbers[notebook] = _numbers.get(notebook, 0) + 1
+    path = mois.figure_csv(notebook, _numbers[notebook])
+    write_atomic(path, lambda tmp: Path(tmp).write_text(csv_text(table), encoding="utf-8"))
+    return f"[Données de la figure (CSV)]({path.parent.name}/{path.name})"
+
+
+def show(fig: Figure) -> None:
+    """Display a figure in the notebook output, with the link to its data under it
+    (``ecrire_donnees``), and free its memory; a figure without its data is refused."""
+    from IPython.display import Markdown, display
+
+    try:
+        table = donnees(fig)
+        display(fig)
+    finally:
+        plt.close(fig)
+    link = ecrire_donnees(table)
+    if link:
+        display(Markdown(link))
 
 
 Bloc = str | pd.DataFrame | Figure | None  # what a publication function hands a notebook cell

@@ -22,8 +22,8 @@ from matplotlib.patches import Patch
 
 from analysis import config
 from analysis.analyses import profils
-from analysis.publications.cartes import barre_echelle
-from analysis.publications.figures import STYLE, ligne_source, wrap
+from analysis.publications.cartes import attributs, barre_echelle, couches
+from analysis.publications.figures import STYLE, avec_donnees, ligne_source, wrap
 from analysis.texte import nombre
 
 LAMBERT93 = 2154
@@ -106,7 +106,8 @@ def carte_phases(outlines: Mapping[str, gpd.GeoDataFrame], regions: gpd.GeoDataF
         ax.set_title(title, fontsize=11)
         barre_echelle(ax)
     _finir(fig, source)
-    return fig
+    drawn = couches({title: attributs(_metro(gdf, regions)) for title, gdf in outlines.items()})
+    return avec_donnees(fig, drawn, "sans unité (contours)", source)
 
 
 @_styled(grid=False)
@@ -135,7 +136,7 @@ def carte_categories(
     ax.legend(handles=handles, title=legend_title or None, loc="lower left", fontsize=8, title_fontsize=8, frameon=False,
               bbox_to_anchor=(-0.02, -0.12), ncol=2)
     _finir(fig, source, ax)
-    return fig
+    return avec_donnees(fig, attributs(gdf.loc[gdf[column].isin(cats)], (column,)), legend_title or column, source)
 
 
 @_styled(grid=False)
@@ -169,7 +170,9 @@ def carte_classes(
     _frame(ax, regions)
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8, frameon=False, bbox_to_anchor=(-0.02, -0.05))
     _finir(fig, source, ax)
-    return fig
+    drawn = couches({"zone": attributs(data.assign(classe=[labels[c] for c in classifier.yb]), (column, "classe")),
+                     overlay_label or "contour": attributs(None if overlay is None else _metro(overlay, regions))})
+    return avec_donnees(fig, drawn, legend_title, source)
 
 
 @_styled(grid=False)
@@ -197,7 +200,9 @@ def carte_points(
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, bbox_to_anchor=(-0.02, -0.05))
     _finir(fig, source, ax)
-    return fig
+    drawn = couches({"point": attributs(pts.assign(legende=np.where(pts[flag], *labels)), (flag, "legende")),
+                     outline_label: attributs(_metro(outlines, regions))})
+    return avec_donnees(fig, drawn, "sans unité (points et contours)", source)
 
 
 @_styled()
@@ -217,7 +222,8 @@ def profils_chaleur(centroids: pd.DataFrame, profiles: pd.Series, labels: Mappin
                     color="white" if abs(z.iloc[i, j]) > 0.6 * lim else "black")
     fig.colorbar(im, ax=ax, label="Écart à la moyenne des TI\n(écarts-types)", shrink=0.8)
     _finir(fig, source)
-    return fig
+    drawn = z.rename(columns=lambda c: labels.get(c, c)).rename_axis(index="profil", columns="indicateur").stack().rename("ecart")
+    return avec_donnees(fig, drawn.reset_index(), "écarts-types à la moyenne des TI", source)
 
 
 @_styled()
@@ -237,7 +243,8 @@ def nuage(
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     _finir(fig, source)
-    return fig
+    drawn = df[[c for c in (label, x, y) if c]].assign(pente_mco=slope, constante_mco=intercept)
+    return avec_donnees(fig, drawn, f"{x} : {xlabel} ; {y} : {ylabel}", source)
 
 
 @_styled()
@@ -252,7 +259,8 @@ def coefficients(table: pd.DataFrame, labels: Mapping[str, str], xlabel: str, so
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3, axis="x")
     _finir(fig, source)
-    return fig
+    drawn = t.iloc[::-1].assign(variable=lambda d: [labels.get(v, v) for v in d["term"]])
+    return avec_donnees(fig, drawn[["term", "variable", "estimate", "ci_low", "ci_high"]], xlabel, source)
 
 
 @_styled()
@@ -271,4 +279,6 @@ def positions(
     ax.grid(alpha=0.3, axis="x")
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(values), 1)), ncol=len(columns))
     _finir(fig, source)
-    return fig
+    drawn = values[list(columns)].rename(columns=dict(zip(columns, names)), index=lambda v: labels.get(v, v))
+    drawn = drawn.rename_axis(index="indicateur", columns="serie").stack().rename("ecart").reset_index()
+    return avec_donnees(fig, drawn, "écarts-types à la moyenne des TI", source)

@@ -34,6 +34,7 @@ from analysis.publications import (
 )
 from analysis.publications import figures_synthese as sf
 from analysis.publications.sections_territoire import Industrie
+from analysis.publications.synthese_sections import SOURCE_TYPOLOGIE
 
 N_COMMUNES = 12  # communes named and drawn with the largest changes
 
@@ -73,7 +74,7 @@ def tableau_phases(d: Dossier) -> pd.DataFrame:
 def figure_profil(d: Dossier) -> Figure:
     """The territory, its profile's mean and France on the indicators of the typology."""
     return sf.positions(profils.positions_territoire(d.typo, d.wide, d.id_ti), profils.LIBELLES_COURTS,
-                        ["territoire", "profil", "france"], [d.nom, "Moyenne du profil", "France"])
+                        ["territoire", "profil", "france"], [d.nom, "Moyenne du profil", "France"], source=SOURCE_TYPOLOGIE)
 
 
 def _voisins(d: Dossier) -> dict[str, list[str]]:

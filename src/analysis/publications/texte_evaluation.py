@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from analysis import texte
 from analysis.analyses import evaluation_industrie, impact
 from analysis.analyses import industrie as ia
-from analysis.publications.figures import ligne_source
+from analysis.publications.figures import avec_donnees, ligne_source
 from analysis.texte import nombre, pourcent, tableau
 
 EPCI_LABELS = {
@@ -219,15 +219,18 @@ def event_study_figure(
     ax.axvline(-0.5, color="0.4", lw=0.8, ls="--")
     width = 0.3 if len(series) > 1 else 0.0
     ticks: set[int] = set()
+    drawn = []
     for i, (label, res) in enumerate(series.items()):
         es = res.event_study if isinstance(res, impact.DidResult) else res
         est, lo, hi = (scale(es[c].to_numpy()) for c in ("estimate", "ci_low", "ci_high"))
+        drawn.append(pd.DataFrame({"serie": label, "annee_relative": es["rel_year"].to_numpy(), "ecart": est, "ic_bas": lo, "ic_haut": hi}))
         offset = (i - (len(series) - 1) / 2) * width / max(len(series) - 1, 1)
         ax.errorbar(es["rel_year"] + offset, est, yerr=[est - lo, hi - est], fmt="o", capsize=3,
                     color=SERIES_COULEURS[i % len(SERIES_COULEURS)], label=label or None)
         ticks |= set(int(k) for k in es["rel_year"])
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Écart estimé sur l'emploi (%)" if percent else "Écart estimé (points de log)")
+    unit = "Écart estimé sur l'emploi (%)" if percent else "Écart estimé (points de log)"
+    ax.set_ylabel(unit)
     ax.set_xticks(sorted(ticks))
     if len(series) > 1:
         ax.legend(frameon=False)
@@ -235,7 +238,7 @@ def event_study_figure(
         ax.set_title(title)
     ligne_source(fig, source)
     fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
-    return fig
+    return avec_donnees(fig, pd.concat(drawn, ignore_index=True), unit + ", intervalle de confiance à 95 %", source)
 
 
 def _perimetre_ape(file_id: str) -> str:

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
-from analysis.publications.figures import lignes
+from analysis.publications.figures import avec_donnees, lignes
 from analysis.publications.methodes import REGLE_EVALUATION
 from analysis.publications.texte_evaluation import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
@@ -67,7 +67,8 @@ def figure_cohortes(cs: cohortes.CohortResult) -> Figure:
     for g, part in cs.group_time.groupby("cohort"):
         ref = pd.DataFrame([{"rel_year": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}])
         series[COHORTE_LIBELLES.get(int(g), str(g))] = pd.concat([part, ref], ignore_index=True).sort_values("rel_year")
-    return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)")
+    return event_study_figure(series, xlabel="Année relative à l'entrée de la cohorte (référence : année précédente)",
+                              source="URSSAF, emploi salarié privé par commune ; ANCT ; calculs de l'observatoire")
 
 
 DIMENSIONS = {"principale": "Référence du tableau", "couverture": "Seuil de couverture", "annees": "Années",
@@ -451,6 +452,14 @@ def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
     right.set_xlabel(f"Année relative à l'entrée de la cohorte {sens.cohorte}")
     right.set_ylabel("Écart (%), IC à 95 %")
     right.legend(frameon=False, fontsize=8, loc="lower left")
-    ligne_source(fig, "URSSAF ; ANCT ; calculs de l'observatoire (Rambachan et Roth, 2023, avec diff-diff)")
+    source = "URSSAF ; ANCT ; calculs de l'observatoire (Rambachan et Roth, 2023, avec diff-diff)"
+    ligne_source(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    drawn = pd.concat(
+        [pd.DataFrame({"panneau": "M̄", "intervalle": "ampleurs relatives", "abscisse": rm["M"].to_numpy(), "ic_bas": lo, "ic_haut": hi})]
+        + [pd.DataFrame({"panneau": "année relative", "intervalle": label, "abscisse": x, "ic_bas": impact.pct(a), "ic_haut": impact.pct(b)})
+           for label, x, a, b in series]
+        + [pd.DataFrame({"panneau": "année relative", "intervalle": "Écart estimé", "abscisse": k, "ecart": impact.pct(est)})],
+        ignore_index=True,
+    )
+    return avec_donnees(fig, drawn, "écart sur l'emploi (%)", source)

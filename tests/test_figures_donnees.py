@@ -1,0 +1,183 @@
+"""Data under every figure (issue 28): each figure carries the table of what it draws (with a
+unit and a source), ``show`` refuses a figure without it and, in a run, writes it as a CSV beside
+the executed notebook with a link under the figure. Small hand-written tables; maps on
+hand-drawn squares in Lambert-93."""
+
+from __future__ import annotations
+
+import ast
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from analysis import mois
+from analysis.publications import cartes, figures, figures_synthese
+from analysis.publications.figures import FigureSansDonnees
+
+PUBLICATIONS = Path(figures.__file__).parent
+
+
+def _shown(monkeypatch: pytest.MonkeyPatch) -> list:
+    """What ``show`` hands IPython's ``display``, in order."""
+    import IPython.display
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    return shown
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def test_lines_carry_the_points_drawn_in_legend_order_with_unit_and_source():
+    df = pd.DataFrame({"lib": ["France", "Dreux", "France", "Dreux", "Autre"], "annee": [2019, 2019, 2020, 2020, 2020],
+                       "value": [100.0, 100.0, 101.5, 98.2, 7.0]})
+    fig = figures.lignes(df, "annee", "value", "lib", principale="Dreux", ylabel="Indice (base 100 en 2019)",
+                         source="URSSAF", ordre=["Dreux", "France"])
+    table = figures.donnees(fig)
+    plt.close(fig)
+    assert table.to_dict("list") == {
+        "lib": ["Dreux", "Dreux", "France", "France"], "annee": [2019, 2020, 2019, 2020], "value": [100.0, 98.2, 100.0, 101.5],
+        "unite": ["Indice (base 100 en 2019)"] * 4, "source": ["URSSAF"] * 4}  # "Autre" is not drawn
+
+
+def test_bars_carry_their_values_and_unit():
+    df = pd.DataFrame({"secteur": ["Industrie", "Services"], "value": [15.5, 70.1], "lib": ["Dreux", "Dreux"]})
+    fig = figures.barres(df, "secteur", "value", "lib", suffixe=" %", label_valeur="% de l'emploi", source="INSEE")
+    table = figures.donnees(fig)
+    plt.close(fig)
+    assert list(table.columns) == ["lib", "secteur", "value", "unite", "source"]
+    assert table["value"].tolist() == [15.5, 70.1] and set(table["unite"]) == {"% de l'emploi"}
+
+
+def test_show_refuses_a_figure_without_its_data(monkeypatch):
+    shown = _shown(monkeypatch)
+    fig, ax = plt.subplots()
+    ax.set_title("Emploi")
+    with pytest.raises(FigureSansDonnees, match="figure « Emploi » sans ses données"):
+        figures.show(fig)
+    assert shown == []
+    plt.close(fig)
+
+
+def test_show_in_a_run_writes_the_csv_beside_the_notebook_and_links_it(tmp_path, monkeypatch):
+    from IPython.display import Markdown
+
+    notebook = tmp_path / "fiches" / "phase2" / "ti-2405.ipynb"
+    monkeypatch.setenv(mois.CARNET_ENV, str(notebook))
+    monkeypatch.setattr(figures, "_numbers", {})
+    shown = _shown(monkeypatch)
+    communes = pd.DataFrame({"insee_com": ["01004", "2A004"], "date": pd.to_datetime(["2024-01-01", "2024-04-01"]), "v": [1.5, 2.0]})
+    for _ in range(2):
+        figures.show(figures.avec_donnees(plt.figure(), communes, "emplois", "URSSAF ; calculs"))
+    assert [type(s).__name__ for s in shown] == ["Figure", "Markdown", "Figure", "Markdown"]
+    assert isinstance(shown[3], Markdown) and shown[3].data == "[Données de la figure (CSV)](donnees/ti-2405-figure-2.csv)"
+    assert mois.figure_csvs(notebook) == [tmp_path / "fiches/phase2/donnees/ti-2405-figure-1.csv",
+                                          tmp_path / "fiches/phase2/donnees/ti-2405-figure-2.csv"]
+    written = _csv(mois.figure_csv(notebook, 2))
+    assert written.to_dict("list") == {"insee_com": ["01004", "2A004"], "date": ["2024-01-01", "2024-04-01"], "v": ["1.5", "2.0"],
+                                       "unite": ["emplois"] * 2, "source": ["URSSAF ; calculs"] * 2}
+
+
+def test_outside_a_run_show_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv(mois.CARNET_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    shown = _shown(monkeypatch)
+    figures.show(figures.avec_donnees(plt.figure(), pd.DataFrame({"a": [1]}), "u", None))
+    assert len(shown) == 1 and list(tmp_path.iterdir()) == []
+
+
+def _squares() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"siren_epci": ["200040715", "242800648"], "lib_epci": ["CA du Pays de Dreux", "CC Cœur de Beauce"],
+                             "variation": [-120.0, 35.0], "partielle": [False, True]},
+                            geometry=[box(600000, 6800000, 610000, 6810000), box(610000, 6800000, 620000, 6810000)], crs=2154)
+
+
+def test_a_territory_map_carries_its_zones_and_points():
+    points = gpd.GeoDataFrame({"programme": ["ACV"], "id_programme": ["ACV-28134"], "etiquette": ["Dreux"], "etiquette_pct": ["x"]},
+                              geometry=[Point(605000, 6805000)], crs=2154)
+    fig = cartes.carte_territoire(_squares(), points=points, colonne="variation", label_colonne="Emplois gagnés ou perdus",
+                                  etiquettes="lib_epci", etiquettes_points="etiquette", source="URSSAF")
+    table = figures.donnees(fig)
+    plt.close(fig)
+    assert table["couche"].tolist() == ["zone", "zone", "point"]
+    assert table["siren_epci"].tolist()[:2] == ["200040715", "242800648"]  # codes as strings
+    assert table["variation"].tolist()[:2] == [-120.0, 35.0] and table["etiquette"].tolist()[2] == "Dreux"
+    assert set(table["unite"]) == {"Emplois gagnés ou perdus"}
+    assert "geometry" not in table.columns and "etiquette_pct" not in table.columns  # a label the map does not write
+
+
+def _regions() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"reg": ["24"]}, geometry=[box(500000, 6700000, 700000, 6900000)], crs=2154)
+
+
+def test_every_synthesis_figure_helper_carries_its_data():
+    squares, regions = _squares(), _regions()
+    points = gpd.GeoDataFrame({"id": ["a", "b"], "acv": [True, False]}, geometry=[Point(605000, 6805000), Point(615000, 6805000)],
+                              crs=2154)
+    centroids = pd.DataFrame({"emploi": [1.0, -0.5], "chomage": [-1.2, 0.3]}, index=[0, 1])
+    reg = pd.DataFrame({"term": ["const", "acv", "part_industrie"], "estimate": [1.0, 0.2, -0.1], "ci_low": [0.5, 0.1, -0.3],
+                        "ci_high": [1.5, 0.3, 0.1]})
+    nuage = pd.DataFrame({"lib": ["A", "B", "C"], "x": [1.0, 2.0, 3.0], "y": [2.0, 4.5, 5.5]})
+    made = {
+        "carte_phases": figures_synthese.carte_phases({"Phase 1": squares, "Phase 2": squares.iloc[:1]}, regions),
+        "carte_categories": figures_synthese.carte_categories(squares.assign(profil=["a", "b"]), "profil", regions, legend_title="Profil"),
+        "carte_classes": figures_synthese.carte_classes(squares, "variation", regions, "Variation", k=2, overlay=squares.iloc[:1]),
+        "carte_points": figures_synthese.carte_points(points, "acv", squares, regions, ("ACV", "hors ACV"), "TI"),
+        "profils_chaleur": figures_synthese.profils_chaleur(centroids, pd.Series({0: "P1", 1: "P2"}), {"emploi": "Emploi"}),
+        "nuage": figures_synthese.nuage(nuage, "x", "y", "X", "Y", label="lib"),
+        "coefficients": figures_synthese.coefficients(reg, {"acv": "ACV"}, "Effet (points)"),
+        "positions": figures_synthese.positions(centroids.T, {"emploi": "Emploi"}, [0, 1], ["Dreux", "France"]),
+    }
+    tables = {name: figures.donnees(fig) for name, fig in made.items()}
+    plt.close("all")
+    assert tables["carte_phases"]["couche"].tolist() == ["Phase 1", "Phase 1", "Phase 2"]
+    assert tables["carte_classes"]["couche"].tolist() == ["zone", "zone", "contour"]
+    assert tables["carte_points"]["legende"].tolist()[:2] == ["ACV", "hors ACV"]
+    chaleur = tables["profils_chaleur"].set_index(["profil", "indicateur"])["ecart"]
+    assert chaleur[("P1", "Emploi")] == 1.0 and chaleur[("P2", "chomage")] == 0.3
+    assert tables["nuage"]["pente_mco"].iloc[0] == pytest.approx(1.75)
+    assert tables["coefficients"][["variable", "estimate"]].values.tolist() == [["ACV", 0.2], ["part_industrie", -0.1]]
+    assert tables["positions"].set_index(["indicateur", "serie"])["ecart"][("Emploi", "France")] == -0.5
+
+
+def test_event_study_figure_carries_estimates_in_percent():
+    from analysis.publications.texte_evaluation import event_study_figure
+
+    es = pd.DataFrame({"rel_year": [-2, 0, 1], "estimate": [0.0, 0.01, 0.02], "ci_low": [-0.01, 0.0, 0.0], "ci_high": [0.01, 0.02, 0.04]})
+    table = figures.donnees(event_study_figure(es))
+    plt.close("all")
+    assert table["annee_relative"].tolist() == [-2, 0, 1]
+    assert table["ecart"].to_numpy() == pytest.approx(100 * (np.exp([0.0, 0.01, 0.02]) - 1))
+
+
+def _creates_figures(node: ast.FunctionDef) -> bool:
+    calls = [n.func for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    return any(isinstance(f.value, ast.Name) and f.value.id == "plt" and f.attr in {"subplots", "figure"} for f in calls)
+
+
+def test_every_function_that_draws_a_figure_attaches_its_data():
+    """Static check over src/analysis/publications: a function that creates a matplotlib figure
+    also calls ``avec_donnees`` (the home page's map is published as inline SVG, never by ``show``)."""
+    exempt = {("accueil.py", "carte")}
+    drawing, missing = [], []
+    for path in sorted(PUBLICATIONS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and _creates_figures(node) and (path.name, node.name) not in exempt:
+                drawing.append(f"{path.name}:{node.name}")
+                if "avec_donnees" not in ast.unparse(node):
+                    missing.append(drawing[-1])
+    assert missing == [] and len(drawing) >= 13
+
+
+def test_csv_text_keeps_codes_and_accents(tmp_path):
+    table = pd.DataFrame({"code": ["01004", "2A004"], "lib": ["Ambérieu-en-Bugey", "Ajaccio"]}).assign(unite="€", source="INSEE")
+    assert pd.read_csv(io.StringIO(figures.csv_text(table)), dtype=str)["code"].tolist() == ["01004", "2A004"]
+    assert "Ambérieu-en-Bugey,€,INSEE" in figures.csv_text(table)
