@@ -68,7 +68,7 @@ def test_show_refuses_a_figure_without_its_data(monkeypatch):
 
 
 def test_show_in_a_run_writes_the_csv_beside_the_notebook_and_links_it(tmp_path, monkeypatch):
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
     notebook = tmp_path / "fiches" / "phase2" / "ti-2405.ipynb"
     monkeypatch.setenv(mois.CARNET_ENV, str(notebook))
@@ -77,8 +77,9 @@ def test_show_in_a_run_writes_the_csv_beside_the_notebook_and_links_it(tmp_path,
     communes = pd.DataFrame({"insee_com": ["01004", "2A004"], "date": pd.to_datetime(["2024-01-01", "2024-04-01"]), "v": [1.5, 2.0]})
     for _ in range(2):
         figures.show(figures.avec_donnees(plt.figure(), communes, "emplois", "URSSAF ; calculs"))
-    assert [type(s).__name__ for s in shown] == ["Figure", "Markdown", "Figure", "Markdown"]
-    assert isinstance(shown[3], Markdown) and shown[3].data == "[Données de la figure (CSV)](donnees/ti-2405-figure-2.csv)"
+    assert [type(s).__name__ for s in shown] == ["Figure", "HTML", "Figure", "HTML"]
+    assert isinstance(shown[3], HTML)
+    assert shown[3].data == '<p class="donnees-figure"><a href="donnees/ti-2405-figure-2.csv">Données de la figure (CSV)</a></p>'
     assert mois.figure_csvs(notebook) == [tmp_path / "fiches/phase2/donnees/ti-2405-figure-1.csv",
                                           tmp_path / "fiches/phase2/donnees/ti-2405-figure-2.csv"]
     written = _csv(mois.figure_csv(notebook, 2))

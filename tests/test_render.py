@@ -891,7 +891,7 @@ def test_the_csv_under_a_figure_is_published_beside_its_page(periode, monkeypatc
     nb = _notebook("Fiche ti-7607")
     nb.cells.insert(4, new_code_cell("figures.show(fig)", outputs=[
         new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
-        new_output("display_data", data={"text/markdown": link, "text/plain": "<Markdown>"})]))
+        new_output("display_data", data={"text/html": link, "text/plain": "<HTML>"})]))
     _write(notebook, nb)
     documents, fiches, _ = run.documents(periode, [], [notebook])
 
@@ -904,3 +904,5 @@ def test_the_csv_under_a_figure_is_published_beside_its_page(periode, monkeypatc
     assert published in report.pages
     checked, broken = broken_links(report.site)
     assert broken == [] and checked >= 2
+    _, text = _pdf_text(report.site / mois.pdf_page(mois.fiche_page(2, "ti-7607")))
+    assert "Données de la figure" not in text  # a relative link leads nowhere from a PDF read on its own

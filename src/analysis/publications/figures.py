@@ -286,21 +286,23 @@ _numbers: dict[str, int] = {}  # figures shown so far, per executed notebook
 
 def ecrire_donnees(table: pd.DataFrame) -> str | None:
     """Write a figure's data beside the notebook the run is executing (``mois.CARNET_ENV``,
-    ``mois.figure_csv``, numbered in display order) and return the Markdown link to it,
-    relative to the notebook's page; outside a run (a notebook opened in JupyterLab), None."""
+    ``mois.figure_csv``, numbered in display order) and return the HTML link to it, relative
+    to the notebook's page; outside a run (a notebook opened in JupyterLab), None. The link is
+    HTML, which the site shows and the PDFs leave out: a relative link leads nowhere from a PDF
+    read on its own."""
     notebook = os.environ.get(mois.CARNET_ENV)
     if not notebook:
         return None
     _numbers[notebook] = _numbers.get(notebook, 0) + 1
     path = mois.figure_csv(notebook, _numbers[notebook])
     write_atomic(path, lambda tmp: Path(tmp).write_text(csv_text(table), encoding="utf-8"))
-    return f"[Données de la figure (CSV)]({path.parent.name}/{path.name})"
+    return f'<p class="donnees-figure"><a href="{path.parent.name}/{path.name}">Données de la figure (CSV)</a></p>'
 
 
 def show(fig: Figure) -> None:
     """Display a figure in the notebook output, with the link to its data under it
     (``ecrire_donnees``), and free its memory; a figure without its data is refused."""
-    from IPython.display import Markdown, display
+    from IPython.display import HTML, display
 
     try:
         table = donnees(fig)
@@ -309,7 +311,7 @@ def show(fig: Figure) -> None:
         plt.close(fig)
     link = ecrire_donnees(table)
     if link:
-        display(Markdown(link))
+        display(HTML(link))
 
 
 Bloc = str | pd.DataFrame | Figure | None  # what a publication function hands a notebook cell
