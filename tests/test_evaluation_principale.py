@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.analyses import cohortes, evaluation, impact, tendances
-from analysis.publications import texte_robustesse as tr
+from analysis.publications import evaluation_robustesse as tr
 from test_impact import simulate
 
 COVS = ["part_industrie", "densite"]

@@ -16,7 +16,7 @@ from analysis.analyses import typologie as typology
 from analysis.donnees import provenance, referentiel
 from analysis.execution import pipeline, run
 from analysis.fichiers import file_sha256
-from analysis.publications import texte_robustesse as tr
+from analysis.publications import evaluation_robustesse as tr
 from test_evaluation_principale import est, panel  # noqa: F401 - the simulated designs of the synthesis
 from test_typology import simulate as simulate_profiles
 

@@ -26,7 +26,7 @@ from analysis.analyses import (
     recoupements,
     tissu_productif,
 )
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.analyses.monographies import choose_monographs
 from analysis.analyses.typologie import typology
 from analysis.donnees import provenance, referentiel, sources
@@ -37,7 +37,7 @@ from analysis.indicateurs.build import (
     read_indicators,
     write_indicators,
 )
-from analysis.publications import monographie, synthese, texte_evaluation
+from analysis.publications import monographie, synthese, evaluation_impact
 from analysis.texte import nombre
 
 PERIODE = "2026-11"
@@ -362,9 +362,9 @@ def test_industrie_rouen_coverage_and_no_estimate():
     res = evaluation_industrie.did_industrie(PERIODE, file_id=urssaf_ape.FILE_ID)
     assert res.result is None and (res.n_couverts, res.n_traites, res.n_temoins, res.n_departements) == (3, 1, 1, 1)
     assert res.n_epci == len(couverture) == 1255
-    assert "zone d'emploi de Rouen (218 communes)" in texte_evaluation.texte_impact_industrie(res) and "qu'une partie de la France" in texte_evaluation.texte_impact_industrie(res)
-    assert f"{nombre(3)} des {nombre(1255)} EPCI" in texte_evaluation.texte_impact_industrie(res) and "rien n'est extrapolé" in texte_evaluation.texte_impact_industrie(res)
-    assert "n'est pas estimée" in texte_evaluation.texte_impact_industrie(res)
+    assert "zone d'emploi de Rouen (218 communes)" in evaluation_impact.texte_impact_industrie(res) and "qu'une partie de la France" in evaluation_impact.texte_impact_industrie(res)
+    assert f"{nombre(3)} des {nombre(1255)} EPCI" in evaluation_impact.texte_impact_industrie(res) and "rien n'est extrapolé" in evaluation_impact.texte_impact_industrie(res)
+    assert "n'est pas estimée" in evaluation_impact.texte_impact_industrie(res)
 
 
 def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
@@ -397,12 +397,12 @@ def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
     assert res.result is not None and res.result.years == (2014, 2022)
     assert res.result.estimate["estimate"] == pytest.approx(np.log(1.10), abs=0.02)
     assert res.result.estimate["n_clusters"] == 25
-    assert "fichier national" in texte_evaluation.texte_impact_industrie(res) and "l'emploi salarié industriel des 40 EPCI" in texte_evaluation.texte_impact_industrie(res)
+    assert "fichier national" in evaluation_impact.texte_impact_industrie(res) and "l'emploi salarié industriel des 40 EPCI" in evaluation_impact.texte_impact_industrie(res)
     # below the rule (29 treated), no estimate
     fewer = panel.loc[~panel["siren_epci"].isin(units["siren_epci"].iloc[:11])]
     monkeypatch.setattr(evaluation_industrie, "panel_industrie_epci", lambda periode, file_id=None: fewer)
     below = evaluation_industrie.did_industrie(PERIODE, file_id=evaluation_industrie.APE_NATIONAL)
-    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in texte_evaluation.texte_impact_industrie(below)
+    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in evaluation_impact.texte_impact_industrie(below)
 
 
 # --- the synthesis notebook, end to end ------------------------------------------------------
@@ -441,7 +441,7 @@ def test_synthese_notebook_executes(outputs, tmp_path):
 
 
 def test_synthetic_control_of_a_monograph(outputs):
-    from analysis.publications import texte_controle_synthetique
+    from analysis.publications import evaluation_controle_synthetique
 
     first = monographies.monographies(PERIODE).iloc[0]
     sc = evaluation.controle_synthetique_territoire(PERIODE, 2, first["id_ti"])
@@ -450,11 +450,11 @@ def test_synthetic_control_of_a_monograph(outputs):
     assert res.weights.sum() == pytest.approx(1.0) and set(sc.donneurs["siren_epci"]) == set(res.weights.index)
     assert res.path.set_index("year").loc[sc.cohort - 1, ["traite", "synthetique"]].tolist() == pytest.approx([100, 100], abs=0.5)
     assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
-    text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
+    text = evaluation_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
     assert f"au {texte.ordinal(int(res.rank))} rang sur {sc.n_donneurs + 1}" in text
     assert list(sc.sans_un_donneur["donneur"]) == list(res.weights.index[:evaluation.N_SANS_UN_DONNEUR]) and sc.placebo_temps.start == sc.cohort - 3
     assert f"fausse entrée en {sc.cohort - 3}" in text and "années avant l'entrée pour" in text
-    assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
+    assert evaluation_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
 
 
 # --- the monographs ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import economie, geo
 from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.emploi import BREAK_YEAR
-from analysis.indicateurs.industrie import profil_units
+from analysis.indicateurs.specialisation_industrielle import profil_units
 
 ANNEE_EPCI_AVANT = 2019  # the EPCI of the first year of the programme, against the territory's COG
 

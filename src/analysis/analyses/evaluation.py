@@ -25,7 +25,7 @@ from analysis.analyses.profils import membres_profils, typologie
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import economie, geo, programmes
-from analysis.indicateurs.industrie import profil_units
+from analysis.indicateurs.specialisation_industrielle import profil_units
 
 # EPCI panel: unit-level pre-programme covariates balanced by the weights, besides the 2014
 # employment level (census 2011 and 2016 structure, density class): none is a later

@@ -29,8 +29,8 @@ from analysis.publications import (
     monographie_tissu,
     sections_territoire,
     synthese,
-    texte_controle_synthetique,
-    texte_evaluation,
+    evaluation_controle_synthetique,
+    evaluation_impact,
 )
 from analysis.publications import figures_synthese as sf
 from analysis.publications.sections_territoire import Industrie
@@ -280,7 +280,7 @@ def figure_temoins(effets: ImpactTerritoire, nom: str) -> Figure | None:
 def rappel_cohorte(effets: ImpactTerritoire) -> str | None:
     if effets.result is None:
         return None
-    return "**Pour mémoire, l'estimation sur l'ensemble des EPCI de la même cohorte.** " + texte_evaluation.describe_did(effets.result)
+    return "**Pour mémoire, l'estimation sur l'ensemble des EPCI de la même cohorte.** " + evaluation_impact.describe_did(effets.result)
 
 
 def tableau_epci_panel(effets: ImpactTerritoire) -> pd.DataFrame:
@@ -301,22 +301,22 @@ def texte_controle(d: Dossier, effets: ImpactTerritoire) -> str:
     pas_encore = effets.cohort is not None and effets.result is None
     if pas_encore:
         return monographie.texte_impact_territoire(effets)
-    return texte_controle_synthetique.texte_controle_synthetique(_synthetique(d), d.nom)
+    return evaluation_controle_synthetique.texte_controle_synthetique(_synthetique(d), d.nom)
 
 
 def figure_controle(d: Dossier) -> Figure | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.figure_controle_synthetique(synthetique, d.nom) if synthetique is not None else None
+    return evaluation_controle_synthetique.figure_controle_synthetique(synthetique, d.nom) if synthetique is not None else None
 
 
 def tableau_controle(d: Dossier) -> pd.DataFrame | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.tableau_controle_synthetique(synthetique) if synthetique is not None else None
+    return evaluation_controle_synthetique.tableau_controle_synthetique(synthetique) if synthetique is not None else None
 
 
 def tableau_donneurs(d: Dossier) -> pd.DataFrame | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.tableau_donneurs(synthetique) if synthetique is not None else None
+    return evaluation_controle_synthetique.tableau_donneurs(synthetique) if synthetique is not None else None
 
 
 def questions(d: Dossier) -> str:

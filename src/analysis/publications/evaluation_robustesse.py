@@ -12,7 +12,7 @@ from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import lignes
 from analysis.publications.methodes import REGLE_EVALUATION
-from analysis.publications.texte_evaluation import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
+from analysis.publications.evaluation_impact import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
 COHORTE_LIBELLES = {2019: "EPCI entrés en 2019 (phase 1)", 2023: "EPCI entrés en 2023 (phase 2 seule)"}
@@ -418,7 +418,7 @@ def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
     import matplotlib.pyplot as plt
 
     from analysis.publications.figures import ligne_source
-    from analysis.publications.texte_evaluation import SERIES_COULEURS
+    from analysis.publications.evaluation_impact import SERIES_COULEURS
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.3]})
     rm = sens.bornes[sens.bornes["methode"] == "relative_magnitude"]
