@@ -47,12 +47,12 @@ def typologies() -> dict[int, typology.TypologyResult]:
     """A typology of real phase-1 territory ids (names and régions from the referential)."""
     data, _ = simulate_profiles()
     ids = referentiel.territoires(1)["id_ti"].head(len(data)).tolist()
-    return {1: typology.typology(data.set_axis(pd.Index(ids, name="id_ti")), ks=(3, 4, 5), n_boot=3)}
+    return {1: typology.cluster_territories(data.set_axis(pd.Index(ids, name="id_ti")), ks=(3, 4, 5), n_boot=3)}
 
 
 @pytest.fixture
 def tables(est, st, typologies) -> dict[str, pd.DataFrame]:  # noqa: F811
-    membres, moyennes = resultats.typologie(typologies)
+    membres, moyennes = resultats.tables_typologie(typologies)
     return {"estimations": resultats.estimations(est, None), "etudes_evenement": resultats.etudes_evenement(est),
             "att_groupe_temps": resultats.att_groupe_temps(est), "sensibilite_rambachan_roth": resultats.rambachan_roth(st),
             "sensibilite_tendance_lineaire": resultats.tendance_lineaire(st), "typologie": membres, "typologie_profils": moyennes}

@@ -28,7 +28,7 @@ from analysis.analyses import (
 )
 from analysis.analyses import emploi_industriel as ia
 from analysis.analyses.monographies import choose_monographs
-from analysis.analyses.typologie import typology
+from analysis.analyses.typologie import cluster_territories
 from analysis.donnees import provenance, referentiel, sources
 from analysis.donnees.loaders import economie, geo, relance, urssaf_ape
 from analysis.execution import pages
@@ -51,14 +51,14 @@ def outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(config, "OUTPUTS_DIR", folder)
         mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         monographies.monographies.cache_clear()
         for phase in config.PHASES:
             write_indicators(build_indicators(phase, PERIODE), PERIODE)
         pinned = [i for i, s in sources.sources().items() if not s.living]
         provenance.write(PERIODE, provenance.collect(PERIODE, {"periode": PERIODE}, "test", pinned))
         yield folder
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         monographies.monographies.cache_clear()
 
 
@@ -174,7 +174,7 @@ def test_tableau_regions_counts_better_than_region():
 
 
 def test_typologie_phase2(outputs):
-    result = profils.typologie(2, PERIODE)
+    result = profils.typologie_du_mois(2, PERIODE)
     assert len(result.labels) == 183 - 10  # the 10 overseas TI have no census profile
     # k is the best silhouette, whatever the number of monographs (3 on 2026-11)
     best = result.silhouettes.loc[result.silhouettes["silhouette"].idxmax(), "k"]
@@ -184,7 +184,7 @@ def test_typologie_phase2(outputs):
 
 @pytest.mark.parametrize("phase", [1, 2])
 def test_profile_names_are_true_of_the_profiles(outputs, phase):
-    result = profils.typologie(phase, PERIODE)
+    result = profils.typologie_du_mois(phase, PERIODE)
     raw, median = result.raw.astype("float64"), result.raw.astype("float64").median()
     for cluster, name in result.profiles.items():
         mean = raw.loc[result.labels == cluster].mean()
@@ -209,7 +209,7 @@ def test_profile_names_are_true_of_the_profiles(outputs, phase):
 
 def test_excluded_and_imputed_territories_are_named(outputs):
     wide = read_indicators(1, PERIODE, "wide")
-    result = profils.typologie(1, PERIODE)
+    result = profils.typologie_du_mois(1, PERIODE)
     exclus = profils.exclus_typologie(wide, result).set_index("id_ti")["raison"]
     assert exclus[["ti-9301", "ti-9303", "ti-8416"]].tolist() == ["périmètre"] * 3
     assert (exclus.drop(["ti-9301", "ti-9303", "ti-8416"]) == "données manquantes").all() and len(exclus) == 11
@@ -223,7 +223,7 @@ def test_excluded_and_imputed_territories_are_named(outputs):
 
 def test_monographies_four_contrasting(outputs):
     chosen = monographies.monographies(PERIODE)
-    typo = profils.typologie(2, PERIODE)
+    typo = profils.typologie_du_mois(2, PERIODE)
     # two in difficulty, two dynamic industrial ones, in four régions, none another's near neighbour
     assert chosen["id_ti"].tolist() == ["ti-2404", "ti-5201", "ti-4402", "ti-5307"]
     assert chosen["role"].tolist() == ["industriel en difficulté", "industriel dynamique"] * 2
@@ -238,7 +238,7 @@ def test_monographies_four_contrasting(outputs):
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
-    again = typology(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
+    again = cluster_territories(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
                      indicator_labels=profils.indicator_labels())
     valeurs = monographies.valeurs_regle(wide, profils.densite(2), referentiel.territoires(2).set_index("id_ti")["region"])
     assert choose_monographs(again, valeurs, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
@@ -262,7 +262,7 @@ def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
     couleurs = sf.couleurs_profils(PERIODE)  # what the synthesis passes to its maps of both phases
     assert "couleurs_profils=sf.couleurs_profils(periode)" in inspect.getsource(synthese_sections.contexte)
     assert "colours=self.contexte.couleurs_profils" in inspect.getsource(synthese_sections.TypologiePhase.carte)
-    noms = {phase: set(profils.typologie(phase, PERIODE).profiles) for phase in config.PHASES}
+    noms = {phase: set(profils.typologie_du_mois(phase, PERIODE).profiles) for phase in config.PHASES}
     assert set(couleurs) == noms[1] | noms[2] and len(set(couleurs.values())) == len(couleurs)
     assert not {sf.GRIS_PALETTE, accueil.NON_CLASSE_COULEUR} & set(couleurs.values())  # grey: outside the typology
     # every territory of the home page's maps (both phases) is filled with its profile's colour
@@ -274,28 +274,28 @@ def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
 
 
 def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
-    first = profils.typologie(2, PERIODE)
+    first = profils.typologie_du_mois(2, PERIODE)
 
     def fail(*args, **kwargs):
         raise AssertionError("typologie recalculée")
 
     # a new process (in-process caches empty) reads the stored result of the same table
     monkeypatch.setattr(profils, "typology", fail)
-    profils.typologie.cache_clear()
+    profils.typologie_du_mois.cache_clear()
     profils._typologie.cache_clear()
-    pd.testing.assert_series_equal(profils.typologie(2, PERIODE).labels, first.labels)
+    pd.testing.assert_series_equal(profils.typologie_du_mois(2, PERIODE).labels, first.labels)
     # another indicator table (another sha256) is another entry: computed, not read
     wide_path = mois.table_files(2, PERIODE)["wide"]
     original = wide_path.read_bytes()
     try:
         wide = pd.read_parquet(wide_path)
         wide.assign(lib=wide["lib"] + " ").to_parquet(wide_path)
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         with pytest.raises(AssertionError, match="recalculée"):
-            profils.typologie(2, PERIODE)
+            profils.typologie_du_mois(2, PERIODE)
     finally:
         wide_path.write_bytes(original)
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
 
 
 def test_monographies_override(outputs, tmp_path):

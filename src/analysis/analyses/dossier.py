@@ -106,7 +106,7 @@ def dossier(phase: int, id_ti: str, periode: str) -> Dossier:
     autre_phase = 1 if phase == 2 else 2
     wide = read_indicators(phase, periode, "wide")
     terr = referentiel.territoire(phase, id_ti)
-    typo = profils.typologie(phase, periode)
+    typo = profils.typologie_du_mois(phase, periode)
     noms = referentiel.territoires(phase).set_index("id_ti")["lib_ti"]
     communes_autre = referentiel.communes_ti(autre_phase)
     correspondance = portrait.correspondance(referentiel.communes_ti(phase), communes_autre, id_ti)

@@ -21,7 +21,7 @@ import pandas as pd
 from analysis import config
 from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
-from analysis.analyses.profils import membres_profils, typologie
+from analysis.analyses.profils import membres_profils, typologie_du_mois
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import economie, geo, programmes
@@ -188,7 +188,7 @@ def sensibilite(periode: str) -> pd.DataFrame:
 
 def _profil_epci(periode: str) -> pd.Series:
     """Profile (phase-1 typology) of the TI holding most of each EPCI's covered population."""
-    membres = membres_profils(typologie(1, periode), 1).set_index("id_ti")["profil"]
+    membres = membres_profils(typologie_du_mois(1, periode), 1).set_index("id_ti")["profil"]
     return referentiel.epci_couverture(1).set_index(impact.UNIT)["id_ti"].map(membres)
 
 

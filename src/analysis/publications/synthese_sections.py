@@ -102,8 +102,8 @@ class TypologiePhase:
 
 
 def typologie_phase(ctx: Contexte, phase: int) -> TypologiePhase:
-    """The typology of ``phase`` (``profils.typologie``), its text and tables."""
-    result = profils.typologie(phase, ctx.periode)
+    """The typology of ``phase`` (``profils.typologie_du_mois``), its text and tables."""
+    result = profils.typologie_du_mois(phase, ctx.periode)
     texte = synthese.texte_typologie(result, phase, profils.exclus_typologie(ctx.wide[phase], result), profils.imputes(result, phase))
     return TypologiePhase(phase=phase, result=result, texte=texte, silhouettes=synthese.tableau_silhouettes(result),
                           profils=synthese.tableau_profils(result), contexte=ctx)
