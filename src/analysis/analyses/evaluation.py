@@ -216,7 +216,7 @@ def selection(periode: str) -> Selection:
     tables = []
     for a, b in ((first, 2018), (2018, 2022)):
         data = pd.DataFrame({"croissance": wide[b] - wide[a], "groupe": groupe, "departement": units["departement"]})
-        tables.append(impact.compare_groups(data, outcome="croissance", group="groupe", reference=JAMAIS).assign(periode=f"{a}-{b}"))
+        tables.append(impact.compare_groups(data, outcome="croissance", group="groupe", reference=JAMAIS).assign(intervalle=f"{a}-{b}"))
     relative = wide.sub(wide[first], axis=0).groupby(groupe).mean()
     trajectoires = (100 * np.exp(relative)).rename_axis(index="groupe", columns="year").stack().rename("indice").reset_index()
     return Selection(pd.concat(tables, ignore_index=True), trajectoires)
@@ -558,4 +558,4 @@ def differences_longues(periode: str) -> dict[str, pd.DataFrame]:
     """``impact.long_difference`` of the share of agriculture and industry, EPCI of phase-1
     territories against the others, for each period of ``DIFFERENCES_LONGUES``."""
     coupe = epci_cross_section(panel_epci(periode))
-    return {periode_: impact.long_difference(coupe, start=start, end=end) for periode_, (start, end) in DIFFERENCES_LONGUES.items()}
+    return {intervalle: impact.long_difference(coupe, start=start, end=end) for intervalle, (start, end) in DIFFERENCES_LONGUES.items()}

@@ -158,7 +158,7 @@ def tableau_selection(sel: evaluation.Selection) -> pd.DataFrame:
     rows = []
     for _, r in sel.croissance.iterrows():
         ref = pd.isna(r["estimate"])
-        rows.append({"Période": r["periode"], "Groupe": GROUPES[r["groupe"]], "EPCI": nombre(r["n"]),
+        rows.append({"Période": r["intervalle"], "Groupe": GROUPES[r["groupe"]], "EPCI": nombre(r["n"]),
                      "Croissance de l'emploi": _ecart(r["mean"]),
                      "Écart aux EPCI jamais retenus": "référence" if ref else _ecart(r["estimate"]),
                      "IC à 95 % (%)": "–" if ref else _ic(r["ci_low"], r["ci_high"]), "p": "–" if ref else _p(r["p_value"])})
@@ -167,7 +167,7 @@ def tableau_selection(sel: evaluation.Selection) -> pd.DataFrame:
 
 def texte_selection(sel: evaluation.Selection, est: evaluation.Estimations) -> str:
     """French paragraph: the conclusion the pre-entry trajectories support."""
-    c = sel.croissance.set_index(["periode", "groupe"])
+    c = sel.croissance.set_index(["intervalle", "groupe"])
     p1 = c.loc[("2014-2018", "phase 1")]
     p2a, p2b = c.loc[("2014-2018", "phase 2 seule")], c.loc[("2018-2022", "phase 2 seule")]
     by = est.cohortes.by_cohort.set_index("cohort")
