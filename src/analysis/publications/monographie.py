@@ -26,7 +26,7 @@ import pandas as pd
 from analysis import config, mois, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
-from analysis.analyses.fonds_vert import FondsVert
+from analysis.analyses.fonds_vert_territoires import FondsVert
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel

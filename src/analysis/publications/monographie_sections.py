@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import texte
-from analysis.analyses import evaluation, fonds_vert, france_relance, portrait, positions, profils, questions_terrain, recoupements
+from analysis.analyses import evaluation, fonds_vert_territoires, france_relance, portrait, positions, profils, questions_terrain, recoupements
 from analysis.analyses.dossier import ANNEE_EPCI_AVANT, Dossier
 from analysis.analyses.evaluation import ControleTerritoire, ImpactTerritoire
 from analysis.analyses.tissu_productif import TissuProductif
@@ -229,11 +229,11 @@ def tableau_signatures(d: Dossier) -> pd.DataFrame | None:
 
 
 def texte_fonds_vert(d: Dossier) -> str:
-    return monographie.texte_fonds_vert(fonds_vert.fonds_vert(d.phase, d.periode), d.id_ti, d.nom)
+    return monographie.texte_fonds_vert(fonds_vert_territoires.fonds_vert(d.phase, d.periode), d.id_ti, d.nom)
 
 
 def tableau_fonds_vert(d: Dossier) -> pd.DataFrame | None:
-    fv = fonds_vert.fonds_vert(d.phase, d.periode)
+    fv = fonds_vert_territoires.fonds_vert(d.phase, d.periode)
     if fv is None or not (fv.projets["id_ti"] == d.id_ti).any():
         return None
     return monographie.tableau_fonds_vert(fv, d.id_ti)
