@@ -159,7 +159,7 @@ def test_the_tables_follow_the_synthesis_conditions(est, st, typologies, monkeyp
     def never(periode):
         raise AssertionError("calculé alors que la synthèse ne le calcule pas")
 
-    monkeypatch.setattr(profils, "typologie", lambda phase, periode: typologies[1])
+    monkeypatch.setattr(profils, "typologie_du_mois", lambda phase, periode: typologies[1])
     monkeypatch.setattr(evaluation, "estimable", lambda periode, cohort=2019: cohort <= last["year"])
     for name in ("estimations", "sensibilite", "lignes_contexte", "sensibilite_tendances", "controles_monographies"):
         monkeypatch.setattr(evaluation, name, never)
