@@ -282,7 +282,7 @@ def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
     # a new process (in-process caches empty) reads the stored result of the same table
     monkeypatch.setattr(profils, "cluster_territories", fail)
     profils.typologie_du_mois.cache_clear()
-    profils._typologie.cache_clear()
+    profils._typologie_du_mois.cache_clear()
     pd.testing.assert_series_equal(profils.typologie_du_mois(2, PERIODE).labels, first.labels)
     # another indicator table (another sha256) is another entry: computed, not read
     wide_path = mois.table_files(2, PERIODE)["wide"]
