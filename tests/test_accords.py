@@ -14,7 +14,7 @@ from analysis import texte
 from analysis.analyses import recoupements
 from analysis.analyses.evaluation import ControleTerritoire, ImpactTerritoire
 from analysis.donnees import referentiel
-from analysis.publications import changements, monographie, texte_controle_synthetique
+from analysis.publications import changements, monographie, evaluation_controle_synthetique
 
 
 def test_elision_counts_in_words_and_agreement():
@@ -110,9 +110,9 @@ def _controle(n_epci: int) -> ControleTerritoire:
 
 
 def test_the_synthetic_control_sentence_elides_and_agrees():
-    one = texte_controle_synthetique.texte_controle_synthetique(_controle(1), "Est du Loiret")
+    one = evaluation_controle_synthetique.texte_controle_synthetique(_controle(1), "Est du Loiret")
     assert "l'indice d'emploi de l'EPCI d'Est du Loiret entré en 2019" in one and "au 1er rang sur 100" in one
-    two = texte_controle_synthetique.texte_controle_synthetique(_controle(2), "Valence Romans Agglo")
+    two = evaluation_controle_synthetique.texte_controle_synthetique(_controle(2), "Valence Romans Agglo")
     assert "l'indice d'emploi des deux EPCI de Valence Romans Agglo entrés en 2019" in two
     assert "des 1 " not in one and "de Est" not in one
 

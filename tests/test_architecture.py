@@ -4,7 +4,10 @@
   ``outputs/<periode>/`` or a page URL of a month's site;
 - no circle between the modules of ``analysis`` (module-level and in-function imports alike);
 - no template imports ``analysis.execution`` (a run executes the templates: run → papermill →
-  notebook → run would be a circle too).
+  notebook → run would be a circle too);
+- names say what they hold: no two modules share a file name (``analyses/industrie.py`` beside
+  ``indicateurs/industrie.py`` was two different things), and no new public function name is
+  defined in two modules of ``analyses`` (``profils.typologie`` beside ``resultats.typologie``).
 """
 
 from __future__ import annotations
@@ -251,3 +254,52 @@ def test_the_layout_of_a_month_is_the_one_published(tmp_path: Path, monkeypatch:
         "methodes/methodes.html", "index.html", "fiches/phase1/ti-7605.pdf")
     assert mois.fiche_of(month / mois.fiche_notebook(1, "ti-7605")) == (1, "ti-7605")
     assert mois.pdf_download_name("fiches/phase2/ti-2405.html", 2) == "ti-2405-phase2.pdf"
+
+
+# Public functions of ``analyses`` defined in two modules when the rule was written (issue 25):
+# each is a rename still to do; the list may only shrink.
+SHARED_FUNCTIONS = {
+    "comparaison": ["positions", "revisions"],
+    "estimations": ["evaluation", "resultats"],
+    "panel_epci": ["emploi_industriel", "evaluation"],
+    "tables": ["reperes", "resultats"],
+    "tendance_lineaire": ["resultats", "tendances"],
+    "voisins": ["profils", "voisinage"],
+}
+
+
+def shared_stems(src: Path = SRC) -> dict[str, list[str]]:
+    """File names (without ``.py``) used by more than one module of ``analysis``, with the modules."""
+    by_stem: dict[str, list[str]] = {}
+    for name, path in _modules(src).items():
+        if path.name != "__init__.py":
+            by_stem.setdefault(path.stem, []).append(name)
+    return {stem: names for stem, names in by_stem.items() if len(names) > 1}
+
+
+def shared_functions(package: Path = SRC / "analyses") -> dict[str, list[str]]:
+    """Public module-level function names defined in more than one module of ``package``."""
+    by_name: dict[str, list[str]] = {}
+    for path in sorted(package.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+                by_name.setdefault(node.name, []).append(path.stem)
+    return {name: stems for name, stems in by_name.items() if len(stems) > 1}
+
+
+def test_no_two_modules_share_a_name() -> None:
+    assert shared_stems() == {}
+
+
+def test_no_new_function_name_is_defined_in_two_analyses() -> None:
+    assert shared_functions() == SHARED_FUNCTIONS
+
+
+def test_the_name_rules_see_a_shared_name(tmp_path: Path) -> None:
+    for folder, code in (("analyses", "def typologie(phase):\n    pass\n"), ("indicateurs", "def _typologie():\n    pass\n")):
+        (tmp_path / "analysis" / folder).mkdir(parents=True)
+        (tmp_path / "analysis" / folder / "__init__.py").write_text("")
+        (tmp_path / "analysis" / folder / "typologie.py").write_text(code)
+    (tmp_path / "analysis" / "analyses" / "profils.py").write_text("def typologie(phase, periode):\n    pass\n")
+    assert shared_stems(tmp_path / "analysis") == {"typologie": ["analysis.analyses.typologie", "analysis.indicateurs.typologie"]}
+    assert shared_functions(tmp_path / "analysis" / "analyses") == {"typologie": ["profils", "typologie"]}

@@ -11,7 +11,7 @@ import pytest
 
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications import figures
-from analysis.publications import texte_robustesse as tr
+from analysis.publications import evaluation_robustesse as tr
 from test_impact import simulate
 
 COVS = ["part_industrie", "densite"]
@@ -98,7 +98,7 @@ def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
 
 def test_selection_paragraph_does_not_contradict_the_pretrend(est):
     croissance = pd.DataFrame([
-        {"periode": p, "groupe": g, "n": 10, "mean": 0.0, "estimate": -0.004, "std_error": 0.005, "ci_low": -0.01,
+        {"intervalle": p, "groupe": g, "n": 10, "mean": 0.0, "estimate": -0.004, "std_error": 0.005, "ci_low": -0.01,
          "ci_high": 0.006, "p_value": 0.5}
         for p, g in (("2014-2018", "phase 1"), ("2014-2018", "phase 2 seule"), ("2018-2022", "phase 2 seule"))
     ])

@@ -150,7 +150,7 @@ def test_every_synthesis_figure_helper_carries_its_data():
 
 
 def test_event_study_figure_carries_estimates_in_percent():
-    from analysis.publications.texte_evaluation import event_study_figure
+    from analysis.publications.evaluation_impact import event_study_figure
 
     es = pd.DataFrame({"rel_year": [-2, 0, 1], "estimate": [0.0, 0.01, 0.02], "ci_low": [-0.01, 0.0, 0.0], "ci_high": [0.01, 0.02, 0.04]})
     table = figures.donnees(event_study_figure(es))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.analyses import fonds_vert
+from analysis.analyses import fonds_vert_territoires
 from analysis.donnees import harmonisation
 from analysis.donnees.loaders import fonds_vert as loader
 from analysis.publications import monographie
@@ -29,15 +29,15 @@ def test_projects_are_located_in_the_communes_of_the_cog_and_totalled_per_inhabi
     # Binson-et-Orquigny (51063) joined Cœur-de-la-Vallée (51457) on 1 January 2023
     projets = pd.DataFrame([_projet("51063", 1000.0), _projet("51457", 500.0), _projet(None, 90.0), _projet("75056", 7.0)])
     communes = pd.DataFrame({"id_ti": ["ti-a", "ti-b"], "insee_com": ["51457", "01001"], "lib_com": ["Cœur-de-la-Vallée", "Ain"]})
-    located = fonds_vert.projets_territoires(projets, communes, harmonisation.passage(2023))
+    located = fonds_vert_territoires.projets_territoires(projets, communes, harmonisation.passage(2023))
     assert located["insee_com"].tolist() == ["51457", "51457"] and set(located["id_ti"]) == {"ti-a"}
-    totaux = fonds_vert.totaux_territoires(located, pd.DataFrame({"id_ti": ["ti-a", "ti-b"], "population": [100, 50]})).set_index("id_ti")
+    totaux = fonds_vert_territoires.totaux_territoires(located, pd.DataFrame({"id_ti": ["ti-a", "ti-b"], "population": [100, 50]})).set_index("id_ti")
     assert totaux.loc["ti-a", ["n_projets", "montant", "montant_par_habitant"]].tolist() == [2, 1500.0, 15.0]
     assert totaux.loc["ti-b", ["n_projets", "montant_par_habitant"]].tolist() == [0, 0.0]
 
 
 def test_the_monograph_states_the_table_values_and_the_seat_caveat():
-    fv = fonds_vert.fonds_vert(2, "2026-11")
+    fv = fonds_vert_territoires.fonds_vert(2, "2026-11")
     row = fv.totaux.set_index("id_ti").loc["ti-2404"]
     text = monographie.texte_fonds_vert(fv, "ti-2404", "Est du Loiret")
     assert row["n_projets"] == 36 and "pour 36 projets situés dans les communes d'Est du Loiret" in text
@@ -49,5 +49,5 @@ def test_the_monograph_states_the_table_values_and_the_seat_caveat():
     assert monographie.texte_fonds_vert(fv, none, "Est du Loiret").startswith(
         "Aucun projet du Fonds vert 2023 n'est situé dans une commune d'Est du Loiret ;")
     # before the list of 2023 is out
-    assert fonds_vert.fonds_vert(2, "2023-06") is None
+    assert fonds_vert_territoires.fonds_vert(2, "2023-06") is None
     assert monographie.texte_fonds_vert(None, "ti-2404", "Est du Loiret") == monographie.FONDS_VERT_PAS_ENCORE

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.analyses import impact
-from analysis.publications import texte_evaluation
+from analysis.publications import evaluation_impact
 
 YEARS = np.arange(2014, 2025)
 EFFECT = 0.05
@@ -175,23 +175,23 @@ def test_long_difference_and_cross_section():
 
 
 def test_describe_did_numbers(result):
-    text = texte_evaluation.describe_did(result)
+    text = evaluation_impact.describe_did(result)
     effect = impact.pct(result.estimate["estimate"])
     assert f"+{effect:.1f}".replace(".", ",") in text
     assert "IC à 95 %" in text and "tendances parallèles" in text
     assert "écart estimé" in text and "profil industriel" in text and "crise sanitaire" in text
-    assert "DSN" not in text  # the data-revision statement lives, sourced, in texte_evaluation.SOURCES
+    assert "DSN" not in text  # the data-revision statement lives, sourced, in evaluation_impact.SOURCES
     assert f"{result.pretrend.p_value:.3f}".replace(".", ",") in text
 
 
 def test_event_study_figure(result, panel):
-    fig = texte_evaluation.event_study_figure(result, title="Simulation")
+    fig = evaluation_impact.event_study_figure(result, title="Simulation")
     ax = fig.axes[0]
     assert "Année relative" in ax.get_xlabel()
     assert ax.get_ylabel().startswith("Écart estimé") and "ffet" not in ax.get_ylabel()
     assert list(ax.get_xticks()) == list(range(-5, 6))
     assert ax.get_title() == "Simulation"
-    both = texte_evaluation.event_study_figure({"Pondérée": result, "Non pondérée": impact.estimate_did(panel, reweight_on=None)})
+    both = evaluation_impact.event_study_figure({"Pondérée": result, "Non pondérée": impact.estimate_did(panel, reweight_on=None)})
     assert [t.get_text() for t in both.axes[0].get_legend().get_texts()] == ["Pondérée", "Non pondérée"]
 
 
@@ -253,16 +253,16 @@ def test_placebo_reported_by_its_size(result):
     b = result.estimate["estimate"]
     placebo = pd.DataFrame([{"term": "placebo_2016", "estimate": 0.4 * b, "std_error": 0.01, "ci_low": 0.4 * b - 0.02,
                              "ci_high": 0.4 * b + 0.02, "p_value": 0.2, "n_obs": 1, "n_clusters": 40}])
-    text = texte_evaluation.texte_placebo(result, placebo, placebo.assign(estimate=0.0), 2016)
+    text = evaluation_impact.texte_placebo(result, placebo, placebo.assign(estimate=0.0), 2016)
     assert "soit 40 % de l'écart de la double différence pondérée" in text and "de même signe" in text
     assert "interdit d'attribuer tout cet écart au programme" in text and "3 ans avant" in text
-    small = texte_evaluation.texte_placebo(result, placebo.assign(estimate=-0.1 * b), placebo, 2016)
+    small = evaluation_impact.texte_placebo(result, placebo.assign(estimate=-0.1 * b), placebo, 2016)
     assert "soit 10 % de l'écart de la double différence pondérée" in small and "signe opposé" in small and "petit" in small
 
 
 def test_tendances_paragraph_counts_significant_leads():
     weighted = impact.estimate_did(simulate(pretrend=0.01), reweight_on=["part_industrie", "densite"])
-    text = texte_evaluation.texte_tendances(weighted, impact.estimate_did(simulate(pretrend=0.01), reweight_on=None))
+    text = evaluation_impact.texte_tendances(weighted, impact.estimate_did(simulate(pretrend=0.01), reweight_on=None))
     leads = weighted.event_study.loc[weighted.event_study["rel_year"] <= -2]
     n_sig = int(((leads["ci_low"] > 0) | (leads["ci_high"] < 0)).sum())
     assert n_sig == 4 and "4 écarts sur 4 sont significatifs" in text

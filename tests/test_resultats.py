@@ -16,7 +16,7 @@ from analysis.analyses import typologie as typology
 from analysis.donnees import provenance, referentiel
 from analysis.execution import pipeline, run
 from analysis.fichiers import file_sha256
-from analysis.publications import texte_robustesse as tr
+from analysis.publications import evaluation_robustesse as tr
 from test_evaluation_principale import est, panel  # noqa: F401 - the simulated designs of the synthesis
 from test_typology import simulate as simulate_profiles
 
@@ -47,12 +47,12 @@ def typologies() -> dict[int, typology.TypologyResult]:
     """A typology of real phase-1 territory ids (names and régions from the referential)."""
     data, _ = simulate_profiles()
     ids = referentiel.territoires(1)["id_ti"].head(len(data)).tolist()
-    return {1: typology.typology(data.set_axis(pd.Index(ids, name="id_ti")), ks=(3, 4, 5), n_boot=3)}
+    return {1: typology.cluster_territories(data.set_axis(pd.Index(ids, name="id_ti")), ks=(3, 4, 5), n_boot=3)}
 
 
 @pytest.fixture
 def tables(est, st, typologies) -> dict[str, pd.DataFrame]:  # noqa: F811
-    membres, moyennes = resultats.typologie(typologies)
+    membres, moyennes = resultats.tables_typologie(typologies)
     return {"estimations": resultats.estimations(est, None), "etudes_evenement": resultats.etudes_evenement(est),
             "att_groupe_temps": resultats.att_groupe_temps(est), "sensibilite_rambachan_roth": resultats.rambachan_roth(st),
             "sensibilite_tendance_lineaire": resultats.tendance_lineaire(st), "typologie": membres, "typologie_profils": moyennes}
@@ -159,7 +159,7 @@ def test_the_tables_follow_the_synthesis_conditions(est, st, typologies, monkeyp
     def never(periode):
         raise AssertionError("calculé alors que la synthèse ne le calcule pas")
 
-    monkeypatch.setattr(profils, "typologie", lambda phase, periode: typologies[1])
+    monkeypatch.setattr(profils, "typologie_du_mois", lambda phase, periode: typologies[1])
     monkeypatch.setattr(evaluation, "estimable", lambda periode, cohort=2019: cohort <= last["year"])
     for name in ("estimations", "sensibilite", "lignes_contexte", "sensibilite_tendances", "controles_monographies"):
         monkeypatch.setattr(evaluation, name, never)

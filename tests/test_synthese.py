@@ -26,9 +26,9 @@ from analysis.analyses import (
     recoupements,
     tissu_productif,
 )
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.analyses.monographies import choose_monographs
-from analysis.analyses.typologie import typology
+from analysis.analyses.typologie import cluster_territories
 from analysis.donnees import provenance, referentiel, sources
 from analysis.donnees.loaders import economie, geo, relance, urssaf_ape
 from analysis.execution import pages
@@ -37,7 +37,7 @@ from analysis.indicateurs.build import (
     read_indicators,
     write_indicators,
 )
-from analysis.publications import monographie, synthese, texte_evaluation
+from analysis.publications import monographie, synthese, evaluation_impact
 from analysis.texte import nombre
 
 PERIODE = "2026-11"
@@ -51,14 +51,14 @@ def outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(config, "OUTPUTS_DIR", folder)
         mp.setenv("OBSERVATOIRE_OUTPUTS", str(folder))
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         monographies.monographies.cache_clear()
         for phase in config.PHASES:
             write_indicators(build_indicators(phase, PERIODE), PERIODE)
         pinned = [i for i, s in sources.sources().items() if not s.living]
         provenance.write(PERIODE, provenance.collect(PERIODE, {"periode": PERIODE}, "test", pinned))
         yield folder
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         monographies.monographies.cache_clear()
 
 
@@ -174,7 +174,7 @@ def test_tableau_regions_counts_better_than_region():
 
 
 def test_typologie_phase2(outputs):
-    result = profils.typologie(2, PERIODE)
+    result = profils.typologie_du_mois(2, PERIODE)
     assert len(result.labels) == 183 - 10  # the 10 overseas TI have no census profile
     # k is the best silhouette, whatever the number of monographs (3 on 2026-11)
     best = result.silhouettes.loc[result.silhouettes["silhouette"].idxmax(), "k"]
@@ -184,7 +184,7 @@ def test_typologie_phase2(outputs):
 
 @pytest.mark.parametrize("phase", [1, 2])
 def test_profile_names_are_true_of_the_profiles(outputs, phase):
-    result = profils.typologie(phase, PERIODE)
+    result = profils.typologie_du_mois(phase, PERIODE)
     raw, median = result.raw.astype("float64"), result.raw.astype("float64").median()
     for cluster, name in result.profiles.items():
         mean = raw.loc[result.labels == cluster].mean()
@@ -209,7 +209,7 @@ def test_profile_names_are_true_of_the_profiles(outputs, phase):
 
 def test_excluded_and_imputed_territories_are_named(outputs):
     wide = read_indicators(1, PERIODE, "wide")
-    result = profils.typologie(1, PERIODE)
+    result = profils.typologie_du_mois(1, PERIODE)
     exclus = profils.exclus_typologie(wide, result).set_index("id_ti")["raison"]
     assert exclus[["ti-9301", "ti-9303", "ti-8416"]].tolist() == ["périmètre"] * 3
     assert (exclus.drop(["ti-9301", "ti-9303", "ti-8416"]) == "données manquantes").all() and len(exclus) == 11
@@ -223,7 +223,7 @@ def test_excluded_and_imputed_territories_are_named(outputs):
 
 def test_monographies_four_contrasting(outputs):
     chosen = monographies.monographies(PERIODE)
-    typo = profils.typologie(2, PERIODE)
+    typo = profils.typologie_du_mois(2, PERIODE)
     # two in difficulty, two dynamic industrial ones, in four régions, none another's near neighbour
     assert chosen["id_ti"].tolist() == ["ti-2404", "ti-5201", "ti-4402", "ti-5307"]
     assert chosen["role"].tolist() == ["industriel en difficulté", "industriel dynamique"] * 2
@@ -238,7 +238,7 @@ def test_monographies_four_contrasting(outputs):
     # deterministic: the typology computed again from scratch (not read from its stored entry)
     # gives the same four territories
     wide = read_indicators(2, PERIODE, "wide")
-    again = typology(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
+    again = cluster_territories(profils.typology_input(wide, profils.densite(2)), roles=profils.ROLES,
                      indicator_labels=profils.indicator_labels())
     valeurs = monographies.valeurs_regle(wide, profils.densite(2), referentiel.territoires(2).set_index("id_ti")["region"])
     assert choose_monographs(again, valeurs, monographies.N_MONOGRAPHIES, {})["id_ti"].tolist() == chosen["id_ti"].tolist()
@@ -262,7 +262,7 @@ def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
     couleurs = sf.couleurs_profils(PERIODE)  # what the synthesis passes to its maps of both phases
     assert "couleurs_profils=sf.couleurs_profils(periode)" in inspect.getsource(synthese_sections.contexte)
     assert "colours=self.contexte.couleurs_profils" in inspect.getsource(synthese_sections.TypologiePhase.carte)
-    noms = {phase: set(profils.typologie(phase, PERIODE).profiles) for phase in config.PHASES}
+    noms = {phase: set(profils.typologie_du_mois(phase, PERIODE).profiles) for phase in config.PHASES}
     assert set(couleurs) == noms[1] | noms[2] and len(set(couleurs.values())) == len(couleurs)
     assert not {sf.GRIS_PALETTE, accueil.NON_CLASSE_COULEUR} & set(couleurs.values())  # grey: outside the typology
     # every territory of the home page's maps (both phases) is filled with its profile's colour
@@ -274,28 +274,28 @@ def test_the_home_page_colours_each_profile_as_the_synthesis_maps(outputs):
 
 
 def test_typology_is_stored_for_its_exact_indicator_table(outputs, monkeypatch):
-    first = profils.typologie(2, PERIODE)
+    first = profils.typologie_du_mois(2, PERIODE)
 
     def fail(*args, **kwargs):
         raise AssertionError("typologie recalculée")
 
     # a new process (in-process caches empty) reads the stored result of the same table
-    monkeypatch.setattr(profils, "typology", fail)
-    profils.typologie.cache_clear()
-    profils._typologie.cache_clear()
-    pd.testing.assert_series_equal(profils.typologie(2, PERIODE).labels, first.labels)
+    monkeypatch.setattr(profils, "cluster_territories", fail)
+    profils.typologie_du_mois.cache_clear()
+    profils._typologie_du_mois.cache_clear()
+    pd.testing.assert_series_equal(profils.typologie_du_mois(2, PERIODE).labels, first.labels)
     # another indicator table (another sha256) is another entry: computed, not read
     wide_path = mois.table_files(2, PERIODE)["wide"]
     original = wide_path.read_bytes()
     try:
         wide = pd.read_parquet(wide_path)
         wide.assign(lib=wide["lib"] + " ").to_parquet(wide_path)
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
         with pytest.raises(AssertionError, match="recalculée"):
-            profils.typologie(2, PERIODE)
+            profils.typologie_du_mois(2, PERIODE)
     finally:
         wide_path.write_bytes(original)
-        profils.typologie.cache_clear()
+        profils.typologie_du_mois.cache_clear()
 
 
 def test_monographies_override(outputs, tmp_path):
@@ -362,9 +362,9 @@ def test_industrie_rouen_coverage_and_no_estimate():
     res = evaluation_industrie.did_industrie(PERIODE, file_id=urssaf_ape.FILE_ID)
     assert res.result is None and (res.n_couverts, res.n_traites, res.n_temoins, res.n_departements) == (3, 1, 1, 1)
     assert res.n_epci == len(couverture) == 1255
-    assert "zone d'emploi de Rouen (218 communes)" in texte_evaluation.texte_impact_industrie(res) and "qu'une partie de la France" in texte_evaluation.texte_impact_industrie(res)
-    assert f"{nombre(3)} des {nombre(1255)} EPCI" in texte_evaluation.texte_impact_industrie(res) and "rien n'est extrapolé" in texte_evaluation.texte_impact_industrie(res)
-    assert "n'est pas estimée" in texte_evaluation.texte_impact_industrie(res)
+    assert "zone d'emploi de Rouen (218 communes)" in evaluation_impact.texte_impact_industrie(res) and "qu'une partie de la France" in evaluation_impact.texte_impact_industrie(res)
+    assert f"{nombre(3)} des {nombre(1255)} EPCI" in evaluation_impact.texte_impact_industrie(res) and "rien n'est extrapolé" in evaluation_impact.texte_impact_industrie(res)
+    assert "n'est pas estimée" in evaluation_impact.texte_impact_industrie(res)
 
 
 def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
@@ -397,12 +397,12 @@ def test_did_industrie_estimates_on_a_fully_covered_panel(monkeypatch):
     assert res.result is not None and res.result.years == (2014, 2022)
     assert res.result.estimate["estimate"] == pytest.approx(np.log(1.10), abs=0.02)
     assert res.result.estimate["n_clusters"] == 25
-    assert "fichier national" in texte_evaluation.texte_impact_industrie(res) and "l'emploi salarié industriel des 40 EPCI" in texte_evaluation.texte_impact_industrie(res)
+    assert "fichier national" in evaluation_impact.texte_impact_industrie(res) and "l'emploi salarié industriel des 40 EPCI" in evaluation_impact.texte_impact_industrie(res)
     # below the rule (29 treated), no estimate
     fewer = panel.loc[~panel["siren_epci"].isin(units["siren_epci"].iloc[:11])]
     monkeypatch.setattr(evaluation_industrie, "panel_industrie_epci", lambda periode, file_id=None: fewer)
     below = evaluation_industrie.did_industrie(PERIODE, file_id=evaluation_industrie.APE_NATIONAL)
-    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in texte_evaluation.texte_impact_industrie(below)
+    assert below.result is None and below.n_traites == 29 and "n'est pas estimée" in evaluation_impact.texte_impact_industrie(below)
 
 
 # --- the synthesis notebook, end to end ------------------------------------------------------
@@ -441,7 +441,7 @@ def test_synthese_notebook_executes(outputs, tmp_path):
 
 
 def test_synthetic_control_of_a_monograph(outputs):
-    from analysis.publications import texte_controle_synthetique
+    from analysis.publications import evaluation_controle_synthetique
 
     first = monographies.monographies(PERIODE).iloc[0]
     sc = evaluation.controle_synthetique_territoire(PERIODE, 2, first["id_ti"])
@@ -450,11 +450,11 @@ def test_synthetic_control_of_a_monograph(outputs):
     assert res.weights.sum() == pytest.approx(1.0) and set(sc.donneurs["siren_epci"]) == set(res.weights.index)
     assert res.path.set_index("year").loc[sc.cohort - 1, ["traite", "synthetique"]].tolist() == pytest.approx([100, 100], abs=0.5)
     assert 0 < res.rmspe_pre < 2 and 1 <= res.rank <= sc.n_donneurs + 1
-    text = texte_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
+    text = evaluation_controle_synthetique.texte_controle_synthetique(sc, first["lib_ti"])
     assert f"au {texte.ordinal(int(res.rank))} rang sur {sc.n_donneurs + 1}" in text
     assert list(sc.sans_un_donneur["donneur"]) == list(res.weights.index[:evaluation.N_SANS_UN_DONNEUR]) and sc.placebo_temps.start == sc.cohort - 3
     assert f"fausse entrée en {sc.cohort - 3}" in text and "années avant l'entrée pour" in text
-    assert texte_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
+    assert evaluation_controle_synthetique.tableau_donneurs(sc)["Poids (%)"].str.replace(",", ".").astype(float).sum() == pytest.approx(100, abs=0.2)
 
 
 # --- the monographs ------------------------------------------------------------------------

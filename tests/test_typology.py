@@ -45,7 +45,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def result(data):
-    return typology.typology(data[0], n_boot=10)
+    return typology.cluster_territories(data[0], n_boot=10)
 
 
 def test_standardise_imputes_and_reports():
@@ -68,7 +68,7 @@ def test_recovers_simulated_clusters(result, data):
 
 
 def test_reproducible_with_fixed_seed(result, data):
-    again = typology.typology(data[0], n_boot=10)
+    again = typology.cluster_territories(data[0], n_boot=10)
     pd.testing.assert_series_equal(result.labels, again.labels)
     pd.testing.assert_series_equal(result.profiles, again.profiles)
     pd.testing.assert_series_equal(result.stability, again.stability)

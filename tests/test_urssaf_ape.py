@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.donnees import referentiel, sources
 from analysis.donnees.loaders import urssaf_ape as u
 from analysis.donnees.schemas import DataContractError

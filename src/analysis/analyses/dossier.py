@@ -17,7 +17,7 @@ from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import economie, geo
 from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.emploi import BREAK_YEAR
-from analysis.indicateurs.industrie import profil_units
+from analysis.indicateurs.specialisation_industrielle import profil_units
 
 ANNEE_EPCI_AVANT = 2019  # the EPCI of the first year of the programme, against the territory's COG
 
@@ -106,7 +106,7 @@ def dossier(phase: int, id_ti: str, periode: str) -> Dossier:
     autre_phase = 1 if phase == 2 else 2
     wide = read_indicators(phase, periode, "wide")
     terr = referentiel.territoire(phase, id_ti)
-    typo = profils.typologie(phase, periode)
+    typo = profils.typologie_du_mois(phase, periode)
     noms = referentiel.territoires(phase).set_index("id_ti")["lib_ti"]
     communes_autre = referentiel.communes_ti(autre_phase)
     correspondance = portrait.correspondance(referentiel.communes_ti(phase), communes_autre, id_ti)

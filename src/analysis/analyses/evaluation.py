@@ -21,11 +21,11 @@ import pandas as pd
 from analysis import config
 from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
-from analysis.analyses.profils import membres_profils, typologie
+from analysis.analyses.profils import membres_profils, typologie_du_mois
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import economie, geo, programmes
-from analysis.indicateurs.industrie import profil_units
+from analysis.indicateurs.specialisation_industrielle import profil_units
 
 # EPCI panel: unit-level pre-programme covariates balanced by the weights, besides the 2014
 # employment level (census 2011 and 2016 structure, density class): none is a later
@@ -188,7 +188,7 @@ def sensibilite(periode: str) -> pd.DataFrame:
 
 def _profil_epci(periode: str) -> pd.Series:
     """Profile (phase-1 typology) of the TI holding most of each EPCI's covered population."""
-    membres = membres_profils(typologie(1, periode), 1).set_index("id_ti")["profil"]
+    membres = membres_profils(typologie_du_mois(1, periode), 1).set_index("id_ti")["profil"]
     return referentiel.epci_couverture(1).set_index(impact.UNIT)["id_ti"].map(membres)
 
 
@@ -216,7 +216,7 @@ def selection(periode: str) -> Selection:
     tables = []
     for a, b in ((first, 2018), (2018, 2022)):
         data = pd.DataFrame({"croissance": wide[b] - wide[a], "groupe": groupe, "departement": units["departement"]})
-        tables.append(impact.compare_groups(data, outcome="croissance", group="groupe", reference=JAMAIS).assign(periode=f"{a}-{b}"))
+        tables.append(impact.compare_groups(data, outcome="croissance", group="groupe", reference=JAMAIS).assign(intervalle=f"{a}-{b}"))
     relative = wide.sub(wide[first], axis=0).groupby(groupe).mean()
     trajectoires = (100 * np.exp(relative)).rename_axis(index="groupe", columns="year").stack().rename("indice").reset_index()
     return Selection(pd.concat(tables, ignore_index=True), trajectoires)
@@ -558,4 +558,4 @@ def differences_longues(periode: str) -> dict[str, pd.DataFrame]:
     """``impact.long_difference`` of the share of agriculture and industry, EPCI of phase-1
     territories against the others, for each period of ``DIFFERENCES_LONGUES``."""
     coupe = epci_cross_section(panel_epci(periode))
-    return {periode_: impact.long_difference(coupe, start=start, end=end) for periode_, (start, end) in DIFFERENCES_LONGUES.items()}
+    return {intervalle: impact.long_difference(coupe, start=start, end=end) for intervalle, (start, end) in DIFFERENCES_LONGUES.items()}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.analyses import impact
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.analyses.evaluation import (
     EPCI_COVARIATES,
     covariables_epci,
@@ -84,7 +84,7 @@ def did_industrie(periode: str, cohort: int = 2019, control: str = "never", file
     last published year) for the EPCI entering in ``cohort``, estimated only when the covered
     EPCI give at least ``MIN_EPCI_INDUSTRIE`` treated and control EPCI in at least
     ``MIN_DEPARTEMENTS_INDUSTRIE`` départements and once the entry year is published; otherwise
-    ``result`` is None (``texte_evaluation.texte_impact_industrie`` says why)."""
+    ``result`` is None (``evaluation_impact.texte_impact_industrie`` says why)."""
     file_id = file_id or urssaf_ape.fichier()
     couverture = couverture_ape_epci(file_id)
     panel = panel_industrie_epci(periode, file_id)

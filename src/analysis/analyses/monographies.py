@@ -26,7 +26,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.analyses.comparaison import depuis_2018
-from analysis.analyses.profils import densite, typologie
+from analysis.analyses.profils import densite, typologie_du_mois
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached
@@ -68,7 +68,7 @@ def monographies(periode: str, override: Path | None = OVERRIDE_FILE) -> pd.Data
 
     Entries of the ``override`` TOML file come first (the team's choice).
     """
-    result = typologie(MONOGRAPHIE_PHASE, periode)
+    result = typologie_du_mois(MONOGRAPHIE_PHASE, periode)
     names = referentiel.territoires(MONOGRAPHIE_PHASE).set_index("id_ti")
     valeurs = valeurs_regle(read_indicators(MONOGRAPHIE_PHASE, periode, "wide"), densite(MONOGRAPHIE_PHASE), names["region"])
     if not depuis_2018(read_indicators(MONOGRAPHIE_PHASE, periode, "observations")):

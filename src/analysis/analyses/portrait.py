@@ -106,7 +106,7 @@ def epci(communes: pd.DataFrame, communes_cog: pd.DataFrame, profil_units: pd.Da
 
     ``communes``: the territory's communes (insee_com, siren_epci, population); ``communes_cog``:
     ``referentiel.communes`` (every commune with siren_epci, lib_epci, population);
-    ``profil_units``: ``indicateurs.industrie.profil_units`` (census EPCI profile);
+    ``profil_units``: ``indicateurs.specialisation_industrielle.profil_units`` (census EPCI profile);
     ``contours``: EPCI outlines (siren_epci, geometry). Returns siren_epci, lib_epci,
     n_communes, n_communes_ti, population (whole EPCI), population_ti, part_population_ti (%),
     croissance_population (%/an 2016-2022), part_industrie (% of jobs, 2022), densite

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import mois
 from analysis.analyses.positions import comparables, hors_perimetre
-from analysis.analyses.typologie import Roles, TypologyResult, typology
+from analysis.analyses.typologie import Roles, TypologyResult, cluster_territories
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
@@ -117,19 +117,19 @@ def imputes(result: TypologyResult, phase: int) -> pd.DataFrame:
 
 
 @cached
-def typologie(phase: int, periode: str) -> TypologyResult:
+def typologie_du_mois(phase: int, periode: str) -> TypologyResult:
     """Typology of the TI of ``phase`` from the period's written indicator table (fixed seed).
 
     Computed once for that exact table and stored (``cache.stored``): the run, the synthesis,
     the monographs and the changes page read the same result."""
-    return _typologie(phase, periode, file_sha256(mois.table_files(phase, periode)["wide"]))
+    return _typologie_du_mois(phase, periode, file_sha256(mois.table_files(phase, periode)["wide"]))
 
 
 @stored
-def _typologie(phase: int, periode: str, wide_sha256: str) -> TypologyResult:
-    """``typologie`` of the indicator table whose sha256 is ``wide_sha256`` (the key of the stored result)."""
+def _typologie_du_mois(phase: int, periode: str, wide_sha256: str) -> TypologyResult:
+    """``typologie_du_mois`` of the indicator table whose sha256 is ``wide_sha256`` (the key of the stored result)."""
     wide = read_indicators(phase, periode, "wide")
-    return typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels())
+    return cluster_territories(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels())
 
 
 def appartenance(phase: int, wide: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +137,7 @@ def appartenance(phase: int, wide: pd.DataFrame) -> pd.DataFrame:
     of its stability (which changes no profile): id_ti, cluster, profil. What a month's tables
     keep of the typology (``execution.historique``), for the changes of profile and the number
     of TI per profile month after month."""
-    result = typology(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels(), n_boot=0)
+    result = cluster_territories(typology_input(wide, densite(phase)), roles=ROLES, indicator_labels=indicator_labels(), n_boot=0)
     return result.membership()[["cluster", "profil"]].rename_axis("id_ti").reset_index()
 
 

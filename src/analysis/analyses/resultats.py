@@ -120,7 +120,7 @@ def tendance_lineaire(st: evaluation.SensibiliteTendances) -> pd.DataFrame:
     return _ahead(st.lineaire.assign(cohort=st.cohorte, pente=st.pente), "cohort")
 
 
-def typologie(typologies: dict[int, TypologyResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tables_typologie(typologies: dict[int, TypologyResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The typology of each phase: one row per territory (phase, ``profils.membres_profils``) and
     one row per profile (phase, ``profils.profils``)."""
     membres = pd.concat([profils.membres_profils(t, p).assign(phase=p) for p, t in typologies.items()], ignore_index=True)
@@ -145,7 +145,7 @@ def tables(periode: str) -> dict[str, pd.DataFrame]:
     and under its conditions: the typology always; the estimates, event studies, group-time
     ATTs, subgroups and synthetic controls once the 2019 cohort is estimable; the context lines
     and Rambachan-Roth once both cohorts are."""
-    membres, moyennes = typologie({phase: profils.typologie(phase, periode) for phase in (1, 2)})
+    membres, moyennes = tables_typologie({phase: profils.typologie_du_mois(phase, periode) for phase in (1, 2)})
     out = {"typologie": membres, "typologie_profils": moyennes}
     if not evaluation.estimable(periode, 2019):
         return out

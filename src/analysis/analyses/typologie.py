@@ -299,7 +299,7 @@ def representatives(
     return pd.DataFrame(rep_rows), pd.DataFrame(reason_rows)
 
 
-def typology(
+def cluster_territories(
     indicators: pd.DataFrame,
     *,
     ks: Sequence[int] = KS,

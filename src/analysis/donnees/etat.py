@@ -125,7 +125,7 @@ def _fetch_living(file_id: str, url: str) -> dict:
     """Download and record a living copy, checked to be in its loader's format, with its latest period."""
     entry = sources.obtain_living(file_id, url, check=observations.checker(file_id))
     latest = observations.latest_observation(file_id, sources.living_path(file_id), entry["sha256"])
-    sources.set_latest_period(file_id, latest)
+    sources.set_latest_observation(file_id, latest)
     return {**entry, "derniere_observation": latest}
 
 

@@ -7,7 +7,7 @@ the pinned file's definitions), and keeps it as the living copy of the pinned fi
 (``sources.living_path``). The loaders read it as they read the pinned file. Nothing is kept
 unless every page arrived and was read: a refused or failed refresh leaves the previous copy.
 
-The refresh says what the new copy brings: its latest period (``observations``) and the
+The refresh says what the new copy brings: its latest observation (``observations``) and the
 values of the previous copy (the living one, else the pinned one) that it revises.
 
 Readers
@@ -217,7 +217,7 @@ class Reader:
     load: Callable[[Path], pd.DataFrame]  # a copy (pinned or living) -> the table its values are compared in
     keys: list[str]
     values: list[str]
-    period: str  # key column that dates a value, named in the revisions sentence
+    observation: str  # key column that dates a value, named in the revisions sentence
 
 
 def _write_json(records: object, path: Path) -> None:
@@ -231,7 +231,7 @@ READERS: dict[str, Reader] = {
         load=pd.read_parquet,
         keys=DVF_KEYS,
         values=DVF_VALUES,
-        period="annee",
+        observation="annee",
     ),
     "insee-melodi-emploi-secteurs": Reader(
         read=_melodi_profile,
@@ -239,7 +239,7 @@ READERS: dict[str, Reader] = {
         load=profile_shares,
         keys=PROFILE_KEYS,
         values=["part"],
-        period="annee",
+        observation="annee",
     ),
 }
 
@@ -256,18 +256,18 @@ def revisions(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], values
     return pd.concat(rows, ignore_index=True)
 
 
-def revisions_fr(revised: pd.DataFrame, period: str) -> str:
-    """French: how many values were revised, and of which periods."""
+def revisions_fr(revised: pd.DataFrame, observation: str) -> str:
+    """French: how many values were revised, and of which observations."""
     if revised.empty:
         return "aucune valeur révisée"
-    periods = ", ".join(sorted(revised[period].astype(str).unique()))
+    observations = ", ".join(sorted(revised[observation].astype(str).unique()))
     n = len(revised)
-    return f"{n} valeur{'s' if n > 1 else ''} révisée{'s' if n > 1 else ''} ({periods})"
+    return f"{n} valeur{'s' if n > 1 else ''} révisée{'s' if n > 1 else ''} ({observations})"
 
 
 def refresh(reader_name: str, file_id: str, url: str) -> tuple[dict, str]:
     """Assemble the living copy of ``file_id`` from the official endpoint at ``url`` with the
-    reader ``reader_name``, record it (``sources.record_living``) with its latest period;
+    reader ``reader_name``, record it (``sources.record_living``) with its latest observation;
     returns the recorded entry and the French sentence of the values it revises."""
     reader = READERS[reader_name]
     current = _copy_in_use(file_id)
@@ -280,6 +280,6 @@ def refresh(reader_name: str, file_id: str, url: str) -> tuple[dict, str]:
     write_atomic(target, lambda tmp: reader.write(content, tmp))
     entry = sources.record_living(file_id, url)
     latest = observations.latest_observation(file_id, target, entry["sha256"])
-    sources.set_latest_period(file_id, latest)
-    revised = "" if before is None else revisions_fr(revisions(before, reader.load(target), reader.keys, reader.values), reader.period)
+    sources.set_latest_observation(file_id, latest)
+    revised = "" if before is None else revisions_fr(revisions(before, reader.load(target), reader.keys, reader.values), reader.observation)
     return {**entry, "derniere_observation": latest}, revised

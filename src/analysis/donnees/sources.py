@@ -596,8 +596,8 @@ def _record_living(file_id: str, path: Path, url: str, latest: str | None = None
     return entry
 
 
-def set_latest_period(file_id: str, latest: str | None) -> None:
-    """Record the latest period found in the living copy of ``file_id`` (``observations``)."""
+def set_latest_observation(file_id: str, latest: str | None) -> None:
+    """Record the latest observation found in the living copy of ``file_id`` (``observations``)."""
     state = living_state()
     if file_id in state and state[file_id].get("derniere_observation") != latest:
         state[file_id]["derniere_observation"] = latest

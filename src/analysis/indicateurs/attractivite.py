@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.indicateurs.industrie import from_profil
+from analysis.indicateurs.specialisation_industrielle import from_profil
 from analysis.indicateurs.registry import INDICATORS
 
 PROFIL_COLUMNS = {

@@ -35,9 +35,9 @@ from analysis.indicateurs import (
     competences,
     emploi,
     emploi_communal,
-    industrie,
     marche_travail,
     shiftshare,
+    specialisation_industrielle,
 )
 from analysis.indicateurs.registry import INDICATORS, registry
 
@@ -107,7 +107,7 @@ def compute(
     weights = poids_secteurs(member, data["serie"], data["communes_ze"], emploi_source)
     parts = [
         emploi.indicators(member, data["serie"], labels),
-        industrie.indicators(member, data["profil"]),
+        specialisation_industrielle.indicators(member, data["profil"]),
         shiftshare.indicators(weights, data["a38"]),
         competences.indicators(member, data["profil"]),
         marche_travail.chomage(member, data["communes_ze"], data["chomage"]),

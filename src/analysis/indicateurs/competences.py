@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.indicateurs.industrie import from_profil
+from analysis.indicateurs.specialisation_industrielle import from_profil
 
 COLUMNS = {
     "dsp_dipl_supbac2_pct_22": ("part_diplomes_superieur", "2022"),

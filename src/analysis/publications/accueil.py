@@ -111,7 +111,7 @@ def departements_principaux(phase: int) -> pd.DataFrame:
 
 def profils(phase: int, periode: str) -> pd.Series:
     """Profile of each territory of the typology (index id_ti)."""
-    return typologies.typologie(phase, periode).membership()["profil"]
+    return typologies.typologie_du_mois(phase, periode).membership()["profil"]
 
 
 def repertoire(phases: tuple[int, ...] = config.PHASES) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.config import DEFAULT_COG, POPULATION_VINTAGE
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import economie, geo, programmes, urssaf_ape

@@ -87,8 +87,8 @@ def disponible(wide: pd.DataFrame, id_ti: str, indicators: list[str] | tuple[str
     return any(i in row.index and pd.notna(row[i]) for i in indicators)
 
 
-def _periode(observations: pd.DataFrame, indicator: str) -> str:
-    """The period of the indicator's value in the wide table, in French ("2023-2024", "2e trimestre 2022")."""
+def _observation(observations: pd.DataFrame, indicator: str) -> str:
+    """The observation of the indicator's value in the wide table, in French ("2023-2024", "2e trimestre 2022")."""
     return observation_fr(observations["observation"].to_numpy()[_position(observations, indicator, "indicator")])
 
 
@@ -163,7 +163,7 @@ def _position_fr(position: str, critere: str) -> str:
 def _item(r, reg: pd.DataFrame, observations: pd.DataFrame) -> str:
     unit = reg.loc[r.indicator, "unit"]
     return (
-        f"{minuscule(reg.loc[r.indicator, 'label'])} ({_periode(observations, r.indicator)}) : {valeur(r.value, unit)} contre "
+        f"{minuscule(reg.loc[r.indicator, 'label'])} ({_observation(observations, r.indicator)}) : {valeur(r.value, unit)} contre "
         f"{valeur(r.france, unit)} pour la France ; {rang_fr(r.rang, r.n)}, {_position_fr(r.position, r.critere)}"
     )
 
@@ -191,7 +191,7 @@ def tableau_forces_faiblesses(
 ) -> pd.DataFrame:
     """The stand-outs as a French table (at most ``n_max`` per lecture, the most marked first).
 
-    Columns: Lecture, Indicateur, [Période, when ``periods`` (``observations``) is given],
+    Columns: Lecture, Indicateur, [Période, when ``observations`` is given],
     Territoire, France, Rang parmi les TI, Position.
     """
     reg = _registre(registre)
@@ -498,7 +498,7 @@ def texte_piliers(wide: pd.DataFrame, observations: pd.DataFrame, registre: pd.D
             if i not in set(observations["indicator"]):  # no period published yet (an early month)
                 items.append(f"{minuscule(reg.loc[i, 'label'])} : pas encore publié")
                 continue
-            label = f"{minuscule(reg.loc[i, 'label'])} ({_periode(observations, i)})"
+            label = f"{minuscule(reg.loc[i, 'label'])} ({_observation(observations, i)})"
             if math.isnan(value):
                 items.append(f"{label} : non disponible")
             elif i in flagged:

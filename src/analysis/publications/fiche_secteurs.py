@@ -1,6 +1,6 @@
 """The sectors of the fiche (and of the monograph): its industry by A38 sector, from the
 commune x APE file where it covers the territory, else estimated from the zones d'emploi
-(``analyses.tissu_productif``), and the commune x APE industrial panel (``analyses.industrie``);
+(``analyses.tissu_productif``), and the commune x APE industrial panel (``analyses.emploi_industriel``);
 the sentences follow the conventions of ``publications.fiche``."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.analyses import tissu_productif as tp
-from analysis.analyses.industrie import IndustrieAPE
+from analysis.analyses.emploi_industriel import IndustrieAPE
 from analysis.indicateurs import emploi_communal
 from analysis.texte import nombre, pourcent, verdict
 

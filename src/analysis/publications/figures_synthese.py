@@ -53,7 +53,7 @@ def couleurs_categories(*categories: Sequence[str]) -> dict[str, str]:
 def couleurs_profils(periode: str) -> dict[str, str]:
     """Profile name -> colour on every map of ``periode`` (the synthesis' maps of both phases and
     the home page): ``couleurs_categories`` over the profiles of the typologies of both phases."""
-    return couleurs_categories(*(profils.profils(profils.typologie(phase, periode))["profil"] for phase in config.PHASES))
+    return couleurs_categories(*(profils.profils(profils.typologie_du_mois(phase, periode))["profil"] for phase in config.PHASES))
 
 
 def _styled(grid: bool = True):

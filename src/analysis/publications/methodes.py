@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from analysis import environnement, mois
-from analysis.analyses import industrie
+from analysis.analyses import emploi_industriel
 from analysis.analyses.positions import DECILE, FAMILLES, QUARTILE, SEUIL_COUVERTURE, SEUIL_ECART
 from analysis.donnees import controles, editions, provenance, sources
 from analysis.indicateurs.registry import INDICATORS, REGISTRE, pillar_coverage
@@ -75,7 +75,7 @@ def texte_methodes() -> str:
         f"{r.pillar} : {nombre(r.n_indicators)} indicateurs" if r.n_indicators else f"{r.pillar} : aucun indicateur"
         for r in coverage.itertuples()
     ) + ". " + " ".join(r.note for r in coverage.itertuples() if r.note)
-    ape = industrie.limite_ape()
+    ape = emploi_industriel.limite_ape()
     bases = "\n".join(f"- **{BASES_FR[b][0].upper() + BASES_FR[b][1:]}** : {t}" for b, t in REGISTRE.geographic_bases.items())
     return (
         "Un territoire d'industrie est un ensemble de communes (COG 2023). La valeur d'un indicateur pour un territoire "

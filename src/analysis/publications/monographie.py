@@ -26,12 +26,12 @@ import pandas as pd
 from analysis import config, mois, texte
 from analysis.analyses import impact, portrait, profils
 from analysis.analyses.evaluation import ImpactTerritoire
-from analysis.analyses.fonds_vert import FondsVert
+from analysis.analyses.fonds_vert_territoires import FondsVert
 from analysis.analyses.recoupements import PROGRAMMES_VILLES
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.indicateurs.registry import heading, indicator
-from analysis.publications import fiche, texte_evaluation
+from analysis.publications import fiche, evaluation_impact
 from analysis.texte import nombre, pluriel, pourcent, valeur
 
 LIEN_SYNTHESE = "../" + mois.SYNTHESE_PAGE
@@ -489,7 +489,7 @@ def texte_impact_territoire(it: ImpactTerritoire) -> str:
             "métropolitaine) : la comparaison avec des EPCI témoins n'est pas possible."
         )
     if it.result is None:  # the employment of the entry year is not published yet
-        return texte_evaluation.texte_pas_encore_did(it.cohort, it.derniere_annee)
+        return evaluation_impact.texte_pas_encore_did(it.cohort, it.derniere_annee)
     t = it.trajectoire.set_index(impact.TIME)
     base, last = it.cohort - 1, int(t.index.max())
     n = int((it.epci["cohorte"] == it.cohort).sum())

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import texte
-from analysis.analyses import evaluation, fonds_vert, france_relance, portrait, positions, profils, questions_terrain, recoupements
+from analysis.analyses import evaluation, fonds_vert_territoires, france_relance, portrait, positions, profils, questions_terrain, recoupements
 from analysis.analyses.dossier import ANNEE_EPCI_AVANT, Dossier
 from analysis.analyses.evaluation import ControleTerritoire, ImpactTerritoire
 from analysis.analyses.tissu_productif import TissuProductif
@@ -29,8 +29,8 @@ from analysis.publications import (
     monographie_tissu,
     sections_territoire,
     synthese,
-    texte_controle_synthetique,
-    texte_evaluation,
+    evaluation_controle_synthetique,
+    evaluation_impact,
 )
 from analysis.publications import figures_synthese as sf
 from analysis.publications.sections_territoire import Industrie
@@ -230,11 +230,11 @@ def tableau_signatures(d: Dossier) -> pd.DataFrame | None:
 
 
 def texte_fonds_vert(d: Dossier) -> str:
-    return monographie.texte_fonds_vert(fonds_vert.fonds_vert(d.phase, d.periode), d.id_ti, d.nom)
+    return monographie.texte_fonds_vert(fonds_vert_territoires.fonds_vert(d.phase, d.periode), d.id_ti, d.nom)
 
 
 def tableau_fonds_vert(d: Dossier) -> pd.DataFrame | None:
-    fv = fonds_vert.fonds_vert(d.phase, d.periode)
+    fv = fonds_vert_territoires.fonds_vert(d.phase, d.periode)
     if fv is None or not (fv.projets["id_ti"] == d.id_ti).any():
         return None
     return monographie.tableau_fonds_vert(fv, d.id_ti)
@@ -281,7 +281,7 @@ def figure_temoins(effets: ImpactTerritoire, nom: str) -> Figure | None:
 def rappel_cohorte(effets: ImpactTerritoire) -> str | None:
     if effets.result is None:
         return None
-    return "**Pour mémoire, l'estimation sur l'ensemble des EPCI de la même cohorte.** " + texte_evaluation.describe_did(effets.result)
+    return "**Pour mémoire, l'estimation sur l'ensemble des EPCI de la même cohorte.** " + evaluation_impact.describe_did(effets.result)
 
 
 def tableau_epci_panel(effets: ImpactTerritoire) -> pd.DataFrame:
@@ -302,22 +302,22 @@ def texte_controle(d: Dossier, effets: ImpactTerritoire) -> str:
     pas_encore = effets.cohort is not None and effets.result is None
     if pas_encore:
         return monographie.texte_impact_territoire(effets)
-    return texte_controle_synthetique.texte_controle_synthetique(_synthetique(d), d.nom)
+    return evaluation_controle_synthetique.texte_controle_synthetique(_synthetique(d), d.nom)
 
 
 def figure_controle(d: Dossier) -> Figure | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.figure_controle_synthetique(synthetique, d.nom) if synthetique is not None else None
+    return evaluation_controle_synthetique.figure_controle_synthetique(synthetique, d.nom) if synthetique is not None else None
 
 
 def tableau_controle(d: Dossier) -> pd.DataFrame | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.tableau_controle_synthetique(synthetique) if synthetique is not None else None
+    return evaluation_controle_synthetique.tableau_controle_synthetique(synthetique) if synthetique is not None else None
 
 
 def tableau_donneurs(d: Dossier) -> pd.DataFrame | None:
     synthetique = _synthetique(d)
-    return texte_controle_synthetique.tableau_donneurs(synthetique) if synthetique is not None else None
+    return evaluation_controle_synthetique.tableau_donneurs(synthetique) if synthetique is not None else None
 
 
 def questions(d: Dossier) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.analyses import industrie, positions
-from analysis.analyses.industrie import IndustrieAPE
+from analysis.analyses import emploi_industriel, positions
+from analysis.analyses.emploi_industriel import IndustrieAPE
 from analysis.donnees import referentiel
 from analysis.indicateurs.build import source_emploi
 from analysis.publications import cartes, fiche, fiche_secteurs, figures
@@ -78,13 +78,13 @@ class Industrie:
         """Employees of industry by NA38 section, first and last years published."""
         if self.ape.panel.empty:
             return None
-        return figures.barres(industrie.sections_industrie(self.ape.panel), "section", "effectifs", "annee", horizontal=True,
+        return figures.barres(emploi_industriel.sections_industrie(self.ape.panel), "section", "effectifs", "annee", horizontal=True,
                               decimales=0, label_valeur="Effectifs salariés", source="URSSAF, commune × APE")
 
 
 def industrie_ape(phase: int, id_ti: str, periode: str) -> Industrie:
-    """The territory's industrial employment by section (``industrie.industrie_territoire``)."""
-    ape = industrie.industrie_territoire(phase, id_ti, periode)
+    """The territory's industrial employment by section (``emploi_industriel.industrie_territoire``)."""
+    ape = emploi_industriel.industrie_territoire(phase, id_ti, periode)
     return Industrie(ape=ape, texte=fiche_secteurs.texte_industrie(ape))
 
 

@@ -2,7 +2,7 @@
 typology (method, silhouettes, profiles), the monograph choice, why some territories do better
 (cross-section regressions, régions), France Relance and the overlap with Action cœur de ville,
 as French tables and sentences. The numbers come from ``analysis.analyses``; the evaluation's
-tables and sentences are in ``texte_evaluation``.
+tables and sentences are in ``evaluation_impact``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from analysis.analyses.recoupements import ACV_LISTES
 from analysis.analyses.typologie import TypologyResult
 from analysis.indicateurs.registry import heading, indicator
 from analysis.publications.monographie import lien_monographie
-from analysis.publications.texte_evaluation import _ic
+from analysis.publications.evaluation_impact import _ic
 from analysis.texte import nombre, tableau, valeur
 
 

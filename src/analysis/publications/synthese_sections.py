@@ -2,7 +2,7 @@
 the analyses' results and returns what one cell shows (``figures.afficher``: Markdown text, a
 table, a figure, a list of them, or ``None`` when the month's data do not allow it yet). The
 choices (designs, outcomes, covariates) are in the analyses; the sentences in ``synthese``,
-``texte_evaluation``, ``texte_robustesse`` and ``texte_controle_synthetique``.
+``evaluation_impact``, ``evaluation_robustesse`` and ``evaluation_controle_synthetique``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.indicateurs.build import read_indicators
-from analysis.publications import faits, fiche, synthese, texte_controle_synthetique, texte_evaluation, texte_robustesse
+from analysis.publications import faits, fiche, synthese, evaluation_controle_synthetique, evaluation_impact, evaluation_robustesse
 from analysis.publications import figures_synthese as sf
 from analysis.publications.cartes import villes_points
 from analysis.publications.figures import Bloc, lignes
@@ -102,8 +102,8 @@ class TypologiePhase:
 
 
 def typologie_phase(ctx: Contexte, phase: int) -> TypologiePhase:
-    """The typology of ``phase`` (``profils.typologie``), its text and tables."""
-    result = profils.typologie(phase, ctx.periode)
+    """The typology of ``phase`` (``profils.typologie_du_mois``), its text and tables."""
+    result = profils.typologie_du_mois(phase, ctx.periode)
     texte = synthese.texte_typologie(result, phase, profils.exclus_typologie(ctx.wide[phase], result), profils.imputes(result, phase))
     return TypologiePhase(phase=phase, result=result, texte=texte, silhouettes=synthese.tableau_silhouettes(result),
                           profils=synthese.tableau_profils(result), contexte=ctx)
@@ -114,18 +114,18 @@ def typologie_phase(ctx: Contexte, phase: int) -> TypologiePhase:
 def texte_principal(ev: EvaluationMois) -> str:
     """The headline: the rule and the main estimate, or the DiD, or why there is none yet."""
     if ev.deux_cohortes:
-        return texte_robustesse.REGLE_EVALUATION + "\n\n" + texte_robustesse.texte_principal(ev.lignes)
+        return evaluation_robustesse.REGLE_EVALUATION + "\n\n" + evaluation_robustesse.texte_principal(ev.lignes)
     if ev.evaluable:
-        return texte_evaluation.describe_did(ev.principal)
-    return texte_evaluation.texte_pas_encore_did(2019, evaluation.derniere_annee(ev.periode))
+        return evaluation_impact.describe_did(ev.principal)
+    return evaluation_impact.texte_pas_encore_did(2019, evaluation.derniere_annee(ev.periode))
 
 
 def principal(ev: EvaluationMois) -> list[Bloc]:
     """The table of the headline and robustness lines, the exposure and context sentences."""
     if not ev.deux_cohortes:
         return []
-    exposition = texte_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode))
-    return [texte_robustesse.tableau_principal(ev.lignes), exposition + "\n\n" + texte_robustesse.texte_contexte(ev.lignes)]
+    exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode))
+    return [evaluation_robustesse.tableau_principal(ev.lignes), exposition + "\n\n" + evaluation_robustesse.texte_contexte(ev.lignes)]
 
 
 # The analyses below are stored and kept in the process (``cache.stored``): the text and the
@@ -136,30 +136,30 @@ def tendances_paralleles(ev: EvaluationMois) -> list[Bloc]:
     if not ev.deux_cohortes:
         return []
     return ["### Sensibilité à une violation des tendances parallèles",
-            texte_robustesse.texte_tendances_paralleles(evaluation.sensibilite_tendances(ev.periode))]
+            evaluation_robustesse.texte_tendances_paralleles(evaluation.sensibilite_tendances(ev.periode))]
 
 
 def figure_tendances(ev: EvaluationMois) -> Figure | None:
-    return texte_robustesse.figure_tendances(evaluation.sensibilite_tendances(ev.periode)) if ev.deux_cohortes else None
+    return evaluation_robustesse.figure_tendances(evaluation.sensibilite_tendances(ev.periode)) if ev.deux_cohortes else None
 
 
 def did_robustesse(ev: EvaluationMois) -> list[Bloc]:
     """Once the cohorts are the headline, the DiD of the 2019 cohort as a robustness line."""
     if not ev.deux_cohortes:
         return []
-    return ["### Double différence de la cohorte 2019 (ligne de robustesse)", texte_evaluation.describe_did(ev.principal)]
+    return ["### Double différence de la cohorte 2019 (ligne de robustesse)", evaluation_impact.describe_did(ev.principal)]
 
 
 def figure_etude_evenement(ev: EvaluationMois) -> Figure | None:
     """The event study of the 2019 cohort, with and without reweighting."""
     if not ev.evaluable:
         return None
-    return texte_evaluation.event_study_figure({"Témoins repondérés": ev.principal, "Témoins sans pondération": ev.estimations.non_pondere},
+    return evaluation_impact.event_study_figure({"Témoins repondérés": ev.principal, "Témoins sans pondération": ev.estimations.non_pondere},
                                                source=SOURCE_EVALUATION)
 
 
 def texte_tendances(ev: EvaluationMois) -> str | None:
-    return texte_evaluation.texte_tendances(ev.principal, ev.estimations.non_pondere) if ev.evaluable else None
+    return evaluation_impact.texte_tendances(ev.principal, ev.estimations.non_pondere) if ev.evaluable else None
 
 
 def variantes(ev: EvaluationMois) -> dict[str, object]:
@@ -178,7 +178,7 @@ def variantes(ev: EvaluationMois) -> dict[str, object]:
 
 
 def tableau_variantes(ev: EvaluationMois) -> pd.DataFrame | None:
-    return texte_evaluation.tableau_did(variantes(ev)) if ev.evaluable else None
+    return evaluation_impact.tableau_did(variantes(ev)) if ev.evaluable else None
 
 
 def placebo(ev: EvaluationMois) -> list[Bloc]:
@@ -186,15 +186,15 @@ def placebo(ev: EvaluationMois) -> list[Bloc]:
     blocs: list[Bloc] = []
     if ev.evaluable:
         est = ev.estimations
-        blocs.append(texte_evaluation.texte_placebo(est.principal, est.placebo, est.placebo_non_pondere, evaluation.PLACEBO_DEBUT)
-                     + " " + texte_evaluation.texte_did_variantes(est.principal, est.pas_encore))
+        blocs.append(evaluation_impact.texte_placebo(est.principal, est.placebo, est.placebo_non_pondere, evaluation.PLACEBO_DEBUT)
+                     + " " + evaluation_impact.texte_did_variantes(est.principal, est.pas_encore))
     if not ev.phase2_estimable:
-        blocs.append(texte_evaluation.texte_pas_encore_did(2023, evaluation.derniere_annee(ev.periode)))
+        blocs.append(evaluation_impact.texte_pas_encore_did(2023, evaluation.derniere_annee(ev.periode)))
     return blocs
 
 
 def equilibre(ev: EvaluationMois) -> pd.DataFrame | None:
-    return texte_evaluation.tableau_equilibre(ev.principal.weights) if ev.evaluable else None
+    return evaluation_impact.tableau_equilibre(ev.principal.weights) if ev.evaluable else None
 
 
 def cohortes(ev: EvaluationMois) -> list[Bloc]:
@@ -203,27 +203,27 @@ def cohortes(ev: EvaluationMois) -> list[Bloc]:
         return []
     est = ev.estimations
     return ["### Adoption échelonnée : estimation par cohortes",
-            texte_robustesse.texte_cohortes(est) + (" " + texte_robustesse.texte_reconciliation(est) if est.phase2 is not None else ""),
-            texte_robustesse.texte_verification(evaluation.verification_cohortes(ev.periode))]
+            evaluation_robustesse.texte_cohortes(est) + (" " + evaluation_robustesse.texte_reconciliation(est) if est.phase2 is not None else ""),
+            evaluation_robustesse.texte_verification(evaluation.verification_cohortes(ev.periode))]
 
 
 def tableau_cohortes(ev: EvaluationMois) -> pd.DataFrame | None:
-    return texte_robustesse.tableau_cohortes(ev.estimations) if ev.deux_cohortes else None
+    return evaluation_robustesse.tableau_cohortes(ev.estimations) if ev.deux_cohortes else None
 
 
 def figure_cohortes(ev: EvaluationMois) -> Figure | None:
-    return texte_robustesse.figure_cohortes(ev.estimations.cohortes) if ev.deux_cohortes else None
+    return evaluation_robustesse.figure_cohortes(ev.estimations.cohortes) if ev.deux_cohortes else None
 
 
 def sensibilite(ev: EvaluationMois) -> list[Bloc]:
     """Sensitivity and heterogeneity, with its heading (``evaluation.sensibilite``)."""
     if not ev.evaluable:
         return []
-    return ["### Sensibilité et hétérogénéité", texte_robustesse.texte_sensibilite(evaluation.sensibilite(ev.periode), ev.estimations.mde)]
+    return ["### Sensibilité et hétérogénéité", evaluation_robustesse.texte_sensibilite(evaluation.sensibilite(ev.periode), ev.estimations.mde)]
 
 
 def tableau_sensibilite(ev: EvaluationMois) -> pd.DataFrame | None:
-    return texte_robustesse.tableau_sensibilite(evaluation.sensibilite(ev.periode)) if ev.evaluable else None
+    return evaluation_robustesse.tableau_sensibilite(evaluation.sensibilite(ev.periode)) if ev.evaluable else None
 
 
 def selection(ev: EvaluationMois) -> list[Bloc]:
@@ -231,15 +231,15 @@ def selection(ev: EvaluationMois) -> list[Bloc]:
     if not ev.deux_cohortes:
         return []
     return ["### Sélection des territoires : les trajectoires avant l'entrée",
-            texte_robustesse.texte_selection(evaluation.selection(ev.periode), ev.estimations)]
+            evaluation_robustesse.texte_selection(evaluation.selection(ev.periode), ev.estimations)]
 
 
 def tableau_selection(ev: EvaluationMois) -> pd.DataFrame | None:
-    return texte_robustesse.tableau_selection(evaluation.selection(ev.periode)) if ev.deux_cohortes else None
+    return evaluation_robustesse.tableau_selection(evaluation.selection(ev.periode)) if ev.deux_cohortes else None
 
 
 def figure_selection(ev: EvaluationMois) -> Figure | None:
-    return texte_robustesse.figure_selection(evaluation.selection(ev.periode)) if ev.deux_cohortes else None
+    return evaluation_robustesse.figure_selection(evaluation.selection(ev.periode)) if ev.deux_cohortes else None
 
 
 def controles(ev: EvaluationMois) -> list[Bloc]:
@@ -247,18 +247,18 @@ def controles(ev: EvaluationMois) -> list[Bloc]:
     if not ev.evaluable:
         return []
     return ["### Contrôles synthétiques des quatre monographies",
-            texte_controle_synthetique.texte_controles_monographies(evaluation.controles_monographies(ev.periode))]
+            evaluation_controle_synthetique.texte_controles_monographies(evaluation.controles_monographies(ev.periode))]
 
 
 def tableau_controles(ev: EvaluationMois) -> pd.DataFrame | None:
     if not ev.evaluable:
         return None
-    return texte_controle_synthetique.tableau_controles_monographies(evaluation.controles_monographies(ev.periode))
+    return evaluation_controle_synthetique.tableau_controles_monographies(evaluation.controles_monographies(ev.periode))
 
 
 def figure_industrie(ii: evaluation_industrie.ImpactIndustrie) -> Figure | None:
     """The event study on industrial employment, when the rule allows an estimate."""
-    return texte_evaluation.event_study_figure(ii.result, source=SOURCE_INDUSTRIE) if ii.result is not None else None
+    return evaluation_impact.event_study_figure(ii.result, source=SOURCE_INDUSTRIE) if ii.result is not None else None
 
 
 # Why some territories do better

@@ -369,9 +369,9 @@ def _dep_sdmx(path: Path) -> pd.DataFrame:
             continue
         lib = series.get("TITLE_FR", area.group(1))
         for obs in series:
-            period, value = obs.get("TIME_PERIOD", ""), obs.get("OBS_VALUE")
-            if re.fullmatch(r"\d{4}-Q[1-4]", period) and value not in (None, "", "NaN"):
-                rows.append((area.group(1), lib, f"{period[:4]}-T{period[-1]}", float(value)))
+            observation, value = obs.get("TIME_PERIOD", ""), obs.get("OBS_VALUE")
+            if re.fullmatch(r"\d{4}-Q[1-4]", observation) and value not in (None, "", "NaN"):
+                rows.append((area.group(1), lib, f"{observation[:4]}-T{observation[-1]}", float(value)))
     if not rows:
         raise ValueError(f"{path.name}: aucune série départementale (REF_AREA Dnn) trimestrielle")
     return pd.DataFrame(rows, columns=["code_dep", "lib_dep", "trimestre", "taux_chomage"])

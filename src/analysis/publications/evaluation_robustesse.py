@@ -12,7 +12,7 @@ from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import avec_donnees, lignes
 from analysis.publications.methodes import REGLE_EVALUATION
-from analysis.publications.texte_evaluation import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
+from analysis.publications.evaluation_impact import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
 COHORTE_LIBELLES = {2019: "EPCI entrés en 2019 (phase 1)", 2023: "EPCI entrés en 2023 (phase 2 seule)"}
@@ -159,7 +159,7 @@ def tableau_selection(sel: evaluation.Selection) -> pd.DataFrame:
     rows = []
     for _, r in sel.croissance.iterrows():
         ref = pd.isna(r["estimate"])
-        rows.append({"Période": r["periode"], "Groupe": GROUPES[r["groupe"]], "EPCI": nombre(r["n"]),
+        rows.append({"Période": r["intervalle"], "Groupe": GROUPES[r["groupe"]], "EPCI": nombre(r["n"]),
                      "Croissance de l'emploi": _ecart(r["mean"]),
                      "Écart aux EPCI jamais retenus": "référence" if ref else _ecart(r["estimate"]),
                      "IC à 95 % (%)": "–" if ref else _ic(r["ci_low"], r["ci_high"]), "p": "–" if ref else _p(r["p_value"])})
@@ -168,7 +168,7 @@ def tableau_selection(sel: evaluation.Selection) -> pd.DataFrame:
 
 def texte_selection(sel: evaluation.Selection, est: evaluation.Estimations) -> str:
     """French paragraph: the conclusion the pre-entry trajectories support."""
-    c = sel.croissance.set_index(["periode", "groupe"])
+    c = sel.croissance.set_index(["intervalle", "groupe"])
     p1 = c.loc[("2014-2018", "phase 1")]
     p2a, p2b = c.loc[("2014-2018", "phase 2 seule")], c.loc[("2018-2022", "phase 2 seule")]
     by = est.cohortes.by_cohort.set_index("cohort")
@@ -419,7 +419,7 @@ def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
     import matplotlib.pyplot as plt
 
     from analysis.publications.figures import ligne_source
-    from analysis.publications.texte_evaluation import SERIES_COULEURS
+    from analysis.publications.evaluation_impact import SERIES_COULEURS
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1, 1.3]})
     rm = sens.bornes[sens.bornes["methode"] == "relative_magnitude"]

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from analysis import texte
 from analysis.analyses import evaluation_industrie, impact
-from analysis.analyses import industrie as ia
+from analysis.analyses import emploi_industriel as ia
 from analysis.publications.figures import avec_donnees, ligne_source
 from analysis.texte import nombre, pourcent, tableau
 
