@@ -3,7 +3,12 @@ indicator tables of phase 2, 2026-11: Grand Est Touraine (ti-2405) and its peers
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,7 +17,7 @@ from analysis import config
 from analysis.analyses import comparateur, profils
 from analysis.donnees.referentiel import UnknownTerritoryError
 from analysis.indicateurs.build import write_indicators
-from analysis.indicateurs.registry import IndicateurInconnu, indicator
+from analysis.indicateurs.registry import IndicateurInconnu, indicator, key_figures
 from analysis.publications import comparateur as publication
 from analysis.publications.figures import donnees
 from conftest import PERIODE_TESTS as PERIODE
@@ -109,3 +114,47 @@ def test_the_french_table_and_the_figure_carry_the_values_compared(tables) -> No
     assert counts.tolist() == [92, 92, 48, 92, 92, 92]  # Basse-Terre's quarters start in 2014-T1, the others in 2003-T1
     assert drawn["territoire"].iloc[0] == "Grand Est Touraine"
     assert (drawn["unite"] == "%").all() and (drawn["source"] == indicator("taux_chomage").source).all()
+
+
+@pytest.fixture(scope="module")
+def page(tables, tmp_path_factory) -> Path:
+    return publication.ecrire_page(PERIODE, 2, tmp_path_factory.mktemp("donnees"))
+
+
+def _embedded(html: str) -> dict:
+    start = html.index('<script type="application/json" id="donnees-comparateur">') + len('<script type="application/json" id="donnees-comparateur">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_the_page_embeds_the_lab_table_of_every_ti_and_asks_nothing_from_the_network(page, voisins) -> None:
+    assert page.name == "comparateur_phase2.html"
+    html = page.read_text(encoding="utf-8")
+    data = _embedded(html)
+    assert len(data["territoires"]) == 183 and data["territoires"][TERRITOIRE] == {"lib": "Grand Est Touraine", "voisins": VOISINS}
+    assert data["territoires"]["ti-0101"]["voisins"] == []  # outside the typology: the reader types its peers
+    chomage = next(i for i in data["indicateurs"] if i["nom"] == "taux_chomage")
+    row = voisins.tableau.set_index("id_ti").loc[TERRITOIRE]
+    assert chomage["valeurs"][TERRITOIRE] == [pytest.approx(row["taux_chomage"]), 91, 180]
+    assert [i["nom"] for i in data["indicateurs"]] == list(key_figures())
+    serie = data["series"]["taux_chomage"]
+    assert (serie["x"][0], serie["x"][-1], len(serie["x"])) == ("2003-T1", "2025-T4", 92)
+    assert serie["valeurs"][TERRITOIRE][-1] == pytest.approx(7.3)
+    assert "croissance_population" in data["series"] and "revenu_median" not in data["series"]  # one observation only
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "fetch(" not in html and "XMLHttpRequest" not in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium absent : la page n'est pas exécutée")
+def test_the_page_shows_a_typed_group_of_five_in_headless_chromium(page) -> None:
+    address = page.as_uri() + "#territoire=ti-2405&pairs=ti-8402,ti-0101,ti-5206,ti-8419,ti-9999,ti-8410&serie=emploi_prive"
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", address],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    head = dom[dom.index('<table id="tableau">'):dom.index("</thead>")]
+    assert head.count("<th scope=") == 7 and "Basse-Terre (ti-0101, phase 2)" in head
+    assert "Identifiant(s) inconnu(s) en phase 2 : ti-9999" in dom
+    assert "91<sup>e</sup> sur 180" in dom and dom.count("<polyline") == 6
+    assert "Source : URSSAF" in dom and "Observations de 2014 à 2024." in dom
+
+
+def test_the_home_page_links_the_comparator_of_each_phase(tables, tmp_path) -> None:
+    text = publication.texte_comparateur(PERIODE, tmp_path, phases=(2,))
+    assert "(donnees/comparateur_phase2.html)" in text and (tmp_path / "comparateur_phase2.html").exists()

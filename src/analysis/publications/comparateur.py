@@ -24,6 +24,7 @@ from analysis.fichiers import write_atomic
 from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.registry import INDICATORS, heading, indicator, key_figures
 from analysis.publications.figures import lignes
+from analysis import config, mois
 from analysis.texte import nombre, observation_fr, rang_fr
 
 
@@ -69,9 +70,6 @@ def comparer(id_ti: str, phase: int, periode: str, pairs: Sequence[str] | None =
 
 
 # --- the offline page: every TI of a phase, its neighbours, the table and the series -------------
-
-PAGE = "comparateur.html"  # written beside the home page's CSV files (``mois.accueil_donnees``)
-
 
 def indicateurs_series(long: pd.DataFrame) -> list[str]:
     """The registry indicators of ``long`` observed at more than one period, in registry order."""
@@ -240,7 +238,7 @@ def page_html(donnees: dict, id_ti: str, serie: str) -> str:
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{titre}</title><style>{STYLE}</style></head>
 <body>
-<p><a href="../index.html">Accueil de l'observatoire</a></p>
+<p><a href="../{mois.INDEX_PAGE}">Accueil de l'observatoire</a></p>
 <h1>{titre}</h1>
 <p>Choisissez un territoire et son groupe de comparaison : par défaut ses voisins dans la typologie (les territoires du
 même profil les plus proches), ou les identifiants que vous tapez. Les rangs sont ceux parmi tous les territoires de la
@@ -274,4 +272,18 @@ def ecrire_page(periode: str, phase: int, dossier: Path, id_ti: str = "ti-2405",
     table = comparateur.tableau(wide, read_indicators(phase, periode, "observations"), ids, key_figures())
     donnees = donnees_page(table, read_indicators(phase, periode, "long"), voisins, phase, periode)
     html = page_html(donnees, id_ti if id_ti in voisins else ids[0], serie)
-    return write_atomic(dossier / PAGE, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return write_atomic(dossier / mois.comparateur(phase), lambda tmp: tmp.write_text(html, encoding="utf-8"))
+
+
+def texte_comparateur(periode: str, dossier: Path, phases: tuple[int, ...] = config.PHASES) -> str:
+    """Write the comparator page of each phase (``ecrire_page``) into ``dossier`` and return the
+    home page's French paragraph linking to them (links relative to the site root)."""
+    liens = []
+    for phase in phases:
+        ecrire_page(periode, phase, dossier)
+        liens.append(f"[comparateur de la phase {phase}]({mois.DONNEES_ACCUEIL}/{mois.comparateur(phase)})")
+    return (
+        "Comparez un territoire à ses voisins dans la typologie, ou aux territoires de votre choix : indicateurs clés "
+        "côte à côte avec leur rang parmi les territoires de la phase, et évolution d'un indicateur pour le groupe. "
+        "La page fonctionne hors connexion : " + ", ".join(liens) + "."
+    )
