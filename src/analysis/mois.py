@@ -307,6 +307,12 @@ def accueil_donnees(periode: str) -> Path:
     return periode_dir(periode) / ACCUEIL.split("/")[0] / DONNEES_ACCUEIL
 
 
+def comparateur(phase: int) -> str:
+    """The offline comparator page of ``phase``, beside the home page's CSV files
+    (``accueil_donnees``): ``comparateur_phase2.html``."""
+    return f"comparateur_phase{phase}.html"
+
+
 def figure_csv(notebook: str | Path, numero: int) -> Path:
     """The CSV of the ``numero``-th figure (from 1) of an executed notebook, in the folder
     ``donnees`` beside it, where its page links to it and the site copies it:
