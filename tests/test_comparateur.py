@@ -1,4 +1,4 @@
-"""The comparator of issue 28 (``analyses.comparateur``, ``publications.comparateur``) on the real
+"""The comparator of issue 28 (``analyses.comparateur``, ``publications.page_comparateur``) on the real
 indicator tables of phase 2, 2026-11: Grand Est Touraine (ti-2405) and its peers."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from analysis.analyses import comparateur, profils
 from analysis.donnees.referentiel import UnknownTerritoryError
 from analysis.indicateurs.build import write_indicators
 from analysis.indicateurs.registry import IndicateurInconnu, indicator, key_figures
-from analysis.publications import comparateur as publication
+from analysis.publications import page_comparateur as publication
 from analysis.publications.figures import donnees
 from conftest import PERIODE_TESTS as PERIODE
 
@@ -51,7 +51,7 @@ def voisins(tables) -> comparateur.Comparaison:
 
 def test_the_default_peers_are_the_typology_neighbours_the_monograph_uses(voisins) -> None:
     assert voisins.ids == [TERRITOIRE, *VOISINS]
-    assert list(profils.voisins(profils.typologie(2, PERIODE), TERRITOIRE)) == VOISINS
+    assert list(profils.voisins(profils.typologie_du_mois(2, PERIODE), TERRITOIRE)) == VOISINS
     assert voisins.tableau["id_ti"].tolist() == [TERRITOIRE, *VOISINS]
     assert voisins.tableau["lib"].iloc[0] == "Grand Est Touraine"
 
@@ -83,7 +83,7 @@ def test_unknown_territories_and_indicators_are_refused_in_french_naming_them(ta
 
 
 def test_a_territory_outside_the_typology_has_no_default_peers_and_is_told_so(tables) -> None:
-    typo = profils.typologie(2, PERIODE)
+    typo = profils.typologie_du_mois(2, PERIODE)
     assert "ti-0101" not in typo.labels.index
     with pytest.raises(comparateur.PairsIndisponibles, match="« ti-0101 » hors de la typologie.*donnez ses pairs"):
         comparateur.voisins_par_defaut(typo, "ti-0101")

@@ -1,5 +1,5 @@
 """Compare a territory with a peer group: its typology neighbours by default, or the territories
-a reader names. Tables in, tables out (the figure is ``publications.comparateur``).
+a reader names. Tables in, tables out (the figure is ``publications.page_comparateur``).
 
 Example (JupyterLab)::
 
@@ -36,7 +36,7 @@ def voisins_par_defaut(typo: TypologyResult, id_ti: str) -> list[str]:
     """The default peers of ``id_ti``: its typology neighbours (``profils.voisins``, the nearest
     first); ``PairsIndisponibles`` when the territory is outside the typology.
 
-    >>> voisins_par_defaut(profils.typologie(2, "2026-11"), "ti-2405")
+    >>> voisins_par_defaut(profils.typologie_du_mois(2, "2026-11"), "ti-2405")
     ['ti-8402', 'ti-5206', 'ti-8419', 'ti-8410']
     """
     if id_ti not in typo.labels.index:
@@ -120,7 +120,7 @@ def comparer(id_ti: str, phase: int, periode: str, pairs: Sequence[str] | None =
     names = list(indicateurs if indicateurs is not None else key_figures())
     for name in names:
         indicator(name)
-    ids = groupe(id_ti, pairs if pairs is not None else voisins_par_defaut(profils.typologie(phase, periode), id_ti))
+    ids = groupe(id_ti, pairs if pairs is not None else voisins_par_defaut(profils.typologie_du_mois(phase, periode), id_ti))
     wide = read_indicators(phase, periode, "wide")
     return Comparaison(
         id_ti=id_ti, phase=phase, periode=periode, ids=ids,

@@ -4,7 +4,7 @@ carries, ``figures.lignes``).
 
 Example (JupyterLab)::
 
-    from analysis.publications.comparateur import comparer
+    from analysis.publications.page_comparateur import comparer
     table, fig = comparer("ti-2405", 2, "2026-11", serie="taux_chomage")
     table                                     # one row per territory, values and ranks
     fig                                       # the unemployment rate of the group, quarter by quarter
@@ -243,7 +243,7 @@ def page_html(donnees: dict, id_ti: str, serie: str) -> str:
 <p>Choisissez un territoire et son groupe de comparaison : par défaut ses voisins dans la typologie (les territoires du
 même profil les plus proches), ou les identifiants que vous tapez. Les rangs sont ceux parmi tous les territoires de la
 phase qui ont une valeur (1 = la valeur la plus haute). La même comparaison s'obtient dans JupyterLab avec
-<code>analysis.publications.comparateur.comparer</code>.</p>
+<code>analysis.publications.page_comparateur.comparer</code>.</p>
 <label for="territoire">Territoire</label><select id="territoire"></select>
 <label for="pairs">Groupe de comparaison (identifiants séparés par des virgules ; vide = voisins dans la typologie)</label>
 <input id="pairs" type="text" size="60" placeholder="par exemple ti-8402, ti-5206" autocomplete="off">
@@ -267,7 +267,7 @@ def ecrire_page(periode: str, phase: int, dossier: Path, id_ti: str = "ti-2405",
     home page's ``donnees`` folder, ``mois.accueil_donnees``), in full or not at all."""
     wide = read_indicators(phase, periode, "wide")
     ids = wide.loc[wide["niveau"] == "ti", "id_ti"].tolist()
-    typo = profils.typologie(phase, periode)
+    typo = profils.typologie_du_mois(phase, periode)
     voisins = {t: comparateur.voisins_par_defaut(typo, t) for t in ids if t in typo.labels.index}
     table = comparateur.tableau(wide, read_indicators(phase, periode, "observations"), ids, key_figures())
     donnees = donnees_page(table, read_indicators(phase, periode, "long"), voisins, phase, periode)
