@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
@@ -79,3 +80,23 @@ def aujourdhui(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.date], None]:
         monkeypatch.setattr(dt, "date", frozen)
 
     return freeze
+
+
+@contextlib.contextmanager
+def outputs_folder(folder: Path) -> Iterator[Path]:
+    """Outputs under ``folder`` for a module-scoped fixture (``monkeypatch`` is function-scoped):
+    ``config.OUTPUTS_DIR`` and ``OBSERVATOIRE_OUTPUTS``, which a notebook's kernel inherits, put
+    back as they were afterwards."""
+    from analysis import config
+
+    saved_dir, saved_env = config.OUTPUTS_DIR, os.environ.get(config.OUTPUTS_ENV)
+    config.OUTPUTS_DIR = folder
+    os.environ[config.OUTPUTS_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        config.OUTPUTS_DIR = saved_dir
+        if saved_env is None:
+            os.environ.pop(config.OUTPUTS_ENV, None)
+        else:
+            os.environ[config.OUTPUTS_ENV] = saved_env

@@ -4,7 +4,6 @@ indicator tables of phase 2, 2026-11: Grand Est Touraine (ti-2405) and its peers
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -12,15 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PERIODE_TESTS as PERIODE
+from conftest import outputs_folder
 
-from analysis import config
 from analysis.analyses import comparateur, profils
 from analysis.donnees.referentiel import UnknownTerritoryError
 from analysis.indicateurs.build import write_indicators
 from analysis.indicateurs.registry import IndicateurInconnu, indicator, key_figures
 from analysis.publications import page_comparateur as publication
 from analysis.publications.figures import donnees
-from conftest import PERIODE_TESTS as PERIODE
 
 TERRITOIRE = "ti-2405"
 VOISINS = ["ti-8402", "ti-5206", "ti-8419", "ti-8410"]  # its typology neighbours, the nearest first
@@ -30,18 +29,9 @@ CINQ = ["ti-8402", "ti-0101", "ti-5206", "ti-8419", "ti-8410"]
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory, indicateurs_periode):
     """The month's phase-2 tables written under a fresh outputs folder, as a run writes them."""
-    saved_dir, saved_env = config.OUTPUTS_DIR, os.environ.get("OBSERVATOIRE_OUTPUTS")
-    config.OUTPUTS_DIR = tmp_path_factory.mktemp("outputs")
-    os.environ["OBSERVATOIRE_OUTPUTS"] = str(config.OUTPUTS_DIR)
-    try:
+    with outputs_folder(tmp_path_factory.mktemp("outputs")):
         write_indicators(indicateurs_periode[2], PERIODE)
         yield indicateurs_periode[2]
-    finally:
-        config.OUTPUTS_DIR = saved_dir
-        if saved_env is None:
-            os.environ.pop("OBSERVATOIRE_OUTPUTS", None)
-        else:
-            os.environ["OBSERVATOIRE_OUTPUTS"] = saved_env
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -22,6 +21,7 @@ from analysis.indicateurs.build import write_indicators
 from analysis.indicateurs.registry import registry
 from analysis.publications import cartes, fiche, fiche_secteurs, figures
 from analysis.texte import nombre
+from conftest import outputs_folder
 
 NBSP = "\u00a0"
 
@@ -177,11 +177,7 @@ TERRITOIRE = "ti-2405"
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, indicateurs_periode):
-    outputs = tmp_path_factory.mktemp("outputs")
-    saved_dir, saved_env = config.OUTPUTS_DIR, os.environ.get("OBSERVATOIRE_OUTPUTS")
-    config.OUTPUTS_DIR = outputs
-    os.environ["OBSERVATOIRE_OUTPUTS"] = str(outputs)  # the kernel inherits it
-    try:
+    with outputs_folder(tmp_path_factory.mktemp("outputs")) as outputs:
         result = indicateurs_periode[2]
         write_indicators(result, PERIODE)
         provenance.write(PERIODE, provenance.collect(PERIODE, {"phase": 2}, "test"))  # every declared file, as a run
@@ -199,12 +195,6 @@ def executed(tmp_path_factory, indicateurs_periode):
             cwd=str(outputs),
         )
         yield nbformat.read(target, as_version=4), result.wide
-    finally:
-        config.OUTPUTS_DIR = saved_dir
-        if saved_env is None:
-            os.environ.pop("OBSERVATOIRE_OUTPUTS", None)
-        else:
-            os.environ["OBSERVATOIRE_OUTPUTS"] = saved_env
 
 
 def _outputs(nb):
