@@ -51,6 +51,9 @@ def test_headings_and_decimals_are_the_registry_s() -> None:
     assert registry.heading("emploi_prive_tcam", "2018-2024") == "Croissance de l'emploi privé, %/an (2018-2024)"
     assert registry.heading("revenu_median") == "Niveau de vie médian, €"  # an amount per year prints as euros
     assert registry.heading("taux_chomage", "T2 2022") == "Chômage localisé, % (T2 2022)"
+    # a unit the short label already says is not repeated
+    assert registry.heading("emploi_prive_indice", "2024") == "Emploi salarié privé, indice base 100 en 2014 (2024)"
+    assert registry.heading("ss_effet_national_pct") == "Effet national, en % de l'emploi 2019"
     # decimals: those the fiches' sentences print for the unit
     assert {n: registry.indicator(n).decimals for n in ("emploi_prive_tcam", "part_industrie", "revenu_median", "emploi_prive",
                                                          "indice_specificite_industrie", "krugman_a5")} == {

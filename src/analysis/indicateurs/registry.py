@@ -16,6 +16,8 @@ indicator (no open data measures administrative simplification at territorial le
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -197,9 +199,12 @@ def indicator(name: str) -> Indicator:
 
 def heading(name: str, observation: str = "") -> str:
     """Column heading of an indicator in a table of bare numbers: short label and unit, then the
-    period of the values when given ('Niveau de vie médian, €', 'Chômage localisé, % (2022)')."""
+    period of the values when given ('Niveau de vie médian, €', 'Chômage localisé, % (2022)'); a
+    unit the short label already says is not repeated ('Emploi salarié privé, indice base 100 en
+    2014 (2024)', not '…, indice (2024)')."""
     ind = indicator(name)
-    return f"{ind.short_label}, {ind.display_unit}" + (f" ({observation})" if observation else "")
+    said = re.search(rf"(?<!\w){re.escape(ind.display_unit)}(?!\w)", ind.short_label, flags=re.IGNORECASE)
+    return ind.short_label + ("" if said else f", {ind.display_unit}") + (f" ({observation})" if observation else "")
 
 
 def _ranked(field: str, pillar: str | None = None) -> tuple[str, ...]:
