@@ -71,15 +71,21 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
+def swap_dir(folder: Path, end: str) -> Path:
+    """A folder beside ``folder`` while ``replace_folder`` swaps it: ``.<name>.new`` (``end="new"``,
+    a staging copied near it) or ``.<name>.old`` (``end="old"``, the folder it replaces)."""
+    return folder.with_name(f".{folder.name}.{end}")
+
+
 def replace_folder(staging: Path, folder: Path) -> None:
     """Replace ``folder`` by the complete ``staging`` folder: ``folder`` is moved aside to
     ``.<name>.old``, ``staging`` renamed into place, the old one removed; a reader sees the old
     folder or the new one, whole. ``staging`` on another file system (the system's temporary
     folder) is first copied beside ``folder`` as ``.<name>.new``."""
-    old = folder.with_name(f".{folder.name}.old")
+    old = swap_dir(folder, "old")
     shutil.rmtree(old, ignore_errors=True)
     if staging.stat().st_dev != folder.parent.stat().st_dev:
-        near = folder.with_name(f".{folder.name}.new")
+        near = swap_dir(folder, "new")
         shutil.rmtree(near, ignore_errors=True)
         shutil.copytree(staging, near)
         staging = near
@@ -87,6 +93,20 @@ def replace_folder(staging: Path, folder: Path) -> None:
         os.replace(folder, old)
     os.replace(staging, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_swap(folder: Path) -> list[str]:
+    """Undo what a ``replace_folder`` killed midway left beside ``folder`` (for the only writer of
+    ``folder``): ``.<name>.old`` is put back when ``folder`` itself is missing (the kill fell
+    between the two renames), then ``.<name>.old`` and ``.<name>.new`` are removed. Returns the
+    names removed."""
+    old = swap_dir(folder, "old")
+    if old.is_dir() and not folder.exists():
+        os.replace(old, folder)
+    removed = [p for p in (old, swap_dir(folder, "new")) if p.is_dir()]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for p in removed]
 
 
 # a temporary file of ``write_atomic`` (mkstemp's random part: 8 of [a-z0-9_]), with the

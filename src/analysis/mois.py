@@ -250,12 +250,6 @@ def site_dir(periode: str, brouillon: bool = False) -> Path:
     return periode_dir(periode) / (DRAFT_SITE if brouillon else SITE)
 
 
-def swap_dir(site: Path, end: str) -> Path:
-    """A folder beside ``site`` while a rendered site is swapped in: ``.site.new`` (``end="new"``,
-    the staged site copied near it) or ``.site.old`` (``end="old"``, the site it replaces)."""
-    return site.with_name(f".{site.name}.{end}")
-
-
 def logs_dir(periode: str) -> Path:
     """The month's run logs: ``outputs/<periode>/logs``."""
     return periode_dir(periode) / LOGS

@@ -23,6 +23,7 @@ except ImportError:  # Windows
     fcntl = None
 
 from analysis import mois
+from analysis.fichiers import recover_swap
 
 
 class RunInProgressError(RuntimeError):
@@ -64,21 +65,15 @@ def period_lock(periode: str, what: str = "run") -> Iterator[None]:
 def remove_debris(periode: str) -> list[str]:
     """Remove what a render killed in the month's folder left (its names, sorted): the staging
     sites and their Quarto projects (``mois.STAGING_PREFIX``) and the folders of a swap cut
-    short (``mois.swap_dir``: ``.site.new``, ``.site.old``; the latter is put back as ``site/``
-    when ``site/`` itself is missing, the kill having fallen between the two renames of the
-    swap), for the published and the draft site.
+    short (``fichiers.recover_swap``: ``.site.new``, ``.site.old``; the latter is put back as
+    ``site/`` when ``site/`` itself is missing), for the published and the draft site.
 
     For the holder of the month's lock only (``period_lock`` calls it): no other render of the
     month runs then, so every such folder belongs to a dead process. (A site staged in the
     system's temporary folder, for a month under a hidden folder, names no month: not removed.)
     """
-    root = mois.periode_dir(periode)
-    sites = [mois.site_dir(periode, brouillon) for brouillon in (False, True)]
-    for site in sites:
-        if mois.swap_dir(site, "old").is_dir() and not site.exists():
-            os.replace(mois.swap_dir(site, "old"), site)
-    swaps = [mois.swap_dir(site, end) for site in sites for end in ("old", "new")]
-    removed = sorted(p.name for p in [*root.glob(f"{mois.STAGING_PREFIX}*"), *swaps] if p.is_dir())
-    for name in removed:
-        shutil.rmtree(root / name, ignore_errors=True)
-    return removed
+    swaps = [name for brouillon in (False, True) for name in recover_swap(mois.site_dir(periode, brouillon))]
+    staging = [p for p in mois.periode_dir(periode).glob(f"{mois.STAGING_PREFIX}*") if p.is_dir()]
+    for path in staging:
+        shutil.rmtree(path, ignore_errors=True)
+    return sorted(swaps + [p.name for p in staging])

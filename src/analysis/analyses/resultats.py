@@ -34,7 +34,7 @@ from analysis.analyses import cohortes, evaluation, impact, profils
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import provenance, sources
-from analysis.fichiers import file_sha256, replace_folder, write_atomic
+from analysis.fichiers import file_sha256, recover_swap, replace_folder, write_atomic
 
 FORMATS = ("parquet", "csv")
 
@@ -195,11 +195,9 @@ def ecrire(periode: str, resultats: dict[str, pd.DataFrame], fichiers: list[str]
     if missing:
         raise ValueError(f"fichiers lus absents de la provenance de la période {periode} : {missing}")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    for debris in folder.parent.glob(f".{folder.name}.*"):  # left by a killed writer (the run holds the month's lock)
-        if debris.name == f".{folder.name}.old" and not folder.exists():  # killed between the two renames
-            os.replace(debris, folder)
-        else:
-            shutil.rmtree(debris, ignore_errors=True)
+    recover_swap(folder)  # left by a killed writer (the run holds the month's lock), then its stagings
+    for debris in folder.parent.glob(f".{folder.name}.*"):
+        shutil.rmtree(debris, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", dir=folder.parent))
     try:
         described = {}
