@@ -147,12 +147,12 @@ def tables(periode: str) -> dict[str, pd.DataFrame]:
     and Rambachan-Roth once both cohorts are."""
     membres, moyennes = tables_typologie({phase: profils.typologie_du_mois(phase, periode) for phase in (1, 2)})
     out = {"typologie": membres, "typologie_profils": moyennes}
-    if not evaluation.estimable(periode, 2019):
+    ev = evaluation.evaluation_du_mois(periode)  # which designs the month allows, as the synthesis asks
+    if not ev.evaluable:
         return out
-    est = evaluation.estimations(periode)
-    deux_cohortes = evaluation.estimable(periode, 2023)
+    est, deux_cohortes = ev.estimations, ev.deux_cohortes
     out |= {
-        "estimations": estimations(est, evaluation.lignes_contexte(periode) if deux_cohortes else None),
+        "estimations": estimations(est, evaluation.lignes_contexte(periode) if deux_cohortes else None),  # stored: read back
         "etudes_evenement": etudes_evenement(est),
         "att_groupe_temps": att_groupe_temps(est),
         "sensibilite_sous_groupes": evaluation.sensibilite(periode),
