@@ -15,6 +15,14 @@ Measures, in one run on the same machine and for the same period:
   same number of workers;
 - naive: the fiche template executed one territory after the other with the papermill command
   line, as a user looping over territories would;
+- fresh: the full run again into empty outputs with one fresh kernel per notebook
+  (``--noyaux-neufs``, the path before warm kernels);
+- render-quarto: the same as render with the Quarto CLI (``--quarto DIR``, or ``quarto`` on PATH);
+  every other step runs with Quarto removed from PATH, so that they all use the fallback renderer;
+- dask (``--dask``): two months of fiches (``--periodes``) through a ``dask.distributed``
+  LocalCluster of ``--jobs`` worker processes, and the same two months through the local pool;
+- the kernel time of each executed fiche of the full and fresh runs (the sum of papermill's cell
+  durations), median and 9th decile, with and without the import cells;
 - peak memory of each step: the sum over the process tree (benchmark's descendants) sampled
   with psutil.
 
@@ -31,6 +39,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,12 +70,14 @@ GB = 1024**3
 
 # ratio -> target (the measured ratio must not exceed it)
 TARGETS = {
-    "full/naive": 1 / 3,
+    "full/naive": 0.25,
     "full/floor": 1.5,
     "rerun/full": 0.03,
     "indicators/full": 0.10,
+    "render-quarto/render": 2.0,
 }
 MEMORY_TARGET_GB = 4.0
+FICHE_KERNEL_TARGET_S = 1.5  # median kernel time of a fiche (issue 30)
 
 INDICATORS_SNIPPET = """
 import sys
@@ -187,17 +198,20 @@ def forget(path: Path):
 # --------------------------------------------------------------------------- preparation
 
 
+def _statements(source: str) -> list[ast.stmt]:
+    """Top-level statements of a code cell, IPython magics and shell lines left out."""
+    return ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))).body
+
+
 def template_imports(path: Path) -> list[str]:
     """Top-level import statements of a notebook's code cells, normalised (``ast.unparse``)."""
     import nbformat
 
-    found = []
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        found += [ast.unparse(node) for node in ast.parse(code).body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    return found
+    return [
+        ast.unparse(node)
+        for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
+        for node in _statements(cell.source) if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
 
 
 def warm_data_cache() -> None:
@@ -242,6 +256,55 @@ def composition(manifest: dict) -> str:
     return " ; ".join(parts)
 
 
+@dataclass
+class KernelTimes:
+    """Kernel time of executed fiches: per notebook, the sum of papermill's cell durations."""
+
+    n: int
+    median: float
+    decile9: float
+    median_without_imports: float
+
+    def text(self) -> str:
+        return (f"{self.n} fiches : médiane {self.median:.2f} s, 9e décile {self.decile9:.2f} s ; "
+                f"sans les cellules d'imports, médiane {self.median_without_imports:.2f} s")
+
+
+def kernel_times(manifest: dict) -> KernelTimes | None:
+    """Kernel times of the fiches a run's manifest says it executed (documents left out)."""
+    import nbformat
+
+    totals, without = [], []
+    for job in manifest["jobs"]:
+        path = Path(job["output"])
+        if job["status"] != "executed" or path.parent.parent.name != "fiches":
+            continue
+        cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        durations = [(c, c.metadata.get("papermill", {}).get("duration") or 0.0) for c in cells]
+        totals.append(sum(d for _, d in durations))
+        without.append(sum(d for c, d in durations
+                           if not all(isinstance(x, (ast.Import, ast.ImportFrom)) for x in _statements(c.source))))
+    if not totals:
+        return None
+    return KernelTimes(len(totals), statistics.median(totals), statistics.quantiles(totals, n=10, method="inclusive")[-1] if len(totals) > 1
+                       else totals[0], statistics.median(without))
+
+
+def quarto_folder(option: Path | None) -> Path | None:
+    """The folder of the Quarto CLI measured by render-quarto: ``--quarto``, else ``quarto`` on PATH."""
+    if option is not None:
+        if not (option / "quarto").exists():
+            sys.exit(f"--quarto : pas d'exécutable quarto dans {option}")
+        return option
+    found = shutil.which("quarto")
+    return Path(found).parent if found else None
+
+
+def path_without_quarto() -> str:
+    """PATH without the folders holding a ``quarto`` executable (the fallback renderer is used)."""
+    return os.pathsep.join(d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "quarto").exists())
+
+
 def site_size(site: Path) -> str:
     """Pages, PDFs and size of a rendered site (``outputs/<periode>/site``)."""
     files = [p for p in site.rglob("*") if p.is_file()]
@@ -274,17 +337,21 @@ def machine() -> dict[str, str]:
 
 
 def ratios(m: dict[str, Measure]) -> dict[str, float]:
-    return {
+    found = {
         "full/naive": m["full"].seconds / m["naive"].seconds,
         "full/floor": m["full"].seconds / m["floor"].seconds,
         "rerun/full": m["rerun"].seconds / m["full"].seconds,
         "indicators/full": m["indicators"].seconds / m["full"].seconds,
     }
+    if "render-quarto" in m:
+        found["render-quarto/render"] = m["render-quarto"].seconds / m["render"].seconds
+    return found
 
 
 def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition_full: str, composition_rerun: str,
-           drift: list[str]) -> str:
+           drift: list[str], kernels: dict[str, KernelTimes | None]) -> str:
     r = ratios(m)
+    fiche = kernels.get("full")
     peak = max(m["full"].peak_pss or m["full"].peak_rss, m["rerun"].peak_pss or m["rerun"].peak_rss)
     lines = [
         "# Résultats des benchmarks",
@@ -324,9 +391,18 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
         "|---|---:|---:|---|",
         *[f"| {k} | {v:.3f} | ≤ {TARGETS[k]:.3g} | {'oui' if v <= TARGETS[k] else 'non'} |" for k, v in r.items()],
         f"| mémoire max du run (Go) | {peak / GB:.2f} | < {MEMORY_TARGET_GB:g} | {'oui' if peak < MEMORY_TARGET_GB * GB else 'non'} |",
+        *([f"| fiche médiane, temps de noyau (s) | {fiche.median:.2f} | ≤ {FICHE_KERNEL_TARGET_S:g} | "
+           f"{'oui' if fiche.median <= FICHE_KERNEL_TARGET_S else 'non'} |"] if fiche else []),
         "",
-        f"full/naive ≤ 1/3 signifie : le run complet au moins 3× plus rapide que le pair naïf "
-        f"(ici {1 / r['full/naive']:.2f}×).",
+        "## Temps de noyau par fiche",
+        "",
+        "Somme des durées de cellules que papermill écrit dans chaque fiche exécutée (temps de mur dans le noyau, "
+        "démarrage du noyau exclu) :",
+        "",
+        *[f"- {name} : {k.text() if k else 'aucune fiche exécutée'}" for name, k in kernels.items()],
+        "",
+        f"full/naive ≤ {TARGETS['full/naive']:g} signifie : le run complet au moins {1 / TARGETS['full/naive']:g}× "
+        f"plus rapide que le pair naïf (ici {1 / r['full/naive']:.2f}×).",
         "",
         "## Méthode",
         "",
@@ -343,6 +419,14 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
         "d'indicateurs écrites par le run complet."
         + (" Il est chronométré sur les premières fiches seulement (`--naive`) puis extrapolé linéairement."
            if m["naive"].extrapolated_from else ""),
+        "- Le plancher garde sa définition : les imports de la fiche, exécutés autant de fois que le run exécute de "
+        "notebooks, par le même moteur que le run. Avec des noyaux gardés chauds, les imports ne sont payés qu'une "
+        "fois par processus : le plancher mesure alors surtout le coût fixe d'un notebook (injection des paramètres, "
+        "exécution des cellules, écriture), et full/floor compare le run à ce coût fixe.",
+        "- `fresh` est le run complet avec un noyau neuf par notebook (`--noyaux-neufs`), le chemin d'avant les "
+        "noyaux chauds, dans des sorties vides.",
+        "- Toutes les mesures sauf `render-quarto` sont faites avec Quarto retiré du PATH (moteur de repli "
+        "pandoc + Typst) ; `render-quarto` rend le même site avec Quarto.",
         "- Mémoire : un fil échantillonne toutes les 0,2 s les processus descendants du script (psutil) ; "
         "« PSS » somme la mémoire proportionnelle (les pages partagées entre processus forkés comptent une fois au "
         "total), c'est la mémoire réellement occupée ; « somme RSS » est un majorant. L'objectif porte sur la PSS.",
@@ -359,6 +443,25 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
 # --------------------------------------------------------------------------- main
 
 
+def measure_dask(args, python: str, env, work: Path, log: Path) -> dict[str, Measure]:
+    """Two months of the first ``args.dask`` fiches of the phase (``--periodes``, without render)
+    through a LocalCluster of ``args.jobs`` worker processes, then through the local pool."""
+    from distributed import LocalCluster
+
+    territoires = ",".join(referentiel.territoires(int(args.phase))["id_ti"].tolist()[: args.dask])
+    months = f"{mois.decaler(args.periode, -1)}:{args.periode}"
+    cmd = [python, "-m", "analysis.cli", "run", "--periodes", months, "--phase", args.phase, "--territoires", territoires,
+           "--jobs", str(args.jobs), "--sans-rendu"]
+    found = {}
+    with LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        found["dask"] = measure(
+            "dask", f"{args.dask} fiches × 2 mois ({months}) sur un LocalCluster de {args.jobs} processus, sans rendu",
+            [command([*cmd, "--executeur", "dask", "--planificateur", cluster.scheduler_address], env(work / "dask"))], log)
+    found["local-2mois"] = measure("local-2mois", "les mêmes fiches et mois par le pool local",
+                                   [command(cmd, env(work / "local-2mois"))], log)
+    return found
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmarks du run mensuel (issue 7).")
     parser.add_argument("--periode", type=mois.check_periode, default=mois.default_periode(),
@@ -373,6 +476,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--naive", type=int,
                         help="chronométrer le pair naïf sur ce nombre de fiches seulement, puis extrapoler (toutes par défaut)")
     parser.add_argument("--work", type=Path, help="dossier de travail (temporaire et supprimé à la fin par défaut)")
+    parser.add_argument("--quarto", type=Path, metavar="DOSSIER",
+                        help="dossier de l'exécutable quarto mesuré par render-quarto (quarto du PATH par défaut ; "
+                             "sans Quarto, la mesure est sautée)")
+    parser.add_argument("--dask", type=int, metavar="N",
+                        help="mesurer aussi deux mois de fiches (les N premiers territoires de la phase) sur un "
+                             "LocalCluster dask, et les mêmes par le pool local")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit doit être ≥ 1")
@@ -380,6 +489,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--limit demande une seule --phase (1 ou 2)")
     if args.naive is not None and args.naive < 1:
         parser.error("--naive doit être ≥ 1")
+    if args.dask is not None and (args.dask < 1 or args.phase == "toutes"):
+        parser.error("--dask demande N ≥ 1 et une seule --phase (1 ou 2)")
     return args
 
 
@@ -403,8 +514,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Dossier de travail : {work} (journal : {log})")
     print(f"{len(fiches)} fiches, {args.jobs} processus, période {args.periode}, machine de {os.cpu_count()} cœurs")
 
-    def env(outputs: Path) -> dict:
-        return os.environ | {"OBSERVATOIRE_OUTPUTS": str(outputs)}
+    quarto = quarto_folder(args.quarto)
+    fallback_path = path_without_quarto()
+
+    def env(outputs: Path, path: str = fallback_path) -> dict:
+        return os.environ | {"OBSERVATOIRE_OUTPUTS": str(outputs), "PATH": path}
 
     python = sys.executable
     # the tables derived from the declared files (analysis.donnees.cache) as a month with unchanged code
@@ -435,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
                         + site_size(outputs / args.periode / "site"))
     n_executed = manifest["counts"]["executed"]
 
+    kernels = {"full": kernel_times(manifest)}
+
     m["rerun"] = measure("rerun", "la même commande, rien n'a changé", [command(run_cmd, env(outputs))], log)
     rerun = run_manifest(outputs, args.periode)
     composition_rerun = (f"{rerun['counts']['executed']} notebooks exécutés, {rerun['counts']['up-to-date']} à jour, "
@@ -447,6 +563,22 @@ def main(argv: list[str] | None = None) -> int:
         [forget(stamps), command([python, "-m", "analysis.cli", "render", "--periode", args.periode], env(outputs))],
         log,
     )
+
+    if quarto is not None:
+        m["render-quarto"] = measure(
+            "render-quarto", f"la même chose avec Quarto ({quarto / 'quarto'})",
+            [forget(stamps), command([python, "-m", "analysis.cli", "render", "--periode", args.periode],
+                                     env(outputs, os.pathsep.join([str(quarto), fallback_path])))],
+            log,
+        )
+
+    fresh = work / "frais"
+    m["fresh"] = measure("fresh", "le run complet avec un noyau neuf par notebook (`--noyaux-neufs`), sorties vides",
+                         [command([*run_cmd, "--noyaux-neufs"], env(fresh))], log)
+    kernels["fresh"] = kernel_times(run_manifest(fresh, args.periode))
+
+    if args.dask:
+        m.update(measure_dask(args, python, env, work, log))
 
     floor_parameters = [{"territoire": t, "phase": p, "periode": args.periode} for p, t in fiches]
     floor_parameters = (floor_parameters * (n_executed // len(floor_parameters) + 1))[:n_executed]
@@ -477,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.work is None and all(x.ok for x in m.values()):
         shutil.rmtree(work, ignore_errors=True)
 
-    text = report(m, args, len(fiches), n_executed, composition_full, composition_rerun, drift)
+    text = report(m, args, len(fiches), n_executed, composition_full, composition_rerun, drift, kernels)
     RESULTS_FILE.write_text(text, encoding="utf-8")
     print("\n" + text[text.index("## Mesures"):text.index("## Méthode")].rstrip())
     print(f"\nÉcrit : {RESULTS_FILE}")

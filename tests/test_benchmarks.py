@@ -4,15 +4,60 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
+
+import nbformat
+import pytest
 
 from analysis import config
 
 
-def test_floor_notebook_imports_exactly_what_the_fiche_imports() -> None:
+@pytest.fixture(scope="module")
+def bench():
     spec = importlib.util.spec_from_file_location("benchmarks_run", config.ROOT / "benchmarks" / "run.py")
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_floor_notebook_imports_exactly_what_the_fiche_imports(bench) -> None:
     fiche = bench.template_imports(bench.FICHE_TEMPLATE)
     assert "from analysis.publications import cartes, fiche, fiche_secteurs, figures, methodes" in fiche
     assert sorted(bench.template_imports(bench.FLOOR_TEMPLATE)) == sorted(fiche)
+
+
+def _executed(path: Path, cells: list[tuple[str, float | None]]) -> str:
+    nb = nbformat.v4.new_notebook()
+    for source, duration in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["papermill"] = {"duration": duration}
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_markdown_cell("texte"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_kernel_time_of_a_fiche_is_the_sum_of_its_cell_durations_imports_told_apart(bench, tmp_path: Path) -> None:
+    fiches = tmp_path / "2026-12" / "fiches" / "phase2"
+    jobs = [
+        {"status": "executed", "output": _executed(fiches / "ti-1.ipynb", [("%matplotlib inline\nimport pandas as pd", 1.0),
+                                                                            ("x = 1", 0.5), ("print(x)", None)])},
+        {"status": "executed", "output": _executed(fiches / "ti-2.ipynb", [("from analysis import mois", 0.8), ("y = 2", 2.2)])},
+        {"status": "executed", "output": _executed(fiches / "ti-3.ipynb", [("import os", 1.2), ("z = 3", 0.9)])},
+        {"status": "up-to-date", "output": _executed(fiches / "ti-4.ipynb", [("w = 4", 50.0)])},
+        {"status": "executed", "output": _executed(tmp_path / "2026-12" / "synthese.ipynb", [("s = 0", 90.0)])},
+    ]
+    times = bench.kernel_times({"jobs": jobs})
+    assert (times.n, times.median, times.median_without_imports) == (3, 2.1, 0.9)
+    assert times.decile9 == pytest.approx(2.82)
+    assert bench.kernel_times({"jobs": jobs[3:]}) is None
+
+
+def test_every_step_but_render_quarto_runs_without_quarto_on_path(bench, tmp_path: Path, monkeypatch) -> None:
+    with_quarto = tmp_path / "quarto-bin"
+    with_quarto.mkdir()
+    (with_quarto / "quarto").write_text("#!/bin/sh\n")
+    monkeypatch.setenv("PATH", f"{with_quarto}:/usr/bin:/bin")
+    assert bench.path_without_quarto() == "/usr/bin:/bin"
