@@ -21,7 +21,7 @@ import pytest
 from analysis import config
 from analysis.cli import main
 from analysis.execution import pipeline, render, run
-from analysis.execution.pages import PANDOC_TYPST
+from analysis.environnement import PANDOC_TYPST
 
 PERIODE = "2024-07"
 FICHES = ("ti-2405", "ti-8417")  # Chartres, Sud Corrèze: phase 2

@@ -26,7 +26,6 @@ import yaml
 from PIL import Image
 
 from analysis import config, mois
-from analysis.environnement import PANDOC_TYPST, QUARTO  # the renderers' names, recorded in the provenance
 from analysis.fichiers import describe_os_error
 
 TEMPLATES = Path(__file__).with_name("templates")
