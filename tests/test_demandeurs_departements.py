@@ -9,7 +9,7 @@ the indicators ``demandeurs_a_departements`` and ``demandeurs_a_departements_evo
 - against an HTTP server on 127.0.0.1 (fixture of test_telechargements), ``observatoire donnees
   --actualiser demandeurs-emploi-departements`` obtains the export, then reports a new quarter
   and a revised value, and the loader reads them; an export in another format is refused and
-  the copy in use kept.
+  the copy in use kept; once obtained, the series is in the indicator tables of a month.
 
 The served exports are hand-written in the documented format (field names and values relevé in
 the code of projects that read this dataset: see data/sources.toml); the numbers are test
@@ -25,10 +25,11 @@ import pandas as pd
 import pytest
 from test_telechargements import Serveur, serveur  # noqa: F401 (the loopback server fixture)
 
+from analysis import config
 from analysis.cli import main
 from analysis.donnees import etat, millesimes, sources
 from analysis.donnees.loaders import economie
-from analysis.indicateurs import marche_travail
+from analysis.indicateurs import areas, build, marche_travail
 
 DATASET = economie.DEMANDEURS_DEP_DATASET
 ID = economie.DEMANDEURS_DEP_ID
@@ -150,6 +151,23 @@ def test_dares_export_refreshed_reports_a_new_quarter_and_a_revision(serveur: Se
     assert (jeu.derniere, jeu.point_acces) == ("2024-T4", URL)
 
     assert [c.message for c in etat.actualiser([DATASET]).faits] == ["inchangé"]  # the same export again
+
+
+def test_once_obtained_the_series_is_in_the_indicator_tables(
+    serveur: Serveur, mirror: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    serveur.sert(ID, _export(SECOND))
+    assert etat.actualiser([DATASET]).echecs == []
+    monkeypatch.setenv(config.MIRROR_ENV, str(mirror))  # the pinned files the other indicators read
+    res = build.build_indicators(2, "2025-01")
+    france = res.wide.set_index("id_ti").loc[areas.FRANCE]
+    latest = res.observations.set_index("indicator")["observation"]
+    assert latest[marche_travail.DEMANDEURS_DEP] == latest[marche_travail.DEMANDEURS_DEP_EVOL] == "2024-T4"
+    # France: every département the source publishes (here the three of the export)
+    assert france[marche_travail.DEMANDEURS_DEP] == 32000 + 16500 + 9300 == 57800
+    assert france[marche_travail.DEMANDEURS_DEP_EVOL] == pytest.approx((57800 / (30500 + 16100 + 9050) - 1) * 100)  # +3.9 %
+    corse = res.wide.set_index("id_ti").loc[areas.REGION_PREFIX + "94", marche_travail.DEMANDEURS_DEP]
+    assert corse == 9300  # Corse-du-Sud only: Haute-Corse is not in the export
 
 
 def test_an_export_in_another_format_is_refused_and_the_copy_kept(serveur: Serveur) -> None:  # noqa: F811
