@@ -36,8 +36,8 @@ ID = economie.DEMANDEURS_DEP_ID
 URL = "https://data.dares.travail-emploi.gouv.fr/api/explore/v2.1/catalog/datasets/dares_defm_stock_region_cvs_trim/exports/csv?delimiter=%3B"
 FIELDS = ["date", "code_region", "region", "code_departement", "departement", "type_de_donnees", "categorie", "sexe",
           "tranche_d_age", "anciennete", "nombre_de_demandeurs_d_emploi"]
-PLACES = {"74": ("84", "Auvergne-Rhône-Alpes", "Haute-Savoie"), "73": ("84", "Auvergne-Rhône-Alpes", "Savoie"),
-          "2A": ("94", "Corse", "Corse-du-Sud")}
+PLACES = {"01": ("84", "Auvergne-Rhône-Alpes", "Ain"), "74": ("84", "Auvergne-Rhône-Alpes", "Haute-Savoie"),
+          "73": ("84", "Auvergne-Rhône-Alpes", "Savoie"), "2A": ("94", "Corse", "Corse-du-Sud")}
 # category A, CVS-CJO, by département and quarter (Savoie has no 2024-T1: a gap the indicator must see)
 FIRST = {
     ("74", "2023-T3"): 30000, ("74", "2023-T4"): 30500, ("74", "2024-T1"): 31000, ("74", "2024-T2"): 31250, ("74", "2024-T3"): 31800,
@@ -92,6 +92,13 @@ def test_the_export_gives_category_a_by_departement(tmp_path: Path) -> None:
     path.write_bytes(_export(FIRST).replace(b";cvs-cjo;A;", b";brutes;A;"))
     with pytest.raises(ValueError, match="aucune ligne département × catégorie A, CVS-CJO"):
         economie.dares_stock_departements(path)
+    path.write_bytes(_export({("01", "2024-T3"): 20000, **FIRST}).replace(b";01;", b";1;"))
+    with pytest.raises(ValueError, match=r"codes de département sans zéro initial \(1\)"):
+        economie.dares_stock_departements(path)
+    path.write_bytes(_export(FIRST).replace(b"2024-T3;84;Auvergne-Rh\xc3\xb4ne-Alpes;74;Haute-Savoie;cvs-cjo;A;Total;Total;Total;31800",
+                                            b"2024-T3;84;Auvergne-Rh\xc3\xb4ne-Alpes;74;Haute-Savoie;cvs-cjo;A;Total;Total;Total;"))
+    table = economie.dares_stock_departements(path)  # a quarter without value: no row, the others kept
+    assert len(table) == len(FIRST) - 1 and ("74", "2024-T3") not in set(zip(table["code_dep"], table["trimestre"]))
 
 
 def test_the_indicator_sums_the_departements_of_each_territory(tmp_path: Path) -> None:

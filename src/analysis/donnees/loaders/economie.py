@@ -448,21 +448,27 @@ def dares_stock_departements(path: Path) -> pd.DataFrame:
     """DARES's CSV export of job seekers by région and département (``;``, technical field
     names, with or without a BOM) -> code_dep, trimestre (``2024-T3``, as ``date``), demandeurs
     (category A, quarterly average, CVS-CJO). The région and France rows (``code_departement``
-    ``Total``) are left out; a file without a single such département row, or without one of
-    the fields, raises ``ValueError``."""
+    ``Total``) and the quarters without a value are left out; a file without one of the fields,
+    without a single such département row, with a value that is not a number or a département
+    code without its leading zero raises ``ValueError``."""
     raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     missing = [c for c in DARES_FIELDS if c not in raw.columns]
     if missing:
         raise ValueError(f"{path.name}: champ(s) absent(s) {', '.join(missing)} ; champs trouvés : {', '.join(raw.columns[:15])}")
+    codes = raw["code_departement"].str.strip()
+    unpadded = sorted(set(codes[codes.str.fullmatch(r"\d")]))
+    if unpadded:  # "1" for "01": codes read as numbers upstream, the département would be lost
+        raise ValueError(f"{path.name}: codes de département sans zéro initial ({', '.join(unpadded)})")
     keep = np.logical_and.reduce([raw[c].str.strip().str.lower() == v for c, v in DARES_ROWS.items()])
-    rows = raw.loc[keep & raw["code_departement"].str.strip().str.fullmatch(_DARES_DEP.pattern)]
+    rows = raw.loc[keep & codes.str.fullmatch(_DARES_DEP.pattern)]
     if rows.empty:
         raise ValueError(f"{path.name}: aucune ligne département × catégorie A, CVS-CJO, ensemble des sexes, âges et anciennetés")
+    values = rows["nombre_de_demandeurs_d_emploi"].str.strip().str.replace(",", ".").replace("", np.nan)
     return pd.DataFrame({
-        "code_dep": rows["code_departement"].str.strip(),
+        "code_dep": codes[rows.index],
         "trimestre": rows["date"].str.strip(),
-        "demandeurs": pd.to_numeric(rows["nombre_de_demandeurs_d_emploi"].str.replace(",", ".")).astype("float64"),
-    }).sort_values(["code_dep", "trimestre"], ignore_index=True)
+        "demandeurs": pd.to_numeric(values).astype("float64"),  # a value that is not a number raises
+    }).dropna(subset=["demandeurs"]).sort_values(["code_dep", "trimestre"], ignore_index=True)  # no value published: no row
 
 
 def demandeurs_departements(periode: str | None = None) -> pd.DataFrame:
