@@ -127,7 +127,7 @@ def test_without_a_copy_the_series_is_empty_and_said_not_obtained() -> None:
     ligne = millesimes.ligne(DATASET, "2026-12")
     assert (ligne["observation"], ligne["prochaine"], ligne["attendue"], ligne["en_retard"]) == (None, None, None, False)
     assert millesimes.age(ligne) == (
-        "série de la DARES non obtenue sur cette machine : lancer `observatoire donnees --actualiser demandeurs-emploi-departements`")
+        "série de la DARES pas encore obtenue (aucune copie épinglée) : lancer `observatoire donnees --actualiser demandeurs-emploi-departements`")
 
 
 def _refresh(capsys: pytest.CaptureFixture) -> str:

@@ -140,7 +140,7 @@ def age(vintage: pd.Series | dict) -> str:
     v = dict(vintage)
     qui = jeux.jeu(v["dataset"]).qui
     if v["observation"] is None and not observations(v["dataset"]):
-        return f"série de {qui} non obtenue sur cette machine : lancer `observatoire donnees --actualiser {v['dataset']}`"
+        return f"série de {qui} pas encore obtenue (aucune copie épinglée) : lancer `observatoire donnees --actualiser {v['dataset']}`"
     if v["observation"] is None:
         held = "aucune donnée publiée encore dans les fichiers lus"
     else:
