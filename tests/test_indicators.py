@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.indicateurs import areas, build, emploi, registry, shiftshare
+from analysis.indicateurs import areas, build, emploi, marche_travail, registry, shiftshare
 from analysis.indicateurs.build import (
     build_indicators,
     read_indicators,
@@ -226,7 +226,8 @@ def test_phase2_areas(phase2: build.Indicateurs) -> None:
 def test_every_indicator_computed_has_an_entry_and_every_entry_a_computation(phase2: build.Indicateurs) -> None:
     computed = set(phase2.long["indicator"])
     assert sorted(computed - set(registry.INDICATORS)) == []  # computed, not declared
-    assert sorted(set(registry.INDICATORS) - computed) == []  # declared, never computed
+    # declared, never computed: only the living DARES series, which the tests never obtain (pinned copies only)
+    assert sorted(set(registry.INDICATORS) - computed) == [marche_travail.DEMANDEURS_DEP, marche_travail.DEMANDEURS_DEP_EVOL]
     assert list(phase2.wide.columns[4:-1]) == list(registry.INDICATORS)  # wide columns in registry order
     years = phase2.long.groupby("indicator")["observation"].unique()
     assert {n: list(years[n]) for n in ("nb_villes_acv", "nb_villes_pvd")} == {"nb_villes_acv": ["2024"], "nb_villes_pvd": ["2021"]}

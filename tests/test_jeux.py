@@ -22,7 +22,7 @@ DEP_ID = "chomage/sl_etc_2025T3"
 def test_every_periodic_dataset_has_one_declaration() -> None:
     names = [j.dataset for j in jeux.periodiques()]
     assert names == [ds.name for ds in sources.series()] == [
-        "urssaf-emploi", "chomage", "chomage-departements", "demandeurs-emploi", "dvf", "france-relance"]
+        "urssaf-emploi", "chomage", "chomage-departements", "demandeurs-emploi", "demandeurs-emploi-departements", "dvf", "france-relance"]
     assert len({j.dataset for j in jeux.JEUX}) == len(jeux.JEUX) == len(names)
     assert set(names) <= set(observations.READERS)  # the latest observation of each file is read as declared
     # frequency and lag have one source of truth, data/sources.toml
@@ -78,7 +78,7 @@ def test_the_departement_series_is_a_periodic_dataset() -> None:
 def test_observatoire_donnees_lists_each_periodic_dataset(capsys: pytest.CaptureFixture) -> None:
     assert main(["donnees"]) == 0
     out = capsys.readouterr().out
-    assert "Jeux périodiques (6) :" in out
+    assert "Jeux périodiques (7) :" in out
     assert ("- chomage (Taux de chômage localisé (INSEE)) :\n"
             "  éditions détenues : 2022-T2 (publiée le 07/10/2022, copie exacte du fichier officiel), 2023-T3 (publiée le 04/01/2024, "
             "copie exacte du fichier officiel), 2025-T4 (publiée le 09/04/2026, fichier dérivé par un tiers)\n"

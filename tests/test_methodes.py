@@ -46,7 +46,7 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     record = provenance.read(PERIODE)
     jeux = methodes.tableau_jeux(record)
     declared = list(dict.fromkeys(s.dataset for s in sources.sources().values()))
-    assert len(jeux) == len(declared) == 23
+    assert len(jeux) == len(declared) == 24
     row = jeux.set_index("Éditeur").loc["URSSAF"]
     assert row["Millésime"] == "2024" and row["Publication"] == "annuelle, délai de 6 mois"
     chomage = jeux.set_index("Éditeur").loc["INSEE"].set_index("Jeu de données").loc[

@@ -66,9 +66,9 @@ def test_vintages_of_the_grid() -> None:
         return millesimes.millesimes(periode).set_index("dataset")["observation"].to_dict()
 
     assert latest("2019-01") == {"urssaf-emploi": "2017", "chomage": "2018-T3", "chomage-departements": "2018-T3", "demandeurs-emploi": None,
-                                 "dvf": "2017", "france-relance": None}
+                                 "demandeurs-emploi-departements": None, "dvf": "2017", "france-relance": None}
     assert latest("2020-06") == {"urssaf-emploi": "2019", "chomage": "2020-T1", "chomage-departements": "2020-T1", "demandeurs-emploi": "2020-05",
-                                 "dvf": "2019", "france-relance": "2020-05"}
+                                 "demandeurs-emploi-departements": None, "dvf": "2019", "france-relance": "2020-05"}
     v = millesimes.millesimes("2022-12").set_index("dataset")
     # URSSAF 2021 was published in June 2022; 2022 is expected in June 2023 (lag of six months)
     assert v.loc["urssaf-emploi", ["publiee", "prochaine", "attendue", "en_retard"]].tolist() == ["2022-06", "2022", "2023-06", False]
@@ -221,7 +221,9 @@ def test_rank_moves_and_the_facts_of_the_month(grille) -> None:
     # the current month is under way: the calendar says published only what was due by the end of the month before
     assert late[1] == "4e trimestre 2025" and late[-1] == "2e trimestre 2026"
     ages = changements.age_des_sources(millesimes.millesimes(COURANT))
-    assert ages.count("\n- **") == 6 and "dernière période de la série (close)" in ages
+    assert ages.count("\n- **") == 7 and "dernière période de la série (close)" in ages
+    assert ("série de la DARES pas encore obtenue (aucune copie épinglée) : lancer `observatoire donnees --actualiser demandeurs-emploi-departements`"
+            in ages)  # the living series with no pinned copy, never obtained in the tests
     assert changements.titre("2026-11", "2026-10") == "# Ce qui a changé entre octobre 2026 et novembre 2026"
 
 

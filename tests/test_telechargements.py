@@ -27,7 +27,7 @@ import pytest
 from analysis import config, mois
 from analysis.cli import main
 from analysis.donnees import etat, provenance, sources
-from analysis.donnees.loaders import urssaf_ape
+from analysis.donnees.loaders import economie, urssaf_ape
 from analysis.fichiers import describe_os_error, file_sha256
 
 ACV = "acv/acv2_geom"
@@ -157,7 +157,9 @@ def test_a_living_file_is_obtained_then_refreshed_and_last_month_is_unchanged(
     monkeypatch.setenv(config.MIRROR_ENV, str(mirror))  # the pinned files, from the mirror
 
     bilan = etat.obtenir()
-    assert bilan.echecs == [] and len(bilan.faits) == 1 and "jusqu'à 2022" in bilan.faits[0]
+    # the other living file of its own, DARES's job seekers by département, is not served here
+    assert [e.file for e in bilan.echecs] == [sources.source(economie.DEMANDEURS_DEP_ID).file]
+    assert len(bilan.faits) == 1 and "jusqu'à 2022" in bilan.faits[0]
     assert sources.living_state()[NATIONAL]["sha256"] == ROUEN_SHA
     assert urssaf_ape.fichier() == NATIONAL and sources.copy_in_use(NATIONAL) == sources.LIVING
     provenance.write(MOIS_PRECEDENT, provenance.collect(MOIS_PRECEDENT, {}, "test", [NATIONAL, urssaf_ape.FILE_ID]))
@@ -211,7 +213,8 @@ def test_offline_a_run_goes_on_with_what_it_has_and_says_so(serveur: Serveur, mi
     monkeypatch.setenv(config.MIRROR_ENV, str(mirror))
     monkeypatch.setenv(sources.URL_BASE_ENV, "http://127.0.0.1:9")  # nothing listens there
     lines = etat.preparer(logging.getLogger("test"))
-    assert lines[0].startswith("Hors ligne ou source injoignable : urssaf-emploi/")
+    assert lines[0].startswith("Hors ligne ou source injoignable : demandeurs-emploi-departements/")  # no copy: none used
+    assert lines[1].startswith("Hors ligne ou source injoignable : urssaf-emploi/")
     assert lines[-1].startswith("Jeux de données vivants : aucun. Jeux épinglés : acv,")
     assert urssaf_ape.fichier() == urssaf_ape.FILE_ID  # the fallback
 
@@ -335,7 +338,7 @@ def test_refreshing_a_dataset_without_living_copy_is_refused(
 ) -> None:
     assert main(["donnees", "--obtenir", "--actualiser", "urssaf-emploi", jeu]) == 2
     err = capsys.readouterr().err
-    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : chomage, chomage-departements, dvf, france-relance, profil-epci, urssaf-emploi" in err
+    assert f"rien à actualiser pour : {jeu} ({raison}). Jeux actualisables : chomage, chomage-departements, demandeurs-emploi-departements, dvf, france-relance, profil-epci, urssaf-emploi" in err
     assert hors_ligne.requetes == [] and not (tmp_path / "cache").exists()  # nothing done
 
 

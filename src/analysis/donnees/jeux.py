@@ -18,6 +18,7 @@ JEUX: tuple[JeuPeriodique, ...] = (
     economie.CHOMAGE,
     economie.CHOMAGE_DEPARTEMENTS,
     economie.DEMANDEURS,
+    economie.DEMANDEURS_DEPARTEMENTS,
     economie.DVF,
     relance.JEU,
 )

@@ -52,6 +52,8 @@ def calendrier(dataset_name: str, periode: str, after: str | None) -> str | None
     ds = sources.dataset(dataset_name)
     revolu = mois.completed_month(periode)
     last = after
+    if after is None and not observations(dataset_name):  # a living series not obtained yet
+        return None
     candidate = mois.next_observation(after) if after else observations(dataset_name)[0]
     while sources.published_by(dataset_name, mois.observation_end(candidate), revolu) and not (ds.cloture and candidate > ds.cloture):
         last, candidate = candidate, mois.next_observation(candidate)
@@ -82,7 +84,8 @@ def ligne(dataset_name: str, periode: str) -> dict:
     ds = jeu.declaration
     known, table = _held(jeu, periode)
     last = known[-1] if known else None
-    prochaine = mois.next_observation(last) if last else observations(ds.name)[0]
+    held = observations(ds.name)
+    prochaine = mois.next_observation(last) if last else (held[0] if held else None)  # None: a living series not obtained yet
     edition = nature = None
     publiee = sources.publication_periode(ds.name, mois.observation_end(last)) if last else None
     if table is not None and last:
@@ -97,7 +100,7 @@ def ligne(dataset_name: str, periode: str) -> dict:
         "observation": last,
         "publiee": publiee,
         "prochaine": prochaine,
-        "attendue": attendue(ds.name, prochaine),
+        "attendue": attendue(ds.name, prochaine) if prochaine else None,
         "en_retard": latest is not None and latest != last,
         "calendrier": latest,
         "edition": edition,
@@ -136,6 +139,8 @@ def age(vintage: pd.Series | dict) -> str:
     declared calendar, whether it has published more since."""
     v = dict(vintage)
     qui = jeux.jeu(v["dataset"]).qui
+    if v["observation"] is None and not observations(v["dataset"]):
+        return f"série de {qui} pas encore obtenue (aucune copie épinglée) : lancer `observatoire donnees --actualiser {v['dataset']}`"
     if v["observation"] is None:
         held = "aucune donnée publiée encore dans les fichiers lus"
     else:

@@ -11,6 +11,10 @@ The refresh says what the new copy brings: its latest observation (``observation
 values of the previous copy (the living one, else the pinned one) that it revises.
 
 Readers
+- ``dares-explore-csv``: DARES's CSV export (Explore API v2.1) of job seekers by département
+  (``dares_defm_stock_region_cvs_trim``), a living file of its own with no pinned copy: kept
+  byte for byte once ``economie.dares_stock_departements`` reads it, its values compared with
+  those of the copy it replaces (category A, CVS-CJO, by département and quarter).
 - ``cerema-dv3f-prix``: Cerema's DV3F price and volume indicators (API « Données foncières »,
   ``/indicateurs/dv3f/prix/annuel/`` and ``/indicateurs/dv3f/prix/triennal/``, JSON pages
   ``{"count", "next", "previous", "results": [...]}``, one result per territory × year),
@@ -176,8 +180,9 @@ def profile_shares(path: Path) -> pd.DataFrame:
 
 
 def _copy_in_use(file_id: str) -> Path | None:
-    """Path of the copy ``fetch`` serves (living, else pinned), when it needs no download."""
-    if sources.copy_in_use(file_id) == sources.PINNED and not sources.available(file_id):
+    """Path of the copy ``fetch`` serves (living, else pinned), when it needs no download: a
+    living file of its own only once obtained."""
+    if not sources.available(file_id) and (sources.source(file_id).living or sources.copy_in_use(file_id) == sources.PINNED):
         return None
     with sources.not_recorded():
         return sources.fetch(file_id)
@@ -208,6 +213,14 @@ def _melodi_profile(file_id: str, url: str, workdir: Path) -> list[dict]:
     return records
 
 
+def _dares_export(file_id: str, url: str, workdir: Path) -> bytes:
+    """DARES's CSV export at ``url`` (Explore v2.1), kept as served once the loader reads it
+    (``economie.dares_stock_departements``): the living copy is the publisher's file itself."""
+    target = workdir / "export.csv"
+    sources.download(url, target, None, sources.source(file_id).file, check=economie.dares_stock_departements)
+    return target.read_bytes()
+
+
 @dataclass(frozen=True)
 class Reader:
     """How a living copy is assembled from an official endpoint, and how copies compare."""
@@ -232,6 +245,14 @@ READERS: dict[str, Reader] = {
         keys=DVF_KEYS,
         values=DVF_VALUES,
         observation="annee",
+    ),
+    "dares-explore-csv": Reader(
+        read=_dares_export,
+        write=lambda content, path: path.write_bytes(content),
+        load=economie.dares_stock_departements,
+        keys=["code_dep", "trimestre"],
+        values=["demandeurs"],
+        observation="trimestre",
     ),
     "insee-melodi-emploi-secteurs": Reader(
         read=_melodi_profile,

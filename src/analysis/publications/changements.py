@@ -231,6 +231,8 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
     """The data vintages as a French table: source, latest observation available at the end of
     the month, month of its publication, next observation and the month it is expected in."""
     def attendue(row) -> str:
+        if not isinstance(row.attendue, str):  # a living series not obtained yet
+            return "–"
         month = observation_fr(row.attendue)
         return f"{month} (publiée d'après le calendrier, absente des données utilisées)" if row.en_retard else month
 
@@ -238,7 +240,7 @@ def tableau_millesimes(vintages: pd.DataFrame) -> pd.DataFrame:
         "Source": vintages["libelle"].to_numpy(),
         "Dernière observation disponible": [observation_fr(o) if isinstance(o, str) else "aucune encore" for o in vintages["observation"]],
         "Publiée en": [observation_fr(p) if isinstance(p, str) else "–" for p in vintages["publiee"]],
-        "Prochaine observation": [observation_fr(p) for p in vintages["prochaine"]],
+        "Prochaine observation": [observation_fr(p) if isinstance(p, str) else "–" for p in vintages["prochaine"]],
         "Attendue en": [attendue(r) for r in vintages.itertuples()],
         "Dernière publiée d'après le calendrier": [observation_fr(r.calendrier) if r.en_retard else "–" for r in vintages.itertuples()],
     })

@@ -49,6 +49,7 @@ BASES_FR = {  # short French name of each geographic basis of the registry
     "epci": "valeurs par EPCI (EPT dans la Métropole du Grand Paris)",
     "epci_sans_ept": "valeurs par EPCI",
     "zone_emploi": "valeurs par zone d'emploi",
+    "departements": "valeurs par département",
 }
 SENS_FR = {"hausse_favorable": "une hausse est favorable", "baisse_favorable": "une baisse est favorable",
            "neutre": "ni favorable ni défavorable (description)"}

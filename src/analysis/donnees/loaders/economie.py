@@ -34,6 +34,7 @@ URSSAF_DATASET = "urssaf-emploi"
 CHOMAGE_DATASET = "chomage"
 CHOMAGE_DEP_DATASET = "chomage-departements"
 DEMANDEURS_DATASET = "demandeurs-emploi"
+DEMANDEURS_DEP_DATASET = "demandeurs-emploi-departements"
 DVF_DATASET = "dvf"
 
 SERIE_ID = "urssaf-emploi/urssaf_serie_indice100"
@@ -41,6 +42,7 @@ A38_ID = "urssaf-emploi/exdeco_pivot_urssaf_a38"
 PROFIL_DATASET = "profil-epci"
 PROFIL_ID = "profil-epci/agg_epci"
 DEMANDEURS_ID = "demandeurs-emploi/emploi_demandeur"
+DEMANDEURS_DEP_ID = "demandeurs-emploi-departements/dares_defm_stock_region_cvs_trim"
 DVF_ID = "dvf/dvf_prix_volumes_epci_2010_2024"
 COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
 
@@ -131,6 +133,16 @@ DEMANDEURS_SCHEMA = pa.DataFrameSchema(
     },
     unique=["codgeo", "niveau", "mois"],
     name="demandeurs d'emploi par commune et mois",
+)
+
+DEMANDEURS_DEP_SCHEMA = pa.DataFrameSchema(
+    {
+        "code_dep": DEP,
+        "trimestre": pa.Column(str, pa.Check.str_matches(r"^\d{4}-T[1-4]$")),
+        "demandeurs": pa.Column("float64", pa.Check.ge(0)),
+    },
+    unique=["code_dep", "trimestre"],
+    name="demandeurs d'emploi de catégorie A par département et trimestre (CVS-CJO)",
 )
 
 DVF_SCHEMA = pa.DataFrameSchema(
@@ -424,6 +436,61 @@ def _demandeurs_emploi() -> pd.DataFrame:
     return validate(df, DEMANDEURS_SCHEMA, path.name)
 
 
+# DARES Explore v2.1 export of dares_defm_stock_region_cvs_trim: the fields read, and the
+# values of the rows kept (category A, every sex, age and seniority, CVS-CJO)
+DARES_FIELDS = ["date", "code_departement", "type_de_donnees", "categorie", "sexe", "tranche_d_age", "anciennete",
+                "nombre_de_demandeurs_d_emploi"]
+DARES_ROWS = {"type_de_donnees": "cvs-cjo", "categorie": "a", "sexe": "total", "tranche_d_age": "total", "anciennete": "total"}
+_DARES_DEP = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+
+
+def dares_stock_departements(path: Path) -> pd.DataFrame:
+    """DARES's CSV export of job seekers by région and département (``;``, technical field
+    names, with or without a BOM) -> code_dep, trimestre (``2024-T3``, as ``date``), demandeurs
+    (category A, quarterly average, CVS-CJO). The région and France rows (``code_departement``
+    ``Total``) and the quarters without a value are left out; a file without one of the fields,
+    without a single such département row, with a value that is not a number or a département
+    code without its leading zero raises ``ValueError``."""
+    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in DARES_FIELDS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path.name}: champ(s) absent(s) {', '.join(missing)} ; champs trouvés : {', '.join(raw.columns[:15])}")
+    codes = raw["code_departement"].str.strip()
+    unpadded = sorted(set(codes[codes.str.fullmatch(r"\d")]))
+    if unpadded:  # "1" for "01": codes read as numbers upstream, the département would be lost
+        raise ValueError(f"{path.name}: codes de département sans zéro initial ({', '.join(unpadded)})")
+    keep = np.logical_and.reduce([raw[c].str.strip().str.lower() == v for c, v in DARES_ROWS.items()])
+    rows = raw.loc[keep & codes.str.fullmatch(_DARES_DEP.pattern)]
+    if rows.empty:
+        raise ValueError(f"{path.name}: aucune ligne département × catégorie A, CVS-CJO, ensemble des sexes, âges et anciennetés")
+    values = rows["nombre_de_demandeurs_d_emploi"].str.strip().str.replace(",", ".").replace("", np.nan)
+    return pd.DataFrame({
+        "code_dep": codes[rows.index],
+        "trimestre": rows["date"].str.strip(),
+        "demandeurs": pd.to_numeric(values).astype("float64"),  # a value that is not a number raises
+    }).dropna(subset=["demandeurs"]).sort_values(["code_dep", "trimestre"], ignore_index=True)  # no value published: no row
+
+
+def demandeurs_departements(periode: str | None = None) -> pd.DataFrame:
+    """Job seekers of category A registered at France Travail by département and quarter
+    (quarterly average, CVS-CJO, DARES): code_dep, trimestre, demandeurs. A living series with
+    no pinned copy: empty until ``observatoire donnees --actualiser demandeurs-emploi-departements``
+    has obtained it (and while living copies are ignored, ``OBSERVATOIRE_SOURCES=epinglees``)."""
+    held = sources.available(DEMANDEURS_DEP_ID)
+    return publiees(DEMANDEURS_DEPARTEMENTS, _demandeurs_departements(sources.observed_sha256(DEMANDEURS_DEP_ID) if held else ""), periode)
+
+
+@cached
+def _demandeurs_departements(sha256: str) -> pd.DataFrame:
+    """The table of the living copy of that sha256 (a refreshed copy is another table); the
+    empty table without one."""
+    if not sha256:
+        empty = pd.DataFrame({"code_dep": pd.Series(dtype=str), "trimestre": pd.Series(dtype=str), "demandeurs": pd.Series(dtype="float64")})
+        return validate(empty, DEMANDEURS_DEP_SCHEMA, sources.source(DEMANDEURS_DEP_ID).file)
+    path = sources.fetch(DEMANDEURS_DEP_ID)
+    return validate(dares_stock_departements(path), DEMANDEURS_DEP_SCHEMA, path.name)
+
+
 def dvf_epci(periode: str | None = None) -> pd.DataFrame:
     """DVF housing prices (€/m²) and numbers of transactions by EPCI x year 2010-2024.
 
@@ -530,5 +597,9 @@ CHOMAGE_DEPARTEMENTS = JeuPeriodique(
     CHOMAGE_DEP_DATASET, chomage_departements, "trimestre", _dep_derniere, qui="l'INSEE", editions=CHOMAGE_DEP, indicateurs=False,
     test_lecteur="tests/test_chomage_vivant.py::test_a_new_edition_is_found_by_its_name_and_reported_with_its_revisions")
 DEMANDEURS = JeuPeriodique(DEMANDEURS_DATASET, demandeurs_emploi, "mois", _demandeurs_derniere, qui="France Travail")
+DEMANDEURS_DEPARTEMENTS = JeuPeriodique(
+    DEMANDEURS_DEP_DATASET, demandeurs_departements, "trimestre", lambda path: str(dares_stock_departements(path)["trimestre"].max()),
+    qui="la DARES",
+    test_lecteur="tests/test_demandeurs_departements.py::test_dares_export_refreshed_reports_a_new_quarter_and_a_revision")
 DVF = JeuPeriodique(DVF_DATASET, dvf_epci, "annee", parquet_max("annee"), qui="la DGFiP",
                     test_lecteur="tests/test_vivants_officiels.py::test_dvf_refreshed_from_cerema_reports_a_new_year_and_a_revision")
