@@ -148,3 +148,54 @@ def test_the_page_shows_a_typed_group_of_five_in_headless_chromium(page) -> None
 def test_the_home_page_links_the_comparator_of_each_phase(tables, tmp_path) -> None:
     text = publication.texte_comparateur(PERIODE, tmp_path, phases=(2,))
     assert "(donnees/comparateur_phase2.html)" in text and (tmp_path / "comparateur_phase2.html").exists()
+
+
+# --- what each published month said (``observatoire historique``), with its revisions -------------
+
+def _publie(folder: Path, long: list[tuple[str, str, str, float]], latest: dict[str, str]) -> None:
+    """A published month's tables of phase 2, hand-written in the schemas a run writes (long:
+    id_ti, indicator, observation, value; observations: indicator, observation)."""
+    from analysis import mois
+
+    files = mois.table_files(2, "2026-01", folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(long, columns=["id_ti", "indicator", "observation", "value"]).to_parquet(files["long"])
+    pd.DataFrame(list(latest.items()), columns=["indicator", "observation"]).to_parquet(files["observations"])
+
+
+def test_each_published_month_gives_its_latest_value_and_revises_the_previous_one(outputs, aujourdhui) -> None:
+    import datetime as dt
+
+    from analysis import mois
+
+    aujourdhui(dt.date(2026, 12, 7))
+    # September 2026: T2 2026 published; October (kept by the run of November, never built in its own
+    # folder): T3 arrives and T2 of ti-2405 is revised from 7.1 to 7.2; November: nothing new.
+    _publie(mois.indicateurs_dir("2026-09"), [("ti-2405", "taux_chomage", "2026-T2", 7.1), ("ti-8402", "taux_chomage", "2026-T2", 5.0),
+                                              ("ti-2405", "emploi_prive", "2024", 100.0)], {"taux_chomage": "2026-T2", "emploi_prive": "2024"})
+    _publie(mois.precedent_dir("2026-10", "2026-11"), [
+        ("ti-2405", "taux_chomage", "2026-T2", 7.2), ("ti-2405", "taux_chomage", "2026-T3", 7.4),
+        ("ti-8402", "taux_chomage", "2026-T2", 5.0), ("ti-8402", "taux_chomage", "2026-T3", 4.9)], {"taux_chomage": "2026-T3"})
+    _publie(mois.indicateurs_dir("2026-11"), [("ti-2405", "taux_chomage", "2026-T3", 7.4), ("ti-8402", "taux_chomage", "2026-T3", 4.9)],
+            {"taux_chomage": "2026-T3"})
+    _publie(mois.precedent_dir("2026-08", "2026-10"), [("ti-2405", "taux_chomage", "2026-T1", 9.9)], {"taux_chomage": "2026-T1"})
+
+    assert list(comparateur.mois_publies(2, "2026-11")) == ["2026-09", "2026-10", "2026-11"]  # August is kept by October only
+    said = comparateur.publiees(2, "2026-11", ["ti-2405", "ti-8402"], ["taux_chomage"])
+    assert said.columns.tolist() == comparateur.PUBLIEES
+    rows = [tuple(r) for r in said[["id_ti", "periode", "observation", "value"]].itertuples(index=False)]
+    assert rows == [("ti-2405", "2026-09", "2026-T2", 7.1), ("ti-2405", "2026-10", "2026-T3", 7.4), ("ti-2405", "2026-11", "2026-T3", 7.4),
+                    ("ti-8402", "2026-09", "2026-T2", 5.0), ("ti-8402", "2026-10", "2026-T3", 4.9), ("ti-8402", "2026-11", "2026-T3", 4.9)]
+    revisions = said["revision"].tolist()
+    assert pd.isna(revisions[0]) and revisions[1] == pytest.approx(0.1) and revisions[2] == 0.0
+    assert pd.isna(revisions[3]) and revisions[4:] == [0.0, 0.0]
+
+    page = publication.mois_publies_json(said, ["ti-2405", "ti-8402"])["taux_chomage"]
+    assert page["mois"] == ["2026-09", "2026-10", "2026-11"] and page["observations"] == ["2026-T2", "2026-T3", "2026-T3"]
+    assert page["valeurs"]["ti-2405"] == [7.1, 7.4, 7.4] and page["revisions"]["ti-2405"][1:] == [pytest.approx(0.1), 0.0]
+    assert page["revisions"]["ti-2405"][0] is None
+
+
+def test_a_month_without_published_months_has_an_empty_history(outputs) -> None:
+    assert comparateur.mois_publies(2, "2026-11") == {}
+    assert comparateur.publiees(2, "2026-11", ["ti-2405"], ["taux_chomage"]).empty
