@@ -214,7 +214,7 @@ def test_a_rate_is_not_given_an_annual_growth_and_dates_are_said_in_french():
     df = pd.DataFrame({"lib": ["A", "A"], "date": pd.to_datetime(["2003-01-01", "2025-10-01"]), "value": [8.04, 7.3]})
     fig = figures.lignes(df, "date", "value", "lib", principale="A", unite="%")
     plt.close(fig)
-    assert figures.texte_alternatif(fig) == "%. A : de 8,0 en 2003 à 7,3 en oct. 2025."
+    assert figures.texte_alternatif(fig) == "%. A : de 8,0 en janv. 2003 à 7,3 en oct. 2025."
 
 
 def test_a_bar_chart_alt_text_gives_each_series_per_category_the_territory_first():

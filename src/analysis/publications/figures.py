@@ -272,10 +272,11 @@ def _valeur_alt(value: float, decimales: int | None = None, suffixe: str = "") -
     return f"{nombre(value, decimales if decimales is not None else 0 if abs(value) >= 100 else 1)}{suffixe}"
 
 
-def _x_alt(x) -> str:
-    """An x value in French: a year for a 1 January date or a whole number, else 'mars 2024'."""
+def _x_alt(x, annees: bool = True) -> str:
+    """An x value in French: a whole number, a year for a date when every date drawn is a
+    1 January (``annees``), else 'mars 2024'."""
     if isinstance(x, pd.Timestamp):
-        return str(x.year) if (x.month, x.day) == (1, 1) else f"{MOIS_COURTS[x.month - 1]} {x.year}"
+        return str(x.year) if annees else f"{MOIS_COURTS[x.month - 1]} {x.year}"
     return f"{x:.0f}" if isinstance(x, int | float | np.number) and float(x).is_integer() else str(x)
 
 
@@ -289,6 +290,12 @@ def message_lignes(drawn: pd.DataFrame, x: str, y: str, serie: str, names: Seque
     growth between them. E.g. « Emplois. Dreux : de 19 318 en 2018 à 20 599 en 2024 (+1,1 %/an) ;
     France : … »."""
     parts = []
+    dates = pd.Series(drawn[x]) if pd.api.types.is_datetime64_any_dtype(drawn[x]) else None
+    annees = dates is None or bool(((dates.dt.month == 1) & (dates.dt.day == 1)).all())
+
+    def when(v) -> str:
+        return _x_alt(v, annees)
+
     for name in names[:N_ALT]:
         part = drawn.loc[(drawn[serie] == name) & drawn[y].notna()].sort_values(x)
         if part.empty:
@@ -296,9 +303,9 @@ def message_lignes(drawn: pd.DataFrame, x: str, y: str, serie: str, names: Seque
             continue
         (x0, v0), (x1, v1) = part[[x, y]].iloc[0], part[[x, y]].iloc[-1]
         if len(part) == 1:
-            parts.append(f"{name} : {_valeur_alt(v0)} en {_x_alt(x0)}")
+            parts.append(f"{name} : {_valeur_alt(v0)} en {when(x0)}")
             continue
-        text = f"{name} : de {_valeur_alt(v0)} en {_x_alt(x0)} à {_valeur_alt(v1)} en {_x_alt(x1)}"
+        text = f"{name} : de {_valeur_alt(v0)} en {when(x0)} à {_valeur_alt(v1)} en {when(x1)}"
         span = _years(x0, x1)
         if "%" not in unite and v0 > 0 and v1 > 0 and span >= 1:
             growth = 100 * ((v1 / v0) ** (1 / span) - 1)
