@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import PERIODE_TESTS as PERIODE
-from conftest import outputs_folder
+from conftest import axe_absent, axe_audit, outputs_folder
 
 from analysis.analyses import comparateur, profils
 from analysis.donnees.referentiel import UnknownTerritoryError
@@ -143,6 +143,14 @@ def test_the_page_shows_a_typed_group_of_five_in_headless_chromium(page) -> None
     assert "Identifiant(s) inconnu(s) en phase 2 : ti-9999" in dom
     assert "91<sup>e</sup> sur 180" in dom and dom.count("<polyline") == 6
     assert "Source : URSSAF" in dom and "Observations de 2014 à 2024." in dom
+
+
+def test_the_comparator_passes_an_axe_core_audit_at_400_px(page) -> None:
+    if (why := axe_absent()) is not None:
+        pytest.skip(why)
+    audit = axe_audit([page])[str(page)]
+    assert [v for v in audit["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert audit["debordement"] == 0  # the tables scroll in their own box
 
 
 def test_the_home_page_links_the_comparator_of_each_phase(tables, tmp_path) -> None:
