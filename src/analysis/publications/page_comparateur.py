@@ -298,7 +298,8 @@ def page_html(donnees: dict, id_ti: str, serie: str) -> str:
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{titre}</title><style>{STYLE}</style></head>
 <body>
-<p><a href="../{mois.INDEX_PAGE}">Accueil de l'observatoire</a></p>
+<nav><a href="../{mois.INDEX_PAGE}">Accueil de l'observatoire</a></nav>
+<main>
 <h1>{titre}</h1>
 <p>Choisissez un territoire et son groupe de comparaison : par défaut ses voisins dans la typologie (les territoires du
 même profil les plus proches), ou les identifiants que vous tapez. Les rangs sont ceux parmi tous les territoires de la
@@ -323,6 +324,7 @@ sources), la figure le marque d'un cercle clair et le tableau dit de combien.</p
 <svg id="figure-mois" viewBox="0 0 720 320" width="720" height="320" role="img" aria-label=""></svg>
 <ul id="legende-mois" class="legende"></ul>
 <div class="defile" tabindex="0" role="region" aria-label="Valeurs publiées chaque mois (défile horizontalement)"><table id="tableau-mois"></table></div>
+</main>
 <script type="application/json" id="donnees-comparateur">{data}</script>
 <script>{SCRIPT}</script>
 </body>
