@@ -130,6 +130,9 @@ def test_the_page_embeds_the_lab_table_of_every_ti_and_asks_nothing_from_the_net
     assert (serie["x"][0], serie["x"][-1], len(serie["x"])) == ("2003-T1", "2025-T4", 92)
     assert serie["valeurs"][TERRITOIRE][-1] == pytest.approx(7.3)
     assert "croissance_population" in data["series"] and "revenu_median" not in data["series"]  # one observation only
+    said = data["publie"]["taux_chomage"]  # the only month published here: its own tables
+    assert said["mois"] == [PERIODE] and said["observations"] == ["2025-T4"] and said["revisions"][TERRITOIRE] == [None]
+    assert said["valeurs"][TERRITOIRE] == [pytest.approx(7.3)] and set(data["publie"]) == set(data["series"])
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "fetch(" not in html and "XMLHttpRequest" not in html
 
 
@@ -143,6 +146,9 @@ def test_the_page_shows_a_typed_group_of_five_in_headless_chromium(page) -> None
     assert "Identifiant(s) inconnu(s) en phase 2 : ti-9999" in dom
     assert "91<sup>e</sup> sur 180" in dom and dom.count("<polyline") == 6
     assert "Source : URSSAF" in dom and "Observations de 2014 à 2024." in dom
+    assert "1 mois publié, nov. 2026 ; aucune valeur du mois précédent révisée dans ce groupe." in dom
+    months = dom[dom.index('<table id="tableau-mois">'):dom.index("</table>", dom.index('<table id="tableau-mois">'))]
+    assert months.count('<th scope="col">') == 8 and 'nov. 2026</th><td>2024</td><td class="nombre">' in months
 
 
 def test_the_comparator_passes_an_axe_core_audit_at_400_px(page) -> None:

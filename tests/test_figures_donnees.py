@@ -242,3 +242,20 @@ def test_the_csv_under_a_figure_has_every_digit_the_figure_rounds_and_its_unit_a
     assert header == "secteur,value,unite,source"
     assert row == f"Industrie,{100 * third!r},% de l'emploi salarié,\"INSEE, RP 2022\"" and float(row.split(",")[1]) == 100 * third
     assert "33,3 %" in figures.texte_alternatif(fig)  # the figure (and its alt) round, the data do not
+
+
+def test_a_heat_map_alt_text_names_both_rows_and_columns_of_its_extremes():
+    centroids = pd.DataFrame({"emploi": [1.0, -0.5], "chomage": [-1.2, 0.3]}, index=[0, 1])
+    fig = figures_synthese.profils_chaleur(centroids, pd.Series({0: "P1", 1: "P2"}), {"emploi": "Emploi"})
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == ("Écarts-types à la moyenne des TI. 4 éléments représentés ; ecart : de -1,2 (P1, chomage) "
+                                             "à 1,0 (P1, Emploi), médiane -0,1.")
+
+
+def test_an_event_study_alt_text_gives_the_estimates_not_the_years():
+    from analysis.publications.evaluation_impact import event_study_figure
+
+    es = pd.DataFrame({"rel_year": [-2, 0, 1], "estimate": [0.0, 0.01, 0.02], "ci_low": [-0.01, 0.0, 0.0], "ci_high": [0.01, 0.02, 0.04]})
+    fig = event_study_figure(es)
+    plt.close(fig)
+    assert "ecart : de 0,0 " in figures.texte_alternatif(fig) and " à 2,0 " in figures.texte_alternatif(fig)

@@ -313,7 +313,7 @@ def message_lignes(drawn: pd.DataFrame, x: str, y: str, serie: str, names: Seque
         parts.append(text)
     if len(names) > N_ALT:
         parts.append(f"et {len(names) - N_ALT} autres courbes")
-    return f"{unite[:1].upper()}{unite[1:]}. " + " ; ".join(parts) + "."
+    return _debut(unite) + " ; ".join(parts) + "."
 
 
 def message_barres(drawn: pd.DataFrame, categorie: str, valeur: str, serie: str | None, names: Sequence[str | None],
@@ -333,31 +333,40 @@ def message_barres(drawn: pd.DataFrame, categorie: str, valeur: str, serie: str 
                                                  for n in names if n in values.index))
     if len(cats) > N_ALT:
         parts.append(f"et {len(cats) - N_ALT} autres barres")
-    return f"{unite[:1].upper()}{unite[1:]}. " + " ; ".join(parts) + "."
+    return _debut(unite) + " ; ".join(parts) + "."
 
 
 _LABELS = ("lib", "nom", "territoire", "variable", "indicateur", "profil", "serie", "groupe")
+_AXES = ("annee", "year", "abscisse", "rel_", "date", "ci_", "mois")  # positions and bounds, not the values shown
+
+
+def _debut(unite: str) -> str:
+    """The unit as the first sentence of an alternative text: 'Emplois. '."""
+    return f"{unite[:1].upper()}{unite[1:].rstrip('.')}. "
 
 
 def resume(donnees: pd.DataFrame, unite: str) -> str:
     """The alternative text of any other figure (maps, scatter plots, heat maps), from the data
-    it draws: the number of rows, and for the first numeric column its lowest, median and highest
-    values with the row they belong to; without numbers, the rows of each category."""
+    it draws: the number of rows, and for the values (the first numeric column that is not a
+    position or a bound, ``_AXES``) their lowest, median and highest, with the names of their
+    rows; without numbers, the rows of each category."""
     numeric = [c for c in donnees.columns if pd.api.types.is_numeric_dtype(donnees[c]) and not pd.api.types.is_bool_dtype(donnees[c])]
     text = [c for c in donnees.columns if c not in numeric
             and (pd.api.types.is_object_dtype(donnees[c]) or pd.api.types.is_string_dtype(donnees[c]))]
-    label = next((c for c in text if c.lower().startswith(_LABELS)), text[0] if text else None)
-    head = f"{unite[:1].upper()}{unite[1:]}. {len(donnees)} éléments représentés"
-    values = donnees[numeric[0]].dropna() if numeric else pd.Series(dtype="float64")
+    labels = [c for c in text if c.lower().startswith(_LABELS)][:2] or text[:1]
+    head = f"{_debut(unite)}{len(donnees)} éléments représentés"
+    shown = next((c for c in numeric if not c.lower().startswith(_AXES)), numeric[0] if numeric else None)
+    values = donnees[shown].dropna() if shown else pd.Series(dtype="float64")
     if not values.empty:
         low, high = values.idxmin(), values.idxmax()
 
         def who(i) -> str:
-            return f" ({donnees.at[i, label]})" if label else ""
+            names = [str(donnees.at[i, c]) for c in labels if pd.notna(donnees.at[i, c])]
+            return f" ({', '.join(names)})" if names else ""
 
-        return (f"{head} ; {numeric[0]} : de {_valeur_alt(values[low])}{who(low)} à {_valeur_alt(values[high])}{who(high)}, "
+        return (f"{head} ; {shown} : de {_valeur_alt(values[low])}{who(low)} à {_valeur_alt(values[high])}{who(high)}, "
                 f"médiane {_valeur_alt(float(values.median()))}.")
-    groups = [c for c in text if c != label and 1 < donnees[c].nunique() <= 8]
+    groups = [c for c in text if c not in labels and 1 < donnees[c].nunique() <= 8]
     if groups:
         counts = donnees[groups[-1]].value_counts(sort=False)
         return f"{head} : " + ", ".join(f"{k} ({n})" for k, n in counts.items()) + "."

@@ -256,8 +256,9 @@ SCRIPT = r"""
   table.innerHTML = "<caption>" + S.titre + " : valeur publiée chaque mois, observation la plus récente de ce mois</caption><thead><tr>"
    + "<th scope='col'>Mois publié</th><th scope='col'>Observation</th>"
    + ids.map(function (t) { return "<th scope='col'>" + nom(t) + "</th>"; }).join("") + "</tr></thead><tbody>" + rows.join("") + "</tbody>";
-  info.textContent = P.mois.length + " mois publiés, de " + moisFr(P.mois[0]) + " à " + moisFr(P.mois[P.mois.length - 1])
-   + " ; " + revised + " valeur(s) du mois précédent révisée(s) dans ce groupe (cercle clair sur la figure).";
+  info.textContent = (P.mois.length > 1 ? P.mois.length + " mois publiés, de " + moisFr(P.mois[0]) + " à " + moisFr(P.mois[P.mois.length - 1])
+   : "1 mois publié, " + moisFr(P.mois[0])) + " ; " + (revised ? revised + " valeur(s) du mois précédent révisée(s) dans ce groupe (cercle clair sur la figure)."
+   : "aucune valeur du mois précédent révisée dans ce groupe.");
  }
  function montrer() { var ids = groupe(); tableau(ids); figure(ids); publie(ids); }
  // the address may name the state: comparateur.html#territoire=ti-2405&pairs=ti-8402,ti-5206&serie=emploi_prive
