@@ -210,6 +210,13 @@ def test_a_line_chart_alt_text_states_first_last_values_and_annual_growth_from_i
     assert len(shown) == 1 and METADATA == [{figures.ALT_METADATA: alt}]  # what the page's template writes as alt
 
 
+def test_a_flat_line_grows_by_zero_not_minus_zero():
+    df = pd.DataFrame({"lib": ["A", "A"], "annee": [2014, 2024], "value": [100.0, 99.8]})
+    fig = figures.lignes(df, "annee", "value", "lib", unite="indice")
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == "Indice. A : de 100 en 2014 à 99,8 en 2024 (0,0 %/an)."
+
+
 def test_a_rate_is_not_given_an_annual_growth_and_dates_are_said_in_french():
     df = pd.DataFrame({"lib": ["A", "A"], "date": pd.to_datetime(["2003-01-01", "2025-10-01"]), "value": [8.04, 7.3]})
     fig = figures.lignes(df, "date", "value", "lib", principale="A", unite="%")

@@ -308,7 +308,7 @@ def message_lignes(drawn: pd.DataFrame, x: str, y: str, serie: str, names: Seque
         text = f"{name} : de {_valeur_alt(v0)} en {when(x0)} à {_valeur_alt(v1)} en {when(x1)}"
         span = _years(x0, x1)
         if "%" not in unite and v0 > 0 and v1 > 0 and span >= 1:
-            growth = 100 * ((v1 / v0) ** (1 / span) - 1)
+            growth = round(100 * ((v1 / v0) ** (1 / span) - 1), 1) + 0.0  # never « -0,0 »
             text += f" ({'+' if growth > 0 else ''}{nombre(growth, 1)} %/an)"
         parts.append(text)
     if len(names) > N_ALT:
