@@ -90,6 +90,15 @@ def test_the_series_cover_every_observation_of_the_group(voisins) -> None:
     assert growth.loc[growth["id_ti"] == TERRITOIRE, "date"].dt.year.tolist() == [2016, 2022]  # "2010-2016", "2016-2022"
 
 
+def test_the_lab_comparison_gives_what_each_published_month_said(voisins) -> None:
+    said = voisins.publiee("taux_chomage")  # one month published here: the month itself
+    assert said["id_ti"].tolist() == voisins.ids and set(said["periode"]) == {PERIODE} and set(said["observation"]) == {"2025-T4"}
+    assert said["value"].tolist() == pytest.approx(voisins.tableau["taux_chomage"].tolist()) and said["revision"].isna().all()
+    assert said["lib"].iloc[0] == "Grand Est Touraine"
+    with pytest.raises(IndicateurInconnu):
+        voisins.publiee("chomage")
+
+
 def test_the_french_table_and_the_figure_carry_the_values_compared(tables) -> None:
     table, fig = publication.comparer(TERRITOIRE, 2, PERIODE, pairs=CINQ, indicateurs=["taux_chomage", "revenu_median"],
                                       serie="taux_chomage")
@@ -195,7 +204,7 @@ def test_each_published_month_gives_its_latest_value_and_revises_the_previous_on
     _publie(mois.precedent_dir("2026-08", "2026-10"), [("ti-2405", "taux_chomage", "2026-T1", 9.9)], {"taux_chomage": "2026-T1"})
 
     assert list(comparateur.mois_publies(2, "2026-11")) == ["2026-09", "2026-10", "2026-11"]  # August is kept by October only
-    said = comparateur.publiees(2, "2026-11", ["ti-2405", "ti-8402"], ["taux_chomage"])
+    said = comparateur.valeurs_publiees(2, "2026-11", ["ti-2405", "ti-8402"], ["taux_chomage"])
     assert said.columns.tolist() == comparateur.PUBLIEES
     rows = [tuple(r) for r in said[["id_ti", "periode", "observation", "value"]].itertuples(index=False)]
     assert rows == [("ti-2405", "2026-09", "2026-T2", 7.1), ("ti-2405", "2026-10", "2026-T3", 7.4), ("ti-2405", "2026-11", "2026-T3", 7.4),
@@ -212,4 +221,4 @@ def test_each_published_month_gives_its_latest_value_and_revises_the_previous_on
 
 def test_a_month_without_published_months_has_an_empty_history(outputs) -> None:
     assert comparateur.mois_publies(2, "2026-11") == {}
-    assert comparateur.publiees(2, "2026-11", ["ti-2405"], ["taux_chomage"]).empty
+    assert comparateur.valeurs_publiees(2, "2026-11", ["ti-2405"], ["taux_chomage"]).empty

@@ -114,7 +114,7 @@ def mois_publies(phase: int, periode: str) -> dict[str, Path]:
 PUBLIEES = ["periode", "indicator", "id_ti", "observation", "value", "revision"]
 
 
-def publiees(phase: int, periode: str, ids: Sequence[str], indicateurs: Sequence[str]) -> pd.DataFrame:
+def valeurs_publiees(phase: int, periode: str, ids: Sequence[str], indicateurs: Sequence[str]) -> pd.DataFrame:
     """What each published month (``mois_publies``) said of ``indicateurs`` for ``ids``: its
     latest observation that month and its value, and ``revision``, how that month changed the
     value the previous published month had given (same territory, same observation: its value
@@ -150,14 +150,14 @@ class Comparaison:
     ids: list[str]  # the territory first, then its peers
     tableau: pd.DataFrame  # ``tableau``
     long: pd.DataFrame  # the month's long table (every observation of every TI)
-    publie: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PUBLIEES))  # ``publiees`` of the group
+    publie: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PUBLIEES))  # ``valeurs_publiees`` of the group
 
     def serie(self, indicateur: str) -> pd.DataFrame:
         """``series`` of ``indicateur`` for the group."""
         return series(self.long, self.ids, indicateur)
 
     def publiee(self, indicateur: str) -> pd.DataFrame:
-        """``publiees`` of ``indicateur`` for the group: what each published month said, with its
+        """``valeurs_publiees`` of ``indicateur`` for the group: what each published month said, with its
         revisions (columns ``PUBLIEES`` and lib)."""
         indicator(indicateur)
         libs = self.tableau.set_index("id_ti")["lib"]
@@ -170,7 +170,7 @@ def comparer(id_ti: str, phase: int, periode: str, pairs: Sequence[str] | None =
     """Compare territory ``id_ti`` of ``phase`` as of ``periode`` with ``pairs`` (default: its
     typology neighbours) on ``indicateurs`` (default: the registry's key figures), over the
     observations of the month's tables and over the months published up to ``periode``
-    (``publiees``, every indicator of the registry). Unknown ids
+    (``valeurs_publiees``, every indicator of the registry). Unknown ids
     (``referentiel.UnknownTerritoryError``) and indicators (``registry.IndicateurInconnu``) are
     refused with a French message naming them.
 
@@ -186,5 +186,5 @@ def comparer(id_ti: str, phase: int, periode: str, pairs: Sequence[str] | None =
         id_ti=id_ti, phase=phase, periode=periode, ids=ids,
         tableau=tableau(wide, read_indicators(phase, periode, "observations"), ids, names),
         long=read_indicators(phase, periode, "long"),
-        publie=publiees(phase, periode, ids, list(INDICATORS)),
+        publie=valeurs_publiees(phase, periode, ids, list(INDICATORS)),
     )

@@ -78,7 +78,7 @@ def indicateurs_series(long: pd.DataFrame) -> list[str]:
 
 
 def mois_publies_json(publie: pd.DataFrame, ids: Sequence[str]) -> dict:
-    """Per indicator, what each published month said (``analyses.comparateur.publiees``): the
+    """Per indicator, what each published month said (``analyses.comparateur.valeurs_publiees``): the
     months, the observation each gave, and per TI of ``ids`` the value and the revision of the
     previous month's value (None when not given)."""
     def number(v) -> float | None:
@@ -342,7 +342,7 @@ def ecrire_page(periode: str, phase: int, dossier: Path, id_ti: str = "ti-2405",
     voisins = {t: comparateur.voisins_par_defaut(typo, t) for t in ids if t in typo.labels.index}
     table = comparateur.tableau(wide, read_indicators(phase, periode, "observations"), ids, key_figures())
     long = read_indicators(phase, periode, "long")
-    publie = comparateur.publiees(phase, periode, ids, indicateurs_series(long))
+    publie = comparateur.valeurs_publiees(phase, periode, ids, indicateurs_series(long))
     donnees = donnees_page(table, long, voisins, phase, periode, publie)
     html = page_html(donnees, id_ti if id_ti in voisins else ids[0], serie)
     return write_atomic(dossier / mois.comparateur(phase), lambda tmp: tmp.write_text(html, encoding="utf-8"))
