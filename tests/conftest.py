@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import json
 import os
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -100,3 +103,27 @@ def outputs_folder(folder: Path) -> Iterator[Path]:
             os.environ.pop(config.OUTPUTS_ENV, None)
         else:
             os.environ[config.OUTPUTS_ENV] = saved_env
+
+
+AXE_SCRIPT = Path(__file__).with_name("outils") / "axe_audit.js"
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+def axe_absent() -> str | None:
+    """Why the axe-core audit cannot run here, else None (node finds its modules by NODE_PATH)."""
+    if CHROMIUM is None or shutil.which("node") is None:
+        return "Chromium ou node absent : l'audit d'accessibilité axe-core n'est pas fait (apt-get install chromium nodejs)"
+    found = subprocess.run(["node", "-e", "require.resolve('axe-core'); require.resolve('puppeteer-core')"],
+                           capture_output=True, check=False)
+    if found.returncode:
+        return ("modules axe-core et puppeteer-core introuvables : l'audit d'accessibilité n'est pas fait "
+                "(npm install axe-core puppeteer-core, puis NODE_PATH=<dossier>/node_modules)")
+    return None
+
+
+def axe_audit(pages: list[Path], width: int = 400) -> dict[str, dict]:
+    """``outils/axe_audit.js`` over ``pages`` in headless Chromium at ``width`` px: per page (its
+    path as given), its violations and how many pixels it overflows the width."""
+    out = subprocess.run(["node", str(AXE_SCRIPT), CHROMIUM, str(width), *(str(p) for p in pages)],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    return json.loads(out)

@@ -99,7 +99,7 @@ def test_afficher_shows_text_tables_and_figures_and_skips_what_the_month_lacks(m
     from analysis.publications import figures
 
     shown: list = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display", lambda obj, **_: shown.append(obj))
     fig = figures.avec_donnees(plt.figure(), pd.DataFrame({"a": [1]}), "emplois", "URSSAF")
     figures.afficher(["Texte.", pd.DataFrame({"a": [1]}), None, fig])
     figures.afficher(None)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import PERIODE_TESTS as PERIODE
-from conftest import outputs_folder
+from conftest import axe_absent, axe_audit, outputs_folder
 
 from analysis.analyses import comparateur, profils
 from analysis.donnees.referentiel import UnknownTerritoryError
@@ -90,6 +90,15 @@ def test_the_series_cover_every_observation_of_the_group(voisins) -> None:
     assert growth.loc[growth["id_ti"] == TERRITOIRE, "date"].dt.year.tolist() == [2016, 2022]  # "2010-2016", "2016-2022"
 
 
+def test_the_lab_comparison_gives_what_each_published_month_said(voisins) -> None:
+    said = voisins.publiee("taux_chomage")  # one month published here: the month itself
+    assert said["id_ti"].tolist() == voisins.ids and set(said["periode"]) == {PERIODE} and set(said["observation"]) == {"2025-T4"}
+    assert said["value"].tolist() == pytest.approx(voisins.tableau["taux_chomage"].tolist()) and said["revision"].isna().all()
+    assert said["lib"].iloc[0] == "Grand Est Touraine"
+    with pytest.raises(IndicateurInconnu):
+        voisins.publiee("chomage")
+
+
 def test_the_french_table_and_the_figure_carry_the_values_compared(tables) -> None:
     table, fig = publication.comparer(TERRITOIRE, 2, PERIODE, pairs=CINQ, indicateurs=["taux_chomage", "revenu_median"],
                                       serie="taux_chomage")
@@ -130,6 +139,9 @@ def test_the_page_embeds_the_lab_table_of_every_ti_and_asks_nothing_from_the_net
     assert (serie["x"][0], serie["x"][-1], len(serie["x"])) == ("2003-T1", "2025-T4", 92)
     assert serie["valeurs"][TERRITOIRE][-1] == pytest.approx(7.3)
     assert "croissance_population" in data["series"] and "revenu_median" not in data["series"]  # one observation only
+    said = data["publie"]["taux_chomage"]  # the only month published here: its own tables
+    assert said["mois"] == [PERIODE] and said["observations"] == ["2025-T4"] and said["revisions"][TERRITOIRE] == [None]
+    assert said["valeurs"][TERRITOIRE] == [pytest.approx(7.3)] and set(data["publie"]) == set(data["series"])
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "fetch(" not in html and "XMLHttpRequest" not in html
 
 
@@ -143,8 +155,70 @@ def test_the_page_shows_a_typed_group_of_five_in_headless_chromium(page) -> None
     assert "Identifiant(s) inconnu(s) en phase 2 : ti-9999" in dom
     assert "91<sup>e</sup> sur 180" in dom and dom.count("<polyline") == 6
     assert "Source : URSSAF" in dom and "Observations de 2014 à 2024." in dom
+    assert "1 mois publié, nov. 2026 ; aucune valeur du mois précédent révisée dans ce groupe." in dom
+    months = dom[dom.index('<table id="tableau-mois">'):dom.index("</table>", dom.index('<table id="tableau-mois">'))]
+    assert months.count('<th scope="col">') == 8 and 'nov. 2026</th><td>2024</td><td class="nombre">' in months
+
+
+def test_the_comparator_passes_an_axe_core_audit_at_400_px(page) -> None:
+    if (why := axe_absent()) is not None:
+        pytest.skip(why)
+    audit = axe_audit([page])[str(page)]
+    assert [v for v in audit["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert audit["debordement"] == 0  # the tables scroll in their own box
 
 
 def test_the_home_page_links_the_comparator_of_each_phase(tables, tmp_path) -> None:
     text = publication.texte_comparateur(PERIODE, tmp_path, phases=(2,))
     assert "(donnees/comparateur_phase2.html)" in text and (tmp_path / "comparateur_phase2.html").exists()
+
+
+# --- what each published month said (``observatoire historique``), with its revisions -------------
+
+def _publie(folder: Path, long: list[tuple[str, str, str, float]], latest: dict[str, str]) -> None:
+    """A published month's tables of phase 2, hand-written in the schemas a run writes (long:
+    id_ti, indicator, observation, value; observations: indicator, observation)."""
+    from analysis import mois
+
+    files = mois.table_files(2, "2026-01", folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(long, columns=["id_ti", "indicator", "observation", "value"]).to_parquet(files["long"])
+    pd.DataFrame(list(latest.items()), columns=["indicator", "observation"]).to_parquet(files["observations"])
+
+
+def test_each_published_month_gives_its_latest_value_and_revises_the_previous_one(outputs, aujourdhui) -> None:
+    import datetime as dt
+
+    from analysis import mois
+
+    aujourdhui(dt.date(2026, 12, 7))
+    # September 2026: T2 2026 published; October (kept by the run of November, never built in its own
+    # folder): T3 arrives and T2 of ti-2405 is revised from 7.1 to 7.2; November: nothing new.
+    _publie(mois.indicateurs_dir("2026-09"), [("ti-2405", "taux_chomage", "2026-T2", 7.1), ("ti-8402", "taux_chomage", "2026-T2", 5.0),
+                                              ("ti-2405", "emploi_prive", "2024", 100.0)], {"taux_chomage": "2026-T2", "emploi_prive": "2024"})
+    _publie(mois.precedent_dir("2026-10", "2026-11"), [
+        ("ti-2405", "taux_chomage", "2026-T2", 7.2), ("ti-2405", "taux_chomage", "2026-T3", 7.4),
+        ("ti-8402", "taux_chomage", "2026-T2", 5.0), ("ti-8402", "taux_chomage", "2026-T3", 4.9)], {"taux_chomage": "2026-T3"})
+    _publie(mois.indicateurs_dir("2026-11"), [("ti-2405", "taux_chomage", "2026-T3", 7.4), ("ti-8402", "taux_chomage", "2026-T3", 4.9)],
+            {"taux_chomage": "2026-T3"})
+    _publie(mois.precedent_dir("2026-08", "2026-10"), [("ti-2405", "taux_chomage", "2026-T1", 9.9)], {"taux_chomage": "2026-T1"})
+
+    assert list(comparateur.mois_publies(2, "2026-11")) == ["2026-09", "2026-10", "2026-11"]  # August is kept by October only
+    said = comparateur.valeurs_publiees(2, "2026-11", ["ti-2405", "ti-8402"], ["taux_chomage"])
+    assert said.columns.tolist() == comparateur.PUBLIEES
+    rows = [tuple(r) for r in said[["id_ti", "periode", "observation", "value"]].itertuples(index=False)]
+    assert rows == [("ti-2405", "2026-09", "2026-T2", 7.1), ("ti-2405", "2026-10", "2026-T3", 7.4), ("ti-2405", "2026-11", "2026-T3", 7.4),
+                    ("ti-8402", "2026-09", "2026-T2", 5.0), ("ti-8402", "2026-10", "2026-T3", 4.9), ("ti-8402", "2026-11", "2026-T3", 4.9)]
+    revisions = said["revision"].tolist()
+    assert pd.isna(revisions[0]) and revisions[1] == pytest.approx(0.1) and revisions[2] == 0.0
+    assert pd.isna(revisions[3]) and revisions[4:] == [0.0, 0.0]
+
+    page = publication.mois_publies_json(said, ["ti-2405", "ti-8402"])["taux_chomage"]
+    assert page["mois"] == ["2026-09", "2026-10", "2026-11"] and page["observations"] == ["2026-T2", "2026-T3", "2026-T3"]
+    assert page["valeurs"]["ti-2405"] == [7.1, 7.4, 7.4] and page["revisions"]["ti-2405"][1:] == [pytest.approx(0.1), 0.0]
+    assert page["revisions"]["ti-2405"][0] is None
+
+
+def test_a_month_without_published_months_has_an_empty_history(outputs) -> None:
+    assert comparateur.mois_publies(2, "2026-11") == {}
+    assert comparateur.valeurs_publiees(2, "2026-11", ["ti-2405"], ["taux_chomage"]).empty

@@ -24,12 +24,22 @@ PUBLICATIONS = Path(figures.__file__).parent
 
 
 def _shown(monkeypatch: pytest.MonkeyPatch) -> list:
-    """What ``show`` hands IPython's ``display``, in order."""
+    """What ``show`` hands IPython's ``display``, in order (a figure's metadata in ``METADATA``)."""
     import IPython.display
 
     shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    METADATA.clear()
+
+    def display(obj, metadata=None):
+        shown.append(obj)
+        if metadata is not None:
+            METADATA.append(metadata)
+
+    monkeypatch.setattr(IPython.display, "display", display)
     return shown
+
+
+METADATA: list[dict] = []
 
 
 def _csv(path: Path) -> pd.DataFrame:
@@ -182,3 +192,77 @@ def test_csv_text_keeps_codes_and_accents(tmp_path):
     table = pd.DataFrame({"code": ["01004", "2A004"], "lib": ["Ambérieu-en-Bugey", "Ajaccio"]}).assign(unite="€", source="INSEE")
     assert pd.read_csv(io.StringIO(figures.csv_text(table)), dtype=str)["code"].tolist() == ["01004", "2A004"]
     assert "Ambérieu-en-Bugey,€,INSEE" in figures.csv_text(table)
+
+
+# --- alternative texts from the data drawn; the data at full precision (issue 28, points 2 and 4) ----
+
+NNBSP = "\u202f"
+
+
+def test_a_line_chart_alt_text_states_first_last_values_and_annual_growth_from_its_data(monkeypatch):
+    df = pd.DataFrame({"lib": ["Dreux", "Dreux", "Dreux", "France", "France", "France"], "annee": [2018, 2021, 2024] * 2,
+                       "value": [19318.0, 19900.0, 20599.0, 100.0, 105.0, 112.6]})
+    fig = figures.lignes(df, "annee", "value", "lib", principale="Dreux", unite="emplois", source="URSSAF")
+    shown = _shown(monkeypatch)
+    figures.show(fig)
+    alt = f"Emplois. Dreux : de 19{NNBSP}318 en 2018 à 20{NNBSP}599 en 2024 (+1,1 %/an) ; France : de 100 en 2018 à 113 en 2024 (+2,0 %/an)."
+    assert figures.texte_alternatif(fig) == alt
+    assert len(shown) == 1 and METADATA == [{figures.ALT_METADATA: alt}]  # what the page's template writes as alt
+
+
+def test_a_flat_line_grows_by_zero_not_minus_zero():
+    df = pd.DataFrame({"lib": ["A", "A"], "annee": [2014, 2024], "value": [100.0, 99.8]})
+    fig = figures.lignes(df, "annee", "value", "lib", unite="indice")
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == "Indice. A : de 100 en 2014 à 99,8 en 2024 (0,0 %/an)."
+
+
+def test_a_rate_is_not_given_an_annual_growth_and_dates_are_said_in_french():
+    df = pd.DataFrame({"lib": ["A", "A"], "date": pd.to_datetime(["2003-01-01", "2025-10-01"]), "value": [8.04, 7.3]})
+    fig = figures.lignes(df, "date", "value", "lib", principale="A", unite="%")
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == "%. A : de 8,0 en janv. 2003 à 7,3 en oct. 2025."
+
+
+def test_a_bar_chart_alt_text_gives_each_series_per_category_the_territory_first():
+    df = pd.DataFrame({"secteur": ["Industrie", "Industrie", "Services", "Services"], "lib": ["France", "Dreux"] * 2,
+                       "value": [12.4, 16.2, 70.14, 60.0]})
+    fig = figures.barres(df, "secteur", "value", "lib", principale="Dreux", suffixe=" %", label_valeur="% de l'emploi")
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == "% de l'emploi. Industrie : Dreux 16,2 %, France 12,4 % ; Services : Dreux 60,0 %, France 70,1 %."
+
+
+def test_other_figures_get_the_range_of_what_they_draw_as_alt_text():
+    fig = cartes.carte_territoire(_squares(), colonne="variation", label_colonne="Emplois gagnés ou perdus", source="URSSAF")
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == ("Emplois gagnés ou perdus. 2 éléments représentés ; variation : de -120 "
+                                             "(CA du Pays de Dreux) à 35,0 (CC Cœur de Beauce), médiane -42,5.")
+
+
+def test_the_csv_under_a_figure_has_every_digit_the_figure_rounds_and_its_unit_and_source():
+    third = 1 / 3
+    df = pd.DataFrame({"secteur": ["Industrie"], "value": [100 * third]})
+    fig = figures.barres(df, "secteur", "value", suffixe=" %", decimales=1, unite="% de l'emploi salarié", source="INSEE, RP 2022")
+    plt.close(fig)
+    text = figures.csv_text(figures.donnees(fig))
+    header, row = text.splitlines()
+    assert header == "secteur,value,unite,source"
+    assert row == f"Industrie,{100 * third!r},% de l'emploi salarié,\"INSEE, RP 2022\"" and float(row.split(",")[1]) == 100 * third
+    assert "33,3 %" in figures.texte_alternatif(fig)  # the figure (and its alt) round, the data do not
+
+
+def test_a_heat_map_alt_text_names_both_rows_and_columns_of_its_extremes():
+    centroids = pd.DataFrame({"emploi": [1.0, -0.5], "chomage": [-1.2, 0.3]}, index=[0, 1])
+    fig = figures_synthese.profils_chaleur(centroids, pd.Series({0: "P1", 1: "P2"}), {"emploi": "Emploi"})
+    plt.close(fig)
+    assert figures.texte_alternatif(fig) == ("Écarts-types à la moyenne des TI. 4 éléments représentés ; ecart : de -1,2 (P1, chomage) "
+                                             "à 1,0 (P1, Emploi), médiane -0,1.")
+
+
+def test_an_event_study_alt_text_gives_the_estimates_not_the_years():
+    from analysis.publications.evaluation_impact import event_study_figure
+
+    es = pd.DataFrame({"rel_year": [-2, 0, 1], "estimate": [0.0, 0.01, 0.02], "ci_low": [-0.01, 0.0, 0.0], "ci_high": [0.01, 0.02, 0.04]})
+    fig = event_study_figure(es)
+    plt.close(fig)
+    assert "ecart : de 0,0 " in figures.texte_alternatif(fig) and " à 2,0 " in figures.texte_alternatif(fig)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 import re
 import shutil
-import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +18,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
+
+from conftest import axe_absent, axe_audit
 
 from analysis import config, mois
 from analysis.donnees import provenance
@@ -627,24 +627,8 @@ def test_every_link_of_a_small_site_finds_its_target(periode, monkeypatch):
     assert nav("monographies/ti-2411.html") == '<a href="../index.html">← Accueil de l’Observatoire</a> · <a href="ti-2411.pdf">Version PDF</a>'
 
 
-AXE_SCRIPT = Path(__file__).with_name("outils") / "axe_audit.js"
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-
-
-def _axe_absent() -> str | None:
-    """Why the axe-core audit cannot run here, else None."""
-    if CHROMIUM is None or shutil.which("node") is None:
-        return "Chromium ou node absent : l'audit d'accessibilité axe-core n'est pas fait (apt-get install chromium nodejs)"
-    found = subprocess.run(["node", "-e", "require.resolve('axe-core'); require.resolve('puppeteer-core')"],
-                           capture_output=True, check=False)
-    if found.returncode:
-        return ("modules axe-core et puppeteer-core introuvables : l'audit d'accessibilité n'est pas fait "
-                "(npm install axe-core puppeteer-core, puis NODE_PATH=<dossier>/node_modules)")
-    return None
-
-
 def test_the_small_site_passes_an_axe_core_audit_at_400_px(periode, monkeypatch):
-    if (why := _axe_absent()) is not None:
+    if (why := axe_absent()) is not None:
         pytest.skip(why)
     from analysis.execution import run
 
@@ -656,9 +640,7 @@ def test_the_small_site_passes_an_axe_core_audit_at_400_px(periode, monkeypatch)
     audited = ["index.html", "fiches/phase1/ti-7605.html", "fiches/phase2/ti-2411.html", "monographies/ti-2411.html",
                "synthese/synthese.html", "regions/76.html"]
 
-    out = subprocess.run(["node", str(AXE_SCRIPT), CHROMIUM, "400", *(str(site / p) for p in audited)],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
-    audit = {Path(page).relative_to(site).as_posix(): result for page, result in json.loads(out).items()}
+    audit = {Path(page).relative_to(site).as_posix(): result for page, result in axe_audit([site / p for p in audited]).items()}
 
     assert sorted(audit) == sorted(audited)
     grave = {page: [v for v in r["violations"] if v["impact"] in ("serious", "critical")] for page, r in audit.items()}

@@ -94,6 +94,30 @@ def test_every_figure_of_a_real_fiche_is_followed_by_the_link_to_its_csv(mois_re
             assert rows and all(r["unite"] and r["source"] for r in rows), (id_ti, i)
 
 
+def test_every_figure_of_a_real_fiche_has_an_alt_text_stating_its_data(mois_rendu: Path) -> None:
+    """Issue 28: each image's alt says what the figure shows with numbers (never empty, never its
+    caption); the first figure's alt gives the first and last values of each line of its CSV."""
+    site = mois_rendu / PERIODE / "site"
+    for id_ti in FICHES:
+        page = (site / "fiches" / "phase2" / f"{id_ti}.html").read_text(encoding="utf-8")
+        figures = re.findall(r'<img [^>]*?alt="([^"]*)"[^>]*>\s*<figcaption[^>]*>(.*?)</figcaption>', page, re.S)
+        assert len(figures) >= 7 and len(figures) == page.count("<img ")
+        for alt, caption in figures:
+            assert re.search(r"\d", alt) and unescape(alt) != unescape(caption) and len(alt) > 40, (id_ti, alt)
+        with (site / "fiches" / "phase2" / "donnees" / f"{id_ti}-figure-1.csv").open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        alt = unescape(figures[0][0])
+        lines = list(dict.fromkeys(r["lib"] for r in rows))
+        assert alt.startswith(rows[0]["unite"] + ". ") and len(lines) == 4
+        for lib in lines:
+            mine = [r for r in rows if r["lib"] == lib]
+            first, last = float(mine[0]["value"]), float(mine[-1]["value"])
+            growth = 100 * ((last / first) ** (1 / (int(mine[-1]["annee"]) - int(mine[0]["annee"]))) - 1)
+            said = (f"{lib} : de {first:.0f} en {mine[0]['annee']} à {last:.0f} en {mine[-1]['annee']} "
+                    f"({growth:+.1f} %/an)").replace(".", ",")
+            assert said in alt, (said, alt)
+
+
 def test_a_partial_run_merges_its_page_into_the_month_site(mois: Path, fiche_revisee, capsys) -> None:
     site = mois / "site"
     before = _site_files(site)

@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis import mois
 from analysis.fichiers import write_atomic
-from analysis.texte import nombre
+from analysis.texte import MOIS_COURTS, nombre
 
 STYLE = {
     "figure.figsize": (7.0, 3.6),
@@ -139,7 +139,9 @@ def lignes(
         ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     drawn = df.loc[df[serie].isin(names), [serie, x, y]].sort_values([serie, x], key=_order(names, serie))
-    return avec_donnees(fig, drawn, unite or ylabel or titre or suffixe.strip(), source)
+    unit = unite or ylabel or titre or suffixe.strip()
+    ordered = [principale, *(n for n in names if n != principale)] if principale in names else names
+    return avec_donnees(fig, drawn, unit, source, alt=message_lignes(drawn, x, y, serie, ordered, unit))
 
 
 def _order(names: Sequence[str], column: str):
@@ -225,7 +227,10 @@ def barres(
         ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     drawn = df[[c for c in (serie, categorie, valeur) if c]]
-    return avec_donnees(fig, drawn, unite or label_valeur or titre or suffixe.strip(), source)
+    unit = unite or label_valeur or titre or suffixe.strip()
+    ordered = [principale, *(n for n in names if n != principale)] if principale in names else names
+    return avec_donnees(fig, drawn, unit, source,
+                        alt=message_barres(drawn, categorie, valeur, serie, ordered, unit, decimales, suffixe))
 
 
 def _annotate(ax, rect, value: float, horizontal: bool, span: float, text: str) -> None:
@@ -256,11 +261,132 @@ class FigureSansDonnees(ValueError):
     """A figure displayed without the data it draws (``avec_donnees`` was not called)."""
 
 
-def avec_donnees(fig: Figure, donnees: pd.DataFrame, unite: str, source: str | None) -> Figure:
-    """Attach to ``fig`` the data it draws: ``donnees`` (one row per value drawn) with a
-    ``unite`` and a ``source`` column; ``show`` publishes it as the figure's CSV. Returns ``fig``."""
+N_ALT = 4  # series (lines) or categories (bars) an alternative text names; the others are counted
+
+
+def _valeur_alt(value: float, decimales: int | None = None, suffixe: str = "") -> str:
+    """A value in an alternative text: ``decimales`` as the figure labels it, else none from 100
+    on and one below (the CSV has every digit)."""
+    if not np.isfinite(value):
+        return "n.d."
+    return f"{nombre(value, decimales if decimales is not None else 0 if abs(value) >= 100 else 1)}{suffixe}"
+
+
+def _x_alt(x, annees: bool = True) -> str:
+    """An x value in French: a whole number, a year for a date when every date drawn is a
+    1 January (``annees``), else 'mars 2024'."""
+    if isinstance(x, pd.Timestamp):
+        return str(x.year) if annees else f"{MOIS_COURTS[x.month - 1]} {x.year}"
+    return f"{x:.0f}" if isinstance(x, int | float | np.number) and float(x).is_integer() else str(x)
+
+
+def _years(a, b) -> float:
+    return (b - a).days / 365.25 if isinstance(a, pd.Timestamp) else float(b - a)
+
+
+def message_lignes(drawn: pd.DataFrame, x: str, y: str, serie: str, names: Sequence[str], unite: str) -> str:
+    """The alternative text of a line chart, from the data it draws: per line (``names`` first,
+    at most ``N_ALT``), its first and last values and, for positive values not in %, the annual
+    growth between them. E.g. « Emplois. Dreux : de 19 318 en 2018 à 20 599 en 2024 (+1,1 %/an) ;
+    France : … »."""
+    parts = []
+    dates = pd.Series(drawn[x]) if pd.api.types.is_datetime64_any_dtype(drawn[x]) else None
+    annees = dates is None or bool(((dates.dt.month == 1) & (dates.dt.day == 1)).all())
+
+    def when(v) -> str:
+        return _x_alt(v, annees)
+
+    for name in names[:N_ALT]:
+        part = drawn.loc[(drawn[serie] == name) & drawn[y].notna()].sort_values(x)
+        if part.empty:
+            parts.append(f"{name} : aucune valeur")
+            continue
+        (x0, v0), (x1, v1) = part[[x, y]].iloc[0], part[[x, y]].iloc[-1]
+        if len(part) == 1:
+            parts.append(f"{name} : {_valeur_alt(v0)} en {when(x0)}")
+            continue
+        text = f"{name} : de {_valeur_alt(v0)} en {when(x0)} à {_valeur_alt(v1)} en {when(x1)}"
+        span = _years(x0, x1)
+        if "%" not in unite and v0 > 0 and v1 > 0 and span >= 1:
+            growth = round(100 * ((v1 / v0) ** (1 / span) - 1), 1) + 0.0  # never « -0,0 »
+            text += f" ({'+' if growth > 0 else ''}{nombre(growth, 1)} %/an)"
+        parts.append(text)
+    if len(names) > N_ALT:
+        parts.append(f"et {len(names) - N_ALT} autres courbes")
+    return _debut(unite) + " ; ".join(parts) + "."
+
+
+def message_barres(drawn: pd.DataFrame, categorie: str, valeur: str, serie: str | None, names: Sequence[str | None],
+                   unite: str, decimales: int, suffixe: str) -> str:
+    """The alternative text of a bar chart, from the data it draws: per category (at most
+    ``N_ALT``, in the order drawn), its value, or the value of each series (``names`` first).
+    E.g. « %. Industrie : Dreux 16,2 %, France 12,4 % ; … »."""
+    cats = list(dict.fromkeys(drawn[categorie]))
+    parts = []
+    for cat in cats[:N_ALT]:
+        rows = drawn.loc[drawn[categorie] == cat]
+        if serie is None:
+            parts.append(f"{cat} : {_valeur_alt(float(rows[valeur].iloc[0]), decimales, suffixe)}")
+        else:
+            values = rows.set_index(serie)[valeur]
+            parts.append(f"{cat} : " + ", ".join(f"{n} {_valeur_alt(float(values[n]), decimales, suffixe)}"
+                                                 for n in names if n in values.index))
+    if len(cats) > N_ALT:
+        parts.append(f"et {len(cats) - N_ALT} autres barres")
+    return _debut(unite) + " ; ".join(parts) + "."
+
+
+_LABELS = ("lib", "nom", "territoire", "variable", "indicateur", "profil", "serie", "groupe")
+_AXES = ("annee", "year", "abscisse", "rel_", "date", "ci_", "mois")  # positions and bounds, not the values shown
+
+
+def _debut(unite: str) -> str:
+    """The unit as the first sentence of an alternative text: 'Emplois. '."""
+    return f"{unite[:1].upper()}{unite[1:].rstrip('.')}. "
+
+
+def resume(donnees: pd.DataFrame, unite: str) -> str:
+    """The alternative text of any other figure (maps, scatter plots, heat maps), from the data
+    it draws: the number of rows, and for the values (the first numeric column that is not a
+    position or a bound, ``_AXES``) their lowest, median and highest, with the names of their
+    rows; without numbers, the rows of each category."""
+    numeric = [c for c in donnees.columns if pd.api.types.is_numeric_dtype(donnees[c]) and not pd.api.types.is_bool_dtype(donnees[c])]
+    text = [c for c in donnees.columns if c not in numeric
+            and (pd.api.types.is_object_dtype(donnees[c]) or pd.api.types.is_string_dtype(donnees[c]))]
+    labels = [c for c in text if c.lower().startswith(_LABELS)][:2] or text[:1]
+    head = f"{_debut(unite)}{len(donnees)} éléments représentés"
+    shown = next((c for c in numeric if not c.lower().startswith(_AXES)), numeric[0] if numeric else None)
+    values = donnees[shown].dropna() if shown else pd.Series(dtype="float64")
+    if not values.empty:
+        low, high = values.idxmin(), values.idxmax()
+
+        def who(i) -> str:
+            names = [str(donnees.at[i, c]) for c in labels if pd.notna(donnees.at[i, c])]
+            return f" ({', '.join(names)})" if names else ""
+
+        return (f"{head} ; {shown} : de {_valeur_alt(values[low])}{who(low)} à {_valeur_alt(values[high])}{who(high)}, "
+                f"médiane {_valeur_alt(float(values.median()))}.")
+    groups = [c for c in text if c not in labels and 1 < donnees[c].nunique() <= 8]
+    if groups:
+        counts = donnees[groups[-1]].value_counts(sort=False)
+        return f"{head} : " + ", ".join(f"{k} ({n})" for k, n in counts.items()) + "."
+    return head + "."
+
+
+def avec_donnees(fig: Figure, donnees: pd.DataFrame, unite: str, source: str | None, alt: str | None = None) -> Figure:
+    """Attach to ``fig`` the data it draws: ``donnees`` (one row per value drawn, values as
+    computed, never rounded) with a ``unite`` and a ``source`` column, and its alternative text,
+    ``alt`` (the message of the figure from these data: ``message_lignes``, ``message_barres``),
+    by default ``resume`` of them; ``show`` publishes both. Returns ``fig``."""
     fig._donnees = donnees.reset_index(drop=True).assign(unite=unite, source=source or "")
+    fig._alt = alt or resume(donnees.reset_index(drop=True), unite)
     return fig
+
+
+def texte_alternatif(fig: Figure) -> str:
+    """The alternative text attached to ``fig`` (``avec_donnees``; ``donnees`` refuses a figure without)."""
+    donnees(fig)
+    return fig._alt
 
 
 def donnees(fig: Figure) -> pd.DataFrame:
@@ -299,14 +425,18 @@ def ecrire_donnees(table: pd.DataFrame) -> str | None:
     return f'<p class="donnees-figure"><a href="{path.parent.name}/{path.name}">Données de la figure (CSV)</a></p>'
 
 
+ALT_METADATA = "alt"  # the output metadata key of a figure's alternative text (read by the page's template)
+
+
 def show(fig: Figure) -> None:
-    """Display a figure in the notebook output, with the link to its data under it
-    (``ecrire_donnees``), and free its memory; a figure without its data is refused."""
+    """Display a figure in the notebook output, its alternative text in the output's metadata
+    (``ALT_METADATA``), with the link to its data under it (``ecrire_donnees``), and free its
+    memory; a figure without its data is refused."""
     from IPython.display import HTML, display
 
     try:
         table = donnees(fig)
-        display(fig)
+        display(fig, metadata={ALT_METADATA: texte_alternatif(fig)})
     finally:
         plt.close(fig)
     link = ecrire_donnees(table)

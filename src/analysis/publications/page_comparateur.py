@@ -77,10 +77,33 @@ def indicateurs_series(long: pd.DataFrame) -> list[str]:
     return [name for name in INDICATORS if counts.get(name, 0) > 1]
 
 
-def donnees_page(table: pd.DataFrame, long: pd.DataFrame, voisins: dict[str, list[str]], phase: int, periode: str) -> dict:
+def mois_publies_json(publie: pd.DataFrame, ids: Sequence[str]) -> dict:
+    """Per indicator, what each published month said (``analyses.comparateur.valeurs_publiees``): the
+    months, the observation each gave, and per TI of ``ids`` the value and the revision of the
+    previous month's value (None when not given)."""
+    def number(v) -> float | None:
+        return None if pd.isna(v) else float(v)
+
+    out = {}
+    for name, rows in publie.groupby("indicator", sort=False):
+        months = sorted(rows["periode"].unique())
+        observations = rows.drop_duplicates("periode").set_index("periode")["observation"].reindex(months)
+        values = rows.pivot(index="periode", columns="id_ti", values="value").reindex(months)
+        revisions = rows.pivot(index="periode", columns="id_ti", values="revision").reindex(months)
+        out[name] = {
+            "mois": months, "observations": observations.tolist(),
+            "valeurs": {t: [number(v) for v in values[t]] for t in ids if t in values.columns},
+            "revisions": {t: [number(v) for v in revisions[t]] for t in ids if t in revisions.columns},
+        }
+    return out
+
+
+def donnees_page(table: pd.DataFrame, long: pd.DataFrame, voisins: dict[str, list[str]], phase: int, periode: str,
+                 publie: pd.DataFrame | None = None) -> dict:
     """What the page embeds, from ``analyses.comparateur.tableau`` of every TI of the phase
     (``table``) and their ``series``: territories (name, default peers), indicators of the table
-    (heading, decimals, [value, rank, n] per TI) and series (observations, values per TI)."""
+    (heading, decimals, [value, rank, n] per TI), series (observations, values per TI) and what
+    each published month said of them (``publie``, ``mois_publies_json``)."""
     observations = table.attrs.get("observations", {})
     names = [c for c in table.columns if c not in {"id_ti", "lib"} and not c.endswith(("_rang", "_n"))]
     ids = table["id_ti"].tolist()
@@ -109,6 +132,7 @@ def donnees_page(table: pd.DataFrame, long: pd.DataFrame, voisins: dict[str, lis
             for n in names
         ],
         "series": series_json,
+        "publie": mois_publies_json(publie if publie is not None else pd.DataFrame(columns=comparateur.PUBLIEES), ids),
     }
 
 
@@ -156,16 +180,17 @@ SCRIPT = r"""
   if (text !== undefined) { e.textContent = text; }
   return e;
  }
- function figure(ids) {
-  var S = D.series[serie.value], svg = document.getElementById("figure");
+ var MOIS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+ function moisFr(m) { return MOIS[parseInt(m.slice(5, 7), 10) - 1] + " " + m.slice(0, 4); }
+ // one line per territory of ids over xs (numbers), ticks labelled by xlabels; a hollow ring marks a revised value
+ function trace(svg, legende, xs, xlabels, valeurs, revisions, ids, titre, decimales) {
   while (svg.firstChild) { svg.removeChild(svg.firstChild); }
   var W = 720, H = 320, L = 60, R = 24, T = 10, B = 30;
-  var xs = S.dates.map(function (d) { return Date.parse(d); });
   var all = [];
-  ids.forEach(function (t) { (S.valeurs[t] || []).forEach(function (v) { if (v !== null) { all.push(v); } }); });
-  var title = S.titre + " (" + S.unite + ")";
-  svg.setAttribute("aria-label", title + " : " + ids.map(nom).join(", "));
-  svg.appendChild(el("title", {}, title));
+  ids.forEach(function (t) { (valeurs[t] || []).forEach(function (v) { if (v !== null) { all.push(v); } }); });
+  svg.setAttribute("aria-label", titre + " : " + ids.map(nom).join(", "));
+  svg.appendChild(el("title", {}, titre));
+  legende.innerHTML = "";
   if (!all.length) { svg.appendChild(el("text", {x: L, y: H / 2}, "Aucune valeur pour ce groupe.")); return; }
   var lo = Math.min.apply(null, all), hi = Math.max.apply(null, all);
   if (lo === hi) { lo -= 1; hi += 1; }
@@ -175,33 +200,67 @@ SCRIPT = r"""
   for (var k = 0; k <= 4; k++) {
    var y = lo + (hi - lo) * k / 4;
    svg.appendChild(el("line", {x1: L, x2: W - R, y1: py(y), y2: py(y), stroke: "#dddddd"}));
-   svg.appendChild(el("text", {x: L - 6, y: py(y) + 4, "text-anchor": "end", "font-size": 11}, nombre(y, S.decimales)));
+   svg.appendChild(el("text", {x: L - 6, y: py(y) + 4, "text-anchor": "end", "font-size": 11}, nombre(y, decimales)));
   }
-  var years = {};
-  S.dates.forEach(function (d, i) { years[d.slice(0, 4)] = xs[i]; });
-  var ys = Object.keys(years), step = Math.ceil(ys.length / 8);
-  ys.forEach(function (yr, i) {
-   if (i % step === 0) { svg.appendChild(el("text", {x: px(years[yr]), y: H - 8, "text-anchor": "middle", "font-size": 11}, yr)); }
+  var ticks = {};
+  xlabels.forEach(function (label, i) { if (!(label in ticks)) { ticks[label] = xs[i]; } });
+  var labels = Object.keys(ticks), step = Math.ceil(labels.length / 7);
+  labels.forEach(function (label, i) {
+   if (i % step === 0) { svg.appendChild(el("text", {x: px(ticks[label]), y: H - 8, "text-anchor": "middle", "font-size": 11}, label)); }
   });
-  var legende = document.getElementById("legende");
-  legende.innerHTML = "";
   ids.forEach(function (t, i) {
-   var pts = [], vals = S.valeurs[t] || [];
-   vals.forEach(function (v, j) { if (v !== null) { pts.push(px(xs[j]).toFixed(1) + "," + py(v).toFixed(1)); } });
+   var pts = [], vals = valeurs[t] || [], revs = (revisions || {})[t] || [];
    var colour = COULEURS[i % COULEURS.length];
+   vals.forEach(function (v, j) { if (v !== null) { pts.push([px(xs[j]), py(v), revs[j]]); } });
    if (pts.length > 1) {
-    svg.appendChild(el("polyline", {points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": i === 0 ? 3 : 1.5}));
-   } else if (pts.length === 1) {
-    var p = pts[0].split(",");
-    svg.appendChild(el("circle", {cx: p[0], cy: p[1], r: 3, fill: colour}));
+    svg.appendChild(el("polyline", {points: pts.map(function (p) { return p[0].toFixed(1) + "," + p[1].toFixed(1); }).join(" "),
+     fill: "none", stroke: colour, "stroke-width": i === 0 ? 3 : 1.5}));
    }
+   pts.forEach(function (p) {
+    if (pts.length === 1) { svg.appendChild(el("circle", {cx: p[0], cy: p[1], r: 3, fill: colour})); }
+    if (p[2]) { svg.appendChild(el("circle", {cx: p[0], cy: p[1], r: 5, fill: "#ffffff", stroke: colour, "stroke-width": 2, "class": "revision"})); }
+   });
    var li = document.createElement("li");
    li.innerHTML = "<span style='background:" + colour + "'></span>" + nom(t) + (pts.length ? "" : " : aucune valeur");
    legende.appendChild(li);
   });
+ }
+ function figure(ids) {
+  var S = D.series[serie.value];
+  trace(document.getElementById("figure"), document.getElementById("legende"), S.dates.map(function (d) { return Date.parse(d); }),
+   S.dates.map(function (d) { return d.slice(0, 4); }), S.valeurs, null, ids, S.titre + " (" + S.unite + ")", S.decimales);
   document.getElementById("source").textContent = "Source : " + S.source + ". Observations de " + S.x[0] + " à " + S.x[S.x.length - 1] + ".";
  }
- function montrer() { var ids = groupe(); tableau(ids); figure(ids); }
+ // what the observatory said each month it published, and how the next month revised it
+ function publie(ids) {
+  var S = D.series[serie.value], P = D.publie[serie.value], svg = document.getElementById("figure-mois");
+  var table = document.getElementById("tableau-mois"), info = document.getElementById("mois-publies");
+  if (!P || !P.mois.length) {
+   while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+   svg.setAttribute("aria-label", "Aucun mois publié conservé pour cet indicateur");
+   document.getElementById("legende-mois").innerHTML = ""; table.innerHTML = "";
+   info.textContent = "Aucun mois publié n'est conservé pour cet indicateur (observatoire historique construit les mois passés).";
+   return;
+  }
+  trace(svg, document.getElementById("legende-mois"), P.mois.map(function (m) { return Date.parse(m + "-01"); }), P.mois.map(moisFr),
+   P.valeurs, P.revisions, ids, S.titre + " (" + S.unite + "), valeur publiée chaque mois", S.decimales);
+  var revised = 0;
+  var rows = P.mois.map(function (m, j) {
+   return "<tr><th scope='row'>" + moisFr(m) + "</th><td>" + P.observations[j] + "</td>" + ids.map(function (t) {
+    var v = (P.valeurs[t] || [])[j], r = (P.revisions[t] || [])[j];
+    if (r) { revised += 1; }
+    return "<td class='nombre'>" + nombre(v === undefined ? null : v, S.decimales)
+     + (r ? "<br><small class='revision'>valeur du mois précédent révisée de " + (r > 0 ? "+" : "") + nombre(r, S.decimales + 1) + "</small>" : "") + "</td>";
+   }).join("") + "</tr>";
+  });
+  table.innerHTML = "<caption>" + S.titre + " : valeur publiée chaque mois, observation la plus récente de ce mois</caption><thead><tr>"
+   + "<th scope='col'>Mois publié</th><th scope='col'>Observation</th>"
+   + ids.map(function (t) { return "<th scope='col'>" + nom(t) + "</th>"; }).join("") + "</tr></thead><tbody>" + rows.join("") + "</tbody>";
+  info.textContent = (P.mois.length > 1 ? P.mois.length + " mois publiés, de " + moisFr(P.mois[0]) + " à " + moisFr(P.mois[P.mois.length - 1])
+   : "1 mois publié, " + moisFr(P.mois[0])) + " ; " + (revised ? revised + " valeur(s) du mois précédent révisée(s) dans ce groupe (cercle clair sur la figure)."
+   : "aucune valeur du mois précédent révisée dans ce groupe.");
+ }
+ function montrer() { var ids = groupe(); tableau(ids); figure(ids); publie(ids); }
  // the address may name the state: comparateur.html#territoire=ti-2405&pairs=ti-8402,ti-5206&serie=emploi_prive
  var q = new URLSearchParams(location.hash.slice(1));
  choix.value = D.territoires[q.get("territoire")] ? q.get("territoire") : D.defaut;
@@ -220,8 +279,10 @@ table { border-collapse: collapse; margin-top: 1em; }
 th, td { border-bottom: 1px solid #ccc; padding: .3em .5em; vertical-align: top; }
 td.nombre { text-align: right; }
 #message { color: #a00000; }
-#legende { list-style: none; padding: 0; }
-#legende span { display: inline-block; width: 1.2em; height: .6em; margin-right: .4em; }
+#legende, .legende { list-style: none; padding: 0; }
+#legende span, .legende span { display: inline-block; width: 1.2em; height: .6em; margin-right: .4em; }
+caption { text-align: left; font-weight: bold; }
+small.revision { color: #8a4b00; }
 svg { max-width: 100%; height: auto; }"""
 
 
@@ -238,7 +299,8 @@ def page_html(donnees: dict, id_ti: str, serie: str) -> str:
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{titre}</title><style>{STYLE}</style></head>
 <body>
-<p><a href="../{mois.INDEX_PAGE}">Accueil de l'observatoire</a></p>
+<nav><a href="../{mois.INDEX_PAGE}">Accueil de l'observatoire</a></nav>
+<main>
 <h1>{titre}</h1>
 <p>Choisissez un territoire et son groupe de comparaison : par défaut ses voisins dans la typologie (les territoires du
 même profil les plus proches), ou les identifiants que vous tapez. Les rangs sont ceux parmi tous les territoires de la
@@ -249,12 +311,21 @@ phase qui ont une valeur (1 = la valeur la plus haute). La même comparaison s'o
 <input id="pairs" type="text" size="60" placeholder="par exemple ti-8402, ti-5206" autocomplete="off">
 <p id="message" role="status"></p>
 <h2>Indicateurs clés et rangs</h2>
-<div class="defile"><table id="tableau"></table></div>
+<div class="defile" tabindex="0" role="region" aria-label="Indicateurs clés et rangs (défile horizontalement)"><table id="tableau"></table></div>
 <h2>Évolution d'un indicateur</h2>
 <label for="serie">Indicateur</label><select id="serie"></select>
 <svg id="figure" viewBox="0 0 720 320" width="720" height="320" role="img" aria-label=""></svg>
 <ul id="legende"></ul>
 <p id="source"></p>
+<h2>Le même indicateur, mois après mois de publication</h2>
+<p>Ce que l'observatoire a publié chaque mois pour cet indicateur : la valeur de l'observation la plus récente ce
+mois-là. Quand un mois change la valeur que le mois précédent avait donnée pour la même observation (révision des
+sources), la figure le marque d'un cercle clair et le tableau dit de combien.</p>
+<p id="mois-publies"></p>
+<svg id="figure-mois" viewBox="0 0 720 320" width="720" height="320" role="img" aria-label=""></svg>
+<ul id="legende-mois" class="legende"></ul>
+<div class="defile" tabindex="0" role="region" aria-label="Valeurs publiées chaque mois (défile horizontalement)"><table id="tableau-mois"></table></div>
+</main>
 <script type="application/json" id="donnees-comparateur">{data}</script>
 <script>{SCRIPT}</script>
 </body>
@@ -270,7 +341,9 @@ def ecrire_page(periode: str, phase: int, dossier: Path, id_ti: str = "ti-2405",
     typo = profils.typologie_du_mois(phase, periode)
     voisins = {t: comparateur.voisins_par_defaut(typo, t) for t in ids if t in typo.labels.index}
     table = comparateur.tableau(wide, read_indicators(phase, periode, "observations"), ids, key_figures())
-    donnees = donnees_page(table, read_indicators(phase, periode, "long"), voisins, phase, periode)
+    long = read_indicators(phase, periode, "long")
+    publie = comparateur.valeurs_publiees(phase, periode, ids, indicateurs_series(long))
+    donnees = donnees_page(table, long, voisins, phase, periode, publie)
     html = page_html(donnees, id_ti if id_ti in voisins else ids[0], serie)
     return write_atomic(dossier / mois.comparateur(phase), lambda tmp: tmp.write_text(html, encoding="utf-8"))
 
