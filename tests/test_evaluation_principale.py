@@ -194,18 +194,34 @@ def test_context_lines_are_stated_and_the_spillover_line_is_not_a_robustness_lin
 
 
 def test_exposure_paragraph_states_the_share_of_the_2021_gap_it_explains(est, panel):
+    from analysis.analyses import bartik
+
     base = evaluation.lignes_principales(est)
     brut = est.cohortes
     ajuste = cohortes.callaway_santanna(panel, covariates=["part_industrie"])
-    rows = [ajuste.overall.assign(ligne="exposition"), brut.overall.assign(ligne="exposition_haute", estimate=-0.05),
-            brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
+    parts = panel.drop_duplicates("siren_epci").set_index("siren_epci")[["part_industrie"]].assign(autres=lambda d: 100 - d["part_industrie"])
+    years = np.arange(2014, 2024)
+    national = pd.DataFrame({"part_industrie": np.where(years >= 2020, 0.9, 1.0), "autres": 1.0}, index=years)
+    predit = bartik.chemin_predit(parts, national, 2016)
+    net = bartik.net_de_prediction(panel, predit)
+    expo = evaluation.ExpositionBartik(cohortes.callaway_santanna(net, outcome="emploi_net"), cohortes.callaway_santanna(net),
+                                       np.log(predit[2021] / predit[2018]), 2023)
+    rows = [ajuste.overall.assign(ligne="exposition"), expo.ajuste.overall.assign(ligne="exposition_bartik"),
+            brut.overall.assign(ligne="exposition_haute", estimate=-0.05), brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
     lignes = pd.concat([base, *[r[["ligne", *impact.SUMMARY]] for r in rows]], ignore_index=True)
-    text = tr.texte_exposition(lignes, brut, ajuste)
-    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0] for k, r in (("b", brut), ("a", ajuste))}
+    text = tr.texte_exposition(lignes, brut, ajuste, expo)
+    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0]
+            for k, r in (("b", brut), ("a", ajuste), ("b2", expo.brut), ("a2", expo.ajuste))}
     assert f"passe de {tr._ecart2(cell['b'])} à {tr._ecart2(cell['a'])}" in text
-    assert f"en explique {tr.nombre(100 * (cell['b'] - cell['a']) / cell['b'], 0)} %" in text
+    assert f"passe de {tr._ecart2(cell['b2'])} à {tr._ecart2(cell['a2'])}" in text
+    for b, a in (("b", "a"), ("b2", "a2")):
+        part = 100 * (cell[b] - cell[a]) / cell[b]
+        assert (f"en explique {tr.nombre(part, 0)} %" if part >= 0 else f"il le creuse de {tr.nombre(-part, 0)} %") in text
     assert f"l'écart est de {tr._ecart(ajuste.overall['estimate'].iloc[0])}" in text
-    assert "se concentre là où l'exposition" in text  # -5 % for the most industrial half, -1 % for the other
+    assert f"a un écart de {tr._ecart(expo.ajuste.overall['estimate'].iloc[0])} sur 2014-2023" in text
+    assert f"contre {tr._ecart(expo.brut.overall['estimate'].iloc[0])} sans cette correction" in text
+    assert "se concentre là où les secteurs" in text  # -5 % for the most exposed half, -1 % for the other
+    assert len(tr.tableau_principal(lignes)) == len(lignes)
 
 
 def test_verification_sentence():

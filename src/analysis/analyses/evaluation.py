@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
+from analysis.analyses import bartik, cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie_du_mois
 from analysis.donnees import referentiel
@@ -39,7 +39,9 @@ PLACEBO_DEBUT = 2016
 @cached
 def covariables_epci() -> pd.DataFrame:
     """Census covariates per EPCI (metropolitan): siren_epci, part_agri_industrie_2011/2016/2022,
-    classe_densite (1 dense, 2 intermediate, 3 sparse)."""
+    classe_densite (1 dense, 2 intermediate, 3 sparse), and the other sector shares of 2016
+    (part_construction_2016, part_services_2016: commerce, transport and services,
+    part_administration_2016: public administration, education, health; % of jobs)."""
     units = profil_units(economie.profil_epci())
     return units.rename(
         columns={
@@ -48,8 +50,12 @@ def covariables_epci() -> pd.DataFrame:
             "agri_indus_16": "part_agri_industrie_2016",
             "agri_indus_22": "part_agri_industrie_2022",
             "dens3": "classe_densite",
+            "eco_sectconst_pct_16": "part_construction_2016",
+            "eco_sectservi_pct_16": "part_services_2016",
+            "eco_sectadmin_pct_16": "part_administration_2016",
         }
-    )[["siren_epci", "part_agri_industrie_2011", "part_agri_industrie_2016", "part_agri_industrie_2022", "classe_densite"]]
+    )[["siren_epci", "part_agri_industrie_2011", "part_agri_industrie_2016", "part_agri_industrie_2022", "classe_densite",
+       "part_construction_2016", "part_services_2016", "part_administration_2016"]]
 
 
 def with_covariates(panel: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame:
@@ -465,11 +471,20 @@ def epci_voisins(periode: str) -> pd.Series:
     return voisinage.voisins(geo.contours_epci_metro(), cohorts)
 
 
-# Sector exposure: the census sector structure before entry (share of agriculture and industry in
-# employment, 2011 and 2016); parallel trends conditional on it remove a sector shock that scales
-# with the industrial share (the national sector series by year that a shift-share prediction
-# needs are not read by the project).
+# Sector exposure, two ways. (1) Conditional parallel trends: the census sector structure before
+# entry (share of agriculture and industry in employment, 2011 and 2016) as covariates, which
+# removes a shock of any size each year in proportion to that share. (2) Shift-share (Bartik):
+# each EPCI's predicted employment path from its 2016 sector mix and the national employment of
+# each sector (INSEE, ``economie.emploi_na5_france``), as an offset (``bartik``), which removes the
+# national sector trends with their own size, from all four sectors. The census of 2016 does not
+# separate agriculture from industry: their national employment is summed too (GROUPES_NA5).
 EXPOSITION = ("part_agri_industrie_2011", "part_agri_industrie_2016")
+GROUPES_NA5 = {"part_agri_industrie_2016": ("TAZ", "TBE"), "part_construction_2016": ("TFZ",),
+               "part_services_2016": ("TGU",), "part_administration_2016": ("TOQ",)}
+BASE_BARTIK = 2016  # the census year of the shares
+# The split by exposure: the treated EPCI's predicted growth from the year before phase 1 to the
+# year the gap opens (2018-2021: the 2020 shock and the 2021 recovery).
+EXPOSITION_ANNEES = (2018, 2021)
 
 
 @stored
@@ -478,13 +493,49 @@ def exposition_sectorielle(periode: str) -> cohortes.CohortResult:
     return cohortes.callaway_santanna(panel_epci(periode), covariates=list(EXPOSITION))
 
 
-def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The treated EPCI above (``exposition_haute``) and at or below (``exposition_basse``) the treated
-    EPCI's median 2016 agriculture + industry share, each with every never-treated EPCI."""
+def emploi_national_groupes() -> pd.DataFrame:
+    """National employment (INSEE estimates) of the census sector groups ``GROUPES_NA5``: years x groups."""
+    wide = economie.emploi_na5_france().pivot(index="year", columns="na5", values="eff")
+    return pd.DataFrame({g: wide[list(codes)].sum(axis=1) for g, codes in GROUPES_NA5.items()})
+
+
+def bartik_epci(periode: str) -> pd.DataFrame:
+    """Shift-share predicted employment index of every EPCI of the panel (EPCI x years of the
+    national series, 1 in ``BASE_BARTIK``)."""
+    parts = panel_epci(periode).drop_duplicates(impact.UNIT).set_index(impact.UNIT)[list(GROUPES_NA5)]
+    return bartik.chemin_predit(parts, emploi_national_groupes(), BASE_BARTIK)
+
+
+@dataclass(frozen=True)
+class ExpositionBartik:
+    """The headline design on employment net of its shift-share prediction, beside the same design
+    on the same years without it."""
+
+    ajuste: cohortes.CohortResult  # outcome log(emploi) - log(predicted), years up to derniere_annee
+    brut: cohortes.CohortResult  # outcome log(emploi), same EPCI and years
+    croissance_predite: pd.Series  # per EPCI, predicted log growth over EXPOSITION_ANNEES
+    derniere_annee: int  # last year of the national series (and of both estimates)
+
+
+@stored
+def exposition_bartik(periode: str) -> ExpositionBartik:
+    """The headline design (Callaway & Sant'Anna, never-treated controls) with the shift-share
+    prediction ``bartik_epci`` as an offset, on the years the national series covers."""
+    predit = bartik_epci(periode)
+    net = bartik.net_de_prediction(panel_epci(periode), predit)
+    a, b = EXPOSITION_ANNEES
+    return ExpositionBartik(cohortes.callaway_santanna(net, outcome="emploi_net"), cohortes.callaway_santanna(net),
+                            np.log(predit[b] / predit[a]), int(net[impact.TIME].max()))
+
+
+def _exposition_split(panel: pd.DataFrame, croissance: pd.Series) -> dict[str, pd.DataFrame]:
+    """The treated EPCI whose predicted growth ``croissance`` is below (``exposition_haute``: the
+    national trends of their sectors predicted the least growth) and at or above
+    (``exposition_basse``) the treated EPCI's median, each with every never-treated EPCI."""
     units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
-    share, treated = units[EXPOSITION[-1]], units[impact.COHORT].notna()
-    high = share > share[treated].median()
-    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | ~high}
+    growth, treated = croissance.reindex(units.index), units[impact.COHORT].notna()
+    high = growth < growth[treated].median()
+    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | (~high & growth.notna())}
     return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
 
 
@@ -492,20 +543,22 @@ def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def lignes_contexte(periode: str) -> pd.DataFrame:
     """The headline design (Callaway & Sant'Anna, never-treated controls) with a control or a split
     for sector exposure, co-located programmes and spillovers, one row each (columns of
-    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_haute /
-    exposition_basse (treated EPCI above / at or below the median share), sans_acv (EPCI holding an
+    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_bartik (net of
+    the shift-share prediction, years of the national series), exposition_haute / exposition_basse
+    (treated EPCI below / at or above the median predicted growth), sans_acv (EPCI holding an
     Action cœur de ville town left out, treated and controls), sans_voisins (never-treated EPCI
     bordering a treated one left out of the controls), voisins (those bordering EPCI as their own
     group, from their neighbours' entry, against the others)."""
     panel = panel_epci(periode)
     near = epci_voisins(periode)
+    expo = exposition_bartik(periode)
     samples = {
-        **_exposition_split(panel),
+        **_exposition_split(panel, expo.croissance_predite),
         "sans_acv": voisinage.sans_unites(panel, epci_acv()),
         "sans_voisins": voisinage.sans_unites(panel, near.index),
         "voisins": voisinage.groupe_voisins(panel, near),
     }
-    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition")]
+    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition"), expo.ajuste.overall.assign(ligne="exposition_bartik")]
     rows += [cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()]
     return pd.concat(rows, ignore_index=True)[["ligne", *impact.SUMMARY]]
 

@@ -124,7 +124,8 @@ def principal(ev: EvaluationMois) -> list[Bloc]:
     """The table of the headline and robustness lines, the exposure and context sentences."""
     if not ev.deux_cohortes:
         return []
-    exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode))
+    exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode),
+                                                        evaluation.exposition_bartik(ev.periode))
     return [evaluation_robustesse.tableau_principal(ev.lignes), exposition + "\n\n" + evaluation_robustesse.texte_contexte(ev.lignes)]
 
 
