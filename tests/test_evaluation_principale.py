@@ -69,17 +69,44 @@ def test_reconciliation_adds_up(est):
     assert twfe_u == pytest.approx(cs - leads, abs=0.03)
 
 
-def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
-    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
-                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
-    es = tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019))
+def _sensibilite(es: tendances.EventStudy, cohorte: int | None) -> evaluation.SensibiliteTendances:
+    """``evaluation.sensibilite_tendances`` of an event study, on a short grid of M (fast)."""
     lineaire, pente = tendances.tendance_lineaire(es)
-    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}  # a short grid: fast
+    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}
     bornes = pd.concat([tendances.bornes(es, m, grids[m]) for m in grids], ignore_index=True)
     par_annee = pd.concat([tendances.bornes(es, m, (evaluation.M_ANNEE[m],), cible=k) for m in grids
                            for k in es.post_years[:2]], ignore_index=True)
     ruptures = {m: tendances.point_de_rupture(es, m, grille=grids[m], iterations=3) for m in grids}
-    sens = evaluation.SensibiliteTendances(2019, es, bornes, par_annee, ruptures, lineaire, pente)
+    return evaluation.SensibiliteTendances(cohorte, es, bornes, par_annee, ruptures, lineaire, pente)
+
+
+def test_pooled_trend_sentence_and_table_state_the_bounds(panel, est):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - panel["treated_cohort"].astype("float64") + 1)
+                                                            .fillna(0).to_numpy()))
+    ensemble = _sensibilite(tendances.from_cohort(*cohortes.pooled_event_study(trended)), None)
+    cohorte = _sensibilite(tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019)), 2019)
+    lignes = evaluation.lignes_principales(est)
+    text = tr.texte_tendances_ensemble(ensemble, lignes)
+    b = ensemble.bornes
+    rm1 = b[(b["methode"] == "relative_magnitude") & (b["M"] == 1.0)].iloc[0]
+    sd0 = b[(b["methode"] == "smoothness") & (b["M"] == 0.0)].iloc[0]
+    assert f"de -9 à 5) donne un écart moyen de {tr._ecart(rm1['estimate'])}" in text
+    assert f"compris entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
+    assert f"ligne droite (M = 0,00 point par an²), l'intervalle est {tr._ic(sd0['ci_low'], sd0['ci_high'])}" in text
+    assert f"l'estimation principale, {tr._ecart(lignes['estimate'].iloc[0])}" in text
+    if ensemble.ruptures["relative_magnitude"]:
+        assert f"inclut 0 dès M̄ = {tr.nombre(ensemble.ruptures['relative_magnitude'], 2)}" in text
+    table = tr.tableau_tendances(cohorte, ensemble)
+    assert len(table) == 8 and table["Estimation"].iloc[-1] == "Toutes cohortes (par année relative)"
+    assert table["IC à 95 % (%)"].iloc[-1] == tr._ic(sd0["ci_low"], sd0["ci_high"])
+    assert table["Ensemble identifié"].iloc[-2] == tr._ic(rm1["borne_basse"], rm1["borne_haute"])
+
+
+def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
+                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
+    sens = _sensibilite(tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019)), 2019)
+    bornes, ruptures, lineaire, pente = sens.bornes, sens.ruptures, sens.lineaire, sens.pente
     text = tr.texte_tendances_paralleles(sens)
     rm1 = bornes[(bornes["methode"] == "relative_magnitude") & (bornes["M"] == 1.0)].iloc[0]
     assert f"entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text

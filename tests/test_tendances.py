@@ -185,3 +185,37 @@ def test_shift_share_keeps_the_years_of_the_national_series_and_refuses_other_gr
         bartik.chemin_predit(parts.assign(construction=1.0), national, 2016)
     with pytest.raises(ValueError, match="année de base absente"):
         bartik.chemin_predit(parts, national, 2030)
+
+
+def _pooled_study(effect: float, trend: float = TREND, seed: int = 1) -> tendances.EventStudy:
+    """The event study of both cohorts together (never-treated controls) on a panel where each
+    cohort follows a linear trend ``trend`` from its reference year over every year, and the
+    programme's effect is ``effect`` in both."""
+    panel = simulate(effect=effect, effect_2023=effect, seed=seed)
+    since = panel["year"] - (panel["treated_cohort"].astype("float64") - 1)
+    panel = panel.assign(emploi=panel["emploi"] * np.exp(trend * since.fillna(0).to_numpy()))
+    return tendances.from_cohort(*cohortes.pooled_event_study(panel))
+
+
+def test_pooled_event_study_is_the_event_time_aggregation():
+    panel = simulate(effect=-0.02, effect_2023=-0.01)
+    events, cov, n = cohortes.pooled_event_study(panel)
+    by = cohortes.callaway_santanna(panel).by_event.query("rel_year != -1").reset_index(drop=True)
+    pd.testing.assert_frame_equal(events, by[events.columns], check_dtype=False)
+    assert list(events["rel_year"]) == [*range(-9, -1), *range(0, 6)] and n == 40
+    assert np.sqrt(np.diag(cov)) == pytest.approx(events["std_error"].to_numpy())
+
+
+def test_pooled_bounds_cover_the_truth_under_a_linear_pretrend_and_exclude_zero_when_large():
+    es = _pooled_study(-0.03)
+    naive = tendances.bornes(es, "relative_magnitude", (0.0,)).iloc[0]
+    assert naive["ci_high"] < -0.03  # the trend adds about -0.4 x 3.5 = -1.4 points on average
+    smooth = tendances.bornes(es, "smoothness", (0.0,)).iloc[0]
+    assert smooth["ci_low"] < -0.03 < smooth["ci_high"] < 0
+    rm = tendances.bornes(es, "relative_magnitude", (1.0,)).iloc[0]
+    assert rm["ci_low"] < -0.03 < rm["ci_high"]
+    large = _pooled_study(-0.15)
+    for methode, m in (("relative_magnitude", 1.0), ("smoothness", 0.002)):
+        assert tendances.bornes(large, methode, (m,)).iloc[0]["ci_high"] < 0
+    assert tendances.point_de_rupture(large, "relative_magnitude") is None  # excludes 0 over the whole grid
+    assert tendances.point_de_rupture(es, "relative_magnitude") < tendances.GRILLES["relative_magnitude"][-1]

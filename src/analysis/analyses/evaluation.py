@@ -432,24 +432,26 @@ M_ANNEE = {"relative_magnitude": 1.0, "smoothness": 0.0005}
 class SensibiliteTendances:
     """Sensitivity of the headline design's event study (one cohort) to non-parallel trends."""
 
-    cohorte: int
+    cohorte: int | None  # None: every cohort together (the event-time aggregation)
     event_study: tendances.EventStudy
     bornes: pd.DataFrame  # tendances.BORNES, target the mean post-entry gap, each method over its grid
-    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE
+    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE (empty for every cohort together: not drawn)
     ruptures: dict[str, float | None]  # breakdown value per method (None: above the grid)
     lineaire: pd.DataFrame  # tendances.tendance_lineaire
     pente: float  # slope of the pre-entry linear trend (log points a year)
 
 
 @stored
-def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> SensibiliteTendances:
+def sensibilite_tendances(periode: str, cohorte: int | None = COHORTE_SENSIBILITE) -> SensibiliteTendances:
     """Rambachan-Roth bounds and the linear-trend extrapolation on the event study of ``cohorte``
-    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted)."""
-    gt, cov, g = cohortes.cohort_event_study(panel_epci(periode), cohorte)
-    es = tendances.from_cohort(gt, cov, g)
+    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted); with
+    ``cohorte`` None, on the event study of every cohort together (``cohortes.pooled_event_study``)."""
+    panel = panel_epci(periode)
+    study = cohortes.pooled_event_study(panel) if cohorte is None else cohortes.cohort_event_study(panel, cohorte)
+    es = tendances.from_cohort(*study)
     grids = {m: tendances.bornes(es, m) for m in tendances.GRILLES}
     par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in grids for k in es.post_years],
-                          ignore_index=True)
+                          ignore_index=True) if cohorte is not None else pd.DataFrame(columns=tendances.BORNES)
     lineaire, pente = tendances.tendance_lineaire(es)
     ruptures = {m: tendances.point_de_rupture(es, m, deja=g) for m, g in grids.items()}
     return SensibiliteTendances(cohorte, es, pd.concat(grids.values(), ignore_index=True), par_annee, ruptures, lineaire, pente)

@@ -17,7 +17,10 @@
   subtracted; being linear in the gaps, its covariance follows exactly.
 
 The event study is one cohort's group-time ATTs (``cohortes.cohort_event_study``): for the
-2019 cohort, the headline design's years 2014-2017 before entry and 2019 onwards after.
+2019 cohort, the headline design's years 2014-2017 before entry and 2019 onwards after; or
+every cohort together (``cohortes.pooled_event_study``, the aggregation by event time), whose
+mean post-entry gap is Callaway & Sant'Anna's "dynamic" overall summary (each event year counts
+once), not exactly the headline (each cohort's mean over its own post years, weighted by size).
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ class EventStudy:
 
 
 def from_cohort(group_time: pd.DataFrame, cov: np.ndarray, n_clusters: int) -> EventStudy:
-    """The ``EventStudy`` of one cohort from ``cohortes.cohort_event_study``'s output."""
+    """The ``EventStudy`` of one cohort from ``cohortes.cohort_event_study``'s output, or of every
+    cohort together from ``cohortes.pooled_event_study``'s (both tables have rel_year, estimate)."""
     return EventStudy(tuple(int(k) for k in group_time["rel_year"]), group_time["estimate"].to_numpy(dtype="float64"),
                       np.asarray(cov, dtype="float64"), float(n_clusters - 1))
 

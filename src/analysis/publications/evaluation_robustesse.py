@@ -436,6 +436,66 @@ def texte_tendances_paralleles(sens: evaluation.SensibiliteTendances) -> str:
     )
 
 
+def _rupture(sens: evaluation.SensibiliteTendances, methode: str) -> str:
+    """The breakdown value of ``methode`` in words (above the grid when it is None)."""
+    value = sens.ruptures[methode]
+    return f"au-delà de {_m(methode, tendances.GRILLES[methode][-1])}" if value is None else _m(methode, value)
+
+
+def _ligne_bornes(sens: evaluation.SensibiliteTendances, methode: str, m: float) -> pd.Series:
+    b = sens.bornes
+    return b[(b["methode"] == methode) & (b["M"] == m)].iloc[0]
+
+
+def _nom_estimation(sens: evaluation.SensibiliteTendances) -> str:
+    return "Toutes cohortes (par année relative)" if sens.cohorte is None else f"Cohorte {sens.cohorte}"
+
+
+def tableau_tendances(*sens: evaluation.SensibiliteTendances) -> pd.DataFrame:
+    """For each event study (one cohort, or every cohort together): the mean post-entry gap under
+    the usual assumption, corrected by the linear pre-entry trend, and bounded by Rambachan and
+    Roth (M̄ = 1, M = 0), with the breakdown values (% of employment)."""
+    rows = []
+    for s in sens:
+        name = _nom_estimation(s)
+        usual, rm1, sd0 = (_ligne_bornes(s, *k) for k in (("relative_magnitude", 0.0), ("relative_magnitude", 1.0), ("smoothness", 0.0)))
+        lin = s.lineaire.set_index("cible").loc[tendances.MOYENNE]
+        rows += [
+            {"Estimation": name, "Hypothèse": "tendances parallèles (intervalle usuel)", "Écart moyen": _ecart(usual["estimate"]),
+             "Ensemble identifié": "–", "IC à 95 % (%)": _ic(usual["ci_low"], usual["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"tendance d'avant prolongée (pente {nombre(100 * s.pente, 2)} point par an)",
+             "Écart moyen": _ecart(lin["corrige"]), "Ensemble identifié": "–", "IC à 95 % (%)": _ic(lin["ci_low"], lin["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"ampleurs relatives, {_m('relative_magnitude', 1.0)} (rupture : "
+             f"{_rupture(s, 'relative_magnitude')})", "Écart moyen": _ecart(rm1["estimate"]),
+             "Ensemble identifié": _ic(rm1["borne_basse"], rm1["borne_haute"]), "IC à 95 % (%)": _ic(rm1["ci_low"], rm1["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"régularité, {_m('smoothness', 0.0)} (rupture : {_rupture(s, 'smoothness')})",
+             "Écart moyen": _ecart(sd0["estimate"]), "Ensemble identifié": "–", "IC à 95 % (%)": _ic(sd0["ci_low"], sd0["ci_high"])},
+        ]
+    return pd.DataFrame(rows)
+
+
+def texte_tendances_ensemble(sens: evaluation.SensibiliteTendances, lignes_: pd.DataFrame) -> str:
+    """French sentences: the Rambachan-Roth bounds on the mean post-entry gap of every cohort
+    together (the event study aggregated by year relative to entry), beside the headline."""
+    h = lignes_.set_index("ligne").loc[evaluation.PRINCIPALE]
+    es = sens.event_study
+    rm1, sd0 = _ligne_bornes(sens, "relative_magnitude", 1.0), _ligne_bornes(sens, "smoothness", 0.0)
+    post = es.post_years
+    exclut = {m: sens.ruptures[m] is None or sens.ruptures[m] > 0 for m in sens.ruptures}
+    return (
+        f"Toutes cohortes réunies, l'étude d'événement par année relative à l'entrée (de {es.rel_year[0]} à {post[-1]}) donne "
+        f"un écart moyen de {_ecart(rm1['estimate'])} sur les années {post[0]} à {post[-1]} après l'entrée (chaque année "
+        f"relative compte une fois, d'où la différence avec l'estimation principale, {_ecart(h['estimate'])}). Avec "
+        f"{_m('relative_magnitude', 1.0)}, l'écart moyen est compris entre {_ecart(rm1['borne_basse'])} et "
+        f"{_ecart(rm1['borne_haute'])} (IC à 95 % {_ic(rm1['ci_low'], rm1['ci_high'])}) ; l'intervalle "
+        + (f"inclut 0 dès {_rupture(sens, 'relative_magnitude')}" if exclut["relative_magnitude"] else "inclut déjà 0 sans écart aux tendances parallèles")
+        + f". Si la différence de tendance d'avant se prolonge en ligne droite ({_m('smoothness', 0.0)}), l'intervalle est "
+        f"{_ic(sd0['ci_low'], sd0['ci_high'])}"
+        + (f" et inclut 0 dès {_rupture(sens, 'smoothness')}." if exclut["smoothness"] and sens.ruptures["smoothness"] is not None
+           else " et exclut 0 sur toute la grille de M." if sens.ruptures["smoothness"] is None else ".")
+    )
+
+
 def figure_tendances(sens: evaluation.SensibiliteTendances) -> Figure:
     """Two panels: the 95 % intervals of the mean post-entry gap over the grid of M̄ (relative
     magnitudes) beside the usual one; the gap of each year after entry, usual interval and

@@ -136,8 +136,11 @@ def tendances_paralleles(ev: EvaluationMois) -> list[Bloc]:
     """The sensitivity to a violation of parallel trends (Rambachan and Roth), with its heading."""
     if not ev.deux_cohortes:
         return []
+    cohorte, ensemble = evaluation.sensibilite_tendances(ev.periode), evaluation.sensibilite_tendances(ev.periode, None)
     return ["### Sensibilité à une violation des tendances parallèles",
-            evaluation_robustesse.texte_tendances_paralleles(evaluation.sensibilite_tendances(ev.periode))]
+            evaluation_robustesse.texte_tendances_paralleles(cohorte) + " "
+            + evaluation_robustesse.texte_tendances_ensemble(ensemble, ev.lignes),
+            evaluation_robustesse.tableau_tendances(cohorte, ensemble)]
 
 
 def figure_tendances(ev: EvaluationMois) -> Figure | None:
