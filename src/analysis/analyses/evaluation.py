@@ -332,12 +332,34 @@ class ControleTerritoire:
     donneurs: pd.DataFrame  # siren_epci, lib_epci, departement, poids (positive weights only)
     sans_un_donneur: pd.DataFrame  # controle_synthetique.leave_one_out, the N_SANS_UN_DONNEUR largest weights
     placebo_temps: controle_synthetique.SyntheticControl  # false entry PLACEBO_AVANCE years before the cohort
+    variantes: pd.DataFrame  # controle_synthetique.VARIANTES, donors restricted as in DONNEURS_RESTREINTS
 
 
 # In-time placebo of the synthetic controls: a false entry this many years before the real one;
 # leave-one-out: the donors of largest weight left out in turn.
 PLACEBO_AVANCE = 3
 N_SANS_UN_DONNEUR = 10
+
+
+# Restricted donor pools of the synthetic controls: the donors of the territory's région, and
+# those of the same sector profile (the tercile of the donors' 2016 agriculture + industry share
+# that holds the territory's, its EPCI weighted by their jobs the year before entry). The
+# typology of the territories cannot classify never-treated EPCI (it is computed on territories),
+# hence a profile of the EPCI themselves, on the sector mix that drives the 2020-2021 shock.
+DONNEURS_RESTREINTS = ("region", "profil_sectoriel")
+MIN_DONNEURS_VARIANTE = 5
+
+
+def _pools_restreints(panel: pd.DataFrame, epci: list[str], donors: pd.DataFrame, cohort: int) -> dict[str, list]:
+    """The donors (columns of ``donors``) of each pool of ``DONNEURS_RESTREINTS`` for the treated ``epci``."""
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    own = units.loc[epci]
+    jobs = panel[(panel[impact.TIME] == cohort - 1) & panel[impact.UNIT].isin(epci)].set_index(impact.UNIT)["emploi"]
+    share = float(np.average(own["part_agri_industrie_2016"], weights=jobs.reindex(own.index)))
+    pool = units.loc[list(donors.columns)]
+    cuts = pool["part_agri_industrie_2016"].quantile([1 / 3, 2 / 3]).to_numpy()
+    same = np.searchsorted(cuts, pool["part_agri_industrie_2016"].to_numpy(), side="right") == np.searchsorted(cuts, share, side="right")
+    return {"region": list(pool.index[pool["region"] == own["region"].mode().iloc[0]]), "profil_sectoriel": list(pool.index[same])}
 
 
 @stored
@@ -362,9 +384,11 @@ def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> Con
     result = controle_synthetique.synthetic_control(treated, donors, cohort, placebos_synthetiques(periode, cohort))
     libs = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[["lib_epci", "departement"]]
     donneurs = libs.loc[result.weights.index].assign(poids=result.weights).rename_axis(impact.UNIT).reset_index()
+    variantes = controle_synthetique.variantes_donneurs(treated, donors, cohort, _pools_restreints(panel, epci, donors, cohort),
+                                                        MIN_DONNEURS_VARIANTE)
     return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs,
                               controle_synthetique.leave_one_out(treated, donors, cohort, result, N_SANS_UN_DONNEUR),
-                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE))
+                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE), variantes)
 
 
 def controles_monographies(periode: str) -> pd.DataFrame:
@@ -372,7 +396,9 @@ def controles_monographies(periode: str) -> pd.DataFrame:
     n_donneurs, n_poids (donors with a positive weight), rmspe_pre, ecart_post (mean post gap,
     points), ecart_dernier (last year), ratio, rank, p_value, loo_min / loo_max (range of the mean
     post gap when each donor of positive weight leaves in turn), placebo_debut, placebo_ecart (mean
-    gap after the false entry of the in-time placebo), placebo_rmspe_pre."""
+    gap after the false entry of the in-time placebo), placebo_rmspe_pre, n_annees_avant (years of the
+    fit), and for each restricted pool ``p`` of ``DONNEURS_RESTREINTS``: n_donneurs_p, rmspe_pre_p,
+    ecart_post_p."""
     rows = []
     for r in monographies(periode).itertuples():
         sc = controle_synthetique_territoire(periode, MONOGRAPHIE_PHASE, r.id_ti)
@@ -385,7 +411,10 @@ def controles_monographies(periode: str) -> pd.DataFrame:
                      "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
                      "p_value": res.p_value, "loo_min": float(sc.sans_un_donneur["ecart_post"].min()),
                      "loo_max": float(sc.sans_un_donneur["ecart_post"].max()), "placebo_debut": sc.placebo_temps.start,
-                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre})
+                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre,
+                     "n_annees_avant": int((res.path["year"] < sc.cohort).sum()),
+                     **{f"{c}_{v.variante}": getattr(v, c) for v in sc.variantes.itertuples()
+                        for c in ("n_donneurs", "rmspe_pre", "ecart_post")}})
     return pd.DataFrame(rows)
 
 
