@@ -9,9 +9,12 @@
   gaps, or one event year) each gives the identified set (bounds) and a 95 % confidence
   interval; the *breakdown value* is the smallest M̄ (or M) whose interval includes 0.
   Computed with the maintained ``diff-diff`` package (``diff_diff.HonestDiD``): smoothness
-  intervals are the optimal fixed-length intervals of the paper, relative-magnitude intervals
-  the identified set widened by the critical value times the standard error (wider than the
-  paper's conditional intervals, hence prudent).
+  intervals are the optimal fixed-length intervals of the paper (they reproduce the published
+  example of the reference implementation, tests/test_honestdid_reference.py), relative-magnitude
+  intervals the identified set widened by the critical value times the standard error, which
+  leaves out the uncertainty of the largest pre-entry change: on the same example they are
+  narrower than the paper's conditional (C-LF) intervals from M̄ = 1, so a breakdown value of M̄
+  may overstate the robustness (``publications.methodes.LIMITE_RM``).
 * **Linear-trend extrapolation** (``tendance_lineaire``): a line fitted by OLS through the
   pre-entry gaps (the reference year included at 0), extended to the post-entry years and
   subtracted; being linear in the gaps, its covariance follows exactly.

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import avec_donnees, lignes
-from analysis.publications.methodes import REGLE_EVALUATION
+from analysis.publications.methodes import LIMITE_RM_COURTE, REGLE_EVALUATION
 from analysis.publications.evaluation_impact import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
@@ -493,6 +493,7 @@ def texte_tendances_ensemble(sens: evaluation.SensibiliteTendances, lignes_: pd.
         f"{_ic(sd0['ci_low'], sd0['ci_high'])}"
         + (f" et inclut 0 dès {_rupture(sens, 'smoothness')}." if exclut["smoothness"] and sens.ruptures["smoothness"] is not None
            else " et exclut 0 sur toute la grille de M." if sens.ruptures["smoothness"] is None else ".")
+        + " " + LIMITE_RM_COURTE
     )
 
 
