@@ -119,8 +119,8 @@ def test_the_synthetic_control_sentence_elides_and_agrees():
     assert "l'indice d'emploi des deux EPCI de Valence Romans Agglo entrés en 2019" in two
     assert "des 1 " not in one and "de Est" not in one
     assert ("Avec les seuls donneurs de sa région (12 EPCI), l'écart quadratique moyen avant l'entrée est de 0,31 point et "
-            "l'écart moyen après de +0,8 point ; avec les seuls donneurs de même profil sectoriel (même tiers de la part de "
-            "l'agriculture et de l'industrie en 2016), trop peu nombreux (3 EPCI, moins de 5), pas d'ajustement (contre "
+            "l'écart moyen après de +0,8 point ; avec les seuls donneurs de même profil sectoriel, même tiers de la part de "
+            "l'agriculture et de l'industrie en 2016, trop peu nombreux (3 EPCI, moins de 5), pas d'ajustement (contre "
             "+1,2 point avec tous les donneurs).") in one
 
 
@@ -137,7 +137,7 @@ def test_the_summary_of_the_synthetic_controls_states_the_restricted_pools_and_t
     assert ("Avec les seuls donneurs de sa région (8 EPCI), l'écart moyen après l'entrée est de -0,6 point pour A et "
             "l'écart quadratique moyen avant de 0,40 point (1 territoire sans ajustement, trop peu de donneurs)") in text
     assert "de -1,1 point à +0,9 point et l'écart quadratique moyen avant de 0,10 à 0,20 point." in text
-    assert "sur 5 années avant l'entrée" in text
+    assert "sur 5 années avant l'entrée, avec 90 donneurs" in text
     cells = evaluation_controle_synthetique.tableau_controles_monographies(table)
     assert list(cells["Donneurs de la région : EPCI, écart avant / après (points)"]) == ["8 : 0,40 / -0,6", "4 (trop peu)"]
 

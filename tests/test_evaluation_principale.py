@@ -246,8 +246,8 @@ def test_exposure_paragraph_states_the_share_of_the_2021_gap_it_explains(est, pa
         part = 100 * (cell[b] - cell[a]) / cell[b]
         assert (f"en explique {tr.nombre(part, 0)} %" if part >= 0 else f"il le creuse de {tr.nombre(-part, 0)} %") in text
     assert f"l'écart est de {tr._ecart(ajuste.overall['estimate'].iloc[0])}" in text
-    assert f"a un écart de {tr._ecart(expo.ajuste.overall['estimate'].iloc[0])} sur 2014-2023" in text
-    assert f"contre {tr._ecart(expo.brut.overall['estimate'].iloc[0])} sans cette correction" in text
+    assert f"a un écart de {tr._ecart2(expo.ajuste.overall['estimate'].iloc[0])} sur 2014-2023 (IC" in text
+    assert f"contre {tr._ecart2(expo.brut.overall['estimate'].iloc[0])} sans cette correction" in text
     assert "se concentre là où les secteurs" in text  # -5 % for the most exposed half, -1 % for the other
     assert len(tr.tableau_principal(lignes)) == len(lignes)
 

@@ -78,8 +78,8 @@ def texte_controle_synthetique(ct: ControleTerritoire | None, nom: str) -> str:
 
 # The restricted donor pools (``evaluation.DONNEURS_RESTREINTS``) in words.
 POOLS = {"region": "les seuls donneurs de sa région",
-         "profil_sectoriel": "les seuls donneurs de même profil sectoriel (même tiers de la part de l'agriculture et de "
-                             "l'industrie en 2016)"}
+         "profil_sectoriel": "les seuls donneurs de même profil sectoriel, même tiers de la part de l'agriculture et de "
+                             "l'industrie en 2016"}
 POOLS_COURTS = {"region": "Donneurs de la région", "profil_sectoriel": "Donneurs de même profil sectoriel"}
 
 
@@ -154,7 +154,7 @@ def texte_controles_monographies(table: pd.DataFrame) -> str:
         f"à {_points(table['placebo_ecart'].max())}. " + _texte_pools(table)
         + f" Un ajustement aussi serré (écart quadratique moyen de "
         f"{nombre(table['rmspe_pre'].min(), 2)} à {nombre(table['rmspe_pre'].max(), 2)} point) sur {_annees(table)} avant l'entrée, avec "
-        f"{nombre(table['n_donneurs'].min())} à {nombre(table['n_donneurs'].max())} donneurs, est un avertissement plutôt qu'une "
+        f"{_de_a(table['n_donneurs'])} donneurs, est un avertissement plutôt qu'une "
         "garantie : avec si peu d'années, beaucoup de combinaisons de donneurs reproduisent le passé."
     )
 
@@ -180,10 +180,16 @@ def _texte_pools(table: pd.DataFrame) -> str:
             text = (f"avec {POOLS[p]} ({nombre(n.iloc[0])} EPCI), l'écart moyen après l'entrée est de {_points(ecarts.iloc[0])} "
                     f"pour {r['lib_ti']} et l'écart quadratique moyen avant de {nombre(rmse.iloc[0], 2)} point")
         else:
-            text = (f"avec {POOLS[p]} ({nombre(n.min())} à {nombre(n.max())} EPCI), l'écart moyen après l'entrée va de "
+            text = (f"avec {POOLS[p]} ({_de_a(n)} EPCI), l'écart moyen après l'entrée va de "
                     f"{_points(ecarts.min())} à {_points(ecarts.max())} et l'écart quadratique moyen avant de "
                     f"{nombre(rmse.min(), 2)} à {nombre(rmse.max(), 2)} point")
         parts.append(text + (f" ({nombre(manque)} territoire{'s' if manque > 1 else ''} sans ajustement, trop peu de donneurs)"
                              if manque else ""))
     text = " ; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def _de_a(counts: pd.Series) -> str:
+    """« n » when every count is n, else « min à max »."""
+    lo, hi = int(counts.min()), int(counts.max())
+    return nombre(lo) if lo == hi else f"{nombre(lo)} à {nombre(hi)}"
