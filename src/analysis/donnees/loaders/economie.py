@@ -468,9 +468,10 @@ def _dvf_epci() -> pd.DataFrame:
 @cached
 def emploi_na5_france() -> pd.DataFrame:
     """INSEE employment estimates for France by NA5 sector and year (1998-2023; estel EAE205):
-    year, na5 (``T`` total, then the ``NA5`` codes), lib, eff (jobs, annual average). A national
-    series (no territory), read whole: its last year, two years before the file's date, is
-    published long before the URSSAF years it is compared with."""
+    year, na5 (``T`` total, then the ``NA5`` codes), lib, eff (jobs). A national series (no
+    territory) declared without a publication lag (not a periodic dataset, ``data/sources.toml``):
+    it is read whole whatever the period, so a run as of a month before INSEE published its last
+    years would read them too (the evaluation uses it only once the 2023 entrants are estimable)."""
     path = sources.fetch(EMPLOI_NA5_ID)
     with open(path, encoding="utf-8") as fh:
         raw = pd.DataFrame(json.load(fh))
