@@ -106,7 +106,10 @@ def _controle(n_epci: int) -> ControleTerritoire:
                             "ecart_post": [1.0, 1.4]})
     placebo = SimpleNamespace(start=2016, path=path.loc[path["year"] < 2019], ecart_post=0.2)
     return ControleTerritoire(id_ti="ti-2404", cohort=2019, epci=[f"20000000{i}" for i in range(n_epci)], n_donneurs=99,
-                              resultat=resultat, donneurs=pd.DataFrame(), sans_un_donneur=sans_un, placebo_temps=placebo)
+                              resultat=resultat, donneurs=pd.DataFrame(), sans_un_donneur=sans_un, placebo_temps=placebo,
+                              variantes=pd.DataFrame({"variante": ["region", "profil_sectoriel"], "n_donneurs": [12, 3],
+                                                      "n_poids": [5, 0], "rmspe_pre": [0.31, float("nan")],
+                                                      "ecart_post": [0.8, float("nan")], "ecart_dernier": [1.1, float("nan")]}))
 
 
 def test_the_synthetic_control_sentence_elides_and_agrees():
@@ -115,6 +118,28 @@ def test_the_synthetic_control_sentence_elides_and_agrees():
     two = evaluation_controle_synthetique.texte_controle_synthetique(_controle(2), "Valence Romans Agglo")
     assert "l'indice d'emploi des deux EPCI de Valence Romans Agglo entrés en 2019" in two
     assert "des 1 " not in one and "de Est" not in one
+    assert ("Avec les seuls donneurs de sa région (12 EPCI), l'écart quadratique moyen avant l'entrée est de 0,31 point et "
+            "l'écart moyen après de +0,8 point ; avec les seuls donneurs de même profil sectoriel, même tiers de la part de "
+            "l'agriculture et de l'industrie en 2016, trop peu nombreux (3 EPCI, moins de 5), pas d'ajustement (contre "
+            "+1,2 point avec tous les donneurs).") in one
+
+
+def test_the_summary_of_the_synthetic_controls_states_the_restricted_pools_and_the_years():
+    row = {"id_ti": "ti-1", "lib_ti": "A", "cohort": 2019, "n_epci": 2, "n_donneurs": 90, "n_poids": 30, "rmspe_pre": 0.04,
+           "ecart_post": -1.5, "ecart_dernier": -2.0, "derniere_annee": 2024, "ratio": 9.0, "rank": 3, "p_value": 0.03,
+           "loo_min": -1.7, "loo_max": -1.2, "placebo_debut": 2016, "placebo_ecart": 0.3, "placebo_rmspe_pre": 0.05,
+           "n_annees_avant": 5, "n_donneurs_region": 8, "rmspe_pre_region": 0.4, "ecart_post_region": -0.6,
+           "n_donneurs_profil_sectoriel": 30, "rmspe_pre_profil_sectoriel": 0.1, "ecart_post_profil_sectoriel": -1.1}
+    other = {**row, "id_ti": "ti-2", "lib_ti": "B", "ecart_post": 0.5, "n_donneurs_region": 4, "rmspe_pre_region": float("nan"),
+             "ecart_post_region": float("nan"), "ecart_post_profil_sectoriel": 0.9, "rmspe_pre_profil_sectoriel": 0.2}
+    table = pd.DataFrame([row, other])
+    text = evaluation_controle_synthetique.texte_controles_monographies(table)
+    assert ("Avec les seuls donneurs de sa région (8 EPCI), l'écart moyen après l'entrée est de -0,6 point pour A et "
+            "l'écart quadratique moyen avant de 0,40 point (1 territoire sans ajustement, trop peu de donneurs)") in text
+    assert "de -1,1 point à +0,9 point et l'écart quadratique moyen avant de 0,10 à 0,20 point." in text
+    assert "sur 5 années avant l'entrée, avec 90 donneurs" in text
+    cells = evaluation_controle_synthetique.tableau_controles_monographies(table)
+    assert list(cells["Donneurs de la région : EPCI, écart avant / après (points)"]) == ["8 : 0,40 / -0,6", "4 (trop peu)"]
 
 
 def test_profile_changes_agree_with_their_counts():

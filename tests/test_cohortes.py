@@ -125,3 +125,20 @@ def test_synthetic_control_leave_one_out_and_in_time_placebo():
     assert controle_synthetique.in_time_placebo(shifted, donors, start, 2016).ecart_post > 3.5
     with pytest.raises(ValueError, match="fausse entrée"):
         controle_synthetique.in_time_placebo(treated, donors, start, 2020)
+
+
+def test_restricted_donor_pool_removes_a_regional_shock_the_full_pool_passes_for_a_gap():
+    donors = _donors()
+    start, shock = 2019, -4.0
+    region_a = [f"d{j}" for j in range(30)]
+    post = np.where(donors.index >= start, shock, 0.0)
+    donors = donors.assign(**{c: donors[c] + post for c in region_a})  # a regional shock after entry, no programme
+    treated = donors[["d31", "d32", "d33"]] @ np.array([0.5, 0.3, 0.2]) + post  # a region-A territory shaped like B donors
+    full = controle_synthetique.synthetic_control(treated, donors, start)
+    assert full.ecart_post < -1.5  # -1.8: the full pool leans on region-B donors, part of the shock passes for a gap
+    out = controle_synthetique.variantes_donneurs(treated, donors, start, {"region": region_a, "profil_sectoriel": ["d1", "d2", "d40"]})
+    assert list(out.columns) == controle_synthetique.VARIANTES
+    region = out.set_index("variante").loc["region"]
+    assert region["n_donneurs"] == 30 and abs(region["ecart_post"]) < 1.0 and region["rmspe_pre"] < 1.0
+    small = out.set_index("variante").loc["profil_sectoriel"]
+    assert small["n_donneurs"] == 3 and small["n_poids"] == 0 and np.isnan(small["ecart_post"])  # fewer than 5 donors: not fitted

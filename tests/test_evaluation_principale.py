@@ -69,17 +69,45 @@ def test_reconciliation_adds_up(est):
     assert twfe_u == pytest.approx(cs - leads, abs=0.03)
 
 
-def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
-    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
-                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
-    es = tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019))
+def _sensibilite(es: tendances.EventStudy, cohorte: int | None) -> evaluation.SensibiliteTendances:
+    """``evaluation.sensibilite_tendances`` of an event study, on a short grid of M (fast)."""
     lineaire, pente = tendances.tendance_lineaire(es)
-    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}  # a short grid: fast
+    grids = {"relative_magnitude": tendances.GRILLES["relative_magnitude"], "smoothness": (0.0, 0.0005)}
     bornes = pd.concat([tendances.bornes(es, m, grids[m]) for m in grids], ignore_index=True)
     par_annee = pd.concat([tendances.bornes(es, m, (evaluation.M_ANNEE[m],), cible=k) for m in grids
                            for k in es.post_years[:2]], ignore_index=True)
     ruptures = {m: tendances.point_de_rupture(es, m, grille=grids[m], iterations=3) for m in grids}
-    sens = evaluation.SensibiliteTendances(2019, es, bornes, par_annee, ruptures, lineaire, pente)
+    return evaluation.SensibiliteTendances(cohorte, es, bornes, par_annee, ruptures, lineaire, pente)
+
+
+def test_pooled_trend_sentence_and_table_state_the_bounds(panel, est):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - panel["treated_cohort"].astype("float64") + 1)
+                                                            .fillna(0).to_numpy()))
+    ensemble = _sensibilite(tendances.from_cohort(*cohortes.pooled_event_study(trended)), None)
+    cohorte = _sensibilite(tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019)), 2019)
+    lignes = evaluation.lignes_principales(est)
+    text = tr.texte_tendances_ensemble(ensemble, lignes)
+    b = ensemble.bornes
+    rm1 = b[(b["methode"] == "relative_magnitude") & (b["M"] == 1.0)].iloc[0]
+    sd0 = b[(b["methode"] == "smoothness") & (b["M"] == 0.0)].iloc[0]
+    assert f"de -9 à 5) donne un écart moyen de {tr._ecart(rm1['estimate'])}" in text
+    assert f"compris entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
+    assert f"ligne droite (M = 0,00 point par an²), l'intervalle est {tr._ic(sd0['ci_low'], sd0['ci_high'])}" in text
+    assert f"l'estimation principale, {tr._ecart(lignes['estimate'].iloc[0])}" in text
+    assert text.endswith("les valeurs de rupture M̄ peuvent surestimer la robustesse de l'écart (voir la page Méthodes).")
+    if ensemble.ruptures["relative_magnitude"]:
+        assert f"inclut 0 dès M̄ = {tr.nombre(ensemble.ruptures['relative_magnitude'], 2)}" in text
+    table = tr.tableau_tendances(cohorte, ensemble)
+    assert len(table) == 8 and table["Estimation"].iloc[-1] == "Toutes cohortes (par année relative)"
+    assert table["IC à 95 % (%)"].iloc[-1] == tr._ic(sd0["ci_low"], sd0["ci_high"])
+    assert table["Ensemble identifié"].iloc[-2] == tr._ic(rm1["borne_basse"], rm1["borne_haute"])
+
+
+def test_trend_paragraph_states_the_bounds_and_breakdown(panel):
+    trended = panel.assign(emploi=panel["emploi"] * np.exp(-0.004 * (panel["year"] - 2018)
+                                                            * panel["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)))
+    sens = _sensibilite(tendances.from_cohort(*cohortes.cohort_event_study(trended, 2019)), 2019)
+    bornes, ruptures, lineaire, pente = sens.bornes, sens.ruptures, sens.lineaire, sens.pente
     text = tr.texte_tendances_paralleles(sens)
     rm1 = bornes[(bornes["methode"] == "relative_magnitude") & (bornes["M"] == 1.0)].iloc[0]
     assert f"entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
@@ -194,18 +222,34 @@ def test_context_lines_are_stated_and_the_spillover_line_is_not_a_robustness_lin
 
 
 def test_exposure_paragraph_states_the_share_of_the_2021_gap_it_explains(est, panel):
+    from analysis.analyses import bartik
+
     base = evaluation.lignes_principales(est)
     brut = est.cohortes
     ajuste = cohortes.callaway_santanna(panel, covariates=["part_industrie"])
-    rows = [ajuste.overall.assign(ligne="exposition"), brut.overall.assign(ligne="exposition_haute", estimate=-0.05),
-            brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
+    parts = panel.drop_duplicates("siren_epci").set_index("siren_epci")[["part_industrie"]].assign(autres=lambda d: 100 - d["part_industrie"])
+    years = np.arange(2014, 2024)
+    national = pd.DataFrame({"part_industrie": np.where(years >= 2020, 0.9, 1.0), "autres": 1.0}, index=years)
+    predit = bartik.chemin_predit(parts, national, 2016)
+    net = bartik.net_de_prediction(panel, predit)
+    expo = evaluation.ExpositionBartik(cohortes.callaway_santanna(net, outcome="emploi_net"), cohortes.callaway_santanna(net),
+                                       np.log(predit[2021] / predit[2018]), 2023)
+    rows = [ajuste.overall.assign(ligne="exposition"), expo.ajuste.overall.assign(ligne="exposition_bartik"),
+            brut.overall.assign(ligne="exposition_haute", estimate=-0.05), brut.overall.assign(ligne="exposition_basse", estimate=-0.01)]
     lignes = pd.concat([base, *[r[["ligne", *impact.SUMMARY]] for r in rows]], ignore_index=True)
-    text = tr.texte_exposition(lignes, brut, ajuste)
-    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0] for k, r in (("b", brut), ("a", ajuste))}
+    text = tr.texte_exposition(lignes, brut, ajuste, expo)
+    cell = {k: r.group_time.query("cohort == 2019 and rel_year == 2")["estimate"].iloc[0]
+            for k, r in (("b", brut), ("a", ajuste), ("b2", expo.brut), ("a2", expo.ajuste))}
     assert f"passe de {tr._ecart2(cell['b'])} à {tr._ecart2(cell['a'])}" in text
-    assert f"en explique {tr.nombre(100 * (cell['b'] - cell['a']) / cell['b'], 0)} %" in text
+    assert f"passe de {tr._ecart2(cell['b2'])} à {tr._ecart2(cell['a2'])}" in text
+    for b, a in (("b", "a"), ("b2", "a2")):
+        part = 100 * (cell[b] - cell[a]) / cell[b]
+        assert (f"en explique {tr.nombre(part, 0)} %" if part >= 0 else f"il le creuse de {tr.nombre(-part, 0)} %") in text
     assert f"l'écart est de {tr._ecart(ajuste.overall['estimate'].iloc[0])}" in text
-    assert "se concentre là où l'exposition" in text  # -5 % for the most industrial half, -1 % for the other
+    assert f"a un écart de {tr._ecart2(expo.ajuste.overall['estimate'].iloc[0])} sur 2014-2023 (IC" in text
+    assert f"contre {tr._ecart2(expo.brut.overall['estimate'].iloc[0])} sans cette correction" in text
+    assert "se concentre là où les secteurs" in text  # -5 % for the most exposed half, -1 % for the other
+    assert len(tr.tableau_principal(lignes)) == len(lignes)
 
 
 def test_verification_sentence():

@@ -120,3 +120,21 @@ def test_contract_violation_names_file_and_column(tmp_path, monkeypatch) -> None
             economie.urssaf_serie()
     finally:
         economie._urssaf_serie.cache_clear()
+
+
+def test_emploi_na5_france_real_file_and_contract(tmp_path, monkeypatch) -> None:
+    df = economie.emploi_na5_france()
+    wide = df.pivot(index="year", columns="na5", values="eff")
+    assert len(df) == 26 * 6 and wide.index.min() == 1998 and wide.index.max() == 2023
+    assert wide.loc[2019, "T"] == 25_177_901 and wide.loc[2019, "TBE"] == 3_140_496  # total and industry, 2019
+    assert (wide[list(economie.NA5)].sum(axis=1) == wide["T"]).all()
+    raw = [{"year": 2019, "na5": k, "lib": v, "eff": 10} for k, v in economie.NA5.items()]
+    path = tmp_path / "EAE205_france_serie.json"
+    pd.DataFrame([*raw, {"year": 2019, "na5": "T", "lib": "Total", "eff": 60}]).to_json(path, orient="records")
+    monkeypatch.setattr(sources, "fetch", lambda file_id: path)  # the reader's own file, replaced
+    economie.emploi_na5_france.cache_clear()
+    try:
+        with pytest.raises(DataContractError, match="les cinq secteurs et le total"):  # 60 is not 5 x 10
+            economie.emploi_na5_france()
+    finally:
+        economie.emploi_na5_france.cache_clear()

@@ -74,6 +74,15 @@ def test_every_declared_dataset_and_file_is_listed_in_french(outputs):
     assert {"fichier": "chomage/chomage-zone-t1-2003-t3-2023", "edition": "2023-T3", "publie_le": "2024-01-04", "nature": "exacte"} in recorded["editions"]
 
 
+def test_the_page_states_the_new_evaluation_designs_and_the_reference_check():
+    text = methodes.texte_methodes()
+    assert text.endswith(methodes.METHODES_EVALUATION)
+    for words in ("décalage-part", "agriculture de l'industrie : leurs emplois nationaux sont additionnés",
+                  "donneurs de la région", "HonestDiD pour R", "[1,1 ; 8,2] point contre [−0,1 ; 8,8]"):
+        assert words in text
+    assert "toutes les cohortes réunies par année relative" in methodes.REGLE_EVALUATION
+
+
 def test_documents_link_to_the_page_relatively():
     assert methodes.lien(2) == "../../methodes/methodes.html" and methodes.lien(1) == "../methodes/methodes.html"
     assert "[Méthodes et définitions](../../methodes/methodes.html)" in methodes.renvoi(2)

@@ -177,6 +177,6 @@ def test_the_tables_follow_the_synthesis_conditions(est, st, typologies, monkeyp
 
     last["year"] = 2023
     monkeypatch.setattr(evaluation, "lignes_contexte", lambda periode: evaluation.lignes_principales(est).head(1).assign(ligne="exposition"))
-    monkeypatch.setattr(evaluation, "sensibilite_tendances", lambda periode: st)
+    monkeypatch.setattr(evaluation, "sensibilite_tendances", lambda periode, cohorte=2019: st)
     both = resultats.tables(PERIODE)
     assert list(both) == list(resultats.DESCRIPTIONS) and "exposition" in set(both["estimations"]["ligne"])

@@ -136,3 +136,86 @@ def test_breakdown_reuses_the_grid_and_agrees(moderate):
     grid = tendances.bornes(moderate, "relative_magnitude")
     assert tendances.point_de_rupture(moderate, "relative_magnitude", deja=grid) == tendances.point_de_rupture(
         moderate, "relative_magnitude")
+
+
+def _sector_shift(effect: float = -0.03, shock: float = -0.1, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A panel whose employment follows its shift-share prediction: two sectors, national industry
+    employment falling by ``-shock`` from 2021 and services flat, industry shares higher among the
+    2019 entrants (0.5 against 0.3 on average); the programme's true effect is ``effect``. Returns
+    the panel (with industry and services shares) and the national series (years x sectors)."""
+    panel = simulate(effect=effect, seed=seed)
+    rng = np.random.default_rng(seed)
+    units = panel.drop_duplicates("siren_epci")
+    treated = units["treated_cohort"].eq(2019).fillna(False).to_numpy(bool)
+    share = pd.Series(np.clip(np.where(treated, 0.5, 0.3) + rng.normal(0, 0.15, len(units)), 0, 1), index=units["siren_epci"].to_numpy())
+    years = np.arange(2010, 2025)
+    national = pd.DataFrame({"industrie": np.where(years >= 2021, 1 + shock, 1.0) * 3e6, "services": np.full(len(years), 9e6)},
+                            index=years)
+    s = panel["siren_epci"].map(share)
+    path = s * national["industrie"].reindex(panel["year"]).to_numpy() / 3e6 + (1 - s)
+    return panel.assign(industrie=100 * s, services=100 * (1 - s), emploi=panel["emploi"] * path), national
+
+
+def test_shift_share_offset_removes_a_sector_shock_that_the_raw_design_keeps():
+    from analysis.analyses import bartik
+
+    panel, national = _sector_shift()
+    predit = bartik.chemin_predit(panel.drop_duplicates("siren_epci").set_index("siren_epci")[["industrie", "services"]],
+                                  national, 2016)
+    assert np.allclose(predit[2016], 1) and np.allclose(predit[2020], 1)
+    some = panel["siren_epci"].iloc[0]
+    assert predit.loc[some, 2022] == pytest.approx(1 - 0.1 * panel["industrie"].iloc[0] / 100)
+    net = bartik.net_de_prediction(panel, predit)
+    naive = cohortes.callaway_santanna(panel).by_cohort.set_index("cohort").loc[2019]
+    adjusted = cohortes.callaway_santanna(net, outcome="emploi_net").by_cohort.set_index("cohort").loc[2019]
+    # the shock, -0.1 x 0.2 more industry among the treated, over 4 of the 6 post years, passes for a gap
+    assert naive["estimate"] < -0.03 - 0.01 and naive["ci_high"] < -0.03
+    assert adjusted["estimate"] == pytest.approx(-0.03, abs=0.004)
+    assert adjusted["ci_low"] < -0.03 < adjusted["ci_high"]
+
+
+def test_shift_share_keeps_the_years_of_the_national_series_and_refuses_other_groups():
+    from analysis.analyses import bartik
+
+    panel, national = _sector_shift()
+    parts = panel.drop_duplicates("siren_epci").set_index("siren_epci")[["industrie", "services"]]
+    net = bartik.net_de_prediction(panel, bartik.chemin_predit(parts, national.loc[:2022], 2016))
+    assert net["year"].max() == 2022 and len(net) == len(panel[panel["year"] <= 2022])
+    with pytest.raises(ValueError, match="groupes de secteurs différents"):
+        bartik.chemin_predit(parts.assign(construction=1.0), national, 2016)
+    with pytest.raises(ValueError, match="année de base absente"):
+        bartik.chemin_predit(parts, national, 2030)
+
+
+def _pooled_study(effect: float, trend: float = TREND, seed: int = 1) -> tendances.EventStudy:
+    """The event study of both cohorts together (never-treated controls) on a panel where each
+    cohort follows a linear trend ``trend`` from its reference year over every year, and the
+    programme's effect is ``effect`` in both."""
+    panel = simulate(effect=effect, effect_2023=effect, seed=seed)
+    since = panel["year"] - (panel["treated_cohort"].astype("float64") - 1)
+    panel = panel.assign(emploi=panel["emploi"] * np.exp(trend * since.fillna(0).to_numpy()))
+    return tendances.from_cohort(*cohortes.pooled_event_study(panel))
+
+
+def test_pooled_event_study_is_the_event_time_aggregation():
+    panel = simulate(effect=-0.02, effect_2023=-0.01)
+    events, cov, n = cohortes.pooled_event_study(panel)
+    by = cohortes.callaway_santanna(panel).by_event.query("rel_year != -1").reset_index(drop=True)
+    pd.testing.assert_frame_equal(events, by[events.columns], check_dtype=False)
+    assert list(events["rel_year"]) == [*range(-9, -1), *range(0, 6)] and n == 40
+    assert np.sqrt(np.diag(cov)) == pytest.approx(events["std_error"].to_numpy())
+
+
+def test_pooled_bounds_cover_the_truth_under_a_linear_pretrend_and_exclude_zero_when_large():
+    es = _pooled_study(-0.03)
+    naive = tendances.bornes(es, "relative_magnitude", (0.0,)).iloc[0]
+    assert naive["ci_high"] < -0.03  # the trend adds about -0.4 x 3.5 = -1.4 points on average
+    smooth = tendances.bornes(es, "smoothness", (0.0,)).iloc[0]
+    assert smooth["ci_low"] < -0.03 < smooth["ci_high"] < 0
+    rm = tendances.bornes(es, "relative_magnitude", (1.0,)).iloc[0]
+    assert rm["ci_low"] < -0.03 < rm["ci_high"]
+    large = _pooled_study(-0.15)
+    for methode, m in (("relative_magnitude", 1.0), ("smoothness", 0.002)):
+        assert tendances.bornes(large, methode, (m,)).iloc[0]["ci_high"] < 0
+    assert tendances.point_de_rupture(large, "relative_magnitude") is None  # excludes 0 over the whole grid
+    assert tendances.point_de_rupture(es, "relative_magnitude") < tendances.GRILLES["relative_magnitude"][-1]

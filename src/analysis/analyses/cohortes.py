@@ -186,9 +186,7 @@ def callaway_santanna(
     by_cohort = pd.concat([pd.DataFrame({"cohort": cohorts}), _tidy(b, v, df)], axis=1).assign(
         n_treated=[sizes[g] for g in cohorts], n_controls=[int(used[g].sum()) for g in cohorts])
 
-    events = sorted(int(e) for e in gt["rel_year"].unique())
-    size = gt["cohort"].map(sizes).to_numpy(dtype="float64")
-    w_event = np.array([np.where(gt["rel_year"] == e, size, 0.0) / np.where(gt["rel_year"] == e, size, 0.0).sum() for e in events])
+    events, w_event = _event_weights(gt, sizes)
     b, v = aggregate(w_event)
     by_event = pd.concat([pd.DataFrame({"rel_year": events}), _tidy(b, v, df)], axis=1)
     reference = pd.DataFrame([{"rel_year": -1, "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": np.nan}])
@@ -206,6 +204,33 @@ def callaway_santanna(
     pre = gt.loc[gt["rel_year"] < -1].index.to_numpy()
     wald = _wald(est[pre], cov[np.ix_(pre, pre)], df)
     return CohortResult(design, control, gt, by_cohort, by_event, overall, wald, n_clusters)
+
+
+def _event_weights(gt: pd.DataFrame, sizes: dict[int, int]) -> tuple[list[int], np.ndarray]:
+    """The event times of the group-time ATTs ``gt`` and the weights (event times x cells) of
+    their aggregation by event time: the cohort-size weighted mean of the cells at that time."""
+    events = sorted(int(e) for e in gt["rel_year"].unique())
+    size = gt["cohort"].map(sizes).to_numpy(dtype="float64")
+    return events, np.array([np.where(gt["rel_year"] == e, size, 0.0) / np.where(gt["rel_year"] == e, size, 0.0).sum()
+                             for e in events])
+
+
+def pooled_event_study(
+    panel: pd.DataFrame,
+    *,
+    outcome: str = "emploi",
+    control: Literal["never", "not_yet"] = "never",
+    cluster: str = CLUSTER,
+    covariates: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The event study of every cohort together (the ``by_event`` aggregation of
+    ``callaway_santanna``, the reference year -1 left out): rel_year and the tidy columns, their
+    cluster-robust covariance (same order) and the number of clusters."""
+    y, cohort, cohorts, clusters, n_clusters, x = _prepare(panel, outcome, control, cluster, covariates)
+    gt, psi, _ = _group_time(y, cohort, cohorts, control, x)
+    events, w = _event_weights(gt, {g: int((cohort == g).sum()) for g in cohorts})
+    est, cov = w @ gt["estimate"].to_numpy(), _cluster_se(psi @ w.T, clusters, n_clusters)
+    return pd.concat([pd.DataFrame({"rel_year": events}), _tidy(est, cov, n_clusters - 1)], axis=1), cov, n_clusters
 
 
 def _wald(b: np.ndarray, cov: np.ndarray, df: int) -> WaldTest:

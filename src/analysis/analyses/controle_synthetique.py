@@ -135,3 +135,25 @@ def in_time_placebo(treated: pd.Series, donors: pd.DataFrame, start: int, fake_s
         raise ValueError(f"placebo dans le temps : la fausse entrée ({fake_start}) doit précéder l'entrée ({start})")
     years = treated.index[treated.index < start]
     return synthetic_control(treated.loc[years], donors.loc[years], fake_start)
+
+
+VARIANTES = ["variante", "n_donneurs", "n_poids", "rmspe_pre", "ecart_post", "ecart_dernier"]
+
+
+def variantes_donneurs(treated: pd.Series, donors: pd.DataFrame, start: int, pools: dict[str, list],
+                       min_donneurs: int = 5) -> pd.DataFrame:
+    """The synthetic control of ``treated`` refitted from each restricted donor pool of ``pools``
+    (name -> donors kept, columns of ``donors``): one row per pool, ``VARIANTES`` columns (n_poids:
+    donors of positive weight; ecart_dernier: gap of the last year). Pools of fewer than
+    ``min_donneurs`` donors are not fitted (rmspe_pre and the gaps NaN)."""
+    rows = []
+    for name, keep in pools.items():
+        pool = donors[[c for c in donors.columns if c in set(keep)]]
+        row = {"variante": name, "n_donneurs": pool.shape[1], "n_poids": 0, "rmspe_pre": np.nan, "ecart_post": np.nan,
+               "ecart_dernier": np.nan}
+        if pool.shape[1] >= min_donneurs:
+            fit = synthetic_control(treated, pool, start)
+            row.update(n_poids=len(fit.weights), rmspe_pre=fit.rmspe_pre, ecart_post=fit.ecart_post,
+                       ecart_dernier=float(fit.path["ecart"].iloc[-1]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=VARIANTES)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import cohortes, controle_synthetique, impact, tendances, voisinage
+from analysis.analyses import bartik, cohortes, controle_synthetique, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie_du_mois
 from analysis.donnees import referentiel
@@ -39,7 +39,9 @@ PLACEBO_DEBUT = 2016
 @cached
 def covariables_epci() -> pd.DataFrame:
     """Census covariates per EPCI (metropolitan): siren_epci, part_agri_industrie_2011/2016/2022,
-    classe_densite (1 dense, 2 intermediate, 3 sparse)."""
+    classe_densite (1 dense, 2 intermediate, 3 sparse), and the other sector shares of 2016
+    (part_construction_2016, part_services_2016: commerce, transport and services,
+    part_administration_2016: public administration, education, health; % of jobs)."""
     units = profil_units(economie.profil_epci())
     return units.rename(
         columns={
@@ -48,8 +50,12 @@ def covariables_epci() -> pd.DataFrame:
             "agri_indus_16": "part_agri_industrie_2016",
             "agri_indus_22": "part_agri_industrie_2022",
             "dens3": "classe_densite",
+            "eco_sectconst_pct_16": "part_construction_2016",
+            "eco_sectservi_pct_16": "part_services_2016",
+            "eco_sectadmin_pct_16": "part_administration_2016",
         }
-    )[["siren_epci", "part_agri_industrie_2011", "part_agri_industrie_2016", "part_agri_industrie_2022", "classe_densite"]]
+    )[["siren_epci", "part_agri_industrie_2011", "part_agri_industrie_2016", "part_agri_industrie_2022", "classe_densite",
+       "part_construction_2016", "part_services_2016", "part_administration_2016"]]
 
 
 def with_covariates(panel: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame:
@@ -326,12 +332,34 @@ class ControleTerritoire:
     donneurs: pd.DataFrame  # siren_epci, lib_epci, departement, poids (positive weights only)
     sans_un_donneur: pd.DataFrame  # controle_synthetique.leave_one_out, the N_SANS_UN_DONNEUR largest weights
     placebo_temps: controle_synthetique.SyntheticControl  # false entry PLACEBO_AVANCE years before the cohort
+    variantes: pd.DataFrame  # controle_synthetique.VARIANTES, donors restricted as in DONNEURS_RESTREINTS
 
 
 # In-time placebo of the synthetic controls: a false entry this many years before the real one;
 # leave-one-out: the donors of largest weight left out in turn.
 PLACEBO_AVANCE = 3
 N_SANS_UN_DONNEUR = 10
+
+
+# Restricted donor pools of the synthetic controls: the donors of the territory's région, and
+# those of the same sector profile (the tercile of the donors' 2016 agriculture + industry share
+# that holds the territory's, its EPCI weighted by their jobs the year before entry). The
+# typology of the territories cannot classify never-treated EPCI (it is computed on territories),
+# hence a profile of the EPCI themselves, on the sector mix that drives the 2020-2021 shock.
+DONNEURS_RESTREINTS = ("region", "profil_sectoriel")
+MIN_DONNEURS_VARIANTE = 5
+
+
+def _pools_restreints(panel: pd.DataFrame, epci: list[str], donors: pd.DataFrame, cohort: int) -> dict[str, list]:
+    """The donors (columns of ``donors``) of each pool of ``DONNEURS_RESTREINTS`` for the treated ``epci``."""
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    own = units.loc[epci]
+    jobs = panel[(panel[impact.TIME] == cohort - 1) & panel[impact.UNIT].isin(epci)].set_index(impact.UNIT)["emploi"]
+    share = float(np.average(own["part_agri_industrie_2016"], weights=jobs.reindex(own.index)))
+    pool = units.loc[list(donors.columns)]
+    cuts = pool["part_agri_industrie_2016"].quantile([1 / 3, 2 / 3]).to_numpy()
+    same = np.searchsorted(cuts, pool["part_agri_industrie_2016"].to_numpy(), side="right") == np.searchsorted(cuts, share, side="right")
+    return {"region": list(pool.index[pool["region"] == own["region"].mode().iloc[0]]), "profil_sectoriel": list(pool.index[same])}
 
 
 @stored
@@ -356,9 +384,11 @@ def controle_synthetique_territoire(periode: str, phase: int, id_ti: str) -> Con
     result = controle_synthetique.synthetic_control(treated, donors, cohort, placebos_synthetiques(periode, cohort))
     libs = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)[["lib_epci", "departement"]]
     donneurs = libs.loc[result.weights.index].assign(poids=result.weights).rename_axis(impact.UNIT).reset_index()
+    variantes = controle_synthetique.variantes_donneurs(treated, donors, cohort, _pools_restreints(panel, epci, donors, cohort),
+                                                        MIN_DONNEURS_VARIANTE)
     return ControleTerritoire(id_ti, cohort, epci, donors.shape[1], result, donneurs,
                               controle_synthetique.leave_one_out(treated, donors, cohort, result, N_SANS_UN_DONNEUR),
-                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE))
+                              controle_synthetique.in_time_placebo(treated, donors, cohort, cohort - PLACEBO_AVANCE), variantes)
 
 
 def controles_monographies(periode: str) -> pd.DataFrame:
@@ -366,7 +396,9 @@ def controles_monographies(periode: str) -> pd.DataFrame:
     n_donneurs, n_poids (donors with a positive weight), rmspe_pre, ecart_post (mean post gap,
     points), ecart_dernier (last year), ratio, rank, p_value, loo_min / loo_max (range of the mean
     post gap when each donor of positive weight leaves in turn), placebo_debut, placebo_ecart (mean
-    gap after the false entry of the in-time placebo), placebo_rmspe_pre."""
+    gap after the false entry of the in-time placebo), placebo_rmspe_pre, n_annees_avant (years of the
+    fit), and for each restricted pool ``p`` of ``DONNEURS_RESTREINTS``: n_donneurs_p, rmspe_pre_p,
+    ecart_post_p."""
     rows = []
     for r in monographies(periode).itertuples():
         sc = controle_synthetique_territoire(periode, MONOGRAPHIE_PHASE, r.id_ti)
@@ -379,7 +411,10 @@ def controles_monographies(periode: str) -> pd.DataFrame:
                      "derniere_annee": int(res.path["year"].iloc[-1]), "ratio": res.ratio, "rank": res.rank,
                      "p_value": res.p_value, "loo_min": float(sc.sans_un_donneur["ecart_post"].min()),
                      "loo_max": float(sc.sans_un_donneur["ecart_post"].max()), "placebo_debut": sc.placebo_temps.start,
-                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre})
+                     "placebo_ecart": sc.placebo_temps.ecart_post, "placebo_rmspe_pre": sc.placebo_temps.rmspe_pre,
+                     "n_annees_avant": int((res.path["year"] < sc.cohort).sum()),
+                     **{f"{c}_{v.variante}": getattr(v, c) for v in sc.variantes.itertuples()
+                        for c in ("n_donneurs", "rmspe_pre", "ecart_post")}})
     return pd.DataFrame(rows)
 
 
@@ -426,24 +461,26 @@ M_ANNEE = {"relative_magnitude": 1.0, "smoothness": 0.0005}
 class SensibiliteTendances:
     """Sensitivity of the headline design's event study (one cohort) to non-parallel trends."""
 
-    cohorte: int
+    cohorte: int | None  # None: every cohort together (the event-time aggregation)
     event_study: tendances.EventStudy
     bornes: pd.DataFrame  # tendances.BORNES, target the mean post-entry gap, each method over its grid
-    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE
+    par_annee: pd.DataFrame  # tendances.BORNES, one row per method x post-entry year at M_ANNEE (empty for every cohort together: not drawn)
     ruptures: dict[str, float | None]  # breakdown value per method (None: above the grid)
     lineaire: pd.DataFrame  # tendances.tendance_lineaire
     pente: float  # slope of the pre-entry linear trend (log points a year)
 
 
 @stored
-def sensibilite_tendances(periode: str, cohorte: int = COHORTE_SENSIBILITE) -> SensibiliteTendances:
+def sensibilite_tendances(periode: str, cohorte: int | None = COHORTE_SENSIBILITE) -> SensibiliteTendances:
     """Rambachan-Roth bounds and the linear-trend extrapolation on the event study of ``cohorte``
-    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted)."""
-    gt, cov, g = cohortes.cohort_event_study(panel_epci(periode), cohorte)
-    es = tendances.from_cohort(gt, cov, g)
+    in the headline design (Callaway & Sant'Anna, never-treated controls, unweighted); with
+    ``cohorte`` None, on the event study of every cohort together (``cohortes.pooled_event_study``)."""
+    panel = panel_epci(periode)
+    study = cohortes.pooled_event_study(panel) if cohorte is None else cohortes.cohort_event_study(panel, cohorte)
+    es = tendances.from_cohort(*study)
     grids = {m: tendances.bornes(es, m) for m in tendances.GRILLES}
     par_annee = pd.concat([tendances.bornes(es, m, (M_ANNEE[m],), cible=k) for m in grids for k in es.post_years],
-                          ignore_index=True)
+                          ignore_index=True) if cohorte is not None else pd.DataFrame(columns=tendances.BORNES)
     lineaire, pente = tendances.tendance_lineaire(es)
     ruptures = {m: tendances.point_de_rupture(es, m, deja=g) for m, g in grids.items()}
     return SensibiliteTendances(cohorte, es, pd.concat(grids.values(), ignore_index=True), par_annee, ruptures, lineaire, pente)
@@ -465,11 +502,20 @@ def epci_voisins(periode: str) -> pd.Series:
     return voisinage.voisins(geo.contours_epci_metro(), cohorts)
 
 
-# Sector exposure: the census sector structure before entry (share of agriculture and industry in
-# employment, 2011 and 2016); parallel trends conditional on it remove a sector shock that scales
-# with the industrial share (the national sector series by year that a shift-share prediction
-# needs are not read by the project).
+# Sector exposure, two ways. (1) Conditional parallel trends: the census sector structure before
+# entry (share of agriculture and industry in employment, 2011 and 2016) as covariates, which
+# removes a shock of any size each year in proportion to that share. (2) Shift-share (Bartik):
+# each EPCI's predicted employment path from its 2016 sector mix and the national employment of
+# each sector (INSEE, ``economie.emploi_na5_france``), as an offset (``bartik``), which removes the
+# national sector trends with their own size, from all four sectors. The census of 2016 does not
+# separate agriculture from industry: their national employment is summed too (GROUPES_NA5).
 EXPOSITION = ("part_agri_industrie_2011", "part_agri_industrie_2016")
+GROUPES_NA5 = {"part_agri_industrie_2016": ("TAZ", "TBE"), "part_construction_2016": ("TFZ",),
+               "part_services_2016": ("TGU",), "part_administration_2016": ("TOQ",)}
+BASE_BARTIK = 2016  # the census year of the shares
+# The split by exposure: the treated EPCI's predicted growth from the year before phase 1 to the
+# year the gap opens (2018-2021: the 2020 shock and the 2021 recovery).
+EXPOSITION_ANNEES = (2018, 2021)
 
 
 @stored
@@ -478,13 +524,49 @@ def exposition_sectorielle(periode: str) -> cohortes.CohortResult:
     return cohortes.callaway_santanna(panel_epci(periode), covariates=list(EXPOSITION))
 
 
-def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The treated EPCI above (``exposition_haute``) and at or below (``exposition_basse``) the treated
-    EPCI's median 2016 agriculture + industry share, each with every never-treated EPCI."""
+def emploi_national_groupes() -> pd.DataFrame:
+    """National employment (INSEE estimates) of the census sector groups ``GROUPES_NA5``: years x groups."""
+    wide = economie.emploi_na5_france().pivot(index="year", columns="na5", values="eff")
+    return pd.DataFrame({g: wide[list(codes)].sum(axis=1) for g, codes in GROUPES_NA5.items()})
+
+
+def bartik_epci(periode: str) -> pd.DataFrame:
+    """Shift-share predicted employment index of every EPCI of the panel (EPCI x years of the
+    national series, 1 in ``BASE_BARTIK``)."""
+    parts = panel_epci(periode).drop_duplicates(impact.UNIT).set_index(impact.UNIT)[list(GROUPES_NA5)]
+    return bartik.chemin_predit(parts, emploi_national_groupes(), BASE_BARTIK)
+
+
+@dataclass(frozen=True)
+class ExpositionBartik:
+    """The headline design on employment net of its shift-share prediction, beside the same design
+    on the same years without it."""
+
+    ajuste: cohortes.CohortResult  # outcome log(emploi) - log(predicted), years up to derniere_annee
+    brut: cohortes.CohortResult  # outcome log(emploi), same EPCI and years
+    croissance_predite: pd.Series  # per EPCI, predicted log growth over EXPOSITION_ANNEES
+    derniere_annee: int  # last year of the national series (and of both estimates)
+
+
+@stored
+def exposition_bartik(periode: str) -> ExpositionBartik:
+    """The headline design (Callaway & Sant'Anna, never-treated controls) with the shift-share
+    prediction ``bartik_epci`` as an offset, on the years the national series covers."""
+    predit = bartik_epci(periode)
+    net = bartik.net_de_prediction(panel_epci(periode), predit)
+    a, b = EXPOSITION_ANNEES
+    return ExpositionBartik(cohortes.callaway_santanna(net, outcome="emploi_net"), cohortes.callaway_santanna(net),
+                            np.log(predit[b] / predit[a]), int(net[impact.TIME].max()))
+
+
+def _exposition_split(panel: pd.DataFrame, croissance: pd.Series) -> dict[str, pd.DataFrame]:
+    """The treated EPCI whose predicted growth ``croissance`` is below (``exposition_haute``: the
+    national trends of their sectors predicted the least growth) and at or above
+    (``exposition_basse``) the treated EPCI's median, each with every never-treated EPCI."""
     units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
-    share, treated = units[EXPOSITION[-1]], units[impact.COHORT].notna()
-    high = share > share[treated].median()
-    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | ~high}
+    growth, treated = croissance.reindex(units.index), units[impact.COHORT].notna()
+    high = growth < growth[treated].median()
+    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | (~high & growth.notna())}
     return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
 
 
@@ -492,20 +574,22 @@ def _exposition_split(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def lignes_contexte(periode: str) -> pd.DataFrame:
     """The headline design (Callaway & Sant'Anna, never-treated controls) with a control or a split
     for sector exposure, co-located programmes and spillovers, one row each (columns of
-    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_haute /
-    exposition_basse (treated EPCI above / at or below the median share), sans_acv (EPCI holding an
+    ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_bartik (net of
+    the shift-share prediction, years of the national series), exposition_haute / exposition_basse
+    (treated EPCI below / at or above the median predicted growth), sans_acv (EPCI holding an
     Action cœur de ville town left out, treated and controls), sans_voisins (never-treated EPCI
     bordering a treated one left out of the controls), voisins (those bordering EPCI as their own
     group, from their neighbours' entry, against the others)."""
     panel = panel_epci(periode)
     near = epci_voisins(periode)
+    expo = exposition_bartik(periode)
     samples = {
-        **_exposition_split(panel),
+        **_exposition_split(panel, expo.croissance_predite),
         "sans_acv": voisinage.sans_unites(panel, epci_acv()),
         "sans_voisins": voisinage.sans_unites(panel, near.index),
         "voisins": voisinage.groupe_voisins(panel, near),
     }
-    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition")]
+    rows = [exposition_sectorielle(periode).overall.assign(ligne="exposition"), expo.ajuste.overall.assign(ligne="exposition_bartik")]
     rows += [cohortes.callaway_santanna(data).overall.assign(ligne=k) for k, data in samples.items()]
     return pd.concat(rows, ignore_index=True)[["ligne", *impact.SUMMARY]]
 

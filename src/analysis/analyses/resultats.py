@@ -44,8 +44,10 @@ DESCRIPTIONS = {
     "etudes_evenement": "études d'événement : écart estimé par année relative à l'entrée (référence -1 à 0), par ligne d'estimation",
     "att_groupe_temps": "ATT par cohorte et par année (Callaway et Sant'Anna), témoins jamais traités et pas encore traités",
     "sensibilite_sous_groupes": "estimation de la cohorte 2019 selon le seuil de couverture, les années, la pondération, le profil et la région",
-    "sensibilite_rambachan_roth": "bornes de Rambachan et Roth de l'écart de la cohorte 2019, sur la grille de M et par année",
-    "sensibilite_tendance_lineaire": "écarts de la cohorte 2019 corrigés d'une tendance linéaire prolongée d'avant l'entrée",
+    "sensibilite_rambachan_roth": "bornes de Rambachan et Roth de l'écart de la cohorte 2019 (sur la grille de M et par année) et "
+                                  "de toutes les cohortes par année relative (cohorte vide, sur la grille de M)",
+    "sensibilite_tendance_lineaire": "écarts de la cohorte 2019 et de toutes les cohortes (cohorte vide) corrigés d'une tendance "
+                                     "linéaire prolongée d'avant l'entrée",
     "typologie": "profil de chaque territoire d'industrie des deux phases",
     "typologie_profils": "profils de chaque phase : nombre de territoires et moyenne de chaque indicateur",
     "controles_synthetiques": "contrôle synthétique de chaque territoire de monographie : ajustement, écart, rang placebo",
@@ -106,18 +108,24 @@ def att_groupe_temps(est: evaluation.Estimations) -> pd.DataFrame:
     return _ahead(pd.concat([r.group_time.assign(ligne=k) for k, r in _cohortes(est).items()], ignore_index=True), "ligne")
 
 
-def rambachan_roth(st: evaluation.SensibiliteTendances) -> pd.DataFrame:
-    """The Rambachan-Roth bounds: vue (grille: the mean post-entry gap over each method's grid of
-    M; par_annee: each post-entry year at ``evaluation.M_ANNEE``), cohort, the ``tendances.BORNES``
-    columns and rupture (the method's breakdown value of M, empty above the grid)."""
-    out = pd.concat([st.bornes.assign(vue="grille"), st.par_annee.assign(vue="par_annee")], ignore_index=True)
-    return _ahead(out.assign(cohort=st.cohorte, rupture=out["methode"].map(st.ruptures).astype("float64")), "vue", "cohort")
+def rambachan_roth(*sts: evaluation.SensibiliteTendances) -> pd.DataFrame:
+    """The Rambachan-Roth bounds of each event study: vue (grille: the mean post-entry gap over each
+    method's grid of M; par_annee: each post-entry year at ``evaluation.M_ANNEE``), cohort (empty:
+    every cohort together), the ``tendances.BORNES`` columns and rupture (the method's breakdown
+    value of M, empty above the grid)."""
+    parts = []
+    for st in sts:
+        out = pd.concat([t for t in (st.bornes.assign(vue="grille"), st.par_annee.assign(vue="par_annee")) if len(t)], ignore_index=True)
+        parts.append(out.assign(cohort=pd.array([st.cohorte] * len(out), dtype="Int64"),
+                                rupture=out["methode"].map(st.ruptures).astype("float64")))
+    return _ahead(pd.concat(parts, ignore_index=True), "vue", "cohort")
 
 
-def tendance_lineaire(st: evaluation.SensibiliteTendances) -> pd.DataFrame:
-    """``tendances.tendance_lineaire`` of the headline's event study with cohort and pente (the
-    pre-entry slope, log points a year) on every row."""
-    return _ahead(st.lineaire.assign(cohort=st.cohorte, pente=st.pente), "cohort")
+def tendance_lineaire(*sts: evaluation.SensibiliteTendances) -> pd.DataFrame:
+    """``tendances.tendance_lineaire`` of each event study with cohort (empty: every cohort
+    together) and pente (the pre-entry slope, log points a year) on every row."""
+    return _ahead(pd.concat([st.lineaire.assign(cohort=pd.array([st.cohorte] * len(st.lineaire), dtype="Int64"), pente=st.pente)
+                             for st in sts], ignore_index=True), "cohort")
 
 
 def tables_typologie(typologies: dict[int, TypologyResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -158,8 +166,8 @@ def tables(periode: str) -> dict[str, pd.DataFrame]:
         "sensibilite_sous_groupes": evaluation.sensibilite(periode),
     }
     if deux_cohortes:
-        st = evaluation.sensibilite_tendances(periode)
-        out |= {"sensibilite_rambachan_roth": rambachan_roth(st), "sensibilite_tendance_lineaire": tendance_lineaire(st)}
+        st = (evaluation.sensibilite_tendances(periode), evaluation.sensibilite_tendances(periode, None))
+        out |= {"sensibilite_rambachan_roth": rambachan_roth(*st), "sensibilite_tendance_lineaire": tendance_lineaire(*st)}
     out["controles_synthetiques"], out["controles_synthetiques_trajectoires"] = controles_synthetiques(periode)
     return {name: out[name] for name in DESCRIPTIONS if name in out}
 

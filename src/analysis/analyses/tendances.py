@@ -9,15 +9,21 @@
   gaps, or one event year) each gives the identified set (bounds) and a 95 % confidence
   interval; the *breakdown value* is the smallest M̄ (or M) whose interval includes 0.
   Computed with the maintained ``diff-diff`` package (``diff_diff.HonestDiD``): smoothness
-  intervals are the optimal fixed-length intervals of the paper, relative-magnitude intervals
-  the identified set widened by the critical value times the standard error (wider than the
-  paper's conditional intervals, hence prudent).
+  intervals are the optimal fixed-length intervals of the paper (they reproduce the published
+  example of the reference implementation, tests/test_honestdid_reference.py), relative-magnitude
+  intervals the identified set widened by the critical value times the standard error, which
+  leaves out the uncertainty of the largest pre-entry change: on the same example they are
+  narrower than the paper's conditional (C-LF) intervals from M̄ = 1, so a breakdown value of M̄
+  may overstate the robustness (``publications.methodes.LIMITE_RM``).
 * **Linear-trend extrapolation** (``tendance_lineaire``): a line fitted by OLS through the
   pre-entry gaps (the reference year included at 0), extended to the post-entry years and
   subtracted; being linear in the gaps, its covariance follows exactly.
 
 The event study is one cohort's group-time ATTs (``cohortes.cohort_event_study``): for the
-2019 cohort, the headline design's years 2014-2017 before entry and 2019 onwards after.
+2019 cohort, the headline design's years 2014-2017 before entry and 2019 onwards after; or
+every cohort together (``cohortes.pooled_event_study``, the aggregation by event time), whose
+mean post-entry gap is Callaway & Sant'Anna's "dynamic" overall summary (each event year counts
+once), not exactly the headline (each cohort's mean over its own post years, weighted by size).
 """
 
 from __future__ import annotations
@@ -64,7 +70,8 @@ class EventStudy:
 
 
 def from_cohort(group_time: pd.DataFrame, cov: np.ndarray, n_clusters: int) -> EventStudy:
-    """The ``EventStudy`` of one cohort from ``cohortes.cohort_event_study``'s output."""
+    """The ``EventStudy`` of one cohort from ``cohortes.cohort_event_study``'s output, or of every
+    cohort together from ``cohortes.pooled_event_study``'s (both tables have rel_year, estimate)."""
     return EventStudy(tuple(int(k) for k in group_time["rel_year"]), group_time["estimate"].to_numpy(dtype="float64"),
                       np.asarray(cov, dtype="float64"), float(n_clusters - 1))
 

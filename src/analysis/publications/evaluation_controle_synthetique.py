@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.analyses.evaluation import MIN_EMPLOI_DONNEUR, ControleTerritoire
+from analysis.analyses.evaluation import DONNEURS_RESTREINTS, MIN_DONNEURS_VARIANTE, MIN_EMPLOI_DONNEUR, ControleTerritoire
 from analysis.publications.figures import lignes
 from analysis.texte import accord, article, de, nombre, ordinal, pluriel
 
@@ -76,6 +76,28 @@ def texte_controle_synthetique(ct: ControleTerritoire | None, nom: str) -> str:
     )
 
 
+# The restricted donor pools (``evaluation.DONNEURS_RESTREINTS``) in words.
+POOLS = {"region": "les seuls donneurs de sa région",
+         "profil_sectoriel": "les seuls donneurs de même profil sectoriel, même tiers de la part de l'agriculture et de "
+                             "l'industrie en 2016"}
+POOLS_COURTS = {"region": "Donneurs de la région", "profil_sectoriel": "Donneurs de même profil sectoriel"}
+
+
+def texte_variantes(ct: ControleTerritoire) -> str:
+    """French sentence: the fit and the post-entry gap with the restricted donor pools."""
+    parts = []
+    for v in ct.variantes.itertuples():
+        if pd.isna(v.ecart_post):
+            parts.append(f"avec {POOLS[v.variante]}, trop peu nombreux ({nombre(v.n_donneurs)} EPCI, moins de "
+                         f"{nombre(MIN_DONNEURS_VARIANTE)}), pas d'ajustement")
+        else:
+            parts.append(f"avec {POOLS[v.variante]} ({pluriel(v.n_donneurs, 'EPCI', 'EPCI')}), l'écart quadratique moyen avant "
+                         f"l'entrée est de {nombre(v.rmspe_pre, 2)} point{'s' if v.rmspe_pre >= 2 else ''} et l'écart moyen après "
+                         f"de {_points(v.ecart_post)}")
+    text = " ; ".join(parts)
+    return text[0].upper() + text[1:] + f" (contre {_points(ct.resultat.ecart_post)} avec tous les donneurs)."
+
+
 def texte_robustesse_synthetique(ct: ControleTerritoire) -> str:
     """French sentences: the leave-one-out range, the in-time placebo and the pre-period length as a limit."""
     r, loo, fake = ct.resultat, ct.sans_un_donneur, ct.placebo_temps
@@ -88,7 +110,8 @@ def texte_robustesse_synthetique(ct: ControleTerritoire) -> str:
         f"{_points(fake.ecart_post)} en moyenne sur {fake.start}-{ct.cohort - 1}, sans programme : "
         + ("c'est l'ordre de grandeur de l'écart d'après l'entrée, qui ne peut donc pas être distingué d'une erreur de prévision. "
            if abs(fake.ecart_post) >= 0.5 * abs(r.ecart_post) else "c'est peu au regard de l'écart d'après l'entrée. ")
-        + f"L'ajustement ne repose que sur {nombre(n_pre)} années avant l'entrée pour {nombre(ct.n_donneurs)} EPCI donneurs : un "
+        + texte_variantes(ct)
+        + f" L'ajustement ne repose que sur {nombre(n_pre)} années avant l'entrée pour {nombre(ct.n_donneurs)} EPCI donneurs : un "
         "ajustement très serré sur si peu d'années tient en partie à la liberté laissée aux poids, et ne garantit pas que le "
         "contrôle synthétique aurait suivi le territoire sans le programme."
     )
@@ -102,9 +125,17 @@ def tableau_controles_monographies(table: pd.DataFrame) -> pd.DataFrame:
          f"Écart en {r.derniere_annee} (points)": _un_decimal(r.ecart_dernier), "Rang du rapport après / avant": f"{nombre(r.rank)} / {nombre(r.n_donneurs + 1)}",
          "p (placebo)": nombre(r.p_value, 2),
          "Écart après, sans un donneur (points)": f"{_un_decimal(r.loo_min)} à {_un_decimal(r.loo_max)}",
-         f"Fausse entrée : écart moyen (points)": f"{_un_decimal(r.placebo_ecart)} ({int(r.placebo_debut)})"}
+         "Fausse entrée : écart moyen (points)": f"{_un_decimal(r.placebo_ecart)} ({int(r.placebo_debut)})",
+         **{f"{POOLS_COURTS[p]} : EPCI, écart avant / après (points)": _variante(r._asdict(), p) for p in DONNEURS_RESTREINTS}}
         for r in table.itertuples()
     ])
+
+
+def _variante(r: dict, pool: str) -> str:
+    """A restricted pool's cell of the summary table: donors, pre-entry RMSE / mean post gap."""
+    if pd.isna(r[f"ecart_post_{pool}"]):
+        return f"{nombre(r[f'n_donneurs_{pool}'])} (trop peu)"
+    return f"{nombre(r[f'n_donneurs_{pool}'])} : {nombre(r[f'rmspe_pre_{pool}'], 2)} / {_un_decimal(r[f'ecart_post_{pool}'])}"
 
 
 def texte_controles_monographies(table: pd.DataFrame) -> str:
@@ -120,8 +151,45 @@ def texte_controles_monographies(table: pd.DataFrame) -> str:
         "l'ajustement avant, parmi les EPCI donneurs traités à leur tour comme s'ils étaient entrés). Retirer un à un les "
         f"EPCI donneurs de plus fort poids fait varier l'écart moyen de {_points(table['loo_min'].min())} à {_points(table['loo_max'].max())} selon "
         f"le territoire ; avec une fausse entrée trois ans plus tôt, l'écart sans programme va de {_points(table['placebo_ecart'].min())} "
-        f"à {_points(table['placebo_ecart'].max())}. Un ajustement aussi serré (écart quadratique moyen de "
-        f"{nombre(table['rmspe_pre'].min(), 2)} à {nombre(table['rmspe_pre'].max(), 2)} point) sur quelques années avant l'entrée, avec "
-        f"{nombre(table['n_donneurs'].min())} à {nombre(table['n_donneurs'].max())} donneurs, est un avertissement plutôt qu'une "
+        f"à {_points(table['placebo_ecart'].max())}. " + _texte_pools(table)
+        + f" Un ajustement aussi serré (écart quadratique moyen de "
+        f"{nombre(table['rmspe_pre'].min(), 2)} à {nombre(table['rmspe_pre'].max(), 2)} point) sur {_annees(table)} avant l'entrée, avec "
+        f"{_de_a(table['n_donneurs'])} donneurs, est un avertissement plutôt qu'une "
         "garantie : avec si peu d'années, beaucoup de combinaisons de donneurs reproduisent le passé."
     )
+
+
+def _annees(table: pd.DataFrame) -> str:
+    """The number of pre-entry years of the fits, in words."""
+    lo, hi = int(table["n_annees_avant"].min()), int(table["n_annees_avant"].max())
+    return f"{nombre(lo)} années" if lo == hi else f"{nombre(lo)} à {nombre(hi)} années"
+
+
+def _texte_pools(table: pd.DataFrame) -> str:
+    """French sentence: the range of the mean post gap with each restricted donor pool."""
+    parts = []
+    for p in DONNEURS_RESTREINTS:
+        est = table.dropna(subset=[f"ecart_post_{p}"])
+        if est.empty:
+            parts.append(f"avec {POOLS[p]}, aucun ajustement (moins de {nombre(MIN_DONNEURS_VARIANTE)} donneurs)")
+            continue
+        ecarts, rmse, n = est[f"ecart_post_{p}"], est[f"rmspe_pre_{p}"], est[f"n_donneurs_{p}"]
+        manque = len(table) - len(est)
+        if len(est) == 1:
+            r = est.iloc[0]
+            text = (f"avec {POOLS[p]} ({nombre(n.iloc[0])} EPCI), l'écart moyen après l'entrée est de {_points(ecarts.iloc[0])} "
+                    f"pour {r['lib_ti']} et l'écart quadratique moyen avant de {nombre(rmse.iloc[0], 2)} point")
+        else:
+            text = (f"avec {POOLS[p]} ({_de_a(n)} EPCI), l'écart moyen après l'entrée va de "
+                    f"{_points(ecarts.min())} à {_points(ecarts.max())} et l'écart quadratique moyen avant de "
+                    f"{nombre(rmse.min(), 2)} à {nombre(rmse.max(), 2)} point")
+        parts.append(text + (f" ({nombre(manque)} territoire{'s' if manque > 1 else ''} sans ajustement, trop peu de donneurs)"
+                             if manque else ""))
+    text = " ; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _de_a(counts: pd.Series) -> str:
+    """« n » when every count is n, else « min à max »."""
+    lo, hi = int(counts.min()), int(counts.max())
+    return nombre(lo) if lo == hi else f"{nombre(lo)} à {nombre(hi)}"

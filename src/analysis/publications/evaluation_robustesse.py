@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import avec_donnees, lignes
-from analysis.publications.methodes import REGLE_EVALUATION
+from analysis.publications.methodes import LIMITE_RM_COURTE, REGLE_EVALUATION
 from analysis.publications.evaluation_impact import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 
@@ -231,11 +231,16 @@ LIGNES = {
                "cohorte 2023 seule ; référence : moyenne des années d'avant 2023 ; témoins repondérés"),
     "exposition": ("Par cohortes, à structure sectorielle égale",
                    "tendances parallèles à part de l'agriculture et de l'industrie égale (recensements 2011 et 2016) : "
-                   "retire un choc qui frappe l'emploi en proportion de cette part"),
-    "exposition_haute": ("Par cohortes, EPCI traités les plus industriels",
-                         "EPCI traités au-dessus de la médiane des traités pour la part de l'agriculture et de l'industrie en 2016"),
-    "exposition_basse": ("Par cohortes, EPCI traités les moins industriels",
-                         "EPCI traités à la médiane des traités ou au-dessous pour la part de l'agriculture et de l'industrie en 2016"),
+                   "retire un choc de n'importe quelle ampleur chaque année, en proportion de cette part"),
+    "exposition_bartik": ("Par cohortes, net de l'emploi prédit par les secteurs",
+                          "emploi rapporté à sa prédiction par les parts de 2016 des quatre secteurs et leur évolution "
+                          "nationale (INSEE) ; années couvertes par la série nationale seulement"),
+    "exposition_haute": ("Par cohortes, EPCI traités les plus exposés",
+                         "EPCI traités sous la médiane des traités pour la croissance de l'emploi prédite par leurs secteurs, "
+                         f"{evaluation.EXPOSITION_ANNEES[0]}-{evaluation.EXPOSITION_ANNEES[1]}"),
+    "exposition_basse": ("Par cohortes, EPCI traités les moins exposés",
+                         "EPCI traités à la médiane des traités ou au-dessus pour la croissance de l'emploi prédite par leurs "
+                         f"secteurs, {evaluation.EXPOSITION_ANNEES[0]}-{evaluation.EXPOSITION_ANNEES[1]}"),
     "sans_acv": ("Par cohortes, sans les EPCI Action cœur de ville",
                  "EPCI qui comptent une ville Action cœur de ville (liste de 2018) écartés, traités comme témoins"),
     "sans_voisins": ("Par cohortes, sans les témoins voisins",
@@ -307,29 +312,49 @@ def texte_contexte(lignes_: pd.DataFrame) -> str:
     )
 
 
-def texte_exposition(lignes_: pd.DataFrame, brut: cohortes.CohortResult, ajuste: cohortes.CohortResult, cohorte: int = 2019) -> str:
-    """French sentences on sector exposure: the headline at equal sector structure, the share of the
-    gap of the cohort's third year (2021 for 2019) it explains, and the split by industrial share."""
-    rows = lignes_.set_index("ligne")
-    h, e, hi, lo = (rows.loc[k] for k in (evaluation.PRINCIPALE, "exposition", "exposition_haute", "exposition_basse"))
+def _cellule(res: cohortes.CohortResult, cohorte: int, rel_year: int = 2) -> float:
+    """ATT(cohorte, cohorte + rel_year) of ``res``."""
+    gt = res.group_time
+    return float(gt.loc[(gt["cohort"] == cohorte) & (gt["rel_year"] == rel_year), "estimate"].iloc[0])
 
-    def cell(res: cohortes.CohortResult) -> float:
-        gt = res.group_time
-        return float(gt.loc[(gt["cohort"] == cohorte) & (gt["rel_year"] == 2), "estimate"].iloc[0])
 
-    b, a = cell(brut), cell(ajuste)
+def _part_expliquee(b: float, a: float) -> str:
+    """The share of the gap ``b`` that an adjustment bringing it to ``a`` explains, in words."""
     part = 100 * (b - a) / b
-    lecture = ("l'écart se concentre là où l'exposition aux chocs industriels est la plus forte, ce qui ne permet pas de "
-               "départager un effet du programme d'un choc sectoriel" if hi["estimate"] < lo["estimate"] else
-               "l'écart n'est pas plus marqué là où l'exposition aux chocs industriels est la plus forte")
+    return f"en explique {nombre(part, 0)} %" if part >= 0 else f"ne l'explique pas (il le creuse de {nombre(-part, 0)} %)"
+
+
+def texte_exposition(lignes_: pd.DataFrame, brut: cohortes.CohortResult, ajuste: cohortes.CohortResult,
+                     bartik: evaluation.ExpositionBartik, cohorte: int = 2019) -> str:
+    """French sentences on sector exposure: the headline at equal sector structure (``ajuste``) and
+    net of the shift-share prediction (``bartik``), the share of the gap of the cohort's third year
+    (2021 for 2019) each explains, and the split by predicted exposure."""
+    rows = lignes_.set_index("ligne")
+    h, e, eb, hi, lo = (rows.loc[k] for k in (evaluation.PRINCIPALE, "exposition", "exposition_bartik", "exposition_haute",
+                                              "exposition_basse"))
+    b, a = _cellule(brut, cohorte), _cellule(ajuste, cohorte)
+    b2, a2 = _cellule(bartik.brut, cohorte), _cellule(bartik.ajuste, cohorte)
+    sb = bartik.brut.overall.iloc[0]
+    first = int(bartik.brut.group_time["year"].min())
+    y0, y1 = evaluation.EXPOSITION_ANNEES
+    lecture = ("l'écart se concentre là où les secteurs présents prédisaient la plus faible croissance, ce qui ne permet pas "
+               "de départager un effet du programme d'un choc sectoriel" if hi["estimate"] < lo["estimate"] else
+               "l'écart n'est pas plus marqué là où les secteurs présents prédisaient la plus faible croissance")
     return (
         f"Les EPCI de la phase 1 sont plus industriels que les témoins : un choc qui frappe l'industrie en 2020-2021 peut passer "
         f"pour un écart. À part de l'agriculture et de l'industrie égale (recensements 2011 et 2016), l'écart est de "
         f"{_ecart(e['estimate'])} (IC à 95 % {_ic(e['ci_low'], e['ci_high'])}), contre {_ecart(h['estimate'])}. L'écart de "
         f"{cohorte + 2} des EPCI entrés en {cohorte}, l'année où il se creuse, passe de {_ecart2(b)} à {_ecart2(a)} : la structure "
-        f"sectorielle en explique {nombre(part, 0)} %. Sur toutes les années, l'écart est de {_ecart(hi['estimate'])} (IC à 95 % {_ic(hi['ci_low'], hi['ci_high'])}) "
-        f"pour la moitié la plus industrielle des EPCI traités et de {_ecart(lo['estimate'])} (IC à 95 % "
-        f"{_ic(lo['ci_low'], lo['ci_high'])}) pour l'autre : {lecture}."
+        f"sectorielle {_part_expliquee(b, a)}. Rapporté à l'emploi que prédisent ses parts de 2016 dans quatre secteurs et "
+        f"l'évolution nationale de chacun (estimations d'emploi de l'INSEE ; agriculture et industrie réunies, comme au "
+        f"recensement de 2016), l'emploi des EPCI traités a un écart de {_ecart2(eb['estimate'])} sur {first}-"
+        f"{bartik.derniere_annee} (IC à 95 % {_ic(eb['ci_low'], eb['ci_high'])}), contre "
+        f"{_ecart2(sb['estimate'])} sans cette "
+        f"correction sur les mêmes années ; son écart de {cohorte + 2} passe de {_ecart2(b2)} à {_ecart2(a2)} : l'évolution "
+        f"nationale des secteurs {_part_expliquee(b2, a2)}. Sur toutes les années, l'écart est de {_ecart(hi['estimate'])} "
+        f"(IC à 95 % {_ic(hi['ci_low'], hi['ci_high'])}) pour la moitié des EPCI traités dont les secteurs prédisaient la plus "
+        f"faible croissance de {y0} à {y1} et de {_ecart(lo['estimate'])} (IC à 95 % {_ic(lo['ci_low'], lo['ci_high'])}) pour "
+        f"l'autre : {lecture}."
     )
 
 
@@ -409,6 +434,67 @@ def texte_tendances_paralleles(sens: evaluation.SensibiliteTendances) -> str:
            if rupture_rm is None or rupture_rm >= 1 else
            "L'écart ne résiste donc pas à une violation des tendances parallèles de l'ampleur de celles observées avant "
            "l'entrée : il ne peut être attribué au programme sans supposer que la tendance d'avant s'est infléchie.")
+    )
+
+
+def _rupture(sens: evaluation.SensibiliteTendances, methode: str) -> str:
+    """The breakdown value of ``methode`` in words (above the grid when it is None)."""
+    value = sens.ruptures[methode]
+    return f"au-delà de {_m(methode, tendances.GRILLES[methode][-1])}" if value is None else _m(methode, value)
+
+
+def _ligne_bornes(sens: evaluation.SensibiliteTendances, methode: str, m: float) -> pd.Series:
+    b = sens.bornes
+    return b[(b["methode"] == methode) & (b["M"] == m)].iloc[0]
+
+
+def _nom_estimation(sens: evaluation.SensibiliteTendances) -> str:
+    return "Toutes cohortes (par année relative)" if sens.cohorte is None else f"Cohorte {sens.cohorte}"
+
+
+def tableau_tendances(*sens: evaluation.SensibiliteTendances) -> pd.DataFrame:
+    """For each event study (one cohort, or every cohort together): the mean post-entry gap under
+    the usual assumption, corrected by the linear pre-entry trend, and bounded by Rambachan and
+    Roth (M̄ = 1, M = 0), with the breakdown values (% of employment)."""
+    rows = []
+    for s in sens:
+        name = _nom_estimation(s)
+        usual, rm1, sd0 = (_ligne_bornes(s, *k) for k in (("relative_magnitude", 0.0), ("relative_magnitude", 1.0), ("smoothness", 0.0)))
+        lin = s.lineaire.set_index("cible").loc[tendances.MOYENNE]
+        rows += [
+            {"Estimation": name, "Hypothèse": "tendances parallèles (intervalle usuel)", "Écart moyen": _ecart(usual["estimate"]),
+             "Ensemble identifié": "–", "IC à 95 % (%)": _ic(usual["ci_low"], usual["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"tendance d'avant prolongée (pente {nombre(100 * s.pente, 2)} point par an)",
+             "Écart moyen": _ecart(lin["corrige"]), "Ensemble identifié": "–", "IC à 95 % (%)": _ic(lin["ci_low"], lin["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"ampleurs relatives, {_m('relative_magnitude', 1.0)} (rupture : "
+             f"{_rupture(s, 'relative_magnitude')})", "Écart moyen": _ecart(rm1["estimate"]),
+             "Ensemble identifié": _ic(rm1["borne_basse"], rm1["borne_haute"]), "IC à 95 % (%)": _ic(rm1["ci_low"], rm1["ci_high"])},
+            {"Estimation": name, "Hypothèse": f"régularité, {_m('smoothness', 0.0)} (rupture : {_rupture(s, 'smoothness')})",
+             "Écart moyen": _ecart(sd0["estimate"]), "Ensemble identifié": "–", "IC à 95 % (%)": _ic(sd0["ci_low"], sd0["ci_high"])},
+        ]
+    return pd.DataFrame(rows)
+
+
+def texte_tendances_ensemble(sens: evaluation.SensibiliteTendances, lignes_: pd.DataFrame) -> str:
+    """French sentences: the Rambachan-Roth bounds on the mean post-entry gap of every cohort
+    together (the event study aggregated by year relative to entry), beside the headline."""
+    h = lignes_.set_index("ligne").loc[evaluation.PRINCIPALE]
+    es = sens.event_study
+    rm1, sd0 = _ligne_bornes(sens, "relative_magnitude", 1.0), _ligne_bornes(sens, "smoothness", 0.0)
+    post = es.post_years
+    exclut = {m: sens.ruptures[m] is None or sens.ruptures[m] > 0 for m in sens.ruptures}
+    return (
+        f"Toutes cohortes réunies, l'étude d'événement par année relative à l'entrée (de {es.rel_year[0]} à {post[-1]}) donne "
+        f"un écart moyen de {_ecart(rm1['estimate'])} sur les années {post[0]} à {post[-1]} après l'entrée (chaque année "
+        f"relative compte une fois, d'où la différence avec l'estimation principale, {_ecart(h['estimate'])}). Avec "
+        f"{_m('relative_magnitude', 1.0)}, l'écart moyen est compris entre {_ecart(rm1['borne_basse'])} et "
+        f"{_ecart(rm1['borne_haute'])} (IC à 95 % {_ic(rm1['ci_low'], rm1['ci_high'])}) ; l'intervalle "
+        + (f"inclut 0 dès {_rupture(sens, 'relative_magnitude')}" if exclut["relative_magnitude"] else "inclut déjà 0 sans écart aux tendances parallèles")
+        + f". Si la différence de tendance d'avant se prolonge en ligne droite ({_m('smoothness', 0.0)}), l'intervalle est "
+        f"{_ic(sd0['ci_low'], sd0['ci_high'])}"
+        + (f" et inclut 0 dès {_rupture(sens, 'smoothness')}." if exclut["smoothness"] and sens.ruptures["smoothness"] is not None
+           else " et exclut 0 sur toute la grille de M." if sens.ruptures["smoothness"] is None else ".")
+        + " " + LIMITE_RM_COURTE
     )
 
 

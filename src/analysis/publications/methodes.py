@@ -33,12 +33,50 @@ REGLE_EVALUATION = (
     "présentée à côté avec la raison pour laquelle elle diffère ; aucune n'est retenue parce qu'elle est plus grande ou "
     "plus significative. Le mot « écart » est employé plutôt qu'« effet » : le dispositif ne garantit pas que l'écart soit "
     "causé par le programme. La sensibilité à une violation des tendances parallèles suit Rambachan et Roth (2023) sur "
-    "l'étude d'événement de la cohorte 2019 dans ce même dispositif : bornes de l'écart moyen d'après l'entrée et de chaque "
+    "l'étude d'événement de la cohorte 2019 dans ce même dispositif, et sur celle de toutes les cohortes réunies par année "
+    "relative à l'entrée : bornes de l'écart moyen d'après l'entrée et de chaque "
     "année sous les restrictions d'ampleurs relatives (M̄) et de régularité (M), valeur de rupture (le plus petit M̄ ou M "
     "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff ; et, plus simple, le prolongement de la "
     "droite ajustée sur les écarts d'avant l'entrée. L'estimateur par cohortes du projet est recalculé à chaque période "
     "avec l'implémentation maintenue de diff-diff (CallawaySantAnna) sur le même panel : la synthèse affiche l'écart "
     "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
+)
+
+# The relative-magnitude intervals of diff-diff against the reference implementation's published
+# example (tests/test_honestdid_reference.py checks the numbers).
+LIMITE_RM = (
+    "Sur l'exemple publié de l'implémentation de référence (HonestDiD pour R, extension de Medicaid, effet de 2014), les "
+    "intervalles de régularité de diff-diff reproduisent ceux publiés (9 bornes sur 12 égales aux arrondis, les 3 autres "
+    "à une unité du dernier chiffre imprimé) ; ceux des ampleurs "
+    "relatives n'élargissent l'ensemble identifié que de 1,96 écart-type de l'estimation, sans l'incertitude sur la plus "
+    "grande variation d'avant l'entrée : leurs bornes basses sont toutes au-dessus des bornes publiées et, à M̄ = 2, "
+    "l'intervalle est [1,1 ; 8,2] point contre [−0,1 ; 8,8] publié, qui inclut 0. Les valeurs de rupture M̄ affichées "
+    "peuvent donc surestimer la robustesse de l'écart ; celles de M (régularité) sont celles de la référence."
+)
+
+LIMITE_RM_COURTE = (
+    "Les intervalles d'ampleurs relatives sont ceux de diff-diff : sur l'exemple publié de l'implémentation de référence, "
+    "ils sont plus étroits que les siens dès M̄ = 1, si bien que les valeurs de rupture M̄ peuvent surestimer la robustesse "
+    "de l'écart (voir la page Méthodes)."
+)
+
+# The designs added to the evaluation beside the headline, said once on the methods page.
+METHODES_EVALUATION = (
+    "**Exposition sectorielle (décalage-part, « Bartik »).** Pour chaque EPCI, l'emploi prédit chaque année est la somme, "
+    "sur quatre secteurs, de sa part de l'emploi au recensement de 2016 multipliée par l'évolution nationale de l'emploi de "
+    "ce secteur depuis 2016 (estimations d'emploi de l'INSEE par secteur NA5). Le recensement de 2016 ne sépare pas "
+    "l'agriculture de l'industrie : leurs emplois nationaux sont additionnés de même ; construction, commerce-transports-"
+    "services et administration publique-enseignement-santé correspondent aux secteurs FZ, GU et OQ. L'estimation principale "
+    "est recalculée sur le logarithme de l'emploi moins celui de l'emploi prédit, sur les années que couvre la série "
+    "nationale, et les EPCI traités sont partagés à la médiane de la croissance prédite de 2018 à 2021. Cette correction "
+    "impose aux tendances sectorielles nationales leur propre ampleur ; la ligne « à structure sectorielle égale », qui "
+    "conditionne les tendances parallèles sur la part de l'agriculture et de l'industrie, laisse au contraire le choc de "
+    "chaque année prendre n'importe quelle ampleur en proportion de cette part : les deux sont montrées.\n\n"
+    "**Contrôles synthétiques à donneurs restreints.** À côté du contrôle synthétique tiré de tous les EPCI jamais retenus, "
+    "deux variantes n'utilisent que les donneurs de la région du territoire, ou ceux de même profil sectoriel (même tiers "
+    "de la part de l'agriculture et de l'industrie en 2016 que le territoire) ; la typologie des territoires ne classe pas "
+    "les EPCI hors programme. Une variante de moins de cinq donneurs n'est pas ajustée.\n\n"
+    "**Référence de la méthode de Rambachan et Roth.** " + LIMITE_RM
 )
 
 PAGE = mois.METHODES_PAGE  # the page in the site, from the site's root
@@ -104,7 +142,7 @@ def texte_methodes() -> str:
         f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
         + (f"{ape}\n\n" if ape else "")
         + f"{MONOGRAPHIES_SOURCES}\n\n"
-        + REGLE_EVALUATION
+        + REGLE_EVALUATION + "\n\n" + METHODES_EVALUATION
     )
 
 

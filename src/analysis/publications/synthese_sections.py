@@ -124,7 +124,8 @@ def principal(ev: EvaluationMois) -> list[Bloc]:
     """The table of the headline and robustness lines, the exposure and context sentences."""
     if not ev.deux_cohortes:
         return []
-    exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode))
+    exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode),
+                                                        evaluation.exposition_bartik(ev.periode))
     return [evaluation_robustesse.tableau_principal(ev.lignes), exposition + "\n\n" + evaluation_robustesse.texte_contexte(ev.lignes)]
 
 
@@ -135,8 +136,11 @@ def tendances_paralleles(ev: EvaluationMois) -> list[Bloc]:
     """The sensitivity to a violation of parallel trends (Rambachan and Roth), with its heading."""
     if not ev.deux_cohortes:
         return []
+    cohorte, ensemble = evaluation.sensibilite_tendances(ev.periode), evaluation.sensibilite_tendances(ev.periode, None)
     return ["### Sensibilité à une violation des tendances parallèles",
-            evaluation_robustesse.texte_tendances_paralleles(evaluation.sensibilite_tendances(ev.periode))]
+            evaluation_robustesse.texte_tendances_paralleles(cohorte) + " "
+            + evaluation_robustesse.texte_tendances_ensemble(ensemble, ev.lignes),
+            evaluation_robustesse.tableau_tendances(cohorte, ensemble)]
 
 
 def figure_tendances(ev: EvaluationMois) -> Figure | None:

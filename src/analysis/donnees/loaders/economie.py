@@ -45,6 +45,7 @@ DEMANDEURS_ID = "demandeurs-emploi/emploi_demandeur"
 DEMANDEURS_DEP_ID = "demandeurs-emploi-departements/dares_defm_stock_region_cvs_trim"
 DVF_ID = "dvf/dvf_prix_volumes_epci_2010_2024"
 COMMUNES_ZE_ID = "zones-emploi/Communes_to_ZE_2022"
+EMPLOI_NA5_ID = "estel/EAE205_france_serie"
 
 URSSAF_ECHELONS = ("communes", "epci", "ze", "dep", "reg", "france", "uu", "bv", "aav")
 A38_YEARS = {"eff_19": 2019, "eff_22": 2022, "eff_23": 2023, "eff_24": 2024}
@@ -158,6 +159,24 @@ DVF_SCHEMA = pa.DataFrameSchema(
     },
     unique=["siren_epci", "annee", "aggregation"],
     name="DVF prix et volumes par EPCI",
+)
+
+# NA5 sectors of INSEE's employment estimates (total ``T`` apart)
+NA5 = {"TAZ": "Agriculture", "TBE": "Industrie", "TFZ": "Construction", "TGU": "Tertiaire marchand",
+       "TOQ": "Tertiaire non marchand"}
+
+EMPLOI_NA5_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column("int64", pa.Check.in_range(1990, 2030)),
+        "na5": pa.Column(str, pa.Check.isin(["T", *NA5])),
+        "lib": pa.Column(str),
+        "eff": pa.Column("int64", pa.Check.gt(0)),
+    },
+    unique=["year", "na5"],
+    checks=pa.Check(lambda d: d.pivot(index="year", columns="na5", values="eff").pipe(
+        lambda w: (w[list(NA5)].sum(axis=1) - w["T"]).abs().le(0.001 * w["T"]).all()),
+        error="chaque année : les cinq secteurs et le total, qui en est la somme"),
+    name="INSEE emploi France par secteur NA5 (estimations d'emploi)",
 )
 
 COMMUNES_ZE_SCHEMA = pa.DataFrameSchema(
@@ -511,6 +530,21 @@ def _dvf_epci() -> pd.DataFrame:
         {"siren_epci": str, "lib_epci": str, "aggregation": str, "annee": "int64"}
     )
     return validate(df, DVF_SCHEMA, path.name)
+
+
+@cached
+def emploi_na5_france() -> pd.DataFrame:
+    """INSEE employment estimates for France by NA5 sector and year (1998-2023; estel EAE205):
+    year, na5 (``T`` total, then the ``NA5`` codes), lib, eff (jobs). A national series (no
+    territory) declared without a publication lag (not a periodic dataset, ``data/sources.toml``):
+    it is read whole whatever the period, so a run as of a month before INSEE published its last
+    years would read them too (the evaluation uses it only once the 2023 entrants are estimable)."""
+    path = sources.fetch(EMPLOI_NA5_ID)
+    with open(path, encoding="utf-8") as fh:
+        raw = pd.DataFrame(json.load(fh))
+    require_columns(raw, ["year", "na5", "lib", "eff"], path.name)
+    df = raw[["year", "na5", "lib", "eff"]].astype({"year": "int64", "na5": str, "lib": str, "eff": "int64"})
+    return validate(df, EMPLOI_NA5_SCHEMA, path.name)
 
 
 @cached

@@ -1,0 +1,81 @@
+"""The Rambachan-Roth bounds of ``tendances`` against the published example of the reference
+implementation (HonestDiD for R, README, « Example usage – Medicaid expansions »).
+
+The README estimates a TWFE event study of ``dins`` on the Medicaid expansions of 2014 (states
+treated in 2015 dropped, years 2008-2015, reference 2013, ``fixest::feols`` clustered by state)
+and prints the robust intervals of the first post-entry year (2014), not the coefficients. The
+coefficients and covariance below were recomputed by the observatoire from the same public data
+(``ehec_data``, Mixtape Sessions, Advanced-DID, 344 state-years, 43 states) with fixest's default
+small-sample correction (G/(G-1) x (n-1)/(n-K), K = 7 coefficients + 7 year effects); the data
+themselves are not in the repository. Their usual interval, [0.0285, 0.0644], is the README's
+« (Original) » one of the Stata version, [0.029, 0.064].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.analyses import tendances
+from analysis.publications import methodes
+
+BETAHAT = np.array([-0.005285342424, -0.011297318398, -0.002675975541, -0.001419311905, 0.000339677489, 0.046446864502,
+                    0.069206180303])  # 2008-2012, then 2014 and 2015
+SIGMA = np.array([
+    [7.465792332489e-05, 6.021572871248e-05, 4.431150148992e-05, 3.375505703249e-05, 4.314898316203e-05, 4.751440116544e-05, 2.417780659949e-05],
+    [6.021572871248e-05, 7.244479366629e-05, 3.777845303227e-05, 2.857889712370e-05, 4.529553702664e-05, 4.415431919452e-05, 2.816096230040e-05],
+    [4.431150148992e-05, 3.777845303227e-05, 5.036741479786e-05, 2.665575896966e-05, 2.769775063821e-05, 3.051370741180e-05, 9.608343325216e-06],
+    [3.375505703249e-05, 2.857889712370e-05, 2.665575896966e-05, 3.991090804412e-05, 2.405549169246e-05, 2.373654615414e-05, 2.915041600284e-06],
+    [4.314898316203e-05, 4.529553702664e-05, 2.769775063821e-05, 2.405549169246e-05, 5.446111855608e-05, 3.671376118429e-05, 9.693514220890e-06],
+    [4.751440116544e-05, 4.415431919452e-05, 3.051370741180e-05, 2.373654615414e-05, 3.671376118429e-05, 8.350293198127e-05, 6.302247535803e-05],
+    [2.417780659949e-05, 2.816096230040e-05, 9.608343325216e-06, 2.915041600284e-06, 9.693514220890e-06, 6.302247535803e-05, 1.067989646158e-04],
+])
+# The README's printed intervals (lb, ub) for the 2014 effect, as printed.
+PUBLIE_SD = {0.0: ("0.0259", "0.0607"), 0.01: ("0.0132", "0.0787"), 0.02: ("0.00286", "0.0907"), 0.03: ("-0.00714", "0.101"),
+             0.04: ("-0.0171", "0.111"), 0.05: ("-0.0271", "0.121")}  # FLCI, Delta^SD
+PUBLIE_RM = {0.5: (0.0240, 0.0672), 1.0: (0.0170, 0.0720), 1.5: (0.00824, 0.0797), 2.0: (-0.000916, 0.0881)}  # C-LF, Delta^RM
+
+
+def _unit(printed: str) -> float:
+    """One unit of the last printed decimal of ``printed``."""
+    return 10.0 ** -len(printed.split(".")[1])
+
+
+@pytest.fixture(scope="module")
+def medicaid() -> tendances.EventStudy:
+    return tendances.EventStudy((-6, -5, -4, -3, -2, 0, 1), BETAHAT, SIGMA, None)
+
+
+def test_usual_interval_is_the_published_one(medicaid):
+    row = tendances.bornes(medicaid, "relative_magnitude", (0.0,), cible=0).iloc[0]
+    assert (round(row["ci_low"], 3), round(row["ci_high"], 3)) == (0.029, 0.064)
+
+
+def test_smoothness_intervals_reproduce_the_published_ones(medicaid):
+    got = tendances.bornes(medicaid, "smoothness", tuple(PUBLIE_SD), cible=0).set_index("M")
+    pairs = [(got.loc[m, col], text) for m, printed in PUBLIE_SD.items() for col, text in zip(("ci_low", "ci_high"), printed)]
+    equal = [round(v, len(text.split(".")[1])) == float(text) for v, text in pairs]
+    # 9 of the 12 bounds equal once rounded as printed; the 3 others (lower bounds at M = 0, 0.02, 0.03:
+    # 0.02600, 0.00287, -0.00713 for 0.0259, 0.00286, -0.00714) one unit of the last printed digit away
+    assert sum(equal) == 9
+    assert all(abs(v - float(text)) <= max(0.5 * _unit(text), 1e-4) for v, text in pairs)
+    assert got.loc[0.02, "ci_low"] > 0 > got.loc[0.03, "ci_low"]  # the README's breakdown value, M ≈ 0.03
+
+
+def test_relative_magnitude_intervals_are_not_the_published_ones(medicaid):
+    """diff-diff widens the identified set by 1.96 standard errors of the estimate, without the
+    uncertainty of the largest pre-entry change that sets its width: on the reference example its
+    lower bounds are all above the published conditional (C-LF) ones, its intervals narrower from
+    M̄ = 1, and at M̄ = 2 it excludes 0 where the published interval includes it. The methods page
+    and the synthesis say so (``methodes.LIMITE_RM``)."""
+    got = tendances.bornes(medicaid, "relative_magnitude", tuple(PUBLIE_RM), cible=0).set_index("M")
+    for m, (lo, hi) in PUBLIE_RM.items():
+        assert got.loc[m, "ci_low"] > lo + 2e-4
+        assert (got.loc[m, "ci_high"] - got.loc[m, "ci_low"] < hi - lo) == (m >= 1.0)
+    assert got.loc[2.0, "ci_low"] > 0 > PUBLIE_RM[2.0][0]
+
+    def pct(v: float) -> str:
+        return f"{100 * v:.1f}".replace(".", ",").replace("-", "−")
+
+    assert (f"[{pct(got.loc[2.0, 'ci_low'])} ; {pct(got.loc[2.0, 'ci_high'])}] point contre "
+            f"[{pct(PUBLIE_RM[2.0][0])} ; {pct(PUBLIE_RM[2.0][1])}]") in methodes.LIMITE_RM
