@@ -233,10 +233,12 @@ def test_scale_bar_is_a_round_length():
     plt.close(fig)
 
 
-def test_fieldwork_section_only_when_written(tmp_path):
-    assert monographie_terrain.section_terrain("ti-0000", tmp_path) == ""
+def test_fieldwork_section_says_no_interview_until_notes_are_written(tmp_path):
+    pas_encore = ("## Travail de terrain\n\nAucun entretien de terrain n'a encore été mené dans ce territoire : les questions "
+                  "ci-dessus sont le guide des premiers entretiens.")
+    assert monographie_terrain.section_terrain("ti-0000", tmp_path) == pas_encore  # no file (ti-4402, ti-5307 in 2026-12)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
-    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == ""
+    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == pas_encore  # the instructions only
     assert "monographies/terrain/ti-0001.md" in monographie_terrain.texte_brouillon("ti-0001", [], tmp_path)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
     assert monographie_terrain.section_terrain("ti-0001", tmp_path) == "## Travail de terrain\n\n### Entretiens\nMaire, 3 mars."

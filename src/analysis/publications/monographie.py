@@ -477,6 +477,53 @@ def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_popula
     )
 
 
+def texte_relance_emplois(table: pd.DataFrame, departements: list[str]) -> str:
+    """France Relance industrial firms per 1,000 private salaried jobs in the territory's
+    ``departements`` against France (``table``: ``france_relance.comparer_relance_aux_emplois``):
+    « Loiret (45) : 0,59 entreprise industrielle aidée par France Relance pour 1 000 emplois
+    salariés privés de 2019, 61e des 100 départements, 15 % de plus qu'en France ; France : 0,51
+    (fin décembre 2022). » and how the figures are made."""
+    own = table.set_index("departement").loc[departements]
+    first = own.iloc[0]
+    france = first["pour_1000_france"]
+
+    def item(r, long: bool) -> str:
+        ecart = 100 * (r.pour_1000 / france - 1)
+        quoi = (f" {texte.accord(r.pour_1000, 'entreprise industrielle aidée', 'entreprises industrielles aidées')} par France "
+                f"Relance pour {nombre(1000)} emplois salariés privés de {int(r.annee)}") if long else ""
+        return (f"{r.lib_departement} ({r.Index}) : {nombre(r.pour_1000, 2)}{quoi}, {texte.ordinal(int(r.rang))} des "
+                f"{nombre(r.n_departements)} départements, {pourcent(abs(ecart), 0)} de {'plus' if ecart > 0 else 'moins'} qu'en France")
+
+    items = [item(r, i == 0) for i, r in enumerate(own.itertuples())]
+    return (
+        f"{' ; '.join(items)} ; France : {nombre(france, 2)} (fin {texte.observation_fr(first['mois'])}). L'emploi de "
+        f"{int(first['annee'])}, dernière année avant le plan et la crise sanitaire, ne doit rien aux aides ; l'emploi industriel "
+        "n'est pas connu par département dans les données de l'observatoire. Le chiffre national est le total des entreprises "
+        f"des {nombre(first['n_departements'])} départements dont l'emploi est publié rapporté au total de leurs emplois, non "
+        "une moyenne des départements."
+    )
+
+
+def tableau_relance_emplois(table: pd.DataFrame, departements: list[str]) -> pd.DataFrame:
+    """The territory's départements and France: firms supported, private jobs, firms per 1,000
+    jobs and rank, as a French table."""
+    own = table.set_index("departement").loc[departements].reset_index()
+    first = own.iloc[0]
+    france = pd.DataFrame({"lib_departement": ["France"], "entreprises": [first["entreprises_france"]],
+                           "emplois": [first["emplois_france"]], "pour_1000": [first["pour_1000_france"]], "rang": [None]})
+
+    def rang(v: object) -> str:
+        return "" if pd.isna(v) else texte.rang_fr(v, int(first["n_departements"]))
+
+    return texte.tableau(pd.concat([own, france], ignore_index=True), {
+        "lib_departement": ("Département", None),
+        "entreprises": (f"Entreprises industrielles aidées ({texte.observation_fr(first['mois'], court=True)})", 0),
+        "emplois": (f"Emplois salariés privés ({int(first['annee'])})", 0),
+        "pour_1000": ("Pour 1 000 emplois", 2),
+        "rang": ("Rang (1 = le plus élevé)", rang),
+    })
+
+
 # --- Ses EPCI face à des EPCI témoins (the evaluation's counterfactual) ------------------------
 
 

@@ -1,5 +1,6 @@
 """The end of a monograph: *Questions pour le terrain* (from ``analyses.questions_terrain``),
-*Travail de terrain* (``monographies/terrain/<id>.md``, published only once written) and the
+*Travail de terrain* (``monographies/terrain/<id>.md``; one sentence saying no interview has been
+conducted while nothing is written there) and the
 draft box that tells the team what the monograph still lacks."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analysis import config
+from analysis import config, texte
 from analysis.analyses import portrait
 from analysis.analyses.questions_terrain import Constat
 from analysis.texte import nombre, pourcent, valeur
@@ -79,6 +80,39 @@ def _question(c: Constat, autre_phase: int) -> str:
         return (f"L'industrie pèse {pourcent(v['industrie'])} de l'emploi (France {pourcent(v['industrie_france'])}), mais la haute "
                 f"technologie seulement {pourcent(v['hautetech'])} (France {pourcent(v['hautetech_france'])}). Quels projets de "
                 "montée en gamme les entreprises portent-elles ?")
+    if c.regle == "controle_ecart":
+        sens = "au-dessus" if v["ecart"] > 0 else "en dessous"
+        return (f"En {v['annee']}, l'emploi salarié privé de ses EPCI entrés en {v['entree']} est à l'indice "
+                f"{nombre(v['traite'], 1)}, {nombre(abs(v['ecart']), 1)} points {sens} de leur contrôle synthétique "
+                f"({nombre(v['synthetique'], 1)}). Quels établissements ont fait cet écart, et doivent-ils quelque chose au "
+                "programme ?")
+    if c.regle == "ville_programme":
+        date = f"depuis la convention signée le {texte.date_fr(v['date'])}" if v["date"] else "(date de convention non publiée)"
+        sens = "gagné" if v["variation"] > 0 else "perdu"
+        return (f"{v['commune']}, en {v['programme']} {date}, a {sens} {nombre(abs(v['variation']))} emplois salariés privés "
+                f"depuis 2018 ({pourcent(v['variation_pct'], 1, signed=True)}), la plus forte variation des "
+                f"{texte.pluriel(v['n_villes'], 'ville')} du territoire dans ces programmes. Ce que le programme y a financé "
+                "a-t-il touché les entreprises, leurs locaux ou leurs salariés ?")
+    if c.regle == "fonds_vert":
+        return (f"Le plus grand projet du Fonds vert 2023 situé dans ses communes, « {v['projet']} » ({v['beneficiaire']}, "
+                f"{v['commune']}), engage {nombre(v['montant'])} €, {pourcent(v['part'], 0)} du total de ses "
+                f"{texte.pluriel(v['n_projets'], 'projet')} ({nombre(v['par_habitant'], 1)} € par habitant, médiane des "
+                f"territoires de la phase {nombre(v['mediane'], 1)} €). Le projet est-il réalisé à {v['commune']} (la "
+                "commune de la liste est souvent le siège du bénéficiaire), et sert-il l'industrie du territoire ?")
+    if c.regle == "relance_emplois":
+        comparaison = "plus" if v["pour_1000"] > v["pour_1000_france"] else "moins"
+        aidees = texte.accord(v["pour_1000"], "entreprise industrielle aidée", "entreprises industrielles aidées")
+        return (f"{v['departement']} : {nombre(v['pour_1000'], 2)} {aidees} par France Relance pour "
+                f"{nombre(1000)} emplois salariés privés de {v['annee']} ({nombre(v['entreprises'])} entreprises fin "
+                f"{texte.observation_fr(v['mois'])}, {texte.ordinal(v['rang'])} des {nombre(v['n_departements'])} départements), "
+                f"{comparaison} qu'en France ({nombre(v['pour_1000_france'], 2)}). Combien sont dans le territoire, et "
+                "leurs investissements auraient-ils eu lieu sans l'aide ?")
+    if c.regle == "changements_epci":
+        return (f"{texte.majuscule(texte.en_lettres(v['n_communes'], feminin=True))} {texte.accord(v['n_communes'], 'commune')} "
+                "du territoire "
+                f"{'a' if v['n_communes'] == 1 else 'ont'} changé d'EPCI depuis {v['depuis']} ; {v['commune']} est ainsi passée "
+                f"de {v['avant']} à {v['apres']}. "
+                "Qui porte désormais le développement économique et les zones d'activité de ces communes ?")
     raise ValueError(f"règle inconnue : {c.regle}")
 
 
@@ -106,10 +140,17 @@ def terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
     return HTML_COMMENT.sub("", path.read_text(encoding="utf-8")).strip() if path.exists() else ""
 
 
+PAS_DE_TERRAIN = (
+    "Aucun entretien de terrain n'a encore été mené dans ce territoire : les questions ci-dessus sont le guide des "
+    "premiers entretiens."
+)
+
+
 def section_terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
-    """The "Travail de terrain" section when the notes are written, else "" (no section at all)."""
+    """The "Travail de terrain" section: the team's notes once written, else one sentence saying
+    that no interview has been conducted yet (never invented notes)."""
     notes = terrain(id_ti, folder)
-    return f"## Travail de terrain\n\n{notes}" if notes else ""
+    return f"## Travail de terrain\n\n{notes or PAS_DE_TERRAIN}"
 
 
 def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) -> str:
