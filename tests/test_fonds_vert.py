@@ -44,7 +44,7 @@ def test_the_monograph_states_the_table_values_and_the_seat_caveat():
     assert "soit 29 € par habitant : plus que la médiane des territoires de la phase (25 € par habitant)" in text
     assert monographie.FONDS_VERT_SIEGE in text
     table = monographie.tableau_fonds_vert(fv, "ti-2404")
-    assert len(table) == 12 and table["Montant engagé (€)"].iloc[0] == "688\u202f000" and table["Commune"].iloc[0] == "Gien"
+    assert len(table) == 12 and table["Montant (€)"].iloc[0] == "688\u202f000" and table["Commune"].iloc[0] == "Gien"
     none = fv.totaux.loc[fv.totaux["n_projets"] == 0, "id_ti"].iloc[0]
     assert monographie.texte_fonds_vert(fv, none, "Est du Loiret").startswith(
         "Aucun projet du Fonds vert 2023 n'est situé dans une commune d'Est du Loiret ;")

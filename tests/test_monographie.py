@@ -243,3 +243,16 @@ def test_fieldwork_section_says_no_interview_until_notes_are_written(tmp_path):
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
     assert monographie_terrain.section_terrain("ti-0001", tmp_path) == "## Travail de terrain\n\n### Entretiens\nMaire, 3 mars."
     assert monographie_terrain.texte_brouillon("ti-0001", [], tmp_path) == "> **Brouillon.** Rien ne manque à cette monographie."
+
+
+def test_phases_table_does_not_write_an_end_year_the_data_may_not_have():
+    """The growth column said « 2018-2024 » whatever the last year published (2023 in a run of 2024-07)."""
+    ligne = pd.Series({"lib_ti": "Est du Loiret", "id_ti": "ti-2404", "n_communes": 145, "population": 193_038})
+    wide = pd.DataFrame({"id_ti": ["ti-2404"], "emploi_prive": [42_828.0], "emploi_prive_tcam": [0.5086]})
+    corr = pd.DataFrame({"id_ti": ["ti-2404"], "n_communes": [126], "population": [168_794], "communes_communes": [126],
+                         "part_ici": [87.4], "part_autre": [100.0]})
+    wide_1 = pd.DataFrame({"id_ti": ["ti-2404"], "emploi_prive": [36_535.0], "emploi_prive_tcam": [0.338]})
+    table = monographie.tableau_phases(ligne, 2, wide, corr, 1, wide_1, pd.Series({"ti-2404": "Montargis-en-Gâtinais - Giennois"}))
+    assert list(table.columns)[-1] == "Croissance depuis 2018 (%/an)"
+    assert table["Croissance depuis 2018 (%/an)"].tolist() == ["+0,51", "+0,34"]
+    assert table["Part de la population en commun"].tolist() == ["–", "87\u00a0% ici, 100\u00a0% là"]

@@ -66,13 +66,23 @@ def test_each_fact_of_what_happened_fires_with_its_values():
     assert values["controle_ecart"] == {"entree": 2023, "annee": 2024, "traite": 95.8, "synthetique": 100.0, "ecart": -4.2}
     # the programme town whose jobs moved most (Montargis, -120), not the largest gain (Gien, +100)
     assert values["ville_programme"] == {"commune": "Montargis", "programme": "Action cœur de ville", "date": "2018-09-28",
-                                         "variation": -120.0, "variation_pct": -2.0, "n_villes": 3}
+                                         "variation": -120.0, "variation_pct": -2.0, "n_villes": 3, "apres": None}
     fv = values["fonds_vert"]
     assert (fv["projet"], fv["commune"], fv["montant"], fv["n_projets"]) == ("Stade nautique", "Gien", 688_000.0, 2)
     assert fv["part"] == pytest.approx(86.0) and fv["mediane"] == pytest.approx(0.0005)
     assert values["relance_emplois"]["departement"] == "Loiret" and values["relance_emplois"]["rang"] == 2  # the main one
     assert values["changements_epci"] == {"n_communes": 3, "avant": "CC Ancienne", "apres": "CC Nouvelle", "n_mouvement": 2,
                                           "commune": "Adon", "depuis": 2019}
+
+
+def test_the_programme_town_is_not_the_commune_already_asked_about():
+    moved = COMMUNES.assign(variation=[-900.0, 100.0, 90.0, 110.0, 130.0, 140.0])  # Montargis carries the -330 alone
+    found = questions_terrain.constats(WIDE, "ti-1", **{**BASE, "communes": moved}, signatures=SIGNATURES)
+    assert [c.regle for c in found] == ["commune_decisive", "ville_programme"]
+    assert found[0].valeurs["commune"] == "Montargis"
+    assert (found[1].valeurs["commune"], found[1].valeurs["apres"], found[1].valeurs["n_villes"]) == ("Gien", "Montargis", 3)
+    assert "la plus forte variation des 3 villes du territoire dans ces programmes après Montargis." in (
+        monographie_terrain._question(found[1], 1))
 
 
 def test_the_facts_below_their_thresholds_ask_nothing():
@@ -102,15 +112,17 @@ def test_each_question_names_the_commune_and_the_number():
 PERIODE = "2026-12"
 # the rule's four territories of 2026-12 (``monographies.monographies``; the typology is not recomputed here)
 MONOGRAPHIES = ("ti-2404", "ti-5201", "ti-4402", "ti-5307")
-# what each question must cite from its monograph's tables (commune or département, and its number)
+# what each question must cite from its monograph's tables (commune or département, and its number); the
+# programme town is never the commune that carries the change, already asked about (Haguenau, Lorient...)
 ATTENDU = {
     "ti-2404": {"ville_programme": ("Courtenay", "365 emplois", "15 avril 2021"), "fonds_vert": ("Gien", "688\u202f000 €"),
                 "relance_emplois": ("Loiret", "0,59", "61e des 100")},
-    "ti-5201": {"ville_programme": ("Ancenis-Saint-Géréon", "1\u202f138 emplois", "10 mai 2021"),
+    "ti-5201": {"ville_programme": ("Châteaubriant", "793 emplois", "7 septembre 2018", "après Ancenis-Saint-Géréon"),
                 "fonds_vert": ("Oudon", "2\u202f212\u202f800 €"), "relance_emplois": ("Loire-Atlantique", "0,54", "65e des 100")},
-    "ti-4402": {"ville_programme": ("Haguenau", "1\u202f006 emplois", "22 août 2018"), "fonds_vert": ("Haguenau", "306\u202f800 €"),
+    "ti-4402": {"ville_programme": ("Reichshoffen", "711 emplois", "17 septembre 2021", "après Haguenau"),
+                "fonds_vert": ("Haguenau", "306\u202f800 €"),
                 "relance_emplois": ("Bas-Rhin", "0,40", "78e des 100")},
-    "ti-5307": {"ville_programme": ("Lorient", "3\u202f457 emplois", "25 septembre 2018"), "fonds_vert": ("Quéven", "544\u202f000 €"),
+    "ti-5307": {"ville_programme": ("Quimperlé", "627 emplois", "29 mars 2021", "après Lorient"), "fonds_vert": ("Quéven", "544\u202f000 €"),
                 "relance_emplois": ("Morbihan", "0,58", "62e des 100")},
 }
 
@@ -137,6 +149,8 @@ def test_the_questions_of_the_four_monographs_cite_their_own_tables():
         own = variations.set_index("lib_com").loc[ATTENDU[id_ti]["ville_programme"][0], "variation"]
         assert nombre(abs(own)) + " emplois" in questions[id_ti]["ville_programme"]
         assert not len(changements) and "changements_epci" not in questions[id_ti]  # no commune changed EPCI since 2019
+        decisive = [c.valeurs["commune"] for c in found if c.regle == "commune_decisive"]
+        assert decisive == [{"ti-2404": "Amilly", "ti-5201": "Ancenis-Saint-Géréon", "ti-4402": "Haguenau", "ti-5307": "Lorient"}[id_ti]]
     # no question is shared word for word by two monographs
     texts = [q for qs in questions.values() for q in qs.values()]
     assert len(texts) == len(set(texts)) >= 12

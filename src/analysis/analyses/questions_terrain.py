@@ -32,7 +32,8 @@ And rules on what happened there (each fires on the monograph's own tables, when
 - ``controle_ecart``: the last gap between its EPCI and their synthetic control is at least
   ``ECART_CONTROLE`` points of index;
 - ``ville_programme``: the Action cœur de ville or Petites villes de demain town whose private
-  jobs changed most since 2018 (in absolute value), with its convention's date;
+  jobs changed most since 2018 (in absolute value), with its convention's date; the commune of
+  ``commune_decisive`` is left to that question (the next town is taken);
 - ``fonds_vert``: the largest Fonds vert 2023 project located in its communes, its share of the
   territory's total and the amount per inhabitant against the phase's median;
 - ``relance_emplois``: the France Relance firms per 1,000 private jobs of its main département
@@ -197,16 +198,19 @@ def _controle_ecart(controle: SyntheticControl | None) -> dict | None:
             "synthetique": float(last["synthetique"]), "ecart": float(last["ecart"])}
 
 
-def _ville_programme(signatures: pd.DataFrame | None, communes: pd.DataFrame) -> dict | None:
+def _ville_programme(signatures: pd.DataFrame | None, communes: pd.DataFrame, exclue: str | None) -> dict | None:
     if signatures is None or signatures.empty:
         return None
     towns = signatures.drop_duplicates("lib_com").merge(communes[["lib_com", "variation", "variation_pct"]], on="lib_com")
+    n_villes = len(towns)
+    towns = towns.loc[towns["lib_com"] != exclue]  # already the question of ``commune_decisive``
     if towns.empty:
         return None
     top = towns.loc[towns["variation"].abs().idxmax()]
     date = top["date_signature"]
     return {"commune": str(top["lib_com"]), "programme": str(top["programme"]), "date": None if pd.isna(date) else str(date),
-            "variation": float(top["variation"]), "variation_pct": float(top["variation_pct"]), "n_villes": int(len(towns))}
+            "variation": float(top["variation"]), "variation_pct": float(top["variation_pct"]), "n_villes": n_villes,
+            "apres": exclue if exclue in set(signatures["lib_com"]) else None}
 
 
 def _fonds_vert(projets: pd.DataFrame | None, totaux: pd.DataFrame | None, id_ti: str) -> dict | None:
@@ -276,11 +280,12 @@ def constats(
     table = wide.set_index("id_ti")
     row, france = table.loc[id_ti], table.loc[FRANCE]
     specialite = _specialite(secteurs, effets)
+    decisive = _commune_decisive(communes)
     checks = {
         "local_contre_structure": lambda: _local_contre_structure(row),
         "specialite": lambda: specialite,
         "epci_divergents": lambda: _epci_divergents(epci),
-        "commune_decisive": lambda: _commune_decisive(communes),
+        "commune_decisive": lambda: decisive,
         "perimetre": lambda: _perimetre(correspondance, relation, len(communes)),
         "demandeurs_contre_emploi": lambda: _demandeurs_contre_emploi(row, france),
         "emploi_population": lambda: _emploi_population(row),
@@ -288,7 +293,7 @@ def constats(
         "emploi_chomage": lambda: _emploi_chomage(row, france),
         "industrie_sans_haute_technologie": lambda: _industrie_sans_haute_technologie(row, france),
         "controle_ecart": lambda: _controle_ecart(controle),
-        "ville_programme": lambda: _ville_programme(signatures, communes),
+        "ville_programme": lambda: _ville_programme(signatures, communes, decisive["commune"] if decisive else None),
         "fonds_vert": lambda: _fonds_vert(*(fonds_vert or (None, None)), id_ti),
         "relance_emplois": lambda: _relance_emplois(relance, departements or []),
         "changements_epci": lambda: _changements_epci(changements, depuis),

@@ -186,24 +186,28 @@ def texte_phases(
     return text + more + homonyme
 
 
+CROISSANCE_PHASES = "Croissance depuis 2018 (%/an)"  # to the last year published, as the caption says
+
+
 def tableau_phases(ligne: pd.Series, phase: int, wide: pd.DataFrame, corr: pd.DataFrame, autre_phase: int, wide_autre: pd.DataFrame,
                    noms_autre: pd.Series) -> pd.DataFrame:
     """The territory and its counterparts in the other phase: communes, inhabitants, communes in
     common, private employment of the last year and its growth since 2018 (each phase's table)."""
-    def emploi(table: pd.DataFrame, id_ti: str) -> tuple[float, float]:
+    def emploi(table: pd.DataFrame, id_ti: str) -> tuple[float, str]:
         row = table.set_index("id_ti").loc[id_ti]
-        return row["emploi_prive"], row["emploi_prive_tcam"]
+        growth = row["emploi_prive_tcam"]
+        return row["emploi_prive"], valeur(growth, "%/an").removesuffix("\u00a0%/an")
 
     rows = [{"Phase": str(phase), "Territoire": f"{ligne['lib_ti']} ({ligne['id_ti']})", "Communes": nombre(ligne["n_communes"]),
              "Habitants": nombre(ligne["population"]), "Communes en commun": "–", "Part de la population en commun": "–",
              "Emploi salarié privé": nombre(emploi(wide, ligne["id_ti"])[0]),
-             "Croissance 2018-2024": valeur(emploi(wide, ligne["id_ti"])[1], "%/an")}]
+             CROISSANCE_PHASES: emploi(wide, ligne["id_ti"])[1]}]
     for r in corr.itertuples():
         jobs, growth = emploi(wide_autre, r.id_ti)
         rows.append({"Phase": str(autre_phase), "Territoire": f"{noms_autre[r.id_ti]} ({r.id_ti})", "Communes": nombre(r.n_communes),
                      "Habitants": nombre(r.population), "Communes en commun": nombre(r.communes_communes),
                      "Part de la population en commun": f"{pourcent(r.part_ici, 0)} ici, {pourcent(r.part_autre, 0)} là",
-                     "Emploi salarié privé": nombre(jobs), "Croissance 2018-2024": valeur(growth, "%/an")})
+                     "Emploi salarié privé": nombre(jobs), CROISSANCE_PHASES: growth})
     return pd.DataFrame(rows)
 
 
@@ -448,7 +452,7 @@ def tableau_fonds_vert(fv: FondsVert, id_ti: str, n: int = 12) -> pd.DataFrame:
     return texte.tableau(
         own,
         {"lib_com": ("Commune", None), "beneficiaire": ("Bénéficiaire", None), "mesure": ("Mesure", None),
-         "projet": ("Projet", None), "montant": ("Montant engagé (€)", 0)},
+         "projet": ("Projet", None), "montant": ("Montant (€)", 0)},
     )
 
 

@@ -91,7 +91,8 @@ def _question(c: Constat, autre_phase: int) -> str:
         sens = "gagné" if v["variation"] > 0 else "perdu"
         return (f"{v['commune']}, en {v['programme']} {date}, a {sens} {nombre(abs(v['variation']))} emplois salariés privés "
                 f"depuis 2018 ({pourcent(v['variation_pct'], 1, signed=True)}), la plus forte variation des "
-                f"{texte.pluriel(v['n_villes'], 'ville')} du territoire dans ces programmes. Ce que le programme y a financé "
+                f"{texte.pluriel(v['n_villes'], 'ville')} du territoire dans ces programmes"
+                f"{f' après {apres}' if (apres := v.get('apres')) else ''}. Ce que le programme y a financé "
                 "a-t-il touché les entreprises, leurs locaux ou leurs salariés ?")
     if c.regle == "fonds_vert":
         return (f"Le plus grand projet du Fonds vert 2023 situé dans ses communes, « {v['projet']} » ({v['beneficiaire']}, "
@@ -123,8 +124,8 @@ def texte_questions(constats: list[Constat], nom: str, autre_phase: int) -> str:
         return f"Aucune des règles de repérage ne signale de fait inexpliqué pour {nom}."
     intro = (
         "Les faits suivants ressortent des chiffres de cette monographie sans que ceux-ci suffisent à les expliquer ; ils sont "
-        "repérés par des règles explicites (écarts de signe, concentration, divergence) et proposés comme points de départ "
-        "des entretiens."
+        "repérés par des règles explicites (écarts de signe, concentration, divergence, écart au contrôle synthétique, villes "
+        "des programmes, Fonds vert, France Relance, changements d'EPCI) et proposés comme points de départ des entretiens."
     )
     return intro + "\n\n" + "\n".join(f"{i}. {_question(c, autre_phase)}" for i, c in enumerate(constats, 1))
 
