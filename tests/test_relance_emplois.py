@@ -61,5 +61,5 @@ def test_the_monograph_sentence_and_table_read_the_table():
     shown = monographie.tableau_relance_emplois(table, ["45", "89"])
     assert shown["Département"].tolist() == ["Loiret", "Yonne", "France"]
     assert shown["Pour 1 000 emplois"].tolist() == ["0,59", "0,77", "0,64"]
-    assert shown["Rang (1 = le plus élevé)"].tolist() == ["3e sur 4", "1er sur 4", ""]
-    assert shown.columns[1] == "Entreprises industrielles aidées (déc. 2022)"
+    assert shown["Rang"].tolist() == ["3e sur 4", "1er sur 4", ""]  # 1 = the most firms per 1,000 jobs (caption)
+    assert shown.columns[1] == "Entreprises aidées (déc. 2022)"

@@ -521,10 +521,10 @@ def tableau_relance_emplois(table: pd.DataFrame, departements: list[str]) -> pd.
 
     return texte.tableau(pd.concat([own, france], ignore_index=True), {
         "lib_departement": ("Département", None),
-        "entreprises": (f"Entreprises industrielles aidées ({texte.observation_fr(first['mois'], court=True)})", 0),
+        "entreprises": (f"Entreprises aidées ({texte.observation_fr(first['mois'], court=True)})", 0),
         "emplois": (f"Emplois salariés privés ({int(first['annee'])})", 0),
         "pour_1000": ("Pour 1 000 emplois", 2),
-        "rang": ("Rang (1 = le plus élevé)", rang),
+        "rang": ("Rang", rang),
     })
 
 
