@@ -253,6 +253,6 @@ def test_phases_table_does_not_write_an_end_year_the_data_may_not_have():
                          "part_ici": [87.4], "part_autre": [100.0]})
     wide_1 = pd.DataFrame({"id_ti": ["ti-2404"], "emploi_prive": [36_535.0], "emploi_prive_tcam": [0.338]})
     table = monographie.tableau_phases(ligne, 2, wide, corr, 1, wide_1, pd.Series({"ti-2404": "Montargis-en-Gâtinais - Giennois"}))
-    assert list(table.columns)[-1] == "Croissance depuis 2018 (%/an)"
-    assert table["Croissance depuis 2018 (%/an)"].tolist() == ["+0,51", "+0,34"]
+    assert list(table.columns)[-2:] == ["Emplois", "Croissance (%/an)"]  # the years are in the caption
+    assert table["Croissance (%/an)"].tolist() == ["+0,51", "+0,34"] and table["Emplois"].tolist() == ["42\u202f828", "36\u202f535"]
     assert table["Part de la population en commun"].tolist() == ["–", "87\u00a0% ici, 100\u00a0% là"]

@@ -154,3 +154,16 @@ def test_the_questions_of_the_four_monographs_cite_their_own_tables():
     # no question is shared word for word by two monographs
     texts = [q for qs in questions.values() for q in qs.values()]
     assert len(texts) == len(set(texts)) >= 12
+
+
+def test_a_sector_that_gained_less_than_its_trend_did_not_lose_jobs():
+    """Lorient's food industry: +245 jobs where its national trend gave +499. The question said « a perdu 254 emplois de
+    plus que ne le voudrait sa tendance », as if jobs had been lost."""
+    specialite = Constat("specialite", {"a38": "CA", "secteur": "Ind. alimentaires", "specificite": 2.8, "part": 8.4,
+                                        "effet_local": -254.0, "variation": 245.0, "attendu": 499.0})
+    secteur = Constat("secteur_local", {"secteur": "Ind. alimentaires", "effet_local": -254.0, "variation": 245.0, "attendu": 499.0,
+                                        "part": 0.4})
+    q, q2 = monographie_terrain._question(specialite, 1), monographie_terrain._question(secteur, 1)
+    assert ("a fait moins bien que ne le voudrait sa tendance nationale, de 254 emplois (variation estimée +245, tendance +499)"
+            in q) and "perdu" not in q
+    assert "il a fait moins bien que sa tendance, de 254 emplois (variation estimée +245, tendance +499). Pourquoi ?" in q2

@@ -186,7 +186,7 @@ def texte_phases(
     return text + more + homonyme
 
 
-CROISSANCE_PHASES = "Croissance depuis 2018 (%/an)"  # to the last year published, as the caption says
+CROISSANCE_PHASES = "Croissance (%/an)"  # since 2018, to the last year published: the caption says so
 
 
 def tableau_phases(ligne: pd.Series, phase: int, wide: pd.DataFrame, corr: pd.DataFrame, autre_phase: int, wide_autre: pd.DataFrame,
@@ -200,14 +200,14 @@ def tableau_phases(ligne: pd.Series, phase: int, wide: pd.DataFrame, corr: pd.Da
 
     rows = [{"Phase": str(phase), "Territoire": f"{ligne['lib_ti']} ({ligne['id_ti']})", "Communes": nombre(ligne["n_communes"]),
              "Habitants": nombre(ligne["population"]), "Communes en commun": "–", "Part de la population en commun": "–",
-             "Emploi salarié privé": nombre(emploi(wide, ligne["id_ti"])[0]),
+             "Emplois": nombre(emploi(wide, ligne["id_ti"])[0]),
              CROISSANCE_PHASES: emploi(wide, ligne["id_ti"])[1]}]
     for r in corr.itertuples():
         jobs, growth = emploi(wide_autre, r.id_ti)
         rows.append({"Phase": str(autre_phase), "Territoire": f"{noms_autre[r.id_ti]} ({r.id_ti})", "Communes": nombre(r.n_communes),
                      "Habitants": nombre(r.population), "Communes en commun": nombre(r.communes_communes),
                      "Part de la population en commun": f"{pourcent(r.part_ici, 0)} ici, {pourcent(r.part_autre, 0)} là",
-                     "Emploi salarié privé": nombre(jobs), CROISSANCE_PHASES: growth})
+                     "Emplois": nombre(jobs), CROISSANCE_PHASES: growth})
     return pd.DataFrame(rows)
 
 

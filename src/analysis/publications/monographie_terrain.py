@@ -23,19 +23,23 @@ def _signe(x: float) -> str:
     return f"{'+' if x > 0 else ''}{nombre(x)}"
 
 
+def _mieux(effet_local: float) -> str:
+    """A sector's local effect in words: it gained or lost jobs against its national trend, not
+    necessarily in absolute terms (+245 jobs against a trend of +499 is « moins bien »)."""
+    return "mieux" if effet_local > 0 else "moins bien"
+
+
 def _question(c: Constat, autre_phase: int) -> str:
     v = c.valeurs
     if c.regle == "local_contre_structure":
         mix = "favorable" if v["structurel_pct"] > 0 else "défavorable"
-        local = "mieux" if v["local_pct"] > 0 else "moins bien"
         return (f"Sa composition sectorielle lui était {mix} ({pourcent(v['structurel_pct'], 1, signed=True)} d'emplois depuis 2019), "
-                f"mais ses établissements ont fait {local} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
+                f"mais ses établissements ont fait {_mieux(v['local_pct'])} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
                 f"{_signe(v['local'])} emplois). Qu'est-ce qui, localement, a fait la différence ?")
     if c.regle == "specialite":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
         return (f"Son secteur le plus spécifique, {v['secteur'].lower()} ({nombre(v['specificite'], 1)} fois son poids en France, "
-                f"{pourcent(v['part'], 1)} des emplois), a {sens} {nombre(abs(v['effet_local']))} emplois de plus que ne le voudrait "
-                f"sa tendance nationale (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
+                f"{pourcent(v['part'], 1)} des emplois), a fait {_mieux(v['effet_local'])} que ne le voudrait sa tendance nationale, "
+                f"de {nombre(abs(v['effet_local']))} emplois (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
                 "établissements, quelles décisions d'investissement ou de fermeture l'expliquent ?")
     if c.regle == "epci_divergents":
         return (f"Depuis 2018, l'emploi salarié privé progresse de {valeur(v['tcam_haut'], '%/an')} dans {v['haut']} mais de "
@@ -69,9 +73,9 @@ def _question(c: Constat, autre_phase: int) -> str:
                 f"depuis 2018) quand la population {'diminue' if v['population_tcam'] < 0 else 'augmente'} "
                 f"({valeur(v['population_tcam'], '%/an')} entre 2016 et 2022). Où habitent ceux qui occupent les emplois du territoire ?")
     if c.regle == "secteur_local":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
         return (f"Le secteur {v['secteur'].lower()} porte à lui seul {pourcent(100 * v['part'], 0)} des écarts à la tendance "
-                f"nationale : il a {sens} {nombre(abs(v['effet_local']))} emplois de plus que sa tendance. Pourquoi ?")
+                f"nationale : il a fait {_mieux(v['effet_local'])} que sa tendance, de {nombre(abs(v['effet_local']))} emplois "
+                f"(variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Pourquoi ?")
     if c.regle == "emploi_chomage":
         return (f"L'emploi salarié privé croît plus vite qu'en France ({valeur(v['emploi_tcam'], '%/an')} contre "
                 f"{valeur(v['emploi_tcam_france'], '%/an')}) mais le chômage y reste plus élevé ({pourcent(v['chomage'])} contre "
