@@ -437,9 +437,12 @@ def texte_fonds_vert(fv: FondsVert | None, id_ti: str, lib_ti: str) -> str:
     own = fv.projets.loc[fv.projets["id_ti"] == id_ti]
     mesure = own.groupby("mesure")["montant"].sum().sort_values(ascending=False)
     compare = texte.verdict(row["montant_par_habitant"], fv.mediane, "€", ("plus", "moins", "autant"))
+    millions = round(row["montant"] / 1e6, 1)
+    montant = (f"{nombre(millions, 1)} {texte.accord(int(millions), 'million')} d'euros" if millions >= 1
+               else f"{nombre(round(row['montant'], -3))} euros")
     return (
-        f"En 2023, le Fonds vert a engagé {nombre(row['montant'] / 1e6, 1)} millions d'euros pour {pluriel(n, 'projet')} "
-        f"situés dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
+        f"En 2023, le Fonds vert a engagé {montant} pour {pluriel(n, 'projet')} "
+        f"{texte.accord(n, 'situé')} dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
         f"{compare} que la médiane des territoires de la phase ({nombre(fv.mediane)} € par habitant). La première mesure en "
         f"montant est « {mesure.index[0]} » ({pourcent(100 * mesure.iloc[0] / row['montant'], 0)} du total). Prudence : "
         f"{FONDS_VERT_SIEGE}."
