@@ -256,3 +256,12 @@ def test_phases_table_does_not_write_an_end_year_the_data_may_not_have():
     assert list(table.columns)[-2:] == ["Emplois", "Croissance (%/an)"]  # the years are in the caption
     assert table["Croissance (%/an)"].tolist() == ["+0,51", "+0,34"] and table["Emplois"].tolist() == ["42\u202f828", "36\u202f535"]
     assert table["Part de la population en commun"].tolist() == ["–", "87\u00a0% ici, 100\u00a0% là"]
+
+
+def test_the_link_to_the_other_phase_elides_before_a_vowel():
+    """Alsace du Nord's monograph read « fiche de Alsace bossue - Saverne - Sarrebourg - Nord Alsace (ti-4401) »."""
+    corr = pd.DataFrame({"id_ti": ["ti-4401"]})
+    text = monographie.texte_liens("ti-4402", 2, corr, 1, pd.Series({"ti-4401": "Alsace bossue - Saverne"}))
+    assert " ; en phase 1 : fiche d'[Alsace bossue - Saverne (ti-4401)](../fiches/phase1/ti-4401.html) ; " in text
+    text = monographie.texte_liens("ti-7605", 2, pd.DataFrame({"id_ti": ["ti-7604"]}), 1, pd.Series({"ti-7604": "Castres"}))
+    assert " ; en phase 1 : fiche de [Castres (ti-7604)]" in text

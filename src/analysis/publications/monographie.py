@@ -55,8 +55,10 @@ def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phas
     """One line of links: the territory's fiche, the fiches of its counterparts in the other
     phase (``correspondants``: ``portrait.correspondance``), the synthesis."""
     autres = [f"[{noms_autre[r.id_ti]} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})" for r in correspondants.itertuples()]
+    # the preposition agrees with the first name, not with the link's bracket: « fiche d'Alsace bossue… »
+    de = "d'" if autres and texte.elide(noms_autre[correspondants["id_ti"].iloc[0]]) else "de "
     phase_autre = (
-        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} de " + ", ".join(autres) if autres else ""
+        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} {de}" + ", ".join(autres) if autres else ""
     )
     return (
         f"Voir aussi : [la fiche du territoire]({lien_fiche(id_ti, phase)}) (phase {phase}){phase_autre} ; "
