@@ -44,10 +44,23 @@ def test_the_monograph_states_the_table_values_and_the_seat_caveat():
     assert "soit 29 € par habitant : plus que la médiane des territoires de la phase (25 € par habitant)" in text
     assert monographie.FONDS_VERT_SIEGE in text
     table = monographie.tableau_fonds_vert(fv, "ti-2404")
-    assert len(table) == 12 and table["Montant engagé (€)"].iloc[0] == "688\u202f000" and table["Commune"].iloc[0] == "Gien"
+    assert len(table) == 12 and table["Montant (€)"].iloc[0] == "688\u202f000" and table["Commune"].iloc[0] == "Gien"
     none = fv.totaux.loc[fv.totaux["n_projets"] == 0, "id_ti"].iloc[0]
     assert monographie.texte_fonds_vert(fv, none, "Est du Loiret").startswith(
         "Aucun projet du Fonds vert 2023 n'est situé dans une commune d'Est du Loiret ;")
     # before the list of 2023 is out
     assert fonds_vert_territoires.fonds_vert(2, "2023-06") is None
     assert monographie.texte_fonds_vert(None, "ti-2404", "Est du Loiret") == monographie.FONDS_VERT_PAS_ENCORE
+
+
+@pytest.mark.parametrize(("montant", "n", "attendu"), [
+    (1_458_000.0, 33, "le Fonds vert a engagé 1,5 million d'euros pour 33 projets situés"),  # Alsace du Nord: was « 1,5 millions »
+    (2_604_000.0, 25, "le Fonds vert a engagé 2,6 millions d'euros pour 25 projets situés"),
+    (688_000.0, 1, "le Fonds vert a engagé 688\u202f000 euros pour 1 projet situé"),  # was « 0,7 millions … 1 projet situés »
+])
+def test_the_amount_and_the_participle_agree(montant, n, attendu):
+    projets = pd.DataFrame({"id_ti": ["ti-1"] * n, "mesure": "Recyclage foncier", "montant": montant / n})
+    totaux = pd.DataFrame({"id_ti": ["ti-1", "ti-2"], "population": [100_000, 100_000], "n_projets": [n, 0],
+                           "montant": [montant, 0.0], "montant_par_habitant": [montant / 100_000, 0.0]})
+    text = monographie.texte_fonds_vert(fonds_vert_territoires.FondsVert(projets=projets, totaux=totaux), "ti-1", "Alsace du Nord")
+    assert text.startswith(f"En 2023, {attendu} dans les communes d'Alsace du Nord")

@@ -233,11 +233,35 @@ def test_scale_bar_is_a_round_length():
     plt.close(fig)
 
 
-def test_fieldwork_section_only_when_written(tmp_path):
-    assert monographie_terrain.section_terrain("ti-0000", tmp_path) == ""
+def test_fieldwork_section_says_no_interview_until_notes_are_written(tmp_path):
+    pas_encore = ("## Travail de terrain\n\nAucun entretien de terrain n'a encore été mené dans ce territoire : les questions "
+                  "ci-dessus sont le guide des premiers entretiens.")
+    assert monographie_terrain.section_terrain("ti-0000", tmp_path) == pas_encore  # no file (ti-4402, ti-5307 in 2026-12)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n", encoding="utf-8")
-    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == ""
+    assert monographie_terrain.section_terrain("ti-0001", tmp_path) == pas_encore  # the instructions only
     assert "monographies/terrain/ti-0001.md" in monographie_terrain.texte_brouillon("ti-0001", [], tmp_path)
     (tmp_path / "ti-0001.md").write_text("<!-- consignes -->\n### Entretiens\nMaire, 3 mars.", encoding="utf-8")
     assert monographie_terrain.section_terrain("ti-0001", tmp_path) == "## Travail de terrain\n\n### Entretiens\nMaire, 3 mars."
     assert monographie_terrain.texte_brouillon("ti-0001", [], tmp_path) == "> **Brouillon.** Rien ne manque à cette monographie."
+
+
+def test_phases_table_does_not_write_an_end_year_the_data_may_not_have():
+    """The growth column said « 2018-2024 » whatever the last year published (2023 in a run of 2024-07)."""
+    ligne = pd.Series({"lib_ti": "Est du Loiret", "id_ti": "ti-2404", "n_communes": 145, "population": 193_038})
+    wide = pd.DataFrame({"id_ti": ["ti-2404"], "emploi_prive": [42_828.0], "emploi_prive_tcam": [0.5086]})
+    corr = pd.DataFrame({"id_ti": ["ti-2404"], "n_communes": [126], "population": [168_794], "communes_communes": [126],
+                         "part_ici": [87.4], "part_autre": [100.0]})
+    wide_1 = pd.DataFrame({"id_ti": ["ti-2404"], "emploi_prive": [36_535.0], "emploi_prive_tcam": [0.338]})
+    table = monographie.tableau_phases(ligne, 2, wide, corr, 1, wide_1, pd.Series({"ti-2404": "Montargis-en-Gâtinais - Giennois"}))
+    assert list(table.columns)[-2:] == ["Emplois", "Croissance (%/an)"]  # the years are in the caption
+    assert table["Croissance (%/an)"].tolist() == ["+0,51", "+0,34"] and table["Emplois"].tolist() == ["42\u202f828", "36\u202f535"]
+    assert table["Part de la population en commun"].tolist() == ["–", "87\u00a0% ici, 100\u00a0% là"]
+
+
+def test_the_link_to_the_other_phase_elides_before_a_vowel():
+    """Alsace du Nord's monograph read « fiche de Alsace bossue - Saverne - Sarrebourg - Nord Alsace (ti-4401) »."""
+    corr = pd.DataFrame({"id_ti": ["ti-4401"]})
+    text = monographie.texte_liens("ti-4402", 2, corr, 1, pd.Series({"ti-4401": "Alsace bossue - Saverne"}))
+    assert " ; en phase 1 : fiche d'[Alsace bossue - Saverne (ti-4401)](../fiches/phase1/ti-4401.html) ; " in text
+    text = monographie.texte_liens("ti-7605", 2, pd.DataFrame({"id_ti": ["ti-7604"]}), 1, pd.Series({"ti-7604": "Castres"}))
+    assert " ; en phase 1 : fiche de [Castres (ti-7604)]" in text

@@ -503,10 +503,11 @@ def test_monographie_notebook_executes(outputs, tmp_path):
     figures = sum("image/png" in o.get("data", {}) for c in published.cells for o in c.get("outputs", []))
     tables = text.count("<table")
     assert figures >= 10 and figures + tables >= 16
-    assert "Travail de terrain" not in text and "en attente" not in text and "Brouillon" not in text  # notes not written yet
+    assert "en attente" not in text and "Brouillon" not in text  # notes not written yet: said in one sentence, no draft box
+    assert "## Travail de terrain" in text and "Aucun entretien de terrain n'a encore été mené dans ce territoire" in text
     assert "(../fiches/phase2/ti-7605.html)" in text and "(../fiches/phase1/ti-7604.html)" in text and "(../synthese/synthese.html)" in text
     assert "« Gard Rhodanien-Pont du Gard »" in text and "Une estimation." in text
-    assert "4. En phase 1, ses communes faisaient partie d'un territoire plus large (ti-7604" in text
+    assert ". En phase 1, ses communes faisaient partie d'un territoire plus large (ti-7604" in text
     draft = _outputs_text(pages.publishable(nb, brouillon=True))
     assert "monographies/terrain/ti-7605.md" in draft
     template = nbformat.read(config.MONOGRAPHIES_DIR / "monographie.ipynb", as_version=4)

@@ -26,6 +26,19 @@ Rules (thresholds are module constants):
 - ``emploi_chomage``: jobs grow faster than in France while unemployment stays above France's;
 - ``industrie_sans_haute_technologie``: industry weighs at least ``RATIO_INDUSTRIE`` times its
   weight in France, high-technology industry less than in France.
+
+And rules on what happened there (each fires on the monograph's own tables, when given):
+
+- ``controle_ecart``: the last gap between its EPCI and their synthetic control is at least
+  ``ECART_CONTROLE`` points of index;
+- ``ville_programme``: the Action cœur de ville or Petites villes de demain town whose private
+  jobs changed most since 2018 (in absolute value), with its convention's date; the commune of
+  ``commune_decisive`` is left to that question (the next town is taken);
+- ``fonds_vert``: the largest Fonds vert 2023 project located in its communes, its share of the
+  territory's total and the amount per inhabitant against the phase's median;
+- ``relance_emplois``: the France Relance firms per 1,000 private jobs of its main département
+  against France, and its rank;
+- ``changements_epci``: communes of the territory that changed EPCI since the programme began.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.analyses.controle_synthetique import SyntheticControl
 from analysis.analyses.portrait import IDENTIQUE
 from analysis.indicateurs.areas import FRANCE
 
@@ -49,13 +63,19 @@ PART_COMMUNE = 1 / 3
 ECART_DEMANDEURS = 5.0  # points of change over the series
 TOLERANCE_EMPLOI = 0.25  # point a year
 RATIO_INDUSTRIE = 1.25
-N_MAX = 5
+ECART_CONTROLE = 2.0  # points of index (base 100 the year before entry)
+N_MAX = 8
 
 REGLES = (
     "local_contre_structure",
     "specialite",
     "epci_divergents",
     "commune_decisive",
+    "controle_ecart",
+    "ville_programme",
+    "fonds_vert",
+    "relance_emplois",
+    "changements_epci",
     "perimetre",
     "demandeurs_contre_emploi",
     "emploi_population",
@@ -168,6 +188,64 @@ def _perimetre(correspondance: pd.DataFrame, relation: str, n_communes: int) -> 
             "part_autre": float(main["part_autre"])}
 
 
+def _controle_ecart(controle: SyntheticControl | None) -> dict | None:
+    if controle is None or controle.path.empty:
+        return None
+    last = controle.path.loc[controle.path["year"].idxmax()]
+    if abs(last["ecart"]) < ECART_CONTROLE:
+        return None
+    return {"entree": int(controle.start), "annee": int(last["year"]), "traite": float(last["traite"]),
+            "synthetique": float(last["synthetique"]), "ecart": float(last["ecart"])}
+
+
+def _ville_programme(signatures: pd.DataFrame | None, communes: pd.DataFrame, exclue: str | None) -> dict | None:
+    if signatures is None or signatures.empty:
+        return None
+    towns = signatures.drop_duplicates("lib_com").merge(communes[["lib_com", "variation", "variation_pct"]], on="lib_com")
+    n_villes = len(towns)
+    towns = towns.loc[towns["lib_com"] != exclue]  # already the question of ``commune_decisive``
+    if towns.empty:
+        return None
+    top = towns.loc[towns["variation"].abs().idxmax()]
+    date = top["date_signature"]
+    return {"commune": str(top["lib_com"]), "programme": str(top["programme"]), "date": None if pd.isna(date) else str(date),
+            "variation": float(top["variation"]), "variation_pct": float(top["variation_pct"]), "n_villes": n_villes,
+            "apres": exclue if exclue in set(signatures["lib_com"]) else None}
+
+
+def _fonds_vert(projets: pd.DataFrame | None, totaux: pd.DataFrame | None, id_ti: str) -> dict | None:
+    if projets is None or totaux is None:
+        return None
+    own = projets.loc[projets["id_ti"] == id_ti]
+    if own.empty:
+        return None
+    top = own.sort_values(["montant", "projet"], ascending=[False, True]).iloc[0]
+    total = totaux.set_index("id_ti").loc[id_ti]
+    return {"projet": str(top["projet"]), "beneficiaire": str(top["beneficiaire"]), "commune": str(top["lib_com"]),
+            "montant": float(top["montant"]), "part": float(100 * top["montant"] / total["montant"]),
+            "n_projets": int(total["n_projets"]), "par_habitant": float(total["montant_par_habitant"]),
+            "mediane": float(totaux["montant_par_habitant"].median())}
+
+
+def _relance_emplois(relance: pd.DataFrame | None, departements: list[str]) -> dict | None:
+    if relance is None or not departements or departements[0] not in set(relance["departement"]):
+        return None
+    row = relance.set_index("departement").loc[departements[0]]
+    return {"departement": str(row["lib_departement"]), "mois": str(row["mois"]), "entreprises": float(row["entreprises"]),
+            "pour_1000": float(row["pour_1000"]), "pour_1000_france": float(row["pour_1000_france"]), "rang": int(row["rang"]),
+            "n_departements": int(row["n_departements"]), "annee": int(row["annee"])}
+
+
+def _changements_epci(changements: pd.DataFrame | None, depuis: int) -> dict | None:
+    if changements is None or changements.empty:
+        return None
+    moves = changements.groupby(["lib_avant", "lib_apres"]).size().sort_values(ascending=False)
+    (avant, apres), n = moves.index[0], int(moves.iloc[0])
+    exemple = changements.loc[(changements["lib_avant"] == avant) & (changements["lib_apres"] == apres), "lib_com"].iloc[0]
+    return {"n_communes": int(changements["insee_com"].nunique()), "avant": str(avant), "apres": str(apres), "n_mouvement": n,
+            "commune": str(exemple), "depuis": depuis}
+
+
 def constats(
     wide: pd.DataFrame,
     id_ti: str,
@@ -178,6 +256,13 @@ def constats(
     effets: pd.DataFrame,
     correspondance: pd.DataFrame,
     relation: str,
+    controle: SyntheticControl | None = None,
+    signatures: pd.DataFrame | None = None,
+    fonds_vert: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    relance: pd.DataFrame | None = None,
+    departements: list[str] | None = None,
+    changements: pd.DataFrame | None = None,
+    depuis: int = 2019,
     n_max: int = N_MAX,
 ) -> list[Constat]:
     """The rules of ``REGLES`` that fire for the territory, in that order, at most ``n_max``.
@@ -185,22 +270,33 @@ def constats(
     ``wide``: the phase's indicator table; ``epci``: ``portrait.tableau_epci_emploi``;
     ``communes``: ``portrait.variations_communes`` (since 2018, one row per commune); ``secteurs`` / ``effets``:
     ``tissu_productif.tableau_secteurs`` (against France) / ``effets_secteurs``; ``correspondance`` / ``relation``:
-    ``portrait.correspondance`` with the other phase and ``portrait.perimetre``.
+    ``portrait.correspondance`` with the other phase and ``portrait.perimetre``. What happened there, each
+    optional (its rule does not fire without it): ``controle``, the synthetic control of its EPCI;
+    ``signatures``: ``recoupements.signatures``; ``fonds_vert``: (projects, totals) of
+    ``fonds_vert_territoires.FondsVert``; ``relance`` / ``departements``:
+    ``france_relance.comparer_relance_aux_emplois`` and its départements, the main one first;
+    ``changements``: ``portrait.changements_epci`` since the COG of ``depuis``.
     """
     table = wide.set_index("id_ti")
     row, france = table.loc[id_ti], table.loc[FRANCE]
     specialite = _specialite(secteurs, effets)
+    decisive = _commune_decisive(communes)
     checks = {
         "local_contre_structure": lambda: _local_contre_structure(row),
         "specialite": lambda: specialite,
         "epci_divergents": lambda: _epci_divergents(epci),
-        "commune_decisive": lambda: _commune_decisive(communes),
+        "commune_decisive": lambda: decisive,
         "perimetre": lambda: _perimetre(correspondance, relation, len(communes)),
         "demandeurs_contre_emploi": lambda: _demandeurs_contre_emploi(row, france),
         "emploi_population": lambda: _emploi_population(row),
         "secteur_local": lambda: _secteur_local(effets, specialite["a38"] if specialite else None),
         "emploi_chomage": lambda: _emploi_chomage(row, france),
         "industrie_sans_haute_technologie": lambda: _industrie_sans_haute_technologie(row, france),
+        "controle_ecart": lambda: _controle_ecart(controle),
+        "ville_programme": lambda: _ville_programme(signatures, communes, decisive["commune"] if decisive else None),
+        "fonds_vert": lambda: _fonds_vert(*(fonds_vert or (None, None)), id_ti),
+        "relance_emplois": lambda: _relance_emplois(relance, departements or []),
+        "changements_epci": lambda: _changements_epci(changements, depuis),
     }
     found = [Constat(name, values) for name in REGLES if (values := checks[name]()) is not None]
     return found[:n_max]

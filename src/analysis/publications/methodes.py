@@ -142,6 +142,7 @@ def texte_methodes() -> str:
         f"**Piliers du programme.** Chaque indicateur est rattaché à l'un des quatre piliers du programme : {pillars}\n\n"
         + (f"{ape}\n\n" if ape else "")
         + f"{MONOGRAPHIES_SOURCES}\n\n"
+        + f"{TRAVAIL_DE_TERRAIN}\n\n"
         + REGLE_EVALUATION + "\n\n" + METHODES_EVALUATION
     )
 
@@ -154,7 +155,24 @@ MONOGRAPHIES_SOURCES = (
     "contour. Les projets du Fonds vert 2023 sont situés par la commune que donne la liste nationale, souvent le siège du "
     "bénéficiaire. France Relance n'est suivi que par département (baromètre des résultats) : aucune liste des projets "
     "aidés, projet par projet, n'est disponible hors ligne (la liste « Plan de relance – Projets industriels » de la DGE "
-    "n'existe qu'en ligne), si bien que les monographies ne disent pas quelles entreprises du territoire ont été aidées."
+    "n'existe qu'en ligne), si bien que les monographies ne disent pas quelles entreprises du territoire ont été aidées. "
+    "Les entreprises industrielles aidées d'un département sont rapportées à ses emplois salariés privés de 2019 (URSSAF), "
+    "dernière année avant le plan et la crise sanitaire, que les aides n'ont donc pas pu modifier ; l'emploi industriel "
+    "n'est pas disponible par département dans les données de l'observatoire. Le chiffre national rapporte le total des "
+    "entreprises des départements dont l'emploi est publié au total de leurs emplois (ce n'est pas une moyenne des "
+    "départements), et chaque département est classé parmi eux."
+)
+
+# Where the team's fieldwork goes, and what a monograph says until it is written.
+TRAVAIL_DE_TERRAIN = (
+    "**Travail de terrain des monographies.** Les questions pour le terrain de chaque monographie sont tirées de ses "
+    "propres tableaux par des règles explicites (écart au contrôle synthétique, ville du programme dont l'emploi a le plus "
+    "varié et date de sa convention, plus grand projet du Fonds vert, entreprises aidées par France Relance pour 1 000 "
+    "emplois, communes qui ont changé d'EPCI, commune qui porte la variation de l'emploi…) ; chacune cite la commune et le "
+    "nombre qui la motivent. L'équipe qui mène les entretiens dépose ses notes dans le fichier "
+    "`monographies/terrain/<identifiant du territoire>.md` du dépôt (par exemple `monographies/terrain/ti-4402.md`), sous "
+    "le commentaire d'instructions : elles paraissent dans la section « Travail de terrain » de la monographie à "
+    "l'exécution suivante. Tant que rien n'y est écrit, la monographie dit qu'aucun entretien n'a encore été mené."
 )
 
 

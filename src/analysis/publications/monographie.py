@@ -55,8 +55,10 @@ def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phas
     """One line of links: the territory's fiche, the fiches of its counterparts in the other
     phase (``correspondants``: ``portrait.correspondance``), the synthesis."""
     autres = [f"[{noms_autre[r.id_ti]} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})" for r in correspondants.itertuples()]
+    # the preposition agrees with the first name, not with the link's bracket: « fiche d'Alsace bossue… »
+    de = "d'" if autres and texte.elide(noms_autre[correspondants["id_ti"].iloc[0]]) else "de "
     phase_autre = (
-        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} de " + ", ".join(autres) if autres else ""
+        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} {de}" + ", ".join(autres) if autres else ""
     )
     return (
         f"Voir aussi : [la fiche du territoire]({lien_fiche(id_ti, phase)}) (phase {phase}){phase_autre} ; "
@@ -186,24 +188,28 @@ def texte_phases(
     return text + more + homonyme
 
 
+CROISSANCE_PHASES = "Croissance (%/an)"  # since 2018, to the last year published: the caption says so
+
+
 def tableau_phases(ligne: pd.Series, phase: int, wide: pd.DataFrame, corr: pd.DataFrame, autre_phase: int, wide_autre: pd.DataFrame,
                    noms_autre: pd.Series) -> pd.DataFrame:
     """The territory and its counterparts in the other phase: communes, inhabitants, communes in
     common, private employment of the last year and its growth since 2018 (each phase's table)."""
-    def emploi(table: pd.DataFrame, id_ti: str) -> tuple[float, float]:
+    def emploi(table: pd.DataFrame, id_ti: str) -> tuple[float, str]:
         row = table.set_index("id_ti").loc[id_ti]
-        return row["emploi_prive"], row["emploi_prive_tcam"]
+        growth = row["emploi_prive_tcam"]
+        return row["emploi_prive"], valeur(growth, "%/an").removesuffix("\u00a0%/an")
 
     rows = [{"Phase": str(phase), "Territoire": f"{ligne['lib_ti']} ({ligne['id_ti']})", "Communes": nombre(ligne["n_communes"]),
              "Habitants": nombre(ligne["population"]), "Communes en commun": "–", "Part de la population en commun": "–",
-             "Emploi salarié privé": nombre(emploi(wide, ligne["id_ti"])[0]),
-             "Croissance 2018-2024": valeur(emploi(wide, ligne["id_ti"])[1], "%/an")}]
+             "Emplois": nombre(emploi(wide, ligne["id_ti"])[0]),
+             CROISSANCE_PHASES: emploi(wide, ligne["id_ti"])[1]}]
     for r in corr.itertuples():
         jobs, growth = emploi(wide_autre, r.id_ti)
         rows.append({"Phase": str(autre_phase), "Territoire": f"{noms_autre[r.id_ti]} ({r.id_ti})", "Communes": nombre(r.n_communes),
                      "Habitants": nombre(r.population), "Communes en commun": nombre(r.communes_communes),
                      "Part de la population en commun": f"{pourcent(r.part_ici, 0)} ici, {pourcent(r.part_autre, 0)} là",
-                     "Emploi salarié privé": nombre(jobs), "Croissance 2018-2024": valeur(growth, "%/an")})
+                     "Emplois": nombre(jobs), CROISSANCE_PHASES: growth})
     return pd.DataFrame(rows)
 
 
@@ -433,9 +439,12 @@ def texte_fonds_vert(fv: FondsVert | None, id_ti: str, lib_ti: str) -> str:
     own = fv.projets.loc[fv.projets["id_ti"] == id_ti]
     mesure = own.groupby("mesure")["montant"].sum().sort_values(ascending=False)
     compare = texte.verdict(row["montant_par_habitant"], fv.mediane, "€", ("plus", "moins", "autant"))
+    millions = round(row["montant"] / 1e6, 1)
+    montant = (f"{nombre(millions, 1)} {texte.accord(int(millions), 'million')} d'euros" if millions >= 1
+               else f"{nombre(round(row['montant'], -3))} euros")
     return (
-        f"En 2023, le Fonds vert a engagé {nombre(row['montant'] / 1e6, 1)} millions d'euros pour {pluriel(n, 'projet')} "
-        f"situés dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
+        f"En 2023, le Fonds vert a engagé {montant} pour {pluriel(n, 'projet')} "
+        f"{texte.accord(n, 'situé')} dans les communes {texte.de(lib_ti)}, soit {nombre(row['montant_par_habitant'])} € par habitant : "
         f"{compare} que la médiane des territoires de la phase ({nombre(fv.mediane)} € par habitant). La première mesure en "
         f"montant est « {mesure.index[0]} » ({pourcent(100 * mesure.iloc[0] / row['montant'], 0)} du total). Prudence : "
         f"{FONDS_VERT_SIEGE}."
@@ -448,7 +457,7 @@ def tableau_fonds_vert(fv: FondsVert, id_ti: str, n: int = 12) -> pd.DataFrame:
     return texte.tableau(
         own,
         {"lib_com": ("Commune", None), "beneficiaire": ("Bénéficiaire", None), "mesure": ("Mesure", None),
-         "projet": ("Projet", None), "montant": ("Montant engagé (€)", 0)},
+         "projet": ("Projet", None), "montant": ("Montant (€)", 0)},
     )
 
 
@@ -475,6 +484,53 @@ def texte_relance(departements: pd.DataFrame, series: pd.DataFrame, poids_popula
         + " ; ".join(items)
         + f". En France, {nombre(france, 1)} pour 100 000 habitants."
     )
+
+
+def texte_relance_emplois(table: pd.DataFrame, departements: list[str]) -> str:
+    """France Relance industrial firms per 1,000 private salaried jobs in the territory's
+    ``departements`` against France (``table``: ``france_relance.comparer_relance_aux_emplois``):
+    « Loiret (45) : 0,59 entreprise industrielle aidée par France Relance pour 1 000 emplois
+    salariés privés de 2019, 61e des 100 départements, 15 % de plus qu'en France ; France : 0,51
+    (fin décembre 2022). » and how the figures are made."""
+    own = table.set_index("departement").loc[departements]
+    first = own.iloc[0]
+    france = first["pour_1000_france"]
+
+    def item(r, long: bool) -> str:
+        ecart = 100 * (r.pour_1000 / france - 1)
+        quoi = (f" {texte.accord(r.pour_1000, 'entreprise industrielle aidée', 'entreprises industrielles aidées')} par France "
+                f"Relance pour {nombre(1000)} emplois salariés privés de {int(r.annee)}") if long else ""
+        return (f"{r.lib_departement} ({r.Index}) : {nombre(r.pour_1000, 2)}{quoi}, {texte.ordinal(int(r.rang))} des "
+                f"{nombre(r.n_departements)} départements, {pourcent(abs(ecart), 0)} de {'plus' if ecart > 0 else 'moins'} qu'en France")
+
+    items = [item(r, i == 0) for i, r in enumerate(own.itertuples())]
+    return (
+        f"{' ; '.join(items)} ; France : {nombre(france, 2)} (fin {texte.observation_fr(first['mois'])}). L'emploi de "
+        f"{int(first['annee'])}, dernière année avant le plan et la crise sanitaire, ne doit rien aux aides ; l'emploi industriel "
+        "n'est pas connu par département dans les données de l'observatoire. Le chiffre national est le total des entreprises "
+        f"des {nombre(first['n_departements'])} départements dont l'emploi est publié rapporté au total de leurs emplois, non "
+        "une moyenne des départements."
+    )
+
+
+def tableau_relance_emplois(table: pd.DataFrame, departements: list[str]) -> pd.DataFrame:
+    """The territory's départements and France: firms supported, private jobs, firms per 1,000
+    jobs and rank, as a French table."""
+    own = table.set_index("departement").loc[departements].reset_index()
+    first = own.iloc[0]
+    france = pd.DataFrame({"lib_departement": ["France"], "entreprises": [first["entreprises_france"]],
+                           "emplois": [first["emplois_france"]], "pour_1000": [first["pour_1000_france"]], "rang": [None]})
+
+    def rang(v: object) -> str:
+        return "" if pd.isna(v) else texte.rang_fr(v, int(first["n_departements"]))
+
+    return texte.tableau(pd.concat([own, france], ignore_index=True), {
+        "lib_departement": ("Département", None),
+        "entreprises": (f"Entreprises aidées ({texte.observation_fr(first['mois'], court=True)})", 0),
+        "emplois": (f"Emplois salariés privés ({int(first['annee'])})", 0),
+        "pour_1000": ("Pour 1 000 emplois", 2),
+        "rang": ("Rang", rang),
+    })
 
 
 # --- Ses EPCI face à des EPCI témoins (the evaluation's counterfactual) ------------------------

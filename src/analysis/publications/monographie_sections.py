@@ -247,6 +247,15 @@ class Relance:
     texte: str
     series: pd.DataFrame | None  # None before the first month of the series is published (2020)
     principale: str | None
+    emplois: pd.DataFrame | None = None  # ``france_relance.comparer_relance_aux_emplois``
+    departements: tuple[str, ...] = ()  # its départements with published jobs, the one holding most of its inhabitants first
+
+    def texte_emplois(self) -> str | None:
+        """Firms supported per 1,000 private jobs in its départements against France."""
+        return monographie.texte_relance_emplois(self.emplois, list(self.departements)) if self.departements else None
+
+    def tableau_emplois(self) -> pd.DataFrame | None:
+        return monographie.tableau_relance_emplois(self.emplois, list(self.departements)) if self.departements else None
 
     def figure(self) -> Figure | None:
         if self.series is None:
@@ -263,8 +272,10 @@ def relance_territoire(d: Dossier) -> Relance:
     departements = par_departement.set_index("departement").loc[poids.index].reset_index()
     series = france_relance.relance_departements(relance.entreprises_industrielles(d.periode), par_departement,
                                                  departements["departement"].tolist())
+    emplois = france_relance.relance_emplois(d.periode)
     return Relance(texte=monographie.texte_relance(departements, series, poids), series=series,
-                   principale=departements["lib_departement"].iloc[0])
+                   principale=departements["lib_departement"].iloc[0], emplois=emplois,
+                   departements=tuple(c for c in departements["departement"] if c in set(emplois["departement"])))
 
 
 def figure_temoins(effets: ImpactTerritoire, nom: str) -> Figure | None:
@@ -324,14 +335,18 @@ def questions(d: Dossier) -> str:
     """The questions for the fieldwork, once the employment since 2018 is published."""
     if not d.emploi_publie:
         return monographie_terrain.QUESTIONS_PAS_ENCORE
+    synthetique, fv = _synthetique(d), fonds_vert_territoires.fonds_vert(d.phase, d.periode)
     constats = questions_terrain.constats(
         d.wide, d.id_ti, epci=d.epci_emploi, communes=d.variations_communes, secteurs=d.tissu.secteurs, effets=d.tissu.effets,
-        correspondance=d.correspondance, relation=d.perimetre)
+        correspondance=d.correspondance, relation=d.perimetre, controle=synthetique.resultat if synthetique else None,
+        signatures=recoupements.signatures(referentiel.villes_programmes(d.phase), d.id_ti),
+        fonds_vert=(fv.projets, fv.totaux) if fv else None, relance=france_relance.relance_emplois(d.periode),
+        departements=list(portrait.departements(d.terr.communes).index), changements=d.changements_epci(), depuis=ANNEE_EPCI_AVANT)
     return monographie_terrain.texte_questions(constats, d.nom, d.autre_phase)
 
 
-def notes_terrain(id_ti: str) -> str | None:
-    return monographie_terrain.section_terrain(id_ti) or None
+def notes_terrain(id_ti: str) -> str:
+    return monographie_terrain.section_terrain(id_ti)
 
 
 def brouillon(id_ti: str, industrie: Industrie) -> str:

@@ -1,5 +1,6 @@
 """The end of a monograph: *Questions pour le terrain* (from ``analyses.questions_terrain``),
-*Travail de terrain* (``monographies/terrain/<id>.md``, published only once written) and the
+*Travail de terrain* (``monographies/terrain/<id>.md``; one sentence saying no interview has been
+conducted while nothing is written there) and the
 draft box that tells the team what the monograph still lacks."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analysis import config
+from analysis import config, texte
 from analysis.analyses import portrait
 from analysis.analyses.questions_terrain import Constat
 from analysis.texte import nombre, pourcent, valeur
@@ -22,19 +23,23 @@ def _signe(x: float) -> str:
     return f"{'+' if x > 0 else ''}{nombre(x)}"
 
 
+def _mieux(effet_local: float) -> str:
+    """A sector's local effect in words: it gained or lost jobs against its national trend, not
+    necessarily in absolute terms (+245 jobs against a trend of +499 is « moins bien »)."""
+    return "mieux" if effet_local > 0 else "moins bien"
+
+
 def _question(c: Constat, autre_phase: int) -> str:
     v = c.valeurs
     if c.regle == "local_contre_structure":
         mix = "favorable" if v["structurel_pct"] > 0 else "défavorable"
-        local = "mieux" if v["local_pct"] > 0 else "moins bien"
         return (f"Sa composition sectorielle lui était {mix} ({pourcent(v['structurel_pct'], 1, signed=True)} d'emplois depuis 2019), "
-                f"mais ses établissements ont fait {local} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
+                f"mais ses établissements ont fait {_mieux(v['local_pct'])} que leur secteur en France ({pourcent(v['local_pct'], 1, signed=True)}, "
                 f"{_signe(v['local'])} emplois). Qu'est-ce qui, localement, a fait la différence ?")
     if c.regle == "specialite":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
         return (f"Son secteur le plus spécifique, {v['secteur'].lower()} ({nombre(v['specificite'], 1)} fois son poids en France, "
-                f"{pourcent(v['part'], 1)} des emplois), a {sens} {nombre(abs(v['effet_local']))} emplois de plus que ne le voudrait "
-                f"sa tendance nationale (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
+                f"{pourcent(v['part'], 1)} des emplois), a fait {_mieux(v['effet_local'])} que ne le voudrait sa tendance nationale, "
+                f"de {nombre(abs(v['effet_local']))} emplois (variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Quels "
                 "établissements, quelles décisions d'investissement ou de fermeture l'expliquent ?")
     if c.regle == "epci_divergents":
         return (f"Depuis 2018, l'emploi salarié privé progresse de {valeur(v['tcam_haut'], '%/an')} dans {v['haut']} mais de "
@@ -68,9 +73,9 @@ def _question(c: Constat, autre_phase: int) -> str:
                 f"depuis 2018) quand la population {'diminue' if v['population_tcam'] < 0 else 'augmente'} "
                 f"({valeur(v['population_tcam'], '%/an')} entre 2016 et 2022). Où habitent ceux qui occupent les emplois du territoire ?")
     if c.regle == "secteur_local":
-        sens = "gagné" if v["effet_local"] > 0 else "perdu"
         return (f"Le secteur {v['secteur'].lower()} porte à lui seul {pourcent(100 * v['part'], 0)} des écarts à la tendance "
-                f"nationale : il a {sens} {nombre(abs(v['effet_local']))} emplois de plus que sa tendance. Pourquoi ?")
+                f"nationale : il a fait {_mieux(v['effet_local'])} que sa tendance, de {nombre(abs(v['effet_local']))} emplois "
+                f"(variation estimée {_signe(v['variation'])}, tendance {_signe(v['attendu'])}). Pourquoi ?")
     if c.regle == "emploi_chomage":
         return (f"L'emploi salarié privé croît plus vite qu'en France ({valeur(v['emploi_tcam'], '%/an')} contre "
                 f"{valeur(v['emploi_tcam_france'], '%/an')}) mais le chômage y reste plus élevé ({pourcent(v['chomage'])} contre "
@@ -79,6 +84,40 @@ def _question(c: Constat, autre_phase: int) -> str:
         return (f"L'industrie pèse {pourcent(v['industrie'])} de l'emploi (France {pourcent(v['industrie_france'])}), mais la haute "
                 f"technologie seulement {pourcent(v['hautetech'])} (France {pourcent(v['hautetech_france'])}). Quels projets de "
                 "montée en gamme les entreprises portent-elles ?")
+    if c.regle == "controle_ecart":
+        sens = "au-dessus" if v["ecart"] > 0 else "en dessous"
+        return (f"En {v['annee']}, l'emploi salarié privé de ses EPCI entrés en {v['entree']} est à l'indice "
+                f"{nombre(v['traite'], 1)}, {nombre(abs(v['ecart']), 1)} points {sens} de leur contrôle synthétique "
+                f"({nombre(v['synthetique'], 1)}). Quels établissements ont fait cet écart, et doivent-ils quelque chose au "
+                "programme ?")
+    if c.regle == "ville_programme":
+        date = f"depuis la convention signée le {texte.date_fr(v['date'])}" if v["date"] else "(date de convention non publiée)"
+        sens = "gagné" if v["variation"] > 0 else "perdu"
+        return (f"{v['commune']}, en {v['programme']} {date}, a {sens} {nombre(abs(v['variation']))} emplois salariés privés "
+                f"depuis 2018 ({pourcent(v['variation_pct'], 1, signed=True)}), la plus forte variation des "
+                f"{texte.pluriel(v['n_villes'], 'ville')} du territoire dans ces programmes"
+                f"{f' après {apres}' if (apres := v.get('apres')) else ''}. Ce que le programme y a financé "
+                "a-t-il touché les entreprises, leurs locaux ou leurs salariés ?")
+    if c.regle == "fonds_vert":
+        return (f"Le plus grand projet du Fonds vert 2023 situé dans ses communes, « {v['projet']} » ({v['beneficiaire']}, "
+                f"{v['commune']}), engage {nombre(v['montant'])} €, {pourcent(v['part'], 0)} du total de ses "
+                f"{texte.pluriel(v['n_projets'], 'projet')} ({nombre(v['par_habitant'], 1)} € par habitant, médiane des "
+                f"territoires de la phase {nombre(v['mediane'], 1)} €). Le projet est-il réalisé à {v['commune']} (la "
+                "commune de la liste est souvent le siège du bénéficiaire), et sert-il l'industrie du territoire ?")
+    if c.regle == "relance_emplois":
+        comparaison = "plus" if v["pour_1000"] > v["pour_1000_france"] else "moins"
+        aidees = texte.accord(v["pour_1000"], "entreprise industrielle aidée", "entreprises industrielles aidées")
+        return (f"{v['departement']} : {nombre(v['pour_1000'], 2)} {aidees} par France Relance pour "
+                f"{nombre(1000)} emplois salariés privés de {v['annee']} ({nombre(v['entreprises'])} entreprises fin "
+                f"{texte.observation_fr(v['mois'])}, {texte.ordinal(v['rang'])} des {nombre(v['n_departements'])} départements), "
+                f"{comparaison} qu'en France ({nombre(v['pour_1000_france'], 2)}). Combien sont dans le territoire, et "
+                "leurs investissements auraient-ils eu lieu sans l'aide ?")
+    if c.regle == "changements_epci":
+        return (f"{texte.majuscule(texte.en_lettres(v['n_communes'], feminin=True))} {texte.accord(v['n_communes'], 'commune')} "
+                "du territoire "
+                f"{'a' if v['n_communes'] == 1 else 'ont'} changé d'EPCI depuis {v['depuis']} ; {v['commune']} est ainsi passée "
+                f"de {v['avant']} à {v['apres']}. "
+                "Qui porte désormais le développement économique et les zones d'activité de ces communes ?")
     raise ValueError(f"règle inconnue : {c.regle}")
 
 
@@ -89,8 +128,8 @@ def texte_questions(constats: list[Constat], nom: str, autre_phase: int) -> str:
         return f"Aucune des règles de repérage ne signale de fait inexpliqué pour {nom}."
     intro = (
         "Les faits suivants ressortent des chiffres de cette monographie sans que ceux-ci suffisent à les expliquer ; ils sont "
-        "repérés par des règles explicites (écarts de signe, concentration, divergence) et proposés comme points de départ "
-        "des entretiens."
+        "repérés par des règles explicites (écarts de signe, concentration, divergence, écart au contrôle synthétique, villes "
+        "des programmes, Fonds vert, France Relance, changements d'EPCI) et proposés comme points de départ des entretiens."
     )
     return intro + "\n\n" + "\n".join(f"{i}. {_question(c, autre_phase)}" for i, c in enumerate(constats, 1))
 
@@ -106,10 +145,17 @@ def terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
     return HTML_COMMENT.sub("", path.read_text(encoding="utf-8")).strip() if path.exists() else ""
 
 
+PAS_DE_TERRAIN = (
+    "Aucun entretien de terrain n'a encore été mené dans ce territoire : les questions ci-dessus sont le guide des "
+    "premiers entretiens."
+)
+
+
 def section_terrain(id_ti: str, folder: Path = TERRAIN_DIR) -> str:
-    """The "Travail de terrain" section when the notes are written, else "" (no section at all)."""
+    """The "Travail de terrain" section: the team's notes once written, else one sentence saying
+    that no interview has been conducted yet (never invented notes)."""
     notes = terrain(id_ti, folder)
-    return f"## Travail de terrain\n\n{notes}" if notes else ""
+    return f"## Travail de terrain\n\n{notes or PAS_DE_TERRAIN}"
 
 
 def texte_brouillon(id_ti: str, manques: list[str], folder: Path = TERRAIN_DIR) -> str:
