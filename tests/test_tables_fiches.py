@@ -139,3 +139,18 @@ def test_a_commune_map_drawn_from_given_outlines_reads_none(monkeypatch: pytest.
     emplois = EMPLOIS.loc[EMPLOIS["id_ti"] == "ti-0001"].drop(columns="id_ti")
     carte = cartes.carte_communes(2, "ti-0001", emplois, contours=CONTOURS.iloc[:1].drop(columns="id_ti"))
     assert carte.zones["insee_com"].tolist() == ["01001"] and carte.zones["variation"].tolist() == [2.0]
+
+
+def test_the_vintages_of_the_month_are_computed_once_by_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.donnees import provenance
+
+    chomage = sorted(i for i, s in sources.sources().items() if s.dataset == "chomage" and not s.living)[-1:]
+    record = provenance.collect(PERIODE, {}, "test", chomage)
+    assert record["millesimes"] == provenance.millesimes({k: v for k, v in record.items() if k != "millesimes"})
+    assert record["millesimes"]["chomage"] == "2025-T4"
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("millésimes recalculés dans un document")
+
+    monkeypatch.setattr(provenance.vintages, "ligne", forbidden)
+    assert provenance.millesimes(record) == record["millesimes"]  # every document of the month reads them
