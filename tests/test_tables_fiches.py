@@ -62,12 +62,12 @@ def calculs(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_shared_tables_are_written_once_and_read_by_territory(calculs: dict[str, int]) -> None:
-    paths = tables_fiches.construire(PERIODE, (2,))
+    paths = tables_fiches.calculer(PERIODE, (2,))
     assert sorted(p.name for p in paths) == [
         "fiches_contours_communes_phase2.parquet", "fiches_emploi_communes_phase2.parquet", "fiches_secteurs_phase2.parquet",
     ]
     assert all(p.parent == mois.indicateurs_dir(PERIODE) for p in paths)
-    assert tables_fiches.construire(PERIODE, (2,)) == paths  # up to date: nothing computed again
+    assert tables_fiches.calculer(PERIODE, (2,)) == paths  # up to date: nothing computed again
     assert calculs == {"secteurs": 1, "emplois": 1, "contours": 1}
 
     with sources.capture() as lus:
@@ -76,7 +76,7 @@ def test_shared_tables_are_written_once_and_read_by_territory(calculs: dict[str,
     assert source == "repli" and lus == {"urssaf-ze-a38"}  # the fiche's provenance names what the table came from
 
     with sources.capture() as lus:
-        communes = tables_fiches.emploi_communes(2, PERIODE, "ti-0001")
+        communes = tables_fiches.emploi_communes_territoire(2, PERIODE, "ti-0001")
     assert communes.to_dict("list") == {
         "insee_com": ["01001", "01001"], "lib_com": ["Aa", "Aa"], "siren_epci": ["200000001", "200000001"],
         "lib_epci": ["CC A", "CC A"], "year": [2018, 2024], "emploi": [10.0, 12.0],
@@ -92,7 +92,7 @@ def test_shared_tables_are_written_once_and_read_by_territory(calculs: dict[str,
 
     # other code or other declarations (another stamp): computed again
     mois.tables_fiches(2, PERIODE)[mois.STAMP_FICHES].write_text("autre", encoding="utf-8")
-    tables_fiches.construire(PERIODE, (2,))
+    tables_fiches.calculer(PERIODE, (2,))
     assert calculs == {"secteurs": 2, "emplois": 2, "contours": 2}
 
 
@@ -123,7 +123,7 @@ def _calls(notebook: Path) -> set[str]:
 
 def test_the_fiche_reads_the_shared_tables_and_computes_none_of_them() -> None:
     calls = _calls(FICHE)
-    assert {"tables_fiches.secteurs", "tables_fiches.emploi_communes", "tables_fiches.contours_territoire"} <= calls
+    assert {"tables_fiches.secteurs", "tables_fiches.emploi_communes_territoire", "tables_fiches.contours_territoire"} <= calls
     assert not calls & {"tissu_productif.emploi_territoires", "portrait.serie_communes", "portrait.emploi_communes"}
 
 

@@ -81,7 +81,7 @@ def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code
     cache.generation.cache_clear()  # a living copy obtained now changes what the outputs are made from
     provenance.write(periode, provenance.collect(periode, parameters, code))
     construire(periode, phases=phases, log=log)
-    fiches = tables_fiches.construire(periode, phases, log)
+    fiches = tables_fiches.calculer(periode, phases, log)
     return [p for phase in phases for p in mois.table_files(phase, periode).values()] + fiches
 
 

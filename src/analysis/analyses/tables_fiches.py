@@ -6,7 +6,7 @@ all territories) and the data of the commune map (the private jobs of each commu
 territory by year, ``portrait.emploi_communes``, and the 2018 outlines of every commune of the
 phase carried to the COG, ``harmonisation.contours_communes``). Computing them in each of the
 month's fiches took about half of a fiche's time; the run computes them once
-(``construire``, called by ``tableaux.prepare_inputs`` after the indicator tables) and writes
+(``calculer``, called by ``tableaux.prepare_inputs`` after the indicator tables) and writes
 them beside the indicator tables (``mois.tables_fiches``), each parquet file with the ids of
 the declared files it was computed from, which a fiche records again when it reads the table
 (``build.read_table``): its provenance block is the one it had when it computed them.
@@ -76,7 +76,7 @@ def contours_communes(phase: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]
     return gpd.GeoDataFrame(table[["id_ti", *(c for c in table.columns if c != "id_ti")]], geometry="geometry", crs=4326), fichiers
 
 
-def construire(periode: str, phases: tuple[int, ...], log: logging.Logger | None = None) -> list[Path]:
+def calculer(periode: str, phases: tuple[int, ...], log: logging.Logger | None = None) -> list[Path]:
     """Compute and write the shared tables of each of ``phases`` not built already
     (``est_construit``); returns their paths (built or not), the stamps left out."""
     for phase in phases:
@@ -105,7 +105,7 @@ def secteurs(phase: int, periode: str) -> tuple[pd.DataFrame, str]:
     return build.read_table(mois.tables_fiches(phase, periode)[SECTEURS])
 
 
-def emploi_communes(phase: int, periode: str, id_ti: str) -> pd.DataFrame:
+def emploi_communes_territoire(phase: int, periode: str, id_ti: str) -> pd.DataFrame:
     """``portrait.emploi_communes`` of territory ``id_ti``: insee_com, lib_com, siren_epci,
     lib_epci, year, emploi."""
     table, _ = build.read_table(mois.tables_fiches(phase, periode)[COMMUNES], filtre=("id_ti", id_ti))
