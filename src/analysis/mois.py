@@ -172,6 +172,7 @@ MANIFEST = "manifest.json"
 LOCK = ".run.lock"
 STAMP = ".inputs.json"  # in a folder of indicator tables: what they were built from
 PROFILS = "profils"  # the table of the TI profiles, beside the indicator tables
+STAMP_FICHES = "stamp"  # in ``tables_fiches``: what the tables every fiche shares were made from
 HISTORIQUE = "historique"
 # the folders of the publications (every notebook but the fiches)
 PUBLICATION_FOLDERS = (
@@ -226,6 +227,22 @@ def table_files(phase: int, periode: str, dossier: Path | None = None) -> dict[s
         "observations": folder / f"tableau_phase{phase}_observations.parquet",
         "registre": folder / "registre.parquet",
         PROFILS: folder / f"profils_phase{phase}.parquet",
+    }
+
+
+def tables_fiches(phase: int, periode: str) -> dict[str, Path]:
+    """The tables every fiche of a phase of month ``periode`` shares, computed once by the run
+    before the notebooks (``analyses.tables_fiches``), beside the indicator tables: the
+    private jobs of every territory by A38 sector (``secteurs``) and the commune map data of
+    every territory (``communes``: private jobs of each commune by year; ``contours``: the 2018
+    outlines of the communes carried to the COG),
+    with the stamp saying what they were made from (``STAMP_FICHES``)."""
+    folder = indicateurs_dir(periode)
+    return {
+        "secteurs": folder / f"fiches_secteurs_phase{phase}.parquet",
+        "communes": folder / f"fiches_emploi_communes_phase{phase}.parquet",
+        "contours": folder / f"fiches_contours_communes_phase{phase}.parquet",
+        STAMP_FICHES: folder / f".fiches_phase{phase}",
     }
 
 

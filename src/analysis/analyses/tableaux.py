@@ -32,7 +32,7 @@ from pathlib import Path
 from tqdm import TqdmWarning
 
 from analysis import config, mois
-from analysis.analyses import profils
+from analysis.analyses import profils, tables_fiches
 from analysis.donnees import cache, etat, provenance, sources
 from analysis.indicateurs import build
 from analysis.verrou import period_lock
@@ -75,12 +75,14 @@ def prepare_inputs(periode: str, phases: tuple[int, ...], parameters: dict, code
     checked (derived tables are cached, so this is where a damaged file is refused), the log
     saying once which datasets are read living and which pinned (``etat.preparer``), the
     provenance record, and the indicator tables of ``phases`` (``construire``: skipped when
-    their inputs are unchanged). Returns the indicator files."""
+    their inputs are unchanged), then the tables every fiche shares (``tables_fiches``). Returns
+    the indicator files and those tables: what decides whether a notebook is executed again."""
     etat.preparer(log)
     cache.generation.cache_clear()  # a living copy obtained now changes what the outputs are made from
     provenance.write(periode, provenance.collect(periode, parameters, code))
     construire(periode, phases=phases, log=log)
-    return [p for phase in phases for p in mois.table_files(phase, periode).values()]
+    fiches = tables_fiches.calculer(periode, phases, log)
+    return [p for phase in phases for p in mois.table_files(phase, periode).values()] + fiches
 
 
 def latest_periode() -> str:
@@ -92,7 +94,7 @@ def latest_periode() -> str:
 def missing_inputs(periode: str, phases: tuple[int, ...] = config.PHASES) -> list[str]:
     """The files a notebook of ``phases`` reads that the period does not have yet."""
     needed = [mois.provenance_file(periode)]
-    needed += [path for phase in phases for path in mois.table_files(phase, periode).values()]
+    needed += [path for phase in phases for path in (*mois.table_files(phase, periode).values(), *mois.tables_fiches(phase, periode).values())]
     return [str(path) for path in needed if not path.exists()]
 
 

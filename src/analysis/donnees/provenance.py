@@ -83,7 +83,10 @@ def millesime(dataset: str, derniere: str | None, periode: str) -> str | None:
 def millesimes(record: dict) -> dict[str, str | None]:
     """``millesime`` of every dataset of the run's record; for a dataset held in editions (the
     unemployment series), the latest observation of the edition read at the period
-    (``donnees.millesimes.ligne``), not the latest of its files moved back by the lag."""
+    (``donnees.millesimes.ligne``), not the latest of its files moved back by the lag. Computed
+    once by ``collect`` and kept in the record, which every document of the month reads."""
+    if "millesimes" in record:
+        return record["millesimes"]
     out = {}
     for name, jeu in record.get("jeux", {}).items():
         if jeu.get("editions"):
@@ -137,7 +140,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
     """Everything a reader needs to reproduce the period's outputs: for each file the copy read
     (pinned or living), its sha256 and the latest period it contains; for each dataset
     (``jeux``) whether it was read pinned or living and its latest period; the software
-    environment (``environnement.capture``)."""
+    environment (``environnement.capture``); the vintage of each dataset (``millesimes``)."""
     files = sources.provenance(file_ids or [i for i, s in sources.sources().items() if not s.living or sources.available(i)])
     for f in files:
         f["derniere_observation"] = observations.latest_observation(f["id"], sources.fetch(f["id"]), f["sha256"])
@@ -146,7 +149,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
         f["copie_lue"] = copie(f["url"])
         if s.edition:
             f["edition"], f["publie_le"] = s.edition, s.publie_le.isoformat() if s.publie_le else None
-    return {
+    record = {
         "periode": periode,
         "date_donnees": mois.asof_date(periode).isoformat(),
         "date_execution": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -156,6 +159,7 @@ def collect(periode: str, parameters: dict, code_version: str, file_ids: list[st
         "fichiers": files,
         "environnement": environnement.capture(),
     }
+    return {**record, "millesimes": millesimes(record)}
 
 
 def jeux(files: list[dict]) -> dict[str, dict]:

@@ -16,10 +16,12 @@ the provenance of a document made from the tables lists those files.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,6 +45,7 @@ from analysis.indicateurs.registry import INDICATORS, registry
 
 SOURCES_KEY = b"analysis.fichiers"  # parquet metadata: ids of the declared files a table comes from
 EMPLOI_KEY = b"analysis.emploi"  # parquet metadata: the source of employment by commune and sector
+SOURCES_PAR_KEY = b"analysis.fichiers_par"  # parquet metadata: ids of the files of the rows of each value of a column
 
 
 @dataclass(frozen=True)
@@ -182,11 +185,19 @@ def build_indicators(phase: int, periode: str | None = None, cog: int | None = N
     )
 
 
-def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], emploi: str = "") -> Path:
-    table = pa.Table.from_pandas(df, preserve_index=False)
+def _write_parquet(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], emploi: str = "", row_group_size: int | None = None,
+                   fichiers_par: dict[str, list[str]] | None = None) -> Path:
+    if isinstance(df, gpd.GeoDataFrame):  # GeoParquet: geopandas writes the geometry and its "geo" metadata
+        buffer = io.BytesIO()
+        df.to_parquet(buffer, index=False)
+        table = pq.read_table(buffer)
+    else:
+        table = pa.Table.from_pandas(df, preserve_index=False)
     metadata = {SOURCES_KEY: json.dumps(list(fichiers)).encode(), EMPLOI_KEY: emploi.encode()}
+    if fichiers_par:
+        metadata[SOURCES_PAR_KEY] = json.dumps(fichiers_par, sort_keys=True).encode()
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp, row_group_size=row_group_size))
 
 
 def write_indicators(result: Indicateurs, periode: str, dossier: Path | None = None) -> dict[str, Path]:
@@ -201,9 +212,27 @@ def write_indicators(result: Indicateurs, periode: str, dossier: Path | None = N
     }
 
 
-def write_table(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...]) -> Path:
-    """Write one more table beside the indicators (atomic replace), computed from ``fichiers``."""
-    return _write_parquet(df, path, fichiers)
+def write_table(df: pd.DataFrame, path: Path, fichiers: tuple[str, ...], emploi: str = "", row_group_size: int | None = None,
+                fichiers_par: dict[str, list[str]] | None = None) -> Path:
+    """Write one more table (a GeoDataFrame as GeoParquet) beside the indicators (atomic
+    replace), computed from ``fichiers`` (``emploi``: the source of employment it uses, if any;
+    ``row_group_size``: small groups of rows let ``read_table`` skip those it does not want;
+    ``fichiers_par``: the files the rows of each value of the column ``read_table`` filters on
+    were computed from, beyond ``fichiers``)."""
+    return _write_parquet(df, path, fichiers, emploi, row_group_size, fichiers_par)
+
+
+def read_table(path: Path, filtre: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """A table of ``write_table`` (a GeoDataFrame for GeoParquet), only its rows whose column
+    ``filtre[0]`` equals ``filtre[1]`` if given, and its source of employment; records the
+    declared files it was computed from as read (those of the rows read: ``fichiers_par``)."""
+    metadata = pq.read_schema(path).metadata or {}
+    filters = [(filtre[0], "==", filtre[1])] if filtre else None
+    df = (gpd.read_parquet(path, filters=filters) if b"geo" in metadata else pd.read_parquet(path, filters=filters))
+    sources.record(json.loads(metadata.get(SOURCES_KEY, b"[]")))
+    if filtre:
+        sources.record(json.loads(metadata.get(SOURCES_PAR_KEY, b"{}")).get(filtre[1], []))
+    return df.reset_index(drop=True), metadata.get(EMPLOI_KEY, b"").decode()
 
 
 def read_indicators(phase: int, periode: str, table: str = "long", dossier: Path | None = None) -> pd.DataFrame:

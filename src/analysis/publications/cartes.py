@@ -461,7 +461,7 @@ def texte_porteuses(variations: pd.DataFrame, debut: int, fin: int, n: int = N_N
 
 
 def carte_communes(phase: int, id_ti: str, emplois: pd.DataFrame, cog: int | None = None, debut: int = BREAK_YEAR,
-                   n: int = N_NOMMEES) -> CarteCommunes:
+                   n: int = N_NOMMEES, contours: gpd.GeoDataFrame | None = None) -> CarteCommunes:
     """The communes of the territory with their change in private jobs from ``debut`` (2018,
     the programme's launch) to the last year of ``emplois`` (``portrait.emploi_communes``), for
     ``figure_communes``.
@@ -471,12 +471,14 @@ def carte_communes(phase: int, id_ti: str, emplois: pd.DataFrame, cog: int | Non
     names the communes that carry the change (``texte_porteuses``) and the communes without an
     outline. ``emploi`` is False, and the note says why in one sentence, when the year after
     ``debut`` is not published yet or when the source publishes no job in any commune of the
-    territory (Mayotte, absent from the URSSAF commune series).
+    territory (Mayotte, absent from the URSSAF commune series). ``contours``: the outlines of
+    the territory's communes when the month has them already (a fiche reads them from the
+    month's tables, ``tables_fiches.contours_territoire``), else read here.
     """
     cog = cog or DEFAULT_COG[phase]
     fin = int(emplois["year"].max())
     variations = portrait.variations_communes(emplois, debut, max(fin, debut))
-    outlines = harmonisation.contours_communes(variations["insee_com"], cog)
+    outlines = harmonisation.contours_communes(variations["insee_com"], cog) if contours is None else contours
     zones = outlines.merge(variations, on="insee_com", how="inner")
     gains, pertes = communes_porteuses(variations, n)
     porteuses = pd.concat([gains, pertes])

@@ -146,9 +146,10 @@ def _topojson(file_id: str, code_col: str) -> gpd.GeoDataFrame:
     return gdf.set_crs(4326, allow_override=True) if gdf.crs is None else gdf
 
 
-@cached
+@derived
 def contours_regions_metro() -> gpd.GeoDataFrame:
-    """Régions of metropolitan France 2025 (WGS84)."""
+    """Régions of metropolitan France 2025 (WGS84), read back as GeoParquet by every later
+    process (the inset of each fiche's map: reading the TopoJSON took half a second a fiche)."""
     file_id = "contours/nodom_region_2025"
     gdf = _topojson(file_id, "code_insee").rename(columns={"code_insee": "region", "nom_officiel": "lib_region"})
     return validate(gdf[["region", "lib_region", "geometry"]], REGION_CONTOUR_SCHEMA, sources.source(file_id).file)

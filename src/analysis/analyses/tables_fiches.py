@@ -1,0 +1,119 @@
+"""The tables every fiche of a month shares, computed once by the run before the notebooks.
+
+A fiche draws its territory out of tables that cover every territory of its phase: the private
+jobs of every territory by A38 sector (``tissu_productif.emploi_territoires``, one pass for
+all territories) and the data of the commune map (the private jobs of each commune of each
+territory by year, ``portrait.emploi_communes``, and the 2018 outlines of every commune of the
+phase carried to the COG, ``harmonisation.contours_communes``). Computing them in each of the
+month's fiches took about half of a fiche's time; the run computes them once
+(``calculer``, called by ``tableaux.prepare_inputs`` after the indicator tables) and writes
+them beside the indicator tables (``mois.tables_fiches``), each parquet file with the ids of
+the declared files it was computed from, which a fiche records again when it reads the table
+(``build.read_table``): its provenance block is the one it had when it computed them.
+
+The tables enter the digest that decides whether a fiche is executed again
+(``prepare_inputs`` returns them with the indicator tables): a fiche runs again when one of
+them changes, and is skipped when none does. A stamp per phase (``build.stamp_text``: the
+code, the file declarations and the month) says what they were made from; they are computed
+again when it differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from analysis import mois
+from analysis.analyses import portrait, tissu_productif
+from analysis.config import DEFAULT_COG
+from analysis.donnees import harmonisation, referentiel, sources
+from analysis.fichiers import write_atomic
+from analysis.indicateurs import build
+
+SECTEURS = "secteurs"
+COMMUNES = "communes"
+CONTOURS = "contours"
+# rows per parquet row group of the tables a fiche reads one territory of (sorted by territory):
+# a fiche decodes the groups holding its territory, not the outlines of the whole phase
+GROUPE_LIGNES = 256
+
+
+def est_construit(phase: int, periode: str) -> bool:
+    """Are the shared tables of ``phase`` of ``periode`` written by this code from these declarations?"""
+    paths = mois.tables_fiches(phase, periode)
+    stamp = paths[mois.STAMP_FICHES]
+    return all(p.exists() for p in paths.values()) and stamp.read_text(encoding="utf-8") == build.stamp_text(periode, (phase,))
+
+
+def emplois_communes(phase: int, periode: str) -> pd.DataFrame:
+    """``portrait.emploi_communes`` of every territory of ``phase``, one after the other: id_ti,
+    insee_com, lib_com, siren_epci, lib_epci, year, emploi."""
+    serie = portrait.serie_communes(periode, DEFAULT_COG[phase])
+    tables = [
+        portrait.emploi_communes(serie, referentiel.territoire(phase, id_ti).communes).assign(id_ti=id_ti)
+        for id_ti in referentiel.territoires(phase)["id_ti"]
+    ]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["id_ti", *(c for c in table.columns if c != "id_ti")]]
+
+
+def contours_communes(phase: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]]]:
+    """The 2018 outlines carried to the COG of the phase (``harmonisation.contours_communes``)
+    of the communes of each territory, as a fiche read them: id_ti, insee_com, n_communes_2018,
+    geometry (WGS84), by territory then commune; and the ids of the declared files the outlines
+    of each territory come from (the files of its départements)."""
+    cog = DEFAULT_COG[phase]
+    tables, fichiers = [], {}
+    for id_ti, codes in referentiel.communes_ti(phase, cog).groupby("id_ti")["insee_com"]:
+        with sources.capture() as lus:
+            tables.append(harmonisation.contours_communes(codes, cog).assign(id_ti=id_ti))
+        fichiers[id_ti] = sorted(lus)
+    table = pd.concat(tables, ignore_index=True)
+    return gpd.GeoDataFrame(table[["id_ti", *(c for c in table.columns if c != "id_ti")]], geometry="geometry", crs=4326), fichiers
+
+
+def calculer(periode: str, phases: tuple[int, ...], log: logging.Logger | None = None) -> list[Path]:
+    """Compute and write the shared tables of each of ``phases`` not built already
+    (``est_construit``); returns their paths (built or not), the stamps left out."""
+    for phase in phases:
+        if est_construit(phase, periode):
+            continue
+        start = time.perf_counter()
+        paths = mois.tables_fiches(phase, periode)
+        paths[mois.STAMP_FICHES].unlink(missing_ok=True)
+        with sources.capture() as lus:
+            emploi, source = tissu_productif.emploi_territoires(phase, periode)
+        build.write_table(emploi, paths[SECTEURS], tuple(sorted(lus)), emploi=source)
+        with sources.capture() as lus:
+            emplois = emplois_communes(phase, periode)
+        build.write_table(emplois, paths[COMMUNES], tuple(sorted(lus)), row_group_size=GROUPE_LIGNES)
+        outlines, fichiers = contours_communes(phase)
+        build.write_table(outlines, paths[CONTOURS], (), row_group_size=GROUPE_LIGNES, fichiers_par=fichiers)
+        write_atomic(paths[mois.STAMP_FICHES], lambda tmp: tmp.write_text(build.stamp_text(periode, (phase,)), encoding="utf-8"))
+        if log:
+            log.info("Tables communes aux fiches de la phase %d de %s calculées en %.1f s", phase, periode, time.perf_counter() - start)
+    return [p for phase in phases for key, p in mois.tables_fiches(phase, periode).items() if key != mois.STAMP_FICHES]
+
+
+def secteurs(phase: int, periode: str) -> tuple[pd.DataFrame, str]:
+    """The private jobs of every territory of ``phase`` and of France by A38 sector and year
+    (``tissu_productif.emploi_territoires``), and the source of the sector table."""
+    return build.read_table(mois.tables_fiches(phase, periode)[SECTEURS])
+
+
+def emploi_communes_territoire(phase: int, periode: str, id_ti: str) -> pd.DataFrame:
+    """``portrait.emploi_communes`` of territory ``id_ti``: insee_com, lib_com, siren_epci,
+    lib_epci, year, emploi."""
+    table, _ = build.read_table(mois.tables_fiches(phase, periode)[COMMUNES], filtre=("id_ti", id_ti))
+    return table.drop(columns="id_ti")
+
+
+def contours_territoire(phase: int, periode: str, id_ti: str) -> gpd.GeoDataFrame:
+    """The outlines of the communes of territory ``id_ti`` (``contours_communes``): insee_com,
+    n_communes_2018, geometry (WGS84)."""
+    table, _ = build.read_table(mois.tables_fiches(phase, periode)[CONTOURS], filtre=("id_ti", id_ti))
+    return table.drop(columns="id_ti")
