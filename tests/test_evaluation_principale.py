@@ -258,3 +258,57 @@ def test_verification_sentence():
     assert "donne les mêmes estimations" in text and "diffèrent au plus de" in text
     off = table.assign(ecart=table["ecart"] + 1e-4)
     assert "le calcul du projet est à revoir" in tr.texte_verification(off)
+
+
+def test_france_relance_split_assigns_epci_and_finds_a_gap_only_where_relance_was_high():
+    from analysis.analyses import france_relance
+
+    panel = simulate(effect=0.0, seed=5)
+    units = panel.drop_duplicates("siren_epci").set_index("siren_epci")
+    deps = sorted(units["departement"].unique())
+    jobs = pd.DataFrame({"departement": deps, "annee": 2019, "emplois": 10_000})
+    firms = pd.DataFrame({"departement": deps, "lib_departement": deps, "mois": "2022-12",
+                          "entreprises": [float(int(d)) for d in deps]})  # département 07: 0.7 per 1,000 jobs
+    table = france_relance.comparer_relance_aux_emplois(firms, jobs.loc[jobs["departement"] != "40"])  # 40: no jobs
+    intensite = evaluation.intensite_epci(panel, table)
+    assert intensite[units.index[6]] == pytest.approx(0.7) and units.loc[units.index[6], "departement"] == "07"
+    treated = units["treated_cohort"].notna()
+    median = intensite[treated].median()
+    high = treated & (intensite > median)
+    low = treated & (intensite <= median)
+    groups = evaluation._relance_split(panel, intensite)
+    assert set(groups) == {"relance_haute", "relance_basse"}
+    members = {k: set(g["siren_epci"]) for k, g in groups.items()}
+    never = set(units.index[~treated])
+    assert members["relance_haute"] == never | set(units.index[high])
+    assert members["relance_basse"] == never | set(units.index[low])
+    assert set(units.index[treated & intensite.isna()]).isdisjoint(members["relance_haute"] | members["relance_basse"])
+    # a gap of -4 % from entry, only in the treated EPCI of the départements above the median
+    hit = panel["siren_epci"].map(high).to_numpy() & (panel["year"] >= panel["treated_cohort"]).fillna(False).to_numpy(dtype=bool)
+    panel = panel.assign(emploi=panel["emploi"] * np.exp(-0.04 * hit))
+    res = {k: cohortes.callaway_santanna(g).overall.iloc[0] for k, g in evaluation._relance_split(panel, intensite).items()}
+    assert res["relance_haute"]["ci_high"] < 0 and abs(res["relance_haute"]["estimate"] + 0.04) < 0.01
+    assert res["relance_basse"]["ci_low"] < 0 < res["relance_basse"]["ci_high"] and abs(res["relance_basse"]["estimate"]) < 0.01
+    assert res["relance_haute"]["n_treated"] == high.sum() and res["relance_basse"]["n_controls"] == len(never)
+
+
+def test_france_relance_sentence_states_the_split_of_the_table(est):
+    from analysis.analyses import france_relance
+
+    base = evaluation.lignes_principales(est)
+    head = base.iloc[0].to_dict()
+    hi = {**head, "ligne": "relance_haute", "estimate": -0.041, "ci_low": -0.062, "ci_high": -0.02, "n_treated": 74}
+    lo = {**head, "ligne": "relance_basse", "estimate": -0.008, "ci_low": -0.03, "ci_high": 0.014, "n_treated": 76}
+    lignes = pd.concat([base, pd.DataFrame([hi, lo])], ignore_index=True)
+    firms = pd.DataFrame({"departement": ["45", "89"], "lib_departement": ["Loiret", "Yonne"], "mois": "2022-12",
+                          "entreprises": [100.0, 30.0]})
+    jobs = pd.DataFrame({"departement": ["45", "89"], "annee": 2019, "emplois": [20_000, 10_000]})
+    text = tr.texte_relance(lignes, france_relance.comparer_relance_aux_emplois(firms, jobs), 0.512)
+    assert "fin décembre 2022" in text and "emplois salariés privés de 2019" in text and "France : 4,33" in text
+    assert f"Pour les 74 EPCI traités dont le département dépasse la médiane des traités (0,51), l'écart est de {tr._ecart(-0.041)}" in text
+    assert f"(IC à 95 % {tr._ic(-0.062, -0.02)}) ; pour les 76 autres, de {tr._ecart(-0.008)}" in text
+    assert f"contre les {tr.nombre(head['n_controls'])} EPCI jamais retenus ; les deux intervalles se chevauchent" in text
+    assert "effet" not in text.replace("effectif", "") and "après l'entrée de la cohorte 2019" in text
+    assert tr._ecart(-0.041) not in tr.texte_principal(lignes)  # another question: not in the range of the robustness lines
+    table = tr.tableau_principal(lignes)
+    assert list(table["Écart estimé"].iloc[-2:]) == [tr._ecart(-0.041), tr._ecart(-0.008)]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.analyses import bartik, cohortes, controle_synthetique, impact, tendances, voisinage
+from analysis.analyses import bartik, cohortes, controle_synthetique, france_relance, impact, tendances, voisinage
 from analysis.analyses.monographies import MONOGRAPHIE_PHASE, monographies
 from analysis.analyses.profils import membres_profils, typologie_du_mois
 from analysis.donnees import referentiel
@@ -559,15 +559,59 @@ def exposition_bartik(periode: str) -> ExpositionBartik:
                             np.log(predit[b] / predit[a]), int(net[impact.TIME].max()))
 
 
+def _mediane_traites(panel: pd.DataFrame, valeur: pd.Series) -> tuple[pd.Series, pd.Series, float]:
+    """``valeur`` (per EPCI) on the EPCI of ``panel``, which of them are treated, and the treated EPCI's median."""
+    units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
+    value, treated = valeur.reindex(units.index), units[impact.COHORT].notna()
+    return value, treated, float(value[treated].median())
+
+
+def _partage_median(panel: pd.DataFrame, valeur: pd.Series, noms: tuple[str, str]) -> dict[str, pd.DataFrame]:
+    """The treated EPCI whose ``valeur`` (per EPCI) is below (``noms[0]``) and at or above
+    (``noms[1]``, those without a value left out) the treated EPCI's median, each with every
+    never-treated EPCI."""
+    value, treated, median = _mediane_traites(panel, valeur)
+    low = value < median
+    keep = dict(zip(noms, (~treated | low, ~treated | (~low & value.notna()))))
+    return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
+
+
 def _exposition_split(panel: pd.DataFrame, croissance: pd.Series) -> dict[str, pd.DataFrame]:
     """The treated EPCI whose predicted growth ``croissance`` is below (``exposition_haute``: the
     national trends of their sectors predicted the least growth) and at or above
     (``exposition_basse``) the treated EPCI's median, each with every never-treated EPCI."""
+    return _partage_median(panel, croissance, ("exposition_haute", "exposition_basse"))
+
+
+# France Relance by département only (no list of projects, no amounts offline): the industrial
+# firms supported by its investment aid at the last published month (2022-12) per 1,000 private
+# salaried jobs of 2019 (``france_relance.relance_emplois``), given to each EPCI of the panel
+# through the panel's département (the one holding most of the EPCI's communes, also its cluster).
+# The plan started in late 2020, after the 2019 cohort's entry: a post-treatment variable for
+# that cohort, used to split, not as a covariate (conditioning on it could remove part of a gap).
+def intensite_epci(panel: pd.DataFrame, par_departement: pd.DataFrame) -> pd.Series:
+    """The ``pour_1000`` of ``par_departement`` (``france_relance.comparer_relance_aux_emplois``)
+    of the département of each EPCI of ``panel``, indexed by EPCI (NA where it has none)."""
     units = panel.drop_duplicates(impact.UNIT).set_index(impact.UNIT)
-    growth, treated = croissance.reindex(units.index), units[impact.COHORT].notna()
-    high = growth < growth[treated].median()
-    keep = {"exposition_haute": ~treated | high, "exposition_basse": ~treated | (~high & growth.notna())}
-    return {k: panel[panel[impact.UNIT].map(v)] for k, v in keep.items()}
+    return units["departement"].map(par_departement.set_index("departement")["pour_1000"]).astype("float64")
+
+
+def relance_epci(periode: str) -> pd.Series:
+    """France Relance firms per 1,000 private jobs of 2019 in the département of each EPCI of the
+    panel (``intensite_epci``)."""
+    return intensite_epci(panel_epci(periode), france_relance.relance_emplois(periode))
+
+
+def seuil_relance(periode: str) -> float:
+    """The treated EPCI's median of ``relance_epci``: the threshold of the France Relance split."""
+    return _mediane_traites(panel_epci(periode), relance_epci(periode))[2]
+
+
+def _relance_split(panel: pd.DataFrame, intensite: pd.Series) -> dict[str, pd.DataFrame]:
+    """The treated EPCI whose département's France Relance ``intensite`` is above
+    (``relance_haute``) and at or below (``relance_basse``) the treated EPCI's median, each with
+    every never-treated EPCI."""
+    return _partage_median(panel, -intensite, ("relance_haute", "relance_basse"))
 
 
 @stored
@@ -577,7 +621,9 @@ def lignes_contexte(periode: str) -> pd.DataFrame:
     ``lignes_principales``): exposition (conditional on ``EXPOSITION``), exposition_bartik (net of
     the shift-share prediction, years of the national series), exposition_haute / exposition_basse
     (treated EPCI below / at or above the median predicted growth), sans_acv (EPCI holding an
-    Action cœur de ville town left out, treated and controls), sans_voisins (never-treated EPCI
+    Action cœur de ville town left out, treated and controls), relance_haute / relance_basse
+    (treated EPCI whose département is above / at or below the treated EPCI's median France
+    Relance firms per 1,000 jobs), sans_voisins (never-treated EPCI
     bordering a treated one left out of the controls), voisins (those bordering EPCI as their own
     group, from their neighbours' entry, against the others)."""
     panel = panel_epci(periode)
@@ -585,6 +631,7 @@ def lignes_contexte(periode: str) -> pd.DataFrame:
     expo = exposition_bartik(periode)
     samples = {
         **_exposition_split(panel, expo.croissance_predite),
+        **_relance_split(panel, relance_epci(periode)),
         "sans_acv": voisinage.sans_unites(panel, epci_acv()),
         "sans_voisins": voisinage.sans_unites(panel, near.index),
         "voisins": voisinage.groupe_voisins(panel, near),

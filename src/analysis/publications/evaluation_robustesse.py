@@ -243,6 +243,12 @@ LIGNES = {
                          f"secteurs, {evaluation.EXPOSITION_ANNEES[0]}-{evaluation.EXPOSITION_ANNEES[1]}"),
     "sans_acv": ("Par cohortes, sans les EPCI Action cœur de ville",
                  "EPCI qui comptent une ville Action cœur de ville (liste de 2018) écartés, traités comme témoins"),
+    "relance_haute": ("Par cohortes, EPCI traités des départements les plus aidés par France Relance",
+                      "autre question : EPCI traités dont le département dépasse la médiane des traités pour les entreprises "
+                      "industrielles aidées par France Relance (fin 2022) pour 1 000 emplois salariés privés de 2019"),
+    "relance_basse": ("Par cohortes, EPCI traités des départements les moins aidés par France Relance",
+                      "autre question : EPCI traités dont le département est à la médiane des traités ou en dessous pour les "
+                      "entreprises industrielles aidées par France Relance (fin 2022) pour 1 000 emplois salariés privés de 2019"),
     "sans_voisins": ("Par cohortes, sans les témoins voisins",
                      "témoins : les seuls EPCI jamais retenus sans frontière commune avec un EPCI traité"),
     "voisins": ("Voisins des EPCI traités contre EPCI éloignés",
@@ -250,7 +256,7 @@ LIGNES = {
                 "contre les EPCI jamais retenus éloignés (un déplacement d'emplois vers les traités le rendrait négatif)"),
 }
 # Lines that estimate another quantity than the headline (left out of the range of the robustness lines).
-AUTRES_QUESTIONS = ("voisins", "exposition_haute", "exposition_basse")
+AUTRES_QUESTIONS = ("voisins", "exposition_haute", "exposition_basse", "relance_haute", "relance_basse")
 
 
 def tableau_principal(lignes_: pd.DataFrame) -> pd.DataFrame:
@@ -309,6 +315,28 @@ def texte_contexte(lignes_: pd.DataFrame) -> str:
                if v["ci_low"] <= -abs(h["estimate"]) or v["ci_high"] >= abs(h["estimate"]) else "."))
            if v["p_value"] >= 0.05 or v["estimate"] > 0 else
            "un déplacement d'emplois vers les EPCI traités ne peut être exclu, et l'écart principal le compterait deux fois.")
+    )
+
+
+def texte_relance(lignes_: pd.DataFrame, relance: pd.DataFrame, seuil: float) -> str:
+    """French sentences on the split by France Relance intensity (``evaluation.lignes_contexte``):
+    ``relance``, ``france_relance.comparer_relance_aux_emplois`` (month and national figure);
+    ``seuil``, the treated EPCI's median (``evaluation.seuil_relance``)."""
+    rows = lignes_.set_index("ligne")
+    hi, lo = rows.loc["relance_haute"], rows.loc["relance_basse"]
+    first = relance.iloc[0]
+    chevauchent = hi["ci_low"] <= lo["ci_high"] and lo["ci_low"] <= hi["ci_high"]
+    return (
+        f"France Relance n'est publié que par département, sans montants : son intensité est ici le nombre d'entreprises "
+        f"industrielles aidées (fin {texte.observation_fr(first['mois'])}) pour {nombre(1000)} emplois salariés privés de "
+        f"{int(first['annee'])} du département de chaque EPCI (France : {nombre(first['pour_1000_france'], 2)}). Pour les "
+        f"{nombre(hi['n_treated'])} EPCI traités dont le département dépasse la médiane des traités ({nombre(seuil, 2)}), "
+        f"l'écart est de {_ecart(hi['estimate'])} (IC à 95 % {_ic(hi['ci_low'], hi['ci_high'])}) ; pour les "
+        f"{nombre(lo['n_treated'])} autres, de {_ecart(lo['estimate'])} (IC à 95 % {_ic(lo['ci_low'], lo['ci_high'])}), "
+        f"chacun contre les {nombre(hi['n_controls'])} EPCI jamais retenus"
+        + (" ; les deux intervalles se chevauchent. " if chevauchent else " ; les deux intervalles sont disjoints. ")
+        + "Le plan a commencé fin 2020, après l'entrée de la cohorte 2019 : ce partage dit où se trouve l'écart, il ne sépare "
+        "pas ce qui revient à chacun des deux programmes."
     )
 
 

@@ -121,12 +121,14 @@ def texte_principal(ev: EvaluationMois) -> str:
 
 
 def principal(ev: EvaluationMois) -> list[Bloc]:
-    """The table of the headline and robustness lines, the exposure and context sentences."""
+    """The table of the headline and robustness lines, the exposure, context and France Relance sentences."""
     if not ev.deux_cohortes:
         return []
     exposition = evaluation_robustesse.texte_exposition(ev.lignes, ev.estimations.cohortes, evaluation.exposition_sectorielle(ev.periode),
                                                         evaluation.exposition_bartik(ev.periode))
-    return [evaluation_robustesse.tableau_principal(ev.lignes), exposition + "\n\n" + evaluation_robustesse.texte_contexte(ev.lignes)]
+    relance = evaluation_robustesse.texte_relance(ev.lignes, france_relance.relance_emplois(ev.periode), evaluation.seuil_relance(ev.periode))
+    return [evaluation_robustesse.tableau_principal(ev.lignes),
+            exposition + "\n\n" + evaluation_robustesse.texte_contexte(ev.lignes) + "\n\n" + relance]
 
 
 # The analyses below are stored and kept in the process (``cache.stored``): the text and the
