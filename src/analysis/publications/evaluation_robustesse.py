@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from analysis import texte
 from analysis.analyses import cohortes, evaluation, impact, tendances
 from analysis.publications.figures import avec_donnees, lignes
-from analysis.publications.methodes import LIMITE_RM_COURTE, REGLE_EVALUATION
+from analysis.publications.methodes import LIMITE_RM_COURTE
 from analysis.publications.evaluation_impact import _ecart, _ic, _ligne, _p, _p_egal, event_study_figure
 from analysis.texte import nombre
 

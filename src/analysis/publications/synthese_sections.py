@@ -19,7 +19,7 @@ from analysis.analyses.typologie import TypologyResult
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.indicateurs.build import read_indicators
-from analysis.publications import faits, fiche, synthese, evaluation_controle_synthetique, evaluation_impact, evaluation_robustesse
+from analysis.publications import faits, fiche, methodes, synthese, evaluation_controle_synthetique, evaluation_impact, evaluation_robustesse
 from analysis.publications import figures_synthese as sf
 from analysis.publications.cartes import villes_points
 from analysis.publications.figures import Bloc, lignes
@@ -114,7 +114,7 @@ def typologie_phase(ctx: Contexte, phase: int) -> TypologiePhase:
 def texte_principal(ev: EvaluationMois) -> str:
     """The headline: the rule and the main estimate, or the DiD, or why there is none yet."""
     if ev.deux_cohortes:
-        return evaluation_robustesse.REGLE_EVALUATION + "\n\n" + evaluation_robustesse.texte_principal(ev.lignes)
+        return methodes.REGLE_EVALUATION + "\n\n" + evaluation_robustesse.texte_principal(ev.lignes)
     if ev.evaluable:
         return evaluation_impact.describe_did(ev.principal)
     return evaluation_impact.texte_pas_encore_did(2019, evaluation.derniere_annee(ev.periode))
