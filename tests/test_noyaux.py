@@ -1,0 +1,164 @@
+"""Warm kernels: a pool worker keeps its kernel from one notebook to the next, and each executed
+notebook is the one a new kernel gives (``pipeline.execute_jobs``, ``--noyaux-neufs``)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import cli, config
+from analysis.execution import pipeline
+from analysis.execution.pipeline import NotebookJob, execute_jobs
+
+KERNEL = config.KERNEL_NAME
+
+# Each notebook writes its kernel's pid to noyau_<x>.txt (beside it, outside its outputs).
+FUITES = """
+import os, pathlib, warnings
+import matplotlib, matplotlib.pyplot as plt
+import alerte
+from analysis.donnees import sources
+pathlib.Path(f"noyau_{x}.txt").write_text(str(os.getpid()))
+print("fuite" in globals(), "_" in globals() and _ == "sortie", matplotlib.rcParams["lines.linewidth"],
+      os.environ.get("FUITE"), sources.files_read(), pathlib.Path.cwd().name, len(plt.get_fignums()))
+alerte.alerte()
+fuite = "visible"
+matplotlib.rcParams["lines.linewidth"] = 7.0
+os.environ["FUITE"] = "1"
+sources.record(["fuite"])
+plt.figure()
+plt.plot([0, 1], [0, 1])
+plt.show()
+"""
+ALERTE = '''
+import warnings
+
+
+def alerte():
+    warnings.warn("montré une fois par emplacement et par noyau", UserWarning)
+'''
+SORTIE = '"sortie"'
+# The kernel's state as the previous notebook leaves it: the line FUITES prints in a new kernel.
+NEUF = "False False 1.5 None [] {dossier} 0"
+
+
+def template(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 0\nfail = False\ncrash = False")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(textwrap.dedent(c)) for c in cells]
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def normalised(path: Path) -> dict:
+    """The notebook without papermill's and nbclient's timings, nor the temporary file papermill
+    wrote to (named by the worker's pid) and the random id of its injected cell: all else compared."""
+    nb = nbformat.read(path, as_version=4)
+    for key in ("start_time", "end_time", "duration", "output_path"):
+        nb.metadata.papermill.pop(key)
+    for cell in nb.cells:
+        for key in ("start_time", "end_time", "duration"):
+            cell.metadata.get("papermill", {}).pop(key, None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.pop("id")
+    return nb
+
+
+def execute(jobs: list[NotebookJob], fresh: bool, digest: str) -> list[pipeline.JobResult]:
+    """One worker, so that the jobs share its kernel unless ``fresh``."""
+    return execute_jobs(jobs, jobs_n=1, kernel=KERNEL, inputs_digest=digest, log=None, progress=False,
+                        fresh_kernels=fresh)
+
+
+def pids(folder: Path, xs: list[int]) -> list[str]:
+    return [(folder / f"noyau_{x}.txt").read_text() for x in xs]
+
+
+def first_output_text(path: Path, cell: int) -> str:
+    return "".join(o.get("text", "") for o in nbformat.read(path, as_version=4).cells[cell].outputs
+                   if o.output_type == "stream" and o.name == "stdout")
+
+
+def test_a_warm_kernel_gives_each_notebook_what_a_new_kernel_gives(tmp_path):
+    out = tmp_path / "sorties"
+    out.mkdir()
+    (out / "alerte.py").write_text(ALERTE)
+    modele = template(tmp_path / "modele.ipynb", FUITES, SORTIE)
+    xs = [1, 2, 3]
+    jobs = [NotebookJob(modele, out / f"nb-{x}.ipynb", {"x": x}) for x in xs]
+
+    fresh = execute(jobs, fresh=True, digest="neufs")
+    assert [r.status for r in fresh] == ["executed"] * 3
+    assert len(set(pids(out, xs))) == 3  # one kernel per notebook
+    expected = [normalised(r.output) for r in fresh]
+
+    warm = execute(jobs, fresh=False, digest="chauds")
+    assert [r.status for r in warm] == ["executed"] * 3
+    assert len(set(pids(out, xs))) == 1  # the three notebooks ran in the same kernel
+    for r, nb in zip(warm, expected):
+        assert normalised(r.output) == nb  # cells, outputs (figures, the warning), counters, metadata
+        assert first_output_text(r.output, 2).splitlines()[0] == NEUF.format(dossier="sorties")
+    nb = nbformat.read(warm[2].output, as_version=4)
+    assert [c.execution_count for c in nb.cells] == [1, 2, 3, 4]  # parameters, injected parameters, FUITES, SORTIE
+    assert nb.cells[3].outputs[0]["execution_count"] == 4
+    assert any(o.output_type == "stream" and o.name == "stderr" and "montré une fois" in o.text
+               for o in nb.cells[2].outputs)
+    assert sum("image/png" in o.get("data", {}) for o in nb.cells[2].outputs) == 1
+    assert nb.metadata.papermill.parameters == {"x": 3}
+
+
+CRASH = """
+import os, pathlib, sys
+pathlib.Path(f"noyau_{x}.txt").write_text(str(os.getpid()))
+if fail:
+    raise ValueError(f"échec voulu pour {x}")
+if crash:
+    sys.stdout.flush()
+    os._exit(1)
+print(x * x)
+"""
+
+
+def test_a_notebook_that_kills_its_warm_kernel_fails_alone_and_the_next_gets_a_new_kernel(tmp_path):
+    out = tmp_path / "sorties"
+    modele = template(tmp_path / "modele.ipynb", CRASH)
+    params = {1: {}, 2: {"fail": True}, 3: {}, 4: {"crash": True}, 5: {}}
+    jobs = [NotebookJob(modele, out / f"nb-{x}.ipynb", {"x": x, **p}) for x, p in params.items()]
+
+    results = execute(jobs, fresh=False, digest="d")
+
+    assert [r.status for r in results] == ["executed", "failed", "executed", "failed", "executed"]
+    assert "ValueError: échec voulu pour 2" in results[1].error
+    assert "DeadKernelError" in results[3].error
+    assert not results[3].output.exists()
+    one, two, three, four, five = pids(out, list(params))
+    assert one == two == three == four  # a cell that raised leaves the kernel in use
+    assert five != four  # the dead kernel was replaced
+    assert first_output_text(results[4].output, 2) == "25\n"
+    assert [c.execution_count for c in nbformat.read(results[4].output, as_version=4).cells] == [1, 2, 3]
+
+
+def test_noyaux_neufs_reaches_the_pool(monkeypatch):
+    seen = {}
+
+    def run_periode(periode, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt  # stops the command here: nothing else to run
+
+    monkeypatch.setattr("analysis.execution.run.run_periode", run_periode)
+    assert cli.main(["run", "--periode", "2026-11", "--noyaux-neufs"]) == 130
+    assert seen["fresh_kernels"] is True
+    assert cli.main(["run", "--periode", "2026-11"]) == 130
+    assert seen["fresh_kernels"] is False
+
+
+def test_noyaux_neufs_is_explained_in_french(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert "--noyaux-neufs un noyau Jupyter neuf pour chaque notebook" in " ".join(capsys.readouterr().out.split())
