@@ -3,6 +3,7 @@ notebook is the one a new kernel gives (``pipeline.execute_jobs``, ``--noyaux-ne
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import nbformat
 import pytest
 
 from analysis import cli, config
-from analysis.execution import pipeline
+from analysis.donnees import provenance
+from analysis.execution import pipeline, run
 from analysis.execution.pipeline import NotebookJob, execute_jobs
+from analysis.indicateurs.build import write_indicators
+from conftest import PERIODE_TESTS, outputs_folder
 
 KERNEL = config.KERNEL_NAME
 
@@ -55,9 +59,15 @@ def template(path: Path, *cells: str) -> Path:
     return path
 
 
+STYLER_ID = re.compile(r"\bT_[0-9a-f]{5}(?=[_\"])")  # pandas Styler's table id: uuid4().hex[:5], new at each display
+ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # an object's repr (the Styler's text/plain): its memory address
+
+
 def normalised(path: Path) -> dict:
     """The notebook without papermill's and nbclient's timings, nor the temporary file papermill
-    wrote to (named by the worker's pid) and the random id of its injected cell: all else compared."""
+    wrote to (named by the worker's pid), the random id of its injected cell, of the HTML tables
+    of pandas' Styler and the address in their repr (two new kernels differ there too): all else
+    compared."""
     nb = nbformat.read(path, as_version=4)
     for key in ("start_time", "end_time", "duration", "output_path"):
         nb.metadata.papermill.pop(key)
@@ -67,6 +77,11 @@ def normalised(path: Path) -> dict:
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.pop("id")
+        for output in cell.get("outputs", []):
+            if "text/html" in output.get("data", {}):
+                output.data["text/html"] = STYLER_ID.sub("T_tableau", output.data["text/html"])
+            if "text/plain" in output.get("data", {}):
+                output.data["text/plain"] = ADDRESS.sub(" at 0x", output.data["text/plain"])
     return nb
 
 
@@ -162,3 +177,20 @@ def test_noyaux_neufs_is_explained_in_french(capsys):
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     assert "--noyaux-neufs un noyau Jupyter neuf pour chaque notebook" in " ".join(capsys.readouterr().out.split())
+
+
+FICHES = ["ti-2405", "ti-8417", "ti-0101"]  # three phase-2 fiches, one after the other in one kernel
+
+
+def test_real_fiches_in_one_warm_kernel_are_those_of_new_kernels(tmp_path, indicateurs_periode):
+    with outputs_folder(tmp_path / "outputs"):
+        write_indicators(indicateurs_periode[2], PERIODE_TESTS)
+        provenance.write(PERIODE_TESTS, provenance.collect(PERIODE_TESTS, {"phase": 2}, "test"))
+        jobs = run.fiche_jobs(PERIODE_TESTS, 2, FICHES)
+        fresh = execute(jobs, fresh=True, digest="neufs")
+        expected = [normalised(r.output) for r in fresh]
+        warm = execute(jobs, fresh=False, digest="chauds")
+    assert [r.status for r in fresh + warm] == ["executed"] * 6
+    for r, nb in zip(warm, expected):
+        assert normalised(r.output) == nb
+    assert sum("image/png" in o.get("data", {}) for c in expected[2].cells for o in c.get("outputs", [])) >= 4
