@@ -118,7 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
         return 2
     phases = (args.phase,) if args.phase else config.PHASES
-    outcome = run_periode(args.periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs, render=not args.sans_rendu)
+    outcome = run_periode(args.periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs, render=not args.sans_rendu,
+                          fresh_kernels=args.noyaux_neufs)
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
     for path, error in outcome.render_failures.items():
@@ -342,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="identifiants séparés par des virgules (ti-2405,ti-8417), avec --phase : leurs fiches seulement ; "
                         "un identifiant répété compte une fois ; tous par défaut")
     p.add_argument("--sans-rendu", action="store_true", help="ne pas rendre le site (HTML/PDF)")
+    p.add_argument("--noyaux-neufs", action="store_true",
+                   help="un noyau Jupyter neuf pour chaque notebook (par défaut, chaque processus garde son noyau d'un "
+                        "notebook à l'autre et le remet à l'état d'un noyau neuf : plus rapide, mêmes notebooks)")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("donnees", help="les fichiers déclarés : état (cache, miroir, absent), copie épinglée ou vivante, taille, dernière période ; "

@@ -19,7 +19,13 @@ isolates failures and never leaves a half-written notebook that would count as d
 - a notebook whose kernel ran no cell (died or did not answer at start) is executed once more
   (``KERNEL_START_RETRIES``).
 
-The kernel of each notebook starts in the output's folder, so figures saved by the notebook
+A worker keeps its kernel from one notebook to the next (a warm kernel: the libraries stay
+imported) and resets it before each notebook to the state a new kernel would have
+(``_KERNEL_RESET``); a notebook that fails otherwise than by raising in a cell (dead kernel,
+timeout) takes its kernel with it, and the next notebook gets a new one. ``fresh_kernels``
+(``observatoire run --noyaux-neufs``) starts one kernel per notebook instead.
+
+The kernel of each notebook runs in the output's folder, so figures saved by the notebook
 land beside it.
 """
 
@@ -38,11 +44,13 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -250,6 +258,133 @@ def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
     import papermill  # noqa: F401  (imported once per worker, not per job)
 
 
+# What a warm kernel runs, silently (no history, no output), to be reset between notebooks.
+# Recorded once, right after its start: the state a new kernel has before a notebook
+# (matplotlib imported as the notebooks import it, with the inline backend's settings).
+_KERNEL_SNAPSHOT = """
+def _observatoire_etat():
+    import os, sys, warnings
+    import matplotlib, matplotlib.pyplot
+    get_ipython()._observatoire_etat = (dict(os.environ), list(warnings.filters), dict(matplotlib.rcParams), list(sys.path))
+_observatoire_etat()
+del _observatoire_etat
+"""
+# Before each later notebook: back to that state. The user namespace, In/Out and the execution
+# counter are reset; the package's modules are imported again by the notebook (their in-process
+# caches, the provenance of the files read and the figure numbers start empty); figures are
+# closed, and rcParams, warning filters (with the "already shown" registries), sys.path, the
+# environment (the worker's, as a new kernel inherits it) and the folder are those of a new kernel.
+_KERNEL_RESET = """
+def _observatoire_reset(cwd, environ, package):
+    import gc, os, sys, warnings
+    import matplotlib, matplotlib.pyplot as plt
+    ip = get_ipython()
+    start_environ, filters, rc, path = ip._observatoire_etat
+    ip.reset(new_session=True)  # a new history session: the execution counter restarts at 1
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+    plt.close("all")
+    matplotlib.rcParams.update(rc)
+    warnings.resetwarnings()
+    warnings.filters[:] = filters
+    warnings.onceregistry.clear()
+    os.environ.clear()
+    os.environ.update({**start_environ, **environ})
+    sys.path[:] = path
+    os.chdir(cwd)
+    gc.collect()
+_observatoire_reset(%r, %r, %r)
+"""
+_PACKAGE = __name__.partition(".")[0]  # the package whose modules each notebook imports again
+_WARM_ENGINE = "observatoire-noyau-chaud"  # papermill engine name of warm kernels
+
+
+@dataclass
+class _WarmKernel:
+    """A worker thread's kernel, kept from one notebook to the next (jupyter_client's
+    AsyncKernelManager and its client, once started)."""
+
+    name: str
+    km: object
+    kc: object | None = None
+
+
+_WARM = threading.local()  # .kernel: the _WarmKernel of this thread
+
+
+def _warm_kernel(name: str) -> _WarmKernel:
+    """This thread's warm kernel for kernel spec ``name`` (created, not started, if none)."""
+    warm = getattr(_WARM, "kernel", None)
+    if warm is None or warm.name != name:
+        from jupyter_client.manager import AsyncKernelManager
+
+        if warm is not None:
+            _stop_warm_kernel()
+        warm = _WARM.kernel = _WarmKernel(name, AsyncKernelManager(kernel_name=name))
+    return warm
+
+
+def _stop_warm_kernel() -> None:
+    """Kill this thread's warm kernel, if any, and forget it: the next notebook gets a new one."""
+    from jupyter_core.utils import run_sync
+
+    warm = getattr(_WARM, "kernel", None)
+    _WARM.kernel = None
+    if warm is None:
+        return
+    if warm.kc is not None:
+        warm.kc.stop_channels()
+    try:
+        run_sync(warm.km.shutdown_kernel)(now=True)  # also removes its connection file
+    except Exception:  # dead or never started: nothing left to stop
+        pass
+
+
+def _run_silently(kc: object, code: str, timeout: float) -> None:
+    """Run ``code`` in the kernel of client ``kc`` without history or output; raise if it fails."""
+    from jupyter_core.utils import run_sync
+
+    reply = run_sync(kc.execute_interactive)(code, silent=True, store_history=False, allow_stdin=False,
+                                             timeout=timeout, output_hook=lambda msg: None)
+    content = reply["content"]
+    if content["status"] != "ok":
+        raise RuntimeError(f"noyau non réinitialisé : {content.get('ename')}: {content.get('evalue')}")
+
+
+@cache
+def _warm_engine() -> type:
+    """The papermill engine executing a notebook in the worker's warm kernel (``noyau``)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     input_path=None, noyau: _WarmKernel | None = None, **kwargs):
+            client = PapermillNotebookClient(
+                nb_man, km=noyau.km, kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                startup_timeout=start_timeout, timeout=execution_timeout, **kwargs,
+            )
+            if noyau.kc is not None:
+                try:
+                    _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE), start_timeout)
+                    client.kc = noyau.kc
+                except Exception:  # the kernel died since the last notebook: a new one
+                    _stop_warm_kernel()
+                    noyau = _warm_kernel(kernel_name)
+                    client.km = noyau.km
+            if client.kc is None:  # started as nbclient starts a kernel (papermill made cwd the output's folder)
+                client.start_new_kernel()
+                client.start_new_kernel_client()
+                noyau.kc = client.kc
+                _run_silently(noyau.kc, _KERNEL_SNAPSHOT, start_timeout)
+            return client.execute()
+
+    return WarmKernelEngine
+
+
 def _error_summary(exc: BaseException) -> str:
     """Exception name and message, last lines, without terminal colours."""
     ename = getattr(exc, "ename", None)
@@ -270,11 +405,16 @@ def _papermill_path(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout: int) -> None:
+def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout: int,
+                      fresh_kernels: bool = False) -> None:
     """papermill: ``job``'s template executed with its parameters into ``target``, in the
-    folder of its output; a kernel that failed to start before any cell ran is started again
-    (``KERNEL_START_RETRIES`` times)."""
+    folder of its output, in this worker's warm kernel (a new kernel per notebook when
+    ``fresh_kernels``); a kernel that failed to start before any cell ran is started again
+    (``KERNEL_START_RETRIES`` times). A warm kernel is kept when the notebook raised in a
+    cell, stopped on any other failure (dead kernel, timeout, interruption)."""
     import papermill
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
 
     output = job.output.resolve()
     for stale in mois.figure_csvs(output):  # the figures' data are written again by this execution
@@ -282,6 +422,10 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
     os.environ[mois.CARNET_ENV] = str(output)  # the kernel inherits it: where its figures' data go
     for attempt in range(1 + KERNEL_START_RETRIES):
         cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
+        engine: dict = {}
+        if not fresh_kernels:
+            papermill_engines.register(_WARM_ENGINE, _warm_engine())
+            engine = {"engine_name": _WARM_ENGINE, "noyau": _warm_kernel(kernel)}
         try:
             papermill.execute_notebook(
                 _papermill_path(job.template.resolve()),
@@ -297,10 +441,13 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
                 # rather than wait for its graceful exit (~0.2 s per notebook).
                 shutdown_kernel="immediate",
                 on_cell_start=lambda cell_index, **_: cells_sent.append(cell_index),
+                **engine,
             )
             break
-        except Exception:
-            if cells_sent or attempt == KERNEL_START_RETRIES:
+        except BaseException as exc:
+            if not isinstance(exc, PapermillExecutionError):
+                _stop_warm_kernel()
+            if not isinstance(exc, Exception) or cells_sent or attempt == KERNEL_START_RETRIES:
                 raise
 
 
@@ -315,7 +462,8 @@ def _is_notebook(path: Path) -> bool:
     return True
 
 
-def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> JobResult:
+def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int,
+             fresh_kernels: bool = False) -> JobResult:
     """Execute one job in a pool worker; never raises.
 
     papermill writes the executed notebook once, at the end, into a temporary file, which is
@@ -333,7 +481,7 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int) -> 
         output.parent.mkdir(parents=True, exist_ok=True)
         _clean_temps(output)
         failed.unlink(missing_ok=True)
-        _execute_notebook(job, tmp, kernel, start_timeout)
+        _execute_notebook(job, tmp, kernel, start_timeout, fresh_kernels)
         stamp.unlink(missing_ok=True)  # from here on the output is the new one: no stamp until it is written
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
@@ -396,13 +544,15 @@ def execute_jobs(
     log: logging.Logger | None = None,
     progress: bool = True,
     start_timeout: int = 120,
+    fresh_kernels: bool = False,
 ) -> list[JobResult]:
     """Execute notebooks with papermill in ``jobs_n`` worker processes.
 
     Jobs whose output is up to date (stamp digest of template bytes, parameters and
     ``inputs_digest``) are not executed. A failing notebook never stops the others. Results
     come back in the order of ``jobs``. When ``log`` has a file handler, the kernels' stderr
-    is appended to ``<log file>.kernels``.
+    is appended to ``<log file>.kernels``. Each worker keeps its kernel from one notebook to
+    the next, reset in between; ``fresh_kernels`` starts a new kernel for each notebook.
     """
     if jobs_n < 1:
         raise ValueError(f"jobs_n doit être ≥ 1, reçu {jobs_n}")
@@ -425,7 +575,7 @@ def execute_jobs(
     log.info("%d notebooks : %d à jour, %d à exécuter", len(jobs), len(results), len(to_run))
 
     if to_run:
-        results |= _execute_pool(to_run, jobs_n, kernel, start_timeout, log, progress)
+        results |= _execute_pool(to_run, jobs_n, kernel, start_timeout, log, progress, fresh_kernels)
     return [results[i] for i in range(len(jobs))]
 
 
@@ -436,6 +586,7 @@ def _execute_pool(
     start_timeout: int,
     log: logging.Logger,
     progress: bool,
+    fresh_kernels: bool = False,
 ) -> dict[int, JobResult]:
     results: dict[int, JobResult] = {}
     workers = min(jobs_n, len(to_run))
@@ -449,7 +600,7 @@ def _execute_pool(
     n_failed = 0
     try:
         futures: dict[Future, tuple[int, NotebookJob]] = {
-            pool.submit(_run_job, job, kernel, digest, start_timeout): (i, job)
+            pool.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels): (i, job)
             for i, job, digest in to_run
         }
         with tqdm(total=len(to_run), unit="nb", desc="Exécution", disable=not progress,
