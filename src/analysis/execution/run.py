@@ -121,19 +121,23 @@ def run_periode(
     jobs_n: int = 2,
     render: bool = True,
     progress: bool = True,
+    workers: pipeline.Workers | None = None,
 ) -> RunOutcome:
     """The whole monthly pipeline for one period (see the module docstring), one run of a
-    period at a time (``period_lock``)."""
+    period at a time (``period_lock``). The notebooks run on ``workers`` when given (a pool or a
+    dask cluster shared by several months, which the caller closes), else on a pool of
+    ``jobs_n`` processes started for this month."""
     mois.check_periode(periode)
     if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
         for phase in phases:
             territoires = referentiel.check_territoires(phase, territoires)
     with period_lock(periode):
-        return _run_periode(periode, phases, territoires, jobs_n, render, progress)
+        return _run_periode(periode, phases, territoires, jobs_n, render, progress, workers)
 
 
 def _run_periode(
-    periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool
+    periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool,
+    workers: pipeline.Workers | None,
 ) -> RunOutcome:
     started = dt.datetime.now()
     log = journal.setup_run_logger(mois.logs_dir(periode) / f"run-{started:%Y%m%dT%H%M%S}.log")
@@ -160,7 +164,8 @@ def _run_periode(
     # digest of the analysis sources, not by the git commit recorded in the provenance: a
     # commit that only touches the documentation executes nothing again.
     inputs_digest = pipeline.digest_files(context) + cache.generation()
-    executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress)
+    executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress,
+                                      workers=workers)
     by_output = {r.output: r for r in executed}  # outputs are unique (execute_jobs checks)
     results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
