@@ -205,7 +205,7 @@ def _historique(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from analysis.execution.run import render_period
 
-    report = render_period(args.periode, brouillon=args.brouillon)
+    report = render_period(args.periode, brouillon=args.brouillon, jobs_n=args.jobs)
     print(f"Site rendu avec {report.renderer} : {report.index}")
     for path, error in report.failures.items():
         print(f"rendu en échec : {path} : {error}", file=sys.stderr)
@@ -417,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brouillon", action="store_true",
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
                         "monographies (notes de terrain…) ; le site publié n'est pas modifié")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"pages rendues en même temps : processus Quarto, ou fils pandoc + Typst (par défaut : le nombre de cœurs, {_CORES} ici)")
     p.set_defaults(func=_render)
 
     p = sub.add_parser("verifier", help="recalculer un mois publié dans un dossier temporaire et dire ce qui diffère "

@@ -180,7 +180,7 @@ def _run_periode(
     render_failures: dict[Path, str] = {}
     if render:
         t2 = time.perf_counter()
-        site, renderer, render_error, render_failures = _render_step(periode, log)
+        site, renderer, render_error, render_failures = _render_step(periode, jobs_n, log)
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
@@ -256,12 +256,12 @@ def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pip
     return first, last + region_jobs(periode)
 
 
-def _render_step(periode: str, log: logging.Logger) -> tuple[Path | None, str | None, str | None, dict[Path, str]]:
+def _render_step(periode: str, jobs_n: int, log: logging.Logger) -> tuple[Path | None, str | None, str | None, dict[Path, str]]:
     """Render the month's site (``render_month``): (site, renderer, None, pages not rendered),
     or (None, "échec", why, {}) when the render failed as a whole; the previous site is then
     kept and the run reports the failure."""
     try:
-        report = render_month(periode)
+        report = render_month(periode, jobs_n=jobs_n)
     except (RenderError, OSError) as error:
         log.error("Rendu du site en échec : %s", error)
         return None, "échec", describe_os_error(error) if isinstance(error, OSError) else str(error), {}
@@ -342,7 +342,7 @@ def executed_notebooks(out: Path) -> list[Path]:
     return [p for folder in (*mois.PUBLICATION_FOLDERS, mois.FICHES) for p in done(folder)]
 
 
-def render_period(periode: str, brouillon: bool = False):
+def render_period(periode: str, brouillon: bool = False, *, jobs_n: int):
     """Render every executed notebook of a period, holding the period's lock (``period_lock``):
     a render never publishes a run half-way. A period without any executed notebook raises
     ``PeriodNotRunError`` naming the command to run, and nothing is written. ``brouillon``:
@@ -355,10 +355,10 @@ def render_period(periode: str, brouillon: bool = False):
             + (f" ; périodes déjà exécutées : {', '.join(others)}" if others else "")
         )
     with period_lock(periode, "rendu"):
-        return render_month(periode, brouillon)
+        return render_month(periode, brouillon, jobs_n=jobs_n)
 
 
-def render_month(periode: str, brouillon: bool = False):
+def render_month(periode: str, brouillon: bool = False, *, jobs_n: int):
     """Render the site (or the draft site) of every executed notebook of the month
     (``executed_notebooks``), the caller holding the month's lock: what a run restricted to
     some territories executed joins the pages of the earlier runs."""
@@ -366,4 +366,4 @@ def render_month(periode: str, brouillon: bool = False):
     notebooks = executed_notebooks(out)
     fiches = [p for p in notebooks if p.relative_to(out).parts[0] == mois.FICHES]
     docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
-    return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)
+    return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon, jobs_n=jobs_n)
