@@ -61,7 +61,7 @@ QUARTO_CONFIG = config.ROOT / "_quarto.yml"
 # copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
 QUARTO_FILES = ("html_tables.lua", "composants.css")
 # not copied into the Quarto staging project: documents it would render, published sites
-SITE_LIBS, SEARCH_INDEX = "site_libs", "search.json"  # what each Quarto website project writes for the whole site
+SEARCH_INDEX = "search.json"  # what each Quarto website project writes for the whole site
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", mois.SITE, mois.DRAFT_SITE, ".*")
 
 
@@ -135,10 +135,11 @@ def _new_project(parent: Path, prefix: str) -> Path:
 
 def _assemble(outputs: Sequence[Path], staging: Path) -> None:
     """Move the HTML sites the projects rendered into ``outputs`` into the first one,
-    ``staging``: their pages and figures, the ``site_libs/`` files it lacks (each project made
-    its own from the same ``_quarto.yml``: the site keeps one ``site_libs/``), and their
-    entries of the search index (``search.json``), ordered by page (as many projects or one
-    give the same index)."""
+    ``staging``: the files it lacks (their pages and figures, the ``site_libs/`` files of
+    features only their pages use: each project made its own ``site_libs/`` from the same
+    ``_quarto.yml``, the site keeps one; the first project's ``index.html``, the real one, is
+    kept, the others being Quarto's redirections to their first page), and their entries of the
+    search index (``search.json``), ordered by page (as many projects or one give the same index)."""
     search = staging / SEARCH_INDEX
     entries = json.loads(search.read_text(encoding="utf-8")) if search.is_file() else []
     for out in outputs:
@@ -147,7 +148,7 @@ def _assemble(outputs: Sequence[Path], staging: Path) -> None:
             target = staging / relative
             if relative == Path(SEARCH_INDEX):
                 entries += json.loads(path.read_text(encoding="utf-8"))
-            elif relative.parts[0] != SITE_LIBS or not target.exists():
+            elif not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(path, target)
     if entries:
