@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cli, mois
+from analysis import cli, config, mois
 from analysis.execution import distribue, pipeline
 from analysis.execution.pipeline import LocalWorkers, NotebookJob, execute_jobs, write_manifest
 from test_pipeline import KERNEL, SQUARE, write_template
@@ -92,7 +92,7 @@ def _free_port() -> int:
 
 
 def test_bad_scheduler_options_exit_2_before_anything_is_written(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("OBSERVATOIRE_OUTPUTS", str(tmp_path / "outputs"))
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / "outputs")
     monkeypatch.setattr(distribue, "CONNEXION_S", 1)
     for argv, said in (
         (["run", "--periode", "2026-11", "--planificateur", "tcp://127.0.0.1:8786"], "--planificateur va avec --executeur dask"),
