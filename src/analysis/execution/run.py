@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,7 +343,7 @@ def executed_notebooks(out: Path) -> list[Path]:
     return [p for folder in (*mois.PUBLICATION_FOLDERS, mois.FICHES) for p in done(folder)]
 
 
-def render_period(periode: str, brouillon: bool = False, *, jobs_n: int):
+def render_period(periode: str, brouillon: bool = False, jobs_n: int = os.cpu_count() or 1):
     """Render every executed notebook of a period, holding the period's lock (``period_lock``):
     a render never publishes a run half-way. A period without any executed notebook raises
     ``PeriodNotRunError`` naming the command to run, and nothing is written. ``brouillon``:
@@ -358,7 +359,7 @@ def render_period(periode: str, brouillon: bool = False, *, jobs_n: int):
         return render_month(periode, brouillon, jobs_n=jobs_n)
 
 
-def render_month(periode: str, brouillon: bool = False, *, jobs_n: int):
+def render_month(periode: str, brouillon: bool = False, jobs_n: int = os.cpu_count() or 1):
     """Render the site (or the draft site) of every executed notebook of the month
     (``executed_notebooks``), the caller holding the month's lock: what a run restricted to
     some territories executed joins the pages of the earlier runs."""
