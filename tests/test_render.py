@@ -324,13 +324,13 @@ def test_render_site_with_quarto_stages_titled_notebooks_and_never_executes(peri
     root = mois.periode_dir(periode)
     documents, fiches = _quarto_period(root)
 
-    report = render.render_site(periode, documents, fiches)
+    report = render.render_site(periode, documents, fiches, jobs_n=1)
 
     seen = fake_quarto
     assert render.available_renderer() == report.renderer == "quarto"
     calls = [line.split() for line in (tmp_path / "vu-par-quarto.args").read_text().splitlines()]
-    # the website's HTML pages, and the PDFs in other projects rendered at the same time
-    assert sorted(to for to, *_ in calls) == ["html"] + ["typst"] * min(os.cpu_count() or 1, 2)
+    # the website's HTML pages, and the PDFs in another project rendered at the same time
+    assert sorted(to for to, *_ in calls) == ["html", "typst"]
     for _, project, out in calls:
         assert render.hidden_component(Path(project)) is None  # Quarto ignores inputs under hidden folders
         assert out != str(root / "site")
@@ -888,3 +888,26 @@ def test_the_csv_under_a_figure_is_published_beside_its_page(periode, monkeypatc
     assert broken == [] and checked >= 2
     _, text = _pdf_text(report.site / mois.pdf_page(mois.fiche_page(2, "ti-7607")))
     assert "Données de la figure" not in text  # a relative link leads nowhere from a PDF read on its own
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_ABSENT)
+def test_quarto_in_several_processes_makes_the_site_of_one(periode):
+    root = mois.periode_dir(periode)
+    synthese = _write(root / "synthese" / "synthese.ipynb", _notebook("Synthèse nationale"))
+    fiches = [pages.Document(_write(root / mois.fiche_notebook(2, f"ti-{n}"), _notebook(f"Fiche {n}")), f"Territoire {n}", 2, f"ti-{n}")
+              for n in (2405, 7607)]
+    sites = {}
+    for jobs_n in (1, 2):
+        report = render.render_site(periode, [pages.Document(synthese)], fiches, renderer="quarto", jobs_n=jobs_n)
+        sites[jobs_n] = _files(report.site)
+    one, two = sites[1], sites[2]
+    assert sorted(one) == sorted(two)  # the same pages, PDFs and one site_libs/
+    assert len([f for f in two if f.startswith("site_libs/")]) > 5
+    found = [e["href"].split("#")[0] for e in json.loads(two["search.json"])]  # every page can be searched, page by page
+    assert sorted(set(found)) == ["fiches/phase2/ti-2405.html", "fiches/phase2/ti-7607.html", "index.html", "synthese/synthese.html"]
+    assert found == sorted(found)
+    assert b"quarto-listing" not in two["index.html"] and b"Redirect to" not in two["index.html"]  # the index, not a redirection
+    # byte for byte, the search index too; Quarto's PDFs hold the time they were made and an id: their text
+    assert {f for f in one if not f.endswith(".pdf") and one[f] != two[f]} == set()
+    pdfs = [f for f in one if f.endswith(".pdf")]
+    assert len(pdfs) == 3 and [_pdf_text(report.site / f) for f in pdfs] == [_pdf_text(io.BytesIO(one[f])) for f in pdfs]

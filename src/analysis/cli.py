@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -112,14 +113,49 @@ def _faits(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from analysis.execution import pipeline
     from analysis.execution.run import run_periode
 
     if args.territoires and not args.phase:
         print("erreur : --territoires demande --phase (les identifiants changent d'une phase à l'autre)", file=sys.stderr)
         return 2
+    if (args.executeur == "dask") != bool(args.planificateur):
+        print("erreur : --planificateur va avec --executeur dask (et lui seul) : --executeur dask --planificateur "
+              "tcp://HÔTE:PORT, ou --executeur local (par défaut) sans --planificateur", file=sys.stderr)
+        return 2
+    periodes = mois.mois_entre(*_bornes(args.periodes)) if args.periodes else [args.periode]  # nothing written for a bad range
     phases = (args.phase,) if args.phase else config.PHASES
-    outcome = run_periode(args.periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs, render=not args.sans_rendu,
-                          fresh_kernels=args.noyaux_neufs)
+    if args.executeur == "dask":
+        from analysis.execution.distribue import DaskWorkers, PlanificateurError
+
+        try:
+            workers: pipeline.Workers | None = DaskWorkers(args.planificateur)
+        except PlanificateurError as error:
+            print(f"erreur : {error}", file=sys.stderr)
+            return 2
+    elif len(periodes) > 1:  # one pool for every month; its kernels' stderr beside the logs of several months
+        kernels = mois.historique_logs_dir() / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log.kernels"
+        kernels.parent.mkdir(parents=True, exist_ok=True)
+        workers = pipeline.LocalWorkers(args.jobs, str(kernels))
+    else:
+        workers = None  # the month's own pool, its kernels' stderr beside the month's log
+    code = 0
+    try:
+        for periode in periodes:
+            if len(periodes) > 1:
+                print(f"\n— {periode} —", file=sys.stderr)
+            outcome = run_periode(periode, phases=phases, territoires=args.territoires, jobs_n=args.jobs,
+                                  render=not args.sans_rendu, workers=workers,
+                                  fresh_kernels=args.noyaux_neufs)
+            code = max(code, _report(outcome))
+    finally:
+        if workers is not None:
+            workers.close()
+    return code
+
+
+def _report(outcome) -> int:
+    """Print what a month's run left undone (stderr); its exit code: 1 when anything failed, else 0."""
     if outcome.render_error:
         print(f"\nerreur de rendu : {outcome.render_error}", file=sys.stderr)
     for path, error in outcome.render_failures.items():
@@ -139,15 +175,20 @@ def _run(args: argparse.Namespace) -> int:
                  or outcome.analyses_error) else 0
 
 
-def _historique(args: argparse.Namespace) -> int:
-    import time
-
-    from analysis.execution import historique, journal
-
-    debut, _, fin = args.periodes.partition(":")
-    debut, fin = mois.check_periode(debut), mois.check_periode(fin or debut)  # nothing written for a bad range
+def _bornes(text: str) -> tuple[str, str]:
+    """The first and last months of ``AAAA-MM:AAAA-MM`` (or of one month ``AAAA-MM``); raises
+    ``mois.PeriodeError`` for a bad month or an empty range."""
+    debut, _, fin = text.partition(":")
+    debut, fin = mois.check_periode(debut), mois.check_periode(fin or debut)
     if debut > fin:
         raise mois.PeriodeError(f"plage de mois vide : {debut} est après {fin}")
+    return debut, fin
+
+
+def _historique(args: argparse.Namespace) -> int:
+    from analysis.execution import historique, journal
+
+    debut, fin = _bornes(args.periodes)  # nothing written for a bad range
     log = journal.setup_run_logger(mois.historique_logs_dir() / f"historique-{time.strftime('%Y%m%dT%H%M%S')}.log")
     start = time.perf_counter()
     months = historique.historique(debut, fin, jobs_n=args.jobs, log=log)
@@ -165,7 +206,7 @@ def _historique(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from analysis.execution.run import render_period
 
-    report = render_period(args.periode, brouillon=args.brouillon)
+    report = render_period(args.periode, brouillon=args.brouillon, jobs_n=args.jobs)
     print(f"Site rendu avec {report.renderer} : {report.index}")
     for path, error in report.failures.items():
         print(f"rendu en échec : {path} : {error}", file=sys.stderr)
@@ -295,6 +336,8 @@ _EXEMPLES = {
   observatoire run --periode 2025-06 --phase 2                                 les fiches de la phase 2 et les publications
   observatoire run --periode 2025-06 --phase 2 --territoires ti-2405,ti-8419   ces deux fiches seulement
   observatoire run --periode 2025-06 --sans-rendu                              tout sauf le site, à rendre plus tard
+  observatoire run --periodes 2019-01:2026-12 --executeur dask --planificateur tcp://noeud01:8786
+                                                                               chaque mois depuis 2019, sur un cluster dask
 
 Ctrl-C arrête le run (code 130) ; les fichiers déjà écrits sont complets et la même commande reprend.""",
     "donnees": """exemples :
@@ -333,8 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_faits)
 
     p = sub.add_parser("run", help="le pipeline mensuel : indicateurs, fiches, synthèse, monographies, site")
-    p.add_argument("--periode", type=_periode, default=mois.default_periode(),
-                   help=f"AAAA-MM : les données telles que publiées à la fin de ce mois, {_PLAGE} ; mois courant par défaut")
+    quand = p.add_mutually_exclusive_group()
+    quand.add_argument("--periode", type=_periode, default=mois.default_periode(),
+                       help=f"AAAA-MM : les données telles que publiées à la fin de ce mois, {_PLAGE} ; mois courant par défaut")
+    quand.add_argument("--periodes", metavar="AAAA-MM:AAAA-MM",
+                       help="plusieurs mois, début et fin inclus, l'un après l'autre dans la même commande, sur les mêmes "
+                            "processus (ou le même cluster dask)")
     p.add_argument("--phase", type=_PHASE, metavar="{1,2}", help="les fiches d'une seule phase (les deux par défaut) ; la synthèse et les monographies sont produites "
                         "dans tous les cas, sauf avec --territoires")
     p.add_argument("--jobs", type=_jobs, default=_CORES,
@@ -346,6 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noyaux-neufs", action="store_true",
                    help="un noyau Jupyter neuf pour chaque notebook (par défaut, chaque processus garde son noyau d'un "
                         "notebook à l'autre et le remet à l'état d'un noyau neuf : plus rapide, mêmes notebooks)")
+    p.add_argument("--executeur", choices=("local", "dask"), default="local",
+                   help="où s'exécutent les notebooks : local, les --jobs processus de cette machine (par défaut) ; dask, "
+                        "les workers d'un cluster dask.distributed déjà lancé (avec --planificateur)")
+    p.add_argument("--planificateur", metavar="ADRESSE",
+                   help="avec --executeur dask : l'adresse du planificateur du cluster, tcp://HÔTE:PORT ; ses workers voient "
+                        "le dépôt et outputs/ aux mêmes chemins et ont un thread chacun")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("donnees", help="les fichiers déclarés : état (cache, miroir, absent), copie épinglée ou vivante, taille, dernière période ; "
@@ -368,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brouillon", action="store_true",
                    help="site de travail de l'équipe (outputs/<periode>/brouillon/) : montre aussi ce qui manque aux "
                         "monographies (notes de terrain…) ; le site publié n'est pas modifié")
+    p.add_argument("--jobs", type=_jobs, default=_CORES,
+                   help=f"pages rendues en même temps : processus Quarto, ou fils pandoc + Typst (par défaut : le nombre de cœurs, {_CORES} ici)")
     p.set_defaults(func=_render)
 
     p = sub.add_parser("verifier", help="recalculer un mois publié dans un dossier temporaire et dire ce qui diffère "

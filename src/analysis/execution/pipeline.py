@@ -535,6 +535,65 @@ def _kernel_log_path(log: logging.Logger | None) -> str | None:
     return None
 
 
+class Workers:
+    """Where ``execute_jobs`` sends its jobs: ``submit`` the pool's job function, iterate the
+    futures ``as_completed``, ``close``. One ``Workers`` can serve several calls (the months of
+    ``observatoire run --periodes``). Subclasses: ``LocalWorkers`` (default) and ``distribue.DaskWorkers``."""
+
+    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False):
+        raise NotImplementedError
+
+    def as_completed(self, futures: Iterable) -> Iterable:
+        raise NotImplementedError
+
+    def cancel(self, futures: Iterable) -> None:
+        """Cancel what has not started (Ctrl-C)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalWorkers(Workers):
+    """A pool of ``jobs_n`` processes on this machine (``_init_worker``), started at the first
+    job; the kernels' stderr goes to ``kernel_log`` (appended), else nowhere."""
+
+    def __init__(self, jobs_n: int, kernel_log: str | None = None) -> None:
+        if jobs_n < 1:
+            raise ValueError(f"jobs_n doit être ≥ 1, reçu {jobs_n}")
+        self.jobs_n, self.kernel_log = jobs_n, kernel_log
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs_n,
+                mp_context=multiprocessing.get_context(_START_METHOD),
+                initializer=_init_worker,
+                initargs=(os.getpid(), self.kernel_log),
+            )
+        return self._pool.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels)
+
+    def as_completed(self, futures: Iterable[Future]) -> Iterable[Future]:
+        return as_completed(futures)
+
+    def cancel(self, futures: Iterable[Future]) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
 def execute_jobs(
     jobs: Sequence[NotebookJob],
     *,
@@ -545,14 +604,16 @@ def execute_jobs(
     progress: bool = True,
     start_timeout: int = 120,
     fresh_kernels: bool = False,
+    workers: Workers | None = None,
 ) -> list[JobResult]:
-    """Execute notebooks with papermill in ``jobs_n`` worker processes.
+    """Execute notebooks with papermill in ``jobs_n`` worker processes, or on ``workers``
+    (``LocalWorkers``, ``distribue.DaskWorkers``) when given, which the caller closes.
 
     Jobs whose output is up to date (stamp digest of template bytes, parameters and
-    ``inputs_digest``) are not executed. A failing notebook never stops the others. Results
-    come back in the order of ``jobs``. When ``log`` has a file handler, the kernels' stderr
-    is appended to ``<log file>.kernels``. Each worker keeps its kernel from one notebook to
-    the next, reset in between; ``fresh_kernels`` starts a new kernel for each notebook.
+    ``inputs_digest``) are not executed: decided here, before any job is sent. A failing
+    notebook never stops the others. Results come back in the order of ``jobs``. When ``log``
+    has a file handler, the kernels' stderr of the local pool is appended to ``<log file>.kernels``. Each worker keeps its kernel from one
+    notebook to the next, reset in between; ``fresh_kernels`` starts a new kernel for each notebook.
     """
     if jobs_n < 1:
         raise ValueError(f"jobs_n doit être ≥ 1, reçu {jobs_n}")
@@ -574,14 +635,17 @@ def execute_jobs(
             to_run.append((i, job, digest))
     log.info("%d notebooks : %d à jour, %d à exécuter", len(jobs), len(results), len(to_run))
 
-    if to_run:
-        results |= _execute_pool(to_run, jobs_n, kernel, start_timeout, log, progress, fresh_kernels)
+    if to_run and workers is None:
+        with LocalWorkers(min(jobs_n, len(to_run)), _kernel_log_path(log)) as own:
+            results |= _execute_pool(to_run, own, kernel, start_timeout, log, progress, fresh_kernels)
+    elif to_run:
+        results |= _execute_pool(to_run, workers, kernel, start_timeout, log, progress, fresh_kernels)
     return [results[i] for i in range(len(jobs))]
 
 
 def _execute_pool(
     to_run: list[tuple[int, NotebookJob, str]],
-    jobs_n: int,
+    workers: Workers,
     kernel: str,
     start_timeout: int,
     log: logging.Logger,
@@ -589,23 +653,15 @@ def _execute_pool(
     fresh_kernels: bool = False,
 ) -> dict[int, JobResult]:
     results: dict[int, JobResult] = {}
-    workers = min(jobs_n, len(to_run))
-    log.debug("%d processus, noyau %s", workers, kernel)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(_START_METHOD),
-        initializer=_init_worker,
-        initargs=(os.getpid(), _kernel_log_path(log)),
-    )
+    log.debug("%s, noyau %s", type(workers).__name__, kernel)
     n_failed = 0
+    futures: dict = {}
     try:
-        futures: dict[Future, tuple[int, NotebookJob]] = {
-            pool.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels): (i, job)
-            for i, job, digest in to_run
-        }
+        for i, job, digest in to_run:
+            futures[workers.submit(job, kernel, digest, start_timeout, fresh_kernels)] = (i, job)
         with tqdm(total=len(to_run), unit="nb", desc="Exécution", disable=not progress,
                   dynamic_ncols=True, smoothing=0.1) as bar:
-            for future in as_completed(futures):
+            for future in workers.as_completed(futures):
                 i, job = futures[future]
                 try:
                     result = future.result()
@@ -621,9 +677,8 @@ def _execute_pool(
                     log.debug("%s exécuté en %.1f s", result.label, result.duration)
                 bar.update()
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        workers.cancel(futures)
         raise
-    pool.shutdown(wait=True)
     return results
 
 

@@ -19,8 +19,9 @@ monograph of a fiche), written relative to the page. PDFs hold no such line.
 Two renderers, chosen by ``available_renderer()``, on what both share (``pages``: documents,
 notebooks reduced to what is published, links, index):
 
-* ``"quarto"`` when ``quarto`` is on PATH (``render_quarto``): a staging Quarto project
-  configured by ``_quarto.yml`` (repository root), ``quarto render --no-execute``;
+* ``"quarto"`` when ``quarto`` is on PATH (``render_quarto``): ``jobs_n`` staging Quarto
+  projects configured by ``_quarto.yml`` (repository root), ``quarto render --no-execute``
+  in parallel, assembled into one site;
 * ``"pandoc+typst"`` otherwise (``render_fallback``, PyPI tools only): nbconvert's Markdown
   exporter -> pandoc -> a standalone HTML page, and pandoc -> Typst -> PDF; a page whose
   notebook, links and rendering code have not changed is carried over from the current site.
@@ -67,6 +68,7 @@ Conventions for notebook authors (both renderers follow them):
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -140,6 +142,7 @@ def render_site(
     accueil: Path | None = None,
     renderer: str | None = None,
     brouillon: bool = False,
+    jobs_n: int = os.cpu_count() or 1,
 ) -> RenderReport:
     """Publish a period's executed notebooks as ``outputs/<periode>/site/``.
 
@@ -148,7 +151,8 @@ def render_site(
     docstring). All notebooks live under ``outputs/<periode>/``; the site mirrors their layout.
     ``brouillon``: the draft site for the team, ``outputs/<periode>/brouillon/``, which also
     shows the cells tagged ``brouillon`` (what a document still lacks); the published site
-    is left untouched.
+    is left untouched. ``jobs_n``: how many pages are rendered at the same time (Quarto
+    processes, or the fallback's threads).
     ``renderer`` defaults to ``available_renderer()``. A notebook that cannot be read, or
     fails to render with the fallback, is reported in ``failures`` and its page and PDF of the
     current site are kept (listed in the index), or it is left out when the site had none; a
@@ -168,7 +172,7 @@ def render_site(
     try:
         render = render_quarto if renderer == QUARTO else render_fallback
         with environnement.date_fixe(periode):  # the same PDFs at every render of the month
-            report = render(periode, list(documents), list(fiches), accueil, staging, brouillon)
+            report = render(periode, list(documents), list(fiches), accueil, staging, brouillon, jobs_n)
         check_site(report, staging)
         replace_folder(staging, report.site)
     except RenderError:

@@ -1,7 +1,7 @@
 """The renderer without Quarto (PyPI tools only): nbconvert's Markdown exporter (code hidden)
 -> pandoc -> a standalone HTML page with images embedded (``report.css`` and
 ``composants.css``), and pandoc -> Typst source compiled to PDF by the ``typst`` package
-(``report.typ``). Pages and PDFs are rendered in parallel threads (pandoc is a process, Typst
+(``report.typ``). Pages and PDFs are rendered in ``jobs_n`` parallel threads (pandoc is a process, Typst
 compiles outside the GIL).
 
 A notebook is not rendered again when the current site holds its page and PDF made from the
@@ -238,9 +238,9 @@ def _reuse(task: _Task, digest: str, stamp: dict | None, site: Path, staging: Pa
     return stamp["title"]
 
 
-def _render_tasks(tasks: list[_Task], site: Path, staging: Path) -> tuple[dict[Path, str], dict[Path, str]]:
-    """Render (or carry over, when unchanged) every task; titles and failures by notebook.
-    Writes the stamps of the pages into the staging site."""
+def _render_tasks(tasks: list[_Task], site: Path, staging: Path, jobs_n: int) -> tuple[dict[Path, str], dict[Path, str]]:
+    """Render (or carry over, when unchanged) every task, ``jobs_n`` at a time; titles and
+    failures by notebook. Writes the stamps of the pages into the staging site."""
     previous, renderer, stamps = _read_stamps(site), _renderer_digest(), {}
     results, to_render = [], []
     for task in tasks:
@@ -257,7 +257,7 @@ def _render_tasks(tasks: list[_Task], site: Path, staging: Path) -> tuple[dict[P
             results.append((task.notebook, title, None))
         stamps[page] = {"digest": digest, "title": title}
     # threads: pandoc runs as a subprocess and typst outside the GIL, so they overlap
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs_n) as pool:
         rendered = list(pool.map(_render_task, to_render))
     for task, (_, title, error) in zip(to_render, rendered):
         page = task.html.relative_to(staging).as_posix()
@@ -274,7 +274,8 @@ def _render_tasks(tasks: list[_Task], site: Path, staging: Path) -> tuple[dict[P
 
 
 def render_fallback(
-    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
+    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool,
+    jobs_n: int,
 ) -> RenderReport:
     root = mois.periode_dir(periode)
     site = mois.site_dir(periode, brouillon)
@@ -285,7 +286,7 @@ def render_fallback(
         pdf = staging / mois.pdf_page(page)
         tasks.append(_Task(doc.notebook, staging / page, pdf, doc.title, nav(page, True, doc.liens, phase=doc.phase),
                            brouillon=brouillon, citation=citation, page=page, territoire=territoire_cite(doc)))
-    titles, failures = _render_tasks(tasks, site, staging)
+    titles, failures = _render_tasks(tasks, site, staging, jobs_n)
     figure_data = copy_figure_data([d for d in documents + fiches if d.notebook in titles], root, staging)
     titles |= keep_previous(failures, documents + fiches, root, site, staging)
     docs, listed = listing(root, documents, fiches, titles)

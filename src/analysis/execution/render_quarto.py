@@ -1,5 +1,7 @@
-"""The Quarto renderer: the notebooks are copied into a staging Quarto project configured by
-``_quarto.yml`` (repository root) and rendered with ``quarto render <staging> --no-execute``.
+"""The Quarto renderer: the notebooks are shared out between ``jobs_n`` staging Quarto projects
+configured by ``_quarto.yml`` (repository root), each rendered with ``quarto render <staging>
+--no-execute`` at the same time, into its own folder (no two Quarto processes share a
+``site_libs/``); their sites are then assembled into one (``_assemble``).
 
 Each staged notebook gets a front-matter title, its line of links (a raw HTML cell), a
 ``tbl-`` label on each cell that shows a captioned table (Quarto captions a table, with the
@@ -12,10 +14,11 @@ the site's ``site_libs/`` and figure folders: publish ``site/`` as a whole.
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -58,6 +61,7 @@ QUARTO_CONFIG = config.ROOT / "_quarto.yml"
 # copied into the Quarto project, named as in _quarto.yml; the fallback uses them too
 QUARTO_FILES = ("html_tables.lua", "composants.css")
 # not copied into the Quarto staging project: documents it would render, published sites
+SEARCH_INDEX = "search.json"  # what each Quarto website project writes for the whole site
 STAGING_IGNORE = ("*.ipynb", "*.qmd", "*.md", "*.Rmd", "_quarto.yml", "_metadata.yml", mois.SITE, mois.DRAFT_SITE, ".*")
 
 
@@ -129,21 +133,47 @@ def _new_project(parent: Path, prefix: str) -> Path:
     return project
 
 
+def _assemble(outputs: Sequence[Path], staging: Path) -> None:
+    """Move the HTML sites the projects rendered into ``outputs`` into the first one,
+    ``staging``: the files it lacks (their pages and figures, the ``site_libs/`` files of
+    features only their pages use: each project made its own ``site_libs/`` from the same
+    ``_quarto.yml``, the site keeps one; the first project's ``index.html``, the real one, is
+    kept, the others being Quarto's redirections to their first page), and their entries of the
+    search index (``search.json``), ordered by page (as many projects or one give the same index)."""
+    search = staging / SEARCH_INDEX
+    entries = json.loads(search.read_text(encoding="utf-8")) if search.is_file() else []
+    for out in outputs:
+        for path in sorted(p for p in out.rglob("*") if p.is_file()):
+            relative = path.relative_to(out)
+            target = staging / relative
+            if relative == Path(SEARCH_INDEX):
+                entries += json.loads(path.read_text(encoding="utf-8"))
+            elif not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(path, target)
+    if entries:
+        entries.sort(key=lambda entry: entry.get("href", "").split("#")[0])  # stable: a page's sections stay in order
+        search.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def render_quarto(
-    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool = False
+    periode: str, documents: list[Document], fiches: list[Document], accueil: Path | None, staging: Path, brouillon: bool,
+    jobs_n: int,
 ) -> RenderReport:
-    """One Quarto website project renders the HTML pages; the PDFs are rendered at the same
-    time by ``os.cpu_count()`` other projects sharing out the notebooks (``--to typst``):
-    Quarto renders the documents of a project one after the other."""
+    """``jobs_n`` Quarto website projects share out the notebooks and render the HTML pages,
+    then ``_assemble`` makes them one site; the PDFs are rendered at the same time by
+    ``jobs_n`` other projects (``--to typst``). Quarto renders the documents of a project one
+    after the other, and no two Quarto processes share a project (nor its ``site_libs/``)."""
     root = mois.periode_dir(periode)
     site = mois.site_dir(periode, brouillon)
     # Quarto skips every input under a folder whose name starts with "." (its project scan
     # ignores hidden paths, even in the absolute path) and then renders nothing with status 0:
     # the staging projects live beside the staging site, outside any hidden folder.
     with tempfile.TemporaryDirectory(prefix=f"{mois.STAGING_PREFIX}quarto-", dir=staging.parent) as tmp:
-        project = _new_project(Path(tmp), "site-")
-        n_pdf = max(1, min(os.cpu_count() or 1, len(documents + fiches)))
-        pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n_pdf)]
+        n = max(1, min(jobs_n, len(documents + fiches)))
+        projects = [_new_project(Path(tmp), f"site{i}-") for i in range(n)]
+        project = projects[0]  # with the index
+        pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n)]
         titles, failures = {}, {}
         citation = site_citation(periode, root, documents)
         for i, doc in enumerate(documents + fiches):
@@ -158,8 +188,8 @@ def render_quarto(
             page = page_of(doc, root)
             nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page, True, doc.liens, home=False, phase=doc.phase),
                                   brouillon=brouillon, after=citer_markdown(titles[doc.notebook], page, citation, territoire_cite(doc)))
-            _stage_notebook(project, root, doc, nb, pdf=False)
-            _stage_notebook(pdf_projects[i % n_pdf], root, doc, nb, pdf=True)
+            _stage_notebook(projects[i % n], root, doc, nb, pdf=False)
+            _stage_notebook(pdf_projects[i % n], root, doc, nb, pdf=True)
         # Quarto empties its output folder: the pages kept wait beside it until it is done
         kept = Path(tmp) / "pages-conservees"
         titles |= keep_previous(failures, documents + fiches, root, site, kept)
@@ -178,10 +208,11 @@ def render_quarto(
             index = with_title(index_markdown(periode, docs, listed) + "\n" + citer_markdown(INDEX_TITLE, mois.INDEX_PAGE, citation),
                                INDEX_TITLE)
             (project / "index.qmd").write_text(index, encoding="utf-8")
-        outputs = [staging] + [Path(tmp) / f"pdf{i}" for i in range(n_pdf)]
-        commands = [["quarto", "render", str(project), "--no-execute", "--output-dir", str(staging)]] + [
+        html = [staging] + [Path(tmp) / f"html{i}" for i in range(1, n)]
+        pdfs = [Path(tmp) / f"pdf{i}" for i in range(n)]
+        commands = [["quarto", "render", str(p), "--no-execute", "--output-dir", str(out)] for p, out in zip(projects, html)] + [
             ["quarto", "render", str(pdf), "--to", "typst", "--no-execute", "--output-dir", str(out)]
-            for pdf, out in zip(pdf_projects, outputs[1:])
+            for pdf, out in zip(pdf_projects, pdfs)
         ]
         running = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for c in commands]
         for process in running:
@@ -191,7 +222,8 @@ def render_quarto(
                     other.kill()
                 tail = "\n".join(log.strip().splitlines()[-15:])
                 raise RenderError(f"quarto render a échoué (code {process.returncode}) ; le site précédent est conservé.\n{tail}")
-        for out in outputs[1:]:
+        _assemble(html[1:], staging)  # with one project too: the same search index
+        for out in pdfs:
             for pdf in out.rglob("*.pdf"):
                 (staging / pdf.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(pdf, staging / pdf.relative_to(out))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,20 +123,24 @@ def run_periode(
     render: bool = True,
     progress: bool = True,
     fresh_kernels: bool = False,
+    workers: pipeline.Workers | None = None,
 ) -> RunOutcome:
     """The whole monthly pipeline for one period (see the module docstring), one run of a
-    period at a time (``period_lock``); ``fresh_kernels``: one new kernel per notebook
+    period at a time (``period_lock``). The notebooks run on ``workers`` when given (a pool or a
+    dask cluster shared by several months, which the caller closes), else on a pool of
+    ``jobs_n`` processes started for this month; ``fresh_kernels``: one new kernel per notebook
     (``pipeline.execute_jobs``)."""
     mois.check_periode(periode)
     if territoires is not None:  # a bad id (or none) is refused before anything is written; repeats count once
         for phase in phases:
             territoires = referentiel.check_territoires(phase, territoires)
     with period_lock(periode):
-        return _run_periode(periode, phases, territoires, jobs_n, render, progress, fresh_kernels)
+        return _run_periode(periode, phases, territoires, jobs_n, render, progress, workers, fresh_kernels)
 
 
 def _run_periode(
     periode: str, phases: tuple[int, ...], territoires: list[str] | None, jobs_n: int, render: bool, progress: bool,
+    workers: pipeline.Workers | None,
     fresh_kernels: bool = False,
 ) -> RunOutcome:
     started = dt.datetime.now()
@@ -164,7 +169,7 @@ def _run_periode(
     # commit that only touches the documentation executes nothing again.
     inputs_digest = pipeline.digest_files(context) + cache.generation()
     executed = pipeline.execute_jobs(first + fiches + last, jobs_n=jobs_n, inputs_digest=inputs_digest, log=log, progress=progress,
-                                     fresh_kernels=fresh_kernels)
+                                      workers=workers, fresh_kernels=fresh_kernels)
     by_output = {r.output: r for r in executed}  # outputs are unique (execute_jobs checks)
     results = [by_output[job.output.resolve()] for job in documents + fiches]
     timings["notebooks"] = time.perf_counter() - t1
@@ -179,7 +184,7 @@ def _run_periode(
     render_failures: dict[Path, str] = {}
     if render:
         t2 = time.perf_counter()
-        site, renderer, render_error, render_failures = _render_step(periode, log)
+        site, renderer, render_error, render_failures = _render_step(periode, jobs_n, log)
         timings["rendu"] = time.perf_counter() - t2
 
     timings["total"] = time.perf_counter() - t0
@@ -255,12 +260,12 @@ def publication_jobs(periode: str) -> tuple[list[pipeline.NotebookJob], list[pip
     return first, last + region_jobs(periode)
 
 
-def _render_step(periode: str, log: logging.Logger) -> tuple[Path | None, str | None, str | None, dict[Path, str]]:
+def _render_step(periode: str, jobs_n: int, log: logging.Logger) -> tuple[Path | None, str | None, str | None, dict[Path, str]]:
     """Render the month's site (``render_month``): (site, renderer, None, pages not rendered),
     or (None, "échec", why, {}) when the render failed as a whole; the previous site is then
     kept and the run reports the failure."""
     try:
-        report = render_month(periode)
+        report = render_month(periode, jobs_n=jobs_n)
     except (RenderError, OSError) as error:
         log.error("Rendu du site en échec : %s", error)
         return None, "échec", describe_os_error(error) if isinstance(error, OSError) else str(error), {}
@@ -341,7 +346,7 @@ def executed_notebooks(out: Path) -> list[Path]:
     return [p for folder in (*mois.PUBLICATION_FOLDERS, mois.FICHES) for p in done(folder)]
 
 
-def render_period(periode: str, brouillon: bool = False):
+def render_period(periode: str, brouillon: bool = False, jobs_n: int = os.cpu_count() or 1):
     """Render every executed notebook of a period, holding the period's lock (``period_lock``):
     a render never publishes a run half-way. A period without any executed notebook raises
     ``PeriodNotRunError`` naming the command to run, and nothing is written. ``brouillon``:
@@ -354,10 +359,10 @@ def render_period(periode: str, brouillon: bool = False):
             + (f" ; périodes déjà exécutées : {', '.join(others)}" if others else "")
         )
     with period_lock(periode, "rendu"):
-        return render_month(periode, brouillon)
+        return render_month(periode, brouillon, jobs_n=jobs_n)
 
 
-def render_month(periode: str, brouillon: bool = False):
+def render_month(periode: str, brouillon: bool = False, jobs_n: int = os.cpu_count() or 1):
     """Render the site (or the draft site) of every executed notebook of the month
     (``executed_notebooks``), the caller holding the month's lock: what a run restricted to
     some territories executed joins the pages of the earlier runs."""
@@ -365,4 +370,4 @@ def render_month(periode: str, brouillon: bool = False):
     notebooks = executed_notebooks(out)
     fiches = [p for p in notebooks if p.relative_to(out).parts[0] == mois.FICHES]
     docs, fiche_docs, accueil = documents(periode, [p for p in notebooks if p not in fiches], fiches)
-    return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon)
+    return render_site(periode, docs, fiche_docs, accueil=accueil, brouillon=brouillon, jobs_n=jobs_n)
