@@ -89,6 +89,20 @@ def test_a_geodataframe_keeps_geometry_and_crs(fresh: Path) -> None:
     assert again.geometry.geom_equals(first.geometry).all()
 
 
+def test_a_stored_object_asked_under_another_outputs_root_is_stored_there_too(
+    fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process, two outputs roots (a test, or ``verifier``, after a run): the month under the
+    second root gets its memo entry, not only the first root's value held in memory."""
+    assert _summary(2)["n"] == 2
+    monkeypatch.setattr(config, "OUTPUTS_DIR", tmp_path / "autres-sorties")
+    assert _summary(2)["n"] == 2
+    for root in ("outputs", "autres-sorties"):
+        assert len(list((tmp_path / root / "2025-06" / ".cache" / "analyses").rglob("*.pickle"))) == 1, root
+    assert CALLS == [("summary", 2), ("summary", 2)]
+    assert _summary(2)["n"] == 2 and len(CALLS) == 2  # held in memory for this root now
+
+
 def test_a_stored_object_is_computed_once_and_a_damaged_entry_computed_again(fresh: Path, tmp_path: Path) -> None:
     first = _summary(2)
     _summary.cache_clear()  # as a new process would

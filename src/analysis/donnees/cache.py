@@ -162,12 +162,10 @@ def _on_disk(
     signature = inspect.signature(fn)
     name = f"{fn.__module__}.{fn.__qualname__}"
 
+    # the in-process layer is keyed by the entry's path, which holds its folder: the same arguments
+    # under another outputs root (another month's memo cache) are read from, or written to, that one
     @cached
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        path = entry_path(name, bound.arguments, suffix, folder(bound.arguments))
+    def at(path: Path, *args, **kwargs):
         try:
             value = read(path)
             sources.record(json.loads(_sources_path(path).read_text(encoding="utf-8")))
@@ -180,6 +178,13 @@ def _on_disk(
         _write(path, lambda tmp: write(value, tmp))
         return read(path)
 
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return at(entry_path(name, bound.arguments, suffix, folder(bound.arguments)), *args, **kwargs)
+
+    wrapper.cache_clear = at.cache_clear
     return wrapper
 
 
