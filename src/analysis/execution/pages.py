@@ -26,6 +26,7 @@ import yaml
 from PIL import Image
 
 from analysis import config, mois
+from analysis.environnement import PANDOC_TYPST, QUARTO  # noqa: F401  (the renderers import their names from here)
 from analysis.fichiers import describe_os_error
 
 TEMPLATES = Path(__file__).with_name("templates")
