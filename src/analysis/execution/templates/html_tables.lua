@@ -8,6 +8,7 @@ local stringify = pandoc.utils.stringify
 local WIDE = 90     -- characters: wider tables get explicit column widths
 local LONGEST = 30  -- characters: cap of one column's share
 local PADDING = 3   -- characters: a cell's inner margins
+local BOLD = 1.15   -- width of a bold header character against a body one
 
 -- A figure with its unit: "12 345", "+1,08 %/an", "−4,6 %", "2 191 €/m²", "128e sur 182".
 local function is_number(text)
@@ -33,9 +34,40 @@ local function longest_word(text)
   return longest
 end
 
+-- Shares of the page width (WIDE characters) in proportion to the columns' lengths, but never
+-- narrower than a column's longest header word (bold: BOLD times wider) and its margins, so that
+-- no header word is broken ("Mon-tant (€)"): the columns held at that minimum are taken out and
+-- the others share what is left, until none is below its minimum.
+local function widths_with_minimum(lengths, words)
+  local minimum, held = {}, {}
+  local needed = 0
+  for col = 1, #lengths do
+    minimum[col] = math.ceil(words[col] * BOLD) + PADDING
+    needed = needed + minimum[col]
+  end
+  local room = math.max(WIDE, needed)  -- minimums that overfill the page shrink together
+  repeat
+    local left, flexible, changed = room, 0, false
+    for col = 1, #lengths do
+      if held[col] then left = left - minimum[col] else flexible = flexible + lengths[col] end
+    end
+    for col = 1, #lengths do
+      if not held[col] and lengths[col] * left / flexible < minimum[col] then held[col], changed = true, true end
+    end
+  until not changed
+  local left, flexible, widths = room, 0, {}
+  for col = 1, #lengths do
+    if held[col] then left = left - minimum[col] else flexible = flexible + lengths[col] end
+  end
+  for col = 1, #lengths do
+    widths[col] = (held[col] and minimum[col] or lengths[col] * left / flexible) / room
+  end
+  return widths
+end
+
 local function shape(tbl)
   local rows = body_rows(tbl)
-  local lengths, total = {}, 0
+  local lengths, words, total = {}, {}, 0
   for col = 1, #tbl.colspecs do
     local numeric, length = #rows > 0, 1
     for _, row in ipairs(rows) do
@@ -43,17 +75,20 @@ local function shape(tbl)
       if text ~= "" and not is_number(text) then numeric = false end
       length = math.max(length, utf8.len(text) or #text)
     end
+    words[col] = 1
     for _, row in ipairs(tbl.head.rows) do
       if #row.cells == #tbl.colspecs then
-        length = math.max(length, longest_word(stringify(row.cells[col].contents)))
+        words[col] = math.max(words[col], longest_word(stringify(row.cells[col].contents)))
       end
     end
+    length = math.max(length, words[col])
     lengths[col] = math.min(length, LONGEST) + PADDING
     total = total + lengths[col]
     tbl.colspecs[col][1] = numeric and pandoc.AlignRight or pandoc.AlignLeft
   end
   if total > WIDE then
-    for col = 1, #tbl.colspecs do tbl.colspecs[col][2] = lengths[col] / total end
+    local widths = widths_with_minimum(lengths, words)
+    for col = 1, #tbl.colspecs do tbl.colspecs[col][2] = widths[col] end
   end
   return tbl
 end
