@@ -54,12 +54,13 @@ def lien_monographie(id_ti: str) -> str:
 def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phase: int, noms_autre: pd.Series) -> str:
     """One line of links: the territory's fiche, the fiches of its counterparts in the other
     phase (``correspondants``: ``portrait.correspondance``), the synthesis."""
-    autres = [f"[{noms_autre[r.id_ti]} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})" for r in correspondants.itertuples()]
-    # the preposition agrees with the first name, not with the link's bracket: « fiche d'Alsace bossue… »
-    de = "d'" if autres and texte.elide(noms_autre[correspondants["id_ti"].iloc[0]]) else "de "
-    phase_autre = (
-        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} {de}" + ", ".join(autres) if autres else ""
-    )
+    # each name with its preposition, outside the link's bracket: « fiches d'[Alsace bossue…], du [Pays de…] »
+    autres = [
+        f"{de}[{nom} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})"
+        for r in correspondants.itertuples()
+        for de, nom in [texte.de_parts(noms_autre[r.id_ti])]
+    ]
+    phase_autre = f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} " + ", ".join(autres) if autres else ""
     return (
         f"Voir aussi : [la fiche du territoire]({lien_fiche(id_ti, phase)}) (phase {phase}){phase_autre} ; "
         f"[la synthèse inter-territoires]({LIEN_SYNTHESE})."
@@ -274,7 +275,7 @@ def texte_epci_emploi(table: pd.DataFrame) -> str:
         return f"Le territoire ne compte qu'un EPCI, {first['lib_epci']} : sa trajectoire est celle du territoire."
     fast, slow = table.loc[table["tcam_apres"].idxmax()], table.loc[table["tcam_apres"].idxmin()]
     return (
-        f"La partie de {first['lib_epci']} située dans le territoire réunit {pourcent(first['part'], 0)} de ses emplois salariés "
+        f"La partie {texte.de(first['lib_epci'])} située dans le territoire réunit {pourcent(first['part'], 0)} de ses emplois salariés "
         f"privés en {last}. Entre 2018 et {last}, la croissance annuelle moyenne va de {valeur(slow['tcam_apres'], '%/an')} "
         f"({slow['lib_epci']}) à {valeur(fast['tcam_apres'], '%/an')} ({fast['lib_epci']})."
     )
