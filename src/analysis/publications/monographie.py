@@ -230,8 +230,25 @@ def texte_profil_territoire(result: TypologyResult, id_ti: str, phase: int, choi
         f"Dans la typologie de la phase {phase}, le territoire appartient au profil « {result.profiles[cluster]} », "
         f"qui réunit {nombre(len(members))} des {nombre(len(result.labels))} territoires classés. Les territoires de ce profil "
         f"les plus proches de lui sur l'ensemble des indicateurs, ses « voisins » dans la suite de ce document, sont : "
-        f"{', '.join(f'[{names[p]}]({lien_fiche(p, phase)})' for p in peers)}.{why}"
+        f"{', '.join(f'[{names[p]}]({lien_fiche(p, phase)})' for p in peers)}.{texte_mots_contredits(result, id_ti)}{why}"
     )
+
+
+def texte_mots_contredits(result: TypologyResult, id_ti: str) -> str:
+    """A sentence (with its leading space) naming each word of the profile's name that the
+    territory's own values do not bear out (``profils.mots_contredits``) with those values;
+    empty when the name is true of it."""
+    valeurs: dict[str, list[str]] = {}
+    for mot, c, own, median in profils.mots_contredits(result, id_ti):
+        ici, mediane = profils.valeur_indicateur(c, own), profils.valeur_indicateur(c, median)
+        cote = "au niveau de" if ici == mediane else ("au-dessus de" if own > median else "en dessous de")  # as printed
+        valeurs.setdefault(mot, []).append(
+            f"{texte.minuscule(profils.LIBELLES_COURTS.get(c, c))} du territoire : {ici}, {cote} la médiane des territoires classés, {mediane}"
+        )
+    if not valeurs:
+        return ""
+    dits = " ; ".join(f"« {mot} » ({' ; '.join(v)})" for mot, v in valeurs.items())
+    return f" Ce nom décrit la moyenne du profil, pas chacun de ses territoires, et ne se vérifie pas pour celui-ci : {dits}."
 
 
 # --- Trajectoire ----------------------------------------------------------------------------
