@@ -204,3 +204,23 @@ def test_links_to_the_other_phase_contract_the_article():
     corr = pd.DataFrame({"id_ti": ["ti-5601", "ti-5602"]})
     text = monographie.texte_liens("ti-5603", 2, corr, 1, pd.Series({"ti-5601": "Pays de Lorient", "ti-5602": "Est du Loiret"}))
     assert " ; en phase 1 : fiches du [Pays de Lorient (ti-5601)](../fiches/phase1/ti-5601.html), d'[Est du Loiret (ti-5602)]" in text
+
+
+def test_articled_names_take_their_article_as_subject():
+    """« Le Pays de Lorient – Quimperlé compte … », « Parmi lui et ses 4 voisins, le Pays de … a … »
+    (were « Pays de Lorient – Quimperlé compte », « …, Pays de Lorient – Quimperlé a … »)."""
+    assert texte.le("Pays de Lorient – Quimperlé") == "le Pays de Lorient – Quimperlé" and texte.le("Axe Seine") == "l'Axe Seine"
+    assert texte.le("Terres de Lorraine") == "les Terres de Lorraine" and texte.le("Vallée de l'Arve") == "la Vallée de l'Arve"
+    assert texte.le("Est du Loiret") == "Est du Loiret" and texte.le("Le Puy – Jeune Loire") == "Le Puy – Jeune Loire"
+    table = pd.DataFrame({"programme": list(recoupements.PROGRAMMES_VILLES.values()), "n": [1, 0, 1, 0][: len(recoupements.PROGRAMMES_VILLES)],
+                          "communes": ["Lorient", "", "Lorient", ""][: len(recoupements.PROGRAMMES_VILLES)]})
+    assert monographie.texte_programmes(table, "Pays de Lorient – Quimperlé").startswith("Le Pays de Lorient – Quimperlé compte 1 commune")
+
+
+def test_the_fiche_opens_with_the_article_of_an_articled_name():
+    from analysis.publications import fiche
+
+    terr = referentiel.territoire(2, "ti-5307")
+    assert fiche.texte_intro(terr.ligne, terr.membres, terr.communes, terr.cog).startswith("Le **Pays de Lorient – Quimperlé** (ti-5307) est un territoire")
+    terr = referentiel.territoire(2, "ti-2404")
+    assert fiche.texte_intro(terr.ligne, terr.membres, terr.communes, terr.cog).startswith("**Est du Loiret** (ti-2404) est un territoire")

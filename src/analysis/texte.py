@@ -103,6 +103,13 @@ ARTICLES = {
 CONTRACTIONS = {"le": "du ", "la": "de la ", "l'": "de l'", "les": "des "}
 
 
+def _article(premier: str) -> str | None:
+    """The article a name starting with the word ``premier`` takes in a sentence (``ARTICLES``), or None."""
+    if premier.startswith("Haut-"):  # « le Haut-Jura »
+        return "le"
+    return next((a for a, mots in ARTICLES.items() if premier in mots), None)
+
+
 def de_parts(nom: str) -> tuple[str, str]:
     """The preposition de before a name, contracted with its article, and the name as it
     follows: ('du ', 'Pays de Lorient – Quimperlé'), ('du ', 'Puy – Jeune Loire') for « Le Puy
@@ -116,10 +123,20 @@ def de_parts(nom: str) -> tuple[str, str]:
         return "de La ", reste
     if nom.startswith(("L'", "L’")):
         return "de ", nom
-    article = "le" if premier.startswith("Haut-") else next((a for a, mots in ARTICLES.items() if premier in mots), None)
+    article = _article(premier)
     if article is not None:  # « l'Axe Seine »
         return CONTRACTIONS["l'" if elide(premier) and article != "les" else article], nom
     return ("d'", nom) if elide(nom) else ("de ", nom)
+
+
+def le(nom: str) -> str:
+    """A name as the subject of a sentence, with its article: 'le Pays de Lorient – Quimperlé',
+    "l'Axe Seine", 'les Terres de Lorraine'; 'Est du Loiret', 'Le Puy – Jeune Loire' unchanged.
+    ``majuscule`` at the start of a sentence."""
+    article = _article(nom.partition(" ")[0])
+    if article is None:
+        return nom
+    return f"l'{nom}" if elide(nom) and article != "les" else f"{article} {nom}"
 
 
 def de(nom: str) -> str:

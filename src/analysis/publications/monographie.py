@@ -366,7 +366,7 @@ def texte_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, nom: str, voisins
         parts.append(f"la plus basse pour : {names(bottom)}")
     if not parts:
         return f"Sur ces indicateurs, {nom} n'a la valeur extrême sur aucun indicateur parmi lui et ses voisins."
-    return f"Parmi lui et ses {pluriel(len(voisins), 'voisin')}, {nom} a " + " ; ".join(parts) + "."
+    return f"Parmi lui et ses {pluriel(len(voisins), 'voisin')}, {texte.le(nom)} a " + " ; ".join(parts) + "."
 
 
 # --- Programmes -----------------------------------------------------------------------------
@@ -404,7 +404,7 @@ def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     autre = "aux programmes de revitalisation des centres, qui financent" if both else (
         f"{'à Action cœur de ville' if acv else 'à Petites villes de demain'}, programme de revitalisation des centres qui finance")
     return (
-        f"{lib_ti} compte {' et '.join(parts)} : le programme industriel s'y superpose {autre} surtout l'habitat, le commerce "
+        f"{texte.majuscule(texte.le(lib_ti))} compte {' et '.join(parts)} : le programme industriel s'y superpose {autre} surtout l'habitat, le commerce "
         "et les espaces publics."
     )
 
