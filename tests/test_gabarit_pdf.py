@@ -66,3 +66,13 @@ def test_table_caption_sticks_to_its_table():
     """The caption above a table is a sticky block (never alone at the bottom of a page)."""
     typ = (render_fallback.TEMPLATES / "report.typ").read_text(encoding="utf-8")
     assert "sticky: true" in typ and "placement: auto" not in typ
+
+
+def test_header_minimums_leave_room_for_a_names_column(tmp_path):
+    """Seven columns whose headers hold long words (« territoire ») still leave the column of
+    names room for its words (« CA Lo-rient Agglo-mération » in ti-5307's table 1; a long word may
+    still be hyphenated, as in the text: pdftotext shows a soft hyphen)."""
+    head = "<th>EPCI</th>" + "".join(f"<th>Colonne {i} dans le territoire</th>" for i in range(6))
+    body = "".join(f"<tr><td>CA Lorient Agglomération {i}</td>" + "<td>205 765</td>" * 6 + "</tr>" for i in range(3))
+    text = _pdf_text(f"## EPCI\n\n```{{=html}}\n<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n```\n", tmp_path)
+    assert text.count("CA Lorient ") == 3 and "Lo\u00ad" not in text
