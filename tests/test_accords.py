@@ -183,3 +183,44 @@ def test_epci_membership_changes_since_2019_agree_with_their_table():
     one = monographie.texte_changements_epci(changes("ti-2709"), 2019, 2023)
     assert "1 commune du territoire a changé d'EPCI" in one and "(Malbouhans) de CC du Pays de Lure à CC des 1000 étangs" in one
     assert monographie.texte_changements_epci(changes("ti-2404"), 2019, 2023).endswith("aucune commune du territoire n'a changé d'EPCI.")
+
+
+def test_articled_names_contract_with_de():
+    """« du Pays de Lorient – Quimperlé », never « de Pays … », « de Le … », « de Les … » (issue 26,
+    reviewer of the 2026-12 monographs): every territory name of both phases."""
+    assert texte.de("Pays de Lorient – Quimperlé") == "du Pays de Lorient – Quimperlé"
+    assert texte.de("Pays Basque") == "du Pays Basque" and texte.de("Le Puy – Jeune Loire") == "du Puy – Jeune Loire"
+    assert texte.de("Vallée de l'Arve") == "de la Vallée de l'Arve" and texte.de("Terres de Lorraine") == "des Terres de Lorraine"
+    assert texte.de("La Roche-sur-Yon") == "de La Roche-sur-Yon" and texte.de("Axe Seine") == "de l'Axe Seine"
+    assert texte.de("Haut-Jura") == "du Haut-Jura" and texte.de("Sud Alsace") == "de Sud Alsace"
+    noms = pd.concat([referentiel.territoires(phase)["lib_ti"] for phase in (1, 2)])
+    assert (noms.str.startswith("Pays ")).sum() >= 26
+    for nom in noms:
+        dit = f"les communes {texte.de(nom)}"
+        assert not re.search(r"\bde (Pays|Le|Les|Vallée|Grand) |\bd'(Le|Les) ", dit), dit
+
+
+def test_links_to_the_other_phase_contract_the_article():
+    corr = pd.DataFrame({"id_ti": ["ti-5601", "ti-5602"]})
+    text = monographie.texte_liens("ti-5603", 2, corr, 1, pd.Series({"ti-5601": "Pays de Lorient", "ti-5602": "Est du Loiret"}))
+    assert " ; en phase 1 : fiches du [Pays de Lorient (ti-5601)](../fiches/phase1/ti-5601.html), d'[Est du Loiret (ti-5602)]" in text
+
+
+def test_articled_names_take_their_article_as_subject():
+    """« Le Pays de Lorient – Quimperlé compte … », « Parmi lui et ses 4 voisins, le Pays de … a … »
+    (were « Pays de Lorient – Quimperlé compte », « …, Pays de Lorient – Quimperlé a … »)."""
+    assert texte.le("Pays de Lorient – Quimperlé") == "le Pays de Lorient – Quimperlé" and texte.le("Axe Seine") == "l'Axe Seine"
+    assert texte.le("Terres de Lorraine") == "les Terres de Lorraine" and texte.le("Vallée de l'Arve") == "la Vallée de l'Arve"
+    assert texte.le("Est du Loiret") == "Est du Loiret" and texte.le("Le Puy – Jeune Loire") == "Le Puy – Jeune Loire"
+    table = pd.DataFrame({"programme": list(recoupements.PROGRAMMES_VILLES.values()), "n": [1, 0, 1, 0][: len(recoupements.PROGRAMMES_VILLES)],
+                          "communes": ["Lorient", "", "Lorient", ""][: len(recoupements.PROGRAMMES_VILLES)]})
+    assert monographie.texte_programmes(table, "Pays de Lorient – Quimperlé").startswith("Le Pays de Lorient – Quimperlé compte 1 commune")
+
+
+def test_the_fiche_opens_with_the_article_of_an_articled_name():
+    from analysis.publications import fiche
+
+    terr = referentiel.territoire(2, "ti-5307")
+    assert fiche.texte_intro(terr.ligne, terr.membres, terr.communes, terr.cog).startswith("Le **Pays de Lorient – Quimperlé** (ti-5307) est un territoire")
+    terr = referentiel.territoire(2, "ti-2404")
+    assert fiche.texte_intro(terr.ligne, terr.membres, terr.communes, terr.cog).startswith("**Est du Loiret** (ti-2404) est un territoire")

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from analysis import texte
 from analysis.analyses import monographies
 from analysis.analyses import typologie as typology
 from analysis.publications import synthese
@@ -232,3 +233,32 @@ def test_before_growth_is_published_the_rule_takes_industrial_territories(result
     assert mono["raison"].str.startswith(monographies.PAS_ENCORE_FR).all()
     assert monographies.inconnus_regle(mono) == {"croissance_haute", "croissance_basse"}
     assert not {"deux_en_difficulte", "deux_dynamiques"} & set(monographies.criteres_manquants(mono))
+
+
+def test_a_profile_word_untrue_of_a_territory_is_said_with_its_values(result):
+    """A name is true of its profile's mean, not of every member: a territory printed in
+    « … peu industriel » with an industry share above the median is told so, with its share and
+    the median (Pays de Lorient – Quimperlé, 16,1 % against 15,3 %, in 2026-12; Valence, issue 26)."""
+    from dataclasses import replace
+
+    from analysis.publications import monographie
+
+    raw = result.raw.copy()
+    peu = [i for i in raw.index if "peu industriel" in result.profiles[int(result.labels[i])]]
+    assert len(peu) >= 10
+    top = raw["part_industrie"].max()
+    raw.loc[peu[:3], "part_industrie"] = top + np.array([0.5, 1.0, 3.0])  # three members above the median
+    typo = replace(result, raw=raw)
+    median = raw["part_industrie"].median()
+    said = 0
+    for id_ti in raw.index:
+        text = monographie.texte_mots_contredits(typo, id_ti)
+        if "peu industriel" in typo.profiles[int(typo.labels[id_ti])] and raw.at[id_ti, "part_industrie"] > median:
+            said += 1
+            assert "« peu industriel » (part de l'industrie du territoire : " in text and ", au-dessus de la médiane" in text, text
+        else:
+            assert "« peu industriel »" not in text, text
+    assert said >= 3
+    one = monographie.texte_mots_contredits(typo, peu[2])
+    assert f"{texte.valeur(top + 3.0, '%')}, au-dessus de la médiane des territoires classés, {texte.valeur(median, '%')})" in one
+    assert typology.mots_du_nom("urbain peu industriel") == {"densite": True, "industrie": False}

@@ -92,9 +92,57 @@ def elide(mot: str) -> bool:
     return mot.startswith(VOYELLES)
 
 
+# Names of places that take the definite article in a sentence (« le Pays de Lorient », « la
+# Vallée de l'Arve », « le Haut-Jura »): their first word and its article. Cardinal points do not (« d'Est du
+# Loiret », « de Sud Alsace »), nor names of towns without article.
+ARTICLES = {
+    "le": ("Pays", "Val", "Bassin", "Bocage", "Centre", "Cœur", "Grand", "Territoire", "PETR", "Axe"),
+    "la": ("Vallée", "Baie", "Plaine", "Côte", "Boucle", "Communauté"),
+    "les": ("Vallées", "Terres", "Savanes"),
+}
+CONTRACTIONS = {"le": "du ", "la": "de la ", "l'": "de l'", "les": "des "}
+
+
+def _article(premier: str) -> str | None:
+    """The article a name starting with the word ``premier`` takes in a sentence (``ARTICLES``), or None."""
+    if premier.startswith("Haut-"):  # « le Haut-Jura »
+        return "le"
+    return next((a for a, mots in ARTICLES.items() if premier in mots), None)
+
+
+def de_parts(nom: str) -> tuple[str, str]:
+    """The preposition de before a name, contracted with its article, and the name as it
+    follows: ('du ', 'Pays de Lorient – Quimperlé'), ('du ', 'Puy – Jeune Loire') for « Le Puy
+    – Jeune Loire », ('de La ', 'Roche-sur-Yon'), ('de la ', "Vallée de l'Arve"), ("d'", 'Est
+    du Loiret'), ('de ', 'Valence Romans Agglo'). A link keeps the preposition outside its
+    brackets: f"{prefix}[{rest}](…)"."""
+    premier, _, reste = nom.partition(" ")
+    if premier in ("Le", "Les") and reste:  # « Le Port », « Les Mureaux »: du Port, des Mureaux
+        return CONTRACTIONS[premier.lower()], reste
+    if premier == "La" and reste:
+        return "de La ", reste
+    if nom.startswith(("L'", "L’")):
+        return "de ", nom
+    article = _article(premier)
+    if article is not None:  # « l'Axe Seine »
+        return CONTRACTIONS["l'" if elide(premier) and article != "les" else article], nom
+    return ("d'", nom) if elide(nom) else ("de ", nom)
+
+
+def le(nom: str) -> str:
+    """A name as the subject of a sentence, with its article: 'le Pays de Lorient – Quimperlé',
+    "l'Axe Seine", 'les Terres de Lorraine'; 'Est du Loiret', 'Le Puy – Jeune Loire' unchanged.
+    ``majuscule`` at the start of a sentence."""
+    article = _article(nom.partition(" ")[0])
+    if article is None:
+        return nom
+    return f"l'{nom}" if elide(nom) and article != "les" else f"{article} {nom}"
+
+
 def de(nom: str) -> str:
-    """The preposition before a name: 'de Valence Romans Agglo', "d'Est du Loiret"."""
-    return f"d'{nom}" if elide(nom) else f"de {nom}"
+    """The preposition before a name: 'de Valence Romans Agglo', "d'Est du Loiret", 'du Pays de
+    Lorient', 'de la Vallée de la Maurienne', 'du Puy – Jeune Loire' (``de_parts``)."""
+    return "".join(de_parts(nom))
 
 
 def en_lettres(n: int, feminin: bool = False) -> str:

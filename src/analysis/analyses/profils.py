@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import mois
 from analysis.analyses.positions import comparables, hors_perimetre
-from analysis.analyses.typologie import Roles, TypologyResult, cluster_territories
+from analysis.analyses.typologie import MOTS, Roles, TypologyResult, cluster_territories, mots_du_nom
 from analysis.donnees import referentiel
 from analysis.donnees.cache import cached, stored
 from analysis.donnees.loaders import programmes
@@ -18,6 +18,7 @@ from analysis.fichiers import file_sha256
 from analysis.indicateurs import build
 from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.registry import INDICATORS, typology_indicators
+from analysis.texte import nombre, valeur
 
 MAX_MISSING = 1 / 3  # share of missing indicators above which a TI is left out of the typology
 
@@ -145,6 +146,32 @@ def membres_profils(result: TypologyResult, phase: int) -> pd.DataFrame:
     """One row per TI: id_ti, lib_ti, lib_region, cluster, profil, distance_centre."""
     names = referentiel.territoires(phase)[["id_ti", "lib_ti", "lib_region"]]
     return names.merge(result.membership().rename_axis("id_ti").reset_index(), on="id_ti", how="inner")
+
+
+def mots_contredits(result: TypologyResult, id_ti: str, roles: Roles = ROLES) -> list[tuple[str, str, float, float]]:
+    """The words of a territory's profile name that its own values do not bear out: a name is
+    true of its profile's mean (``typologie.verifies``), not of every member (Pays de Lorient –
+    Quimperlé, 16,1 % of industry, in « urbain peu industriel » while the phase median is 15,3 %).
+    One (word, proof indicator, the territory's value, median of the classified territories) per
+    proof indicator on the wrong side of the median (for a word above it: every proof at or below)."""
+    raw = result.raw.astype("float64")
+    median = raw.median()
+    out = []
+    for dim, above in mots_du_nom(result.profiles[int(result.labels[id_ti])]).items():
+        proofs = [c for c in roles.preuves.get(dim, ()) if c in raw.columns and pd.notna(raw.at[id_ti, c])]
+        wrong = [c for c in proofs if (raw.at[id_ti, c] <= median[c] if above else raw.at[id_ti, c] >= median[c])]
+        if above and len(wrong) < len(proofs):
+            continue
+        out += [(MOTS[dim][0 if above else 1], c, float(raw.at[id_ti, c]), float(median[c])) for c in wrong]
+    return out
+
+
+def valeur_indicateur(name: str, value: float) -> str:
+    """A typology indicator's value as printed: the density in inhabitants per km² (the typology
+    holds its log10), the others with their registry unit."""
+    if name == DENSITE:
+        return f"{nombre(10**value)}\u00a0hab./km²"
+    return valeur(value, INDICATORS[name].unit)
 
 
 def profils(result: TypologyResult) -> pd.DataFrame:

@@ -79,6 +79,18 @@ MOTS = {
 STRUCTURE = ("densite", "industrie")  # their words come first, the others qualify them
 
 
+def mots_du_nom(nom: str) -> dict[str, bool]:
+    """The dimensions a profile name (``name_profiles``) carries a word of, each with whether it
+    is the word above the median: 'urbain peu industriel' -> {'densite': True, 'industrie': False}."""
+    found = {}
+    for dim, (above, below) in MOTS.items():
+        if below in nom:  # first: « peu industriel » holds « industriel »
+            found[dim] = False
+        elif above in nom:
+            found[dim] = True
+    return found
+
+
 @dataclass(frozen=True)
 class TypologyResult:
     """Everything a notebook needs to show and justify the typology."""

@@ -54,12 +54,13 @@ def lien_monographie(id_ti: str) -> str:
 def texte_liens(id_ti: str, phase: int, correspondants: pd.DataFrame, autre_phase: int, noms_autre: pd.Series) -> str:
     """One line of links: the territory's fiche, the fiches of its counterparts in the other
     phase (``correspondants``: ``portrait.correspondance``), the synthesis."""
-    autres = [f"[{noms_autre[r.id_ti]} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})" for r in correspondants.itertuples()]
-    # the preposition agrees with the first name, not with the link's bracket: « fiche d'Alsace bossue… »
-    de = "d'" if autres and texte.elide(noms_autre[correspondants["id_ti"].iloc[0]]) else "de "
-    phase_autre = (
-        f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} {de}" + ", ".join(autres) if autres else ""
-    )
+    # each name with its preposition, outside the link's bracket: « fiches d'[Alsace bossue…], du [Pays de…] »
+    autres = [
+        f"{de}[{nom} ({r.id_ti})]({lien_fiche(r.id_ti, autre_phase)})"
+        for r in correspondants.itertuples()
+        for de, nom in [texte.de_parts(noms_autre[r.id_ti])]
+    ]
+    phase_autre = f" ; en phase {autre_phase} : fiche{'s' if len(autres) > 1 else ''} " + ", ".join(autres) if autres else ""
     return (
         f"Voir aussi : [la fiche du territoire]({lien_fiche(id_ti, phase)}) (phase {phase}){phase_autre} ; "
         f"[la synthèse inter-territoires]({LIEN_SYNTHESE})."
@@ -229,8 +230,25 @@ def texte_profil_territoire(result: TypologyResult, id_ti: str, phase: int, choi
         f"Dans la typologie de la phase {phase}, le territoire appartient au profil « {result.profiles[cluster]} », "
         f"qui réunit {nombre(len(members))} des {nombre(len(result.labels))} territoires classés. Les territoires de ce profil "
         f"les plus proches de lui sur l'ensemble des indicateurs, ses « voisins » dans la suite de ce document, sont : "
-        f"{', '.join(f'[{names[p]}]({lien_fiche(p, phase)})' for p in peers)}.{why}"
+        f"{', '.join(f'[{names[p]}]({lien_fiche(p, phase)})' for p in peers)}.{texte_mots_contredits(result, id_ti)}{why}"
     )
+
+
+def texte_mots_contredits(result: TypologyResult, id_ti: str) -> str:
+    """A sentence (with its leading space) naming each word of the profile's name that the
+    territory's own values do not bear out (``profils.mots_contredits``) with those values;
+    empty when the name is true of it."""
+    valeurs: dict[str, list[str]] = {}
+    for mot, c, own, median in profils.mots_contredits(result, id_ti):
+        ici, mediane = profils.valeur_indicateur(c, own), profils.valeur_indicateur(c, median)
+        cote = "au niveau de" if ici == mediane else ("au-dessus de" if own > median else "en dessous de")  # as printed
+        valeurs.setdefault(mot, []).append(
+            f"{texte.minuscule(profils.LIBELLES_COURTS.get(c, c))} du territoire : {ici}, {cote} la médiane des territoires classés, {mediane}"
+        )
+    if not valeurs:
+        return ""
+    dits = " ; ".join(f"« {mot} » ({' ; '.join(v)})" for mot, v in valeurs.items())
+    return f" Ce nom décrit la moyenne du profil, pas chacun de ses territoires, et ne se vérifie pas pour celui-ci : {dits}."
 
 
 # --- Trajectoire ----------------------------------------------------------------------------
@@ -274,7 +292,7 @@ def texte_epci_emploi(table: pd.DataFrame) -> str:
         return f"Le territoire ne compte qu'un EPCI, {first['lib_epci']} : sa trajectoire est celle du territoire."
     fast, slow = table.loc[table["tcam_apres"].idxmax()], table.loc[table["tcam_apres"].idxmin()]
     return (
-        f"La partie de {first['lib_epci']} située dans le territoire réunit {pourcent(first['part'], 0)} de ses emplois salariés "
+        f"La partie {texte.de(first['lib_epci'])} située dans le territoire réunit {pourcent(first['part'], 0)} de ses emplois salariés "
         f"privés en {last}. Entre 2018 et {last}, la croissance annuelle moyenne va de {valeur(slow['tcam_apres'], '%/an')} "
         f"({slow['lib_epci']}) à {valeur(fast['tcam_apres'], '%/an')} ({fast['lib_epci']})."
     )
@@ -348,7 +366,7 @@ def texte_pairs(valeurs: pd.DataFrame, registre: pd.DataFrame, nom: str, voisins
         parts.append(f"la plus basse pour : {names(bottom)}")
     if not parts:
         return f"Sur ces indicateurs, {nom} n'a la valeur extrême sur aucun indicateur parmi lui et ses voisins."
-    return f"Parmi lui et ses {pluriel(len(voisins), 'voisin')}, {nom} a " + " ; ".join(parts) + "."
+    return f"Parmi lui et ses {pluriel(len(voisins), 'voisin')}, {texte.le(nom)} a " + " ; ".join(parts) + "."
 
 
 # --- Programmes -----------------------------------------------------------------------------
@@ -386,7 +404,7 @@ def texte_programmes(table: pd.DataFrame, lib_ti: str) -> str:
     autre = "aux programmes de revitalisation des centres, qui financent" if both else (
         f"{'à Action cœur de ville' if acv else 'à Petites villes de demain'}, programme de revitalisation des centres qui finance")
     return (
-        f"{lib_ti} compte {' et '.join(parts)} : le programme industriel s'y superpose {autre} surtout l'habitat, le commerce "
+        f"{texte.majuscule(texte.le(lib_ti))} compte {' et '.join(parts)} : le programme industriel s'y superpose {autre} surtout l'habitat, le commerce "
         "et les espaces publics."
     )
 

@@ -31,7 +31,7 @@ def texte_tissu(tissu: TissuProductif, nom: str) -> str:
     shares = parts_industrie(s)
     methode = (
         "**Une estimation.** L'URSSAF ne publie l'emploi salarié privé par secteur (38 secteurs) que par zone d'emploi. "
-        f"{nom} en reçoit une part égale à son poids dans l'emploi salarié privé de 2019 de chaque zone : {listed}. "
+        f"{texte.majuscule(texte.le(nom))} en reçoit une part égale à son poids dans l'emploi salarié privé de 2019 de chaque zone : {listed}. "
         "Les chiffres de cette section supposent donc que, dans chaque zone, les communes du territoire ont la même "
         "composition sectorielle que la zone entière ; ils sont exacts seulement pour une zone entièrement comprise dans le territoire."
         if tissu.estimation

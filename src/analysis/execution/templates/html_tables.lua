@@ -8,6 +8,9 @@ local stringify = pandoc.utils.stringify
 local WIDE = 90     -- characters: wider tables get explicit column widths
 local LONGEST = 30  -- characters: cap of one column's share
 local PADDING = 3   -- characters: a cell's inner margins
+local BOLD = 1.15   -- width of a bold header character against a body one
+local PAGE = 110    -- characters of table text (8.5 pt) the PDF page holds across
+local WORD = 15     -- characters: cap of a body word's claim to a column's minimum
 
 -- A figure with its unit: "12 345", "+1,08 %/an", "−4,6 %", "2 191 €/m²", "128e sur 182".
 local function is_number(text)
@@ -33,27 +36,64 @@ local function longest_word(text)
   return longest
 end
 
+-- Shares of the page width (PAGE characters) in proportion to the columns' lengths, but never
+-- narrower than a column's longest word, of its header (bold: BOLD times wider) or of its body
+-- (up to WORD characters), and its margins, so that no header word is broken ("Mon-tant (€)")
+-- nor a short name ("Lo-rient"): the columns held at that minimum are taken out and the others
+-- share what is left, until none is below its minimum.
+local function widths_with_minimum(lengths, head_words, body_words)
+  local minimum, held = {}, {}
+  local needed = 0
+  for col = 1, #lengths do
+    minimum[col] = math.max(math.ceil(head_words[col] * BOLD), math.min(body_words[col], WORD)) + PADDING
+    needed = needed + minimum[col]
+  end
+  local room = math.max(PAGE, needed)  -- minimums that overfill the page shrink together
+  repeat
+    local left, flexible, changed = room, 0, false
+    for col = 1, #lengths do
+      if held[col] then left = left - minimum[col] else flexible = flexible + lengths[col] end
+    end
+    for col = 1, #lengths do
+      if not held[col] and lengths[col] * left / flexible < minimum[col] then held[col], changed = true, true end
+    end
+  until not changed
+  local left, flexible, widths = room, 0, {}
+  for col = 1, #lengths do
+    if held[col] then left = left - minimum[col] else flexible = flexible + lengths[col] end
+  end
+  for col = 1, #lengths do
+    widths[col] = (held[col] and minimum[col] or lengths[col] * left / flexible) / room
+  end
+  return widths
+end
+
 local function shape(tbl)
   local rows = body_rows(tbl)
-  local lengths, total = {}, 0
+  local lengths, words, body_words, total = {}, {}, {}, 0
   for col = 1, #tbl.colspecs do
     local numeric, length = #rows > 0, 1
+    body_words[col] = 1
     for _, row in ipairs(rows) do
       local text = stringify(row.cells[col].contents)
       if text ~= "" and not is_number(text) then numeric = false end
       length = math.max(length, utf8.len(text) or #text)
+      body_words[col] = math.max(body_words[col], longest_word(text))
     end
+    words[col] = 1
     for _, row in ipairs(tbl.head.rows) do
       if #row.cells == #tbl.colspecs then
-        length = math.max(length, longest_word(stringify(row.cells[col].contents)))
+        words[col] = math.max(words[col], longest_word(stringify(row.cells[col].contents)))
       end
     end
+    length = math.max(length, words[col])
     lengths[col] = math.min(length, LONGEST) + PADDING
     total = total + lengths[col]
     tbl.colspecs[col][1] = numeric and pandoc.AlignRight or pandoc.AlignLeft
   end
   if total > WIDE then
-    for col = 1, #tbl.colspecs do tbl.colspecs[col][2] = lengths[col] / total end
+    local widths = widths_with_minimum(lengths, words, body_words)
+    for col = 1, #tbl.colspecs do tbl.colspecs[col][2] = widths[col] end
   end
   return tbl
 end
