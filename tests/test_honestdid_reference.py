@@ -87,7 +87,17 @@ def test_relative_magnitude_intervals_contain_the_published_ones(medicaid):
     assert (round(got.loc[1.0, "ci_low"], 4), round(got.loc[1.0, "ci_high"], 4)) == (-0.002, 0.0948)
     assert (round(got.loc[2.0, "ci_low"], 4), round(got.loc[2.0, "ci_high"], 4)) == (-0.0299, 0.1228)
     assert got.loc[0.5, "ci_low"] > 0 > got.loc[1.0, "ci_low"]  # breakdown between 0.5 and 1 (published: about 2)
-    assert methodes.LIMITE_RM.startswith("Pour les ampleurs relatives")
+    from diff_diff import HonestDiD
+
+    naive = HonestDiD(method="relative_magnitude", l_vec=np.array([1.0, 0.0])).fit(tendances._results(medicaid), M=2.0)
+
+    def pct(v: float) -> str:
+        return f"{100 * v:.1f}".replace(".", ",").replace("-", "−")
+
+    assert (f"[{pct(got.loc[2.0, 'ci_low'])} ; {pct(got.loc[2.0, 'ci_high'])}] point contre "
+            f"[{pct(PUBLIE_RM[2.0][0])} ; {pct(PUBLIE_RM[2.0][1])}] publié (celui de diff-diff, "
+            f"[{pct(naive.ci_lb)} ; {pct(naive.ci_ub)}], excluait 0)") in methodes.LIMITE_RM
+    assert naive.ci_lb > 0
 
 
 def test_relative_magnitude_interval_covers_the_truth_under_a_linear_pretrend():
