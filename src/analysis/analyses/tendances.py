@@ -20,9 +20,10 @@
   only through M̄·m (diff-diff's ``_solve_rm_bounds_union`` builds the bounds |δ_{t+1} - δ_t| ≤
   M̄·m from nothing else); the interval is the Bonferroni union of a 1 - α/2 upper bound m⁺ of m
   (each change ± z_{1-α/(4J)} standard errors, J changes) and a 1 - α/2 interval of the target
-  (± z_{1-α/4} standard errors): the identified set at M̄·m⁺ widened by z_{1-α/4}·se. It holds
-  the true target with probability ≥ 1 - α, conservatively (it contains the paper's
-  conditional intervals on the published example).
+  (± z_{1-α/4} standard errors): the identified set at M̄·m⁺ widened by z_{1-α/4}·se (normal
+  critical values; at M̄ = 0, where m plays no part, the usual interval). It holds the true
+  target with probability ≥ 1 - α, conservatively (it contains the paper's conditional
+  intervals on the published example).
 * **Linear-trend extrapolation** (``tendance_lineaire``): a line fitted by OLS through the
   pre-entry gaps (the reference year included at 0), extended to the post-entry years and
   subtracted; being linear in the gaps, its covariance follows exactly.
