@@ -94,7 +94,7 @@ def test_pooled_trend_sentence_and_table_state_the_bounds(panel, est):
     assert f"compris entre {tr._ecart(rm1['borne_basse'])} et {tr._ecart(rm1['borne_haute'])}" in text
     assert f"ligne droite (M = 0,00 point par an²), l'intervalle est {tr._ic(sd0['ci_low'], sd0['ci_high'])}" in text
     assert f"l'estimation principale, {tr._ecart(lignes['estimate'].iloc[0])}" in text
-    assert text.endswith("les valeurs de rupture M̄ peuvent surestimer la robustesse de l'écart (voir la page Méthodes).")
+    assert text.endswith("les valeurs de rupture M̄ peuvent sous-estimer la robustesse de l'écart, non la surestimer (voir la page Méthodes).")
     if ensemble.ruptures["relative_magnitude"]:
         assert f"inclut 0 dès M̄ = {tr.nombre(ensemble.ruptures['relative_magnitude'], 2)}" in text
     table = tr.tableau_tendances(cohorte, ensemble)

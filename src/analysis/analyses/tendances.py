@@ -8,13 +8,22 @@
   is the linear extrapolation of the pre-entry trend. For a target (the mean of the post-entry
   gaps, or one event year) each gives the identified set (bounds) and a 95 % confidence
   interval; the *breakdown value* is the smallest M̄ (or M) whose interval includes 0.
-  Computed with the maintained ``diff-diff`` package (``diff_diff.HonestDiD``): smoothness
-  intervals are the optimal fixed-length intervals of the paper (they reproduce the published
-  example of the reference implementation, tests/test_honestdid_reference.py), relative-magnitude
-  intervals the identified set widened by the critical value times the standard error, which
-  leaves out the uncertainty of the largest pre-entry change: on the same example they are
-  narrower than the paper's conditional (C-LF) intervals from M̄ = 1, so a breakdown value of M̄
-  may overstate the robustness (``publications.methodes.LIMITE_RM``).
+  Smoothness is computed with the maintained ``diff-diff`` package (``diff_diff.HonestDiD``):
+  its intervals are the optimal fixed-length intervals of the paper (they reproduce the
+  published example of the reference implementation, tests/test_honestdid_reference.py).
+  Relative magnitudes are not taken from it: diff-diff widens the identified set computed at
+  the *estimated* pre-entry changes by 1.96 standard errors of the target only, which leaves
+  out the uncertainty of the largest pre-entry change and is too narrow (on the same example it
+  excludes 0 at M̄ = 2 where the published interval includes it). Here (``_rm_interval``) the
+  Δ^RM identified set depends on the pre-entry gaps only through m, the largest absolute
+  pre-entry year-to-year change (the step to the reference year -1 = 0 included), and on M̄
+  only through M̄·m (diff-diff's ``_solve_rm_bounds_union`` builds the bounds |δ_{t+1} - δ_t| ≤
+  M̄·m from nothing else); the interval is the Bonferroni union of a 1 - α/2 upper bound m⁺ of m
+  (each change ± z_{1-α/(4J)} standard errors, J changes) and a 1 - α/2 interval of the target
+  (± z_{1-α/4} standard errors): the identified set at M̄·m⁺ widened by z_{1-α/4}·se (normal
+  critical values; at M̄ = 0, where m plays no part, the usual interval). It holds the true
+  target with probability ≥ 1 - α, conservatively (it contains the paper's conditional
+  intervals on the published example).
 * **Linear-trend extrapolation** (``tendance_lineaire``): a line fitted by OLS through the
   pre-entry gaps (the reference year included at 0), extended to the post-entry years and
   subtracted; being linear in the gaps, its covariance follows exactly.
@@ -29,6 +38,7 @@ once), not exactly the headline (each cohort's mean over its own post years, wei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -103,21 +113,84 @@ def _l_vec(es: EventStudy, cible: int | str) -> np.ndarray:
     return np.eye(len(post))[post.index(int(cible))]
 
 
+Interval = tuple[float, float, float, float, float]  # estimate, identified set (lb, ub), confidence interval (lb, ub)
+
+
+def _pre_changes(es: EventStudy) -> tuple[np.ndarray, np.ndarray]:
+    """The pre-entry year-to-year changes of the gaps, the step to the reference year -1 (= 0)
+    last, and their standard errors: the J changes whose largest absolute value is the m of Δ^RM."""
+    n_pre = int(es.pre.sum())
+    diff = (np.eye(n_pre + 1)[1:] - np.eye(n_pre + 1)[:-1])[:, :n_pre]  # gap k+1 - gap k, the reference at 0
+    lin = np.hstack([diff, np.zeros((n_pre, len(es.rel_year) - n_pre))])
+    return lin @ es.estimate, np.sqrt(np.diag(lin @ es.cov @ lin.T))
+
+
+def _rm_set(es: EventStudy, l_vec: np.ndarray, bound: float) -> tuple[float, float]:
+    """The Δ^RM identified set of l'β_post when every post-entry change of δ is at most ``bound``
+    (= M̄·m): diff-diff's union solver with pre-entry gaps (0, ..., 0, 1), whose largest change
+    is 1, at M̄ = ``bound`` (its bounds read the pre-entry gaps through that change only)."""
+    from diff_diff.honest_did import _solve_rm_bounds_union
+
+    n_pre = int(es.pre.sum())
+    unit = np.eye(n_pre)[-1]
+    lb, ub = _solve_rm_bounds_union(unit, es.estimate[n_pre:], l_vec, n_pre, bound)
+    return float(lb), float(ub)
+
+
+def _rm_interval(es: EventStudy, l_vec: np.ndarray, alpha: float = 0.05) -> Callable[[float], Interval]:
+    """M̄ -> ``Interval`` under relative magnitudes: the identified set at the estimated largest
+    pre-entry change m̂, and the conservative Bonferroni confidence interval (module docstring):
+    the identified set at M̄·m⁺, m⁺ = max_j |Δ̂_j| + z_{1-α/(4J)}·se_j, widened by z_{1-α/4}·se;
+    at M̄ = 0 (no post-entry change of δ, whatever m) the usual interval."""
+    from scipy.stats import norm
+
+    n_pre = int(es.pre.sum())
+    changes, se_changes = _pre_changes(es)
+    m_hat = float(np.abs(changes).max())
+    m_plus = float((np.abs(changes) + norm.ppf(1 - alpha / (4 * len(changes))) * se_changes).max())
+    l_full = np.concatenate([np.zeros(n_pre), l_vec])
+    estimate, se = float(l_full @ es.estimate), float(np.sqrt(l_full @ es.cov @ l_full))
+
+    def interval(mbar: float) -> Interval:
+        if mbar == 0:  # δ_post = 0 whatever m: the usual interval
+            widen = float(norm.ppf(1 - alpha / 2) * se)
+            return estimate, estimate, estimate, estimate - widen, estimate + widen
+        lb, ub = _rm_set(es, l_vec, mbar * m_hat)
+        ci_lb, ci_ub = _rm_set(es, l_vec, mbar * m_plus)
+        widen = float(norm.ppf(1 - alpha / 4) * se)
+        return estimate, lb, ub, ci_lb - widen, ci_ub + widen
+
+    return interval
+
+
+def _interval(es: EventStudy, methode: Methode, l_vec: np.ndarray) -> Callable[[float], Interval]:
+    """M̄ or M -> ``Interval`` of the restriction ``methode`` on l'β_post (95 %)."""
+    if methode == "relative_magnitude":
+        return _rm_interval(es, l_vec)
+    from diff_diff import HonestDiD
+
+    honest, res = HonestDiD(method=methode, l_vec=l_vec), _results(es)
+
+    def interval(m: float) -> Interval:
+        r = honest.fit(res, M=m)
+        return float(r.original_estimate), float(r.lb), float(r.ub), float(r.ci_lb), float(r.ci_ub)
+
+    return interval
+
+
 def bornes(es: EventStudy, methode: Methode, grille: tuple[float, ...] | None = None,
            cible: int | str = MOYENNE) -> pd.DataFrame:
     """Rambachan-Roth bounds on ``cible`` (the mean of the post-entry gaps, or one event year)
     for each M̄ or M of ``grille``: one row per value, ``BORNES`` columns (identified set
     borne_basse-borne_haute, 95 % interval ci_low-ci_high; log points)."""
-    from diff_diff import HonestDiD
-
     if methode not in GRILLES:
         raise ValueError(f"restriction inconnue : {methode!r} (attendu {' ou '.join(map(repr, GRILLES))})")
-    honest, res = HonestDiD(method=methode, l_vec=_l_vec(es, cible)), _results(es)
+    interval = _interval(es, methode, _l_vec(es, cible))
     rows = []
     for m in grille if grille is not None else GRILLES[methode]:
-        r = honest.fit(res, M=m)
-        rows.append({"methode": methode, "M": float(m), "cible": str(cible), "estimate": float(r.original_estimate),
-                     "borne_basse": float(r.lb), "borne_haute": float(r.ub), "ci_low": float(r.ci_lb), "ci_high": float(r.ci_ub)})
+        estimate, lb, ub, ci_lb, ci_ub = interval(m)
+        rows.append({"methode": methode, "M": float(m), "cible": str(cible), "estimate": estimate,
+                     "borne_basse": lb, "borne_haute": ub, "ci_low": ci_lb, "ci_high": ci_ub})
     return pd.DataFrame(rows, columns=BORNES)
 
 
@@ -130,13 +203,11 @@ def point_de_rupture(es: EventStudy, methode: Methode, cible: int | str = MOYENN
     every value of the grid excludes 0 (the breakdown value is then above the grid). ``deja``:
     the output of ``bornes`` for the same method, target and grid, whose intervals are then
     not computed again."""
-    from diff_diff import HonestDiD
-
-    honest, res = HonestDiD(method=methode, l_vec=_l_vec(es, cible)), _results(es)
+    interval = _interval(es, methode, _l_vec(es, cible))
     known = {} if deja is None else {float(r.M): (r.ci_low, r.ci_high) for r in deja.itertuples()}
 
     def covers(m: float) -> bool:
-        lo_, hi_ = known[float(m)] if float(m) in known else (lambda r: (r.ci_lb, r.ci_ub))(honest.fit(res, M=m))
+        lo_, hi_ = known[float(m)] if float(m) in known else interval(m)[3:]
         return not (np.isfinite(lo_) and np.isfinite(hi_)) or lo_ <= 0 <= hi_
 
     grid = grille if grille is not None else GRILLES[methode]

@@ -460,8 +460,8 @@ def texte_tendances_paralleles(sens: evaluation.SensibiliteTendances) -> str:
            if rupture_sd is not None else "il exclut 0 sur toute la grille de M. ")
         + ("L'écart résiste donc à une violation des tendances parallèles de l'ampleur de celles observées avant l'entrée."
            if rupture_rm is None or rupture_rm >= 1 else
-           "L'écart ne résiste donc pas à une violation des tendances parallèles de l'ampleur de celles observées avant "
-           "l'entrée : il ne peut être attribué au programme sans supposer que la tendance d'avant s'est infléchie.")
+           "Une violation des tendances parallèles de l'ampleur de celles observées avant l'entrée ne peut donc pas être "
+           "exclue : l'écart ne peut être attribué au programme sans supposer que la tendance d'avant s'est infléchie.")
     )
 
 

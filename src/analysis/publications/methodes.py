@@ -36,28 +36,33 @@ REGLE_EVALUATION = (
     "l'étude d'événement de la cohorte 2019 dans ce même dispositif, et sur celle de toutes les cohortes réunies par année "
     "relative à l'entrée : bornes de l'écart moyen d'après l'entrée et de chaque "
     "année sous les restrictions d'ampleurs relatives (M̄) et de régularité (M), valeur de rupture (le plus petit M̄ ou M "
-    "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff ; et, plus simple, le prolongement de la "
+    "dont l'intervalle inclut 0), calculées avec le paquet maintenu diff-diff pour la régularité et, pour les ampleurs "
+    "relatives, avec un intervalle de Bonferroni prudent ; et, plus simple, le prolongement de la "
     "droite ajustée sur les écarts d'avant l'entrée. L'estimateur par cohortes du projet est recalculé à chaque période "
     "avec l'implémentation maintenue de diff-diff (CallawaySantAnna) sur le même panel : la synthèse affiche l'écart "
     "maximal entre les deux (nul aux arrondis près sur les données de 2026-12, écarts-types identiques)."
 )
 
-# The relative-magnitude intervals of diff-diff against the reference implementation's published
-# example (tests/test_honestdid_reference.py checks the numbers).
+# The relative-magnitude intervals (tendances._rm_interval) against the reference implementation's
+# published example (tests/test_honestdid_reference.py checks the numbers).
 LIMITE_RM = (
-    "Sur l'exemple publié de l'implémentation de référence (HonestDiD pour R, extension de Medicaid, effet de 2014), les "
-    "intervalles de régularité de diff-diff reproduisent ceux publiés (9 bornes sur 12 égales aux arrondis, les 3 autres "
-    "à une unité du dernier chiffre imprimé) ; ceux des ampleurs "
-    "relatives n'élargissent l'ensemble identifié que de 1,96 écart-type de l'estimation, sans l'incertitude sur la plus "
-    "grande variation d'avant l'entrée : leurs bornes basses sont toutes au-dessus des bornes publiées et, à M̄ = 2, "
-    "l'intervalle est [1,1 ; 8,2] point contre [−0,1 ; 8,8] publié, qui inclut 0. Les valeurs de rupture M̄ affichées "
-    "peuvent donc surestimer la robustesse de l'écart ; celles de M (régularité) sont celles de la référence."
+    "Pour les ampleurs relatives, l'intervalle de confiance est un intervalle de Bonferroni prudent : l'ensemble "
+    "identifié est calculé avec, au lieu de la plus grande variation d'avant l'entrée, une borne de confiance supérieure "
+    "de celle-ci (à 97,5 %, chaque variation augmentée de son écart-type multiplié par le quantile de Bonferroni), puis "
+    "élargi de 2,24 écarts-types de l'estimation (97,5 %) ; il contient l'écart vrai avec une probabilité d'au moins "
+    "95 %. Il tient ainsi compte de l'incertitude sur la plus grande variation d'avant l'entrée, ce que ne fait pas "
+    "l'intervalle du paquet diff-diff. Sur l'exemple publié de l'implémentation de référence (HonestDiD pour R, "
+    "extension de Medicaid, effet de 2014), il contient l'intervalle publié à chaque M̄ et il est plus large : à M̄ = 2, "
+    "[−3,0 ; 12,3] point contre [−0,1 ; 8,8] publié (celui de diff-diff, [1,1 ; 8,2], excluait 0). Les valeurs de "
+    "rupture M̄ affichées sont donc prudentes : elles peuvent sous-estimer la robustesse de l'écart, non la surestimer. "
+    "Les intervalles de régularité (M) sont ceux de diff-diff, qui reproduisent ceux publiés (9 bornes sur 12 égales "
+    "aux arrondis, les 3 autres à une unité du dernier chiffre imprimé)."
 )
 
 LIMITE_RM_COURTE = (
-    "Les intervalles d'ampleurs relatives sont ceux de diff-diff : sur l'exemple publié de l'implémentation de référence, "
-    "ils sont plus étroits que les siens dès M̄ = 1, si bien que les valeurs de rupture M̄ peuvent surestimer la robustesse "
-    "de l'écart (voir la page Méthodes)."
+    "Les intervalles d'ampleurs relatives sont des intervalles de Bonferroni prudents, qui tiennent compte de "
+    "l'incertitude sur la plus grande variation d'avant l'entrée : les valeurs de rupture M̄ peuvent sous-estimer la "
+    "robustesse de l'écart, non la surestimer (voir la page Méthodes)."
 )
 
 # The designs added to the evaluation beside the headline, said once on the methods page.
