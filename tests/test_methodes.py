@@ -78,7 +78,8 @@ def test_the_page_states_the_new_evaluation_designs_and_the_reference_check():
     text = methodes.texte_methodes()
     assert text.endswith(methodes.METHODES_EVALUATION)
     for words in ("décalage-part", "agriculture de l'industrie : leurs emplois nationaux sont additionnés",
-                  "donneurs de la région", "HonestDiD pour R", "[1,1 ; 8,2] point contre [−0,1 ; 8,8]"):
+                  "donneurs de la région", "HonestDiD pour R", "[−3,0 ; 12,3] point contre [−0,1 ; 8,8] publié",
+                  "celui de diff-diff, [1,1 ; 8,2], excluait 0"):
         assert words in text
     assert "toutes les cohortes réunies par année relative" in methodes.REGLE_EVALUATION
 
