@@ -267,7 +267,7 @@ class KernelTimes:
 
     def text(self) -> str:
         return (f"{self.n} fiches : médiane {self.median:.2f} s, 9e décile {self.decile9:.2f} s ; "
-                f"sans les cellules d'imports, médiane {self.median_without_imports:.2f} s")
+                f"sans les cellules qui importent, médiane {self.median_without_imports:.2f} s")
 
 
 def kernel_times(manifest: dict) -> KernelTimes | None:
@@ -283,7 +283,7 @@ def kernel_times(manifest: dict) -> KernelTimes | None:
         durations = [(c, c.metadata.get("papermill", {}).get("duration") or 0.0) for c in cells]
         totals.append(sum(d for _, d in durations))
         without.append(sum(d for c, d in durations
-                           if not all(isinstance(x, (ast.Import, ast.ImportFrom)) for x in _statements(c.source))))
+                           if not any(isinstance(x, (ast.Import, ast.ImportFrom)) for x in _statements(c.source))))
     if not totals:
         return None
     return KernelTimes(len(totals), statistics.median(totals), statistics.quantiles(totals, n=10, method="inclusive")[-1] if len(totals) > 1
