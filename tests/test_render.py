@@ -912,3 +912,22 @@ def test_quarto_in_several_processes_makes_the_site_of_one(periode):
     assert {f for f in one if not f.endswith(".pdf") and one[f] != two[f]} == set()
     pdfs = [f for f in one if f.endswith(".pdf")]
     assert len(pdfs) == 3 and [_pdf_text(report.site / f) for f in pdfs] == [_pdf_text(io.BytesIO(one[f])) for f in pdfs]
+
+
+def test_a_figure_alt_text_reaches_quarto_as_its_fig_alt_option(tmp_path):
+    """Quarto writes an image's alt only from the cell's ``fig-alt`` option, not from the output's metadata."""
+    from analysis.execution import render_quarto
+    from analysis.publications.figures import ALT_METADATA
+
+    figure = new_code_cell('#| label: fig-emploi\n#| fig-cap: "Emploi"\nshow(fig)')
+    png = io.BytesIO()
+    plt.figure(figsize=(1, 1)).savefig(png, format="png")
+    plt.close("all")
+    figure.outputs = [new_output("display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()},
+                                 metadata={ALT_METADATA: "Territoire : de 100 en 2014 à « 117 » en 2024"})]
+    path = tmp_path / "fiche.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Fiche"), figure, new_code_cell("x = 1")]), path)
+    staged = render_quarto._quarto_notebook(path, "Fiche")
+    sources = [c.source for c in staged.cells if c.cell_type == "code"]
+    assert sources[0].startswith('#| fig-alt: "Territoire : de 100 en 2014 à « 117 » en 2024"\n#| label: fig-emploi')
+    assert sources[1] == "x = 1"

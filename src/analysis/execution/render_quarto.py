@@ -25,6 +25,7 @@ import nbformat
 import yaml
 
 from analysis import config, mois
+from analysis.publications.figures import ALT_METADATA
 from analysis.execution.pages import (
     DRAFT_TAG,
     INDEX_TITLE,
@@ -74,7 +75,8 @@ def _quarto_notebook(
     before the first level-2 heading and ``after`` (Markdown, the « Citer cette page » section)
     at the end;
     each cell showing a captioned table gets a ``tbl-`` label (Quarto captions only
-    labelled tables); PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
+    labelled tables), each figure with an alternative text (``figures.ALT_METADATA``) a
+    ``fig-alt`` option; PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
     dropped unless ``brouillon``."""
     _, nb = split_title(nbformat.read(notebook, as_version=4))
     if not brouillon:
@@ -91,6 +93,9 @@ def _quarto_notebook(
         if cell_opts.get("tbl-cap") and not cell_opts.get("label") and shows_table(cell):
             n += 1
             cell.source = f"#| label: tbl-{n}\n{cell.source}"
+        alt = next((o.metadata[ALT_METADATA] for o in cell.get("outputs", []) if o.get("metadata", {}).get(ALT_METADATA)), None)
+        if alt and "fig-alt" not in cell_opts:  # Quarto writes a figure's alt from this option only
+            cell.source = f"#| fig-alt: {json.dumps(alt, ensure_ascii=False)}\n{cell.source}"
     compact_images(nb)
     if before:
         at = next((i for i, cell in enumerate(nb.cells) if SECTION.search(cell_markdown(cell))), len(nb.cells))
