@@ -145,3 +145,16 @@ def test_labels_of_neighbouring_communes_do_not_overlap():
     places = cartes._places_etiquettes(zones, [], zones["etiquette"])
     first = zones.geometry.iloc[0].representative_point()
     assert places[0] == (first.x, first.y) and places[1][1] < places[0][1] - 800  # moved down, below the first
+
+
+def test_a_map_is_drawn_only_when_it_is_shown_not_after_each_layer(est_du_loiret):
+    """geopandas asks for a full draw after each layer it plots (``canvas.draw_idle``), which an
+    Agg canvas honours at once: the commune map of a fiche (communes coloured and missing,
+    outline) was drawn twice while it was built, before being drawn to be shown."""
+    carte = cartes.carte_communes(2, "ti-2404", est_du_loiret)
+    draws = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("matplotlib.figure.Figure.draw", lambda self, renderer, _draw=plt.Figure.draw: (draws.append(self), _draw(self, renderer))[1])
+        fig = cartes.figure_communes(carte)
+    assert draws == []
+    plt.close(fig)

@@ -50,14 +50,16 @@ def est_construit(phase: int, periode: str) -> bool:
 
 
 def emplois_communes(phase: int, periode: str) -> pd.DataFrame:
-    """``portrait.emploi_communes`` of every territory of ``phase``, one after the other: id_ti,
-    insee_com, lib_com, siren_epci, lib_epci, year, emploi."""
-    serie = portrait.serie_communes(periode, DEFAULT_COG[phase])
-    tables = [
-        portrait.emploi_communes(serie, referentiel.territoire(phase, id_ti).communes).assign(id_ti=id_ti)
-        for id_ti in referentiel.territoires(phase)["id_ti"]
-    ]
-    table = pd.concat(tables, ignore_index=True)
+    """``portrait.emploi_communes`` of every territory of ``phase``, one after the other (in the
+    order of ``referentiel.territoires``), computed in one pass over the communes of the phase
+    (a commune belongs to one territory of a phase at most): id_ti, insee_com, lib_com,
+    siren_epci, lib_epci, year, emploi."""
+    cog = DEFAULT_COG[phase]
+    communes = referentiel.communes_ti(phase, cog)
+    emplois = portrait.emploi_communes(portrait.serie_communes(periode, cog), communes)
+    territoire = emplois["insee_com"].map(communes.set_index("insee_com")["id_ti"])
+    rang = territoire.map({id_ti: i for i, id_ti in enumerate(referentiel.territoires(phase)["id_ti"])})
+    table = emplois.assign(id_ti=territoire).iloc[rang.argsort(kind="stable")].reset_index(drop=True)
     return table[["id_ti", *(c for c in table.columns if c != "id_ti")]]
 
 
@@ -65,15 +67,27 @@ def contours_communes(phase: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]
     """The 2018 outlines carried to the COG of the phase (``harmonisation.contours_communes``)
     of the communes of each territory, as a fiche read them: id_ti, insee_com, n_communes_2018,
     geometry (WGS84), by territory then commune; and the ids of the declared files the outlines
-    of each territory come from (the files of its départements)."""
+    of each territory come from (the files of its départements and the COG passage). A commune's
+    outline is its own whatever the others asked with it: they are carried in one pass over the
+    communes of the phase."""
     cog = DEFAULT_COG[phase]
-    tables, fichiers = [], {}
-    for id_ti, codes in referentiel.communes_ti(phase, cog).groupby("id_ti")["insee_com"]:
-        with sources.capture() as lus:
-            tables.append(harmonisation.contours_communes(codes, cog).assign(id_ti=id_ti))
-        fichiers[id_ti] = sorted(lus)
-    table = pd.concat(tables, ignore_index=True)
-    return gpd.GeoDataFrame(table[["id_ti", *(c for c in table.columns if c != "id_ti")]], geometry="geometry", crs=4326), fichiers
+    communes = referentiel.communes_ti(phase, cog)[["id_ti", "insee_com"]]
+    with sources.capture() as lus:
+        outlines = harmonisation.contours_communes(communes["insee_com"], cog)
+    with sources.capture() as commun:
+        harmonisation.passage(cog)
+    lus_departement = {}
+    for departement in harmonisation.departements_contours(communes["insee_com"], cog):
+        with sources.capture() as ids:
+            harmonisation.contours_communes_departement(departement, cog)
+        lus_departement[departement] = ids
+    fichiers = {
+        id_ti: sorted(set(commun).union(*(lus_departement[d] for d in harmonisation.departements_contours(codes, cog))))
+        for id_ti, codes in communes.groupby("id_ti")["insee_com"]
+    }
+    assert set().union(*fichiers.values()) == lus, "les fichiers d'un territoire sont ceux de ses départements"
+    table = communes.merge(outlines, on="insee_com").sort_values(["id_ti", "insee_com"], ignore_index=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=4326), fichiers
 
 
 def calculer(periode: str, phases: tuple[int, ...], log: logging.Logger | None = None) -> list[Path]:

@@ -162,9 +162,20 @@ def contours_communes(insee_coms: Iterable[str], cog: int) -> gpd.GeoDataFrame:
     the communes merged into them since 2018. A commune without any outline of 2018 (created
     by a split since, e.g. Sannerville, out of Saline in 2020) is absent from the result."""
     codes = set(insee_coms)
+    parts = pd.concat([contours_communes_departement(d, cog) for d in departements_contours(codes, cog)], ignore_index=True)
+    parts = gpd.GeoDataFrame(parts.loc[parts["insee_com"].isin(codes)], geometry="geometry", crs=4326)
+    return communes_au_cog(parts, passage(cog))
+
+
+def departements_contours(insee_coms: Iterable[str], cog: int) -> list[str]:
+    """The départements whose 2018 outline files ``contours_communes`` reads for the communes
+    ``insee_coms`` (codes of COG ``cog``): theirs and those of the communes merged into them
+    since 2018, sorted.
+
+    >>> departements_contours(["01001", "2A004"], 2023)
+    ['01', '2A']
+    """
+    codes = set(insee_coms)
     table = passage(cog)
     anciens = table.loc[table["insee_cog"].isin(codes), "insee_com"]
-    departements = sorted({geo.departement_commune(c) for c in codes | set(anciens)})
-    parts = pd.concat([contours_communes_departement(d, cog) for d in departements], ignore_index=True)
-    parts = gpd.GeoDataFrame(parts.loc[parts["insee_com"].isin(codes)], geometry="geometry", crs=4326)
-    return communes_au_cog(parts, table)
+    return sorted({geo.departement_commune(c) for c in codes | set(anciens)})

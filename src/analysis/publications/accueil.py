@@ -53,7 +53,7 @@ from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.registry import heading, indicator
 from analysis.publications import methodes
 from analysis.publications.cartes import LAMBERT93, projection
-from analysis.publications.figures import STYLE
+from analysis.publications.figures import STYLE, statique
 from analysis.publications.figures_synthese import couleurs_profils
 from analysis.texte import nombre, octets
 
@@ -193,7 +193,7 @@ def carte(
     contours = contours.assign(couleur=contours["categorie"].map(couleurs))
     outre_mer = [code for code in OUTRE_MER if (contours["region"] == code).any()]
     with mpl.rc_context({**STYLE, "axes.grid": False, "svg.fonttype": "none", "svg.hashsalt": SVG_SALT}):
-        fig = plt.figure(figsize=(7.4, 6.6))
+        fig = statique(plt.figure(figsize=(7.4, 6.6)))
         ax = fig.add_axes((0.2, 0.12, 0.8, 0.86))
         metro = contours.loc[~contours["region"].isin(list(OUTRE_MER))].to_crs(LAMBERT93)
         metro = metro.assign(geometry=metro.geometry.simplify(SIMPLIFICATION_M))

@@ -31,7 +31,7 @@ from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
 from analysis.indicateurs.emploi import BREAK_YEAR
-from analysis.publications.figures import PRINCIPALE, STYLE, avec_donnees, french_formatter, wrap
+from analysis.publications.figures import PRINCIPALE, STYLE, avec_donnees, french_formatter, statique, wrap
 from analysis.texte import nombre, pluriel, pourcent
 
 LAMBERT93 = 2154
@@ -100,6 +100,7 @@ def carte_territoire(
     crs = projection(layers[0])
     with mpl.rc_context({**STYLE, "axes.grid": False}):
         fig, ax = plt.subplots(figsize=taille)
+        statique(fig)
         if zones is not None and not zones.empty:
             z = zones.to_crs(crs)
             _zones(ax, z, colonne, label_colonne, divergente, partielles, plafond)

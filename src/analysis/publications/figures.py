@@ -57,6 +57,24 @@ STYLE = {
 PRINCIPALE = "#1f4e79"  # the territory
 PALETTE = ("#c55a11", "#7f7f7f", "#5b9bd5", "#70ad47", "#a5a5a5", "#8064a2", "#bf9000")
 
+def _ignore_draw_request(*args, **kwargs) -> None:
+    """What a static figure's canvas does when asked to redraw itself (``statique``): nothing."""
+
+
+def statique(fig: Figure) -> Figure:
+    """The figure, drawn only when it is shown or saved. geopandas ends each layer it plots
+    with ``canvas.draw_idle()``, which the inline and Agg canvases honour at once by drawing the
+    whole figure: a fiche's two maps were drawn seven more times than shown (0.8 s a fiche).
+    Those requests are ignored here; showing or saving the figure draws it as before.
+
+    >>> fig = statique(plt.figure())
+    >>> fig.canvas.draw_idle() is None
+    True
+    """
+    fig.canvas.draw_idle = _ignore_draw_request
+    return fig
+
+
 def french_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """Tick formatter: 12345 -> '12 345', 1.5 (decimals=1) -> '1,5' (+ suffix)."""
     return FuncFormatter(lambda v, _pos: f"{nombre(v, decimals)}{suffix}")

@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 from analysis import config
 from analysis.analyses import profils
 from analysis.publications.cartes import attributs, barre_echelle, couches
-from analysis.publications.figures import STYLE, avec_donnees, ligne_source, wrap
+from analysis.publications.figures import STYLE, avec_donnees, ligne_source, statique, wrap
 from analysis.texte import nombre
 
 LAMBERT93 = 2154
@@ -99,6 +99,7 @@ def _frame(ax, regions: gpd.GeoDataFrame) -> None:
 def carte_phases(outlines: Mapping[str, gpd.GeoDataFrame], regions: gpd.GeoDataFrame, source: str | None = None) -> Figure:
     """One panel per phase: the TI outlines over the régions; ``outlines``: {title: outlines}."""
     fig, axes = plt.subplots(1, len(outlines), figsize=(4.6 * len(outlines), 4.8))
+    statique(fig)
     for ax, (title, gdf) in zip(np.atleast_1d(axes), outlines.items()):
         _base(ax, regions)
         _metro(gdf, regions).plot(ax=ax, color=BLUE, alpha=0.75, edgecolor="white", linewidth=0.2)
@@ -126,6 +127,7 @@ def carte_categories(
     cats = list(order) if order is not None else sorted(gdf[column].dropna().unique())
     colours = dict(colours) if colours is not None else couleurs_categories(cats)
     fig, ax = plt.subplots(figsize=(7, 6.4))
+    statique(fig)
     _base(ax, regions)
     for cat in cats:
         part = gdf.loc[gdf[column] == cat]
@@ -161,6 +163,7 @@ def carte_classes(
     labels = [f"{nombre(lo, decimals)} – {nombre(hi, decimals)}" for lo, hi in zip(bins[:-1], bins[1:])]
     colours = plt.get_cmap("Blues")(np.linspace(0.2, 0.95, len(labels)))
     fig, ax = plt.subplots(figsize=(7, 6.4))
+    statique(fig)
     _base(ax, regions)
     data.assign(_classe=classifier.yb).plot(ax=ax, color=[colours[c] for c in classifier.yb], edgecolor="white", linewidth=0.3)
     handles = [Patch(color=c, label=lab) for c, lab in zip(colours, labels)]
@@ -187,6 +190,7 @@ def carte_points(
 ) -> Figure:
     """Points coloured by a boolean ``flag`` (``labels`` = (true, false)) over TI outlines."""
     fig, ax = plt.subplots(figsize=(7, 6.4))
+    statique(fig)
     _base(ax, regions)
     _metro(outlines, regions).plot(ax=ax, color="#c6d7ea", edgecolor="white", linewidth=0.2)
     _frame(ax, regions)
