@@ -15,6 +15,9 @@ LOCK_VENV ?= .venv-lock
 LOCK_ARGS ?=
 PERIODE ?= $(shell date +%Y-%m)
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# test processes (pytest-xdist): one per core, at most 4 (each may hold a real month in memory);
+# a test file runs whole in one process (its module fixtures are computed once). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 # e.g. LAB_ARGS="--no-browser --allow-root --port 8899" (root needs --allow-root)
 LAB_ARGS ?=
 
@@ -34,7 +37,7 @@ run: $(STAMP)
 	$(BIN)/observatoire run --periode $(PERIODE) --jobs $(JOBS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
