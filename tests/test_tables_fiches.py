@@ -33,13 +33,18 @@ CONTOURS = gpd.GeoDataFrame(
     geometry=[box(4.0, 45.0, 4.1, 45.1), box(5.0, 46.0, 5.2, 46.1)], crs=4326,
 )
 FICHIERS_CONTOURS = {"ti-0001": ["contours-communes-01"], "ti-0002": ["contours-communes-02"]}
+EPCI = gpd.GeoDataFrame(
+    {"id_ti": ["ti-0001", "ti-0002"], "siren_epci": ["200000001", "200000002"], "lib_epci": ["CC A", "CC B"]},
+    geometry=[box(4.0, 45.0, 4.2, 45.2), box(5.0, 46.0, 5.3, 46.2)], crs=4326,
+)
+REGIONS = gpd.GeoDataFrame({"region": ["84"], "lib_region": ["Auvergne-Rhône-Alpes"]}, geometry=[box(2.0, 44.0, 7.0, 46.5)], crs=4326)
 
 
 @pytest.fixture
 def calculs(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The three computations of the shared tables replaced by small tables in the real
     schemas, each counting its calls and recording one declared file."""
-    calls = {"secteurs": 0, "emplois": 0, "contours": 0}
+    calls = {"secteurs": 0, "emplois": 0, "contours": 0, "epci": 0}
 
     def secteurs(phase: int, periode: str) -> tuple[pd.DataFrame, str]:
         calls["secteurs"] += 1
@@ -55,7 +60,18 @@ def calculs(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["contours"] += 1
         return CONTOURS, FICHIERS_CONTOURS
 
+    def epci(phase: int) -> gpd.GeoDataFrame:
+        calls["epci"] += 1
+        sources.record(["contours/nodom_epci_2025"])
+        return EPCI
+
+    def regions() -> gpd.GeoDataFrame:
+        sources.record(["contours/nodom_region_2025"])
+        return REGIONS
+
     monkeypatch.setattr(tissu_productif, "emploi_territoires", secteurs)
+    monkeypatch.setattr(tables_fiches, "contours_epci", epci)
+    monkeypatch.setattr(tables_fiches.geo, "contours_regions_metro", regions)
     monkeypatch.setattr(tables_fiches, "emplois_communes", emplois)
     monkeypatch.setattr(tables_fiches, "contours_communes", contours)
     return calls
@@ -64,11 +80,12 @@ def calculs(outputs: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 def test_shared_tables_are_written_once_and_read_by_territory(calculs: dict[str, int]) -> None:
     paths = tables_fiches.calculer(PERIODE, (2,))
     assert sorted(p.name for p in paths) == [
-        "fiches_contours_communes_phase2.parquet", "fiches_emploi_communes_phase2.parquet", "fiches_secteurs_phase2.parquet",
+        "fiches_contours_communes_phase2.parquet", "fiches_contours_epci_phase2.parquet", "fiches_emploi_communes_phase2.parquet",
+        "fiches_secteurs_phase2.parquet", "fiches_situation_phase2.parquet",
     ]
     assert all(p.parent == mois.indicateurs_dir(PERIODE) for p in paths)
     assert tables_fiches.calculer(PERIODE, (2,)) == paths  # up to date: nothing computed again
-    assert calculs == {"secteurs": 1, "emplois": 1, "contours": 1}
+    assert calculs == {"secteurs": 1, "emplois": 1, "contours": 1, "epci": 1}
 
     with sources.capture() as lus:
         emploi, source = tables_fiches.secteurs(2, PERIODE)
@@ -90,10 +107,18 @@ def test_shared_tables_are_written_once_and_read_by_territory(calculs: dict[str,
     assert outlines.geometry.iloc[0].equals_exact(box(5.0, 46.0, 5.2, 46.1), 0)
     assert lus == {"contours-communes-02"}  # the files of this territory's outlines only
 
+    with sources.capture() as lus:
+        epci = tables_fiches.epci_territoire(2, PERIODE, "ti-0002")
+    assert epci.to_dict("list")["siren_epci"] == ["200000002"] and list(epci.columns) == ["siren_epci", "lib_epci", "geometry"]
+    assert lus == {"contours/nodom_epci_2025"}
+    with sources.capture() as lus:
+        situation = tables_fiches.situation(2, PERIODE)
+    assert situation.crs.to_epsg() == 2154 and situation["region"].tolist() == ["84"] and lus == {"contours/nodom_region_2025"}
+
     # other code or other declarations (another stamp): computed again
     mois.tables_fiches(2, PERIODE)[mois.STAMP_FICHES].write_text("autre", encoding="utf-8")
     tables_fiches.calculer(PERIODE, (2,))
-    assert calculs == {"secteurs": 2, "emplois": 2, "contours": 2}
+    assert calculs == {"secteurs": 2, "emplois": 2, "contours": 2, "epci": 2}
 
 
 def test_the_shared_tables_decide_whether_a_fiche_runs_again(calculs: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,10 +132,10 @@ def test_the_shared_tables_decide_whether_a_fiche_runs_again(calculs: dict[str, 
     shared = [p for k, p in mois.tables_fiches(2, PERIODE).items() if k != mois.STAMP_FICHES]
     assert set(shared) <= set(inputs)
     before = pipeline.digest_files(shared)
-    assert pipeline.digest_files(tableaux.prepare_inputs(PERIODE, (2,), {}, "code", None)[-3:]) == before  # unchanged: skipped
+    assert pipeline.digest_files(tableaux.prepare_inputs(PERIODE, (2,), {}, "code", None)[-len(shared):]) == before  # unchanged: skipped
     monkeypatch.setattr(tables_fiches, "emplois_communes", lambda phase, periode: EMPLOIS.assign(emploi=EMPLOIS["emploi"] + 1))
     mois.tables_fiches(2, PERIODE)[mois.STAMP_FICHES].unlink()
-    assert pipeline.digest_files(tableaux.prepare_inputs(PERIODE, (2,), {}, "code", None)[-3:]) != before  # changed: run again
+    assert pipeline.digest_files(tableaux.prepare_inputs(PERIODE, (2,), {}, "code", None)[-len(shared):]) != before  # changed: run again
 
 
 def _calls(notebook: Path) -> set[str]:
@@ -123,8 +148,29 @@ def _calls(notebook: Path) -> set[str]:
 
 def test_the_fiche_reads_the_shared_tables_and_computes_none_of_them() -> None:
     calls = _calls(FICHE)
-    assert {"tables_fiches.secteurs", "tables_fiches.emploi_communes_territoire", "tables_fiches.contours_territoire"} <= calls
+    assert {"tables_fiches.secteurs", "tables_fiches.emploi_communes_territoire", "tables_fiches.contours_territoire",
+            "tables_fiches.epci_territoire", "tables_fiches.situation"} <= calls
     assert not calls & {"tissu_productif.emploi_territoires", "portrait.serie_communes", "portrait.emploi_communes"}
+
+
+@pytest.mark.parametrize("id_ti", ["ti-2404", "ti-7605"])
+def test_the_territory_map_from_the_month_tables_has_the_layers_read_from_the_files(id_ti: str) -> None:
+    """Real data: the EPCI of the shared table are those the map reads from the outlines' file
+    (same rows, order and outlines), and the inset's régions keep their names with a fraction of
+    their points."""
+    from analysis.donnees.loaders import geo
+    from analysis.publications import cartes
+
+    table = tables_fiches.contours_epci(2)
+    assert not table.duplicated(["id_ti", "siren_epci"]).any()
+    lue = cartes.carte(2, id_ti)
+    partagee = cartes.carte(2, id_ti, contours_epci=table.loc[table["id_ti"] == id_ti].drop(columns="id_ti"),
+                            situation=tables_fiches.situation_simplifiee(geo.contours_regions_metro()))
+    pd.testing.assert_frame_equal(pd.DataFrame(lue.zones), pd.DataFrame(partagee.zones))
+    assert lue.note == partagee.note and len(lue.zones) >= 3
+    regions = geo.contours_regions_metro()
+    points = partagee.situation.count_coordinates().sum()
+    assert partagee.situation["region"].tolist() == regions["region"].tolist() and points < regions.count_coordinates().sum() / 5
 
 
 def test_a_commune_map_drawn_from_given_outlines_reads_none(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ OUTPUTS_DIR = Path(os.environ.get(OUTPUTS_ENV, ROOT / "outputs"))
 KERNEL_NAME = "observatoire-ti"
 
 PHASES = (1, 2)
+LAMBERT93 = 2154  # EPSG code of Lambert-93, the projection of metropolitan France's maps and areas
 DEFAULT_COG_YEAR = 2023  # the COG vintage of the referential unless a call names another
 DEFAULT_COG = {1: DEFAULT_COG_YEAR, 2: DEFAULT_COG_YEAR}
 COG_YEARS = (2019, 2023, 2025)

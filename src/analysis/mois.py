@@ -235,13 +235,16 @@ def tables_fiches(phase: int, periode: str) -> dict[str, Path]:
     before the notebooks (``analyses.tables_fiches``), beside the indicator tables: the
     private jobs of every territory by A38 sector (``secteurs``) and the commune map data of
     every territory (``communes``: private jobs of each commune by year; ``contours``: the 2018
-    outlines of the communes carried to the COG),
-    with the stamp saying what they were made from (``STAMP_FICHES``)."""
+    outlines of the communes carried to the COG) and the territory map's layers (``epci``: the
+    outlines of the EPCI of every territory; ``situation``: the régions of metropolitan France
+    simplified for the map's inset), with the stamp saying what they were made from (``STAMP_FICHES``)."""
     folder = indicateurs_dir(periode)
     return {
         "secteurs": folder / f"fiches_secteurs_phase{phase}.parquet",
         "communes": folder / f"fiches_emploi_communes_phase{phase}.parquet",
         "contours": folder / f"fiches_contours_communes_phase{phase}.parquet",
+        "epci": folder / f"fiches_contours_epci_phase{phase}.parquet",
+        "situation": folder / f"fiches_situation_phase{phase}.parquet",
         STAMP_FICHES: folder / f".fiches_phase{phase}",
     }
 

@@ -29,14 +29,17 @@ import pandas as pd
 
 from analysis import mois
 from analysis.analyses import portrait, tissu_productif
-from analysis.config import DEFAULT_COG
+from analysis.config import DEFAULT_COG, LAMBERT93
 from analysis.donnees import harmonisation, referentiel, sources
+from analysis.donnees.loaders import geo
 from analysis.fichiers import write_atomic
 from analysis.indicateurs import build
 
 SECTEURS = "secteurs"
 COMMUNES = "communes"
 CONTOURS = "contours"
+EPCI = "epci"
+SITUATION = "situation"
 # rows per parquet row group of the tables a fiche reads one territory of (sorted by territory):
 # a fiche decodes the groups holding its territory, not the outlines of the whole phase
 GROUPE_LIGNES = 256
@@ -90,6 +93,34 @@ def contours_communes(phase: int) -> tuple[gpd.GeoDataFrame, dict[str, list[str]
     return gpd.GeoDataFrame(table, geometry="geometry", crs=4326), fichiers
 
 
+def contours_epci(phase: int) -> gpd.GeoDataFrame:
+    """The outlines of the EPCI holding communes of each territory (``geo.contours_epci_metro``,
+    metropolitan France: none overseas), as the territory's map reads them: id_ti, siren_epci,
+    lib_epci, geometry (WGS84), by territory then in the order of the outlines' file."""
+    cog = DEFAULT_COG[phase]
+    paires = referentiel.communes_ti(phase, cog)[["id_ti", "siren_epci"]].dropna().drop_duplicates()
+    outlines = geo.contours_epci_metro().reset_index(drop=True).rename_axis("rang").reset_index()
+    table = paires.merge(outlines, on="siren_epci").sort_values(["id_ti", "rang"], ignore_index=True)
+    return gpd.GeoDataFrame(table[["id_ti", "siren_epci", "lib_epci", "geometry"]], geometry="geometry", crs=outlines.crs)
+
+
+SIMPLIFICATION_SITUATION_M = 1000  # tolerance of the régions drawn in the map's inset (1.6 inches for 1 000 km: 6 km a pixel)
+
+
+def situation_simplifiee(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The régions of the map's inset in Lambert-93, simplified to ``SIMPLIFICATION_SITUATION_M``
+    metres: the inset draws them 6 km a pixel, the same picture from a few thousand points
+    instead of 45 000.
+
+    >>> from shapely.geometry import Polygon
+    >>> carre = gpd.GeoDataFrame({"region": ["11"]}, geometry=[Polygon([(0, 0), (0, 5e4), (1, 6e4), (0, 1e5), (1e5, 1e5), (1e5, 0)])], crs=2154)
+    >>> len(situation_simplifiee(carre).geometry.iloc[0].exterior.coords)  # the 1 m notch is gone
+    5
+    """
+    projected = regions.to_crs(LAMBERT93)
+    return projected.assign(geometry=projected.geometry.simplify(SIMPLIFICATION_SITUATION_M))
+
+
 def calculer(periode: str, phases: tuple[int, ...], log: logging.Logger | None = None) -> list[Path]:
     """Compute and write the shared tables of each of ``phases`` not built already
     (``est_construit``); returns their paths (built or not), the stamps left out."""
@@ -107,6 +138,12 @@ def calculer(periode: str, phases: tuple[int, ...], log: logging.Logger | None =
         build.write_table(emplois, paths[COMMUNES], tuple(sorted(lus)), row_group_size=GROUPE_LIGNES)
         outlines, fichiers = contours_communes(phase)
         build.write_table(outlines, paths[CONTOURS], (), row_group_size=GROUPE_LIGNES, fichiers_par=fichiers)
+        with sources.capture() as lus:
+            epci = contours_epci(phase)
+        build.write_table(epci, paths[EPCI], tuple(sorted(lus)), row_group_size=GROUPE_LIGNES)
+        with sources.capture() as lus:
+            regions = situation_simplifiee(geo.contours_regions_metro())
+        build.write_table(regions, paths[SITUATION], tuple(sorted(lus)))
         write_atomic(paths[mois.STAMP_FICHES], lambda tmp: tmp.write_text(build.stamp_text(periode, (phase,)), encoding="utf-8"))
         if log:
             log.info("Tables communes aux fiches de la phase %d de %s calculées en %.1f s", phase, periode, time.perf_counter() - start)
@@ -131,3 +168,15 @@ def contours_territoire(phase: int, periode: str, id_ti: str) -> gpd.GeoDataFram
     n_communes_2018, geometry (WGS84)."""
     table, _ = build.read_table(mois.tables_fiches(phase, periode)[CONTOURS], filtre=("id_ti", id_ti))
     return table.drop(columns="id_ti")
+
+
+def epci_territoire(phase: int, periode: str, id_ti: str) -> gpd.GeoDataFrame:
+    """The outlines of the EPCI of territory ``id_ti`` (``contours_epci``): siren_epci,
+    lib_epci, geometry (WGS84); none overseas."""
+    table, _ = build.read_table(mois.tables_fiches(phase, periode)[EPCI], filtre=("id_ti", id_ti))
+    return table.drop(columns="id_ti")
+
+
+def situation(phase: int, periode: str) -> gpd.GeoDataFrame:
+    """The régions of the map's inset (``situation_simplifiee``), Lambert-93."""
+    return build.read_table(mois.tables_fiches(phase, periode)[SITUATION])[0]

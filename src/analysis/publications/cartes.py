@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from shapely.geometry import box
 
 from analysis.analyses import portrait
-from analysis.config import DEFAULT_COG
+from analysis.config import DEFAULT_COG, LAMBERT93
 from analysis.donnees import harmonisation, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.donnees.referentiel import epci_territoire
@@ -34,7 +34,6 @@ from analysis.indicateurs.emploi import BREAK_YEAR
 from analysis.publications.figures import PRINCIPALE, STYLE, avec_donnees, french_formatter, statique, wrap
 from analysis.texte import nombre, pluriel, pourcent
 
-LAMBERT93 = 2154
 PROGRAMME_STYLE = {
     "ACV": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
     "ACV 2": {"marker": "o", "color": "#c00000", "size": 46, "label": "Action cœur de ville"},
@@ -351,16 +350,21 @@ class Carte:
     source: str = "ANCT"  # the source line: the publishers of the layers drawn
 
 
-def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
+def carte(phase: int, id_ti: str, cog: int | None = None, contours_epci: gpd.GeoDataFrame | None = None,
+          situation: gpd.GeoDataFrame | None = None) -> Carte:
     """EPCI of the territory (share of their population inside it), its outline and its ACV / PVD towns.
 
     The mirror's EPCI contours cover metropolitan France only: overseas, the map shows the
     ANCT outline of the territory alone, and ``note`` says so. Points are labelled (column
     ``etiquette``) when there are at most ``MAX_ETIQUETTES`` of them, otherwise only ACV towns.
+    ``contours_epci`` (the outlines of the territory's EPCI) and ``situation`` (the régions of
+    the inset) are those a fiche reads from the month's tables (``tables_fiches``); without
+    them, they are read here.
     """
     cog = cog or DEFAULT_COG[phase]
     epci = epci_territoire(phase, id_ti, cog)
-    zones = geo.contours_epci_metro().merge(epci.drop(columns="lib_epci"), on="siren_epci", how="inner")
+    outlines = geo.contours_epci_metro() if contours_epci is None else contours_epci
+    zones = outlines.merge(epci.drop(columns="lib_epci"), on="siren_epci", how="inner")
     contour = contour_trace(programmes.ti_geometries(phase).loc[lambda d: d["id_ti"] == id_ti])
     villes = referentiel.villes_programmes(phase, cog).loc[
         lambda d: (d["id_ti"] == id_ti) & d["programme"].isin(PROGRAMMES_CARTE)
@@ -397,7 +401,7 @@ def carte(phase: int, id_ti: str, cog: int | None = None) -> Carte:
         )
     if len(epci) > len(zones) and not zones.empty:
         note += f" {pluriel(len(epci) - len(zones), 'EPCI', 'EPCI')} du COG {cog} n'ont pas de contour 2025 et n'apparaissent pas."
-    situation = geo.contours_regions_metro() if not zones.empty else None
+    situation = None if zones.empty else geo.contours_regions_metro() if situation is None else situation
     source = "ANCT" if zones.empty else "IGN / INSEE (EPCI 2025, régions 2025), ANCT"  # the inset draws the régions
     return Carte(zones=zones, contour=contour, points=points, note=note, situation=situation, source=source)
 

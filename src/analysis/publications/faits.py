@@ -14,13 +14,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.analyses import emploi_industriel as ia
-from analysis.config import DEFAULT_COG, POPULATION_VINTAGE
+from analysis.config import DEFAULT_COG, LAMBERT93, POPULATION_VINTAGE
 from analysis.donnees import referentiel
 from analysis.donnees.loaders import economie, geo, programmes, urssaf_ape
 from analysis.indicateurs import areas, emploi, shiftshare
 from analysis.texte import nombre, pourcent
 
-METRO_CRS = 2154  # Lambert-93, for areas of metropolitan France
 OVERSEAS_CRS = 6933  # WGS 84 / NSIDC EASE-Grid 2.0 Global, equal-area, for the DROM
 
 
@@ -177,8 +176,8 @@ def _areas(phase: int) -> list[dict]:
     overseas = outlines.to_crs(4326).representative_point().y < OVERSEAS_LATITUDE
     polygonal = outlines.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
     missing = outlines.loc[~polygonal, "lib_ti"].tolist()
-    metro_km2 = outlines.loc[~overseas].to_crs(METRO_CRS).area.sum() / 1e6
-    metro_total = geo.contours_regions_metro().to_crs(METRO_CRS).area.sum() / 1e6
+    metro_km2 = outlines.loc[~overseas].to_crs(LAMBERT93).area.sum() / 1e6
+    metro_total = geo.contours_regions_metro().to_crs(LAMBERT93).area.sum() / 1e6
     deps = geo.contours_departements()
     drom_total = deps.loc[deps["departement"].str.startswith("97")].to_crs(OVERSEAS_CRS).area.sum() / 1e6
     drom_km2 = outlines.loc[overseas].to_crs(OVERSEAS_CRS).area.sum() / 1e6

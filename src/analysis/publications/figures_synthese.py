@@ -22,11 +22,11 @@ from matplotlib.patches import Patch
 
 from analysis import config
 from analysis.analyses import profils
+from analysis.config import LAMBERT93
 from analysis.publications.cartes import attributs, barre_echelle, couches
 from analysis.publications.figures import STYLE, avec_donnees, ligne_source, statique, wrap
 from analysis.texte import nombre
 
-LAMBERT93 = 2154
 BLUE = "#1f4e79"
 ORANGE = "#d9822b"
 GREY = "0.55"
