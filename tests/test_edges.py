@@ -328,14 +328,15 @@ def test_ctrl_c_ends_with_one_french_line_and_code_130(tmp_path: Path) -> None:
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
-        while not (outputs / "2024-07" / "fiches").exists():  # the fiche's worker has started
+        # the fiche's kernel has started (its connection file): the run is executing the notebook
+        while not ((outputs / "2024-07" / "fiches").exists() and list(temp.rglob("*.json"))):
             assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() else "trop long"
             time.sleep(0.05)
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
         _, err = run.communicate(timeout=120)
     finally:
         run.kill()
-    assert run.returncode == 130
+    assert run.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert err.strip().splitlines()[-1] == INTERRUPTION
     assert not list(outputs.rglob(".*.tmp*")) and not list(temp.rglob("*.json"))  # no temporary, no kernel connection file

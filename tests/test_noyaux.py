@@ -4,6 +4,7 @@ notebook is the one a new kernel gives (``pipeline.execute_jobs``, ``--noyaux-ne
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -29,8 +30,11 @@ import alerte
 from analysis.donnees import sources
 pathlib.Path(f"noyau_{x}.txt").write_text(str(os.getpid()))
 print("fuite" in globals(), "_" in globals() and _ == "sortie", matplotlib.rcParams["lines.linewidth"],
-      os.environ.get("FUITE"), sources.files_read(), pathlib.Path.cwd().name, len(plt.get_fignums()))
+      os.environ.get("FUITE"), sources.files_read(), pathlib.Path.cwd().name, len(plt.get_fignums()),
+      sources.sources.cache_info().currsize, hasattr(sources, "fuite"))
 alerte.alerte()
+sources.sources()
+sources.fuite = True
 fuite = "visible"
 matplotlib.rcParams["lines.linewidth"] = 7.0
 os.environ["FUITE"] = "1"
@@ -48,7 +52,7 @@ def alerte():
 '''
 SORTIE = '"sortie"'
 # The kernel's state as the previous notebook leaves it: the line FUITES prints in a new kernel.
-NEUF = "False False 1.5 None [] {dossier} 0"
+NEUF = "False False 1.5 None [] {dossier} 0 0 False"
 
 
 def template(path: Path, *cells: str) -> Path:
@@ -135,6 +139,35 @@ def test_a_warm_kernel_gives_each_notebook_what_a_new_kernel_gives(tmp_path):
                for o in nb.cells[2].outputs)
     assert sum("image/png" in o.get("data", {}) for o in nb.cells[2].outputs) == 1
     assert nb.metadata.papermill.parameters == {"x": 3}
+
+
+MODULES = """
+import os, pathlib, sys
+from analysis.donnees import sources
+pathlib.Path(f"noyau_{x}.txt").write_text(str(os.getpid()))
+pathlib.Path(f"module_{x}.txt").write_text(str(id(sys.modules["analysis.donnees.sources"])))
+if x == 2:  # a file of the package changes (its date): the next notebook cannot keep the modules
+    texte = pathlib.Path(sources.__file__).with_name("etat.py")
+    st = texte.stat()
+    os.utime(texte, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+"""
+
+
+def test_a_warm_kernel_keeps_the_package_imported_until_one_of_its_files_changes(tmp_path):
+    from analysis.donnees import etat
+
+    out = tmp_path / "sorties"
+    modele = template(tmp_path / "modele.ipynb", MODULES)
+    before = Path(etat.__file__).stat()
+    try:
+        results = execute([NotebookJob(modele, out / f"nb-{x}.ipynb", {"x": x}) for x in (1, 2, 3, 4)], fresh=False, digest="d")
+    finally:
+        os.utime(etat.__file__, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert [r.status for r in results] == ["executed"] * 4
+    one, two, three, four = pids(out, [1, 2, 3, 4])
+    modules = [(out / f"module_{x}.txt").read_text() for x in (1, 2, 3, 4)]
+    assert one == two and modules[0] == modules[1]  # the same kernel, the same module: not imported again
+    assert three != two and three == four and modules[2] == modules[3]  # a new kernel after the change, kept again
 
 
 CRASH = """

@@ -19,9 +19,9 @@ isolates failures and never leaves a half-written notebook that would count as d
 - a notebook whose kernel ran no cell (died or did not answer at start) is executed once more
   (``KERNEL_START_RETRIES``).
 
-A worker keeps its kernel from one notebook to the next (a warm kernel: the libraries stay
-imported) and resets it before each notebook to the state a new kernel would have
-(``_KERNEL_RESET``); a notebook that fails otherwise than by raising in a cell (dead kernel,
+A worker keeps its kernel from one notebook to the next (a warm kernel: the libraries and the
+package's own modules stay imported) and resets it before each notebook to the state a new
+kernel would have after importing them (``_KERNEL_SNAPSHOT``, ``_KERNEL_RESET``); a notebook that fails otherwise than by raising in a cell (dead kernel,
 timeout) takes its kernel with it, and the next notebook gets a new one. ``fresh_kernels``
 (``observatoire run --noyaux-neufs``) starts one kernel per notebook instead.
 
@@ -259,30 +259,68 @@ def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
 
 
 # What a warm kernel runs, silently (no history, no output), to be reset between notebooks.
-# Recorded once, right after its start: the state a new kernel has before a notebook
-# (matplotlib imported as the notebooks import it, with the inline backend's settings).
+# Run once, right after its start: the package's modules are imported (all but the execution
+# layer, which no notebook imports) and the state a notebook starts from is recorded: each
+# module's names and the contents of its lists, dicts and sets (per-process state: the files
+# read, the figures shown), matplotlib's settings, the warning filters, sys.path, the
+# environment (the kernel's, and the worker's it came from), and the size and date of every file
+# of the package.
 _KERNEL_SNAPSHOT = """
-def _observatoire_etat():
-    import os, sys, warnings
+def _observatoire_etat(package, skipped, worker_environ):
+    import copy, importlib, os, pkgutil, sys, warnings
+    from pathlib import Path
     import matplotlib, matplotlib.pyplot
-    get_ipython()._observatoire_etat = (dict(os.environ), list(warnings.filters), dict(matplotlib.rcParams), list(sys.path))
-_observatoire_etat()
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        if not info.name.startswith(skipped):
+            importlib.import_module(info.name)
+    modules = {n: m for n, m in sys.modules.items() if n == package or n.startswith(package + ".")}
+    names = {n: dict(vars(m)) for n, m in modules.items()}
+    contents = {n: {k: copy.copy(v) for k, v in ns.items() if type(v) in (dict, list, set) and not k.startswith("__")}
+                for n, ns in names.items()}
+    files = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for d in root.__path__ for p in Path(d).rglob("*.py"))
+    get_ipython()._observatoire_etat = (dict(os.environ), list(warnings.filters), dict(matplotlib.rcParams), list(sys.path),
+                                        modules, names, contents, files, worker_environ)
+_observatoire_etat(%r, %r, %r)
 del _observatoire_etat
 """
 # Before each later notebook: back to that state. The user namespace, In/Out and the execution
-# counter are reset; the package's modules are imported again by the notebook (their in-process
-# caches, the provenance of the files read and the figure numbers start empty); figures are
-# closed, and rcParams, warning filters (with the "already shown" registries), sys.path, the
-# environment (the worker's, as a new kernel inherits it) and the folder are those of a new kernel.
+# counter are reset; each module of the package gets back its names and the contents of its
+# lists, dicts and sets, and its caches are emptied (``functools.cache``, ``cache.cached``,
+# ``cache.derived``): they are filled again from the files by the notebook, which records them
+# as read, as in a new kernel; a module of the package imported since is forgotten (imported
+# again when needed). Figures are closed, and rcParams, warning filters (with the "already shown"
+# registries), sys.path, the environment (the worker's, as a new kernel inherits it) and the
+# folder are those of a new kernel. When a file of the package changed, or one of its variables
+# (``_ENV_PREFIX``; a notebook's own ``mois.CARNET_ENV`` aside), the reset fails: the worker
+# starts a new kernel.
 _KERNEL_RESET = """
-def _observatoire_reset(cwd, environ, package):
+def _observatoire_reset(cwd, environ, package, prefix, carnet):
     import gc, os, sys, warnings
+    from pathlib import Path
     import matplotlib, matplotlib.pyplot as plt
     ip = get_ipython()
-    start_environ, filters, rc, path = ip._observatoire_etat
+    start_environ, filters, rc, path, modules, names, contents, files, worker_environ = ip._observatoire_etat
+    root = modules[package]
+    now = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for d in root.__path__ for p in Path(d).rglob("*.py"))
+    same = lambda env: {k: v for k, v in env.items() if k.startswith(prefix) and k != carnet}
+    if now != files or same(environ) != same(worker_environ):
+        raise RuntimeError("paquet ou environnement modifié depuis le démarrage du noyau")
     ip.reset(new_session=True)  # a new history session: the execution counter restarts at 1
-    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+    for name in [n for n in sys.modules if (n == package or n.startswith(package + ".")) and n not in modules]:
         del sys.modules[name]
+    for name, module in modules.items():
+        sys.modules[name] = module
+        space, saved = vars(module), names[name]
+        for key in [k for k in space if k not in saved]:
+            del space[key]
+        space.update(saved)
+        for key, value in contents[name].items():
+            saved[key].clear()
+            saved[key].extend(value) if isinstance(value, list) else saved[key].update(value)
+        for value in saved.values():
+            if callable(getattr(value, "cache_clear", None)) and str(getattr(value, "__module__", "")).startswith(package):
+                value.cache_clear()
     plt.close("all")
     matplotlib.rcParams.update(rc)
     warnings.resetwarnings()
@@ -293,9 +331,11 @@ def _observatoire_reset(cwd, environ, package):
     sys.path[:] = path
     os.chdir(cwd)
     gc.collect()
-_observatoire_reset(%r, %r, %r)
+_observatoire_reset(%r, %r, %r, %r, %r)
 """
-_PACKAGE = __name__.partition(".")[0]  # the package whose modules each notebook imports again
+_PACKAGE = __name__.partition(".")[0]  # the package whose modules a warm kernel keeps and resets
+_NOT_IN_KERNELS = __name__.rpartition(".")[0]  # its execution layer: no notebook imports it
+_ENV_PREFIX = "OBSERVATOIRE_"  # the package's environment variables (config.OUTPUTS_ENV…), some read at import
 _WARM_ENGINE = "observatoire-noyau-chaud"  # papermill engine name of warm kernels
 
 
@@ -369,7 +409,8 @@ def _warm_engine() -> type:
             )
             if noyau.kc is not None:
                 try:
-                    _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE), start_timeout)
+                    _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE, _ENV_PREFIX, mois.CARNET_ENV),
+                                  start_timeout)
                     client.kc = noyau.kc
                 except Exception:  # the kernel died since the last notebook: a new one
                     _stop_warm_kernel()
@@ -379,7 +420,7 @@ def _warm_engine() -> type:
                 client.start_new_kernel()
                 client.start_new_kernel_client()
                 noyau.kc = client.kc
-                _run_silently(noyau.kc, _KERNEL_SNAPSHOT, start_timeout)
+                _run_silently(noyau.kc, _KERNEL_SNAPSHOT % (_PACKAGE, _NOT_IN_KERNELS, dict(os.environ)), start_timeout)
             return client.execute()
 
     return WarmKernelEngine
