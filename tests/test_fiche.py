@@ -145,7 +145,7 @@ def test_figures_return_figures_with_french_ticks():
 def test_map_projects_metropolitan_areas_to_lambert93():
     zones = gpd.GeoDataFrame({"lib_epci": ["CC Test"]}, geometry=[box(2.0, 46.0, 2.5, 46.5)], crs=4326)
     points = gpd.GeoDataFrame({"programme": ["PVD"], "etiquette": ["Bourg"]}, geometry=[Point(2.2, 46.2)], crs=4326)
-    assert cartes.projection(zones) == cartes.LAMBERT93
+    assert cartes.projection(zones) == config.LAMBERT93
     fig = cartes.carte_territoire(zones, contour=zones, points=points, etiquettes="lib_epci", etiquettes_points="etiquette")
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"CC Test", "Bourg"} <= texts

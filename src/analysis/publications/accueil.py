@@ -47,12 +47,13 @@ from matplotlib.path import Path as MplPath
 from analysis import config, mois
 from analysis.analyses import portrait
 from analysis.analyses import profils as typologies
+from analysis.config import LAMBERT93
 from analysis.donnees import provenance, referentiel
 from analysis.donnees.loaders import geo, programmes
 from analysis.indicateurs.build import read_indicators
 from analysis.indicateurs.registry import heading, indicator
 from analysis.publications import methodes
-from analysis.publications.cartes import LAMBERT93, projection
+from analysis.publications.cartes import projection
 from analysis.publications.figures import STYLE, statique
 from analysis.publications.figures_synthese import couleurs_profils
 from analysis.texte import nombre, octets
