@@ -324,8 +324,11 @@ def test_ctrl_c_ends_with_one_french_line_and_code_130(tmp_path: Path) -> None:
     outputs, temp = tmp_path / "outputs", tmp_path / "tmp"
     temp.mkdir()
     env = {**os.environ, config.OUTPUTS_ENV: str(outputs), "TMPDIR": str(temp)}
+    # SIGINT as a terminal gives it: a shell's background job (a CI script started with &)
+    # ignores SIGINT, and its children inherit that, which would make Ctrl-C do nothing here
     run = subprocess.Popen([sys.executable, "-m", "analysis.cli", *RUN], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 300
         # the fiche's kernel has started (its connection file): the run is executing the notebook
