@@ -123,20 +123,26 @@ def de_parts(nom: str) -> tuple[str, str]:
         return "de La ", reste
     if nom.startswith(("L'", "L’")):
         return "de ", nom
-    article = _article(premier)
-    if article is not None:  # « l'Axe Seine »
-        return CONTRACTIONS["l'" if elide(premier) and article != "les" else article], nom
+    if article_nom(nom):  # « du Pays de… », « de l'Axe Seine »
+        return CONTRACTIONS[article_nom(nom).strip()], nom
     return ("d'", nom) if elide(nom) else ("de ", nom)
 
 
+def article_nom(nom: str) -> str:
+    """The article a name takes in a sentence, as written before it: 'le ' (Pays de Lorient –
+    Quimperlé), "l'" (Axe Seine), 'les ' (Terres de Lorraine); '' for a name without article
+    (Est du Loiret) or holding its own (Le Puy – Jeune Loire). ``majuscule`` at the start of a sentence."""
+    mot = _article(nom.partition(" ")[0])
+    if mot is None:
+        return ""
+    return "l'" if elide(nom) and mot != "les" else f"{mot} "
+
+
 def le(nom: str) -> str:
-    """A name as the subject of a sentence, with its article: 'le Pays de Lorient – Quimperlé',
-    "l'Axe Seine", 'les Terres de Lorraine'; 'Est du Loiret', 'Le Puy – Jeune Loire' unchanged.
-    ``majuscule`` at the start of a sentence."""
-    article = _article(nom.partition(" ")[0])
-    if article is None:
-        return nom
-    return f"l'{nom}" if elide(nom) and article != "les" else f"{article} {nom}"
+    """A name as the subject of a sentence, with its article (``article_nom``): 'le Pays de Lorient
+    – Quimperlé', "l'Axe Seine", 'les Terres de Lorraine'; 'Est du Loiret', 'Le Puy – Jeune
+    Loire' unchanged."""
+    return article_nom(nom) + nom
 
 
 def de(nom: str) -> str:

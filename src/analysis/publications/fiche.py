@@ -34,7 +34,7 @@ from analysis.indicateurs import emploi_communal
 from analysis.indicateurs.areas import COUVERTURES, FRANCE
 from analysis.indicateurs.build import non_publies
 from analysis.indicateurs.registry import INDICATORS, PILLARS, REGISTRE, key_figures, pillar_indicators
-from analysis.texte import comparer, le, majuscule, minuscule, nombre, observation_fr, pluriel, pourcent, quand_fr, rang_fr, valeur, verdict
+from analysis.texte import article_nom, comparer, majuscule, minuscule, nombre, observation_fr, pluriel, pourcent, quand_fr, rang_fr, valeur, verdict
 
 CHIFFRES_CLES = key_figures()
 PILIERS_FICHE: dict[str, tuple[str, ...]] = {pillar: pillar_indicators(pillar) for pillar in PILLARS}
@@ -288,7 +288,7 @@ def texte_intro(territoire: pd.Series, membres: pd.DataFrame, communes: pd.DataF
         f" Membres publiés par l'ANCT absents du COG {cog}, non comptés : {nombre(unresolved)}." if unresolved else ""
     )
     return (
-        f"{majuscule(le(territoire['lib_ti']).removesuffix(territoire['lib_ti']))}**{territoire['lib_ti']}** ({territoire['id_ti']}) est un territoire d'industrie de la phase {phase} du programme "
+        f"{majuscule(article_nom(territoire['lib_ti']))}**{territoire['lib_ti']}** ({territoire['id_ti']}) est un territoire d'industrie de la phase {phase} du programme "
         f"({PHASE_PERIODE.get(phase, '')}), situé {where}. Il regroupe {listed}, soit {nombre(len(communes))} communes "
         f"et {nombre(int(communes['population'].sum()))} habitants (population municipale {POPULATION_VINTAGE[cog]}, "
         f"COG {cog}).{note}"
