@@ -931,3 +931,26 @@ def test_a_figure_alt_text_reaches_quarto_as_its_fig_alt_option(tmp_path):
     sources = [c.source for c in staged.cells if c.cell_type == "code"]
     assert sources[0].startswith('#| fig-alt: "Territoire : de 100 en 2014 à « 117 » en 2024"\n#| label: fig-emploi')
     assert sources[1] == "x = 1"
+
+
+def test_the_link_to_a_figure_data_leaves_the_figure_cell_on_the_quarto_path(tmp_path):
+    """Left in the figure's cell, the link's HTML output is a second output that Quarto lays out
+    as an empty subfigure « (b) » under the figure, whose caption becomes « (a) … »."""
+    from analysis.execution import render_quarto
+    from analysis.publications.figures import CLASSE_LIEN_DONNEES
+
+    link = f'<p class="{CLASSE_LIEN_DONNEES}"><a href="ti-0101_donnees/figure-1.csv">Données de la figure (CSV)</a></p>'
+    figure = new_code_cell('#| label: fig-emploi\n#| fig-cap: "Emploi"\nshow(fig)')
+    png = io.BytesIO()
+    plt.figure(figsize=(1, 1)).savefig(png, format="png")
+    plt.close("all")
+    figure.outputs = [new_output("display_data", data={"image/png": base64.b64encode(png.getvalue()).decode(), "text/plain": "<Figure>"}),
+                      new_output("display_data", data={"text/html": link, "text/plain": "<HTML>"})]
+    path = tmp_path / "fiche.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Fiche"), figure, new_markdown_cell("Suite")]), path)
+    cells = render_quarto._quarto_notebook(path, "Fiche").cells
+    at = next(i for i, c in enumerate(cells) if c.cell_type == "code")
+    assert [list(o.data) for o in cells[at].outputs] == [["image/png", "text/plain"]]  # the figure alone
+    assert cells[at + 1].cell_type == "raw" and cells[at + 1].source == link
+    assert cells[at + 1].metadata["raw_mimetype"] == "text/html"  # the HTML page only: the PDFs leave the link out
+    assert cells[at + 2].source == "Suite"

@@ -196,6 +196,11 @@ def _text(value: str | list[str]) -> str:
     return "".join(value) if isinstance(value, list) else value
 
 
+def output_html(output: nbformat.NotebookNode) -> str:
+    """A cell output's HTML as one string ('' without)."""
+    return _text(output.get("data", {}).get("text/html", ""))
+
+
 def compact_png(data: bytes) -> bytes:
     """A PNG figure with at most 256 colours (the same picture to the eye, for a chart), or
     the original when that is not smaller: pages and PDFs of the site become ~4 times lighter."""

@@ -25,7 +25,7 @@ import nbformat
 import yaml
 
 from analysis import config, mois
-from analysis.publications.figures import ALT_METADATA
+from analysis.publications.figures import ALT_METADATA, CLASSE_LIEN_DONNEES
 from analysis.execution.pages import (
     DRAFT_TAG,
     INDEX_TITLE,
@@ -48,6 +48,7 @@ from analysis.execution.pages import (
     keep_previous,
     listing,
     nav,
+    output_html,
     page_error,
     page_of,
     relative_to_root,
@@ -76,8 +77,10 @@ def _quarto_notebook(
     at the end;
     each cell showing a captioned table gets a ``tbl-`` label (Quarto captions only
     labelled tables), each figure with an alternative text (``figures.ALT_METADATA``) a
-    ``fig-alt`` option; PNG figures get a palette (``compact_png``); its ``brouillon`` cells are
-    dropped unless ``brouillon``."""
+    ``fig-alt`` option, and the link to its data (``figures.CLASSE_LIEN_DONNEES``) moves to a
+    raw HTML cell after it (left in the cell, Quarto takes it for a second, empty subfigure
+    « (b) »); PNG figures get a palette (``compact_png``); its ``brouillon`` cells are dropped
+    unless ``brouillon``."""
     _, nb = split_title(nbformat.read(notebook, as_version=4))
     if not brouillon:
         nb.cells = [c for c in nb.cells if DRAFT_TAG not in c.metadata.get("tags", [])]
@@ -86,9 +89,15 @@ def _quarto_notebook(
         nb.cells = nb.cells[1:]
     options = {**options, **(front or {}), "title": title}
     n = 0
+    cells = []
     for cell in nb.cells:
+        cells.append(cell)
         if cell.cell_type != "code":
             continue
+        links = [o for o in cell.get("outputs", []) if CLASSE_LIEN_DONNEES in output_html(o)]
+        if links:
+            cell.outputs = [o for o in cell.outputs if o not in links]
+            cells.append(nbformat.v4.new_raw_cell("".join(output_html(o) for o in links), metadata={"raw_mimetype": "text/html"}))
         cell_opts = cell_options(cell.source)
         if cell_opts.get("tbl-cap") and not cell_opts.get("label") and shows_table(cell):
             n += 1
@@ -96,6 +105,7 @@ def _quarto_notebook(
         alt = next((o.metadata[ALT_METADATA] for o in cell.get("outputs", []) if o.get("metadata", {}).get(ALT_METADATA)), None)
         if alt and "fig-alt" not in cell_opts:  # Quarto writes a figure's alt from this option only
             cell.source = f"#| fig-alt: {json.dumps(alt, ensure_ascii=False)}\n{cell.source}"
+    nb.cells = cells
     compact_images(nb)
     if before:
         at = next((i for i, cell in enumerate(nb.cells) if SECTION.search(cell_markdown(cell))), len(nb.cells))

@@ -426,6 +426,7 @@ def csv_text(table: pd.DataFrame) -> str:
 
 
 _numbers: dict[str, int] = {}  # figures shown so far, per executed notebook
+CLASSE_LIEN_DONNEES = "donnees-figure"  # the HTML class of the link under a figure to its data
 
 
 def ecrire_donnees(table: pd.DataFrame) -> str | None:
@@ -440,7 +441,7 @@ def ecrire_donnees(table: pd.DataFrame) -> str | None:
     _numbers[notebook] = _numbers.get(notebook, 0) + 1
     path = mois.figure_csv(notebook, _numbers[notebook])
     write_atomic(path, lambda tmp: Path(tmp).write_text(csv_text(table), encoding="utf-8"))
-    return f'<p class="donnees-figure"><a href="{path.parent.name}/{path.name}">Données de la figure (CSV)</a></p>'
+    return f'<p class="{CLASSE_LIEN_DONNEES}"><a href="{path.parent.name}/{path.name}">Données de la figure (CSV)</a></p>'
 
 
 ALT_METADATA = "alt"  # the output metadata key of a figure's alternative text (read by the page's template)
