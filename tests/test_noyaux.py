@@ -31,7 +31,7 @@ from analysis.donnees import sources
 pathlib.Path(f"noyau_{x}.txt").write_text(str(os.getpid()))
 print("fuite" in globals(), "_" in globals() and _ == "sortie", matplotlib.rcParams["lines.linewidth"],
       os.environ.get("FUITE"), sources.files_read(), pathlib.Path.cwd().name, len(plt.get_fignums()),
-      sources.sources.cache_info().currsize, hasattr(sources, "fuite"))
+      hasattr(sources, "fuite"))
 alerte.alerte()
 sources.sources()
 sources.fuite = True
@@ -52,7 +52,7 @@ def alerte():
 '''
 SORTIE = '"sortie"'
 # The kernel's state as the previous notebook leaves it: the line FUITES prints in a new kernel.
-NEUF = "False False 1.5 None [] {dossier} 0 0 False"
+NEUF = "False False 1.5 None [] {dossier} 0 False"
 
 
 def template(path: Path, *cells: str) -> Path:
@@ -139,6 +139,31 @@ def test_a_warm_kernel_gives_each_notebook_what_a_new_kernel_gives(tmp_path):
                for o in nb.cells[2].outputs)
     assert sum("image/png" in o.get("data", {}) for o in nb.cells[2].outputs) == 1
     assert nb.metadata.papermill.parameters == {"x": 3}
+
+
+CACHES = """
+from analysis.donnees import sources
+from analysis.donnees.loaders import geo
+print(sources.sources.cache_info().currsize, sources.files_read())
+geo.regions(2023)
+print(sources.files_read())
+"""
+
+
+def test_a_warm_kernel_keeps_its_caches_between_notebooks_of_the_same_inputs_only(tmp_path):
+    """Between two notebooks made from the same inputs, the package's caches are kept, and a hit
+    records its files as read again (the provenance of a new kernel); with other inputs (another
+    month, a living copy obtained since) they are emptied."""
+    out = tmp_path / "sorties"
+    modele = template(tmp_path / "modele.ipynb", CACHES)
+    jobs = [NotebookJob(modele, out / f"nb-{x}.ipynb", {"x": x}) for x in (1, 2, 3)]
+    with pipeline.LocalWorkers(1) as workers:
+        same = execute_jobs(jobs[:2], jobs_n=1, inputs_digest="mois-a", progress=False, workers=workers)
+        other = execute_jobs(jobs[2:], jobs_n=1, inputs_digest="mois-b", progress=False, workers=workers)
+    assert [r.status for r in same + other] == ["executed"] * 3
+    printed = [first_output_text(r.output, 2).splitlines() for r in same + other]
+    assert [lines[0] for lines in printed] == ["0 []", "1 []", "0 []"]  # kept for the same inputs only
+    assert [lines[1] for lines in printed] == ["['cog-2023/regions']"] * 3  # read, or served by the cache: recorded
 
 
 MODULES = """

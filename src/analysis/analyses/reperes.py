@@ -12,7 +12,6 @@ the previous month is never empty because a machine is new.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +19,7 @@ import pandas as pd
 from analysis import config, mois
 from analysis.analyses import profils
 from analysis.donnees import millesimes
+from analysis.donnees.cache import cached
 from analysis.indicateurs import build
 from analysis.indicateurs.areas import ENSEMBLE_TI, FRANCE
 
@@ -42,7 +42,7 @@ class Tables:
     profils: pd.DataFrame  # id_ti, cluster, profil
 
 
-@cache
+@cached
 def tables(phase: int, periode: str, courant: str) -> Tables:
     """The tables of ``phase`` of month ``periode`` as month ``courant`` reads them: written by
     the run (``build.dossier_du_mois``), or else those of ``courant`` when both months see the

@@ -66,8 +66,8 @@ class DaskWorkers(Workers):
         self.client.register_plugin(_WorkerSetup(environment))
 
     def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int,
-               fresh_kernels: bool = False) -> distributed.Future:
-        return self.client.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels, pure=False)
+               fresh_kernels: bool = False, inputs_key: str | None = None) -> distributed.Future:
+        return self.client.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels, inputs_key, pure=False)
 
     def as_completed(self, futures: Iterable[distributed.Future]) -> Iterable[distributed.Future]:
         return distributed.as_completed(futures, loop=self.client.loop)

@@ -286,20 +286,25 @@ del _observatoire_etat
 """
 # Before each later notebook: back to that state. The user namespace, In/Out and the execution
 # counter are reset; each module of the package gets back its names and the contents of its
-# lists, dicts and sets, and its caches are emptied (``functools.cache``, ``cache.cached``,
-# ``cache.derived``): they are filled again from the files by the notebook, which records them
-# as read, as in a new kernel; a module of the package imported since is forgotten (imported
-# again when needed). Figures are closed, and rcParams, warning filters (with the "already shown"
+# lists, dicts and sets (the files read so far among them); a module of the package imported
+# since is forgotten (imported again when needed). Its caches (``functools.cache``,
+# ``cache.cached``, ``cache.derived``) are kept when the notebook is made from the same inputs as
+# the previous one (``inputs_key``: the month's tables, the code, the declarations and the living
+# copies, ``execute_jobs``' ``inputs_digest``): what they hold was computed from those very files,
+# and a hit records its files as read again (``cache.cached``), so the provenance is a new
+# kernel's; with other inputs (another month, a living copy obtained since), they are emptied. Figures are closed, and rcParams, warning filters (with the "already shown"
 # registries), sys.path, the environment (the worker's, as a new kernel inherits it) and the
 # folder are those of a new kernel. When a file of the package changed, or one of its variables
 # (``_ENV_PREFIX``; a notebook's own ``mois.CARNET_ENV`` aside), the reset fails: the worker
 # starts a new kernel.
 _KERNEL_RESET = """
-def _observatoire_reset(cwd, environ, package, prefix, carnet):
+def _observatoire_reset(cwd, environ, package, prefix, carnet, inputs_key):
     import gc, os, sys, warnings
     from pathlib import Path
     import matplotlib, matplotlib.pyplot as plt
     ip = get_ipython()
+    keep = inputs_key is not None and getattr(ip, "_observatoire_entrees", None) == inputs_key
+    ip._observatoire_entrees = inputs_key
     start_environ, filters, rc, path, modules, names, contents, files, worker_environ = ip._observatoire_etat
     root = modules[package]
     now = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for d in root.__path__ for p in Path(d).rglob("*.py"))
@@ -318,7 +323,7 @@ def _observatoire_reset(cwd, environ, package, prefix, carnet):
         for key, value in contents[name].items():
             saved[key].clear()
             saved[key].extend(value) if isinstance(value, list) else saved[key].update(value)
-        for value in saved.values():
+        for value in () if keep else saved.values():
             if callable(getattr(value, "cache_clear", None)) and str(getattr(value, "__module__", "")).startswith(package):
                 value.cache_clear()
     plt.close("all")
@@ -331,7 +336,7 @@ def _observatoire_reset(cwd, environ, package, prefix, carnet):
     sys.path[:] = path
     os.chdir(cwd)
     gc.collect()
-_observatoire_reset(%r, %r, %r, %r, %r)
+_observatoire_reset(%r, %r, %r, %r, %r, %r)
 """
 _PACKAGE = __name__.partition(".")[0]  # the package whose modules a warm kernel keeps and resets
 _NOT_IN_KERNELS = __name__.rpartition(".")[0]  # its execution layer: no notebook imports it
@@ -401,7 +406,8 @@ def _warm_engine() -> type:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None,
-                                     input_path=None, noyau: _WarmKernel | None = None, **kwargs):
+                                     input_path=None, noyau: _WarmKernel | None = None, inputs_key: str | None = None,
+                                     **kwargs):
             client = PapermillNotebookClient(
                 nb_man, km=noyau.km, kernel_name=kernel_name, log=logging.getLogger("papermill"),
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
@@ -409,8 +415,8 @@ def _warm_engine() -> type:
             )
             if noyau.kc is not None:
                 try:
-                    _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE, _ENV_PREFIX, mois.CARNET_ENV),
-                                  start_timeout)
+                    _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE, _ENV_PREFIX, mois.CARNET_ENV,
+                                                             inputs_key), start_timeout)
                     client.kc = noyau.kc
                 except Exception:  # the kernel died since the last notebook: a new one
                     _stop_warm_kernel()
@@ -421,6 +427,7 @@ def _warm_engine() -> type:
                 client.start_new_kernel_client()
                 noyau.kc = client.kc
                 _run_silently(noyau.kc, _KERNEL_SNAPSHOT % (_PACKAGE, _NOT_IN_KERNELS, dict(os.environ)), start_timeout)
+                _run_silently(noyau.kc, f"get_ipython()._observatoire_entrees = {inputs_key!r}", start_timeout)
             return client.execute()
 
     return WarmKernelEngine
@@ -447,10 +454,11 @@ def _papermill_path(path: Path) -> str:
 
 
 def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout: int,
-                      fresh_kernels: bool = False) -> None:
+                      fresh_kernels: bool = False, inputs_key: str | None = None) -> None:
     """papermill: ``job``'s template executed with its parameters into ``target``, in the
     folder of its output, in this worker's warm kernel (a new kernel per notebook when
-    ``fresh_kernels``); a kernel that failed to start before any cell ran is started again
+    ``fresh_kernels``; its caches kept from the previous notebook when made from the same
+    ``inputs_key``, ``_KERNEL_RESET``); a kernel that failed to start before any cell ran is started again
     (``KERNEL_START_RETRIES`` times). A warm kernel is kept when the notebook raised in a
     cell, stopped on any other failure (dead kernel, timeout, interruption)."""
     import papermill
@@ -466,7 +474,7 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
         engine: dict = {}
         if not fresh_kernels:
             papermill_engines.register(_WARM_ENGINE, _warm_engine())
-            engine = {"engine_name": _WARM_ENGINE, "noyau": _warm_kernel(kernel)}
+            engine = {"engine_name": _WARM_ENGINE, "noyau": _warm_kernel(kernel), "inputs_key": inputs_key}
         try:
             papermill.execute_notebook(
                 _papermill_path(job.template.resolve()),
@@ -504,7 +512,7 @@ def _is_notebook(path: Path) -> bool:
 
 
 def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int,
-             fresh_kernels: bool = False) -> JobResult:
+             fresh_kernels: bool = False, inputs_key: str | None = None) -> JobResult:
     """Execute one job in a pool worker; never raises.
 
     papermill writes the executed notebook once, at the end, into a temporary file, which is
@@ -522,7 +530,7 @@ def _run_job(job: NotebookJob, kernel: str, digest: str, start_timeout: int,
         output.parent.mkdir(parents=True, exist_ok=True)
         _clean_temps(output)
         failed.unlink(missing_ok=True)
-        _execute_notebook(job, tmp, kernel, start_timeout, fresh_kernels)
+        _execute_notebook(job, tmp, kernel, start_timeout, fresh_kernels, inputs_key)
         stamp.unlink(missing_ok=True)  # from here on the output is the new one: no stamp until it is written
         os.replace(tmp, output)
         duration = time.perf_counter() - t0
@@ -581,7 +589,8 @@ class Workers:
     futures ``as_completed``, ``close``. One ``Workers`` can serve several calls (the months of
     ``observatoire run --periodes``). Subclasses: ``LocalWorkers`` (default) and ``distribue.DaskWorkers``."""
 
-    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False):
+    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False,
+               inputs_key: str | None = None):
         raise NotImplementedError
 
     def as_completed(self, futures: Iterable) -> Iterable:
@@ -611,7 +620,8 @@ class LocalWorkers(Workers):
         self.jobs_n, self.kernel_log = jobs_n, kernel_log
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False) -> Future:
+    def submit(self, job: NotebookJob, kernel: str, digest: str, start_timeout: int, fresh_kernels: bool = False,
+               inputs_key: str | None = None) -> Future:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs_n,
@@ -619,7 +629,7 @@ class LocalWorkers(Workers):
                 initializer=_init_worker,
                 initargs=(os.getpid(), self.kernel_log),
             )
-        return self._pool.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels)
+        return self._pool.submit(_run_job, job, kernel, digest, start_timeout, fresh_kernels, inputs_key)
 
     def as_completed(self, futures: Iterable[Future]) -> Iterable[Future]:
         return as_completed(futures)
@@ -654,7 +664,8 @@ def execute_jobs(
     ``inputs_digest``) are not executed: decided here, before any job is sent. A failing
     notebook never stops the others. Results come back in the order of ``jobs``. When ``log``
     has a file handler, the kernels' stderr of the local pool is appended to ``<log file>.kernels``. Each worker keeps its kernel from one
-    notebook to the next, reset in between; ``fresh_kernels`` starts a new kernel for each notebook.
+    notebook to the next, reset in between (its caches kept between notebooks of the same
+    ``inputs_digest``); ``fresh_kernels`` starts a new kernel for each notebook.
     """
     if jobs_n < 1:
         raise ValueError(f"jobs_n doit être ≥ 1, reçu {jobs_n}")
@@ -678,9 +689,9 @@ def execute_jobs(
 
     if to_run and workers is None:
         with LocalWorkers(min(jobs_n, len(to_run)), _kernel_log_path(log)) as own:
-            results |= _execute_pool(to_run, own, kernel, start_timeout, log, progress, fresh_kernels)
+            results |= _execute_pool(to_run, own, kernel, start_timeout, log, progress, fresh_kernels, inputs_digest)
     elif to_run:
-        results |= _execute_pool(to_run, workers, kernel, start_timeout, log, progress, fresh_kernels)
+        results |= _execute_pool(to_run, workers, kernel, start_timeout, log, progress, fresh_kernels, inputs_digest)
     return [results[i] for i in range(len(jobs))]
 
 
@@ -692,6 +703,7 @@ def _execute_pool(
     log: logging.Logger,
     progress: bool,
     fresh_kernels: bool = False,
+    inputs_digest: str | None = None,
 ) -> dict[int, JobResult]:
     results: dict[int, JobResult] = {}
     log.debug("%s, noyau %s", type(workers).__name__, kernel)
@@ -699,7 +711,7 @@ def _execute_pool(
     futures: dict = {}
     try:
         for i, job, digest in to_run:
-            futures[workers.submit(job, kernel, digest, start_timeout, fresh_kernels)] = (i, job)
+            futures[workers.submit(job, kernel, digest, start_timeout, fresh_kernels, inputs_digest)] = (i, job)
         with tqdm(total=len(to_run), unit="nb", desc="Exécution", disable=not progress,
                   dynamic_ncols=True, smoothing=0.1) as bar:
             for future in workers.as_completed(futures):
