@@ -11,6 +11,8 @@ greys and muted colours for the comparison areas. Axis ticks are formatted the F
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import textwrap
 from collections.abc import Sequence
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 from analysis import mois
 from analysis.fichiers import write_atomic
@@ -445,17 +448,64 @@ def ecrire_donnees(table: pd.DataFrame) -> str | None:
 
 
 ALT_METADATA = "alt"  # the output metadata key of a figure's alternative text (read by the page's template)
+MARGE_POUCES = 0.1  # white margin around what a figure draws, in inches (matplotlib's pad_inches)
+
+
+def _hors_cadre(fig: Figure, renderer) -> bool:
+    """Whether a title, a text or a legend of ``fig`` lies, even in part, outside its canvas
+    (as drawn: their extents are those of the last drawing)."""
+    width, height = fig.canvas.get_width_height()
+    artists = [*fig.texts, *fig.legends]
+    for ax in fig.axes:
+        artists += [ax.title, ax._left_title, ax._right_title, *ax.texts, *([ax.get_legend()] if ax.get_legend() else [])]
+    for artist in artists:
+        if artist.get_visible():
+            box = artist.get_window_extent(renderer)
+            if box.width and (box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height):
+                return True
+    return False
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG, cut to what it draws with a margin of ``MARGE_POUCES``: the picture
+    Jupyter's inline backend gives (``bbox_inches="tight"``), from one drawing instead of two
+    (matplotlib lays the figure out and draws it once to find what it covers, then draws it
+    again). What it covers is read off the drawn pixels; when ink touches the edge of the canvas,
+    or a title, text or legend lies outside it, the figure overflows its canvas and matplotlib's
+    bounding box is used. The PNG is compressed quickly: the site compresses it again
+    (``pages.compact_png``).
+
+    >>> fig = statique(plt.figure(figsize=(4, 2)))
+    >>> _ = fig.text(0.5, 0.5, "Emploi")
+    >>> Image.open(io.BytesIO(png(fig))).size[1] < 200  # the white around the word is cut
+    True
+    """
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    background = np.round(np.array(mpl.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
+    ink = (rgba != background).any(axis=2)
+    out = io.BytesIO()
+    if not ink.any() or ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any() or _hors_cadre(fig, fig.canvas.get_renderer()):
+        fig.savefig(out, format="png", bbox_inches="tight", pad_inches=MARGE_POUCES, facecolor=fig.get_facecolor())
+        return out.getvalue()
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    pad = round(MARGE_POUCES * fig.dpi)
+    height, width = ink.shape
+    crop = rgba[max(rows[0] - pad, 0):min(rows[-1] + 1 + pad, height), max(cols[0] - pad, 0):min(cols[-1] + 1 + pad, width)]
+    Image.fromarray(crop).save(out, "PNG", dpi=(fig.dpi, fig.dpi), compress_level=1)
+    return out.getvalue()
 
 
 def show(fig: Figure) -> None:
-    """Display a figure in the notebook output, its alternative text in the output's metadata
+    """Display a figure in the notebook output (``png``), its alternative text in the output's metadata
     (``ALT_METADATA``), with the link to its data under it (``ecrire_donnees``), and free its
     memory; a figure without its data is refused."""
     from IPython.display import HTML, display
 
     try:
         table = donnees(fig)
-        display(fig, metadata={ALT_METADATA: texte_alternatif(fig)})
+        image = {"image/png": base64.b64encode(png(fig)).decode("ascii"), "text/plain": repr(fig)}
+        display(image, raw=True, metadata={ALT_METADATA: texte_alternatif(fig)})
     finally:
         plt.close(fig)
     link = ecrire_donnees(table)
