@@ -104,7 +104,8 @@ def test_afficher_shows_text_tables_and_figures_and_skips_what_the_month_lacks(m
     figures.afficher(["Texte.", pd.DataFrame({"a": [1]}), None, fig])
     figures.afficher(None)
     figures.afficher("Seul.")
-    assert [type(o).__name__ for o in shown] == ["Markdown", "Styler", "Figure", "Markdown"]
+    assert [type(o).__name__ for o in shown] == ["Markdown", "Styler", "dict", "Markdown"]  # a figure as its PNG (figures.png)
+    assert shown[2]["text/plain"].startswith("<Figure") and shown[2]["image/png"]
     assert isinstance(shown[0], Markdown) and shown[0].data == "Texte." and shown[-1].data == "Seul."
     assert "a" in shown[1].to_html() and "<th class=\"blank" not in shown[1].to_html()  # the index is hidden
     assert not plt.fignum_exists(fig.number)  # shown, then closed

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from shapely.geometry import Point, box
 
 from analysis import mois
@@ -30,7 +31,7 @@ def _shown(monkeypatch: pytest.MonkeyPatch) -> list:
     shown: list = []
     METADATA.clear()
 
-    def display(obj, metadata=None):
+    def display(obj, metadata=None, raw=False):
         shown.append(obj)
         if metadata is not None:
             METADATA.append(metadata)
@@ -87,7 +88,9 @@ def test_show_in_a_run_writes_the_csv_beside_the_notebook_and_links_it(tmp_path,
     communes = pd.DataFrame({"insee_com": ["01004", "2A004"], "date": pd.to_datetime(["2024-01-01", "2024-04-01"]), "v": [1.5, 2.0]})
     for _ in range(2):
         figures.show(figures.avec_donnees(plt.figure(), communes, "emplois", "URSSAF ; calculs"))
-    assert [type(s).__name__ for s in shown] == ["Figure", "HTML", "Figure", "HTML"]
+    assert [type(s).__name__ for s in shown] == ["dict", "HTML", "dict", "HTML"]
+    assert [sorted(s) for s in shown[::2]] == [["image/png", "text/plain"]] * 2
+    assert shown[0]["text/plain"] == "<Figure size 640x480 with 0 Axes>"
     assert isinstance(shown[3], HTML)
     assert shown[3].data == '<p class="donnees-figure"><a href="donnees/ti-2405-figure-2.csv">Données de la figure (CSV)</a></p>'
     assert mois.figure_csvs(notebook) == [tmp_path / "fiches/phase2/donnees/ti-2405-figure-1.csv",
@@ -266,3 +269,42 @@ def test_an_event_study_alt_text_gives_the_estimates_not_the_years():
     fig = event_study_figure(es)
     plt.close(fig)
     assert "ecart : de 0,0 " in figures.texte_alternatif(fig) and " à 2,0 " in figures.texte_alternatif(fig)
+
+
+def _size(fig) -> tuple[int, int]:
+    with Image.open(io.BytesIO(figures.png(fig))) as image:
+        return image.size
+
+
+def _size_matplotlib(fig) -> tuple[int, int]:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight", pad_inches=figures.MARGE_POUCES)
+    with Image.open(out) as image:
+        return image.size
+
+
+def test_png_crops_a_figure_as_matplotlib_does_from_one_drawing():
+    """The white around what a figure draws is cut as by matplotlib's tight bounding box (to a
+    few pixels: the pixels drawn against the extents of the texts), and the picture keeps 100 dpi."""
+    fig = figures.lignes(pd.DataFrame({"annee": [2019, 2020, 2021] * 2, "value": [100.0, 101.5, 103.0, 100.0, 99.0, 98.5],
+                                       "lib": ["Dreux"] * 3 + ["France"] * 3}), "annee", "value", "lib",
+                         principale="Dreux", source="URSSAF", unite="indice")
+    fig.set_size_inches(7, 4)  # white at the bottom and right, after tight_layout
+    width, height = _size(fig)
+    expected_width, expected_height = _size_matplotlib(fig)
+    assert abs(width - expected_width) <= 6 and abs(height - expected_height) <= 6
+    assert height < 400  # cut
+    with Image.open(io.BytesIO(figures.png(fig))) as image:
+        assert image.info["dpi"] == pytest.approx((100, 100), abs=0.01)
+    plt.close(fig)
+
+
+def test_png_keeps_what_overflows_the_canvas():
+    """A text beyond the right edge of the canvas is in the picture, as matplotlib's bounding box
+    gives it: the crop read off the pixels would cut it."""
+    fig = figures.statique(plt.figure(figsize=(4, 2)))
+    fig.text(0.5, 0.5, "au milieu")
+    fig.text(1.02, 0.5, "au-delà du bord droit")
+    assert _size(fig) == _size_matplotlib(fig)
+    assert _size(fig)[0] > 400 - 200 + 100  # from « au milieu » (x = 200 px) to well past the canvas' edge (400 px)
+    plt.close(fig)
