@@ -174,6 +174,17 @@ def measure(name: str, includes: str, steps, log: Path) -> Measure:
     return result
 
 
+def echantillon(fiches: list, n: int) -> list:
+    """``n`` fiches spread evenly over ``fiches`` (the first, then every len/n-th): the first ones
+    alone are the overseas territories (ti-01…, ti-02…), whose maps cost more, and five fiches
+    timed one after the other carry the noise of a few seconds of the machine.
+
+    >>> echantillon(list(range(10)), 3)
+    [0, 3, 6]
+    """
+    return [fiches[i * len(fiches) // n] for i in range(min(n, len(fiches)))]
+
+
 def command(args: list[str], env: dict, cwd: Path | None = None):
     """A step running one command, its output appended to the log."""
 
@@ -417,7 +428,7 @@ def report(m: dict[str, Measure], args, n_fiches: int, n_floor: int, composition
         "- Le pair naïf exécute `papermill notebooks/fiche_territoire.ipynb <sortie> -p territoire … -p phase … "
         "-p periode … -k observatoire-ti` pour chaque fiche du run, l'une après l'autre, sur les tables "
         "d'indicateurs écrites par le run complet."
-        + (" Il est chronométré sur les premières fiches seulement (`--naive`) puis extrapolé linéairement."
+        + (" Il est chronométré sur quelques fiches seulement (`--naive`), réparties sur la liste, puis extrapolé linéairement."
            if m["naive"].extrapolated_from else ""),
         "- Le plancher garde sa définition : les imports de la fiche, exécutés autant de fois que le run exécute de "
         "notebooks, par le même moteur que le run. Avec des noyaux gardés chauds, les imports ne sont payés qu'une "
@@ -474,7 +485,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "tous par défaut")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="processus papermill (nombre de cœurs par défaut)")
     parser.add_argument("--naive", type=int,
-                        help="chronométrer le pair naïf sur ce nombre de fiches seulement, puis extrapoler (toutes par défaut)")
+                        help="chronométrer le pair naïf sur ce nombre de fiches seulement, réparties sur la liste, puis "
+                             "extrapoler (toutes par défaut)")
     parser.add_argument("--work", type=Path, help="dossier de travail (temporaire et supprimé à la fin par défaut)")
     parser.add_argument("--quarto", type=Path, metavar="DOSSIER",
                         help="dossier de l'exécutable quarto mesuré par render-quarto (quarto du PATH par défaut ; "
@@ -589,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
         log,
     )
 
-    timed = fiches[: args.naive] if args.naive else fiches
+    timed = echantillon(fiches, args.naive) if args.naive else fiches
     naive_dir = work / "naif"
     naive_dir.mkdir(exist_ok=True)
     papermill = executable("papermill")

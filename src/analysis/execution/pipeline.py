@@ -264,10 +264,13 @@ def _init_worker(parent_pid: int, kernel_log: str | None) -> None:
 # module's names and the contents of its lists, dicts and sets (per-process state: the files
 # read, the figures shown), matplotlib's settings, the warning filters, sys.path, the
 # environment (the kernel's, and the worker's it came from), and the size and date of every file
-# of the package.
+# of the package. What exists then (the libraries, the package, this record: ~190 000 objects,
+# never freed) is moved out of the garbage collector's reach (``gc.freeze``): each full
+# collection, IPython's at every reset and the reset's own, took ~0.1 s to scan it and found
+# nothing there; it now scans what the notebooks made (~0.015 s).
 _KERNEL_SNAPSHOT = """
 def _observatoire_etat(package, skipped, worker_environ):
-    import copy, importlib, os, pkgutil, sys, warnings
+    import copy, gc, importlib, os, pkgutil, sys, warnings
     from pathlib import Path
     import matplotlib, matplotlib.pyplot
     root = importlib.import_module(package)
@@ -281,6 +284,8 @@ def _observatoire_etat(package, skipped, worker_environ):
     files = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for d in root.__path__ for p in Path(d).rglob("*.py"))
     get_ipython()._observatoire_etat = (dict(os.environ), list(warnings.filters), dict(matplotlib.rcParams), list(sys.path),
                                         modules, names, contents, files, worker_environ)
+    gc.collect()
+    gc.freeze()
 _observatoire_etat(%r, %r, %r)
 del _observatoire_etat
 """
