@@ -298,8 +298,9 @@ del _observatoire_etat
 # copies, ``execute_jobs``' ``inputs_digest``): what they hold was computed from those very files,
 # and a hit records its files as read again (``cache.cached``), so the provenance is a new
 # kernel's; with other inputs (another month, a living copy obtained since), they are emptied.
-# Figures are closed, and rcParams, warning filters (with the "already shown" registries), sys.path, the environment (the worker's, as a new kernel inherits it) and the
-# folder are those of a new kernel. When a file of the package changed, or one of its variables
+# Figures are closed, and rcParams, warning filters (with the "already shown" registries),
+# sys.path, the environment (the worker's, as a new kernel inherits it) and the folder are those
+# of a new kernel. When a file of the package changed, or one of its variables
 # (``_ENV_PREFIX``; a notebook's own ``mois.CARNET_ENV`` aside), the reset fails: the worker
 # starts a new kernel.
 _KERNEL_RESET = """
