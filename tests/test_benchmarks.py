@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from analysis import config
+from analysis.execution import pipeline
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,10 @@ def test_floor_notebook_imports_exactly_what_the_fiche_imports(bench) -> None:
     assert sorted(bench.template_imports(bench.FLOOR_TEMPLATE)) == sorted(fiche)
 
 
-def _executed(path: Path, cells: list[tuple[str, float | None]]) -> str:
+def _executed(path: Path, cells: list[tuple[str, float | None]], cpu: float | None = None) -> str:
     nb = nbformat.v4.new_notebook()
+    if cpu is not None:
+        nb.metadata[pipeline.METADATA_KEY] = {pipeline.KERNEL_CPU_KEY: cpu}
     for source, duration in cells:
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata["papermill"] = {"duration": duration}
@@ -43,16 +46,19 @@ def test_kernel_time_of_a_fiche_is_the_sum_of_its_cell_durations_imports_told_ap
     fiches = tmp_path / "2026-12" / "fiches" / "phase2"
     jobs = [
         {"status": "executed", "output": _executed(fiches / "ti-1.ipynb", [("%matplotlib inline\nimport pandas as pd", 1.0),
-                                                                            ("x = 1", 0.5), ("print(x)", None)])},
-        {"status": "executed", "output": _executed(fiches / "ti-2.ipynb", [("from analysis import mois", 0.8), ("y = 2", 2.2)])},
-        {"status": "executed", "output": _executed(fiches / "ti-3.ipynb", [("import os", 1.2), ("z = 3", 0.9)])},
-        {"status": "up-to-date", "output": _executed(fiches / "ti-4.ipynb", [("w = 4", 50.0)])},
-        {"status": "executed", "output": _executed(tmp_path / "2026-12" / "synthese.ipynb", [("s = 0", 90.0)])},
+                                                                            ("x = 1", 0.5), ("print(x)", None)], cpu=1.1)},
+        {"status": "executed", "output": _executed(fiches / "ti-2.ipynb", [("from analysis import mois", 0.8), ("y = 2", 2.2)],
+                                                   cpu=2.5)},
+        {"status": "executed", "output": _executed(fiches / "ti-3.ipynb", [("import os", 1.2), ("z = 3", 0.9)], cpu=1.3)},
+        {"status": "up-to-date", "output": _executed(fiches / "ti-4.ipynb", [("w = 4", 50.0)], cpu=40.0)},
+        {"status": "executed", "output": _executed(tmp_path / "2026-12" / "synthese.ipynb", [("s = 0", 90.0)], cpu=80.0)},
     ]
     times = bench.kernel_times({"jobs": jobs})
-    assert (times.n, times.median, times.median_without_imports) == (3, 2.1, 0.9)
+    assert (times.n, times.median, times.median_without_imports, times.median_cpu) == (3, 2.1, 0.9, 1.3)
     assert times.decile9 == pytest.approx(2.82)
     assert bench.kernel_times({"jobs": jobs[3:]}) is None
+    before = {"status": "executed", "output": _executed(fiches / "ti-5.ipynb", [("v = 5", 1.0)])}  # no processor time recorded
+    assert bench.kernel_times({"jobs": [before]}).median_cpu is None
 
 
 def test_every_step_but_render_quarto_runs_without_quarto_on_path(bench, tmp_path: Path, monkeypatch) -> None:

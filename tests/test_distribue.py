@@ -32,6 +32,7 @@ def _notebook(path: Path) -> dict:
     """An executed notebook without what differs between two executions: timings, paths."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop(pipeline.METADATA_KEY, None)  # the kernel's processor time
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

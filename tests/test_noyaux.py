@@ -70,13 +70,15 @@ ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # an object's repr (the Styler's text/
 
 
 def normalised(path: Path) -> dict:
-    """The notebook without papermill's and nbclient's timings, nor the temporary file papermill
+    """The notebook without papermill's and nbclient's timings, nor its kernel's processor time
+    (``pipeline.KERNEL_CPU_KEY``), nor the temporary file papermill
     wrote to (named by the worker's pid), the random id of its injected cell, of the HTML tables
     of pandas' Styler and the address in their repr (two new kernels differ there too): all else
     compared."""
     nb = nbformat.read(path, as_version=4)
     for key in ("start_time", "end_time", "duration", "output_path"):
         nb.metadata.papermill.pop(key)
+    nb.metadata[pipeline.METADATA_KEY].pop(pipeline.KERNEL_CPU_KEY)
     for cell in nb.cells:
         for key in ("start_time", "end_time", "duration"):
             cell.metadata.get("papermill", {}).pop(key, None)
@@ -226,6 +228,32 @@ def test_a_notebook_that_kills_its_warm_kernel_fails_alone_and_the_next_gets_a_n
     assert five != four  # the dead kernel was replaced
     assert first_output_text(results[4].output, 2) == "25\n"
     assert [c.execution_count for c in nbformat.read(results[4].output, as_version=4).cells] == [1, 2, 3]
+
+
+# ~0.4 s of processor time in the kernel, then 0.6 s without
+CALCUL = """
+import time
+t = time.process_time()
+while time.process_time() - t < 0.4:
+    sum(range(1000))
+time.sleep(0.6)
+"""
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_an_executed_notebook_records_the_processor_time_of_its_kernel_in_its_cells(tmp_path, fresh):
+    """Processor time, not wall time: the 0.6 s asleep do not count, nor the kernel's start
+    (imports of a new kernel, the reset of a warm one)."""
+    out = tmp_path / "sorties"
+    out.mkdir()
+    jobs = [NotebookJob(template(tmp_path / "modele.ipynb", CALCUL), out / f"nb-{x}.ipynb", {"x": x}) for x in (1, 2)]
+    results = execute(jobs, fresh=fresh, digest="temps")
+    assert [r.status for r in results] == ["executed"] * 2
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        cpu = nb.metadata[pipeline.METADATA_KEY][pipeline.KERNEL_CPU_KEY]
+        wall = sum(c.metadata.papermill["duration"] for c in nb.cells)
+        assert 0.4 <= cpu < 0.7 < 1.0 <= wall, (cpu, wall)
 
 
 def test_noyaux_neufs_reaches_the_pool(monkeypatch):

@@ -26,7 +26,8 @@ timeout) takes its kernel with it, and the next notebook gets a new one. ``fresh
 (``observatoire run --noyaux-neufs``) starts one kernel per notebook instead.
 
 The kernel of each notebook runs in the output's folder, so figures saved by the notebook
-land beside it.
+land beside it. Each executed notebook records the processor time its kernel spent in its
+cells (``KERNEL_CPU_KEY``): what the notebook computes, whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -347,7 +348,9 @@ _observatoire_reset(%r, %r, %r, %r, %r, %r)
 _PACKAGE = __name__.partition(".")[0]  # the package whose modules a warm kernel keeps and resets
 _NOT_IN_KERNELS = __name__.rpartition(".")[0]  # its execution layer: no notebook imports it
 _ENV_PREFIX = "OBSERVATOIRE_"  # the package's environment variables (config.OUTPUTS_ENV…), some read at import
-_WARM_ENGINE = "observatoire-noyau-chaud"  # papermill engine name of warm kernels
+_ENGINE = "observatoire"  # papermill engine name of the run's notebooks (``_engine``)
+# In an executed notebook's metadata: {"observatoire": {"kernel_cpu_seconds": ...}}
+METADATA_KEY, KERNEL_CPU_KEY = "observatoire", "kernel_cpu_seconds"
 
 
 @dataclass
@@ -402,23 +405,50 @@ def _run_silently(kc: object, code: str, timeout: float) -> None:
         raise RuntimeError(f"noyau non réinitialisé : {content.get('ename')}: {content.get('evalue')}")
 
 
+def _kernel_cpu(km: object) -> float | None:
+    """Processor time (user + system, all threads, in seconds) used so far by the kernel
+    process ``km`` (a jupyter_client kernel manager) started; None when it cannot be read."""
+    import psutil
+
+    try:
+        times = psutil.Process(km.provisioner.pid).cpu_times()
+    except (AttributeError, TypeError, ValueError, psutil.Error):  # no process (a remote kernel), or gone
+        return None
+    return times.user + times.system
+
+
 @cache
-def _warm_engine() -> type:
-    """The papermill engine executing a notebook in the worker's warm kernel (``noyau``)."""
+def _engine() -> type:
+    """The papermill engine of the run: a notebook executed in the worker's warm kernel
+    (``noyau``), or in a new kernel when ``noyau`` is None (``fresh_kernels``), as papermill's
+    own engine does; the processor time of the kernel during the cells is recorded in the
+    notebook's metadata (``METADATA_KEY``, ``KERNEL_CPU_KEY``)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine
 
-    class WarmKernelEngine(NBClientEngine):
+    class TimedClient(PapermillNotebookClient):
+        def papermill_execute_cells(self):
+            before = _kernel_cpu(self.km)
+            try:
+                super().papermill_execute_cells()
+            finally:
+                after = _kernel_cpu(self.km)
+                if before is not None and after is not None:
+                    self.nb.metadata.setdefault(METADATA_KEY, {})[KERNEL_CPU_KEY] = round(after - before, 3)
+
+    class KernelEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None,
                                      input_path=None, noyau: _WarmKernel | None = None, inputs_key: str | None = None,
                                      **kwargs):
-            client = PapermillNotebookClient(
-                nb_man, km=noyau.km, kernel_name=kernel_name, log=logging.getLogger("papermill"),
+            client = TimedClient(
+                nb_man, km=noyau.km if noyau else None, kernel_name=kernel_name, log=logging.getLogger("papermill"),
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
                 startup_timeout=start_timeout, timeout=execution_timeout, **kwargs,
             )
+            if noyau is None:  # a new kernel, started and shut down by the client
+                return client.execute()
             if noyau.kc is not None:
                 try:
                     _run_silently(noyau.kc, _KERNEL_RESET % (os.getcwd(), dict(os.environ), _PACKAGE, _ENV_PREFIX, mois.CARNET_ENV,
@@ -436,7 +466,7 @@ def _warm_engine() -> type:
                 _run_silently(noyau.kc, f"get_ipython()._observatoire_entrees = {inputs_key!r}", start_timeout)
             return client.execute()
 
-    return WarmKernelEngine
+    return KernelEngine
 
 
 def _error_summary(exc: BaseException) -> str:
@@ -477,10 +507,8 @@ def _execute_notebook(job: NotebookJob, target: Path, kernel: str, start_timeout
     os.environ[mois.CARNET_ENV] = str(output)  # the kernel inherits it: where its figures' data go
     for attempt in range(1 + KERNEL_START_RETRIES):
         cells_sent: list[int] = []  # cells sent to the kernel (nbclient's on_cell_start hook)
-        engine: dict = {}
-        if not fresh_kernels:
-            papermill_engines.register(_WARM_ENGINE, _warm_engine())
-            engine = {"engine_name": _WARM_ENGINE, "noyau": _warm_kernel(kernel), "inputs_key": inputs_key}
+        papermill_engines.register(_ENGINE, _engine())
+        engine = {"engine_name": _ENGINE, "noyau": None if fresh_kernels else _warm_kernel(kernel), "inputs_key": inputs_key}
         try:
             papermill.execute_notebook(
                 _papermill_path(job.template.resolve()),
