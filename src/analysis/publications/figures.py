@@ -483,7 +483,7 @@ def png(fig: Figure) -> bytes:
     fig.canvas.draw()
     rgba = np.asarray(fig.canvas.buffer_rgba())
     background = np.round(np.array(mpl.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
-    ink = (rgba != background).any(axis=2)
+    ink = rgba.view(np.uint32)[..., 0] != background.view(np.uint32)[0]  # a pixel's 4 bytes compared at once
     out = io.BytesIO()
     if not ink.any() or ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any() or _hors_cadre(fig, fig.canvas.get_renderer()):
         fig.savefig(out, format="png", bbox_inches="tight", pad_inches=MARGE_POUCES, facecolor=fig.get_facecolor())
