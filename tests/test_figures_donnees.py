@@ -308,3 +308,27 @@ def test_png_keeps_what_overflows_the_canvas():
     assert _size(fig) == _size_matplotlib(fig)
     assert _size(fig)[0] > 400 - 200 + 100  # from « au milieu » (x = 200 px) to well past the canvas' edge (400 px)
     plt.close(fig)
+
+
+def test_the_legend_of_grouped_bars_stays_within_the_figure_whatever_the_length_of_the_category_labels():
+    """Long category labels push the axes right: the legend under them is centred on the figure,
+    not on the axes, and no longer passes its right edge (Ardèche Drôme Nord's structure chart
+    did, by 28 px, and was then drawn twice to be cut)."""
+    categories = ["Industrie de haute et moyenne-haute technologie (URSSAF)", "Services de haute technologie (URSSAF)"]
+    names = ["Ardèche Drôme Nord", "Région Auvergne-Rhône-Alpes", "France"]
+    df = pd.DataFrame({"secteur": [c for c in categories for _ in names], "lib": names * 2, "value": [8.3, 6.3, 5.1, 1.1, 3.6, 4.1]})
+    fig = figures.barres(df, "secteur", "value", "lib", principale=names[0], horizontal=True, suffixe=" %",
+                         label_valeur="% de l'emploi", source="URSSAF")
+    fig.canvas.draw()
+    legend = fig.axes[0].get_legend().get_window_extent(fig.canvas.get_renderer())
+    width = fig.canvas.get_width_height()[0]
+    assert 0 < legend.x0 and legend.x1 < width
+    assert (legend.x0 + legend.x1) / 2 == pytest.approx(width / 2, abs=1)
+    plt.close(fig)
+
+
+def test_a_map_whose_every_zone_is_partly_in_the_territory_draws_them_without_warning(recwarn):
+    zones = _squares().assign(partielle=True)
+    fig = cartes.carte_territoire(zones, contour=zones.dissolve(), partielles="partielle", label_zones="EPCI")
+    plt.close(fig)
+    assert [str(w.message) for w in recwarn] == []

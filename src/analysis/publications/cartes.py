@@ -189,7 +189,8 @@ def _zones(ax, z: gpd.GeoDataFrame, colonne: str | None, label_colonne: str | No
             )
         return
     part = z[partielles].fillna(False).astype(bool) if partielles else pd.Series(False, index=z.index)
-    z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
+    if not part.all():  # every zone partly in the territory (ti-1101): no empty layer, nor geopandas' warning
+        z.loc[~part].plot(ax=ax, color="#dbe7f3", edgecolor="#8fb0d3", linewidth=0.7)
     if part.any():
         z.loc[part].plot(ax=ax, color="#f2f2f2", edgecolor="#8fb0d3", hatch="///", linewidth=0.7)
 

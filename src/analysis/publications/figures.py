@@ -242,9 +242,12 @@ def barres(
         if titre:
             ax.set_title(titre)
         if serie and len(names) > 1:
-            # below the tick labels (and the value axis label of horizontal bars), in inches
+            # below the tick labels (and the value axis label of horizontal bars), in inches, centred
+            # on the figure: long category labels push the axes right, and a legend centred on them
+            # would pass the figure's right edge
             below = (0.55 if horizontal and label_valeur else 0.35) / ax.get_position().height / fig.get_figheight()
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=_ncol(names))
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=_ncol(names),
+                      bbox_transform=mpl.transforms.blended_transform_factory(fig.transFigure, ax.transAxes))
         ligne_source(fig, source)
         fig.tight_layout(rect=(0, 0.04 if source else 0, 1, 1))
     drawn = df[[c for c in (serie, categorie, valeur) if c]]
