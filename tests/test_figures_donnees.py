@@ -18,6 +18,7 @@ from PIL import Image
 from shapely.geometry import Point, box
 
 from analysis import mois
+from analysis.execution import pages
 from analysis.publications import cartes, figures, figures_synthese
 from analysis.publications.figures import FigureSansDonnees
 
@@ -332,3 +333,22 @@ def test_a_map_whose_every_zone_is_partly_in_the_territory_draws_them_without_wa
     fig = cartes.carte_territoire(zones, contour=zones.dissolve(), partielles="partielle", label_zones="EPCI")
     plt.close(fig)
     assert [str(w.message) for w in recwarn] == []
+
+
+def test_a_shown_figure_is_the_palette_png_the_site_publishes():
+    """``png`` gives the figure with a palette, which the site (``pages.compact_png``) passes on
+    as it is (quantizing it again would move its colours); a full-colour picture gets one there."""
+    fig = figures.lignes(pd.DataFrame({"annee": [2019, 2020, 2021] * 2, "value": [100.0, 101.5, 103.0, 100.0, 99.0, 98.5],
+                                       "lib": ["Dreux"] * 3 + ["France"] * 3}), "annee", "value", "lib",
+                         principale="Dreux", source="URSSAF", unite="indice")
+    data = figures.png(fig)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.mode == "P" and len(image.getcolors()) <= figures.PNG_COLOURS
+        pixels = image.convert("RGB").tobytes()
+        full = io.BytesIO()
+        image.convert("RGBA").save(full, "PNG")
+    assert pages.compact_png(data) is data
+    with Image.open(io.BytesIO(pages.compact_png(full.getvalue()))) as site:
+        assert site.mode == "P" and site.convert("RGB").tobytes() != pixels  # moved by a second quantization
+    assert len(data) * 2 < len(full.getvalue())
+    plt.close(fig)
