@@ -256,6 +256,19 @@ def test_an_executed_notebook_records_the_processor_time_of_its_kernel_in_its_ce
         assert 0.4 <= cpu < 0.7 < 1.0 <= wall, (cpu, wall)
 
 
+@pytest.mark.parametrize("fresh", [False, True])
+def test_the_run_s_kernels_write_nothing_into_the_user_s_ipython_history(tmp_path, monkeypatch, fresh):
+    """The kernel spec is not named python3: nbclient would not give it an in-memory history, and
+    every cell of every notebook went into the user's history.sqlite."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    out = tmp_path / "sorties"
+    out.mkdir()
+    jobs = [NotebookJob(template(tmp_path / "modele.ipynb", "y = x + 1", "y"), out / f"nb-{x}.ipynb", {"x": x}) for x in (1, 2)]
+    assert [r.status for r in execute(jobs, fresh=fresh, digest="historique")] == ["executed"] * 2
+    assert nbformat.read(out / "nb-2.ipynb", as_version=4).cells[-1].outputs[0].data["text/plain"] == "3"
+    assert list((tmp_path / "ipython").rglob("history.sqlite")) == []
+
+
 def test_noyaux_neufs_reaches_the_pool(monkeypatch):
     seen = {}
 
