@@ -954,3 +954,27 @@ def test_the_link_to_a_figure_data_leaves_the_figure_cell_on_the_quarto_path(tmp
     assert cells[at + 1].cell_type == "raw" and cells[at + 1].source == link
     assert cells[at + 1].metadata["raw_mimetype"] == "text/html"  # the HTML page only: the PDFs leave the link out
     assert cells[at + 2].source == "Suite"
+
+
+def test_quarto_projects_get_even_shares_of_the_pages():
+    """The heaviest pages (the methods, the synthesis, the monographs) no longer fall on the same
+    project by the order of the list: each goes to the lightest project so far."""
+    from analysis.execution.render_quarto import share_out
+
+    weights = [337_000, 160_000, 120_000, 110_000, 105_000, 100_000] + [60_000] * 20
+    projects = share_out(weights, 2)
+    loads = [sum(w for w, k in zip(weights, projects) if k == p) for p in (0, 1)]
+    assert sum(loads) == sum(weights) and abs(loads[0] - loads[1]) <= 60_000
+    round_robin = [sum(weights[i] for i in range(len(weights)) if i % 2 == p) for p in (0, 1)]
+    assert abs(round_robin[0] - round_robin[1]) > 150_000  # the order of the list alone
+    assert share_out([5], 3) == [0]
+
+
+def test_the_examples_of_the_renderers_and_figures_hold():
+    import doctest
+
+    from analysis.execution import render_quarto
+    from analysis.publications import figures
+
+    for module in (render_quarto, figures):
+        assert doctest.testmod(module).failed == 0

@@ -127,9 +127,10 @@ def _quarto_notebook(
     return nb
 
 
-def _stage_notebook(project: Path, root: Path, doc: Document, nb: nbformat.NotebookNode, pdf: bool) -> None:
-    """Write a staged notebook into a Quarto project, with the figure files beside it and, for
-    a project of PDFs, the folder's Typst set-up (``quarto_pdf.yml``, ``report.typ``)."""
+def _stage_notebook(project: Path, root: Path, doc: Document, text: str, pdf: bool) -> None:
+    """Write a staged notebook (``text``, as ``nbformat.writes`` gives it) into a Quarto project,
+    with the figure files beside it and, for a project of PDFs, the folder's Typst set-up
+    (``quarto_pdf.yml``, ``report.typ``)."""
     target = project / relative_to_root(doc.notebook, root)
     if not target.parent.exists():
         # figure files beside the notebooks; no other document Quarto would render
@@ -137,7 +138,28 @@ def _stage_notebook(project: Path, root: Path, doc: Document, nb: nbformat.Noteb
         if pdf:
             shutil.copy2(TEMPLATES / "quarto_pdf.yml", target.parent / "_metadata.yml")
             shutil.copy2(TEMPLATES / "report.typ", target.parent / "report.typ")
-    nbformat.write(nb, target)
+    target.write_text(text, encoding="utf-8")
+
+
+def _weight(text: str, nb: nbformat.NotebookNode) -> int:
+    """What a staged notebook costs Quarto, roughly: its characters, images aside (Quarto's
+    filters go over the text of a page; its figures are files to them)."""
+    images = sum(len(o.data["image/png"]) for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    return len(text) - images
+
+
+def share_out(weights: Sequence[int], n: int) -> list[int]:
+    """The project (of ``n``) each document goes to: the heaviest first, each to the project
+    with the least weight so far, so that no project waits for another at the end.
+
+    >>> share_out([5, 1, 1, 1, 1, 1], 2)
+    [0, 1, 1, 1, 1, 1]
+    """
+    loads, projects = [0] * n, [0] * len(weights)
+    for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
+        projects[i] = loads.index(min(loads))
+        loads[projects[i]] += weights[i]
+    return projects
 
 
 def _new_project(parent: Path, prefix: str) -> Path:
@@ -189,9 +211,9 @@ def render_quarto(
         projects = [_new_project(Path(tmp), f"site{i}-") for i in range(n)]
         project = projects[0]  # with the index
         pdf_projects = [_new_project(Path(tmp), f"pdf{i}-") for i in range(n)]
-        titles, failures = {}, {}
+        titles, failures, staged = {}, {}, []
         citation = site_citation(periode, root, documents)
-        for i, doc in enumerate(documents + fiches):
+        for doc in documents + fiches:
             try:
                 own, _ = split_title(nbformat.read(doc.notebook, as_version=4))
             except Exception as error:  # a damaged notebook: its previous page is kept (keep_previous)
@@ -203,8 +225,11 @@ def render_quarto(
             page = page_of(doc, root)
             nb = _quarto_notebook(doc.notebook, titles[doc.notebook], nav(page, True, doc.liens, home=False, phase=doc.phase),
                                   brouillon=brouillon, after=citer_markdown(titles[doc.notebook], page, citation, territoire_cite(doc)))
-            _stage_notebook(projects[i % n], root, doc, nb, pdf=False)
-            _stage_notebook(pdf_projects[i % n], root, doc, nb, pdf=True)
+            text = nbformat.writes(nb)
+            staged.append((doc, text, _weight(text, nb)))
+        for (doc, text, _), k in zip(staged, share_out([w for *_, w in staged], n)):
+            _stage_notebook(projects[k], root, doc, text, pdf=False)
+            _stage_notebook(pdf_projects[k], root, doc, text, pdf=True)
         # Quarto empties its output folder: the pages kept wait beside it until it is done
         kept = Path(tmp) / "pages-conservees"
         titles |= keep_previous(failures, documents + fiches, root, site, kept)
