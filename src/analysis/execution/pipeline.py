@@ -349,9 +349,9 @@ _PACKAGE = __name__.partition(".")[0]  # the package whose modules a warm kernel
 _NOT_IN_KERNELS = __name__.rpartition(".")[0]  # its execution layer: no notebook imports it
 _ENV_PREFIX = "OBSERVATOIRE_"  # the package's environment variables (config.OUTPUTS_ENV…), some read at import
 _ENGINE = "observatoire"  # papermill engine name of the run's notebooks (``_engine``)
-# The run's kernels keep no IPython history: nbclient asks for an in-memory one only when the
-# kernel spec starts with ``python -m ipykernel_launcher``, and the project's (``-Xfrozen_modules=off``
-# first) would have written every cell of every notebook into the user's history.sqlite.
+# The run's kernels keep no IPython history: nbclient asks for an in-memory one only for kernel
+# specs named python, python2 or python3 (jupyter_client's ``KernelManager.ipykernel``), and the
+# project's (config.KERNEL_NAME) wrote every cell of every notebook into the user's history.sqlite.
 _KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 # In an executed notebook's metadata: {"observatoire": {"kernel_cpu_seconds": ...}}
 METADATA_KEY, KERNEL_CPU_KEY = "observatoire", "kernel_cpu_seconds"
